@@ -1,0 +1,48 @@
+// Parsing of yc-style flag values shared by the command groups.
+import { readFileSync } from 'node:fs';
+import { generatePassword } from '../registry/credentials/passwords.js';
+
+/** `k1=v1,k2=v2` → { k1: 'v1', k2: 'v2' } (the form of yc's --labels and --topic-aliases). */
+export function parseKeyValueList(flag: string, value: string | undefined): Record<string, string> {
+  if (!value) return {};
+  const entries = value.split(',').filter(Boolean).map((pair) => {
+    const separator = pair.indexOf('=');
+    if (separator <= 0) throw new Error(`${flag}: expected KEY=VALUE[,KEY=VALUE…], got "${pair}"`);
+    return [pair.slice(0, separator), pair.slice(separator + 1)] as const;
+  });
+  return Object.fromEntries(entries);
+}
+
+export function parseKeyList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function readCertificateFiles(files: string[] | undefined): string[] {
+  return (files ?? []).map((file) => readFileSync(file, 'utf8'));
+}
+
+export interface PasswordFlags {
+  password?: string;
+  readPassword?: boolean;
+  generatePassword?: boolean;
+}
+
+/**
+ * The password from --password, stdin (--read-password) or a generated one (--generate-password).
+ * A generated password is shown once on stderr: it cannot be retrieved later.
+ */
+export function resolvePassword(flags: PasswordFlags): string | undefined {
+  const chosen = [flags.password !== undefined, flags.readPassword, flags.generatePassword].filter(Boolean).length;
+  if (chosen > 1) throw new Error('use only one of --password, --read-password, --generate-password');
+  if (flags.readPassword) return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+  if (flags.generatePassword) {
+    const password = generatePassword();
+    process.stderr.write(`generated password (shown only once): ${password}\n`);
+    return password;
+  }
+  return flags.password;
+}

@@ -1,0 +1,102 @@
+// Every setting of `iotcore serve` in one table: flag, IOTCORE_… environment variable, default,
+// help text and parser. The CLI registers the table with commander; the README's settings table
+// is written from the same list (`iotcore serve --help` prints it too).
+import { Option, type Command } from 'commander';
+
+export type Role = 'all' | 'registry' | 'edge';
+
+export interface ServeConfig {
+  role: Role;
+  dataDir: string;
+  apiListen: string;
+  apiTlsCert?: string;
+  apiTlsKey?: string;
+  adminTokens: string[];
+  mongoUrl?: string;
+  mongoDb: string;
+  redisUrl?: string;
+  registryEndpoint?: string;
+  idPrefix: string;
+  quotaRegistriesPerFolder: number;
+  quotaDevicesPerFolder: number;
+  quotaBrokersPerFolder: number;
+  logLevel: string;
+}
+
+interface Setting {
+  key: keyof ServeConfig;
+  flag: string;
+  env: string;
+  description: string;
+  default?: string;
+  parse?: (value: string) => unknown;
+  choices?: string[];
+}
+
+const integer = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`not a non-negative integer: ${value}`);
+  return parsed;
+};
+const list = (value: string): string[] => value.split(',').map((item) => item.trim()).filter(Boolean);
+
+export const SERVE_SETTINGS: Setting[] = [
+  { key: 'role', flag: '--role <role>', env: 'IOTCORE_ROLE', default: 'all', choices: ['all', 'registry', 'edge'],
+    description: 'which services this process runs (all = registry API and MQTT edge in one process)' },
+  { key: 'dataDir', flag: '--data-dir <dir>', env: 'IOTCORE_DATA_DIR', default: './data',
+    description: 'directory for the embedded store, the generated admin token and TLS files' },
+  { key: 'apiListen', flag: '--api-listen <host:port>', env: 'IOTCORE_API_LISTEN', default: '0.0.0.0:50051',
+    description: 'address of the management gRPC API' },
+  { key: 'apiTlsCert', flag: '--api-tls-cert <file>', env: 'IOTCORE_API_TLS_CERT',
+    description: 'PEM certificate for the management API (plaintext when omitted)' },
+  { key: 'apiTlsKey', flag: '--api-tls-key <file>', env: 'IOTCORE_API_TLS_KEY',
+    description: 'PEM private key for the management API' },
+  { key: 'adminTokens', flag: '--admin-tokens <tokens>', env: 'IOTCORE_ADMIN_TOKENS', parse: list,
+    description: 'comma-separated bearer tokens accepted by the management API (default: DATA_DIR/admin-token, created on first start)' },
+  { key: 'mongoUrl', flag: '--mongo-url <url>', env: 'IOTCORE_MONGO_URL',
+    description: 'MongoDB connection string; when set, registry data lives in MongoDB instead of the embedded store' },
+  { key: 'mongoDb', flag: '--mongo-db <name>', env: 'IOTCORE_MONGO_DB', default: 'iotcore',
+    description: 'MongoDB database name' },
+  { key: 'redisUrl', flag: '--redis-url <url>', env: 'IOTCORE_REDIS_URL',
+    description: 'Redis URL of the message bus between edges' },
+  { key: 'registryEndpoint', flag: '--registry-endpoint <host:port>', env: 'IOTCORE_REGISTRY_ENDPOINT',
+    description: 'registry service an edge asks for authentication (role edge)' },
+  { key: 'idPrefix', flag: '--id-prefix <prefix>', env: 'IOTCORE_ID_PREFIX', default: 'are',
+    description: 'three-character prefix of generated IDs (Yandex used "are")' },
+  { key: 'quotaRegistriesPerFolder', flag: '--quota-registries <n>', env: 'IOTCORE_QUOTA_REGISTRIES', default: '0', parse: integer,
+    description: 'registries per folder, 0 = unlimited (Yandex: 10)' },
+  { key: 'quotaDevicesPerFolder', flag: '--quota-devices <n>', env: 'IOTCORE_QUOTA_DEVICES', default: '0', parse: integer,
+    description: 'devices per folder, 0 = unlimited (Yandex: 1000)' },
+  { key: 'quotaBrokersPerFolder', flag: '--quota-brokers <n>', env: 'IOTCORE_QUOTA_BROKERS', default: '0', parse: integer,
+    description: 'brokers per folder, 0 = unlimited (Yandex: 10)' },
+  { key: 'logLevel', flag: '--log-level <level>', env: 'IOTCORE_LOG_LEVEL', default: 'info',
+    choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], description: 'log level' },
+];
+
+export function addServeOptions(command: Command): Command {
+  for (const setting of SERVE_SETTINGS) {
+    const option = new Option(setting.flag, setting.description).env(setting.env);
+    if (setting.choices) option.choices(setting.choices);
+    command.addOption(option);
+  }
+  return command;
+}
+
+/** Turns commander's raw option values (flags, then env, then defaults) into a typed config. */
+export function resolveServeConfig(raw: Record<string, unknown>): ServeConfig {
+  const config: Record<string, unknown> = {};
+  for (const setting of SERVE_SETTINGS) {
+    const value = (raw[setting.key] as string | undefined) ?? setting.default;
+    if (value === undefined) continue;
+    try {
+      config[setting.key] = setting.parse ? setting.parse(value) : value;
+    } catch (error) {
+      throw new Error(`${setting.flag.split(' ')[0]} (${setting.env}): ${(error as Error).message}`);
+    }
+  }
+  config.adminTokens ??= [];
+  if (Boolean(config.apiTlsCert) !== Boolean(config.apiTlsKey)) {
+    throw new Error('--api-tls-cert and --api-tls-key must be given together');
+  }
+  return config as unknown as ServeConfig;
+}

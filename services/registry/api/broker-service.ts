@@ -1,0 +1,135 @@
+// yandex.cloud.iot.broker.v1.BrokerService.
+import {
+  BrokerServiceService,
+  type BrokerServiceServer,
+  CreateBrokerMetadata,
+  UpdateBrokerMetadata,
+  DeleteBrokerMetadata,
+  AddBrokerCertificateMetadata,
+  DeleteBrokerCertificateMetadata,
+  AddBrokerPasswordMetadata,
+  DeleteBrokerPasswordMetadata,
+  ListBrokersResponse,
+  ListBrokerCertificatesResponse,
+  ListBrokerPasswordsResponse,
+  ListBrokerOperationsResponse,
+} from '../../generated/yandex/cloud/iot/broker/v1/broker_service.js';
+import { Broker, BrokerCertificate, BrokerPassword } from '../../generated/yandex/cloud/iot/broker/v1/broker.js';
+import { validateId, validatePaging } from '../validation/resource-fields.js';
+import * as brokers from '../resources/brokers.js';
+import * as credentials from '../resources/credentials.js';
+import type { ResourceContext } from '../resources/context.js';
+import type { BrokerRecord } from '../store/records.js';
+import { unary, type HandlerContext } from './unary.js';
+import { completedOperation, EMPTY_RESPONSE, pack } from './operations.js';
+import { listOperations } from './list-operations.js';
+import { patchFromMask } from './update-mask.js';
+import { brokerCertificateMessage, brokerMessage, brokerPasswordMessage, logOptionsRecord } from './messages.js';
+
+const PKG = 'yandex.cloud.iot.broker.v1';
+const MAX_PAGE = 1000;
+
+export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
+  const owner = async (brokerId: string): Promise<credentials.Owner> => {
+    const broker = await brokers.getBroker(ctx, brokerId);
+    return { kind: 'broker', id: broker.id, registry_id: '' };
+  };
+  const done = (resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
+    completedOperation(ctx, { resource_id: resourceId, description, metadata, response });
+  const brokerResponse = (record: BrokerRecord) => pack(`${PKG}.Broker`, Broker, brokerMessage(record));
+
+  const implementation: BrokerServiceServer = {
+    get: unary(handler, 'BrokerService.Get', async (request) => brokerMessage(await brokers.getBroker(ctx, request.broker_id))),
+
+    list: unary(handler, 'BrokerService.List', async (request) => {
+      validateId('folder_id', request.folder_id);
+      const page_size = validatePaging(request.page_size, request.page_token, MAX_PAGE);
+      const page = await ctx.store.listBrokers(request.folder_id, { page_size, page_token: request.page_token });
+      return ListBrokersResponse.fromPartial({ brokers: page.items.map(brokerMessage), next_page_token: page.next_page_token });
+    }),
+
+    create: unary(handler, 'BrokerService.Create', async (request) => {
+      const record = await brokers.createBroker(ctx, {
+        folder_id: request.folder_id,
+        name: request.name,
+        description: request.description,
+        labels: request.labels,
+        certificates: request.certificates.map((certificate) => certificate.certificate_data),
+        password: request.password || undefined,
+        log_options: logOptionsRecord(request.log_options),
+      });
+      return done(record.id, 'Create broker',
+        pack(`${PKG}.CreateBrokerMetadata`, CreateBrokerMetadata, CreateBrokerMetadata.fromPartial({ broker_id: record.id })),
+        brokerResponse(record));
+    }),
+
+    update: unary(handler, 'BrokerService.Update', async (request) => {
+      const patch = patchFromMask(request, request.update_mask, ['name', 'description', 'labels', 'log_options'] as const);
+      const record = await brokers.updateBroker(ctx, request.broker_id, {
+        name: patch.name,
+        description: patch.description,
+        labels: patch.labels,
+        log_options: 'log_options' in patch ? logOptionsRecord(patch.log_options) : undefined,
+      });
+      return done(record.id, 'Update broker',
+        pack(`${PKG}.UpdateBrokerMetadata`, UpdateBrokerMetadata, UpdateBrokerMetadata.fromPartial({ broker_id: record.id })),
+        brokerResponse(record));
+    }),
+
+    delete: unary(handler, 'BrokerService.Delete', async (request) => {
+      const record = await brokers.deleteBroker(ctx, request.broker_id);
+      return done(record.id, 'Delete broker',
+        pack(`${PKG}.DeleteBrokerMetadata`, DeleteBrokerMetadata, DeleteBrokerMetadata.fromPartial({ broker_id: record.id })));
+    }),
+
+    listCertificates: unary(handler, 'BrokerService.ListCertificates', async (request) => {
+      const { id } = await owner(request.broker_id);
+      const records = await ctx.store.listCertificates('broker', id);
+      return ListBrokerCertificatesResponse.fromPartial({ certificates: records.map(brokerCertificateMessage) });
+    }),
+
+    addCertificate: unary(handler, 'BrokerService.AddCertificate', async (request) => {
+      const record = await credentials.addCertificate(ctx, await owner(request.broker_id), request.certificate_data);
+      return done(record.owner_id, 'Add broker certificate',
+        pack(`${PKG}.AddBrokerCertificateMetadata`, AddBrokerCertificateMetadata,
+          AddBrokerCertificateMetadata.fromPartial({ broker_id: record.owner_id, fingerprint: record.fingerprint })),
+        pack(`${PKG}.BrokerCertificate`, BrokerCertificate, brokerCertificateMessage(record)));
+    }),
+
+    deleteCertificate: unary(handler, 'BrokerService.DeleteCertificate', async (request) => {
+      const brokerOwner = await owner(request.broker_id);
+      await credentials.deleteCertificate(ctx, brokerOwner, request.fingerprint);
+      return done(brokerOwner.id, 'Delete broker certificate',
+        pack(`${PKG}.DeleteBrokerCertificateMetadata`, DeleteBrokerCertificateMetadata,
+          DeleteBrokerCertificateMetadata.fromPartial({ broker_id: brokerOwner.id, fingerprint: request.fingerprint.toLowerCase() })));
+    }),
+
+    listPasswords: unary(handler, 'BrokerService.ListPasswords', async (request) => {
+      const { id } = await owner(request.broker_id);
+      const records = await ctx.store.listPasswords('broker', id);
+      return ListBrokerPasswordsResponse.fromPartial({ passwords: records.map(brokerPasswordMessage) });
+    }),
+
+    addPassword: unary(handler, 'BrokerService.AddPassword', async (request) => {
+      const record = await credentials.addPassword(ctx, await owner(request.broker_id), request.password);
+      return done(record.owner_id, 'Add broker password',
+        pack(`${PKG}.AddBrokerPasswordMetadata`, AddBrokerPasswordMetadata,
+          AddBrokerPasswordMetadata.fromPartial({ broker_id: record.owner_id, password_id: record.id })),
+        pack(`${PKG}.BrokerPassword`, BrokerPassword, brokerPasswordMessage(record)));
+    }),
+
+    deletePassword: unary(handler, 'BrokerService.DeletePassword', async (request) => {
+      const brokerOwner = await owner(request.broker_id);
+      await credentials.deletePassword(ctx, brokerOwner, request.password_id);
+      return done(brokerOwner.id, 'Delete broker password',
+        pack(`${PKG}.DeleteBrokerPasswordMetadata`, DeleteBrokerPasswordMetadata,
+          DeleteBrokerPasswordMetadata.fromPartial({ broker_id: brokerOwner.id, password_id: request.password_id })));
+    }),
+
+    listOperations: unary(handler, 'BrokerService.ListOperations', async (request) => {
+      const { id } = await owner(request.broker_id);
+      return ListBrokerOperationsResponse.fromPartial(await listOperations(ctx, id, request));
+    }),
+  };
+  return { definition: BrokerServiceService, implementation };
+}

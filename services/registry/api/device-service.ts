@@ -1,0 +1,145 @@
+// yandex.cloud.iot.devices.v1.DeviceService.
+import {
+  DeviceServiceService,
+  type DeviceServiceServer,
+  CreateDeviceMetadata,
+  UpdateDeviceMetadata,
+  DeleteDeviceMetadata,
+  AddDeviceCertificateMetadata,
+  DeleteDeviceCertificateMetadata,
+  AddDevicePasswordMetadata,
+  DeleteDevicePasswordMetadata,
+  ListDevicesResponse,
+  ListDeviceCertificatesResponse,
+  ListDevicePasswordsResponse,
+  ListDeviceOperationsResponse,
+} from '../../generated/yandex/cloud/iot/devices/v1/device_service.js';
+import { Device, DeviceCertificate, DevicePassword, DeviceView } from '../../generated/yandex/cloud/iot/devices/v1/device.js';
+import { validateId, validatePaging } from '../validation/resource-fields.js';
+import { FieldError } from '../validation/field-error.js';
+import * as devices from '../resources/devices.js';
+import * as credentials from '../resources/credentials.js';
+import type { ResourceContext } from '../resources/context.js';
+import type { DeviceRecord } from '../store/records.js';
+import { unary, type HandlerContext } from './unary.js';
+import { completedOperation, EMPTY_RESPONSE, pack } from './operations.js';
+import { listOperations } from './list-operations.js';
+import { patchFromMask } from './update-mask.js';
+import { deviceCertificateMessage, deviceMessage, devicePasswordMessage } from './messages.js';
+
+const PKG = 'yandex.cloud.iot.devices.v1';
+const MAX_DEVICE_PAGE = 20_000;
+
+export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
+  const owner = async (deviceId: string): Promise<credentials.Owner> => {
+    const device = await devices.getDevice(ctx, deviceId);
+    return { kind: 'device', id: device.id, registry_id: device.registry_id };
+  };
+  const done = (resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
+    completedOperation(ctx, { resource_id: resourceId, description, metadata, response });
+  const deviceResponse = (record: DeviceRecord) => pack(`${PKG}.Device`, Device, deviceMessage(record, false));
+  const full = (view: DeviceView) => view === DeviceView.FULL;
+
+  const implementation: DeviceServiceServer = {
+    get: unary(handler, 'DeviceService.Get', async (request) =>
+      deviceMessage(await devices.getDevice(ctx, request.device_id), full(request.device_view))),
+
+    getByName: unary(handler, 'DeviceService.GetByName', async (request) =>
+      deviceMessage(await devices.getDeviceByName(ctx, request.registry_id, request.device_name), full(request.device_view))),
+
+    list: unary(handler, 'DeviceService.List', async (request) => {
+      const scope = request.id?.$case === 'registry_id'
+        ? { registry_id: request.id.value }
+        : request.id?.$case === 'folder_id'
+          ? { folder_id: request.id.value }
+          : undefined;
+      if (!scope) throw new FieldError('id', 'exactly one of registry_id or folder_id is required');
+      validateId(request.id!.$case, request.id!.value);
+      const page_size = validatePaging(request.page_size, request.page_token, MAX_DEVICE_PAGE);
+      const page = await ctx.store.listDevices(scope, { page_size, page_token: request.page_token });
+      return ListDevicesResponse.fromPartial({
+        devices: page.items.map((record) => deviceMessage(record, full(request.device_view))),
+        next_page_token: page.next_page_token,
+      });
+    }),
+
+    create: unary(handler, 'DeviceService.Create', async (request) => {
+      const record = await devices.createDevice(ctx, {
+        registry_id: request.registry_id,
+        name: request.name,
+        description: request.description,
+        topic_aliases: request.topic_aliases,
+        labels: request.labels,
+        certificates: request.certificates.map((certificate) => certificate.certificate_data),
+        password: request.password || undefined,
+      });
+      return done(record.id, 'Create device',
+        pack(`${PKG}.CreateDeviceMetadata`, CreateDeviceMetadata, CreateDeviceMetadata.fromPartial({ device_id: record.id })),
+        deviceResponse(record));
+    }),
+
+    update: unary(handler, 'DeviceService.Update', async (request) => {
+      const patch = patchFromMask(request, request.update_mask, ['name', 'description', 'topic_aliases', 'labels'] as const);
+      const record = await devices.updateDevice(ctx, request.device_id, patch);
+      return done(record.id, 'Update device',
+        pack(`${PKG}.UpdateDeviceMetadata`, UpdateDeviceMetadata, UpdateDeviceMetadata.fromPartial({ device_id: record.id })),
+        deviceResponse(record));
+    }),
+
+    delete: unary(handler, 'DeviceService.Delete', async (request) => {
+      const record = await devices.deleteDevice(ctx, request.device_id);
+      return done(record.id, 'Delete device',
+        pack(`${PKG}.DeleteDeviceMetadata`, DeleteDeviceMetadata, DeleteDeviceMetadata.fromPartial({ device_id: record.id })));
+    }),
+
+    listCertificates: unary(handler, 'DeviceService.ListCertificates', async (request) => {
+      const { id } = await owner(request.device_id);
+      const records = await ctx.store.listCertificates('device', id);
+      return ListDeviceCertificatesResponse.fromPartial({ certificates: records.map(deviceCertificateMessage) });
+    }),
+
+    addCertificate: unary(handler, 'DeviceService.AddCertificate', async (request) => {
+      const record = await credentials.addCertificate(ctx, await owner(request.device_id), request.certificate_data);
+      return done(record.owner_id, 'Add device certificate',
+        pack(`${PKG}.AddDeviceCertificateMetadata`, AddDeviceCertificateMetadata,
+          AddDeviceCertificateMetadata.fromPartial({ device_id: record.owner_id, fingerprint: record.fingerprint })),
+        pack(`${PKG}.DeviceCertificate`, DeviceCertificate, deviceCertificateMessage(record)));
+    }),
+
+    deleteCertificate: unary(handler, 'DeviceService.DeleteCertificate', async (request) => {
+      const deviceOwner = await owner(request.device_id);
+      await credentials.deleteCertificate(ctx, deviceOwner, request.fingerprint);
+      return done(deviceOwner.id, 'Delete device certificate',
+        pack(`${PKG}.DeleteDeviceCertificateMetadata`, DeleteDeviceCertificateMetadata,
+          DeleteDeviceCertificateMetadata.fromPartial({ device_id: deviceOwner.id, fingerprint: request.fingerprint.toLowerCase() })));
+    }),
+
+    listPasswords: unary(handler, 'DeviceService.ListPasswords', async (request) => {
+      const { id } = await owner(request.device_id);
+      const records = await ctx.store.listPasswords('device', id);
+      return ListDevicePasswordsResponse.fromPartial({ passwords: records.map(devicePasswordMessage) });
+    }),
+
+    addPassword: unary(handler, 'DeviceService.AddPassword', async (request) => {
+      const record = await credentials.addPassword(ctx, await owner(request.device_id), request.password);
+      return done(record.owner_id, 'Add device password',
+        pack(`${PKG}.AddDevicePasswordMetadata`, AddDevicePasswordMetadata,
+          AddDevicePasswordMetadata.fromPartial({ device_id: record.owner_id, password_id: record.id })),
+        pack(`${PKG}.DevicePassword`, DevicePassword, devicePasswordMessage(record)));
+    }),
+
+    deletePassword: unary(handler, 'DeviceService.DeletePassword', async (request) => {
+      const deviceOwner = await owner(request.device_id);
+      await credentials.deletePassword(ctx, deviceOwner, request.password_id);
+      return done(deviceOwner.id, 'Delete device password',
+        pack(`${PKG}.DeleteDevicePasswordMetadata`, DeleteDevicePasswordMetadata,
+          DeleteDevicePasswordMetadata.fromPartial({ device_id: deviceOwner.id, password_id: request.password_id })));
+    }),
+
+    listOperations: unary(handler, 'DeviceService.ListOperations', async (request) => {
+      const { id } = await owner(request.device_id);
+      return ListDeviceOperationsResponse.fromPartial(await listOperations(ctx, id, request));
+    }),
+  };
+  return { definition: DeviceServiceService, implementation };
+}

@@ -1,0 +1,191 @@
+// yandex.cloud.iot.devices.v1.RegistryService: thin mapping between wire messages and the
+// registry rules in resources/.
+import { status } from '@grpc/grpc-js';
+import {
+  RegistryServiceService,
+  type RegistryServiceServer,
+  CreateRegistryMetadata,
+  UpdateRegistryMetadata,
+  DeleteRegistryMetadata,
+  DisableRegistryMetadata,
+  EnableRegistryMetadata,
+  AddRegistryCertificateMetadata,
+  DeleteRegistryCertificateMetadata,
+  AddRegistryPasswordMetadata,
+  DeleteRegistryPasswordMetadata,
+  ListRegistriesResponse,
+  ListRegistryCertificatesResponse,
+  ListRegistryPasswordsResponse,
+  ListDeviceTopicAliasesResponse,
+  ListRegistryOperationsResponse,
+} from '../../generated/yandex/cloud/iot/devices/v1/registry_service.js';
+import { Registry, RegistryCertificate, RegistryPassword } from '../../generated/yandex/cloud/iot/devices/v1/registry.js';
+import { validateId, validatePaging } from '../validation/resource-fields.js';
+import * as registries from '../resources/registries.js';
+import * as credentials from '../resources/credentials.js';
+import { listRegistryAliases } from '../resources/devices.js';
+import type { ResourceContext } from '../resources/context.js';
+import { ApiError } from './errors.js';
+import { unary, type HandlerContext } from './unary.js';
+import { completedOperation, EMPTY_RESPONSE, pack } from './operations.js';
+import { listOperations } from './list-operations.js';
+import { patchFromMask } from './update-mask.js';
+import {
+  deviceAliasMessage,
+  logOptionsRecord,
+  registryCertificateMessage,
+  registryMessage,
+  registryPasswordMessage,
+} from './messages.js';
+
+const PKG = 'yandex.cloud.iot.devices.v1';
+const MAX_PAGE = 1000;
+
+export function registryService(ctx: ResourceContext, handler: HandlerContext) {
+  const owner = async (registryId: string): Promise<credentials.Owner> => {
+    const registry = await registries.getRegistry(ctx, registryId);
+    return { kind: 'registry', id: registry.id, registry_id: registry.id };
+  };
+  const done = (resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
+    completedOperation(ctx, { resource_id: resourceId, description, metadata, response });
+  const registryResponse = (record: Parameters<typeof registryMessage>[0]) =>
+    pack(`${PKG}.Registry`, Registry, registryMessage(record));
+
+  const implementation: RegistryServiceServer = {
+    get: unary(handler, 'RegistryService.Get', async (request) => registryMessage(await registries.getRegistry(ctx, request.registry_id))),
+
+    getByName: unary(handler, 'RegistryService.GetByName', async (request) =>
+      registryMessage(await registries.getRegistryByName(ctx, request.folder_id, request.registry_name))),
+
+    list: unary(handler, 'RegistryService.List', async (request) => {
+      validateId('folder_id', request.folder_id);
+      const page_size = validatePaging(request.page_size, request.page_token, MAX_PAGE);
+      const page = await ctx.store.listRegistries(request.folder_id, { page_size, page_token: request.page_token });
+      return ListRegistriesResponse.fromPartial({ registries: page.items.map(registryMessage), next_page_token: page.next_page_token });
+    }),
+
+    create: unary(handler, 'RegistryService.Create', async (request) => {
+      const record = await registries.createRegistry(ctx, {
+        folder_id: request.folder_id,
+        name: request.name,
+        description: request.description,
+        labels: request.labels,
+        certificates: request.certificates.map((certificate) => certificate.certificate_data),
+        password: request.password || undefined,
+        log_options: logOptionsRecord(request.log_options),
+      });
+      return done(record.id, 'Create device registry',
+        pack(`${PKG}.CreateRegistryMetadata`, CreateRegistryMetadata, CreateRegistryMetadata.fromPartial({ registry_id: record.id })),
+        registryResponse(record));
+    }),
+
+    update: unary(handler, 'RegistryService.Update', async (request) => {
+      const patch = patchFromMask(request, request.update_mask, ['name', 'description', 'labels', 'log_options'] as const);
+      const record = await registries.updateRegistry(ctx, request.registry_id, {
+        name: patch.name,
+        description: patch.description,
+        labels: patch.labels,
+        log_options: 'log_options' in patch ? logOptionsRecord(patch.log_options) : undefined,
+      });
+      return done(record.id, 'Update device registry',
+        pack(`${PKG}.UpdateRegistryMetadata`, UpdateRegistryMetadata, UpdateRegistryMetadata.fromPartial({ registry_id: record.id })),
+        registryResponse(record));
+    }),
+
+    delete: unary(handler, 'RegistryService.Delete', async (request) => {
+      const record = await registries.deleteRegistry(ctx, request.registry_id);
+      return done(record.id, 'Delete device registry',
+        pack(`${PKG}.DeleteRegistryMetadata`, DeleteRegistryMetadata, DeleteRegistryMetadata.fromPartial({ registry_id: record.id })));
+    }),
+
+    disable: unary(handler, 'RegistryService.Disable', async (request) => {
+      const record = await registries.setRegistryEnabled(ctx, request.registry_id, false);
+      return done(record.id, 'Disable device registry',
+        pack(`${PKG}.DisableRegistryMetadata`, DisableRegistryMetadata, DisableRegistryMetadata.fromPartial({ registry_id: record.id })),
+        registryResponse(record));
+    }),
+
+    enable: unary(handler, 'RegistryService.Enable', async (request) => {
+      const record = await registries.setRegistryEnabled(ctx, request.registry_id, true);
+      return done(record.id, 'Enable device registry',
+        pack(`${PKG}.EnableRegistryMetadata`, EnableRegistryMetadata, EnableRegistryMetadata.fromPartial({ registry_id: record.id })),
+        registryResponse(record));
+    }),
+
+    listCertificates: unary(handler, 'RegistryService.ListCertificates', async (request) => {
+      const { id } = await owner(request.registry_id);
+      const records = await ctx.store.listCertificates('registry', id);
+      return ListRegistryCertificatesResponse.fromPartial({ certificates: records.map(registryCertificateMessage) });
+    }),
+
+    addCertificate: unary(handler, 'RegistryService.AddCertificate', async (request) => {
+      const record = await credentials.addCertificate(ctx, await owner(request.registry_id), request.certificate_data);
+      return done(record.owner_id, 'Add registry certificate',
+        pack(`${PKG}.AddRegistryCertificateMetadata`, AddRegistryCertificateMetadata,
+          AddRegistryCertificateMetadata.fromPartial({ registry_id: record.owner_id, fingerprint: record.fingerprint })),
+        pack(`${PKG}.RegistryCertificate`, RegistryCertificate, registryCertificateMessage(record)));
+    }),
+
+    deleteCertificate: unary(handler, 'RegistryService.DeleteCertificate', async (request) => {
+      const registryOwner = await owner(request.registry_id);
+      await credentials.deleteCertificate(ctx, registryOwner, request.fingerprint);
+      return done(registryOwner.id, 'Delete registry certificate',
+        pack(`${PKG}.DeleteRegistryCertificateMetadata`, DeleteRegistryCertificateMetadata,
+          DeleteRegistryCertificateMetadata.fromPartial({ registry_id: registryOwner.id, fingerprint: request.fingerprint.toLowerCase() })));
+    }),
+
+    listPasswords: unary(handler, 'RegistryService.ListPasswords', async (request) => {
+      const { id } = await owner(request.registry_id);
+      const records = await ctx.store.listPasswords('registry', id);
+      return ListRegistryPasswordsResponse.fromPartial({ passwords: records.map(registryPasswordMessage) });
+    }),
+
+    addPassword: unary(handler, 'RegistryService.AddPassword', async (request) => {
+      const record = await credentials.addPassword(ctx, await owner(request.registry_id), request.password);
+      return done(record.owner_id, 'Add registry password',
+        pack(`${PKG}.AddRegistryPasswordMetadata`, AddRegistryPasswordMetadata,
+          AddRegistryPasswordMetadata.fromPartial({ registry_id: record.owner_id, password_id: record.id })),
+        pack(`${PKG}.RegistryPassword`, RegistryPassword, registryPasswordMessage(record)));
+    }),
+
+    deletePassword: unary(handler, 'RegistryService.DeletePassword', async (request) => {
+      const registryOwner = await owner(request.registry_id);
+      await credentials.deletePassword(ctx, registryOwner, request.password_id);
+      return done(registryOwner.id, 'Delete registry password',
+        pack(`${PKG}.DeleteRegistryPasswordMetadata`, DeleteRegistryPasswordMetadata,
+          DeleteRegistryPasswordMetadata.fromPartial({ registry_id: registryOwner.id, password_id: request.password_id })));
+    }),
+
+    listDeviceTopicAliases: unary(handler, 'RegistryService.ListDeviceTopicAliases', async (request) => {
+      const { id } = await owner(request.registry_id);
+      const page_size = validatePaging(request.page_size, request.page_token, MAX_PAGE);
+      const all = await listRegistryAliases(ctx, id);
+      const start = request.page_token ? Number.parseInt(request.page_token, 10) : 0;
+      if (!Number.isInteger(start) || start < 0) throw new ApiError(status.INVALID_ARGUMENT, 'page_token: invalid page token');
+      const slice = all.slice(start, start + page_size);
+      const next = start + page_size < all.length ? String(start + page_size) : '';
+      return ListDeviceTopicAliasesResponse.fromPartial({ aliases: slice.map(deviceAliasMessage), next_page_token: next });
+    }),
+
+    listOperations: unary(handler, 'RegistryService.ListOperations', async (request) => {
+      const { id } = await owner(request.registry_id);
+      const page = await listOperations(ctx, id, request);
+      return ListRegistryOperationsResponse.fromPartial(page);
+    }),
+
+    listDataStreamExports: unary(handler, 'RegistryService.ListDataStreamExports', async () => {
+      throw dataStreamsUnsupported();
+    }),
+    addDataStreamExport: unary(handler, 'RegistryService.AddDataStreamExport', async () => {
+      throw dataStreamsUnsupported();
+    }),
+    deleteDataStreamExport: unary(handler, 'RegistryService.DeleteDataStreamExport', async () => {
+      throw dataStreamsUnsupported();
+    }),
+  };
+  return { definition: RegistryServiceService, implementation };
+}
+
+function dataStreamsUnsupported(): ApiError {
+  return new ApiError(status.UNIMPLEMENTED, 'export to Yandex Data Streams is not available in iotcore');
+}

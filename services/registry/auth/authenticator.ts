@@ -1,0 +1,107 @@
+// Decides who an MQTT CONNECT is (spec §2.2–2.6). A password, when present, decides alone and
+// names the entity by the username; otherwise the client certificate's fingerprint does.
+// Verified passwords are cached (keyed by a digest, never the password) so a reconnect storm
+// costs one store read per client instead of one slow hash; the cache entry is only trusted while
+// the password record it came from still exists.
+import { createHash } from 'node:crypto';
+import { verifyPassword } from '../credentials/passwords.js';
+import type { RegistryStore } from '../store/contract.js';
+import type { OwnerKind, PasswordRecord } from '../store/records.js';
+import { listRegistryAliases } from '../resources/devices.js';
+import type { ResourceContext } from '../resources/context.js';
+
+export type AuthResult = 'OK' | 'BAD_USERNAME_OR_PASSWORD' | 'NOT_AUTHORIZED';
+
+export interface Principal {
+  kind: OwnerKind;
+  id: string;
+  /** Device: its registry; registry: itself; broker: empty. */
+  registry_id: string;
+  folder_id: string;
+  /** Password id or certificate fingerprint the client proved. */
+  credential_id: string;
+  /** Device: its own aliases (alias → canonical prefix). */
+  topic_aliases: Record<string, string>;
+  /** Registry: the aliases of all its devices. */
+  registry_aliases: Array<{ device_id: string; alias: string; topic_prefix: string }>;
+}
+
+export interface AuthRequest {
+  username: string;
+  password?: Buffer;
+  certificate_fingerprint?: string;
+}
+
+export type AuthOutcome = { result: 'OK'; principal: Principal } | { result: Exclude<AuthResult, 'OK'>; reason: string };
+
+const MAX_CACHED_PASSWORDS = 100_000;
+
+export class Authenticator {
+  readonly #verified = new Map<string, string>(); // digest(entity, password) → password id
+
+  constructor(private readonly ctx: ResourceContext) {}
+
+  async authenticate(request: AuthRequest): Promise<AuthOutcome> {
+    if (request.password !== undefined) return this.#byPassword(request.username, request.password);
+    if (request.certificate_fingerprint) return this.#byCertificate(request.certificate_fingerprint);
+    return { result: 'NOT_AUTHORIZED', reason: 'no password and no client certificate' };
+  }
+
+  async #byPassword(username: string, password: Buffer): Promise<AuthOutcome> {
+    const owner = await findOwner(this.ctx.store, username);
+    if (!owner) return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'unknown username' };
+    const passwords = await this.ctx.store.listPasswords(owner.kind, username);
+    const passwordId = await this.#matchPassword(username, password, passwords);
+    if (!passwordId) return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'wrong password' };
+    return this.#principal(owner.kind, username, passwordId);
+  }
+
+  async #byCertificate(fingerprint: string): Promise<AuthOutcome> {
+    const certificate = await this.ctx.store.findCertificate(fingerprint.toLowerCase());
+    if (!certificate) return { result: 'NOT_AUTHORIZED', reason: 'unknown certificate' };
+    return this.#principal(certificate.owner_kind, certificate.owner_id, certificate.fingerprint);
+  }
+
+  async #matchPassword(entityId: string, password: Buffer, passwords: PasswordRecord[]): Promise<string | undefined> {
+    const key = createHash('sha256').update(entityId).update('\0').update(password).digest('base64');
+    const cached = this.#verified.get(key);
+    if (cached && passwords.some((record) => record.id === cached)) return cached;
+    const text = password.toString('utf8');
+    for (const record of passwords) {
+      if (await verifyPassword(text, record.hash)) {
+        if (this.#verified.size >= MAX_CACHED_PASSWORDS) this.#verified.clear();
+        this.#verified.set(key, record.id);
+        return record.id;
+      }
+    }
+    return undefined;
+  }
+
+  async #principal(kind: OwnerKind, id: string, credentialId: string): Promise<AuthOutcome> {
+    const base = { kind, id, credential_id: credentialId, topic_aliases: {}, registry_aliases: [] };
+    if (kind === 'broker') {
+      const broker = await this.ctx.store.getBroker(id);
+      if (!broker) return { result: 'NOT_AUTHORIZED', reason: 'broker no longer exists' };
+      return { result: 'OK', principal: { ...base, registry_id: '', folder_id: broker.folder_id } };
+    }
+    const device = kind === 'device' ? await this.ctx.store.getDevice(id) : undefined;
+    const registryId = device ? device.registry_id : id;
+    const registry = await this.ctx.store.getRegistry(registryId);
+    if (!registry || (kind === 'device' && !device)) return { result: 'NOT_AUTHORIZED', reason: `${kind} no longer exists` };
+    if (registry.status === 'DISABLED') return { result: 'NOT_AUTHORIZED', reason: `registry ${registry.id} is disabled` };
+    if (device) {
+      return { result: 'OK', principal: { ...base, registry_id: registry.id, folder_id: registry.folder_id, topic_aliases: device.topic_aliases } };
+    }
+    return {
+      result: 'OK',
+      principal: { ...base, registry_id: registry.id, folder_id: registry.folder_id, registry_aliases: await listRegistryAliases(this.ctx, registry.id) },
+    };
+  }
+}
+
+async function findOwner(store: RegistryStore, id: string): Promise<{ kind: OwnerKind } | undefined> {
+  if (await store.getDevice(id)) return { kind: 'device' };
+  if (await store.getRegistry(id)) return { kind: 'registry' };
+  if (await store.getBroker(id)) return { kind: 'broker' };
+  return undefined;
+}

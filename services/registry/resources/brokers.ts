@@ -1,0 +1,69 @@
+// Broker lifecycle rules (spec §1.5): a folder-level virtual MQTT server with its own credentials.
+import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
+import { notFound } from '../store/contract.js';
+import type { BrokerRecord, LogOptionsRecord } from '../store/records.js';
+import { assertWithinQuota, type ResourceContext } from './context.js';
+import { prepareInitialCredentials } from './credentials.js';
+import { validateLogOptions } from './log-options.js';
+import { definedOnly } from './registries.js';
+
+export interface BrokerFields {
+  name: string;
+  description: string;
+  labels: Record<string, string>;
+  log_options?: LogOptionsRecord;
+}
+
+export interface CreateBrokerInput extends BrokerFields {
+  folder_id: string;
+  certificates: string[];
+  password?: string;
+}
+
+export async function createBroker(ctx: ResourceContext, input: CreateBrokerInput): Promise<BrokerRecord> {
+  validateId('folder_id', input.folder_id);
+  validateBrokerFields(input, { nameRequired: true });
+  assertWithinQuota('brokers', await ctx.store.countBrokers(input.folder_id), ctx.quotas.brokers_per_folder);
+  const id = ctx.newId();
+  const broker: BrokerRecord = {
+    id,
+    folder_id: input.folder_id,
+    created_at: ctx.now(),
+    name: input.name,
+    description: input.description,
+    labels: input.labels,
+    log_options: input.log_options ?? { disabled: false, destination: { kind: 'folder_id', value: input.folder_id }, min_level: 0 },
+  };
+  const credentials = await prepareInitialCredentials(ctx, { kind: 'broker', id }, input);
+  await ctx.store.createBroker(broker, credentials);
+  return broker;
+}
+
+export async function getBroker(ctx: ResourceContext, id: string): Promise<BrokerRecord> {
+  validateId('broker_id', id);
+  const broker = await ctx.store.getBroker(id);
+  if (!broker) throw notFound(`broker ${id} not found`);
+  return broker;
+}
+
+export async function updateBroker(ctx: ResourceContext, id: string, patch: Partial<BrokerFields>): Promise<BrokerRecord> {
+  const current = await getBroker(ctx, id);
+  const updated: BrokerRecord = { ...current, ...definedOnly(patch) };
+  validateBrokerFields(updated, { nameRequired: false });
+  await ctx.store.updateBroker(updated);
+  return updated;
+}
+
+export async function deleteBroker(ctx: ResourceContext, id: string): Promise<BrokerRecord> {
+  const broker = await getBroker(ctx, id);
+  await ctx.store.deleteBroker(id);
+  ctx.events.revoke({ kind: 'BROKER_DELETED', entity_id: id, registry_id: '', credential_id: '' });
+  return broker;
+}
+
+function validateBrokerFields(fields: BrokerFields, options: { nameRequired: boolean }): void {
+  validateName('name', fields.name, { required: options.nameRequired });
+  validateDescription('description', fields.description);
+  validateLabels('labels', fields.labels);
+  if (fields.log_options) validateLogOptions('log_options', fields.log_options);
+}

@@ -1,0 +1,110 @@
+// Device lifecycle rules (spec §1.4, §1.7, §3.6): names unique per registry, topic aliases that
+// always point into the device's own topic tree and never shadow another alias of the registry.
+import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
+import { assertNoAliasPrefixConflicts, normalizeTopicAliases } from '../validation/topic-aliases.js';
+import { notFound } from '../store/contract.js';
+import type { DeviceRecord } from '../store/records.js';
+import { assertWithinQuota, type ResourceContext } from './context.js';
+import { prepareInitialCredentials } from './credentials.js';
+import { getRegistry, definedOnly } from './registries.js';
+
+export interface DeviceFields {
+  name: string;
+  description: string;
+  topic_aliases: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface CreateDeviceInput extends DeviceFields {
+  registry_id: string;
+  certificates: string[];
+  password?: string;
+}
+
+export async function createDevice(ctx: ResourceContext, input: CreateDeviceInput): Promise<DeviceRecord> {
+  const registry = await getRegistry(ctx, input.registry_id);
+  validateDeviceFields(input, { nameRequired: true });
+  assertWithinQuota('devices', await ctx.store.countDevices({ folder_id: registry.folder_id }), ctx.quotas.devices_per_folder);
+  const id = ctx.newId();
+  const topic_aliases = normalizeTopicAliases(id, input.topic_aliases);
+  assertNoAliasPrefixConflicts(id, topic_aliases, await otherAliases(ctx, registry.id, id));
+  const device: DeviceRecord = {
+    id,
+    registry_id: registry.id,
+    created_at: ctx.now(),
+    name: input.name,
+    description: input.description,
+    topic_aliases,
+    labels: input.labels,
+    monitoring: {},
+  };
+  const credentials = await prepareInitialCredentials(ctx, { kind: 'device', id }, input);
+  await ctx.store.createDevice(device, credentials);
+  return device;
+}
+
+export async function getDevice(ctx: ResourceContext, id: string): Promise<DeviceRecord> {
+  validateId('device_id', id);
+  const device = await ctx.store.getDevice(id);
+  if (!device) throw notFound(`device ${id} not found`);
+  return device;
+}
+
+export async function getDeviceByName(ctx: ResourceContext, registryId: string, name: string): Promise<DeviceRecord> {
+  validateId('registry_id', registryId);
+  validateName('device_name', name, { required: true });
+  const device = await ctx.store.getDeviceByName(registryId, name);
+  if (!device) throw notFound(`device with name ${name} not found in registry ${registryId}`);
+  return device;
+}
+
+export async function updateDevice(ctx: ResourceContext, id: string, patch: Partial<DeviceFields>): Promise<DeviceRecord> {
+  const current = await getDevice(ctx, id);
+  const updated: DeviceRecord = { ...current, ...definedOnly(patch) };
+  validateDeviceFields(updated, { nameRequired: false });
+  if (patch.topic_aliases !== undefined) {
+    updated.topic_aliases = normalizeTopicAliases(id, patch.topic_aliases);
+    assertNoAliasPrefixConflicts(id, updated.topic_aliases, await otherAliases(ctx, current.registry_id, id));
+  }
+  await ctx.store.updateDevice(updated);
+  if (patch.topic_aliases !== undefined) {
+    ctx.events.revoke({ kind: 'DEVICE_ALIASES_CHANGED', entity_id: id, registry_id: current.registry_id, credential_id: '' });
+  }
+  return updated;
+}
+
+export async function deleteDevice(ctx: ResourceContext, id: string): Promise<DeviceRecord> {
+  const device = await getDevice(ctx, id);
+  await ctx.store.deleteDevice(id);
+  ctx.events.revoke({ kind: 'DEVICE_DELETED', entity_id: id, registry_id: device.registry_id, credential_id: '' });
+  return device;
+}
+
+/** Every alias of the registry's devices except `exceptDeviceId`'s own. */
+export async function listRegistryAliases(
+  ctx: ResourceContext,
+  registryId: string,
+): Promise<Array<{ device_id: string; alias: string; topic_prefix: string }>> {
+  const aliases: Array<{ device_id: string; alias: string; topic_prefix: string }> = [];
+  let page_token = '';
+  do {
+    const page = await ctx.store.listDevices({ registry_id: registryId }, { page_size: 1000, page_token });
+    for (const device of page.items) {
+      for (const [alias, topic_prefix] of Object.entries(device.topic_aliases)) {
+        aliases.push({ device_id: device.id, alias, topic_prefix });
+      }
+    }
+    page_token = page.next_page_token;
+  } while (page_token);
+  return aliases;
+}
+
+async function otherAliases(ctx: ResourceContext, registryId: string, deviceId: string) {
+  return (await listRegistryAliases(ctx, registryId)).filter((entry) => entry.device_id !== deviceId);
+}
+
+function validateDeviceFields(fields: DeviceFields, options: { nameRequired: boolean }): void {
+  validateName('name', fields.name, { required: options.nameRequired });
+  validateDescription('description', fields.description);
+  validateLabels('labels', fields.labels);
+}

@@ -1,0 +1,15 @@
+// Yandex LogOptions (spec §1.6): kept for API compatibility; iotcore writes connection logs to its
+// own structured log regardless of the destination named here.
+import { FieldError } from '../validation/field-error.js';
+import type { LogOptionsRecord } from '../store/records.js';
+
+const DESTINATION = /^([a-zA-Z][-a-zA-Z0-9_.]{0,63})?$/;
+
+export function validateLogOptions(field: string, options: LogOptionsRecord): void {
+  if (options.destination && !DESTINATION.test(options.destination.value)) {
+    throw new FieldError(`${field}.${options.destination.kind}`, `must match ${DESTINATION.source}`);
+  }
+  if (!Number.isInteger(options.min_level) || options.min_level < 0 || options.min_level > 6) {
+    throw new FieldError(`${field}.min_level`, 'must be a LogLevel.Level value (0-6)');
+  }
+}

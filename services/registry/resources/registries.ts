@@ -1,0 +1,92 @@
+// Registry lifecycle rules (spec §1.3, §1.7, §1.8): validation, quotas, disable/enable, and the
+// revocations that must reach the edges when a registry stops accepting connections.
+import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
+import { notFound } from '../store/contract.js';
+import type { LogOptionsRecord, RegistryRecord } from '../store/records.js';
+import { assertWithinQuota, type ResourceContext } from './context.js';
+import { prepareInitialCredentials } from './credentials.js';
+import { validateLogOptions } from './log-options.js';
+
+export interface RegistryFields {
+  name: string;
+  description: string;
+  labels: Record<string, string>;
+  log_options?: LogOptionsRecord;
+}
+
+export interface CreateRegistryInput extends RegistryFields {
+  folder_id: string;
+  certificates: string[];
+  password?: string;
+}
+
+export async function createRegistry(ctx: ResourceContext, input: CreateRegistryInput): Promise<RegistryRecord> {
+  validateId('folder_id', input.folder_id);
+  validateRegistryFields(input, { nameRequired: true });
+  assertWithinQuota('registries', await ctx.store.countRegistries(input.folder_id), ctx.quotas.registries_per_folder);
+  const id = ctx.newId();
+  const registry: RegistryRecord = {
+    id,
+    folder_id: input.folder_id,
+    created_at: ctx.now(),
+    name: input.name,
+    description: input.description,
+    labels: input.labels,
+    status: 'ACTIVE',
+    // A new Yandex registry logs to its folder's default log group.
+    log_options: input.log_options ?? { disabled: false, destination: { kind: 'folder_id', value: input.folder_id }, min_level: 0 },
+  };
+  const credentials = await prepareInitialCredentials(ctx, { kind: 'registry', id }, input);
+  await ctx.store.createRegistry(registry, credentials);
+  return registry;
+}
+
+export async function getRegistry(ctx: ResourceContext, id: string): Promise<RegistryRecord> {
+  validateId('registry_id', id);
+  const registry = await ctx.store.getRegistry(id);
+  if (!registry) throw notFound(`registry ${id} not found`);
+  return registry;
+}
+
+export async function getRegistryByName(ctx: ResourceContext, folderId: string, name: string): Promise<RegistryRecord> {
+  validateId('folder_id', folderId);
+  validateName('registry_name', name, { required: true });
+  const registry = await ctx.store.getRegistryByName(folderId, name);
+  if (!registry) throw notFound(`registry with name ${name} not found in folder ${folderId}`);
+  return registry;
+}
+
+export async function updateRegistry(ctx: ResourceContext, id: string, patch: Partial<RegistryFields>): Promise<RegistryRecord> {
+  const current = await getRegistry(ctx, id);
+  const updated: RegistryRecord = { ...current, ...definedOnly(patch) };
+  validateRegistryFields(updated, { nameRequired: false });
+  await ctx.store.updateRegistry(updated);
+  return updated;
+}
+
+export async function deleteRegistry(ctx: ResourceContext, id: string): Promise<RegistryRecord> {
+  const registry = await getRegistry(ctx, id);
+  await ctx.store.deleteRegistry(id);
+  ctx.events.revoke({ kind: 'REGISTRY_DELETED', entity_id: id, registry_id: id, credential_id: '' });
+  return registry;
+}
+
+export async function setRegistryEnabled(ctx: ResourceContext, id: string, enabled: boolean): Promise<RegistryRecord> {
+  const current = await getRegistry(ctx, id);
+  const updated: RegistryRecord = { ...current, status: enabled ? 'ACTIVE' : 'DISABLED' };
+  await ctx.store.updateRegistry(updated);
+  if (!enabled) ctx.events.revoke({ kind: 'REGISTRY_DISABLED', entity_id: id, registry_id: id, credential_id: '' });
+  return updated;
+}
+
+function validateRegistryFields(fields: RegistryFields, options: { nameRequired: boolean }): void {
+  validateName('name', fields.name, { required: options.nameRequired });
+  validateDescription('description', fields.description);
+  validateLabels('labels', fields.labels);
+  if (fields.log_options) validateLogOptions('log_options', fields.log_options);
+}
+
+/** Update patches carry only the fields named by the update mask. */
+export function definedOnly<T extends object>(patch: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,89 @@
+// The registry service process part: opens the store, wires the resource rules into the gRPC
+// services and serves them. Reads like a table of contents on purpose.
+import { readFile } from 'node:fs/promises';
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Logger } from '../common/logging.js';
+import type { RegistryStore } from './store/contract.js';
+import { RegistryEvents } from './resources/events.js';
+import type { Quotas, ResourceContext } from './resources/context.js';
+import { createIdGenerator } from './ids.js';
+import { Authenticator } from './auth/authenticator.js';
+import { bearerTokenAccess } from './api/access.js';
+import type { HandlerContext } from './api/unary.js';
+import { registryService } from './api/registry-service.js';
+import { deviceService } from './api/device-service.js';
+import { brokerService } from './api/broker-service.js';
+import { operationService } from './api/operation-service.js';
+import { addIntrospection } from './api/introspection.js';
+import { dataServices, type DataPlane } from './api/data-services.js';
+
+export interface RegistryApiOptions {
+  store: RegistryStore;
+  listen: string;
+  adminTokens: string[];
+  idPrefix: string;
+  quotas: Quotas;
+  tls?: { certFile: string; keyFile: string };
+  logger: Logger;
+}
+
+export interface RunningRegistryApi {
+  /** host:port actually bound (port 0 resolves to a free port). */
+  address: string;
+  ctx: ResourceContext;
+  authenticator: Authenticator;
+  /** The MQTT edge of this process registers itself here to serve the data-plane Publish calls. */
+  attachDataPlane(plane: DataPlane): void;
+  close(): Promise<void>;
+}
+
+export async function startRegistryApi(options: RegistryApiOptions): Promise<RunningRegistryApi> {
+  const ctx: ResourceContext = {
+    store: options.store,
+    newId: createIdGenerator(options.idPrefix),
+    now: () => new Date(),
+    quotas: options.quotas,
+    events: new RegistryEvents(),
+  };
+  const handler: HandlerContext = { access: bearerTokenAccess(options.adminTokens), logger: options.logger };
+  const server = new Server();
+  let dataPlane: DataPlane | undefined;
+  const services = [
+    registryService(ctx, handler),
+    deviceService(ctx, handler),
+    brokerService(ctx, handler),
+    operationService(ctx, handler),
+    ...dataServices(handler, () => dataPlane),
+  ];
+  for (const service of services) {
+    server.addService(service.definition as ServiceDefinition, service.implementation as UntypedServiceImplementation);
+  }
+  addIntrospection(server, services.map((service) => serviceName(service.definition)));
+
+  const credentials = options.tls
+    ? ServerCredentials.createSsl(null, [{ cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) }])
+    : ServerCredentials.createInsecure();
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(options.listen, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  const host = options.listen.slice(0, options.listen.lastIndexOf(':'));
+  return {
+    address: `${host}:${port}`,
+    ctx,
+    authenticator: new Authenticator(ctx),
+    attachDataPlane: (plane) => {
+      dataPlane = plane;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.tryShutdown(() => resolve());
+        // Do not wait forever for long-lived streams (edges watching revocations).
+        setTimeout(() => server.forceShutdown(), 2000).unref();
+      }),
+  };
+}
+
+function serviceName(definition: object): string {
+  const first = Object.values(definition)[0] as { path: string };
+  return first.path.split('/')[1]!;
+}

@@ -1,0 +1,92 @@
+// The storage contract of the registry service. Two backends implement it (embedded LevelDB for the
+// all-in-one mode, MongoDB for clusters) and both must pass test/registry/store-contract.ts.
+//
+// The store enforces the invariants that must hold even with concurrent writers (name uniqueness,
+// global certificate uniqueness, "registry deletable only when empty", existence of the parent);
+// input validation (formats, lengths, password strength, alias rules) belongs to the API layer.
+
+import type {
+  BrokerRecord,
+  CertificateRecord,
+  DeviceMonitoringRecord,
+  DeviceRecord,
+  OperationRecord,
+  OwnerKind,
+  Page,
+  PageRequest,
+  PasswordRecord,
+  RegistryRecord,
+} from './records.js';
+
+/** Base class of the errors the store raises on purpose; the API maps them to gRPC statuses. */
+export class StoreError extends Error {
+  constructor(
+    readonly kind: 'not_found' | 'already_exists' | 'failed_precondition',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export const notFound = (message: string) => new StoreError('not_found', message);
+export const alreadyExists = (message: string) => new StoreError('already_exists', message);
+export const failedPrecondition = (message: string) => new StoreError('failed_precondition', message);
+
+/** Credentials created together with their owner, atomically with it. */
+export interface InitialCredentials {
+  passwords: PasswordRecord[];
+  certificates: CertificateRecord[];
+}
+
+export interface RegistryStore {
+  // Registries. Names are unique per folder (already_exists), ids globally.
+  createRegistry(registry: RegistryRecord, credentials: InitialCredentials): Promise<void>;
+  getRegistry(id: string): Promise<RegistryRecord | undefined>;
+  getRegistryByName(folderId: string, name: string): Promise<RegistryRecord | undefined>;
+  listRegistries(folderId: string, page: PageRequest): Promise<Page<RegistryRecord>>;
+  countRegistries(folderId: string): Promise<number>;
+  /** Replaces the record (same id); not_found if missing, already_exists on a name clash. */
+  updateRegistry(registry: RegistryRecord): Promise<void>;
+  /** failed_precondition while the registry still has devices; removes its credentials too. */
+  deleteRegistry(id: string): Promise<void>;
+
+  // Devices. Names are unique per registry; the registry must exist (not_found).
+  createDevice(device: DeviceRecord, credentials: InitialCredentials): Promise<void>;
+  getDevice(id: string): Promise<DeviceRecord | undefined>;
+  getDeviceByName(registryId: string, name: string): Promise<DeviceRecord | undefined>;
+  listDevices(scope: { registry_id: string } | { folder_id: string }, page: PageRequest): Promise<Page<DeviceRecord>>;
+  countDevices(scope: { registry_id: string } | { folder_id: string }): Promise<number>;
+  updateDevice(device: DeviceRecord): Promise<void>;
+  /** Merges the given monitoring timestamps into the device (no-op if the device is gone). */
+  recordDeviceMonitoring(id: string, patch: DeviceMonitoringRecord): Promise<void>;
+  /** Removes the device and its credentials. */
+  deleteDevice(id: string): Promise<void>;
+
+  // Brokers. Names are unique per folder.
+  createBroker(broker: BrokerRecord, credentials: InitialCredentials): Promise<void>;
+  getBroker(id: string): Promise<BrokerRecord | undefined>;
+  listBrokers(folderId: string, page: PageRequest): Promise<Page<BrokerRecord>>;
+  countBrokers(folderId: string): Promise<number>;
+  updateBroker(broker: BrokerRecord): Promise<void>;
+  deleteBroker(id: string): Promise<void>;
+
+  // Passwords of any owner; the owner must exist (not_found).
+  addPassword(password: PasswordRecord): Promise<void>;
+  listPasswords(ownerKind: OwnerKind, ownerId: string): Promise<PasswordRecord[]>;
+  /** not_found if the owner has no such password. */
+  deletePassword(ownerKind: OwnerKind, ownerId: string, passwordId: string): Promise<void>;
+
+  // Certificates: the fingerprint is globally unique across all owners (already_exists).
+  addCertificate(certificate: CertificateRecord): Promise<void>;
+  listCertificates(ownerKind: OwnerKind, ownerId: string): Promise<CertificateRecord[]>;
+  findCertificate(fingerprint: string): Promise<CertificateRecord | undefined>;
+  deleteCertificate(ownerKind: OwnerKind, ownerId: string, fingerprint: string): Promise<void>;
+
+  // Operations (history of mutations per resource).
+  putOperation(operation: OperationRecord): Promise<void>;
+  getOperation(id: string): Promise<OperationRecord | undefined>;
+  listOperations(resourceId: string, page: PageRequest): Promise<Page<OperationRecord>>;
+
+  close(): Promise<void>;
+}

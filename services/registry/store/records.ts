@@ -1,0 +1,104 @@
+// Records kept by the registry store. Field names follow the Yandex protos (snake_case) so that
+// the API layer maps them onto wire messages without renaming; secrets exist only as hashes.
+
+export type OwnerKind = 'registry' | 'device' | 'broker';
+
+export type RegistryStatus = 'ACTIVE' | 'DISABLED';
+
+/** Yandex `LogOptions`: where connection logs go; kept verbatim for API round trips. */
+export interface LogOptionsRecord {
+  disabled: boolean;
+  destination?: { kind: 'log_group_id' | 'folder_id'; value: string };
+  min_level: number;
+}
+
+export interface RegistryRecord {
+  id: string;
+  folder_id: string;
+  created_at: Date;
+  name: string;
+  description: string;
+  labels: Record<string, string>;
+  status: RegistryStatus;
+  log_options?: LogOptionsRecord;
+}
+
+export interface DeviceMonitoringRecord {
+  last_auth_ip?: string;
+  last_auth_time?: Date;
+  last_pub_activity_time?: Date;
+  last_sub_activity_time?: Date;
+  last_online_time?: Date;
+  last_disconnect_time?: Date;
+}
+
+export interface DeviceRecord {
+  id: string;
+  registry_id: string;
+  created_at: Date;
+  name: string;
+  description: string;
+  /** alias -> canonical topic prefix (already with `{id}` substituted). */
+  topic_aliases: Record<string, string>;
+  labels: Record<string, string>;
+  monitoring: DeviceMonitoringRecord;
+}
+
+export interface BrokerRecord {
+  id: string;
+  folder_id: string;
+  created_at: Date;
+  name: string;
+  description: string;
+  labels: Record<string, string>;
+  log_options?: LogOptionsRecord;
+}
+
+export interface PasswordRecord {
+  id: string;
+  owner_kind: OwnerKind;
+  owner_id: string;
+  /** Self-describing slow hash (see credentials/passwords.ts); never the password. */
+  hash: string;
+  created_at: Date;
+}
+
+export interface CertificateRecord {
+  /** Lower-case hex SHA-1 of the DER certificate; globally unique. */
+  fingerprint: string;
+  owner_kind: OwnerKind;
+  owner_id: string;
+  certificate_data: string;
+  created_at: Date;
+}
+
+/** A packed protobuf `Any`. */
+export interface PackedAny {
+  type_url: string;
+  value: Uint8Array;
+}
+
+export interface OperationRecord {
+  id: string;
+  /** The registry/device/broker the operation acted on (for ListOperations). */
+  resource_id: string;
+  description: string;
+  created_at: Date;
+  created_by: string;
+  modified_at: Date;
+  done: boolean;
+  metadata?: PackedAny;
+  response?: PackedAny;
+  error?: { code: number; message: string };
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Empty when there is no further page. */
+  next_page_token: string;
+}
+
+export interface PageRequest {
+  page_size: number;
+  page_token: string;
+}

@@ -1,0 +1,93 @@
+// The README walk-through as a test: `iotcore serve` on a fresh data dir, the CLI creates a
+// registry and a device, lists them, and everything survives a restart of the server.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../services/cli/main.js');
+const run = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--api-listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' },
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('management API listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+  return child;
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+test('serve + CLI: create registry and device, list them, data survives a restart', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-cli-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const port = await freePort();
+  const env = { ...process.env, IOTCORE_ENDPOINT: `127.0.0.1:${port}`, IOTCORE_DATA_DIR: dataDir };
+  const cli = async (...args: string[]) => (await run(process.execPath, [CLI, ...args], { env })).stdout;
+
+  let server = await startServer(dataDir, port);
+  t.after(() => { if (server.exitCode === null) server.kill('SIGKILL'); });
+
+  const tokenFile = path.join(dataDir, 'admin-token');
+  assert.equal((await stat(tokenFile)).mode & 0o777, 0o600, 'the admin token file is private');
+  assert.ok((await readFile(tokenFile, 'utf8')).trim().length >= 32);
+
+  await cli('registry', 'create', '--name', 'r1', '--password', 'Registry-Passw0rd!');
+  const device = JSON.parse(await cli('device', 'create', '--registry-name', 'r1', '--name', 'd1', '--password', 'Device-Passw0rd-1!', '--format', 'json'));
+  assert.match(device.id, /^[a-z0-9]{20}$/, 'a 20-character device ID');
+  assert.equal(device.name, 'd1');
+  assert.ok(device.registry_id, 'snake_case field names as yc prints them');
+  assert.ok(device.created_at);
+
+  const listed = JSON.parse(await cli('device', 'list', '--registry-name', 'r1', '--format', 'json'));
+  assert.deepEqual(listed.map((entry: { id: string }) => entry.id), [device.id]);
+
+  const passwords = JSON.parse(await cli('device', 'password', 'list', '--device-id', device.id, '--format', 'json'));
+  assert.equal(passwords.length, 1);
+  assert.equal(passwords[0].device_id, device.id);
+  assert.equal(JSON.stringify(passwords).includes('Device-Passw0rd-1!'), false, 'passwords are never returned');
+
+  await stopServer(server);
+  server = await startServer(dataDir, port);
+  const afterRestart = JSON.parse(await cli('device', 'get', 'd1', '--registry-name', 'r1', '--format', 'json'));
+  assert.equal(afterRestart.id, device.id);
+  const registries = JSON.parse(await cli('registry', 'list', '--format', 'json'));
+  assert.deepEqual(registries.map((entry: { name: string }) => entry.name), ['r1']);
+
+  await assert.rejects(run(process.execPath, [CLI, 'registry', 'list', '--token', 'wrong'], { env }), (error: { stderr: string }) => {
+    assert.match(error.stderr, /invalid token/);
+    return true;
+  });
+  await stopServer(server);
+});

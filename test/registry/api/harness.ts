@@ -1,0 +1,64 @@
+// Starts the registry API in-process on a free port with a fresh store, and gives tests clients
+// that send the admin token.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { openStore } from '../../../services/registry/store/open.js';
+import { startRegistryApi, type RunningRegistryApi } from '../../../services/registry/server.js';
+import type { RegistryStore } from '../../../services/registry/store/contract.js';
+import type { Quotas } from '../../../services/registry/resources/context.js';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+export interface ApiHarness {
+  api: RunningRegistryApi;
+  store: RegistryStore;
+  address: string;
+  metadata: Metadata;
+  channel: ReturnType<typeof credentials.createInsecure>;
+  close(): Promise<void>;
+}
+
+export async function startApi(options: { quotas?: Partial<Quotas> } = {}): Promise<ApiHarness> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-api-'));
+  const store = await openStore({ dataDir, mongoDb: 'unused' });
+  const api = await startRegistryApi({
+    store,
+    listen: '127.0.0.1:0',
+    adminTokens: [ADMIN_TOKEN],
+    idPrefix: 'are',
+    quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0, ...options.quotas },
+    logger: pino({ level: 'silent' }),
+  });
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${ADMIN_TOKEN}`);
+  return {
+    api,
+    store,
+    address: api.address,
+    metadata,
+    channel: credentials.createInsecure(),
+    close: async () => {
+      await api.close();
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+type Callback<Res> = (error: Error | null, response: Res) => void;
+
+/** Calls a grpc-js unary method (ours or Yandex's SDK client) and returns a promise. */
+export function call<Req, Res>(
+  client: object,
+  method: string,
+  request: Req,
+  metadata: Metadata,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    const fn = (client as Record<string, (req: Req, md: Metadata, cb: Callback<Res>) => void>)[method]!;
+    fn.call(client, request, metadata, (error, response) => (error ? reject(error) : resolve(response)));
+  });
+}
