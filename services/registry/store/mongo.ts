@@ -1,0 +1,328 @@
+// The cluster store: one MongoDB database shared by registry replicas. Unique indexes enforce the
+// invariants two replicas could otherwise race past (names per folder/registry, certificate
+// fingerprints). MongoDB-compatible servers without transactions (FerretDB) must work too, so
+// multi-document writes insert children first and undo what they wrote when a later step fails.
+import { MongoServerError, type Collection, type Db, type MongoClient } from 'mongodb';
+import { alreadyExists, failedPrecondition, notFound, type InitialCredentials, type RegistryStore } from './contract.js';
+import type {
+  BrokerRecord,
+  CertificateRecord,
+  DeviceMonitoringRecord,
+  DeviceRecord,
+  OperationRecord,
+  OwnerKind,
+  Page,
+  PageRequest,
+  PasswordRecord,
+  RegistryRecord,
+} from './records.js';
+import { decodePageToken, encodePageToken } from './paging.js';
+
+type WithId<T> = T & { _id: string };
+
+const DUPLICATE_KEY = 11000;
+
+export async function openMongoStore(client: MongoClient, dbName: string, options: { ownsClient?: boolean } = {}): Promise<RegistryStore> {
+  const store = new MongoStore(client, client.db(dbName), options.ownsClient ?? false);
+  await store.createIndexes();
+  return store;
+}
+
+class MongoStore implements RegistryStore {
+  readonly #registries: Collection<WithId<RegistryRecord>>;
+  readonly #devices: Collection<WithId<DeviceRecord>>;
+  readonly #brokers: Collection<WithId<BrokerRecord>>;
+  readonly #passwords: Collection<WithId<PasswordRecord>>;
+  readonly #certificates: Collection<WithId<CertificateRecord>>;
+  readonly #operations: Collection<WithId<OperationRecord>>;
+
+  constructor(
+    private readonly client: MongoClient,
+    db: Db,
+    private readonly ownsClient: boolean,
+  ) {
+    this.#registries = db.collection('registries');
+    this.#devices = db.collection('devices');
+    this.#brokers = db.collection('brokers');
+    this.#passwords = db.collection('passwords');
+    this.#certificates = db.collection('certificates');
+    this.#operations = db.collection('operations');
+  }
+
+  async createIndexes(): Promise<void> {
+    await this.#registries.createIndex({ folder_id: 1, name: 1 }, { unique: true, name: 'folder_name' });
+    await this.#brokers.createIndex({ folder_id: 1, name: 1 }, { unique: true, name: 'folder_name' });
+    await this.#devices.createIndex({ registry_id: 1, name: 1 }, { unique: true, name: 'registry_name' });
+    await this.#devices.createIndex({ folder_id: 1 }, { name: 'folder' });
+    await this.#passwords.createIndex({ owner_id: 1 }, { name: 'owner' });
+    await this.#certificates.createIndex({ owner_id: 1 }, { name: 'owner' });
+    await this.#operations.createIndex({ resource_id: 1, _id: 1 }, { name: 'resource' });
+  }
+
+  // Registries ---------------------------------------------------------------------------------
+
+  async createRegistry(registry: RegistryRecord, credentials: InitialCredentials) {
+    await this.#createOwner(this.#registries, 'registry', registry, credentials, `name: registry "${registry.name}" already exists in folder ${registry.folder_id}`);
+  }
+
+  async getRegistry(id: string) {
+    return strip(await this.#registries.findOne({ _id: id }));
+  }
+
+  async getRegistryByName(folderId: string, name: string) {
+    return strip(await this.#registries.findOne({ folder_id: folderId, name }));
+  }
+
+  listRegistries(folderId: string, page: PageRequest) {
+    return this.#page(this.#registries, { folder_id: folderId }, page);
+  }
+
+  countRegistries(folderId: string) {
+    return this.#registries.countDocuments({ folder_id: folderId });
+  }
+
+  async updateRegistry(registry: RegistryRecord) {
+    await this.#replace(this.#registries, 'registry', registry, `name: registry "${registry.name}" already exists in folder ${registry.folder_id}`);
+  }
+
+  async deleteRegistry(id: string) {
+    if (!(await this.#registries.findOne({ _id: id }))) throw notFound(`registry ${id} not found`);
+    // Without transactions a device created between this check and the delete would be orphaned;
+    // device creation checks the registry again after inserting, and removes itself if it is gone.
+    const devices = await this.#devices.countDocuments({ registry_id: id });
+    if (devices > 0) throw failedPrecondition(`registry ${id} still has ${devices} device(s); delete them first`);
+    await this.#deleteOwner(this.#registries, id);
+  }
+
+  // Devices ------------------------------------------------------------------------------------
+
+  async createDevice(device: DeviceRecord, credentials: InitialCredentials) {
+    const registry = await this.#registries.findOne({ _id: device.registry_id });
+    if (!registry) throw notFound(`registry ${device.registry_id} not found`);
+    // folder_id is denormalised onto devices so folder-wide listing and quotas need no join.
+    await this.#createOwner(this.#devices, 'device', { ...device, folder_id: registry.folder_id } as DeviceRecord, credentials,
+      `name: device "${device.name}" already exists in registry ${device.registry_id}`);
+    if (!(await this.#registries.findOne({ _id: device.registry_id }))) {
+      await this.#deleteOwner(this.#devices, device.id);
+      throw notFound(`registry ${device.registry_id} not found`);
+    }
+  }
+
+  async getDevice(id: string) {
+    return stripDevice(await this.#devices.findOne({ _id: id }));
+  }
+
+  async getDeviceByName(registryId: string, name: string) {
+    return stripDevice(await this.#devices.findOne({ registry_id: registryId, name }));
+  }
+
+  async listDevices(scope: { registry_id: string } | { folder_id: string }, page: PageRequest): Promise<Page<DeviceRecord>> {
+    const result = await this.#page(this.#devices, scope, page);
+    return { items: result.items.map((device) => stripDevice({ _id: device.id, ...device })!), next_page_token: result.next_page_token };
+  }
+
+  countDevices(scope: { registry_id: string } | { folder_id: string }) {
+    return this.#devices.countDocuments(scope);
+  }
+
+  async updateDevice(device: DeviceRecord) {
+    const current = await this.#devices.findOne({ _id: device.id });
+    if (!current) throw notFound(`device ${device.id} not found`);
+    await this.#replace(this.#devices, 'device', { ...device, folder_id: (current as unknown as { folder_id: string }).folder_id } as DeviceRecord,
+      `name: device "${device.name}" already exists in registry ${device.registry_id}`);
+  }
+
+  async recordDeviceMonitoring(id: string, patch: DeviceMonitoringRecord) {
+    const fields = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined).map(([name, value]) => [`monitoring.${name}`, value]));
+    if (Object.keys(fields).length > 0) await this.#devices.updateOne({ _id: id }, { $set: fields });
+  }
+
+  async deleteDevice(id: string) {
+    if (!(await this.#devices.findOne({ _id: id }))) throw notFound(`device ${id} not found`);
+    await this.#deleteOwner(this.#devices, id);
+  }
+
+  // Brokers ------------------------------------------------------------------------------------
+
+  async createBroker(broker: BrokerRecord, credentials: InitialCredentials) {
+    await this.#createOwner(this.#brokers, 'broker', broker, credentials, `name: broker "${broker.name}" already exists in folder ${broker.folder_id}`);
+  }
+
+  async getBroker(id: string) {
+    return strip(await this.#brokers.findOne({ _id: id }));
+  }
+
+  listBrokers(folderId: string, page: PageRequest) {
+    return this.#page(this.#brokers, { folder_id: folderId }, page);
+  }
+
+  countBrokers(folderId: string) {
+    return this.#brokers.countDocuments({ folder_id: folderId });
+  }
+
+  async updateBroker(broker: BrokerRecord) {
+    await this.#replace(this.#brokers, 'broker', broker, `name: broker "${broker.name}" already exists in folder ${broker.folder_id}`);
+  }
+
+  async deleteBroker(id: string) {
+    if (!(await this.#brokers.findOne({ _id: id }))) throw notFound(`broker ${id} not found`);
+    await this.#deleteOwner(this.#brokers, id);
+  }
+
+  // Credentials --------------------------------------------------------------------------------
+
+  async addPassword(password: PasswordRecord) {
+    await this.#assertOwner(password.owner_kind, password.owner_id);
+    await this.#passwords.insertOne({ _id: password.id, ...password });
+  }
+
+  async listPasswords(ownerKind: OwnerKind, ownerId: string) {
+    return (await this.#passwords.find({ owner_kind: ownerKind, owner_id: ownerId }).sort({ _id: 1 }).toArray()).map((p) => strip(p)!);
+  }
+
+  async deletePassword(ownerKind: OwnerKind, ownerId: string, passwordId: string) {
+    const result = await this.#passwords.deleteOne({ _id: passwordId, owner_kind: ownerKind, owner_id: ownerId });
+    if (result.deletedCount === 0) throw notFound(`password ${passwordId} not found on ${ownerKind} ${ownerId}`);
+  }
+
+  async addCertificate(certificate: CertificateRecord) {
+    await this.#assertOwner(certificate.owner_kind, certificate.owner_id);
+    try {
+      await this.#certificates.insertOne({ _id: certificate.fingerprint, ...certificate });
+    } catch (error) {
+      throw await this.#certificateConflict(error, certificate.fingerprint);
+    }
+  }
+
+  async listCertificates(ownerKind: OwnerKind, ownerId: string) {
+    return (await this.#certificates.find({ owner_kind: ownerKind, owner_id: ownerId }).sort({ _id: 1 }).toArray()).map((c) => strip(c)!);
+  }
+
+  async findCertificate(fingerprint: string) {
+    return strip(await this.#certificates.findOne({ _id: fingerprint }));
+  }
+
+  async deleteCertificate(ownerKind: OwnerKind, ownerId: string, fingerprint: string) {
+    const result = await this.#certificates.deleteOne({ _id: fingerprint, owner_kind: ownerKind, owner_id: ownerId });
+    if (result.deletedCount === 0) throw notFound(`certificate ${fingerprint} not found on ${ownerKind} ${ownerId}`);
+  }
+
+  // Operations ---------------------------------------------------------------------------------
+
+  async putOperation(operation: OperationRecord) {
+    await this.#operations.replaceOne({ _id: operation.id }, { ...operation } as never, { upsert: true });
+  }
+
+  async getOperation(id: string) {
+    return reviveOperation(strip(await this.#operations.findOne({ _id: id })));
+  }
+
+  async listOperations(resourceId: string, page: PageRequest) {
+    const result = await this.#page(this.#operations, { resource_id: resourceId }, page);
+    return { items: result.items.map((operation) => reviveOperation(operation)!), next_page_token: result.next_page_token };
+  }
+
+  async close() {
+    if (this.ownsClient) await this.client.close();
+  }
+
+  // Shared paths -------------------------------------------------------------------------------
+
+  async #page<T extends { id: string }>(collection: Collection<WithId<T>>, filter: object, page: PageRequest): Promise<Page<T>> {
+    const after = decodePageToken(page.page_token);
+    const query = after === undefined ? filter : { ...filter, _id: { $gt: after } };
+    const documents = await collection.find(query as never).sort({ _id: 1 }).limit(page.page_size + 1).toArray();
+    const items = documents.slice(0, page.page_size).map((document) => strip(document as WithId<T>)!);
+    const more = documents.length > page.page_size;
+    return { items, next_page_token: more ? encodePageToken(items[items.length - 1]!.id) : '' };
+  }
+
+  async #createOwner<T extends { id: string }>(
+    collection: Collection<WithId<T>>,
+    kind: OwnerKind,
+    owner: T,
+    credentials: InitialCredentials,
+    nameClash: string,
+  ): Promise<void> {
+    const insertedCertificates: string[] = [];
+    try {
+      for (const certificate of credentials.certificates) {
+        try {
+          await this.#certificates.insertOne({ _id: certificate.fingerprint, ...certificate });
+        } catch (error) {
+          throw await this.#certificateConflict(error, certificate.fingerprint);
+        }
+        insertedCertificates.push(certificate.fingerprint);
+      }
+      if (credentials.passwords.length > 0) {
+        await this.#passwords.insertMany(credentials.passwords.map((password) => ({ _id: password.id, ...password })));
+      }
+      try {
+        await collection.insertOne({ _id: owner.id, ...owner } as never);
+      } catch (error) {
+        throw isDuplicateKey(error) ? alreadyExists(nameClash) : error;
+      }
+    } catch (error) {
+      await this.#certificates.deleteMany({ _id: { $in: insertedCertificates } });
+      await this.#passwords.deleteMany({ _id: { $in: credentials.passwords.map((password) => password.id) }, owner_kind: kind });
+      throw error;
+    }
+  }
+
+  async #replace<T extends { id: string }>(collection: Collection<WithId<T>>, kind: string, record: T, nameClash: string) {
+    try {
+      const result = await collection.replaceOne({ _id: record.id } as never, { _id: record.id, ...record } as never);
+      if (result.matchedCount === 0) throw notFound(`${kind} ${record.id} not found`);
+    } catch (error) {
+      throw isDuplicateKey(error) ? alreadyExists(nameClash) : error;
+    }
+  }
+
+  async #deleteOwner<T>(collection: Collection<WithId<T>>, id: string) {
+    await collection.deleteOne({ _id: id } as never);
+    await this.#passwords.deleteMany({ owner_id: id });
+    await this.#certificates.deleteMany({ owner_id: id });
+  }
+
+  async #assertOwner(kind: OwnerKind, id: string) {
+    const collection = kind === 'registry' ? this.#registries : kind === 'device' ? this.#devices : this.#brokers;
+    if (!(await (collection as unknown as Collection<{ _id: string }>).findOne({ _id: id }))) throw notFound(`${kind} ${id} not found`);
+  }
+
+  async #certificateConflict(error: unknown, fingerprint: string): Promise<unknown> {
+    if (!isDuplicateKey(error)) return error;
+    const holder = await this.#certificates.findOne({ _id: fingerprint });
+    return alreadyExists(`certificate ${fingerprint} is already attached to ${holder?.owner_kind ?? 'another'} ${holder?.owner_id ?? 'owner'}`);
+  }
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+}
+
+function strip<T>(document: WithId<T> | null): T | undefined {
+  if (!document) return undefined;
+  const { _id, ...record } = document;
+  return record as T;
+}
+
+function stripDevice(document: WithId<DeviceRecord> | null): DeviceRecord | undefined {
+  const record = strip(document) as (DeviceRecord & { folder_id?: string }) | undefined;
+  if (!record) return undefined;
+  const { folder_id, ...device } = record;
+  return device;
+}
+
+/** The driver returns BSON Binary for byte fields; records carry Uint8Array. */
+function reviveOperation(record: OperationRecord | undefined): OperationRecord | undefined {
+  if (!record) return undefined;
+  const bytes = (packed: { type_url: string; value: unknown } | undefined) =>
+    packed && { type_url: packed.type_url, value: toBytes(packed.value) };
+  return { ...record, metadata: bytes(record.metadata), response: bytes(record.response) };
+}
+
+function toBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  const binary = value as { buffer?: Uint8Array; value?: () => Uint8Array };
+  return binary.buffer instanceof Uint8Array ? new Uint8Array(binary.buffer) : new Uint8Array();
+}
