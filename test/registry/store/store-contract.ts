@@ -1,0 +1,199 @@
+// The storage contract, one suite for every backend (as aedes-persistence's abstract suite):
+// embedded.test.ts and mongo.test.ts run it against their store.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RegistryStore, StoreError } from '../../../services/registry/store/contract.js';
+import type { CertificateRecord, DeviceRecord, PasswordRecord, RegistryRecord, BrokerRecord, OperationRecord } from '../../../services/registry/store/records.js';
+import { createIdGenerator } from '../../../services/registry/ids.js';
+
+const newId = createIdGenerator('tst');
+const at = new Date('2026-11-25T10:00:00.123Z');
+
+export const registry = (folder_id: string, name: string): RegistryRecord => ({
+  id: newId(), folder_id, created_at: at, name, description: 'd', labels: { env: 'test' }, status: 'ACTIVE',
+  log_options: { disabled: false, destination: { kind: 'folder_id', value: folder_id }, min_level: 0 },
+});
+export const device = (registry_id: string, name: string): DeviceRecord => ({
+  id: newId(), registry_id, created_at: at, name, description: '', topic_aliases: { 'a/': '$devices/x/' }, labels: {}, monitoring: {},
+});
+const broker = (folder_id: string, name: string): BrokerRecord => ({ id: newId(), folder_id, created_at: at, name, description: '', labels: {} });
+const password = (owner: { kind: 'registry' | 'device' | 'broker'; id: string }): PasswordRecord => ({
+  id: newId(), owner_kind: owner.kind, owner_id: owner.id, hash: 'scrypt$1$1$1$c2FsdA==$aGFzaA==', created_at: at,
+});
+const certificate = (owner: { kind: 'registry' | 'device' | 'broker'; id: string }, fingerprint = newId()): CertificateRecord => ({
+  fingerprint, owner_kind: owner.kind, owner_id: owner.id, certificate_data: '-----BEGIN CERTIFICATE-----\n…', created_at: at,
+});
+const none = { passwords: [], certificates: [] };
+
+const rejectsWith = (kind: StoreError['kind']) => (error: StoreError) => {
+  assert.equal(error.kind, kind, `expected ${kind}, got ${String(error.kind)}: ${error.message}`);
+  return true;
+};
+
+export function runStoreContract(name: string, open: () => Promise<RegistryStore>): void {
+  describe(`registry store contract: ${name}`, () => {
+    let store: RegistryStore;
+    before(async () => {
+      store = await open();
+    });
+    after(() => store.close());
+
+    test('registries: create, get, get by name, update, delete', async () => {
+      const r = registry('f-crud', 'one');
+      await store.createRegistry(r, none);
+      assert.deepEqual(await store.getRegistry(r.id), r);
+      assert.deepEqual(await store.getRegistryByName('f-crud', 'one'), r);
+      assert.equal(await store.getRegistryByName('other-folder', 'one'), undefined);
+      const renamed = { ...r, name: 'uno', labels: {}, status: 'DISABLED' as const };
+      await store.updateRegistry(renamed);
+      assert.deepEqual(await store.getRegistry(r.id), renamed);
+      await store.deleteRegistry(r.id);
+      assert.equal(await store.getRegistry(r.id), undefined);
+      await assert.rejects(store.deleteRegistry(r.id), rejectsWith('not_found'));
+      await assert.rejects(store.updateRegistry(r), rejectsWith('not_found'));
+    });
+
+    test('registry and broker names are unique per folder only', async () => {
+      await store.createRegistry(registry('f-unique', 'same'), none);
+      await assert.rejects(store.createRegistry(registry('f-unique', 'same'), none), rejectsWith('already_exists'));
+      await store.createRegistry(registry('f-unique-2', 'same'), none);
+      const other = registry('f-unique', 'other');
+      await store.createRegistry(other, none);
+      await assert.rejects(store.updateRegistry({ ...other, name: 'same' }), rejectsWith('already_exists'));
+      await store.createBroker(broker('f-unique', 'b'), none);
+      await assert.rejects(store.createBroker(broker('f-unique', 'b'), none), rejectsWith('already_exists'));
+      assert.equal(await store.countRegistries('f-unique'), 2);
+      assert.equal(await store.countBrokers('f-unique'), 1);
+    });
+
+    test('devices: parent must exist, names unique per registry, scoping by registry and folder', async () => {
+      const r1 = registry('f-dev', 'r1');
+      const r2 = registry('f-dev', 'r2');
+      await store.createRegistry(r1, none);
+      await store.createRegistry(r2, none);
+      await assert.rejects(store.createDevice(device('tst00000000000000000', 'orphan'), none), rejectsWith('not_found'));
+      const d1 = device(r1.id, 'd');
+      await store.createDevice(d1, none);
+      await assert.rejects(store.createDevice(device(r1.id, 'd'), none), rejectsWith('already_exists'));
+      await store.createDevice(device(r2.id, 'd'), none);
+      assert.deepEqual(await store.getDevice(d1.id), d1);
+      assert.deepEqual(await store.getDeviceByName(r1.id, 'd'), d1);
+      assert.equal(await store.countDevices({ registry_id: r1.id }), 1);
+      assert.equal(await store.countDevices({ folder_id: 'f-dev' }), 2);
+      assert.equal((await store.listDevices({ folder_id: 'f-dev' }, { page_size: 10, page_token: '' })).items.length, 2);
+      const updated = { ...d1, description: 'changed', topic_aliases: {} };
+      await store.updateDevice(updated);
+      assert.deepEqual(await store.getDevice(d1.id), updated);
+    });
+
+    test('registry deletion is refused while devices exist, and cascades credentials', async () => {
+      const r = registry('f-delete', 'r');
+      const rp = password({ kind: 'registry', id: r.id });
+      const rc = certificate({ kind: 'registry', id: r.id });
+      await store.createRegistry(r, { passwords: [rp], certificates: [rc] });
+      const d = device(r.id, 'd');
+      const dc = certificate({ kind: 'device', id: d.id });
+      await store.createDevice(d, { passwords: [password({ kind: 'device', id: d.id })], certificates: [dc] });
+      await assert.rejects(store.deleteRegistry(r.id), rejectsWith('failed_precondition'));
+      assert.ok(await store.getRegistry(r.id));
+      await store.deleteDevice(d.id);
+      assert.deepEqual(await store.listPasswords('device', d.id), []);
+      assert.equal(await store.findCertificate(dc.fingerprint), undefined);
+      await store.deleteRegistry(r.id);
+      assert.deepEqual(await store.listPasswords('registry', r.id), []);
+      assert.equal(await store.findCertificate(rc.fingerprint), undefined);
+    });
+
+    test('certificates are globally unique; a clashing create stores nothing', async () => {
+      const r = registry('f-cert', 'r');
+      const shared = certificate({ kind: 'registry', id: r.id });
+      await store.createRegistry(r, { passwords: [], certificates: [shared] });
+      assert.equal((await store.findCertificate(shared.fingerprint))?.owner_id, r.id);
+      const d = device(r.id, 'thief');
+      const dp = password({ kind: 'device', id: d.id });
+      await assert.rejects(
+        store.createDevice(d, { passwords: [dp], certificates: [certificate({ kind: 'device', id: d.id }), { ...shared, owner_kind: 'device', owner_id: d.id }] }),
+        rejectsWith('already_exists'),
+      );
+      assert.equal(await store.getDevice(d.id), undefined, 'the device was not stored');
+      assert.deepEqual(await store.listPasswords('device', d.id), [], 'nor its passwords');
+      assert.deepEqual(await store.listCertificates('device', d.id), [], 'nor its other certificates');
+      const b = broker('f-cert', 'b');
+      await store.createBroker(b, none);
+      await assert.rejects(store.addCertificate({ ...shared, owner_kind: 'broker', owner_id: b.id }), rejectsWith('already_exists'));
+      await assert.rejects(store.addCertificate(certificate({ kind: 'device', id: 'tst00000000000000000' })), rejectsWith('not_found'));
+    });
+
+    test('passwords and certificates: add, list, delete per owner', async () => {
+      const b = broker('f-cred', 'b');
+      await store.createBroker(b, none);
+      const p1 = password({ kind: 'broker', id: b.id });
+      const p2 = password({ kind: 'broker', id: b.id });
+      await store.addPassword(p1);
+      await store.addPassword(p2);
+      assert.deepEqual((await store.listPasswords('broker', b.id)).map((p) => p.id).sort(), [p1.id, p2.id].sort());
+      await store.deletePassword('broker', b.id, p1.id);
+      assert.deepEqual((await store.listPasswords('broker', b.id)).map((p) => p.id), [p2.id]);
+      await assert.rejects(store.deletePassword('broker', b.id, p1.id), rejectsWith('not_found'));
+      await assert.rejects(store.deletePassword('device', b.id, p2.id), rejectsWith('not_found'));
+      const c = certificate({ kind: 'broker', id: b.id });
+      await store.addCertificate(c);
+      assert.deepEqual(await store.listCertificates('broker', b.id), [c]);
+      await assert.rejects(store.deleteCertificate('registry', b.id, c.fingerprint), rejectsWith('not_found'));
+      await store.deleteCertificate('broker', b.id, c.fingerprint);
+      assert.deepEqual(await store.listCertificates('broker', b.id), []);
+      await store.deleteBroker(b.id);
+      assert.deepEqual(await store.listPasswords('broker', b.id), []);
+    });
+
+    test('paging visits every item exactly once', async () => {
+      const ids = new Set<string>();
+      for (let index = 0; index < 250; index++) {
+        const r = registry('f-page', `r${index}`);
+        ids.add(r.id);
+        await store.createRegistry(r, none);
+      }
+      const seen: string[] = [];
+      let page_token = '';
+      let pages = 0;
+      do {
+        const page = await store.listRegistries('f-page', { page_size: 100, page_token });
+        seen.push(...page.items.map((item) => item.id));
+        page_token = page.next_page_token;
+        pages++;
+      } while (page_token);
+      assert.equal(pages, 3);
+      assert.equal(seen.length, 250);
+      assert.deepEqual(new Set(seen), ids);
+    });
+
+    test('device monitoring data merges', async () => {
+      const r = registry('f-mon', 'r');
+      await store.createRegistry(r, none);
+      const d = device(r.id, 'd');
+      await store.createDevice(d, none);
+      const first = new Date('2026-11-25T11:00:00.000Z');
+      const second = new Date('2026-11-25T11:05:00.000Z');
+      await store.recordDeviceMonitoring(d.id, { last_auth_ip: '10.0.0.1', last_auth_time: first });
+      await store.recordDeviceMonitoring(d.id, { last_pub_activity_time: second });
+      assert.deepEqual((await store.getDevice(d.id))?.monitoring, { last_auth_ip: '10.0.0.1', last_auth_time: first, last_pub_activity_time: second });
+      await store.recordDeviceMonitoring('tst00000000000000000', { last_online_time: first });
+    });
+
+    test('operations are kept per resource', async () => {
+      const operation = (resource_id: string): OperationRecord => ({
+        id: newId(), resource_id, description: 'Create device registry', created_at: at, created_by: 'admin', modified_at: at, done: true,
+        metadata: { type_url: 'type.googleapis.com/x.Meta', value: new Uint8Array([10, 3, 97, 98, 99]) },
+        response: { type_url: 'type.googleapis.com/x.Res', value: new Uint8Array([1, 2]) },
+      });
+      const first = operation('res-1');
+      await store.putOperation(first);
+      await store.putOperation(operation('res-1'));
+      await store.putOperation(operation('res-2'));
+      assert.deepEqual(await store.getOperation(first.id), first);
+      const page = await store.listOperations('res-1', { page_size: 10, page_token: '' });
+      assert.equal(page.items.length, 2);
+      assert.equal(page.next_page_token, '');
+    });
+  });
+}

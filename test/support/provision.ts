@@ -1,0 +1,68 @@
+// `npm test`'s pretest: makes sure the servers the tests need can be started here.
+//   - redis-server (and mosquitto, used as a third-party client/baseline) from Debian when missing;
+//   - FerretDB (MongoDB-compatible, SQLite backend) built from the Go module proxy into .tools/,
+//     rebuilt only when its wrapper's sources change.
+// Fails with a message naming what is missing; never lets the suite skip silently.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { FERRETDB_BINARY, FERRETDB_SOURCE, TOOLS_DIR } from './tools.js';
+
+const DEBIAN_PACKAGES: Array<[binary: string, pkg: string]> = [
+  ['redis-server', 'redis-server'],
+  ['mosquitto', 'mosquitto'],
+  ['mosquitto_pub', 'mosquitto-clients'],
+];
+
+function main(): void {
+  if (!process.env.REDIS_URL) ensureDebianPackages();
+  if (!process.env.MONGO_URL) ensureFerretDb();
+  console.log('provision: ok');
+}
+
+function ensureDebianPackages(): void {
+  const missing = DEBIAN_PACKAGES.filter(([binary]) => !onPath(binary)).map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    fail(`missing Debian packages: ${missing.join(' ')}. Install them (apt-get install ${missing.join(' ')}) or set REDIS_URL.`);
+  }
+  console.log(`provision: apt-get install ${missing.join(' ')}`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { DEBIAN_FRONTEND: 'noninteractive' });
+  // Debian starts the packaged services; tests run their own on free ports.
+  spawnSync('service', ['redis-server', 'stop'], { stdio: 'ignore' });
+  spawnSync('service', ['mosquitto', 'stop'], { stdio: 'ignore' });
+}
+
+function ensureFerretDb(): void {
+  const stampFile = path.join(TOOLS_DIR, 'ferretdb.stamp');
+  const stamp = createHash('sha256');
+  for (const file of ['main.go', 'go.mod', 'go.sum']) stamp.update(readFileSync(path.join(FERRETDB_SOURCE, file)));
+  const wanted = stamp.digest('hex');
+  if (existsSync(FERRETDB_BINARY) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === wanted) return;
+  if (!onPath('go')) fail('Go is needed to build the test MongoDB-compatible server (FerretDB): install Go ≥ 1.24 or set MONGO_URL.');
+  console.log('provision: building FerretDB v1.24.2 (SQLite) into .tools/ (first run only)');
+  mkdirSync(TOOLS_DIR, { recursive: true });
+  run('go', ['build', '-trimpath', '-o', FERRETDB_BINARY, '.'], { CGO_ENABLED: '0' }, FERRETDB_SOURCE);
+  writeFileSync(stampFile, wanted);
+}
+
+function run(command: string, args: string[], env: Record<string, string> = {}, cwd?: string): void {
+  try {
+    execFileSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env }, cwd });
+  } catch {
+    fail(`\`${command} ${args.join(' ')}\` failed`);
+  }
+}
+
+function onPath(binary: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore', env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } }).status === 0;
+}
+
+function fail(message: string): never {
+  console.error(`provision: ${message}`);
+  process.exit(1);
+}
+
+main();

@@ -1,0 +1,36 @@
+// `npm test`: starts Redis and the MongoDB-compatible server once (unless REDIS_URL / MONGO_URL
+// are given), hands their URLs to every test file, and runs node:test over dist/test.
+// Arguments filter test files by substring: `npm test -- registry/api`.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { mongoUrl, redisUrl } from './servers.js';
+import { REPO_ROOT } from './tools.js';
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) return testFiles(full);
+    return entry.endsWith('.test.js') ? [full] : [];
+  });
+}
+
+async function main(): Promise<void> {
+  const filters = process.argv.slice(2);
+  const files = testFiles(path.join(REPO_ROOT, 'dist/test'))
+    .sort()
+    .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)));
+  const [redis, mongo] = await Promise.all([redisUrl(), mongoUrl()]);
+  console.log(`test servers: redis ${redis}${process.env.REDIS_URL ? ' (REDIS_URL)' : ''}, mongo ${mongo}${process.env.MONGO_URL ? ' (MONGO_URL)' : ''}`);
+  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
+    stdio: 'inherit',
+    env: { ...process.env, REDIS_URL: redis, MONGO_URL: mongo },
+  });
+  const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
+  process.exit(code);
+}
+
+main().catch((error: unknown) => {
+  console.error(`test run failed: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,162 @@
+// The one place tests get Redis and a MongoDB-compatible server from:
+//   1. REDIS_URL / MONGO_URL when set (CI or a developer's own servers);
+//   2. otherwise containers (redis:7, mongo:7) when a container runtime answers;
+//   3. otherwise local processes on free loopback ports: Debian's redis-server and FerretDB v1
+//      (SQLite backend) built by provision.ts — stopped when the test process exits.
+// A server that cannot be had is an error naming what is missing, never a silent skip.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitForPort } from './ports.js';
+import { FERRETDB_BINARY } from './tools.js';
+
+export interface ServerHandle {
+  url: string;
+  port: number;
+  readonly pid: number | undefined;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+  /** Send a signal (SIGKILL, SIGSTOP, SIGCONT) without waiting. */
+  kill(signal: NodeJS.Signals): void;
+  /** Start again on the same port with the same data. */
+  restart(): Promise<void>;
+  /** Last lines the server wrote (for error messages). */
+  logTail(): string;
+}
+
+let redisPromise: Promise<string> | undefined;
+let mongoPromise: Promise<string> | undefined;
+
+export function redisUrl(): Promise<string> {
+  redisPromise ??= process.env.REDIS_URL ? Promise.resolve(process.env.REDIS_URL) : sharedServer('redis');
+  return redisPromise;
+}
+
+export function mongoUrl(): Promise<string> {
+  mongoPromise ??= process.env.MONGO_URL ? Promise.resolve(process.env.MONGO_URL) : sharedServer('mongo');
+  return mongoPromise;
+}
+
+/** A database name no other test run uses, for isolation on a shared server. */
+export function uniqueDbName(prefix: string): string {
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+}
+
+async function sharedServer(kind: 'redis' | 'mongo'): Promise<string> {
+  const fromContainer = await containerServer(kind);
+  if (fromContainer) return fromContainer;
+  const handle = kind === 'redis' ? await startRedis() : await startFerretDb();
+  process.once('exit', () => handle.kill('SIGKILL'));
+  return handle.url;
+}
+
+async function containerServer(kind: 'redis' | 'mongo'): Promise<string | undefined> {
+  // Probing testcontainers without a Docker socket fails fast; skip the import entirely then.
+  if (!existsSync('/var/run/docker.sock') && !process.env.DOCKER_HOST) return undefined;
+  const { GenericContainer, getContainerRuntimeClient } = await import('testcontainers');
+  try {
+    await getContainerRuntimeClient();
+  } catch {
+    return undefined;
+  }
+  const port = kind === 'redis' ? 6379 : 27017;
+  const container = await new GenericContainer(kind === 'redis' ? 'redis:7' : 'mongo:7').withExposedPorts(port).start();
+  process.once('exit', () => void container.stop());
+  const address = `${container.getHost()}:${container.getMappedPort(port)}`;
+  return kind === 'redis' ? `redis://${address}` : `mongodb://${address}`;
+}
+
+export async function startRedis(): Promise<ServerHandle> {
+  const binary = findOnPath('redis-server');
+  if (!binary) throw new Error('redis-server is not installed: run `npm test` as root (its pretest installs it with apt-get) or `apt-get install redis-server`, or set REDIS_URL');
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-redis-'));
+  return startProcess({
+    name: 'redis-server',
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    command: binary,
+    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  });
+}
+
+export async function startFerretDb(): Promise<ServerHandle> {
+  if (!existsSync(FERRETDB_BINARY)) {
+    throw new Error(`FerretDB is not built (${FERRETDB_BINARY} missing): run \`npm test\` (its pretest builds it with Go) or \`node dist/test/support/provision.js\`, or set MONGO_URL`);
+  }
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-ferretdb-'));
+  return startProcess({
+    name: 'ferretdb',
+    port,
+    url: `mongodb://127.0.0.1:${port}/`,
+    command: FERRETDB_BINARY,
+    args: ['--listen-addr', `127.0.0.1:${port}`, '--dir', dir],
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  });
+}
+
+interface ProcessSpec {
+  name: string;
+  port: number;
+  url: string;
+  command: string;
+  args: string[];
+  cleanup(): void;
+}
+
+async function startProcess(spec: ProcessSpec): Promise<ServerHandle> {
+  let child: ChildProcess;
+  let log = '';
+  const launch = async () => {
+    child = spawn(spec.command, spec.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DO_NOT_TRACK: '1' } });
+    const append = (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-4000);
+    };
+    child.stdout!.on('data', append);
+    child.stderr!.on('data', append);
+    try {
+      await waitForPort(spec.port, 30_000, () => child.exitCode === null && child.signalCode === null);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw new Error(`${spec.name} did not start on port ${spec.port}: ${(error as Error).message}\n${log.split('\n').slice(-15).join('\n')}`);
+    }
+  };
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    await exited;
+  };
+  await launch();
+  return {
+    url: spec.url,
+    port: spec.port,
+    get pid() {
+      return child.pid;
+    },
+    stop: async () => {
+      await stop();
+      spec.cleanup();
+    },
+    kill: (signal) => {
+      child.kill(signal);
+    },
+    restart: async () => {
+      await stop();
+      await launch();
+    },
+    logTail: () => log,
+  };
+}
+
+function findOnPath(binary: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/sbin', '/usr/bin', '/usr/local/bin'])) {
+    const candidate = path.join(dir, binary);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
