@@ -82,7 +82,7 @@ class MongoStore implements RegistryStore {
   }
 
   async updateRegistry(registry: RegistryRecord) {
-    await this.#replace(this.#registries, 'registry', registry, `name: registry "${registry.name}" already exists in folder ${registry.folder_id}`);
+    await this.#replace(this.#registries, 'registry', registry, { folder_id: registry.folder_id, name: registry.name }, `name: registry "${registry.name}" already exists in folder ${registry.folder_id}`);
   }
 
   async deleteRegistry(id: string) {
@@ -129,7 +129,7 @@ class MongoStore implements RegistryStore {
     const current = await this.#devices.findOne({ _id: device.id });
     if (!current) throw notFound(`device ${device.id} not found`);
     await this.#replace(this.#devices, 'device', { ...device, folder_id: (current as unknown as { folder_id: string }).folder_id } as DeviceRecord,
-      `name: device "${device.name}" already exists in registry ${device.registry_id}`);
+      { registry_id: device.registry_id, name: device.name }, `name: device "${device.name}" already exists in registry ${device.registry_id}`);
   }
 
   async recordDeviceMonitoring(id: string, patch: DeviceMonitoringRecord) {
@@ -161,7 +161,7 @@ class MongoStore implements RegistryStore {
   }
 
   async updateBroker(broker: BrokerRecord) {
-    await this.#replace(this.#brokers, 'broker', broker, `name: broker "${broker.name}" already exists in folder ${broker.folder_id}`);
+    await this.#replace(this.#brokers, 'broker', broker, { folder_id: broker.folder_id, name: broker.name }, `name: broker "${broker.name}" already exists in folder ${broker.folder_id}`);
   }
 
   async deleteBroker(id: string) {
@@ -269,7 +269,13 @@ class MongoStore implements RegistryStore {
     }
   }
 
-  async #replace<T extends { id: string }>(collection: Collection<WithId<T>>, kind: string, record: T, nameClash: string) {
+  /**
+   * Replaces a record. The unique index decides name clashes on MongoDB; FerretDB reports an
+   * update's unique violation as a generic error, so a clash is also looked up explicitly.
+   */
+  async #replace<T extends { id: string }>(collection: Collection<WithId<T>>, kind: string, record: T, scope: object, nameClash: string) {
+    const clash = await collection.findOne({ ...scope, _id: { $ne: record.id } } as never);
+    if (clash) throw alreadyExists(nameClash);
     try {
       const result = await collection.replaceOne({ _id: record.id } as never, { _id: record.id, ...record } as never);
       if (result.matchedCount === 0) throw notFound(`${kind} ${record.id} not found`);
