@@ -16,6 +16,7 @@ import { brokerService } from './api/broker-service.js';
 import { operationService } from './api/operation-service.js';
 import { addIntrospection } from './api/introspection.js';
 import { dataServices, type DataPlane } from './api/data-services.js';
+import { edgeAuthService } from './api/edge-auth-service.js';
 
 export interface RegistryApiOptions {
   store: RegistryStore;
@@ -48,12 +49,14 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
   const handler: HandlerContext = { access: bearerTokenAccess(options.adminTokens), logger: options.logger };
   const server = new Server();
   let dataPlane: DataPlane | undefined;
+  const authenticator = new Authenticator(ctx);
   const services = [
     registryService(ctx, handler),
     deviceService(ctx, handler),
     brokerService(ctx, handler),
     operationService(ctx, handler),
     ...dataServices(handler, () => dataPlane),
+    edgeAuthService(ctx, authenticator, handler),
   ];
   for (const service of services) {
     server.addService(service.definition as ServiceDefinition, service.implementation as UntypedServiceImplementation);
@@ -70,7 +73,7 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
   return {
     address: `${host}:${port}`,
     ctx,
-    authenticator: new Authenticator(ctx),
+    authenticator,
     attachDataPlane: (plane) => {
       dataPlane = plane;
     },

@@ -1,0 +1,146 @@
+// The internal API edges use: authentication by password or certificate with Yandex's priority
+// rules (spec §2.5), device lookups, the revocation stream, activity reports, and gRPC health.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { loadPackageDefinition, type GrpcObject } from '@grpc/grpc-js';
+import { protoPath as healthProto } from 'grpc-health-check';
+import {
+  EdgeAuthServiceClient,
+  AuthenticateRequest,
+  AuthenticateResponse,
+  AuthenticateResponse_Result,
+  Principal_Kind,
+  Revocation,
+  Revocation_Kind,
+  type LookupDeviceResponse,
+} from '../../../services/generated/iotcore/auth/v1/auth.js';
+import { DeviceView } from '../../../services/generated/yandex/cloud/iot/devices/v1/device.js';
+import { DeviceServiceClient } from '../../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
+import type { Device } from '../../../services/generated/yandex/cloud/iot/devices/v1/device.js';
+import { createRegistry, setRegistryEnabled } from '../../../services/registry/resources/registries.js';
+import { createDevice, deleteDevice } from '../../../services/registry/resources/devices.js';
+import { call, startApi, type ApiHarness } from './harness.js';
+import { makeCertificate } from '../../support/certificates.js';
+
+const DEVICE_PASSWORD = 'Device-Passw0rd-001';
+const REGISTRY_PASSWORD = 'Registry-Passw0rd-01';
+
+describe('EdgeAuthService', () => {
+  let harness: ApiHarness;
+  let client: EdgeAuthServiceClient;
+  let registryId: string;
+  let deviceId: string;
+  const deviceCert = makeCertificate('device');
+  const otherCert = makeCertificate('other-device');
+
+  const authenticate = (fields: Partial<AuthenticateRequest>) =>
+    call<AuthenticateRequest, AuthenticateResponse>(client, 'authenticate', AuthenticateRequest.fromPartial({ client_id: 'c', ...fields }), harness.metadata);
+  const withPassword = (username: string, password: string, fingerprint = '') =>
+    authenticate({ username, password: Buffer.from(password), has_password: true, certificate_fingerprint: fingerprint });
+
+  before(async () => {
+    harness = await startApi();
+    client = new EdgeAuthServiceClient(harness.address, harness.channel);
+    const ctx = harness.api.ctx;
+    const registry = await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD });
+    registryId = registry.id;
+    const device = await createDevice(ctx, {
+      registry_id: registryId, name: 'd', description: '', labels: {}, topic_aliases: { 'home/': '$devices/{id}/events/' },
+      certificates: [deviceCert.certPem], password: DEVICE_PASSWORD,
+    });
+    deviceId = device.id;
+    await createDevice(ctx, { registry_id: registryId, name: 'other', description: '', labels: {}, topic_aliases: {}, certificates: [otherCert.certPem] });
+  });
+  after(async () => {
+    client.close();
+    await harness.close();
+  });
+
+  test('device password → principal with aliases', async () => {
+    const response = await withPassword(deviceId, DEVICE_PASSWORD);
+    assert.equal(response.result, AuthenticateResponse_Result.OK);
+    assert.equal(response.principal?.kind, Principal_Kind.DEVICE);
+    assert.equal(response.principal?.registry_id, registryId);
+    assert.deepEqual(response.principal?.topic_aliases, { 'home/': `$devices/${deviceId}/events/` });
+  });
+
+  test('registry password → registry principal with its devices’ aliases', async () => {
+    const response = await withPassword(registryId, REGISTRY_PASSWORD);
+    assert.equal(response.principal?.kind, Principal_Kind.REGISTRY);
+    assert.deepEqual(response.principal?.registry_aliases.map((alias) => alias.alias), ['home/']);
+  });
+
+  test('priority rules of §2.5', async () => {
+    // unknown certificate + valid password → accepted by password
+    assert.equal((await withPassword(deviceId, DEVICE_PASSWORD, 'ffffffffffffffffffffffffffffffffffffffff')).result, AuthenticateResponse_Result.OK);
+    // valid certificate + invalid password → rejected
+    assert.equal((await withPassword(deviceId, 'Wrong-Passw0rd-123', deviceCert.opensslFingerprint)).result, AuthenticateResponse_Result.BAD_USERNAME_OR_PASSWORD);
+    // certificate of another device + valid password → the entity named by the username
+    const crossed = await withPassword(deviceId, DEVICE_PASSWORD, otherCert.opensslFingerprint);
+    assert.equal(crossed.principal?.id, deviceId);
+    // certificate alone → its owner, whatever the username says
+    const byCert = await authenticate({ username: 'ignored', certificate_fingerprint: deviceCert.opensslFingerprint });
+    assert.equal(byCert.principal?.id, deviceId);
+    assert.equal(byCert.principal?.credential_id, deviceCert.opensslFingerprint);
+    // unknown certificate, no password → not authorized
+    assert.equal((await authenticate({ certificate_fingerprint: 'ffffffffffffffffffffffffffffffffffffffff' })).result, AuthenticateResponse_Result.NOT_AUTHORIZED);
+    // nothing at all → not authorized; unknown username → bad username or password
+    assert.equal((await authenticate({})).result, AuthenticateResponse_Result.NOT_AUTHORIZED);
+    assert.equal((await withPassword('are00000000000000000', DEVICE_PASSWORD)).result, AuthenticateResponse_Result.BAD_USERNAME_OR_PASSWORD);
+  });
+
+  test('a cached password check still honours a deleted password', async () => {
+    const response = await withPassword(deviceId, DEVICE_PASSWORD);
+    const passwordId = response.principal!.credential_id;
+    await harness.store.deletePassword('device', deviceId, passwordId);
+    assert.equal((await withPassword(deviceId, DEVICE_PASSWORD)).result, AuthenticateResponse_Result.BAD_USERNAME_OR_PASSWORD);
+  });
+
+  test('lookup, activity reports and the FULL device view', async () => {
+    const found = await call<{ device_id: string }, LookupDeviceResponse>(client, 'lookupDevice', { device_id: deviceId }, harness.metadata);
+    assert.deepEqual([found.exists, found.registry_id], [true, registryId]);
+    const missing = await call<{ device_id: string }, LookupDeviceResponse>(client, 'lookupDevice', { device_id: 'are00000000000000000' }, harness.metadata);
+    assert.equal(missing.exists, false);
+    const at = new Date('2026-11-25T12:00:00.000Z');
+    await call(client, 'reportActivity', { activities: [{ device_id: deviceId, last_auth_ip: '127.0.0.1', last_auth_time: at, last_online_time: at }] }, harness.metadata);
+    const devices = new DeviceServiceClient(harness.address, harness.channel);
+    const full = await call<unknown, Device>(devices, 'get', { device_id: deviceId, device_view: DeviceView.FULL }, harness.metadata);
+    const basic = await call<unknown, Device>(devices, 'get', { device_id: deviceId, device_view: DeviceView.BASIC }, harness.metadata);
+    devices.close();
+    assert.equal(full.monitoring_data?.last_auth_ip, '127.0.0.1');
+    assert.deepEqual(full.monitoring_data?.last_online_time, at);
+    assert.equal(basic.monitoring_data, undefined);
+  });
+
+  test('revocations stream: disabled registry and deleted device; disabled registry refuses auth', async () => {
+    const stream: ClientReadableStream<Revocation> = client.watchRevocations({}, harness.metadata);
+    const received: Revocation[] = [];
+    const ready = new Promise<void>((resolve) => stream.on('data', (revocation: Revocation) => {
+      received.push(revocation);
+      if (revocation.kind === Revocation_Kind.READY) resolve();
+    }));
+    stream.on('error', () => undefined);
+    await ready;
+    await setRegistryEnabled(harness.api.ctx, registryId, false);
+    assert.equal((await authenticate({ certificate_fingerprint: otherCert.opensslFingerprint })).result, AuthenticateResponse_Result.NOT_AUTHORIZED);
+    await setRegistryEnabled(harness.api.ctx, registryId, true);
+    await deleteDevice(harness.api.ctx, deviceId);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stream.cancel();
+    assert.deepEqual(received.map((revocation) => Revocation_Kind[revocation.kind]), ['READY', 'REGISTRY_DISABLED', 'DEVICE_DELETED']);
+  });
+
+  test('the internal API needs the token too', async () => {
+    await assert.rejects(call(client, 'authenticate', AuthenticateRequest.fromPartial({}), new Metadata()), { code: status.UNAUTHENTICATED });
+  });
+
+  test('gRPC health reports SERVING', async () => {
+    const health = (loadPackageDefinition(loadSync(healthProto, { enums: String })) as GrpcObject & { grpc: { health: { v1: { Health: new (address: string, credentials: unknown) => object } } } }).grpc.health.v1;
+    const healthClient = new health.Health(harness.address, harness.channel);
+    const response = await call<{ service: string }, { status: string }>(healthClient, 'check', { service: 'yandex.cloud.iot.devices.v1.RegistryService' }, new Metadata());
+    assert.equal(response.status, 'SERVING');
+    (healthClient as { close(): void }).close();
+  });
+});
