@@ -1,0 +1,29 @@
+// The same services and messages as generated from Yandex's public protos (official Node SDK).
+import { RegistryServiceService, CreateRegistryRequest, UpdateRegistryRequest, ListRegistriesResponse } from '@yandex-cloud/nodejs-sdk/iot-devices-v1/registry_service';
+import { DeviceServiceService, CreateDeviceRequest, ListDevicesRequest } from '@yandex-cloud/nodejs-sdk/iot-devices-v1/device_service';
+import { DeviceDataServiceService, PublishDeviceDataRequest } from '@yandex-cloud/nodejs-sdk/iot-devices-v1/device_data_service';
+import { RegistryDataServiceService } from '@yandex-cloud/nodejs-sdk/iot-devices-v1/registry_data_service';
+import { BrokerServiceService, CreateBrokerRequest } from '@yandex-cloud/nodejs-sdk/iot-broker-v1/broker_service';
+import { BrokerDataServiceService } from '@yandex-cloud/nodejs-sdk/iot-broker-v1/broker_data_service';
+import { OperationServiceService } from '@yandex-cloud/nodejs-sdk/operation/operation_service';
+import { Operation } from '@yandex-cloud/nodejs-sdk/operation/operation';
+import { Registry } from '@yandex-cloud/nodejs-sdk/iot-devices-v1/registry';
+import { Device } from '@yandex-cloud/nodejs-sdk/iot-devices-v1/device';
+import { Broker } from '@yandex-cloud/nodejs-sdk/iot-broker-v1/broker';
+
+interface Codec {
+  encode(message: never): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): never;
+}
+
+export const services = {
+  RegistryService: RegistryServiceService,
+  DeviceService: DeviceServiceService,
+  DeviceDataService: DeviceDataServiceService,
+  RegistryDataService: RegistryDataServiceService,
+  BrokerService: BrokerServiceService,
+  BrokerDataService: BrokerDataServiceService,
+  OperationService: OperationServiceService,
+} as unknown as Record<string, Record<string, { path: string; requestStream: boolean; responseStream: boolean }>>;
+
+export const codecs = { Registry, Device, Broker, Operation, CreateRegistryRequest, UpdateRegistryRequest, ListRegistriesResponse, CreateDeviceRequest, ListDevicesRequest, PublishDeviceDataRequest, CreateBrokerRequest } as unknown as Record<string, Codec>;
