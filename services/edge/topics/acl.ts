@@ -1,0 +1,124 @@
+// The Yandex IoT Core access rules (spec §3.2, §3.7, §3.8) as pure functions: a topic or filter
+// and a principal in, a decision with the internal topic out. O(topic levels + log aliases).
+//
+//                                 device D of R      registry R
+//   $devices/D/events|state…       publish            read (any device of R)
+//   $devices/D/commands|config…    read               publish (any device of R)
+//   $registries/R/events|state…    publish            read
+//   $registries/R/commands|config… read               publish
+//   $monitoring/X/json             read (X in R)      read (X in R)
+// Everything else, other registries included, is invisible. Brokers: any non-$ topic.
+import { AliasTable } from './aliases.js';
+import { brokerExternal, brokerInternal, isPermanent, parseCanonical, toCanonical, toInternal, type CanonicalParts } from './namespace.js';
+import type { Principal } from './principal.js';
+import { hasWildcard, topicFilterError, topicNameError } from './topic-syntax.js';
+
+const KINDS = ['events', 'state', 'commands', 'config'];
+const UPSTREAM = new Set(['events', 'state']);
+const DOWNSTREAM = new Set(['commands', 'config']);
+
+export type PublishDecision =
+  | {
+      ok: true;
+      internalTopic: string;
+      permanent: boolean;
+      /** A registry publishing to a device: the edge must check the device is in the registry. */
+      requiresDeviceOf?: { deviceId: string; registryId: string };
+    }
+  | { ok: false; reason: string };
+
+export type SubscribeDecision =
+  | {
+      ok: true;
+      internalFilter: string;
+      /** Permanent-topic values are replayed unless the filter is a wildcard through an alias. */
+      replayPermanent: boolean;
+      /** Internal topic → the name this subscription delivers it under. */
+      toClient: (internalTopic: string) => string;
+    }
+  | { ok: false; reason: string };
+
+export class TopicPolicy {
+  readonly #aliases: AliasTable;
+
+  constructor(readonly principal: Principal) {
+    this.#aliases = AliasTable.for(principal);
+  }
+
+  authorizePublish(topic: string): PublishDecision {
+    const syntax = topicNameError(topic);
+    if (syntax) return { ok: false, reason: syntax };
+    const principal = this.principal;
+    if (principal.kind === 'broker') {
+      if (topic.startsWith('$')) return { ok: false, reason: 'broker topics must not start with $' };
+      return { ok: true, internalTopic: brokerInternal(principal.id, topic), permanent: false };
+    }
+    const { canonical } = this.#aliases.resolve(principal, topic);
+    const parts = parseCanonical(canonical);
+    if (!parts || !parts.kind || !KINDS.includes(parts.kind) || parts.root === 'monitoring') {
+      return { ok: false, reason: `publish to topic "${topic}" not allowed` };
+    }
+    const allowedKinds = principal.kind === 'device' ? UPSTREAM : DOWNSTREAM;
+    const denied = { ok: false as const, reason: `publish to topic "${topic}" not allowed` };
+    if (!allowedKinds.has(parts.kind)) return denied;
+    if (parts.root === 'registries' && parts.id !== principal.registryId) return denied;
+    if (parts.root === 'devices' && principal.kind === 'device' && parts.id !== principal.id) return denied;
+    const decision: PublishDecision = { ok: true, internalTopic: toInternal(principal.registryId, parts, canonical), permanent: isPermanent(parts) };
+    if (parts.root === 'devices' && principal.kind === 'registry') decision.requiresDeviceOf = { deviceId: parts.id, registryId: principal.registryId };
+    return decision;
+  }
+
+  authorizeSubscribe(filter: string): SubscribeDecision {
+    const syntax = topicFilterError(filter);
+    if (syntax) return { ok: false, reason: syntax };
+    const principal = this.principal;
+    if (principal.kind === 'broker') {
+      if (filter.startsWith('$')) return { ok: false, reason: 'broker topics must not start with $' };
+      return {
+        ok: true,
+        internalFilter: brokerInternal(principal.id, filter),
+        replayPermanent: false,
+        toClient: (internal) => brokerExternal(principal.id, internal) ?? internal,
+      };
+    }
+    const resolution = this.#aliases.resolve(principal, filter);
+    const parts = parseCanonical(resolution.canonical);
+    const denied = { ok: false as const, reason: `not allowed to subscribe: "${filter}"` };
+    if (!parts || !this.#mayRead(parts, { filter: true })) return denied;
+    const internalFilter = toInternal(principal.registryId, parts, resolution.canonical);
+    return {
+      ok: true,
+      internalFilter,
+      replayPermanent: !(resolution.viaAlias && hasWildcard(filter)),
+      toClient: (internal) => resolution.toClient(toCanonical(internal) ?? internal),
+    };
+  }
+
+  /** Delivery check: may this principal read the message published on `internalTopic`? */
+  mayReceive(internalTopic: string): boolean {
+    if (this.principal.kind === 'broker') return brokerExternal(this.principal.id, internalTopic) !== undefined;
+    const canonical = toCanonical(internalTopic);
+    const parts = canonical ? parseCanonical(canonical) : undefined;
+    return parts !== undefined && internalTopic.startsWith(`$iot/${this.principal.registryId}/`) && this.#mayRead(parts, { filter: false });
+  }
+
+  /**
+   * Read rules for a concrete topic or a filter. For filters a wildcard level passes when some
+   * readable topic can match it (deliveries are re-checked by mayReceive), but filters too short
+   * to name a topic kind (`$devices/+`, `$registries/R`) are refused as Yandex does.
+   */
+  #mayRead(parts: CanonicalParts, options: { filter: boolean }): boolean {
+    const principal = this.principal as Exclude<Principal, { kind: 'broker' }>;
+    const wildcard = (level: string | undefined) => options.filter && (level === '+' || level === '#');
+    if (parts.id === '#') return parts.kind === undefined; // `$devices/#`
+    if (parts.kind === undefined) return false; // too short: `$devices/+`, `$devices/D`
+    if (parts.root === 'monitoring') return (parts.kind === 'json' || wildcard(parts.kind)) && (parts.rest === '' || parts.rest === '#');
+    if (!KINDS.includes(parts.kind) && !wildcard(parts.kind)) return false;
+    const readable = principal.kind === 'device' ? DOWNSTREAM : UPSTREAM;
+    if (!wildcard(parts.kind) && !readable.has(parts.kind)) return false;
+    if (parts.root === 'registries') return parts.id === principal.registryId || (wildcard(parts.id) && parts.id === '+');
+    // $devices: a device reads only its own tree; a registry reads any of its devices (the internal
+    // namespace already confines the filter to the registry).
+    return principal.kind === 'registry' || parts.id === principal.id || (options.filter && parts.id === '+');
+  }
+}

@@ -1,0 +1,77 @@
+// Topic aliases (spec §3.6): `$me/…` for device connections and user aliases by plain string-prefix
+// substitution. Within a registry no alias is a prefix of another, so the only alias that can be a
+// prefix of a topic is the greatest alias ≤ the topic: one binary search, O(log aliases).
+import type { Principal } from './principal.js';
+
+export interface Resolution {
+  canonical: string;
+  /** Maps a canonical topic back to the name the client used (identity for canonical names). */
+  toClient: (canonical: string) => string;
+  viaAlias: boolean;
+}
+
+const identity = (topic: string) => topic;
+
+export class AliasTable {
+  readonly #aliases: string[];
+  readonly #targets: Map<string, string>;
+
+  constructor(entries: Array<[alias: string, prefix: string]>) {
+    this.#targets = new Map(entries);
+    this.#aliases = [...this.#targets.keys()].sort();
+  }
+
+  static for(principal: Principal): AliasTable {
+    if (principal.kind === 'device') return new AliasTable(Object.entries(principal.aliases));
+    if (principal.kind === 'registry') return new AliasTable(principal.aliases.map((entry) => [entry.alias, entry.topic_prefix]));
+    return new AliasTable([]);
+  }
+
+  /** The alias that `topic` starts with, if any. */
+  match(topic: string): string | undefined {
+    let low = 0;
+    let high = this.#aliases.length - 1;
+    let candidate: string | undefined;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const alias = this.#aliases[middle]!;
+      if (alias <= topic) {
+        candidate = alias;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return candidate !== undefined && topic.startsWith(candidate) ? candidate : undefined;
+  }
+
+  resolve(principal: Principal, topic: string): Resolution {
+    if (principal.kind === 'device' && topic.startsWith('$me/')) return resolveMe(principal, topic);
+    const alias = this.match(topic);
+    if (alias === undefined) return { canonical: topic, toClient: identity, viaAlias: false };
+    const prefix = this.#targets.get(alias)!;
+    return {
+      canonical: prefix + topic.slice(alias.length),
+      toClient: (canonical) => (canonical.startsWith(prefix) ? alias + canonical.slice(prefix.length) : canonical),
+      viaAlias: true,
+    };
+  }
+}
+
+function resolveMe(device: Extract<Principal, { kind: 'device' }>, topic: string): Resolution {
+  const table: Array<[me: string, canonical: string]> = [
+    ['$me/device/', `$devices/${device.id}/`],
+    ['$me/registry/', `$registries/${device.registryId}/`],
+    ['$me/monitoring/', `$monitoring/${device.id}/`],
+  ];
+  for (const [me, canonical] of table) {
+    if (topic.startsWith(me)) {
+      return {
+        canonical: canonical + topic.slice(me.length),
+        toClient: (delivered) => (delivered.startsWith(canonical) ? me + delivered.slice(canonical.length) : delivered),
+        viaAlias: false,
+      };
+    }
+  }
+  return { canonical: topic, toClient: identity, viaAlias: false };
+}

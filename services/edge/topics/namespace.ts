@@ -1,0 +1,69 @@
+// Canonical Yandex topics ↔ the edge's internal topics. Every registry and broker gets its own
+// internal subtree, so MQTT wildcards (`$devices/+/events`) can never reach another tenant, and
+// the bus routes by registry for free:
+//   $devices/X/…      → $iot/<R>/devices/X/…     (R = the principal's registry)
+//   $registries/R/…   → $iot/<R>/registry/…
+//   $monitoring/X/json → $iot/<R>/monitoring/X/json
+//   <broker topic>    → $broker/<B>/<topic>
+export const INTERNAL_ROOT = '$iot';
+export const BROKER_ROOT = '$broker';
+
+export type Root = 'devices' | 'registries' | 'monitoring';
+
+export interface CanonicalParts {
+  root: Root;
+  /** Device ID, registry ID, or a wildcard level in filters. */
+  id: string;
+  /** events|state|commands|config for devices/registries, json for monitoring (or a wildcard). */
+  kind: string | undefined;
+  /** Levels after the kind ('' when none). */
+  rest: string;
+}
+
+const ROOTS: Record<string, Root> = { $devices: 'devices', $registries: 'registries', $monitoring: 'monitoring' };
+
+/** Splits a canonical topic or filter; undefined when it is not under a Yandex root. */
+export function parseCanonical(topic: string): CanonicalParts | undefined {
+  const levels = topic.split('/');
+  const root = ROOTS[levels[0]!];
+  if (!root) return undefined;
+  return { root, id: levels[1] ?? '', kind: levels[2], rest: levels.slice(3).join('/') };
+}
+
+export function toInternal(registryId: string, parts: CanonicalParts, canonical: string): string {
+  const tail = canonical.split('/').slice(2).join('/');
+  const suffix = tail ? `/${tail}` : '';
+  switch (parts.root) {
+    case 'devices': return `${INTERNAL_ROOT}/${registryId}/devices/${parts.id}${suffix}`;
+    case 'monitoring': return `${INTERNAL_ROOT}/${registryId}/monitoring/${parts.id}${suffix}`;
+    case 'registries': return `${INTERNAL_ROOT}/${registryId}/registry${parts.id === '#' ? '/#' : suffix}`;
+  }
+}
+
+/** `$iot/<R>/…` → canonical `$devices|$registries|$monitoring/…`. */
+export function toCanonical(internal: string): string | undefined {
+  const levels = internal.split('/');
+  if (levels[0] !== INTERNAL_ROOT || levels.length < 3) return undefined;
+  const registryId = levels[1]!;
+  const rest = levels.slice(3);
+  switch (levels[2]) {
+    case 'devices': return ['$devices', ...rest].join('/');
+    case 'monitoring': return ['$monitoring', ...rest].join('/');
+    case 'registry': return ['$registries', registryId, ...rest].join('/');
+    default: return undefined;
+  }
+}
+
+export function brokerInternal(brokerId: string, topic: string): string {
+  return `${BROKER_ROOT}/${brokerId}/${topic}`;
+}
+
+export function brokerExternal(brokerId: string, internal: string): string | undefined {
+  const prefix = `${BROKER_ROOT}/${brokerId}/`;
+  return internal.startsWith(prefix) ? internal.slice(prefix.length) : undefined;
+}
+
+/** Permanent topics (spec §3.4): state and config, with their subtopics. */
+export function isPermanent(parts: CanonicalParts): boolean {
+  return parts.root !== 'monitoring' && (parts.kind === 'state' || parts.kind === 'config');
+}

@@ -1,0 +1,40 @@
+// MQTT 3.1.1 topic name and filter syntax (§4.7), with Yandex's length limit.
+
+export const MAX_TOPIC_LENGTH = 1024 + 64; // 1024 characters of subtopic after the fixed prefix
+
+export function topicNameError(topic: string): string | undefined {
+  if (topic.length === 0) return 'empty topic';
+  if (topic.length > MAX_TOPIC_LENGTH) return 'topic too long';
+  if (topic.includes('\0')) return 'NUL in topic';
+  if (/[+#]/.test(topic)) return 'wildcards are not allowed in a topic name';
+  return undefined;
+}
+
+export function topicFilterError(filter: string): string | undefined {
+  if (filter.length === 0) return 'empty filter';
+  if (filter.length > MAX_TOPIC_LENGTH) return 'filter too long';
+  if (filter.includes('\0')) return 'NUL in filter';
+  const levels = filter.split('/');
+  for (const [index, level] of levels.entries()) {
+    if (level.includes('#') && (level !== '#' || index !== levels.length - 1)) return '"#" must be the last level on its own';
+    if (level.includes('+') && level !== '+') return '"+" must occupy a whole level';
+  }
+  return undefined;
+}
+
+export function hasWildcard(filter: string): boolean {
+  return /[+#]/.test(filter);
+}
+
+/** Whether `topic` matches `filter` (both already syntactically valid). */
+export function filterMatches(filter: string, topic: string): boolean {
+  const filterLevels = filter.split('/');
+  const topicLevels = topic.split('/');
+  for (let index = 0; index < filterLevels.length; index++) {
+    const level = filterLevels[index];
+    if (level === '#') return true;
+    if (index >= topicLevels.length) return false;
+    if (level !== '+' && level !== topicLevels[index]) return false;
+  }
+  return filterLevels.length === topicLevels.length;
+}

@@ -1,0 +1,157 @@
+// The ACL matrix of spec §3.2 for PUBLISH and SUBSCRIBE, walked for every principal against every
+// topic row, plus aliases, $me, narrowing, too-short and malformed topics, and brokers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TopicPolicy } from '../../../services/edge/topics/acl.js';
+import type { Principal } from '../../../services/edge/topics/principal.js';
+
+const R = 'areregistry000000001';
+const D = 'aredevice00000000001';
+const X = 'aredevice00000000002'; // another device of R
+const R2 = 'areregistry000000002';
+
+const device: Principal = { kind: 'device', id: D, registryId: R, aliases: { 'home/kitchen/': `$devices/${D}/events/kitchen/`, 'my/cmd': `$devices/${D}/commands` } };
+const registry: Principal = { kind: 'registry', id: R, registryId: R, aliases: [{ device_id: D, alias: 'home/kitchen/', topic_prefix: `$devices/${D}/events/kitchen/` }] };
+const otherRegistry: Principal = { kind: 'registry', id: R2, registryId: R2, aliases: [] };
+const broker: Principal = { kind: 'broker', id: 'arebroker00000000001' };
+
+// [topic, device D may publish, device D may read, registry R may publish, registry R may read]
+const matrix: Array<[string, boolean, boolean, boolean, boolean]> = [
+  [`$devices/${D}/events`, true, false, false, true],
+  [`$devices/${D}/events/bedroom/temperature`, true, false, false, true],
+  [`$devices/${D}/state`, true, false, false, true],
+  [`$devices/${D}/state/sub`, true, false, false, true],
+  [`$devices/${D}/commands`, false, true, true, false],
+  [`$devices/${D}/commands/x`, false, true, true, false],
+  [`$devices/${D}/config`, false, true, true, false],
+  [`$devices/${D}/config/x/y`, false, true, true, false],
+  [`$devices/${X}/events`, false, false, false, true],
+  [`$devices/${X}/commands`, false, false, true, false],
+  [`$registries/${R}/events`, true, false, false, true],
+  [`$registries/${R}/state/a`, true, false, false, true],
+  [`$registries/${R}/commands`, false, true, true, false],
+  [`$registries/${R}/config/b`, false, true, true, false],
+  [`$monitoring/${D}/json`, false, true, false, true],
+  [`$monitoring/${X}/json`, false, true, false, true],
+  [`$registries/${R2}/events`, false, false, false, false],
+  [`$registries/${R2}/commands`, false, false, false, false],
+  [`$device/${D}/events`, false, false, false, false],
+  [`$devices/${D}/other`, false, false, false, false],
+  ['random/topic', false, false, false, false],
+];
+
+let cases = 0;
+
+test('ACL matrix of §3.2: publish and subscribe for device and registry', () => {
+  for (const [topic, devicePub, deviceSub, registryPub, registrySub] of matrix) {
+    const expectations: Array<[Principal, 'pub' | 'sub', boolean]> = [
+      [device, 'pub', devicePub], [device, 'sub', deviceSub], [registry, 'pub', registryPub], [registry, 'sub', registrySub],
+    ];
+    for (const [principal, action, expected] of expectations) {
+      const policy = new TopicPolicy(principal);
+      const decision = action === 'pub' ? policy.authorizePublish(topic) : policy.authorizeSubscribe(topic);
+      let allowed = decision.ok;
+      // A subscription is only as good as what it delivers: check the exact topic too.
+      if (decision.ok && 'internalFilter' in decision) allowed = policy.mayReceive(decision.internalFilter);
+      assert.equal(allowed, expected, `${principal.kind} ${action} ${topic}`);
+      cases++;
+    }
+  }
+});
+
+test('another registry sees nothing of R', () => {
+  const policy = new TopicPolicy(otherRegistry);
+  for (const [topic] of matrix.filter(([name]) => !name.includes(R2))) {
+    const publish = policy.authorizePublish(topic);
+    // Publishing to a device of R is refused by the device lookup (requiresDeviceOf names R2).
+    if (publish.ok) assert.equal(publish.requiresDeviceOf?.registryId, R2, topic);
+    const subscribe = policy.authorizeSubscribe(topic);
+    if (subscribe.ok) assert.ok(!subscribe.internalFilter.includes(`/${R}/`), `${topic} stays inside R2's namespace`);
+    cases += 2;
+  }
+  const fromR = new TopicPolicy(device).authorizePublish(`$devices/${D}/events`);
+  assert.ok(fromR.ok && !policy.mayReceive(fromR.internalTopic), 'R2 never receives R’s messages');
+  cases++;
+});
+
+test('wildcards: narrowing and too-short filters', () => {
+  const reg = new TopicPolicy(registry);
+  const dev = new TopicPolicy(device);
+  const table: Array<[TopicPolicy, string, boolean]> = [
+    [reg, '$devices/#', true], [reg, '$devices/+/#', true], [reg, `$devices/${D}/#`, true], [reg, '$devices/+/events/#', true],
+    [reg, '$devices/+/events/bedroom/+', true], [reg, `$devices/${D}/+`, true], [reg, '$devices/+', false], [reg, '$devices', false],
+    [reg, `$devices/${D}`, false], [reg, '$registries/+', false], [reg, `$registries/${R}/commands/+`, false],
+    [dev, '$registries/#', true], [dev, `$registries/${R}/commands/+`, true], [dev, `$devices/${D}/commands/#`, true],
+    [dev, `$devices/${X}/commands`, false], [dev, '$devices/+', false], [dev, 'a/+/b+', false], [dev, 'a/#/b', false],
+  ];
+  for (const [policy, filter, expected] of table) {
+    assert.equal(policy.authorizeSubscribe(filter).ok, expected, `${policy.principal.kind} subscribe ${filter}`);
+    cases++;
+  }
+  // Narrowing: a registry's `$devices/#` delivers events and state, never commands.
+  const all = reg.authorizeSubscribe('$devices/#');
+  assert.ok(all.ok);
+  const events = new TopicPolicy(device).authorizePublish(`$devices/${D}/events`);
+  const commands = reg.authorizePublish(`$devices/${D}/commands`);
+  assert.ok(events.ok && commands.ok);
+  assert.equal(reg.mayReceive(events.internalTopic), true);
+  assert.equal(reg.mayReceive(commands.internalTopic), false);
+  // A device's `$registries/#` delivers its registry's commands, never events.
+  const registryCommands = reg.authorizePublish(`$registries/${R}/commands`);
+  const registryEvents = dev.authorizePublish(`$registries/${R}/events`);
+  assert.ok(registryCommands.ok && registryEvents.ok);
+  assert.equal(dev.mayReceive(registryCommands.internalTopic), true);
+  assert.equal(dev.mayReceive(registryEvents.internalTopic), false);
+  cases += 4;
+});
+
+test('malformed topics are refused', () => {
+  for (const topic of ['', `$devices/${D}/events/+`, `$devices/${D}/events/#`, `$devices/${D}/events\0x`, `$devices/${D}/events/${'x'.repeat(1100)}`]) {
+    assert.equal(new TopicPolicy(device).authorizePublish(topic).ok, false, JSON.stringify(topic.slice(0, 60)));
+    cases++;
+  }
+});
+
+test('$me and user aliases resolve, deliver under the subscribed name, and skip replay only for alias wildcards', () => {
+  const dev = new TopicPolicy(device);
+  const me = dev.authorizeSubscribe('$me/device/commands');
+  assert.ok(me.ok);
+  const command = new TopicPolicy(registry).authorizePublish(`$devices/${D}/commands`);
+  assert.ok(command.ok);
+  assert.equal(me.internalFilter, command.internalTopic);
+  assert.equal(me.toClient(command.internalTopic), '$me/device/commands');
+  assert.equal(me.replayPermanent, true);
+
+  const published = dev.authorizePublish('home/kitchen/temperature');
+  assert.ok(published.ok);
+  assert.equal(published.internalTopic, `$iot/${R}/devices/${D}/events/kitchen/temperature`);
+  const aliasSub = new TopicPolicy(registry).authorizeSubscribe('home/kitchen/+');
+  assert.ok(aliasSub.ok);
+  assert.equal(aliasSub.toClient(published.internalTopic), 'home/kitchen/temperature');
+  assert.equal(aliasSub.replayPermanent, false, 'no stored state through wildcard aliases');
+  const meRegistry = dev.authorizeSubscribe('$me/registry/commands');
+  assert.ok(meRegistry.ok && meRegistry.toClient(`$iot/${R}/registry/commands`) === '$me/registry/commands');
+  assert.ok(dev.authorizeSubscribe('$me/monitoring/json').ok);
+  assert.equal(dev.authorizePublish('$me/monitoring/json').ok, false);
+  assert.ok(dev.authorizePublish('$me/device/state/x').ok);
+  assert.ok(dev.authorizeSubscribe('my/cmd').ok);
+  cases += 12;
+});
+
+test('brokers: any non-$ topic, isolated per broker', () => {
+  const policy = new TopicPolicy(broker);
+  const publish = policy.authorizePublish('plant/1/temp');
+  assert.ok(publish.ok);
+  const subscribe = policy.authorizeSubscribe('plant/+/temp');
+  assert.ok(subscribe.ok && subscribe.toClient(publish.internalTopic) === 'plant/1/temp');
+  assert.equal(policy.authorizePublish('$devices/x/events').ok, false);
+  assert.equal(policy.authorizeSubscribe('$SYS/#').ok, false);
+  assert.equal(new TopicPolicy({ kind: 'broker', id: 'other' }).mayReceive(publish.internalTopic), false);
+  assert.equal(new TopicPolicy(device).mayReceive(publish.internalTopic), false);
+  cases += 6;
+});
+
+test('case count', () => {
+  console.log(`ACL cases checked: ${cases}`);
+  assert.ok(cases >= 120);
+});
