@@ -6,6 +6,10 @@ import { createLogger } from '../common/logging.js';
 import { ensureAdminToken } from '../registry/admin-token.js';
 import { openStore } from '../registry/store/open.js';
 import { startRegistryApi } from '../registry/server.js';
+import { readFile } from 'node:fs/promises';
+import { startEdge } from '../edge/edge.js';
+import { inProcessLink } from '../edge/registry-link/in-process.js';
+import { ensureLocalTlsMaterial } from '../edge/transport/tls-material.js';
 
 export function serveCommand(): Command {
   const command = new Command('serve').description('run the iotcore services (all-in-one by default)');
@@ -41,12 +45,36 @@ export async function serve(config: ServeConfig): Promise<void> {
   });
   logger.info({ address: api.address, storage: config.mongoUrl ? 'mongodb' : 'embedded' }, `management API listening on ${api.address}`);
 
+  const tls = await serverTls(config);
+  if (tls.caFile) logger.info({ caFile: tls.caFile }, `MQTT clients should trust the CA in ${tls.caFile}`);
+  const edge = await startEdge({
+    link: inProcessLink(api.ctx, api.authenticator),
+    logger,
+    tls: { ...hostPort(config.mqttListen), cert: tls.cert, key: tls.key },
+    tcp: config.mqttTcpListen ? hostPort(config.mqttTcpListen) : undefined,
+    maxPacketBytes: config.maxMessageBytes,
+  });
+  api.attachDataPlane(edge.dataPlane);
+  logger.info({ ports: edge.ports }, `MQTT over TLS listening on ${config.mqttListen}`);
+
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    await edge.close();
     await api.close();
     await store.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+async function serverTls(config: ServeConfig): Promise<{ cert: Buffer; key: Buffer; caFile?: string }> {
+  if (config.tlsCert && config.tlsKey) return { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) };
+  const files = await ensureLocalTlsMaterial(config.dataDir, config.tlsSans);
+  return { cert: await readFile(files.certFile), key: await readFile(files.keyFile), caFile: files.caFile };
+}
+
+function hostPort(address: string): { host: string; port: number } {
+  const separator = address.lastIndexOf(':');
+  return { host: address.slice(0, separator).replace(/^\[|\]$/g, ''), port: Number(address.slice(separator + 1)) };
 }

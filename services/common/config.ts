@@ -21,6 +21,12 @@ export interface ServeConfig {
   quotaDevicesPerFolder: number;
   quotaBrokersPerFolder: number;
   logLevel: string;
+  mqttListen: string;
+  mqttTcpListen?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsSans: string[];
+  maxMessageBytes: number;
 }
 
 interface Setting {
@@ -69,6 +75,17 @@ export const SERVE_SETTINGS: Setting[] = [
     description: 'devices per folder, 0 = unlimited (Yandex: 1000)' },
   { key: 'quotaBrokersPerFolder', flag: '--quota-brokers <n>', env: 'IOTCORE_QUOTA_BROKERS', default: '0', parse: integer,
     description: 'brokers per folder, 0 = unlimited (Yandex: 10)' },
+  { key: 'mqttListen', flag: '--mqtt-listen <host:port>', env: 'IOTCORE_MQTT_LISTEN', default: '0.0.0.0:8883',
+    description: 'MQTT over TLS (client certificates requested, pinned by fingerprint)' },
+  { key: 'mqttTcpListen', flag: '--mqtt-tcp-listen <host:port>', env: 'IOTCORE_MQTT_TCP_LISTEN',
+    description: 'plaintext MQTT; off unless given (passwords would travel in clear)' },
+  { key: 'tlsCert', flag: '--tls-cert <file>', env: 'IOTCORE_TLS_CERT',
+    description: 'PEM server certificate for MQTT (default: a local CA in DATA_DIR/tls, made on first start)' },
+  { key: 'tlsKey', flag: '--tls-key <file>', env: 'IOTCORE_TLS_KEY', description: 'PEM private key for --tls-cert' },
+  { key: 'tlsSans', flag: '--tls-san <names>', env: 'IOTCORE_TLS_SANS', parse: list,
+    description: 'extra comma-separated host names/IPs for the generated server certificate' },
+  { key: 'maxMessageBytes', flag: '--max-message-bytes <n>', env: 'IOTCORE_MAX_MESSAGE_BYTES', default: '262144', parse: integer,
+    description: 'largest MQTT packet accepted; larger ones close the connection (Yandex: 256 KiB)' },
   { key: 'logLevel', flag: '--log-level <level>', env: 'IOTCORE_LOG_LEVEL', default: 'info',
     choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], description: 'log level' },
 ];
@@ -95,8 +112,12 @@ export function resolveServeConfig(raw: Record<string, unknown>): ServeConfig {
     }
   }
   config.adminTokens ??= [];
+  config.tlsSans ??= [];
   if (Boolean(config.apiTlsCert) !== Boolean(config.apiTlsKey)) {
     throw new Error('--api-tls-cert and --api-tls-key must be given together');
+  }
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
+    throw new Error('--tls-cert and --tls-key must be given together');
   }
   return config as unknown as ServeConfig;
 }

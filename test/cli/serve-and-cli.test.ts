@@ -22,7 +22,7 @@ async function freePort(): Promise<number> {
 }
 
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--api-listen', `127.0.0.1:${port}`], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--api-listen', `127.0.0.1:${port}`, '--mqtt-listen', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' },
   });

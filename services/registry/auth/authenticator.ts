@@ -53,13 +53,13 @@ export class Authenticator {
     const passwords = await this.ctx.store.listPasswords(owner.kind, username);
     const passwordId = await this.#matchPassword(username, password, passwords);
     if (!passwordId) return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'wrong password' };
-    return this.#principal(owner.kind, username, passwordId);
+    return this.describe(owner.kind, username, passwordId);
   }
 
   async #byCertificate(fingerprint: string): Promise<AuthOutcome> {
     const certificate = await this.ctx.store.findCertificate(fingerprint.toLowerCase());
     if (!certificate) return { result: 'NOT_AUTHORIZED', reason: 'unknown certificate' };
-    return this.#principal(certificate.owner_kind, certificate.owner_id, certificate.fingerprint);
+    return this.describe(certificate.owner_kind, certificate.owner_id, certificate.fingerprint);
   }
 
   async #matchPassword(entityId: string, password: Buffer, passwords: PasswordRecord[]): Promise<string | undefined> {
@@ -77,7 +77,8 @@ export class Authenticator {
     return undefined;
   }
 
-  async #principal(kind: OwnerKind, id: string, credentialId: string): Promise<AuthOutcome> {
+  /** The principal an entity acts as, refused when it is gone or its registry is disabled. */
+  async describe(kind: OwnerKind, id: string, credentialId: string): Promise<AuthOutcome> {
     const base = { kind, id, credential_id: credentialId, topic_aliases: {}, registry_aliases: [] };
     if (kind === 'broker') {
       const broker = await this.ctx.store.getBroker(id);

@@ -1,0 +1,311 @@
+// The MQTT edge: aedes with Yandex IoT Core's authentication, topic model and permissions.
+// Every security decision is delegated to TopicPolicy (topics/acl.ts) and the registry link; this
+// file only wires them into aedes' hooks.
+import type { Duplex } from 'node:stream';
+import type net from 'node:net';
+import { Aedes, type Client, type PublishPacket } from 'aedes';
+import type { Logger } from '../common/logging.js';
+import type { OwnerKind } from '../registry/store/records.js';
+import type { DataPlane } from '../registry/api/data-services.js';
+import { ApiError } from '../registry/api/errors.js';
+import { status } from '@grpc/grpc-js';
+import { TopicPolicy } from './topics/acl.js';
+import { filterMatches } from './topics/topic-syntax.js';
+import { INTERNAL_ROOT, BROKER_ROOT, brokerExternal, toCanonical } from './topics/namespace.js';
+import type { Principal } from './topics/principal.js';
+import type { RegistryLink, AuthOutcome } from './registry-link/link.js';
+import { listenTcp, listenTls, type ConnectionInfo } from './transport/listeners.js';
+import { AuthThrottle } from './limits/auth-throttle.js';
+import { DeviceMonitor } from './monitoring.js';
+
+export interface EdgeOptions {
+  link: RegistryLink;
+  logger: Logger;
+  tls?: { host: string; port: number; cert: Buffer; key: Buffer };
+  tcp?: { host: string; port: number };
+  maxPacketBytes: number;
+}
+
+export interface RunningEdge {
+  broker: Aedes;
+  dataPlane: DataPlane;
+  /** Bound ports, by listener. */
+  ports: { tls?: number; tcp?: number };
+  close(): Promise<void>;
+}
+
+interface SessionSubscription {
+  toClient: (internalTopic: string) => string;
+  replayPermanent: boolean;
+}
+
+interface Session {
+  principal: Principal;
+  policy: TopicPolicy;
+  credentialId: string;
+  info: ConnectionInfo;
+  /** internal filter → how to deliver under the name the client subscribed with */
+  subscriptions: Map<string, SessionSubscription>;
+  /** client filter → internal filter, to translate UNSUBSCRIBE */
+  clientFilters: Map<string, string>;
+}
+
+// CONNACK return codes of MQTT 3.1.1.
+const SERVER_UNAVAILABLE = 3;
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
+  const { link, logger } = options;
+  const sessions = new WeakMap<Client, Session>();
+  const connections = new WeakMap<Duplex, ConnectionInfo>();
+  const throttle = new AuthThrottle();
+  const deviceRegistry = new Map<string, { registryId: string | undefined; at: number }>();
+
+  const broker = await Aedes.createBroker({
+    // Wills of orphaned sessions and cluster heartbeats are handled by the cluster work; a short
+    // heartbeat keeps crash recovery quick once it lands.
+    heartbeatInterval: 5000,
+    drainTimeout: 10_000,
+  });
+
+  const monitor = new DeviceMonitor(
+    link,
+    (registryId, deviceId, payload) =>
+      broker.publish({ cmd: 'publish', topic: `${INTERNAL_ROOT}/${registryId}/monitoring/${deviceId}/json`, payload, qos: 0, retain: false, dup: false }, () => undefined),
+    (error) => logger.warn({ err: error }, 'could not report device activity'),
+  );
+
+  const recordActivity = (session: Session, field: 'last_pub_activity_time' | 'last_sub_activity_time') => {
+    if (session.principal.kind === 'device') monitor.record(session.principal.id, session.principal.registryId, { [field]: new Date() });
+  };
+
+  broker.authenticate = (client, username, password, done) => {
+    const info = connections.get(client.conn as Duplex) ?? { remoteAddress: '', remotePort: 0 };
+    const keys = [`ip:${info.remoteAddress}`, `user:${username ?? ''}`];
+    const fail = (code: number, reason: string) => {
+      logger.info({ event: 'auth_failed', clientId: client.id, username, address: info.remoteAddress, cert: info.certificateFingerprint, reason }, 'authentication failed');
+      done(Object.assign(new Error(reason), { returnCode: code }) as never, null);
+    };
+    if (throttle.isBlocked(keys)) return fail(NOT_AUTHORIZED, 'too many failed attempts; retry later');
+    link
+      .authenticate({ username: username ?? '', password: password ?? undefined, certificate_fingerprint: info.certificateFingerprint })
+      .then((outcome: AuthOutcome) => {
+        if (outcome.result !== 'OK') {
+          throttle.failure(keys);
+          return fail(outcome.result === 'BAD_USERNAME_OR_PASSWORD' ? BAD_USERNAME_OR_PASSWORD : NOT_AUTHORIZED, outcome.reason);
+        }
+        throttle.success(keys);
+        const principal = toPrincipal(outcome.principal);
+        const session: Session = { principal, policy: new TopicPolicy(principal), credentialId: outcome.principal.credential_id, info, subscriptions: new Map(), clientFilters: new Map() };
+        sessions.set(client, session);
+        rewriteIncomingPackets(client, session);
+        if (principal.kind === 'device') {
+          const now = new Date();
+          monitor.record(principal.id, principal.registryId, { last_auth_ip: info.remoteAddress, last_auth_time: now, last_online_time: now });
+        }
+        logger.info({ event: 'connected', kind: principal.kind, id: principal.id, clientId: client.id, address: `${info.remoteAddress}:${info.remotePort}`, cert: info.certificateFingerprint }, 'connected');
+        done(null, true);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'registry unavailable for authentication');
+        fail(SERVER_UNAVAILABLE, 'registry service unavailable');
+      });
+  };
+
+  broker.authorizePublish = (client, packet, callback) => {
+    const session = client ? sessions.get(client) : undefined;
+    if (!client || !session) return callback(new Error('publish without an authenticated session'));
+    const decision = session.policy.authorizePublish(packet.topic);
+    if (!decision.ok) {
+      logger.info({ event: 'publish_denied', id: session.principal.id, clientId: client.id, topic: packet.topic }, `disconnected: ${decision.reason}`);
+      return callback(new Error(decision.reason));
+    }
+    const finish = () => {
+      packet.topic = decision.internalTopic;
+      // The RETAIN flag is not supported (spec §4.3): storage is decided by the topic name.
+      packet.retain = decision.permanent;
+      recordActivity(session, 'last_pub_activity_time');
+      callback(null);
+    };
+    if (!decision.requiresDeviceOf) return finish();
+    const { deviceId, registryId } = decision.requiresDeviceOf;
+    deviceRegistryOf(deviceId)
+      .then((owner) => {
+        if (owner !== registryId) {
+          logger.info({ event: 'publish_denied', id: session.principal.id, topic: packet.topic }, 'disconnected: device of another registry or unknown');
+          return callback(new Error(`publish to topic "${packet.topic}" not allowed`));
+        }
+        finish();
+      })
+      .catch((error: unknown) => callback(error as Error));
+  };
+
+  broker.authorizeSubscribe = (client, sub, callback) => {
+    const session = sessions.get(client);
+    if (!session) return callback(new Error('subscribe without an authenticated session'));
+    // A restored persistent session re-authorizes the internal filters it stored.
+    const requested = externalName(session.principal, sub.topic) ?? sub.topic;
+    const decision = session.policy.authorizeSubscribe(requested);
+    if (!decision.ok) {
+      logger.info({ event: 'subscribe_denied', id: session.principal.id, clientId: client.id, filter: sub.topic }, `some of subscriptions failed: ${decision.reason}`);
+      return callback(null, null);
+    }
+    session.subscriptions.set(decision.internalFilter, { toClient: decision.toClient, replayPermanent: decision.replayPermanent });
+    session.clientFilters.set(requested, decision.internalFilter);
+    recordActivity(session, 'last_sub_activity_time');
+    // Rewritten in place: aedes looks up stored (permanent) messages with this same object.
+    sub.topic = decision.internalFilter;
+    callback(null, sub);
+  };
+
+  broker.authorizeForward = (client, packet) => {
+    const session = sessions.get(client);
+    if (!session) return null;
+    // Stored QoS 1 messages of persistent sessions were translated on first delivery.
+    if (!packet.topic.startsWith(`${INTERNAL_ROOT}/`) && !packet.topic.startsWith(`${BROKER_ROOT}/`)) return packet;
+    if (!session.policy.mayReceive(packet.topic)) return null;
+    for (const [filter, subscription] of session.subscriptions) {
+      if (!filterMatches(filter, packet.topic)) continue;
+      if (packet.retain && !subscription.replayPermanent) continue;
+      packet.topic = subscription.toClient(packet.topic);
+      return packet;
+    }
+    return null;
+  };
+
+  broker.on('clientDisconnect', (client) => {
+    const session = sessions.get(client);
+    if (!session) return;
+    if (session.principal.kind === 'device') monitor.record(session.principal.id, session.principal.registryId, { last_disconnect_time: new Date() });
+    logger.info({ event: 'disconnected', id: session.principal.id, clientId: client.id }, 'disconnected: client disconnected');
+  });
+  broker.on('clientError', (client, error) => {
+    logger.debug({ clientId: client.id, err: error.message }, 'client error');
+  });
+
+  const unsubscribeRevocations = link.onRevocation((revocation) => {
+    if (revocation.kind === 'DEVICE_DELETED') monitor.forget(revocation.entity_id);
+    for (const client of Object.values((broker as unknown as { clients: Record<string, Client> }).clients)) {
+      const session = sessions.get(client);
+      if (session && isRevoked(session, revocation)) {
+        logger.info({ event: 'revoked', id: session.principal.id, clientId: client.id, reason: revocation.kind }, `disconnected: ${revocation.kind}`);
+        client.close();
+      }
+    }
+    if (revocation.kind === 'DEVICE_DELETED') deviceRegistry.delete(revocation.entity_id);
+  });
+
+  async function deviceRegistryOf(deviceId: string): Promise<string | undefined> {
+    const cached = deviceRegistry.get(deviceId);
+    if (cached && Date.now() - cached.at < 30_000) return cached.registryId;
+    const device = await link.lookupDevice(deviceId);
+    if (deviceRegistry.size > 100_000) deviceRegistry.clear();
+    deviceRegistry.set(deviceId, { registryId: device?.registry_id, at: Date.now() });
+    return device?.registry_id;
+  }
+
+  const handleConnection = (stream: Duplex, info: ConnectionInfo) => {
+    connections.set(stream, info);
+    broker.handle(stream);
+  };
+  const onOversize = (info: ConnectionInfo, reason: string) =>
+    logger.warn({ event: 'disconnected', address: info.remoteAddress, reason }, `disconnected: ${reason}`);
+
+  const servers: net.Server[] = [];
+  const ports: RunningEdge['ports'] = {};
+  if (options.tls) {
+    const server = await listenTls({ ...options.tls, maxPacketBytes: options.maxPacketBytes, onConnection: handleConnection, onOversize });
+    servers.push(server);
+    ports.tls = (server.address() as net.AddressInfo).port;
+  }
+  if (options.tcp) {
+    const server = await listenTcp({ ...options.tcp, maxPacketBytes: options.maxPacketBytes, onConnection: handleConnection, onOversize });
+    servers.push(server);
+    ports.tcp = (server.address() as net.AddressInfo).port;
+  }
+
+  const dataPlane: DataPlane = {
+    async publish(principalRef: { kind: OwnerKind; id: string }, topic: string, data: Buffer) {
+      const outcome = await link.describe(principalRef.kind, principalRef.id);
+      if (outcome.result !== 'OK') throw new ApiError(status.NOT_FOUND, `${principalRef.kind} ${principalRef.id}: ${outcome.reason}`);
+      const policy = new TopicPolicy(toPrincipal(outcome.principal));
+      const decision = policy.authorizePublish(topic);
+      if (!decision.ok) throw new ApiError(status.PERMISSION_DENIED, decision.reason);
+      if (decision.requiresDeviceOf && (await deviceRegistryOf(decision.requiresDeviceOf.deviceId)) !== decision.requiresDeviceOf.registryId) {
+        throw new ApiError(status.PERMISSION_DENIED, `publish to topic "${topic}" not allowed`);
+      }
+      const packet: PublishPacket = { cmd: 'publish', topic: decision.internalTopic, payload: data, qos: 1, retain: decision.permanent, dup: false };
+      await new Promise<void>((resolve, reject) => broker.publish(packet, (error) => (error ? reject(error) : resolve())));
+    },
+  };
+
+  return {
+    broker,
+    dataPlane,
+    ports,
+    close: async () => {
+      unsubscribeRevocations();
+      monitor.close();
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await monitor.flush();
+    },
+  };
+}
+
+/** The client-facing form of an internal filter (persistent sessions store internal filters). */
+function externalName(principal: Principal, filter: string): string | undefined {
+  if (principal.kind === 'broker') return brokerExternal(principal.id, filter);
+  return filter.startsWith(`${INTERNAL_ROOT}/${principal.registryId}/`) ? toCanonical(filter) : undefined;
+}
+
+function toPrincipal(principal: Extract<AuthOutcome, { result: 'OK' }>['principal']): Principal {
+  if (principal.kind === 'device') return { kind: 'device', id: principal.id, registryId: principal.registry_id, aliases: principal.topic_aliases };
+  if (principal.kind === 'registry') return { kind: 'registry', id: principal.id, registryId: principal.registry_id, aliases: principal.registry_aliases };
+  return { kind: 'broker', id: principal.id };
+}
+
+function isRevoked(session: Session, revocation: { kind: string; entity_id: string; credential_id: string }): boolean {
+  const principal = session.principal;
+  switch (revocation.kind) {
+    case 'DEVICE_DELETED':
+    case 'BROKER_DELETED':
+      return principal.id === revocation.entity_id;
+    case 'REGISTRY_DELETED':
+    case 'REGISTRY_DISABLED':
+      return principal.kind !== 'broker' && principal.registryId === revocation.entity_id;
+    case 'PASSWORD_DELETED':
+    case 'CERTIFICATE_DELETED':
+      return principal.id === revocation.entity_id && session.credentialId === revocation.credential_id;
+    case 'DEVICE_ALIASES_CHANGED':
+      // Aliases are part of the policy fixed at CONNECT: reconnecting picks up the new ones.
+      return principal.id === revocation.entity_id || (principal.kind === 'registry' && principal.registryId === (revocation as { registry_id?: string }).registry_id);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Packet rewrites aedes has no hook for, applied as the parser emits each packet:
+ * SUBSCRIBE asking QoS 2 is granted QoS 1 (aedes answers SUBACK with the requested QoS), and
+ * UNSUBSCRIBE names the internal filters the subscriptions were rewritten to.
+ */
+function rewriteIncomingPackets(client: Client, session: Session): void {
+  const parser = (client as unknown as { _parser: NodeJS.EventEmitter })._parser;
+  parser.prependListener('packet', (packet: { cmd: string; unsubscriptions?: string[]; subscriptions?: Array<{ qos: number }> }) => {
+    if (packet.cmd === 'subscribe') {
+      for (const subscription of packet.subscriptions ?? []) subscription.qos = Math.min(subscription.qos, 1);
+      return;
+    }
+    if (packet.cmd !== 'unsubscribe' || !packet.unsubscriptions) return;
+    packet.unsubscriptions = packet.unsubscriptions.map((filter) => {
+      const internal = session.clientFilters.get(filter);
+      if (internal) {
+        session.clientFilters.delete(filter);
+        session.subscriptions.delete(internal);
+      }
+      return internal ?? filter;
+    });
+  });
+}

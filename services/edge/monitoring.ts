@@ -1,0 +1,72 @@
+// Device activity (spec §3.5): timestamps of auth, publish, subscribe, online and disconnect are
+// batched once a second to the registry (DeviceView.FULL) and published by the service as QoS 0
+// JSON on `$monitoring/<device>/json`, at most once per second per device.
+import type { DeviceActivity, RegistryLink } from './registry-link/link.js';
+import type { DeviceMonitoringRecord } from '../registry/store/records.js';
+
+export type ActivityField = keyof DeviceMonitoringRecord;
+
+interface DeviceState {
+  registryId: string;
+  monitoring: DeviceMonitoringRecord;
+  dirty: DeviceMonitoringRecord;
+}
+
+export class DeviceMonitor {
+  readonly #devices = new Map<string, DeviceState>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly link: RegistryLink,
+    private readonly publish: (registryId: string, deviceId: string, payload: Buffer) => void,
+    private readonly onError: (error: unknown) => void,
+    intervalMs = 1000,
+  ) {
+    this.#timer = setInterval(() => void this.flush(), intervalMs);
+    this.#timer.unref();
+  }
+
+  record(deviceId: string, registryId: string, patch: DeviceMonitoringRecord): void {
+    let state = this.#devices.get(deviceId);
+    if (!state) {
+      state = { registryId, monitoring: {}, dirty: {} };
+      this.#devices.set(deviceId, state);
+    }
+    Object.assign(state.monitoring, patch);
+    Object.assign(state.dirty, patch);
+  }
+
+  /** Forget devices that are gone (deleted) so memory stays bounded by live devices. */
+  forget(deviceId: string): void {
+    this.#devices.delete(deviceId);
+  }
+
+  async flush(): Promise<void> {
+    const batch: DeviceActivity[] = [];
+    for (const [deviceId, state] of this.#devices) {
+      if (Object.keys(state.dirty).length === 0) continue;
+      batch.push({ device_id: deviceId, ...state.dirty });
+      state.dirty = {};
+      this.publish(state.registryId, deviceId, Buffer.from(JSON.stringify(monitoringJson(deviceId, state))));
+    }
+    if (batch.length === 0) return;
+    try {
+      await this.link.reportActivity(batch);
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+function monitoringJson(deviceId: string, state: DeviceState): Record<string, string> {
+  const json: Record<string, string> = {};
+  for (const [field, value] of Object.entries(state.monitoring)) {
+    if (field === 'last_disconnect_time') continue; // only in the API, as Yandex does
+    json[field] = value instanceof Date ? value.toISOString() : String(value);
+  }
+  return { ...json, registry_id: state.registryId, device_id: deviceId };
+}

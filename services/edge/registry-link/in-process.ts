@@ -1,0 +1,19 @@
+// The registry link of the all-in-one process: direct calls, no network hop.
+import type { Authenticator } from '../../registry/auth/authenticator.js';
+import type { ResourceContext } from '../../registry/resources/context.js';
+import type { RegistryLink } from './link.js';
+
+export function inProcessLink(ctx: ResourceContext, authenticator: Authenticator): RegistryLink {
+  return {
+    authenticate: (request) => authenticator.authenticate(request),
+    describe: (kind, id) => authenticator.describe(kind, id, ''),
+    lookupDevice: async (deviceId) => {
+      const device = await ctx.store.getDevice(deviceId);
+      return device && { registry_id: device.registry_id };
+    },
+    onRevocation: (listener) => ctx.events.onRevocation(listener),
+    reportActivity: async (activities) => {
+      for (const { device_id, ...patch } of activities) await ctx.store.recordDeviceMonitoring(device_id, patch);
+    },
+  };
+}

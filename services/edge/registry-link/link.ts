@@ -1,0 +1,21 @@
+// What the edge needs from the registry service. In the all-in-one process it is answered
+// in-process; a separate edge (--role edge) asks over iotcore.auth.v1.
+import type { DeviceMonitoringRecord, OwnerKind } from '../../registry/store/records.js';
+import type { AuthOutcome, AuthRequest } from '../../registry/auth/authenticator.js';
+import type { Revocation } from '../../registry/resources/events.js';
+
+export type { AuthOutcome, AuthRequest, Revocation };
+
+export interface DeviceActivity extends DeviceMonitoringRecord {
+  device_id: string;
+}
+
+export interface RegistryLink {
+  /** Rejects (e.g. with an unavailable error) when the registry cannot answer. */
+  authenticate(request: AuthRequest): Promise<AuthOutcome>;
+  /** The principal an entity acts as for data-plane Publish calls. */
+  describe(kind: OwnerKind, id: string): Promise<AuthOutcome>;
+  lookupDevice(deviceId: string): Promise<{ registry_id: string } | undefined>;
+  onRevocation(listener: (revocation: Revocation) => void): () => void;
+  reportActivity(activities: DeviceActivity[]): Promise<void>;
+}

@@ -1,0 +1,77 @@
+// MQTT listeners. TLS (the default, 8883) *requests* a client certificate but never requires or
+// chain-validates one: Yandex pins device certificates by fingerprint, and password clients have
+// none. Plaintext TCP exists only when explicitly enabled. Every connection passes through the
+// packet-size guard before aedes sees a byte.
+import { Duplex } from 'node:stream';
+import net from 'node:net';
+import tls from 'node:tls';
+import { fingerprintOfDer } from '../../registry/credentials/certificates.js';
+import { PacketSizeGuard } from '../limits/packet-size-guard.js';
+
+export interface ConnectionInfo {
+  remoteAddress: string;
+  remotePort: number;
+  /** Lower-case hex SHA-1 of the client certificate's DER, when one was presented. */
+  certificateFingerprint?: string;
+}
+
+export type ConnectionHandler = (stream: Duplex, info: ConnectionInfo) => void;
+
+export interface ListenerOptions {
+  host: string;
+  port: number;
+  maxPacketBytes: number;
+  onConnection: ConnectionHandler;
+  onOversize: (info: ConnectionInfo, reason: string) => void;
+}
+
+export async function listenTls(options: ListenerOptions & { cert: Buffer; key: Buffer }): Promise<net.Server> {
+  const server = tls.createServer({
+    cert: options.cert,
+    key: options.key,
+    minVersion: 'TLSv1.2',
+    requestCert: true,
+    rejectUnauthorized: false,
+  });
+  server.on('secureConnection', (socket) => {
+    const peer = socket.getPeerCertificate();
+    const info: ConnectionInfo = {
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      certificateFingerprint: peer && peer.raw ? fingerprintOfDer(peer.raw) : undefined,
+    };
+    options.onConnection(guarded(socket, info, options), info);
+  });
+  server.on('tlsClientError', () => undefined);
+  return listen(server, options);
+}
+
+export async function listenTcp(options: ListenerOptions): Promise<net.Server> {
+  const server = net.createServer((socket) => {
+    const info: ConnectionInfo = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 };
+    options.onConnection(guarded(socket, info, options), info);
+  });
+  return listen(server, options);
+}
+
+function guarded(socket: net.Socket, info: ConnectionInfo, options: ListenerOptions): Duplex {
+  const guard = new PacketSizeGuard(options.maxPacketBytes, (reason) => {
+    options.onOversize(info, reason);
+    socket.destroy();
+  });
+  socket.on('error', () => undefined);
+  guard.on('error', () => socket.destroy());
+  const stream = Duplex.from({ readable: socket.pipe(guard), writable: socket });
+  socket.once('close', () => stream.destroy());
+  return stream;
+}
+
+function listen(server: net.Server, options: { host: string; port: number }): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

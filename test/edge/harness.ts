@@ -1,0 +1,89 @@
+// An all-in-one node in-process: registry API + MQTT edge on TLS (local CA), free ports.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import { pino } from 'pino';
+import { startApi, type ApiHarness } from '../registry/api/harness.js';
+import { startEdge, type RunningEdge } from '../../services/edge/edge.js';
+import { inProcessLink } from '../../services/edge/registry-link/in-process.js';
+import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
+
+export interface EdgeHarness {
+  api: ApiHarness;
+  edge: RunningEdge;
+  ca: Buffer;
+  port: number;
+  connect(options: IClientOptions): Promise<MqttClient>;
+  close(): Promise<void>;
+}
+
+export async function startEdgeHarness(options: { maxPacketBytes?: number } = {}): Promise<EdgeHarness> {
+  const api = await startApi();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-edge-'));
+  const tls = await ensureLocalTlsMaterial(dir, []);
+  const edge = await startEdge({
+    link: inProcessLink(api.api.ctx, api.api.authenticator),
+    logger: pino({ level: 'silent' }),
+    tls: { host: '127.0.0.1', port: 0, cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
+    maxPacketBytes: options.maxPacketBytes ?? 262_144,
+  });
+  api.api.attachDataPlane(edge.dataPlane);
+  const ca = await readFile(tls.caFile);
+  const clients: MqttClient[] = [];
+  return {
+    api,
+    edge,
+    ca,
+    port: edge.ports.tls!,
+    connect: async (clientOptions) => {
+      const client = await mqtt.connectAsync({
+        protocol: 'mqtts',
+        host: 'localhost',
+        port: edge.ports.tls!,
+        ca,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 5000,
+        ...clientOptions,
+      });
+      clients.push(client);
+      return client;
+    },
+    close: async () => {
+      await Promise.all(clients.map((client) => client.endAsync(true).catch(() => undefined)));
+      await edge.close();
+      await api.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves with the next message whose topic matches, or rejects after `ms`. */
+export function nextMessage(client: MqttClient, topic?: string, ms = 3000): Promise<{ topic: string; payload: Buffer; retain: boolean }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('message', onMessage);
+      reject(new Error(`no message${topic ? ` on ${topic}` : ''} within ${ms} ms`));
+    }, ms);
+    const onMessage = (received: string, payload: Buffer, packet: { retain: boolean }) => {
+      if (topic && received !== topic) return;
+      clearTimeout(timer);
+      client.off('message', onMessage);
+      resolve({ topic: received, payload, retain: packet.retain });
+    };
+    client.on('message', onMessage);
+  });
+}
+
+/** Resolves when the client's connection closes (the broker dropped it), rejects after `ms`. */
+export function closed(client: MqttClient, ms = 3000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!client.connected) return resolve();
+    const timer = setTimeout(() => reject(new Error(`connection not closed within ${ms} ms`)), ms);
+    client.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

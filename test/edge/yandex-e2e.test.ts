@@ -1,0 +1,166 @@
+// A device flashed for Yandex IoT Core talks to an iotcore edge over TLS: password and
+// certificate auth, events/state up, commands/config down, $me and user aliases, permanent
+// topics, $monitoring, and the answers to forbidden or malformed actions.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import { createRegistry, setRegistryEnabled } from '../../services/registry/resources/registries.js';
+import { createDevice, deleteDevice } from '../../services/registry/resources/devices.js';
+import { makeCertificate } from '../support/certificates.js';
+import { closed, nextMessage, startEdgeHarness, type EdgeHarness } from './harness.js';
+
+const REGISTRY_PASSWORD = 'Registry-Passw0rd-01';
+const DEVICE_PASSWORD = 'Device-Passw0rd-0001';
+
+describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
+  let harness: EdgeHarness;
+  let R: string;
+  let D: string;
+  let C: string; // a device that authenticates with its certificate
+  const certificate = makeCertificate('cert-device');
+
+  const asRegistry = () => harness.connect({ username: R, password: REGISTRY_PASSWORD, clientId: `registry-${Math.random()}` });
+  const asDevice = () => harness.connect({ username: D, password: DEVICE_PASSWORD, clientId: `device-${Math.random()}` });
+
+  before(async () => {
+    harness = await startEdgeHarness({ maxPacketBytes: 4096 });
+    const ctx = harness.api.api.ctx;
+    R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD })).id;
+    D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, certificates: [], password: DEVICE_PASSWORD, topic_aliases: { 'home/kitchen/': '$devices/{id}/events/kitchen/' } })).id;
+    C = (await createDevice(ctx, { registry_id: R, name: 'c', description: '', labels: {}, topic_aliases: {}, certificates: [certificate.certPem] })).id;
+  });
+  after(() => harness.close());
+
+  test('device events reach the registry (password auth)', async () => {
+    const registry = await asRegistry();
+    await registry.subscribeAsync(`$devices/${D}/events`, { qos: 1 });
+    const device = await asDevice();
+    const received = nextMessage(registry, `$devices/${D}/events`);
+    await device.publishAsync(`$devices/${D}/events`, 'temp=21', { qos: 1 });
+    assert.equal((await received).payload.toString(), 'temp=21');
+  });
+
+  test('certificate auth: a device publishes to its registry topic', async () => {
+    const registry = await asRegistry();
+    await registry.subscribeAsync(`$registries/${R}/events`, { qos: 0 });
+    const device = await harness.connect({ cert: certificate.certPem, key: certificate.keyPem, clientId: 'cert-device' });
+    const received = nextMessage(registry, `$registries/${R}/events`);
+    await device.publishAsync(`$registries/${R}/events`, 'from-cert', { qos: 0 });
+    assert.equal((await received).payload.toString(), 'from-cert');
+  });
+
+  test('commands flow back and arrive under the $me name', async () => {
+    const device = await asDevice();
+    await device.subscribeAsync('$me/device/commands', { qos: 1 });
+    const registry = await asRegistry();
+    const received = nextMessage(device);
+    await registry.publishAsync(`$devices/${D}/commands`, 'reboot', { qos: 1 });
+    const message = await received;
+    assert.equal(message.topic, '$me/device/commands');
+    assert.equal(message.payload.toString(), 'reboot');
+  });
+
+  test('a user alias round-trips and arrives under the subscribed name', async () => {
+    const registry = await asRegistry();
+    await registry.subscribeAsync('home/kitchen/+', { qos: 0 });
+    const canonical = await asRegistry();
+    await canonical.subscribeAsync(`$devices/${D}/events/#`, { qos: 0 });
+    const device = await asDevice();
+    const viaAlias = nextMessage(registry);
+    const viaCanonical = nextMessage(canonical);
+    await device.publishAsync('home/kitchen/temperature', '22', { qos: 0 });
+    assert.equal((await viaAlias).topic, 'home/kitchen/temperature');
+    assert.equal((await viaCanonical).topic, `$devices/${D}/events/kitchen/temperature`);
+  });
+
+  test('permanent state is delivered to a late subscriber; RETAIN on other topics is ignored', async () => {
+    const device = await asDevice();
+    await device.publishAsync(`$devices/${D}/state`, 'on', { qos: 1 });
+    await device.publishAsync(`$devices/${D}/events`, 'not-stored', { qos: 1, retain: true });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const registry = await asRegistry();
+    const stored = nextMessage(registry, `$devices/${D}/state`);
+    await registry.subscribeAsync(`$devices/${D}/state`, { qos: 1 });
+    assert.equal((await stored).payload.toString(), 'on');
+    const late = await asRegistry();
+    const events = nextMessage(late, `$devices/${D}/events`, 500);
+    await late.subscribeAsync(`$devices/${D}/events`, { qos: 1 });
+    await assert.rejects(events, /no message/);
+  });
+
+  test('$monitoring JSON arrives for the device', async () => {
+    const registry = await asRegistry();
+    await registry.subscribeAsync(`$monitoring/${D}/json`, { qos: 0 });
+    const received = nextMessage(registry, `$monitoring/${D}/json`, 4000);
+    const device = await asDevice();
+    await device.publishAsync(`$devices/${D}/events`, 'x', { qos: 0 });
+    const json = JSON.parse((await received).payload.toString());
+    assert.equal(json.device_id, D);
+    assert.equal(json.registry_id, R);
+    assert.ok(json.last_auth_time && json.last_online_time);
+  });
+
+  test('forbidden SUBSCRIBE gets 0x80 for that filter only; QoS 2 is granted as 1', async () => {
+    const device = await asDevice();
+    const suback = new Promise<number[]>((resolve) => device.on('packetreceive', (packet) => {
+      if (packet.cmd === 'suback') resolve(packet.granted as number[]);
+    }));
+    device.subscribe({ [`$devices/${D}/commands`]: { qos: 2 }, [`$devices/${C}/commands`]: { qos: 0 }, '$devices/+': { qos: 0 } }, () => undefined);
+    assert.deepEqual(await suback, [1, 128, 128]);
+    assert.ok(device.connected);
+  });
+
+  test('forbidden PUBLISH closes the connection; others keep working', async () => {
+    const device = await asDevice();
+    const gone = closed(device);
+    device.publish(`$devices/${D}/commands`, 'self-command', { qos: 0 });
+    await gone;
+    const other = await asDevice();
+    const spoof = closed(other);
+    other.publish(`$device/${D}/events`, 'misspelled', { qos: 0 });
+    await spoof;
+    const registry = await asRegistry();
+    const stillServing = nextMessage(registry, `$devices/${D}/events`);
+    await registry.subscribeAsync(`$devices/${D}/events`);
+    const fresh = await asDevice();
+    await fresh.publishAsync(`$devices/${D}/events`, 'alive');
+    assert.equal((await stillServing).payload.toString(), 'alive');
+  });
+
+  test('wrong credentials: CONNACK 4 for a wrong password or unknown device, 5 for an unknown certificate', async () => {
+    const expectCode = async (options: mqtt.IClientOptions, code: number) => {
+      await assert.rejects(harness.connect(options), (error: { code?: number }) => {
+        assert.equal(error.code, code);
+        return true;
+      });
+    };
+    await expectCode({ username: D, password: 'Wrong-Passw0rd-000' }, 4);
+    await expectCode({ username: 'are00000000000000000', password: DEVICE_PASSWORD }, 4);
+    const stranger = makeCertificate('stranger');
+    await expectCode({ cert: stranger.certPem, key: stranger.keyPem }, 5);
+    await expectCode({}, 5);
+  });
+
+  test('oversized packets close the connection; the broker keeps serving', async () => {
+    const device = await asDevice();
+    const gone = closed(device);
+    device.publish(`$devices/${D}/events`, Buffer.alloc(8192, 1), { qos: 0 });
+    await gone;
+    const next = await asDevice();
+    assert.ok(next.connected);
+  });
+
+  test('disabled registry refuses its devices and drops live sessions; deleted device is disconnected', async () => {
+    const ctx = harness.api.api.ctx;
+    const device = await asDevice();
+    const dropped = closed(device);
+    await setRegistryEnabled(ctx, R, false);
+    await dropped;
+    await assert.rejects(asDevice(), (error: { code?: number }) => error.code === 5);
+    await setRegistryEnabled(ctx, R, true);
+    const certDevice = await harness.connect({ cert: certificate.certPem, key: certificate.keyPem, clientId: 'cert-device-2' });
+    const deleted = closed(certDevice);
+    await deleteDevice(ctx, C);
+    await deleted;
+  });
+});
