@@ -6,6 +6,7 @@ import { serveCommand } from './serve-command.js';
 import { registryCommands } from './registry-commands.js';
 import { deviceCommands } from './device-commands.js';
 import { brokerCommands } from './broker-commands.js';
+import { mqttCommands } from './mqtt-commands.js';
 
 const program = new Command('iotcore')
   .description('self-hosted, Yandex IoT Core–compatible MQTT broker')
@@ -20,6 +21,7 @@ program.addCommand(serveCommand());
 program.addCommand(registryCommands());
 program.addCommand(deviceCommands());
 program.addCommand(brokerCommands());
+program.addCommand(mqttCommands());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const grpcError = error as Partial<ServiceError>;

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,8 +22,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--api-listen', `127.0.0.1:${port}`, '--mqtt-listen', '127.0.0.1:0'], {
+async function startServer(dataDir: string, port: number, mqttPort: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--api-listen', `127.0.0.1:${port}`, '--mqtt-listen', `127.0.0.1:${mqttPort}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' },
   });
@@ -31,12 +32,13 @@ async function startServer(dataDir: string, port: number): Promise<ChildProcess>
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('management API listening')) {
+      if (output.includes('MQTT over TLS listening')) {
         clearTimeout(timer);
         resolve();
       }
     };
     child.stdout!.on('data', onData);
+    if (process.env.IOTCORE_TEST_SERVER_LOG) child.stdout!.on('data', (chunk: Buffer) => appendFileSync(process.env.IOTCORE_TEST_SERVER_LOG!, chunk));
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
@@ -49,14 +51,35 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** Runs a long-lived command; `subscribed` resolves when it printed `marker`, `done` with its stdout at exit. */
+function execFileOutput(command: string, args: string[], env: NodeJS.ProcessEnv, marker = 'subscribed to') {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const subscribed = new Promise<void>((resolve, reject) => {
+    const check = (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if ((stderr + stdout).includes(marker)) resolve();
+    };
+    child.stderr.on('data', check);
+    child.stdout.on('data', check);
+    child.once('exit', (code) => reject(new Error(`${command} exited with ${code} before subscribing: ${stderr}`)));
+  });
+  const done = new Promise<string>((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} exited with ${code}: ${stderr}`)))));
+  return { subscribed, done };
+}
+
 test('serve + CLI: create registry and device, list them, data survives a restart', async (t) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-cli-'));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   const port = await freePort();
+  const mqttPort = await freePort();
   const env = { ...process.env, IOTCORE_ENDPOINT: `127.0.0.1:${port}`, IOTCORE_DATA_DIR: dataDir };
   const cli = async (...args: string[]) => (await run(process.execPath, [CLI, ...args], { env })).stdout;
 
-  let server = await startServer(dataDir, port);
+  let server = await startServer(dataDir, port, mqttPort);
   t.after(() => { if (server.exitCode === null) server.kill('SIGKILL'); });
 
   const tokenFile = path.join(dataDir, 'admin-token');
@@ -78,8 +101,24 @@ test('serve + CLI: create registry and device, list them, data survives a restar
   assert.equal(passwords[0].device_id, device.id);
   assert.equal(JSON.stringify(passwords).includes('Device-Passw0rd-1!'), false, 'passwords are never returned');
 
+  // README walk-through: the registry subscribes and the device publishes with `iotcore mqtt`,
+  // then the same with Debian's mosquitto clients (a third-party client).
+  const registry = JSON.parse(await cli('registry', 'get', 'r1', '--format', 'json'));
+  const ca = path.join(dataDir, 'tls', 'ca.pem');
+  const mqttEnv = { ...env, IOTCORE_MQTT_ENDPOINT: `localhost:${mqttPort}` };
+  const subscriber = execFileOutput(process.execPath, [CLI, 'mqtt', 'subscribe', '-u', registry.id, '-P', 'Registry-Passw0rd!', '--ca', ca, '-t', `$devices/${device.id}/events`, '-q', '1', '--count', '1', '--client-id', 'sub-cli'], mqttEnv);
+  await subscriber.subscribed;
+  await run(process.execPath, [CLI, 'mqtt', 'publish', '-u', device.id, '-P', 'Device-Passw0rd-1!', '--ca', ca, '-t', `$devices/${device.id}/events`, '-m', 'hello from the CLI', '-q', '1'], { env: mqttEnv });
+  assert.equal((await subscriber.done).trim(), 'hello from the CLI');
+
+  // stdbuf: mosquitto_sub block-buffers its output when it is not a terminal.
+  const mosquittoSub = execFileOutput('stdbuf', ['-oL', 'mosquitto_sub', '-h', 'localhost', '-p', String(mqttPort), '--cafile', ca, '-u', registry.id, '-P', 'Registry-Passw0rd!', '-t', `$devices/${device.id}/events`, '-q', '1', '-C', '1', '-W', '15', '-i', 'mosq-sub', '-d'], env, 'received SUBACK');
+  await mosquittoSub.subscribed;
+  await run('mosquitto_pub', ['-h', 'localhost', '-p', String(mqttPort), '--cafile', ca, '-u', device.id, '-P', 'Device-Passw0rd-1!', '-t', `$devices/${device.id}/events`, '-m', 'hello from mosquitto', '-q', '1', '-i', 'mosq-pub']);
+  assert.match(await mosquittoSub.done, /hello from mosquitto/);
+
   await stopServer(server);
-  server = await startServer(dataDir, port);
+  server = await startServer(dataDir, port, mqttPort);
   const afterRestart = JSON.parse(await cli('device', 'get', 'd1', '--registry-name', 'r1', '--format', 'json'));
   assert.equal(afterRestart.id, device.id);
   const registries = JSON.parse(await cli('registry', 'list', '--format', 'json'));

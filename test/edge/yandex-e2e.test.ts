@@ -4,6 +4,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
+import { status } from '@grpc/grpc-js';
+import { DeviceDataServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_data_service.js';
+import { RegistryDataServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_data_service.js';
+import { call } from '../registry/api/harness.js';
 import { createRegistry, setRegistryEnabled } from '../../services/registry/resources/registries.js';
 import { createDevice, deleteDevice } from '../../services/registry/resources/devices.js';
 import { makeCertificate } from '../support/certificates.js';
@@ -125,6 +129,26 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
     const fresh = await asDevice();
     await fresh.publishAsync(`$devices/${D}/events`, 'alive');
     assert.equal((await stillServing).payload.toString(), 'alive');
+  });
+
+  test('data-plane Publish RPCs inject messages under the same ACL', async () => {
+    const registry = await asRegistry();
+    await registry.subscribeAsync(`$devices/${D}/events/#`, { qos: 1 });
+    const device = await asDevice();
+    await device.subscribeAsync(`$devices/${D}/commands`, { qos: 1 });
+    const api = harness.api;
+    const deviceData = new DeviceDataServiceClient(api.address, api.channel);
+    const registryData = new RegistryDataServiceClient(api.address, api.channel);
+    const telemetry = nextMessage(registry, `$devices/${D}/events/emulator`);
+    await call(deviceData, 'publish', { device_id: D, topic: `$devices/${D}/events/emulator`, data: Buffer.from('via gRPC') }, api.metadata);
+    assert.equal((await telemetry).payload.toString(), 'via gRPC');
+    const command = nextMessage(device, `$devices/${D}/commands`);
+    await call(registryData, 'publish', { registry_id: R, topic: `$devices/${D}/commands`, data: Buffer.from('cmd via gRPC') }, api.metadata);
+    assert.equal((await command).payload.toString(), 'cmd via gRPC');
+    await assert.rejects(call(deviceData, 'publish', { device_id: D, topic: `$devices/${D}/commands`, data: Buffer.from('x') }, api.metadata), { code: status.PERMISSION_DENIED });
+    await assert.rejects(call(deviceData, 'publish', { device_id: D, topic: `$devices/${D}/events`, data: Buffer.alloc(262_145) }, api.metadata), { code: status.INVALID_ARGUMENT });
+    deviceData.close();
+    registryData.close();
   });
 
   test('wrong credentials: CONNACK 4 for a wrong password or unknown device, 5 for an unknown certificate', async () => {

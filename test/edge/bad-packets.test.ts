@@ -1,0 +1,83 @@
+// Malformed and out-of-protocol input on raw TLS sockets: each gets MQTT's answer (CONNACK code or a
+// closed connection) and the broker keeps serving everyone else.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import tls from 'node:tls';
+import mqttPacket from 'mqtt-packet';
+import { createRegistry } from '../../services/registry/resources/registries.js';
+import { createDevice } from '../../services/registry/resources/devices.js';
+import { nextMessage, startEdgeHarness, type EdgeHarness } from './harness.js';
+
+const PASSWORD = 'Device-Passw0rd-0001';
+
+describe('bad MQTT input', () => {
+  let harness: EdgeHarness;
+  let R: string;
+  let D: string;
+
+  before(async () => {
+    harness = await startEdgeHarness();
+    const ctx = harness.api.api.ctx;
+    R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: 'Registry-Passw0rd-01' })).id;
+    D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, topic_aliases: {}, certificates: [], password: PASSWORD })).id;
+  });
+  after(() => harness.close());
+
+  /** Sends raw bytes; resolves with the packets received until the server closes the socket. */
+  const exchange = (chunks: Buffer[]) =>
+    new Promise<Array<{ cmd: string; returnCode?: number }>>((resolve, reject) => {
+      const socket = tls.connect({ host: 'localhost', port: harness.port, ca: harness.ca });
+      const parser = mqttPacket.parser({ protocolVersion: 4 });
+      const received: Array<{ cmd: string; returnCode?: number }> = [];
+      parser.on('packet', (packet) => received.push(packet as { cmd: string; returnCode?: number }));
+      socket.on('data', (data) => parser.parse(data));
+      socket.on('secureConnect', () => chunks.forEach((chunk) => socket.write(chunk)));
+      socket.on('close', () => resolve(received));
+      socket.on('error', () => undefined);
+      setTimeout(() => reject(new Error(`connection still open; received ${JSON.stringify(received)}`)), 5000);
+    });
+  const connect = (fields: Record<string, unknown> = {}) =>
+    mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `raw-${Math.random()}`, keepalive: 30, username: D, password: Buffer.from(PASSWORD), ...fields } as mqttPacket.IConnectPacket);
+  const publish = (topic: string) => mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.from('x'), qos: 0, dup: false, retain: false });
+
+  /** A publish/subscribe round trip between two fresh clients. */
+  const stillServing = async () => {
+    const registry = await harness.connect({ username: R, password: 'Registry-Passw0rd-01' });
+    await registry.subscribeAsync(`$devices/${D}/events`);
+    const received = nextMessage(registry, `$devices/${D}/events`);
+    const device = await harness.connect({ username: D, password: PASSWORD });
+    await device.publishAsync(`$devices/${D}/events`, 'still here');
+    assert.equal((await received).payload.toString(), 'still here');
+  };
+
+  test('garbage instead of CONNECT → closed', async () => {
+    assert.deepEqual(await exchange([Buffer.from([0x10, 0x05, 0x00, 0x00, 0xff, 0xff, 0xff])]), []);
+    await stillServing();
+  });
+
+  test('MQTT 5 CONNECT (protocol level 5) → CONNACK 1, closed', async () => {
+    const packets = await exchange([connect({ protocolVersion: 5 })]);
+    assert.equal(packets[0]?.cmd, 'connack');
+    assert.equal(packets[0]?.returnCode, 1);
+    await stillServing();
+  });
+
+  test('a second CONNECT → closed', async () => {
+    const packets = await exchange([connect(), connect()]);
+    assert.equal(packets[0]?.returnCode, 0);
+    await stillServing();
+  });
+
+  test('wildcards or NUL in a PUBLISH topic → closed', async () => {
+    for (const topic of [`$devices/${D}/events/+`, `$devices/${D}/events/#`, `$devices/${D}/events\u0000x`]) {
+      const packets = await exchange([connect(), publish(topic)]);
+      assert.deepEqual(packets.map((packet) => packet.cmd), ['connack'], topic);
+    }
+    await stillServing();
+  });
+
+  test('a client certificate nobody registered and no password → CONNACK 5', async () => {
+    const packets = await exchange([connect({ username: undefined, password: undefined })]);
+    assert.equal(packets[0]?.returnCode, 5);
+  });
+});
