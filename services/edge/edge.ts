@@ -97,6 +97,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         }
         throttle.success(keys);
         const principal = toPrincipal(outcome.principal);
+        // Takeover and persistent sessions are per principal and client ID: a registry and a device
+        // both connecting as "YCCmdLine" (yc's fixed ID) must not kick each other off.
+        client.id = `${principal.id}/${client.id}`;
         const session: Session = { principal, policy: new TopicPolicy(principal), credentialId: outcome.principal.credential_id, info, subscriptions: new Map(), clientFilters: new Map() };
         sessions.set(client, session);
         rewriteIncomingPackets(client, session);

@@ -44,6 +44,20 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
     assert.equal((await received).payload.toString(), 'temp=21');
   });
 
+  test('client IDs are per principal: yc\'s fixed "YCCmdLine" works for a registry and a device at once; the same principal takes over', async () => {
+    const registry = await harness.connect({ username: R, password: REGISTRY_PASSWORD, clientId: 'YCCmdLine' });
+    await registry.subscribeAsync(`$devices/${D}/events`, { qos: 1 });
+    const device = await harness.connect({ username: D, password: DEVICE_PASSWORD, clientId: 'YCCmdLine' });
+    const received = nextMessage(registry, `$devices/${D}/events`);
+    await device.publishAsync(`$devices/${D}/events`, 'both connected', { qos: 1 });
+    assert.equal((await received).payload.toString(), 'both connected');
+    assert.ok(registry.connected && device.connected);
+    const takenOver = closed(device);
+    const again = await harness.connect({ username: D, password: DEVICE_PASSWORD, clientId: 'YCCmdLine' });
+    await takenOver;
+    assert.ok(again.connected && registry.connected);
+  });
+
   test('certificate auth: a device publishes to its registry topic', async () => {
     const registry = await asRegistry();
     await registry.subscribeAsync(`$registries/${R}/events`, { qos: 0 });
