@@ -17,6 +17,7 @@ import type { RegistryLink, AuthOutcome } from './registry-link/link.js';
 import { listenTcp, listenTls, type ConnectionInfo } from './transport/listeners.js';
 import { AuthThrottle } from './limits/auth-throttle.js';
 import { DeviceMonitor } from './monitoring.js';
+import { boundedEmitter } from './bus/bounded-emitter.js';
 
 export interface EdgeOptions {
   link: RegistryLink;
@@ -24,6 +25,8 @@ export interface EdgeOptions {
   tls?: { host: string; port: number; cert: Buffer; key: Buffer };
   tcp?: { host: string; port: number };
   maxPacketBytes: number;
+  /** Backlog of the message bus past which QoS 0 messages are dropped (default 100 000). */
+  maxQueuedMessages?: number;
 }
 
 export interface RunningEdge {
@@ -31,6 +34,8 @@ export interface RunningEdge {
   dataPlane: DataPlane;
   /** Bound ports, by listener. */
   ports: { tls?: number; tcp?: number };
+  /** QoS 0 messages dropped because the bus backlog was full (slow consumers). */
+  droppedMessages(): number;
   close(): Promise<void>;
 }
 
@@ -62,7 +67,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const throttle = new AuthThrottle();
   const deviceRegistry = new Map<string, { registryId: string | undefined; at: number }>();
 
+  const bus = boundedEmitter({ concurrency: 100, maxQueuedMessages: options.maxQueuedMessages ?? 100_000 });
   const broker = await Aedes.createBroker({
+    mq: bus.emitter,
     // Wills of orphaned sessions and cluster heartbeats are handled by the cluster work; a short
     // heartbeat keeps crash recovery quick once it lands.
     heartbeatInterval: 5000,
@@ -247,6 +254,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     broker,
     dataPlane,
     ports,
+    droppedMessages: bus.dropped,
     close: async () => {
       unsubscribeRevocations();
       monitor.close();
