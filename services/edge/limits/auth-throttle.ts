@@ -5,10 +5,13 @@ const FREE_FAILURES = 5;
 const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 60_000;
 const MAX_ENTRIES = 100_000;
+/** Failures older than this are forgotten. */
+const FORGET_AFTER_MS = 15 * 60_000;
 
 interface Entry {
   failures: number;
   blockedUntil: number;
+  lastFailure: number;
 }
 
 export class AuthThrottle {
@@ -23,12 +26,15 @@ export class AuthThrottle {
   }
 
   failure(keys: string[]): void {
+    const now = this.now();
     for (const key of keys) {
-      const entry = this.#entries.get(key) ?? { failures: 0, blockedUntil: 0 };
+      const previous = this.#entries.get(key);
+      const entry = previous && now - previous.lastFailure < FORGET_AFTER_MS ? previous : { failures: 0, blockedUntil: 0, lastFailure: now };
       entry.failures++;
+      entry.lastFailure = now;
       if (entry.failures > FREE_FAILURES) {
         const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (entry.failures - FREE_FAILURES - 1));
-        entry.blockedUntil = this.now() + delay;
+        entry.blockedUntil = now + delay;
       }
       if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
       this.#entries.set(key, entry);
