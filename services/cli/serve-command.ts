@@ -21,6 +21,9 @@ export function serveCommand(): Command {
 }
 
 export async function serve(config: ServeConfig): Promise<void> {
+  if (config.role !== 'all') {
+    throw new Error(`--role ${config.role}: separate registry and edge processes are not available yet; run --role all`);
+  }
   const logger = createLogger({ name: 'iotcore', level: config.logLevel });
   await mkdir(config.dataDir, { recursive: true });
   let adminTokens = config.adminTokens;

@@ -48,7 +48,7 @@ const list = (value: string): string[] => value.split(',').map((item) => item.tr
 
 export const SERVE_SETTINGS: Setting[] = [
   { key: 'role', flag: '--role <role>', env: 'IOTCORE_ROLE', default: 'all', choices: ['all', 'registry', 'edge'],
-    description: 'which services this process runs (all = registry API and MQTT edge in one process)' },
+    description: 'which services this process runs; only all (registry API and MQTT edge in one process) for now' },
   { key: 'dataDir', flag: '--data-dir <dir>', env: 'IOTCORE_DATA_DIR', default: './data',
     description: 'directory for the embedded store, the generated admin token and TLS files' },
   { key: 'apiListen', flag: '--api-listen <host:port>', env: 'IOTCORE_API_LISTEN', default: '0.0.0.0:50051',
