@@ -42,7 +42,12 @@ export interface RunningEdge {
 interface SessionSubscription {
   toClient: (internalTopic: string) => string;
   replayPermanent: boolean;
+  /** Stored permanent-topic messages delivered for this subscription so far. */
+  replayed: number;
 }
+
+/** Yandex delivers stored values for at most 1000 permanent topics per subscription (spec §3.4). */
+const MAX_PERMANENT_REPLAY = 1000;
 
 interface Session {
   principal: Principal;
@@ -161,7 +166,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       logger.info({ event: 'subscribe_denied', id: session.principal.id, clientId: client.id, filter: sub.topic }, `some of subscriptions failed: ${decision.reason}`);
       return callback(null, null);
     }
-    session.subscriptions.set(decision.internalFilter, { toClient: decision.toClient, replayPermanent: decision.replayPermanent });
+    session.subscriptions.set(decision.internalFilter, { toClient: decision.toClient, replayPermanent: decision.replayPermanent, replayed: 0 });
     session.clientFilters.set(requested, decision.internalFilter);
     recordActivity(session, 'last_sub_activity_time');
     // Rewritten in place: aedes looks up stored (permanent) messages with this same object.
@@ -177,7 +182,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     if (!session.policy.mayReceive(packet.topic)) return null;
     for (const [filter, subscription] of session.subscriptions) {
       if (!filterMatches(filter, packet.topic)) continue;
-      if (packet.retain && !subscription.replayPermanent) continue;
+      if (packet.retain) {
+        if (!subscription.replayPermanent || subscription.replayed >= MAX_PERMANENT_REPLAY) continue;
+        subscription.replayed++;
+      }
       packet.topic = subscription.toClient(packet.topic);
       return packet;
     }

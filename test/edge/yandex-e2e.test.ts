@@ -106,6 +106,19 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
     await assert.rejects(events, /no message/);
   });
 
+  test('stored values are replayed for at most 1000 permanent topics per subscription', async () => {
+    const device = await asDevice();
+    for (let index = 0; index < 1005; index++) await device.publishAsync(`$devices/${D}/state/sensor${index}`, String(index), { qos: 1 });
+    const registry = await asRegistry();
+    let replayed = 0;
+    registry.on('message', (_topic, _payload, packet) => {
+      if (packet.retain) replayed++;
+    });
+    await registry.subscribeAsync(`$devices/${D}/state/#`, { qos: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(replayed, 1000);
+  });
+
   test('$monitoring JSON arrives for the device', async () => {
     const registry = await asRegistry();
     await registry.subscribeAsync(`$monitoring/${D}/json`, { qos: 0 });
