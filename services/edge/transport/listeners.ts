@@ -55,6 +55,8 @@ export async function listenTcp(options: ListenerOptions): Promise<net.Server> {
 }
 
 function guarded(socket: net.Socket, info: ConnectionInfo, options: ListenerOptions): Duplex {
+  // Small MQTT packets (PUBACK, PINGRESP) must not wait for Nagle + delayed ACK (~40 ms each).
+  socket.setNoDelay(true);
   const guard = new PacketSizeGuard(options.maxPacketBytes, (reason) => {
     options.onOversize(info, reason);
     socket.destroy();
