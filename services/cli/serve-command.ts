@@ -9,6 +9,7 @@ import { startRegistryApi } from '../registry/server.js';
 import { readFile } from 'node:fs/promises';
 import { startEdge } from '../edge/edge.js';
 import { inProcessLink } from '../edge/registry-link/in-process.js';
+import { grpcLink } from '../edge/registry-link/grpc-link.js';
 import { ensureLocalTlsMaterial } from '../edge/transport/tls-material.js';
 
 export function serveCommand(): Command {
@@ -21,54 +22,71 @@ export function serveCommand(): Command {
 }
 
 export async function serve(config: ServeConfig): Promise<void> {
-  if (config.role !== 'all') {
-    throw new Error(`--role ${config.role}: separate registry and edge processes are not available yet; run --role all`);
-  }
   const logger = createLogger({ name: 'iotcore', level: config.logLevel });
   await mkdir(config.dataDir, { recursive: true });
-  let adminTokens = config.adminTokens;
-  if (adminTokens.length === 0) {
-    const admin = await ensureAdminToken(config.dataDir);
-    adminTokens = [admin.token];
-    logger.info({ file: admin.file, created: admin.created }, `management API token is in ${admin.file}`);
-  }
-  const store = await openStore({ mongoUrl: config.mongoUrl, mongoDb: config.mongoDb, dataDir: config.dataDir });
-  const api = await startRegistryApi({
-    store,
-    listen: config.apiListen,
-    adminTokens,
-    idPrefix: config.idPrefix,
-    quotas: {
-      registries_per_folder: config.quotaRegistriesPerFolder,
-      devices_per_folder: config.quotaDevicesPerFolder,
-      brokers_per_folder: config.quotaBrokersPerFolder,
-    },
-    tls: config.apiTlsCert && config.apiTlsKey ? { certFile: config.apiTlsCert, keyFile: config.apiTlsKey } : undefined,
-    logger,
-  });
-  logger.info({ address: api.address, storage: config.mongoUrl ? 'mongodb' : 'embedded' }, `management API listening on ${api.address}`);
+  const closers: Array<() => Promise<void>> = [];
 
-  const tls = await serverTls(config);
-  if (tls.caFile) logger.info({ caFile: tls.caFile }, `MQTT clients should trust the CA in ${tls.caFile}`);
-  const edge = await startEdge({
-    link: inProcessLink(api.ctx, api.authenticator),
-    logger,
-    tls: { ...hostPort(config.mqttListen), cert: tls.cert, key: tls.key },
-    tcp: config.mqttTcpListen ? hostPort(config.mqttTcpListen) : undefined,
-    maxPacketBytes: config.maxMessageBytes,
-  });
-  api.attachDataPlane(edge.dataPlane);
-  logger.info({ ports: edge.ports }, `MQTT over TLS listening on ${config.mqttListen}`);
+  let registry: Awaited<ReturnType<typeof startRegistryApi>> | undefined;
+  if (config.role !== 'edge') {
+    let adminTokens = config.adminTokens;
+    if (adminTokens.length === 0) {
+      const admin = await ensureAdminToken(config.dataDir);
+      adminTokens = [admin.token];
+      logger.info({ file: admin.file, created: admin.created }, `management API token is in ${admin.file}`);
+    }
+    const store = await openStore({ mongoUrl: config.mongoUrl, mongoDb: config.mongoDb, dataDir: config.dataDir });
+    registry = await startRegistryApi({
+      store,
+      listen: config.apiListen,
+      adminTokens,
+      idPrefix: config.idPrefix,
+      quotas: {
+        registries_per_folder: config.quotaRegistriesPerFolder,
+        devices_per_folder: config.quotaDevicesPerFolder,
+        brokers_per_folder: config.quotaBrokersPerFolder,
+      },
+      tls: config.apiTlsCert && config.apiTlsKey ? { certFile: config.apiTlsCert, keyFile: config.apiTlsKey } : undefined,
+      logger,
+    });
+    closers.unshift(() => store.close());
+    closers.unshift(registry.close);
+    logger.info({ address: registry.address, storage: config.mongoUrl ? 'mongodb' : 'embedded' }, `management API listening on ${registry.address}`);
+  }
+
+  if (config.role !== 'registry') {
+    const link = registry ? inProcessLink(registry.ctx, registry.authenticator) : remoteLink(config, logger);
+    const tls = await serverTls(config);
+    if (tls.caFile) logger.info({ caFile: tls.caFile }, `MQTT clients should trust the CA in ${tls.caFile}`);
+    const edge = await startEdge({
+      link,
+      logger,
+      tls: { ...hostPort(config.mqttListen), cert: tls.cert, key: tls.key },
+      tcp: config.mqttTcpListen ? hostPort(config.mqttTcpListen) : undefined,
+      maxPacketBytes: config.maxMessageBytes,
+    });
+    registry?.attachDataPlane(edge.dataPlane);
+    closers.unshift(edge.close);
+    logger.info({ ports: edge.ports }, `MQTT over TLS listening on ${config.mqttListen}`);
+  }
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    await edge.close();
-    await api.close();
-    await store.close();
+    for (const close of closers) await close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+function remoteLink(config: ServeConfig, logger: ReturnType<typeof createLogger>) {
+  if (!config.registryEndpoint || !config.registryToken) {
+    throw new Error('--role edge needs --registry-endpoint and --registry-token (IOTCORE_REGISTRY_ENDPOINT, IOTCORE_REGISTRY_TOKEN)');
+  }
+  return grpcLink({
+    endpoint: config.registryEndpoint,
+    token: config.registryToken,
+    onStreamError: (error) => logger.warn({ err: error }, 'revocation stream from the registry broke; resubscribing'),
+  });
 }
 
 async function serverTls(config: ServeConfig): Promise<{ cert: Buffer; key: Buffer; caFile?: string }> {

@@ -16,6 +16,7 @@ export interface ServeConfig {
   mongoDb: string;
   redisUrl?: string;
   registryEndpoint?: string;
+  registryToken?: string;
   idPrefix: string;
   quotaRegistriesPerFolder: number;
   quotaDevicesPerFolder: number;
@@ -48,7 +49,7 @@ const list = (value: string): string[] => value.split(',').map((item) => item.tr
 
 export const SERVE_SETTINGS: Setting[] = [
   { key: 'role', flag: '--role <role>', env: 'IOTCORE_ROLE', default: 'all', choices: ['all', 'registry', 'edge'],
-    description: 'which services this process runs; only all (registry API and MQTT edge in one process) for now' },
+    description: 'which services this process runs: all (registry API and MQTT edge), registry, or edge' },
   { key: 'dataDir', flag: '--data-dir <dir>', env: 'IOTCORE_DATA_DIR', default: './data',
     description: 'directory for the embedded store, the generated admin token and TLS files' },
   { key: 'apiListen', flag: '--api-listen <host:port>', env: 'IOTCORE_API_LISTEN', default: '0.0.0.0:50051',
@@ -67,6 +68,8 @@ export const SERVE_SETTINGS: Setting[] = [
     description: 'Redis URL of the message bus between edges' },
   { key: 'registryEndpoint', flag: '--registry-endpoint <host:port>', env: 'IOTCORE_REGISTRY_ENDPOINT',
     description: 'registry service an edge asks for authentication (role edge)' },
+  { key: 'registryToken', flag: '--registry-token <token>', env: 'IOTCORE_REGISTRY_TOKEN',
+    description: 'bearer token an edge presents to the registry service (one of its admin tokens)' },
   { key: 'idPrefix', flag: '--id-prefix <prefix>', env: 'IOTCORE_ID_PREFIX', default: 'are',
     description: 'three-character prefix of generated IDs (Yandex used "are")' },
   { key: 'quotaRegistriesPerFolder', flag: '--quota-registries <n>', env: 'IOTCORE_QUOTA_REGISTRIES', default: '0', parse: integer,

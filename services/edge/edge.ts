@@ -245,6 +245,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 
   const dataPlane: DataPlane = {
     async publish(principalRef: { kind: OwnerKind; id: string }, topic: string, data: Buffer) {
+      if (!link.describe) throw new ApiError(status.UNAVAILABLE, 'data-plane publishing is served by the all-in-one process');
       const outcome = await link.describe(principalRef.kind, principalRef.id);
       if (outcome.result !== 'OK') throw new ApiError(status.NOT_FOUND, `${principalRef.kind} ${principalRef.id}: ${outcome.reason}`);
       const policy = new TopicPolicy(toPrincipal(outcome.principal));

@@ -13,8 +13,11 @@ export interface DeviceActivity extends DeviceMonitoringRecord {
 export interface RegistryLink {
   /** Rejects (e.g. with an unavailable error) when the registry cannot answer. */
   authenticate(request: AuthRequest): Promise<AuthOutcome>;
-  /** The principal an entity acts as for data-plane Publish calls. */
-  describe(kind: OwnerKind, id: string): Promise<AuthOutcome>;
+  /**
+   * The principal an entity acts as, for data-plane Publish calls; only the all-in-one process
+   * (which serves those calls) has it.
+   */
+  describe?(kind: OwnerKind, id: string): Promise<AuthOutcome>;
   lookupDevice(deviceId: string): Promise<{ registry_id: string } | undefined>;
   onRevocation(listener: (revocation: Revocation) => void): () => void;
   reportActivity(activities: DeviceActivity[]): Promise<void>;

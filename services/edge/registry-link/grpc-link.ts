@@ -1,0 +1,100 @@
+// The registry link of a separate edge process: iotcore.auth.v1 over gRPC, with deadlines, and a
+// revocation stream that reconnects by itself. An unreachable registry makes authenticate() reject,
+// which the edge answers with CONNACK 3 (server unavailable); connected clients are unaffected.
+import { credentials, Metadata, status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import {
+  EdgeAuthServiceClient,
+  AuthenticateRequest,
+  ReportActivityRequest,
+  AuthenticateResponse_Result,
+  Principal_Kind,
+  Revocation_Kind,
+  type AuthenticateResponse,
+  type LookupDeviceResponse,
+  type Principal as WirePrincipal,
+  type Revocation as WireRevocation,
+} from '../../generated/iotcore/auth/v1/auth.js';
+import type { OwnerKind } from '../../registry/store/records.js';
+import type { AuthOutcome, RegistryLink, Revocation } from './link.js';
+
+const DEADLINE_MS = 2000;
+const RESUBSCRIBE_MS = 1000;
+
+export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer; onStreamError?: (error: unknown) => void }): RegistryLink & { close(): void } {
+  const client = new EdgeAuthServiceClient(options.endpoint, options.ca ? credentials.createSsl(options.ca) : credentials.createInsecure(), {
+    'grpc.keepalive_time_ms': 10_000,
+  });
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${options.token}`);
+  const unary = <Req, Res>(method: (request: Req, metadata: Metadata, options: { deadline: Date }, callback: (error: ServiceError | null, response: Res) => void) => unknown, request: Req) =>
+    new Promise<Res>((resolve, reject) =>
+      method.call(client, request, metadata, { deadline: new Date(Date.now() + DEADLINE_MS) }, (error, response) => (error ? reject(error) : resolve(response))));
+
+  const listeners = new Set<(revocation: Revocation) => void>();
+  let stream: ClientReadableStream<WireRevocation> | undefined;
+  let closed = false;
+  const watch = () => {
+    if (closed) return;
+    stream = client.watchRevocations({}, metadata);
+    stream.on('data', (revocation: WireRevocation) => {
+      if (revocation.kind === Revocation_Kind.READY) return;
+      const kind = Revocation_Kind[revocation.kind] as Revocation['kind'];
+      for (const listener of listeners) listener({ kind, entity_id: revocation.entity_id, registry_id: revocation.registry_id, credential_id: revocation.credential_id });
+    });
+    stream.on('error', (error: ServiceError) => {
+      if (error.code !== status.CANCELLED) options.onStreamError?.(error);
+    });
+    stream.on('close', () => setTimeout(watch, RESUBSCRIBE_MS).unref());
+  };
+  watch();
+
+  return {
+    async authenticate(request) {
+      const response = await unary<AuthenticateRequest, AuthenticateResponse>(client.authenticate, AuthenticateRequest.fromPartial({
+        username: request.username,
+        password: request.password ?? Buffer.alloc(0),
+        has_password: request.password !== undefined,
+        certificate_fingerprint: request.certificate_fingerprint ?? '',
+      }));
+      return outcome(response);
+    },
+    async lookupDevice(deviceId) {
+      const response = await unary<{ device_id: string }, LookupDeviceResponse>(client.lookupDevice, { device_id: deviceId });
+      return response.exists ? { registry_id: response.registry_id } : undefined;
+    },
+    onRevocation(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async reportActivity(activities) {
+      await unary(client.reportActivity, ReportActivityRequest.fromPartial({ activities }));
+    },
+    close() {
+      closed = true;
+      stream?.cancel();
+      client.close();
+    },
+  };
+}
+
+const KINDS: Record<number, OwnerKind> = { [Principal_Kind.DEVICE]: 'device', [Principal_Kind.REGISTRY]: 'registry', [Principal_Kind.BROKER]: 'broker' };
+
+function outcome(response: AuthenticateResponse): AuthOutcome {
+  if (response.result === AuthenticateResponse_Result.OK && response.principal) return { result: 'OK', principal: principal(response.principal) };
+  const result = response.result === AuthenticateResponse_Result.BAD_USERNAME_OR_PASSWORD ? 'BAD_USERNAME_OR_PASSWORD' : 'NOT_AUTHORIZED';
+  return { result, reason: response.reason };
+}
+
+function principal(wire: WirePrincipal): Extract<AuthOutcome, { result: 'OK' }>['principal'] {
+  const kind = KINDS[wire.kind];
+  if (!kind) throw new Error(`registry answered with an unknown principal kind ${wire.kind}`);
+  return {
+    kind,
+    id: wire.id,
+    registry_id: wire.registry_id,
+    folder_id: wire.folder_id,
+    credential_id: wire.credential_id,
+    topic_aliases: wire.topic_aliases,
+    registry_aliases: wire.registry_aliases,
+  };
+}
