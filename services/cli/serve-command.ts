@@ -63,6 +63,12 @@ export async function serve(config: ServeConfig): Promise<void> {
       tls: { ...hostPort(config.mqttListen), cert: tls.cert, key: tls.key },
       tcp: config.mqttTcpListen ? hostPort(config.mqttTcpListen) : undefined,
       maxPacketBytes: config.maxMessageBytes,
+      limits: {
+        devicePublishRate: config.devicePublishRate,
+        brokerPublishRate: config.brokerPublishRate,
+        maxConnectionsPerBroker: config.maxBrokerConnections,
+        maxConnectionsPerRegistry: config.maxRegistryConnections,
+      },
     });
     registry?.attachDataPlane(edge.dataPlane);
     closers.unshift(edge.close);

@@ -28,6 +28,10 @@ export interface ServeConfig {
   tlsKey?: string;
   tlsSans: string[];
   maxMessageBytes: number;
+  devicePublishRate: number;
+  brokerPublishRate: number;
+  maxBrokerConnections: number;
+  maxRegistryConnections: number;
 }
 
 interface Setting {
@@ -89,6 +93,14 @@ export const SERVE_SETTINGS: Setting[] = [
     description: 'extra comma-separated host names/IPs for the generated server certificate' },
   { key: 'maxMessageBytes', flag: '--max-message-bytes <n>', env: 'IOTCORE_MAX_MESSAGE_BYTES', default: '262144', parse: integer,
     description: 'largest MQTT packet accepted; larger ones close the connection (Yandex: 256 KiB)' },
+  { key: 'devicePublishRate', flag: '--device-publish-rate <n>', env: 'IOTCORE_DEVICE_PUBLISH_RATE', default: '0', parse: integer,
+    description: 'messages per second a device may publish; excess is acknowledged and dropped; 0 = unlimited (Yandex: 1)' },
+  { key: 'brokerPublishRate', flag: '--broker-publish-rate <n>', env: 'IOTCORE_BROKER_PUBLISH_RATE', default: '0', parse: integer,
+    description: 'messages per second per broker client identity; 0 = unlimited (Yandex: 50)' },
+  { key: 'maxBrokerConnections', flag: '--max-broker-connections <n>', env: 'IOTCORE_MAX_BROKER_CONNECTIONS', default: '0', parse: integer,
+    description: 'concurrent connections per broker on this edge; 0 = unlimited (Yandex: 50)' },
+  { key: 'maxRegistryConnections', flag: '--max-registry-connections <n>', env: 'IOTCORE_MAX_REGISTRY_CONNECTIONS', default: '0', parse: integer,
+    description: 'concurrent connections of a registry and its devices on this edge; 0 = unlimited' },
   { key: 'logLevel', flag: '--log-level <level>', env: 'IOTCORE_LOG_LEVEL', default: 'info',
     choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], description: 'log level' },
 ];

@@ -18,6 +18,7 @@ import { listenTcp, listenTls, type ConnectionInfo } from './transport/listeners
 import { AuthThrottle } from './limits/auth-throttle.js';
 import { DeviceMonitor } from './monitoring.js';
 import { boundedEmitter } from './bus/bounded-emitter.js';
+import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.js';
 
 export interface EdgeOptions {
   link: RegistryLink;
@@ -27,6 +28,8 @@ export interface EdgeOptions {
   maxPacketBytes: number;
   /** Backlog of the message bus past which QoS 0 messages are dropped (default 100 000). */
   maxQueuedMessages?: number;
+  /** Per-principal publish rates and connection caps; all off by default. */
+  limits?: Partial<LimitSettings>;
 }
 
 export interface RunningEdge {
@@ -36,6 +39,8 @@ export interface RunningEdge {
   ports: { tls?: number; tcp?: number };
   /** QoS 0 messages dropped because the bus backlog was full (slow consumers). */
   droppedMessages(): number;
+  /** Publishes dropped because their principal exceeded its rate. */
+  rateLimitedPublishes(): number;
   close(): Promise<void>;
 }
 
@@ -60,6 +65,9 @@ interface Session {
   clientFilters: Map<string, string>;
 }
 
+/** Where rate-limited publishes go: acknowledged, but no subscription can ever match it. */
+const DROPPED_TOPIC = '$iot-dropped';
+
 // CONNACK return codes of MQTT 3.1.1.
 const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
@@ -70,6 +78,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const sessions = new WeakMap<Client, Session>();
   const connections = new WeakMap<Duplex, ConnectionInfo>();
   const throttle = new AuthThrottle();
+  const limits = new PrincipalLimits({ devicePublishRate: 0, brokerPublishRate: 0, maxConnectionsPerBroker: 0, maxConnectionsPerRegistry: 0, ...options.limits });
   const deviceRegistry = new Map<string, { registryId: string | undefined; at: number }>();
 
   const bus = boundedEmitter({ concurrency: 100, maxQueuedMessages: options.maxQueuedMessages ?? 100_000 });
@@ -109,6 +118,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         }
         throttle.success(keys);
         const principal = toPrincipal(outcome.principal);
+        if (!limits.openConnection(principal)) return fail(NOT_AUTHORIZED, `connection limit of the ${principal.kind} reached`);
         // Takeover and persistent sessions are per principal and client ID: a registry and a device
         // both connecting as "YCCmdLine" (yc's fixed ID) must not kick each other off.
         client.id = `${principal.id}/${client.id}`;
@@ -137,6 +147,12 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       return callback(new Error(decision.reason));
     }
     const finish = () => {
+      if (!limits.allowPublish(session.principal)) {
+        logger.debug({ event: 'rate_limited', id: session.principal.id, topic: packet.topic }, 'publish dropped: rate limit');
+        packet.topic = DROPPED_TOPIC;
+        packet.retain = false;
+        return callback(null);
+      }
       packet.topic = decision.internalTopic;
       // The RETAIN flag is not supported (spec §4.3): storage is decided by the topic name.
       packet.retain = decision.permanent;
@@ -195,6 +211,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   broker.on('clientDisconnect', (client) => {
     const session = sessions.get(client);
     if (!session) return;
+    limits.closeConnection(session.principal);
     if (session.principal.kind === 'device') monitor.record(session.principal.id, session.principal.registryId, { last_disconnect_time: new Date() });
     logger.info({ event: 'disconnected', id: session.principal.id, clientId: client.id }, 'disconnected: client disconnected');
   });
@@ -264,6 +281,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     dataPlane,
     ports,
     droppedMessages: bus.dropped,
+    rateLimitedPublishes: () => limits.droppedPublishes(),
     close: async () => {
       unsubscribeRevocations();
       monitor.close();

@@ -8,6 +8,7 @@ import { startApi, type ApiHarness } from '../registry/api/harness.js';
 import { startEdge, type RunningEdge } from '../../services/edge/edge.js';
 import { inProcessLink } from '../../services/edge/registry-link/in-process.js';
 import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
+import type { LimitSettings } from '../../services/edge/limits/principal-limits.js';
 
 export interface EdgeHarness {
   api: ApiHarness;
@@ -18,7 +19,7 @@ export interface EdgeHarness {
   close(): Promise<void>;
 }
 
-export async function startEdgeHarness(options: { maxPacketBytes?: number } = {}): Promise<EdgeHarness> {
+export async function startEdgeHarness(options: { maxPacketBytes?: number; limits?: Partial<LimitSettings> } = {}): Promise<EdgeHarness> {
   const api = await startApi();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-edge-'));
   const tls = await ensureLocalTlsMaterial(dir, []);
@@ -27,6 +28,7 @@ export async function startEdgeHarness(options: { maxPacketBytes?: number } = {}
     logger: pino({ level: 'silent' }),
     tls: { host: '127.0.0.1', port: 0, cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
     maxPacketBytes: options.maxPacketBytes ?? 262_144,
+    limits: options.limits,
   });
   api.api.attachDataPlane(edge.dataPlane);
   const ca = await readFile(tls.caFile);
