@@ -62,6 +62,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       logger,
       tls: { ...hostPort(config.mqttListen), cert: tls.cert, key: tls.key },
       tcp: config.mqttTcpListen ? hostPort(config.mqttTcpListen) : undefined,
+      wss: config.mqttWssListen ? hostPort(config.mqttWssListen) : undefined,
       maxPacketBytes: config.maxMessageBytes,
       limits: {
         devicePublishRate: config.devicePublishRate,

@@ -24,6 +24,7 @@ export interface ServeConfig {
   logLevel: string;
   mqttListen: string;
   mqttTcpListen?: string;
+  mqttWssListen?: string;
   tlsCert?: string;
   tlsKey?: string;
   tlsSans: string[];
@@ -86,6 +87,8 @@ export const SERVE_SETTINGS: Setting[] = [
     description: 'MQTT over TLS (client certificates requested, pinned by fingerprint)' },
   { key: 'mqttTcpListen', flag: '--mqtt-tcp-listen <host:port>', env: 'IOTCORE_MQTT_TCP_LISTEN',
     description: 'plaintext MQTT; off unless given (passwords would travel in clear)' },
+  { key: 'mqttWssListen', flag: '--mqtt-wss-listen <host:port>', env: 'IOTCORE_MQTT_WSS_LISTEN',
+    description: 'MQTT over secure WebSocket (same certificate as TLS); off unless given' },
   { key: 'tlsCert', flag: '--tls-cert <file>', env: 'IOTCORE_TLS_CERT',
     description: 'PEM server certificate for MQTT (default: a local CA in DATA_DIR/tls, made on first start)' },
   { key: 'tlsKey', flag: '--tls-key <file>', env: 'IOTCORE_TLS_KEY', description: 'PEM private key for --tls-cert' },

@@ -14,7 +14,7 @@ import { filterMatches } from './topics/topic-syntax.js';
 import { INTERNAL_ROOT, BROKER_ROOT, brokerExternal, toCanonical } from './topics/namespace.js';
 import type { Principal } from './topics/principal.js';
 import type { RegistryLink, AuthOutcome } from './registry-link/link.js';
-import { listenTcp, listenTls, type ConnectionInfo } from './transport/listeners.js';
+import { listenTcp, listenTls, listenWss, type ConnectionInfo } from './transport/listeners.js';
 import { AuthThrottle } from './limits/auth-throttle.js';
 import { DeviceMonitor } from './monitoring.js';
 import { boundedEmitter } from './bus/bounded-emitter.js';
@@ -25,6 +25,8 @@ export interface EdgeOptions {
   logger: Logger;
   tls?: { host: string; port: number; cert: Buffer; key: Buffer };
   tcp?: { host: string; port: number };
+  /** MQTT over secure WebSocket, with the TLS listener's certificate. */
+  wss?: { host: string; port: number };
   maxPacketBytes: number;
   /** Backlog of the message bus past which QoS 0 messages are dropped (default 100 000). */
   maxQueuedMessages?: number;
@@ -36,7 +38,7 @@ export interface RunningEdge {
   broker: Aedes;
   dataPlane: DataPlane;
   /** Bound ports, by listener. */
-  ports: { tls?: number; tcp?: number };
+  ports: { tls?: number; tcp?: number; wss?: number };
   /** QoS 0 messages dropped because the bus backlog was full (slow consumers). */
   droppedMessages(): number;
   /** Publishes dropped because their principal exceeded its rate. */
@@ -253,6 +255,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const server = await listenTls({ ...options.tls, maxPacketBytes: options.maxPacketBytes, onConnection: handleConnection, onOversize });
     servers.push(server);
     ports.tls = (server.address() as net.AddressInfo).port;
+  }
+  if (options.wss && options.tls) {
+    const server = await listenWss({ ...options.wss, cert: options.tls.cert, key: options.tls.key, maxPacketBytes: options.maxPacketBytes, onConnection: handleConnection, onOversize });
+    servers.push(server);
+    ports.wss = (server.address() as net.AddressInfo).port;
   }
   if (options.tcp) {
     const server = await listenTcp({ ...options.tcp, maxPacketBytes: options.maxPacketBytes, onConnection: handleConnection, onOversize });

@@ -19,7 +19,7 @@ export interface EdgeHarness {
   close(): Promise<void>;
 }
 
-export async function startEdgeHarness(options: { maxPacketBytes?: number; limits?: Partial<LimitSettings> } = {}): Promise<EdgeHarness> {
+export async function startEdgeHarness(options: { maxPacketBytes?: number; limits?: Partial<LimitSettings>; wss?: boolean } = {}): Promise<EdgeHarness> {
   const api = await startApi();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-edge-'));
   const tls = await ensureLocalTlsMaterial(dir, []);
@@ -29,6 +29,7 @@ export async function startEdgeHarness(options: { maxPacketBytes?: number; limit
     tls: { host: '127.0.0.1', port: 0, cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
     maxPacketBytes: options.maxPacketBytes ?? 262_144,
     limits: options.limits,
+    wss: options.wss ? { host: '127.0.0.1', port: 0 } : undefined,
   });
   api.api.attachDataPlane(edge.dataPlane);
   const ca = await readFile(tls.caFile);

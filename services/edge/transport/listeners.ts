@@ -5,6 +5,8 @@
 import { Duplex } from 'node:stream';
 import net from 'node:net';
 import tls from 'node:tls';
+import https from 'node:https';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import { fingerprintOfDer } from '../../registry/credentials/certificates.js';
 import { PacketSizeGuard } from '../limits/packet-size-guard.js';
 
@@ -50,6 +52,30 @@ export async function listenTcp(options: ListenerOptions): Promise<net.Server> {
   const server = net.createServer((socket) => {
     const info: ConnectionInfo = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 };
     options.onConnection(guarded(socket, info, options), info);
+  });
+  return listen(server, options);
+}
+
+/**
+ * MQTT over secure WebSocket (subprotocol "mqtt"), off unless configured. The WebSocket layer
+ * enforces the packet size itself (`maxPayload`); client certificates are read like on TLS.
+ */
+export async function listenWss(options: ListenerOptions & { cert: Buffer; key: Buffer }): Promise<net.Server> {
+  const server = https.createServer({ cert: options.cert, key: options.key, minVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: false });
+  const sockets = new WebSocketServer({ server, maxPayload: options.maxPacketBytes });
+  sockets.on('connection', (socket, request) => {
+    const tlsSocket = request.socket as tls.TLSSocket;
+    const peer = tlsSocket.getPeerCertificate();
+    const info: ConnectionInfo = {
+      remoteAddress: tlsSocket.remoteAddress ?? '',
+      remotePort: tlsSocket.remotePort ?? 0,
+      certificateFingerprint: peer && peer.raw ? fingerprintOfDer(peer.raw) : undefined,
+    };
+    tlsSocket.setNoDelay(true);
+    const stream = createWebSocketStream(socket);
+    stream.on('error', () => stream.destroy());
+    socket.on('error', () => undefined);
+    options.onConnection(stream, info);
   });
   return listen(server, options);
 }
