@@ -51,6 +51,8 @@ interface SessionSubscription {
   replayPermanent: boolean;
   /** Stored permanent-topic messages delivered for this subscription so far. */
   replayed: number;
+  /** Granted QoS (never 2). */
+  qos: number;
 }
 
 /** Yandex delivers stored values for at most 1000 permanent topics per subscription (spec §3.4). */
@@ -184,7 +186,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       logger.info({ event: 'subscribe_denied', id: session.principal.id, clientId: client.id, filter: sub.topic }, `some of subscriptions failed: ${decision.reason}`);
       return callback(null, null);
     }
-    session.subscriptions.set(decision.internalFilter, { toClient: decision.toClient, replayPermanent: decision.replayPermanent, replayed: 0 });
+    session.subscriptions.set(decision.internalFilter, { toClient: decision.toClient, replayPermanent: decision.replayPermanent, replayed: 0, qos: sub.qos });
     session.clientFilters.set(requested, decision.internalFilter);
     recordActivity(session, 'last_sub_activity_time');
     // Rewritten in place: aedes looks up stored (permanent) messages with this same object.
@@ -205,6 +207,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         subscription.replayed++;
       }
       packet.topic = subscription.toClient(packet.topic);
+      // aedes downgrades only when the subscription is keyed by the packet's own topic.
+      packet.qos = Math.min(packet.qos, subscription.qos) as typeof packet.qos;
       return packet;
     }
     return null;
