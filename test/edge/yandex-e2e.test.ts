@@ -10,6 +10,7 @@ import { RegistryDataServiceClient } from '../../services/generated/yandex/cloud
 import { call } from '../registry/api/harness.js';
 import { createRegistry, setRegistryEnabled } from '../../services/registry/resources/registries.js';
 import { createDevice, deleteDevice } from '../../services/registry/resources/devices.js';
+import { addPassword, deletePassword } from '../../services/registry/resources/credentials.js';
 import { makeCertificate } from '../support/certificates.js';
 import { closed, nextMessage, startEdgeHarness, type EdgeHarness } from './harness.js';
 
@@ -199,6 +200,19 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
     await gone;
     const next = await asDevice();
     assert.ok(next.connected);
+  });
+
+  test('deleting a password closes only the sessions that used it', async () => {
+    const ctx = harness.api.api.ctx;
+    const second = await addPassword(ctx, { kind: 'registry', id: R, registry_id: R }, 'Second-Passw0rd-0002');
+    const viaSecond = await harness.connect({ username: R, password: 'Second-Passw0rd-0002' });
+    const viaFirst = await asRegistry();
+    const dropped = closed(viaSecond);
+    await deletePassword(ctx, { kind: 'registry', id: R, registry_id: R }, second.id);
+    await dropped;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(viaFirst.connected, 'the session on the other password stays');
+    await assert.rejects(harness.connect({ username: R, password: 'Second-Passw0rd-0002' }), (error: { code?: number }) => error.code === 4);
   });
 
   test('disabled registry refuses its devices and drops live sessions; deleted device is disconnected', async () => {
