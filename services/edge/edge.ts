@@ -122,11 +122,15 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         }
         throttle.success(keys);
         const principal = toPrincipal(outcome.principal);
+        // A will the principal could not publish itself is refused up front (spec §4.7).
+        const will = (client as unknown as { _will?: { topic: string } })._will;
+        const policy = new TopicPolicy(principal);
+        if (will && !policy.authorizePublish(will.topic).ok) return fail(NOT_AUTHORIZED, `will topic "${will.topic}" not allowed`);
         if (!limits.openConnection(principal)) return fail(NOT_AUTHORIZED, `connection limit of the ${principal.kind} reached`);
         // Takeover and persistent sessions are per principal and client ID: a registry and a device
         // both connecting as "YCCmdLine" (yc's fixed ID) must not kick each other off.
         client.id = `${principal.id}/${client.id}`;
-        const session: Session = { principal, policy: new TopicPolicy(principal), credentialId: outcome.principal.credential_id, info, subscriptions: new Map(), clientFilters: new Map() };
+        const session: Session = { principal, policy, credentialId: outcome.principal.credential_id, info, subscriptions: new Map(), clientFilters: new Map() };
         sessions.set(client, session);
         rewriteIncomingPackets(client, session);
         if (principal.kind === 'device') {

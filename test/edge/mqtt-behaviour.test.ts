@@ -58,5 +58,10 @@ test('MQTT behaviour: brokers, QoS 2 in, persistent sessions, wills', async (t) 
     const will = nextMessage(registry, `$devices/${D}/state/online`);
     (device as unknown as { stream: { destroy(): void } }).stream.destroy();
     assert.equal((await will).payload.toString(), 'offline');
+    await assert.rejects(
+      asDevice({ clientId: 'bad-will', will: { topic: `$devices/${D}/commands`, payload: Buffer.from('x'), qos: 0, retain: false } }),
+      (error: { code?: number }) => error.code === 5,
+      'a will on a topic the device may not publish refuses the CONNECT',
+    );
   });
 });
