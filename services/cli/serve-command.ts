@@ -11,6 +11,7 @@ import { startEdge } from '../edge/edge.js';
 import { inProcessLink } from '../edge/registry-link/in-process.js';
 import { grpcLink } from '../edge/registry-link/grpc-link.js';
 import { ensureLocalTlsMaterial } from '../edge/transport/tls-material.js';
+import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
 
 export function serveCommand(): Command {
   const command = new Command('serve').description('run the iotcore services (all-in-one by default)');
@@ -56,6 +57,7 @@ export async function serve(config: ServeConfig): Promise<void> {
   if (config.role !== 'registry') {
     const link = registry ? inProcessLink(registry.ctx, registry.authenticator) : remoteLink(config, logger);
     const tls = await serverTls(config);
+    const mqttState = await embeddedMqttPersistence(config.dataDir);
     if (tls.caFile) logger.info({ caFile: tls.caFile }, `MQTT clients should trust the CA in ${tls.caFile}`);
     const edge = await startEdge({
       link,
@@ -64,6 +66,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       tcp: config.mqttTcpListen ? hostPort(config.mqttTcpListen) : undefined,
       wss: config.mqttWssListen ? hostPort(config.mqttWssListen) : undefined,
       maxPacketBytes: config.maxMessageBytes,
+      persistence: mqttState.persistence,
       limits: {
         devicePublishRate: config.devicePublishRate,
         brokerPublishRate: config.brokerPublishRate,
@@ -72,6 +75,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       },
     });
     registry?.attachDataPlane(edge.dataPlane);
+    closers.unshift(mqttState.close);
     closers.unshift(edge.close);
     logger.info({ ports: edge.ports }, `MQTT over TLS listening on ${config.mqttListen}`);
   }

@@ -32,6 +32,8 @@ export interface EdgeOptions {
   maxQueuedMessages?: number;
   /** Per-principal publish rates and connection caps; all off by default. */
   limits?: Partial<LimitSettings>;
+  /** An aedes persistence (sessions, queued QoS 1, permanent-topic values); in memory when omitted. */
+  persistence?: unknown;
 }
 
 export interface RunningEdge {
@@ -88,6 +90,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const bus = boundedEmitter({ concurrency: 100, maxQueuedMessages: options.maxQueuedMessages ?? 100_000 });
   const broker = await Aedes.createBroker({
     mq: bus.emitter,
+    persistence: options.persistence,
     // Wills of orphaned sessions and cluster heartbeats are handled by the cluster work; a short
     // heartbeat keeps crash recovery quick once it lands.
     heartbeatInterval: 5000,

@@ -117,8 +117,14 @@ test('serve + CLI: create registry and device, list them, data survives a restar
   await run('mosquitto_pub', ['-h', 'localhost', '-p', String(mqttPort), '--cafile', ca, '-u', device.id, '-P', 'Device-Passw0rd-1!', '-t', `$devices/${device.id}/events`, '-m', 'hello from mosquitto', '-q', '1', '-i', 'mosq-pub']);
   assert.match(await mosquittoSub.done, /hello from mosquitto/);
 
+  // A permanent-topic value outlives the process too.
+  await run(process.execPath, [CLI, 'mqtt', 'publish', '-u', device.id, '-P', 'Device-Passw0rd-1!', '--ca', ca, '-t', `$devices/${device.id}/state`, '-m', 'on', '-q', '1'], { env: mqttEnv });
+
   await stopServer(server);
   server = await startServer(dataDir, port, mqttPort);
+  const state = execFileOutput(process.execPath, [CLI, 'mqtt', 'subscribe', '-u', registry.id, '-P', 'Registry-Passw0rd!', '--ca', ca, '-t', `$devices/${device.id}/state`, '--count', '1', '--client-id', 'state-reader'], mqttEnv);
+  const timeout = new Promise<string>((_resolve, reject) => setTimeout(() => reject(new Error('no stored state after the restart')), 10_000).unref());
+  assert.equal((await Promise.race([state.done, timeout])).trim(), 'on', 'the stored state survived the restart');
   const afterRestart = JSON.parse(await cli('device', 'get', 'd1', '--registry-name', 'r1', '--format', 'json'));
   assert.equal(afterRestart.id, device.id);
   const registries = JSON.parse(await cli('registry', 'list', '--format', 'json'));

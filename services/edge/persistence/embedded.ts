@@ -1,0 +1,11 @@
+// The all-in-one edge keeps MQTT state (permanent-topic values, persistent sessions, queued QoS 1
+// messages) in LevelDB under the data dir, so `npm start` loses none of it across restarts.
+import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
+
+export async function embeddedMqttPersistence(dataDir: string): Promise<{ persistence: unknown; close(): Promise<void> }> {
+  const db = new ClassicLevel<string, Buffer>(path.join(dataDir, 'mqtt'), { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+  await db.open();
+  return { persistence: new AsyncLevelPersistence(db), close: () => db.close() };
+}
