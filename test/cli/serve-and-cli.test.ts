@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +37,6 @@ async function startServer(dataDir: string, port: number, mqttPort: number): Pro
       }
     };
     child.stdout!.on('data', onData);
-    if (process.env.IOTCORE_TEST_SERVER_LOG) child.stdout!.on('data', (chunk: Buffer) => appendFileSync(process.env.IOTCORE_TEST_SERVER_LOG!, chunk));
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
