@@ -17,10 +17,11 @@ import {
 import { Broker, BrokerCertificate, BrokerPassword } from '../../generated/yandex/cloud/iot/broker/v1/broker.js';
 import { validateId, validatePaging } from '../validation/resource-fields.js';
 import * as brokers from '../resources/brokers.js';
-import * as credentials from '../resources/credentials.js';
+import type * as credentials from '../resources/credentials.js';
 import type { ResourceContext } from '../resources/context.js';
 import type { BrokerRecord } from '../store/records.js';
 import { unary, type HandlerContext } from './unary.js';
+import { credentialHandlers } from './credential-handlers.js';
 import { completedOperation, EMPTY_RESPONSE, pack } from './operations.js';
 import { listOperations } from './list-operations.js';
 import { patchFromMask } from './update-mask.js';
@@ -82,48 +83,20 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
         pack(`${PKG}.DeleteBrokerMetadata`, DeleteBrokerMetadata, DeleteBrokerMetadata.fromPartial({ broker_id: record.id })));
     }),
 
-    listCertificates: unary(handler, 'BrokerService.ListCertificates', async (request) => {
-      const { id } = await owner(request.broker_id);
-      const records = await ctx.store.listCertificates('broker', id);
-      return ListBrokerCertificatesResponse.fromPartial({ certificates: records.map(brokerCertificateMessage) });
-    }),
-
-    addCertificate: unary(handler, 'BrokerService.AddCertificate', async (request) => {
-      const record = await credentials.addCertificate(ctx, await owner(request.broker_id), request.certificate_data);
-      return done(record.owner_id, 'Add broker certificate',
-        pack(`${PKG}.AddBrokerCertificateMetadata`, AddBrokerCertificateMetadata,
-          AddBrokerCertificateMetadata.fromPartial({ broker_id: record.owner_id, fingerprint: record.fingerprint })),
-        pack(`${PKG}.BrokerCertificate`, BrokerCertificate, brokerCertificateMessage(record)));
-    }),
-
-    deleteCertificate: unary(handler, 'BrokerService.DeleteCertificate', async (request) => {
-      const brokerOwner = await owner(request.broker_id);
-      await credentials.deleteCertificate(ctx, brokerOwner, request.fingerprint);
-      return done(brokerOwner.id, 'Delete broker certificate',
-        pack(`${PKG}.DeleteBrokerCertificateMetadata`, DeleteBrokerCertificateMetadata,
-          DeleteBrokerCertificateMetadata.fromPartial({ broker_id: brokerOwner.id, fingerprint: request.fingerprint.toLowerCase() })));
-    }),
-
-    listPasswords: unary(handler, 'BrokerService.ListPasswords', async (request) => {
-      const { id } = await owner(request.broker_id);
-      const records = await ctx.store.listPasswords('broker', id);
-      return ListBrokerPasswordsResponse.fromPartial({ passwords: records.map(brokerPasswordMessage) });
-    }),
-
-    addPassword: unary(handler, 'BrokerService.AddPassword', async (request) => {
-      const record = await credentials.addPassword(ctx, await owner(request.broker_id), request.password);
-      return done(record.owner_id, 'Add broker password',
-        pack(`${PKG}.AddBrokerPasswordMetadata`, AddBrokerPasswordMetadata,
-          AddBrokerPasswordMetadata.fromPartial({ broker_id: record.owner_id, password_id: record.id })),
-        pack(`${PKG}.BrokerPassword`, BrokerPassword, brokerPasswordMessage(record)));
-    }),
-
-    deletePassword: unary(handler, 'BrokerService.DeletePassword', async (request) => {
-      const brokerOwner = await owner(request.broker_id);
-      await credentials.deletePassword(ctx, brokerOwner, request.password_id);
-      return done(brokerOwner.id, 'Delete broker password',
-        pack(`${PKG}.DeleteBrokerPasswordMetadata`, DeleteBrokerPasswordMetadata,
-          DeleteBrokerPasswordMetadata.fromPartial({ broker_id: brokerOwner.id, password_id: request.password_id })));
+    ...credentialHandlers<BrokerServiceServer>(ctx, handler, {
+      pkg: PKG,
+      entity: 'Broker',
+      owner,
+      certificate: { type: BrokerCertificate, message: brokerCertificateMessage },
+      password: { type: BrokerPassword, message: brokerPasswordMessage },
+      types: {
+        ListCertificatesResponse: ListBrokerCertificatesResponse,
+        ListPasswordsResponse: ListBrokerPasswordsResponse,
+        AddCertificateMetadata: AddBrokerCertificateMetadata,
+        DeleteCertificateMetadata: DeleteBrokerCertificateMetadata,
+        AddPasswordMetadata: AddBrokerPasswordMetadata,
+        DeletePasswordMetadata: DeleteBrokerPasswordMetadata,
+      },
     }),
 
     listOperations: unary(handler, 'BrokerService.ListOperations', async (request) => {

@@ -18,10 +18,11 @@ import { Device, DeviceCertificate, DevicePassword, DeviceView } from '../../gen
 import { validateId, validatePaging } from '../validation/resource-fields.js';
 import { FieldError } from '../validation/field-error.js';
 import * as devices from '../resources/devices.js';
-import * as credentials from '../resources/credentials.js';
+import type * as credentials from '../resources/credentials.js';
 import type { ResourceContext } from '../resources/context.js';
 import type { DeviceRecord } from '../store/records.js';
 import { unary, type HandlerContext } from './unary.js';
+import { credentialHandlers } from './credential-handlers.js';
 import { completedOperation, EMPTY_RESPONSE, pack } from './operations.js';
 import { listOperations } from './list-operations.js';
 import { patchFromMask } from './update-mask.js';
@@ -92,48 +93,20 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
         pack(`${PKG}.DeleteDeviceMetadata`, DeleteDeviceMetadata, DeleteDeviceMetadata.fromPartial({ device_id: record.id })));
     }),
 
-    listCertificates: unary(handler, 'DeviceService.ListCertificates', async (request) => {
-      const { id } = await owner(request.device_id);
-      const records = await ctx.store.listCertificates('device', id);
-      return ListDeviceCertificatesResponse.fromPartial({ certificates: records.map(deviceCertificateMessage) });
-    }),
-
-    addCertificate: unary(handler, 'DeviceService.AddCertificate', async (request) => {
-      const record = await credentials.addCertificate(ctx, await owner(request.device_id), request.certificate_data);
-      return done(record.owner_id, 'Add device certificate',
-        pack(`${PKG}.AddDeviceCertificateMetadata`, AddDeviceCertificateMetadata,
-          AddDeviceCertificateMetadata.fromPartial({ device_id: record.owner_id, fingerprint: record.fingerprint })),
-        pack(`${PKG}.DeviceCertificate`, DeviceCertificate, deviceCertificateMessage(record)));
-    }),
-
-    deleteCertificate: unary(handler, 'DeviceService.DeleteCertificate', async (request) => {
-      const deviceOwner = await owner(request.device_id);
-      await credentials.deleteCertificate(ctx, deviceOwner, request.fingerprint);
-      return done(deviceOwner.id, 'Delete device certificate',
-        pack(`${PKG}.DeleteDeviceCertificateMetadata`, DeleteDeviceCertificateMetadata,
-          DeleteDeviceCertificateMetadata.fromPartial({ device_id: deviceOwner.id, fingerprint: request.fingerprint.toLowerCase() })));
-    }),
-
-    listPasswords: unary(handler, 'DeviceService.ListPasswords', async (request) => {
-      const { id } = await owner(request.device_id);
-      const records = await ctx.store.listPasswords('device', id);
-      return ListDevicePasswordsResponse.fromPartial({ passwords: records.map(devicePasswordMessage) });
-    }),
-
-    addPassword: unary(handler, 'DeviceService.AddPassword', async (request) => {
-      const record = await credentials.addPassword(ctx, await owner(request.device_id), request.password);
-      return done(record.owner_id, 'Add device password',
-        pack(`${PKG}.AddDevicePasswordMetadata`, AddDevicePasswordMetadata,
-          AddDevicePasswordMetadata.fromPartial({ device_id: record.owner_id, password_id: record.id })),
-        pack(`${PKG}.DevicePassword`, DevicePassword, devicePasswordMessage(record)));
-    }),
-
-    deletePassword: unary(handler, 'DeviceService.DeletePassword', async (request) => {
-      const deviceOwner = await owner(request.device_id);
-      await credentials.deletePassword(ctx, deviceOwner, request.password_id);
-      return done(deviceOwner.id, 'Delete device password',
-        pack(`${PKG}.DeleteDevicePasswordMetadata`, DeleteDevicePasswordMetadata,
-          DeleteDevicePasswordMetadata.fromPartial({ device_id: deviceOwner.id, password_id: request.password_id })));
+    ...credentialHandlers<DeviceServiceServer>(ctx, handler, {
+      pkg: PKG,
+      entity: 'Device',
+      owner,
+      certificate: { type: DeviceCertificate, message: deviceCertificateMessage },
+      password: { type: DevicePassword, message: devicePasswordMessage },
+      types: {
+        ListCertificatesResponse: ListDeviceCertificatesResponse,
+        ListPasswordsResponse: ListDevicePasswordsResponse,
+        AddCertificateMetadata: AddDeviceCertificateMetadata,
+        DeleteCertificateMetadata: DeleteDeviceCertificateMetadata,
+        AddPasswordMetadata: AddDevicePasswordMetadata,
+        DeletePasswordMetadata: DeleteDevicePasswordMetadata,
+      },
     }),
 
     listOperations: unary(handler, 'DeviceService.ListOperations', async (request) => {

@@ -22,11 +22,12 @@ import {
 import { Registry, RegistryCertificate, RegistryPassword } from '../../generated/yandex/cloud/iot/devices/v1/registry.js';
 import { validateId, validatePaging } from '../validation/resource-fields.js';
 import * as registries from '../resources/registries.js';
-import * as credentials from '../resources/credentials.js';
+import type * as credentials from '../resources/credentials.js';
 import { listRegistryAliases } from '../resources/devices.js';
 import type { ResourceContext } from '../resources/context.js';
 import { ApiError } from './errors.js';
 import { unary, type HandlerContext } from './unary.js';
+import { credentialHandlers } from './credential-handlers.js';
 import { completedOperation, EMPTY_RESPONSE, pack } from './operations.js';
 import { listOperations } from './list-operations.js';
 import { patchFromMask } from './update-mask.js';
@@ -112,48 +113,20 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
         registryResponse(record));
     }),
 
-    listCertificates: unary(handler, 'RegistryService.ListCertificates', async (request) => {
-      const { id } = await owner(request.registry_id);
-      const records = await ctx.store.listCertificates('registry', id);
-      return ListRegistryCertificatesResponse.fromPartial({ certificates: records.map(registryCertificateMessage) });
-    }),
-
-    addCertificate: unary(handler, 'RegistryService.AddCertificate', async (request) => {
-      const record = await credentials.addCertificate(ctx, await owner(request.registry_id), request.certificate_data);
-      return done(record.owner_id, 'Add registry certificate',
-        pack(`${PKG}.AddRegistryCertificateMetadata`, AddRegistryCertificateMetadata,
-          AddRegistryCertificateMetadata.fromPartial({ registry_id: record.owner_id, fingerprint: record.fingerprint })),
-        pack(`${PKG}.RegistryCertificate`, RegistryCertificate, registryCertificateMessage(record)));
-    }),
-
-    deleteCertificate: unary(handler, 'RegistryService.DeleteCertificate', async (request) => {
-      const registryOwner = await owner(request.registry_id);
-      await credentials.deleteCertificate(ctx, registryOwner, request.fingerprint);
-      return done(registryOwner.id, 'Delete registry certificate',
-        pack(`${PKG}.DeleteRegistryCertificateMetadata`, DeleteRegistryCertificateMetadata,
-          DeleteRegistryCertificateMetadata.fromPartial({ registry_id: registryOwner.id, fingerprint: request.fingerprint.toLowerCase() })));
-    }),
-
-    listPasswords: unary(handler, 'RegistryService.ListPasswords', async (request) => {
-      const { id } = await owner(request.registry_id);
-      const records = await ctx.store.listPasswords('registry', id);
-      return ListRegistryPasswordsResponse.fromPartial({ passwords: records.map(registryPasswordMessage) });
-    }),
-
-    addPassword: unary(handler, 'RegistryService.AddPassword', async (request) => {
-      const record = await credentials.addPassword(ctx, await owner(request.registry_id), request.password);
-      return done(record.owner_id, 'Add registry password',
-        pack(`${PKG}.AddRegistryPasswordMetadata`, AddRegistryPasswordMetadata,
-          AddRegistryPasswordMetadata.fromPartial({ registry_id: record.owner_id, password_id: record.id })),
-        pack(`${PKG}.RegistryPassword`, RegistryPassword, registryPasswordMessage(record)));
-    }),
-
-    deletePassword: unary(handler, 'RegistryService.DeletePassword', async (request) => {
-      const registryOwner = await owner(request.registry_id);
-      await credentials.deletePassword(ctx, registryOwner, request.password_id);
-      return done(registryOwner.id, 'Delete registry password',
-        pack(`${PKG}.DeleteRegistryPasswordMetadata`, DeleteRegistryPasswordMetadata,
-          DeleteRegistryPasswordMetadata.fromPartial({ registry_id: registryOwner.id, password_id: request.password_id })));
+    ...credentialHandlers<RegistryServiceServer>(ctx, handler, {
+      pkg: PKG,
+      entity: 'Registry',
+      owner,
+      certificate: { type: RegistryCertificate, message: registryCertificateMessage },
+      password: { type: RegistryPassword, message: registryPasswordMessage },
+      types: {
+        ListCertificatesResponse: ListRegistryCertificatesResponse,
+        ListPasswordsResponse: ListRegistryPasswordsResponse,
+        AddCertificateMetadata: AddRegistryCertificateMetadata,
+        DeleteCertificateMetadata: DeleteRegistryCertificateMetadata,
+        AddPasswordMetadata: AddRegistryPasswordMetadata,
+        DeletePasswordMetadata: DeleteRegistryPasswordMetadata,
+      },
     }),
 
     listDeviceTopicAliases: unary(handler, 'RegistryService.ListDeviceTopicAliases', async (request) => {
