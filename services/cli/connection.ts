@@ -6,6 +6,7 @@ import { credentials, Metadata, type CallOptions, type Client, type ClientUnaryC
 import { RegistryServiceClient } from '../generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { BrokerServiceClient } from '../generated/yandex/cloud/iot/broker/v1/broker_service.js';
+import { ImportServiceClient } from '../generated/iotcore/migration/v1/import.js';
 
 export interface GlobalOptions {
   endpoint: string;
@@ -28,6 +29,7 @@ export interface Api {
   registries: PromiseClient<RegistryServiceClient>;
   devices: PromiseClient<DeviceServiceClient>;
   brokers: PromiseClient<BrokerServiceClient>;
+  imports: PromiseClient<ImportServiceClient>;
   close(): void;
 }
 
@@ -39,24 +41,28 @@ export function connect(options: GlobalOptions): Api {
     new RegistryServiceClient(options.endpoint, channel),
     new DeviceServiceClient(options.endpoint, channel),
     new BrokerServiceClient(options.endpoint, channel),
+    new ImportServiceClient(options.endpoint, channel),
   ] as const;
-  const [registries, devices, brokers] = clients.map((client) => promiseClient(client, metadata));
+  const [registries, devices, brokers, imports] = clients.map((client) => promiseClient(client, metadata));
   return {
     registries: registries as PromiseClient<RegistryServiceClient>,
     devices: devices as PromiseClient<DeviceServiceClient>,
     brokers: brokers as PromiseClient<BrokerServiceClient>,
+    imports: imports as PromiseClient<ImportServiceClient>,
     close: () => clients.forEach((client) => client.close()),
   };
 }
 
-function promiseClient<C extends Client>(client: C, metadata: Metadata): PromiseClient<C> {
+/** Wraps a grpc-js client; `deadlineMs` bounds each call (none by default). */
+export function promiseClient<C extends Client>(client: C, metadata: Metadata, deadlineMs?: number): PromiseClient<C> {
   return new Proxy(client, {
     get(target, property) {
       const method = Reflect.get(target, property) as unknown;
       if (typeof method !== 'function') return method;
       return (request: unknown) =>
         new Promise((resolve, reject) => {
-          method.call(target, request, metadata, {}, (error: ServiceError | null, response: unknown) =>
+          const options: Partial<CallOptions> = deadlineMs ? { deadline: Date.now() + deadlineMs } : {};
+          method.call(target, request, metadata, options, (error: ServiceError | null, response: unknown) =>
             error ? reject(error) : resolve(response));
         });
     },

@@ -7,6 +7,7 @@ import { registryCommands } from './registry-commands.js';
 import { deviceCommands } from './device-commands.js';
 import { brokerCommands } from './broker-commands.js';
 import { mqttCommands } from './mqtt-commands.js';
+import { importCommands } from './import-command.js';
 
 const program = new Command('iotcore')
   .description('self-hosted, Yandex IoT Core–compatible MQTT broker')
@@ -22,6 +23,7 @@ program.addCommand(registryCommands());
 program.addCommand(deviceCommands());
 program.addCommand(brokerCommands());
 program.addCommand(mqttCommands());
+program.addCommand(importCommands());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const grpcError = error as Partial<ServiceError>;

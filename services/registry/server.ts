@@ -17,6 +17,7 @@ import { operationService } from './api/operation-service.js';
 import { addIntrospection } from './api/introspection.js';
 import { dataServices, type DataPlane } from './api/data-services.js';
 import { edgeAuthService } from './api/edge-auth-service.js';
+import { importService } from './api/import-service.js';
 
 export interface RegistryApiOptions {
   store: RegistryStore;
@@ -57,6 +58,7 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
     operationService(ctx, handler),
     ...dataServices(handler, () => dataPlane),
     edgeAuthService(ctx, authenticator, handler),
+    importService(ctx, handler),
   ];
   for (const service of services) {
     server.addService(service.definition as ServiceDefinition, service.implementation as UntypedServiceImplementation);

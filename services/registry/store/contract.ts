@@ -74,6 +74,8 @@ export interface RegistryStore {
   // Passwords of any owner; the owner must exist (not_found).
   addPassword(password: PasswordRecord): Promise<void>;
   listPasswords(ownerKind: OwnerKind, ownerId: string): Promise<PasswordRecord[]>;
+  /** Password IDs are globally unique; imports check an ID given from outside before adding it. */
+  getPassword(id: string): Promise<PasswordRecord | undefined>;
   /** not_found if the owner has no such password. */
   deletePassword(ownerKind: OwnerKind, ownerId: string, passwordId: string): Promise<void>;
 

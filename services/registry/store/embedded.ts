@@ -246,6 +246,10 @@ class EmbeddedStore implements RegistryStore {
     return this.state.credentialsOf(ownerKind, ownerId).passwords;
   }
 
+  async getPassword(id: string) {
+    return this.state.passwords.get(id);
+  }
+
   deletePassword(ownerKind: OwnerKind, ownerId: string, passwordId: string): Promise<void> {
     return this.#mutate(() => {
       const password = this.state.passwords.get(passwordId);

@@ -180,6 +180,10 @@ class MongoStore implements RegistryStore {
     return (await this.#passwords.find({ owner_kind: ownerKind, owner_id: ownerId }).sort({ _id: 1 }).toArray()).map((p) => strip(p)!);
   }
 
+  async getPassword(id: string) {
+    return strip(await this.#passwords.findOne({ _id: id }));
+  }
+
   async deletePassword(ownerKind: OwnerKind, ownerId: string, passwordId: string) {
     const result = await this.#passwords.deleteOne({ _id: passwordId, owner_kind: ownerKind, owner_id: ownerId });
     if (result.deletedCount === 0) throw notFound(`password ${passwordId} not found on ${ownerKind} ${ownerId}`);

@@ -132,6 +132,8 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       await store.addPassword(p1);
       await store.addPassword(p2);
       assert.deepEqual((await store.listPasswords('broker', b.id)).map((p) => p.id).sort(), [p1.id, p2.id].sort());
+      assert.deepEqual(await store.getPassword(p1.id), p1, 'a password is found by its global ID');
+      assert.equal(await store.getPassword('no-such-password'), undefined);
       await store.deletePassword('broker', b.id, p1.id);
       assert.deepEqual((await store.listPasswords('broker', b.id)).map((p) => p.id), [p2.id]);
       await assert.rejects(store.deletePassword('broker', b.id, p1.id), rejectsWith('not_found'));

@@ -1,0 +1,149 @@
+// Sends a folder snapshot to iotcore's ImportService, one resource at a time (registries, their
+// devices, then brokers), deciding which passwords go with each entity, and collects a report.
+// A resource that conflicts or fails is reported and the run goes on with the next one.
+import { generatePassword } from '../registry/credentials/passwords.js';
+import { ImportResult_Action, type Credentials, type ImportResult, type ImportServiceClient } from '../generated/iotcore/migration/v1/import.js';
+import type { PromiseClient } from '../cli/connection.js';
+import { entities, type CredentialSnapshot, type EntityKind, type FolderSnapshot } from './yandex-snapshot.js';
+import type { GeneratedPasswordsFile, SuppliedPassword } from './password-sources.js';
+
+export interface ImportTarget {
+  imports: PromiseClient<ImportServiceClient>;
+  /** Password IDs iotcore already holds for an entity (none when it does not exist yet). */
+  passwordIds(kind: EntityKind, id: string): Promise<string[]>;
+}
+
+export interface ImportOptions {
+  dryRun: boolean;
+  /** Put registries and brokers into this iotcore folder instead of their Yandex folder ID. */
+  intoFolderId?: string;
+  supplied: SuppliedPassword[];
+  generate?: GeneratedPasswordsFile;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export type ReportAction = 'CREATE' | 'UPDATE' | 'UNCHANGED' | 'CONFLICT' | 'ERROR';
+
+export interface ResourceReport {
+  kind: EntityKind;
+  id: string;
+  name: string;
+  action: ReportAction;
+  changes: string[];
+  conflicts: string[];
+  error?: string;
+  /** Password IDs sent with a password from --passwords-file. */
+  passwords_supplied: string[];
+  /** Password IDs given a new password (written to the --generate-passwords file). */
+  passwords_generated: string[];
+  /** Yandex password IDs that stay without a password in iotcore. */
+  passwords_missing: string[];
+}
+
+export interface ImportReport {
+  dry_run: boolean;
+  resources: ResourceReport[];
+  /** Problems with --passwords-file rows (unknown entities or IDs); never the passwords. */
+  password_warnings: string[];
+}
+
+export async function importSnapshot(snapshot: FolderSnapshot, target: ImportTarget, options: ImportOptions): Promise<ImportReport> {
+  const report: ImportReport = { dry_run: options.dryRun, resources: [], password_warnings: [] };
+  const supplied = groupByEntity(options.supplied);
+  const all = [...entities(snapshot)];
+  for (const entityId of supplied.keys()) {
+    if (!all.some((entity) => entity.id === entityId)) report.password_warnings.push(`${entityId}: not in the Yandex data; its rows were ignored`);
+  }
+
+  const send = async (kind: EntityKind, id: string, name: string, credentials: CredentialSnapshot, request: (credentials: Credentials) => Promise<ImportResult>) => {
+    const row: ResourceReport = { kind, id, name, action: 'ERROR', changes: [], conflicts: [], passwords_supplied: [], passwords_generated: [], passwords_missing: [] };
+    try {
+      const passwords = await choosePasswords(target, options, { kind, id, credentials }, supplied.get(id) ?? [], row, report.password_warnings);
+      const result = await request({
+        certificates: credentials.certificates.map(({ fingerprint, certificate_data, created_at }) => ({ fingerprint, certificate_data, created_at })),
+        passwords: passwords.map((password) => ({ id: password.password_id!, password: password.password, created_at: credentials.passwords.find((p) => p.id === password.password_id)?.created_at })),
+      });
+      row.action = ImportResult_Action[result.action] as ReportAction;
+      row.changes = result.changes;
+      row.conflicts = result.conflicts;
+      const stored = !options.dryRun && (row.action === 'CREATE' || row.action === 'UPDATE');
+      if (stored) options.generate?.append(passwords.filter((password) => row.passwords_generated.includes(password.password_id!)));
+      if (!stored && !options.dryRun) {
+        // Nothing was written, so nothing was generated either.
+        row.passwords_missing.push(...row.passwords_generated);
+        row.passwords_generated = [];
+      }
+    } catch (error) {
+      row.error = (error as { details?: string }).details ?? (error as Error).message;
+    }
+    report.resources.push(row);
+    options.onProgress?.(report.resources.length, all.length);
+  };
+
+  const folder = (yandexFolder: string) => options.intoFolderId ?? yandexFolder;
+  for (const { registry, credentials, devices } of snapshot.registries) {
+    await send('registry', registry.id, registry.name, credentials, (c) =>
+      target.imports.importRegistry({ registry: { ...registry, folder_id: folder(registry.folder_id) }, credentials: c, dry_run: options.dryRun }));
+    for (const { device, credentials: deviceCredentials } of devices) {
+      await send('device', device.id, device.name, deviceCredentials, (c) =>
+        target.imports.importDevice({ device: { ...device, monitoring_data: undefined }, credentials: c, dry_run: options.dryRun }));
+    }
+  }
+  for (const { broker, credentials } of snapshot.brokers) {
+    await send('broker', broker.id, broker.name, credentials, (c) =>
+      target.imports.importBroker({ broker: { ...broker, folder_id: folder(broker.folder_id) }, credentials: c, dry_run: options.dryRun }));
+  }
+  return report;
+}
+
+/**
+ * Pairs the entity's Yandex password IDs with plaintexts: rows from --passwords-file first (their
+ * password_id, else the next unused ID, oldest first); then, when the entity would otherwise have
+ * no password at all, a generated one for its first ID.
+ */
+async function choosePasswords(
+  target: ImportTarget,
+  options: ImportOptions,
+  entity: { kind: EntityKind; id: string; credentials: CredentialSnapshot },
+  rows: SuppliedPassword[],
+  report: ResourceReport,
+  warnings: string[],
+): Promise<SuppliedPassword[]> {
+  const sourceIds = [...entity.credentials.passwords]
+    .sort((a, b) => (a.created_at?.getTime() ?? 0) - (b.created_at?.getTime() ?? 0))
+    .map((password) => password.id);
+  const held = new Set(sourceIds.length > 0 ? await target.passwordIds(entity.kind, entity.id) : []);
+  const chosen: SuppliedPassword[] = [];
+  const taken = new Set<string>();
+  for (const row of rows) {
+    const passwordId = row.password_id ?? sourceIds.find((id) => !taken.has(id));
+    if (!passwordId || !sourceIds.includes(passwordId)) {
+      warnings.push(row.password_id
+        ? `${entity.id}: password ID ${row.password_id} is not one of its Yandex password IDs; row ignored`
+        : `${entity.id}: more rows than Yandex password IDs (${sourceIds.length}); extra rows ignored`);
+      continue;
+    }
+    if (taken.has(passwordId)) {
+      warnings.push(`${entity.id}: two rows for password ID ${passwordId}; the later one ignored`);
+      continue;
+    }
+    taken.add(passwordId);
+    if (held.has(passwordId)) continue; // already imported: kept as it is
+    chosen.push({ ...row, password_id: passwordId });
+    report.passwords_supplied.push(passwordId);
+  }
+  const open = sourceIds.filter((id) => !taken.has(id) && !held.has(id));
+  if (options.generate && open.length > 0 && held.size === 0 && chosen.length === 0) {
+    const passwordId = open.shift()!;
+    chosen.push({ entity_id: entity.id, password: generatePassword(), password_id: passwordId });
+    report.passwords_generated.push(passwordId);
+  }
+  report.passwords_missing.push(...open);
+  return chosen;
+}
+
+function groupByEntity(rows: SuppliedPassword[]): Map<string, SuppliedPassword[]> {
+  const grouped = new Map<string, SuppliedPassword[]>();
+  for (const row of rows) grouped.set(row.entity_id, [...(grouped.get(row.entity_id) ?? []), row]);
+  return grouped;
+}
