@@ -303,8 +303,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     close: async () => {
       unsubscribeRevocations();
       monitor.close();
-      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+      // Stop accepting first; a listener only reports closed once its connections are gone,
+      // which happens when the broker closes its clients.
+      const listenersClosed = Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await listenersClosed;
       await monitor.flush();
     },
   };

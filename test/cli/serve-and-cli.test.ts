@@ -2,52 +2,16 @@
 // registry and a device, lists them, and everything survives a restart of the server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import { freePort } from '../support/ports.js';
+import { CLI, startServer, stopServer } from '../support/serve-process.js';
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../services/cli/main.js');
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startServer(dataDir: string, port: number, mqttPort: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--api-listen', `127.0.0.1:${port}`, '--mqtt-listen', `127.0.0.1:${mqttPort}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' },
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('MQTT over TLS listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-  return child;
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 /** Runs a long-lived command; `subscribed` resolves when it printed `marker`, `done` with its stdout at exit. */
 function execFileOutput(command: string, args: string[], env: NodeJS.ProcessEnv, marker = 'subscribed to') {
@@ -132,5 +96,15 @@ test('serve + CLI: create registry and device, list them, data survives a restar
     assert.match(error.stderr, /invalid token/);
     return true;
   });
-  await stopServer(server);
+
+  // SIGTERM with a client still connected: the server closes it and exits 0 promptly.
+  const connected = await mqtt.connectAsync(`mqtts://localhost:${mqttPort}`, { ca: await readFile(ca), username: device.id, password: 'Device-Passw0rd-1!', clientId: 'stays', reconnectPeriod: 0 });
+  const clientClosed = new Promise<void>((resolve) => connected.once('close', () => resolve()));
+  const exitCode = new Promise((resolve) => server.once('exit', resolve));
+  const started = Date.now();
+  server.kill('SIGTERM');
+  assert.equal(await exitCode, 0);
+  await clientClosed;
+  assert.ok(Date.now() - started < 5000, `exited in ${Date.now() - started} ms`);
+  connected.end(true);
 });

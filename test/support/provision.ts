@@ -1,5 +1,6 @@
 // `npm test`'s pretest: makes sure the servers the tests need can be started here.
-//   - redis-server (and mosquitto, used as a third-party client/baseline) from Debian when missing;
+//   - redis-server (and mosquitto, used as a third-party client/baseline; jq, which
+//     scripts/yandex-dump.sh uses) from Debian when missing;
 //   - FerretDB (MongoDB-compatible, SQLite backend) built from the Go module proxy into .tools/,
 //     rebuilt only when its wrapper's sources change.
 // Fails with a message naming what is missing; never lets the suite skip silently.
@@ -13,6 +14,7 @@ const DEBIAN_PACKAGES: Array<[binary: string, pkg: string]> = [
   ['redis-server', 'redis-server'],
   ['mosquitto', 'mosquitto'],
   ['mosquitto_pub', 'mosquitto-clients'],
+  ['jq', 'jq'],
 ];
 
 function main(): void {
