@@ -12,6 +12,8 @@ import { inProcessLink } from '../edge/registry-link/in-process.js';
 import { grpcLink } from '../edge/registry-link/grpc-link.js';
 import { ensureLocalTlsMaterial } from '../edge/transport/tls-material.js';
 import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
+import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
+import { redisBus } from '../edge/bus/redis-bus.js';
 
 export function serveCommand(): Command {
   const command = new Command('serve').description('run the iotcore services (all-in-one by default)');
@@ -57,7 +59,11 @@ export async function serve(config: ServeConfig): Promise<void> {
   if (config.role !== 'registry') {
     const link = registry ? inProcessLink(registry.ctx, registry.authenticator) : remoteLink(config, logger);
     const tls = await serverTls(config);
-    const mqttState = await embeddedMqttPersistence(config.dataDir);
+    // Cluster mode: edges share a Redis bus and keep MQTT state in MongoDB, so any edge can die.
+    const clusterBus = config.redisUrl ? redisBus(config.redisUrl, logger) : undefined;
+    const mqttState = config.mongoUrl ? await mongoMqttPersistence(config.mongoUrl, config.mongoDb) : await embeddedMqttPersistence(config.dataDir);
+    if (clusterBus) closers.unshift(clusterBus.close);
+    closers.unshift(mqttState.close);
     if (tls.caFile) logger.info({ caFile: tls.caFile }, `MQTT clients should trust the CA in ${tls.caFile}`);
     const edge = await startEdge({
       link,
@@ -67,6 +73,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       wss: config.mqttWssListen ? hostPort(config.mqttWssListen) : undefined,
       maxPacketBytes: config.maxMessageBytes,
       persistence: mqttState.persistence,
+      clusterBus: clusterBus?.emitter,
       limits: {
         devicePublishRate: config.devicePublishRate,
         brokerPublishRate: config.brokerPublishRate,
@@ -75,7 +82,6 @@ export async function serve(config: ServeConfig): Promise<void> {
       },
     });
     registry?.attachDataPlane(edge.dataPlane);
-    closers.unshift(mqttState.close);
     closers.unshift(edge.close);
     logger.info({ ports: edge.ports }, `MQTT over TLS listening on ${config.mqttListen}`);
   }

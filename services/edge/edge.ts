@@ -4,6 +4,7 @@
 import type { Duplex } from 'node:stream';
 import type net from 'node:net';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
+import type { MQEmitter } from 'mqemitter';
 import type { Logger } from '../common/logging.js';
 import type { OwnerKind } from '../registry/store/records.js';
 import type { DataPlane } from '../registry/api/data-services.js';
@@ -34,6 +35,8 @@ export interface EdgeOptions {
   limits?: Partial<LimitSettings>;
   /** An aedes persistence (sessions, queued QoS 1, permanent-topic values); in memory when omitted. */
   persistence?: unknown;
+  /** The cluster bus shared with other edges (Redis); an in-process bounded bus when omitted. */
+  clusterBus?: MQEmitter;
 }
 
 export interface RunningEdge {
@@ -89,10 +92,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 
   const bus = boundedEmitter({ concurrency: 100, maxQueuedMessages: options.maxQueuedMessages ?? 100_000 });
   const broker = await Aedes.createBroker({
-    mq: bus.emitter,
+    mq: options.clusterBus ?? bus.emitter,
     persistence: options.persistence,
-    // Wills of orphaned sessions and cluster heartbeats are handled by the cluster work; a short
-    // heartbeat keeps crash recovery quick once it lands.
+    // Peers count a node dead after 3 missed heartbeats and publish its clients' wills.
     heartbeatInterval: 5000,
     drainTimeout: 10_000,
   });

@@ -1,0 +1,12 @@
+// aedes-persistence-level and aedes-persistence-mongodb ship no type declarations; these are the parts iotcore uses.
+declare module 'aedes-persistence-level/asyncPersistence.js' {
+  /** aedes' async persistence over an abstract-level database (keys utf8, values buffer). */
+  export default class AsyncLevelPersistence {
+    constructor(db: unknown);
+  }
+}
+
+declare module 'aedes-persistence-mongodb' {
+  /** aedes' persistence over MongoDB; `db` is a connected `Db` owned by the caller. */
+  export default function mongoPersistence(options: { db: unknown; collectionPrefix?: string }): unknown;
+}

@@ -1,0 +1,22 @@
+// The cluster edge keeps MQTT state (persistent sessions and their subscriptions, queued and
+// in-flight QoS 1 messages, wills, permanent-topic values) in MongoDB, so any edge can resume a
+// session another one held. One MongoClient is created here and handed to aedes-persistence-mongodb
+// as `db`: its own URL parsing crashes on multi-host connection strings. No TTL options: FerretDB
+// refuses TTL indexes, and queued messages must not silently expire anyway.
+import { MongoClient } from 'mongodb';
+import mongoPersistence from 'aedes-persistence-mongodb';
+
+export interface MongoMqttState {
+  persistence: unknown;
+  client: MongoClient;
+  close(): Promise<void>;
+}
+
+export async function mongoMqttPersistence(url: string, database: string): Promise<MongoMqttState> {
+  // Retries and a short server selection keep a database blip from failing requests outright.
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, retryWrites: true, retryReads: true });
+  await client.connect();
+  // The callback-style wrapper: aedes 1.2 pipes the retained-message stream it returns.
+  const persistence = mongoPersistence({ db: client.db(database), collectionPrefix: 'mqtt_' });
+  return { persistence, client, close: () => client.close() };
+}

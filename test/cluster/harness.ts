@@ -1,0 +1,179 @@
+// A real cluster on loopback: its own redis-server and FerretDB (so tests may restart them), one
+// registry process and N edge processes (`iotcore serve --role …`), with helpers to kill -9,
+// restart, pause (SIGSTOP) and resume any of them. Every edge shares one TLS certificate, as edges
+// behind one load balancer do.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
+import { promiseClient } from '../../services/cli/connection.js';
+import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
+import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
+import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
+import { Device } from '../../services/generated/yandex/cloud/iot/devices/v1/device.js';
+import type { Operation } from '../../services/generated/yandex/cloud/operation/operation.js';
+import { startFerretDb, startRedis, uniqueDbName, type ServerHandle } from '../support/servers.js';
+import { freePort } from '../support/ports.js';
+import { CLI } from '../support/serve-process.js';
+
+export const TOKEN = 'cluster-test-token';
+
+/** One `iotcore serve` process that can be killed, paused and started again with the same settings. */
+export class NodeProcess {
+  #child: ChildProcess | undefined;
+  #log = '';
+
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly args: string[],
+    private readonly readyLine: string,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [CLI, 'serve', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' } });
+    this.#child = child;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not start:\n${this.logTail()}`)), 30_000);
+      const onData = (chunk: Buffer) => {
+        this.#log = (this.#log + chunk.toString()).slice(-20_000);
+        if (this.#log.includes(this.readyLine)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      this.#log = '';
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.name} exited (${code ?? signal}):\n${this.logTail()}`));
+      });
+    });
+  }
+
+  /** Sends a signal; for SIGKILL/SIGTERM waits until the process is gone and returns its exit code. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    const child = this.#child;
+    if (!child || !this.running) return child?.exitCode ?? null;
+    if (signal === 'SIGSTOP' || signal === 'SIGCONT') {
+      child.kill(signal);
+      return null;
+    }
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGCONT');
+    child.kill(signal);
+    return exited;
+  }
+
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
+  async restart(): Promise<void> {
+    await this.kill('SIGKILL');
+    await this.start();
+  }
+
+  logTail(lines = 30): string {
+    return this.#log.split('\n').slice(-lines).join('\n');
+  }
+}
+
+export interface Cluster {
+  redis: ServerHandle;
+  mongo: ServerHandle;
+  registry: NodeProcess;
+  edges: NodeProcess[];
+  ca: Buffer;
+  api: ReturnType<typeof apiClients>;
+  /** mqtts:// URL of edge `index` (clients must trust `ca`). */
+  url(index: number): string;
+  /** Connects an MQTT client over TLS to edge `index`. */
+  connect(index: number, options: IClientOptions): Promise<MqttClient>;
+  close(): Promise<void>;
+}
+
+export async function startCluster(options: { edges: number }): Promise<Cluster> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-cluster-'));
+  const [redis, mongo] = await Promise.all([startRedis(), startFerretDb()]);
+  const mongoArgs = ['--mongo-url', mongo.url, '--mongo-db', uniqueDbName('cluster')];
+  const tls = await ensureLocalTlsMaterial(path.join(dir, 'shared'), []);
+
+  const apiPort = await freePort();
+  const registry = new NodeProcess('registry', apiPort, [
+    '--role', 'registry', '--data-dir', path.join(dir, 'registry'), '--api-listen', `127.0.0.1:${apiPort}`, '--admin-tokens', TOKEN, ...mongoArgs,
+  ], 'management API listening');
+  await registry.start();
+
+  const edges: NodeProcess[] = [];
+  for (let index = 0; index < options.edges; index++) {
+    const port = await freePort();
+    edges.push(new NodeProcess(`edge-${index}`, port, [
+      '--role', 'edge', '--data-dir', path.join(dir, `edge-${index}`), '--mqtt-listen', `127.0.0.1:${port}`,
+      '--tls-cert', tls.certFile, '--tls-key', tls.keyFile,
+      '--registry-endpoint', `127.0.0.1:${apiPort}`, '--registry-token', TOKEN,
+      '--redis-url', redis.url, ...mongoArgs,
+    ], 'MQTT over TLS listening'));
+  }
+  await Promise.all(edges.map((edge) => edge.start()));
+  const ca = await readFile(tls.caFile);
+  const api = apiClients(`127.0.0.1:${apiPort}`);
+
+  return {
+    redis,
+    mongo,
+    registry,
+    edges,
+    ca,
+    api,
+    url: (index) => `mqtts://localhost:${edges[index]!.port}`,
+    connect: (index, clientOptions) =>
+      mqtt.connectAsync(`mqtts://localhost:${edges[index]!.port}`, { ca, reconnectPeriod: 0, connectTimeout: 5000, ...clientOptions }),
+    close: async () => {
+      api.close();
+      await Promise.all([...edges, registry].map((node) => node.kill('SIGKILL')));
+      await Promise.all([redis.stop(), mongo.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function apiClients(address: string) {
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${TOKEN}`);
+  const raw = { registries: new RegistryServiceClient(address, credentials.createInsecure()), devices: new DeviceServiceClient(address, credentials.createInsecure()) };
+  const registries = promiseClient(raw.registries, metadata, 10_000);
+  const devices = promiseClient(raw.devices, metadata, 10_000);
+  return {
+    registries,
+    devices,
+    async createRegistry(name: string, password: string): Promise<string> {
+      return createdId(await registries.create({ folder_id: 'cluster', name, description: '', labels: {}, certificates: [], password, log_options: undefined }), Registry);
+    },
+    async createDevice(registryId: string, name: string, password: string): Promise<string> {
+      return createdId(await devices.create({ registry_id: registryId, name, description: '', labels: {}, certificates: [], topic_aliases: {}, password }), Device);
+    },
+    close: () => Object.values(raw).forEach((client) => client.close()),
+  };
+}
+
+function createdId(operation: Operation, type: { decode(bytes: Uint8Array): { id: string } }): string {
+  if (operation.result?.$case !== 'response') throw new Error('operation without a response');
+  return type.decode(operation.result.value.value).id;
+}
