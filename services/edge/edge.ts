@@ -91,8 +91,13 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const deviceRegistry = new Map<string, { registryId: string | undefined; at: number }>();
 
   const bus = boundedEmitter({ concurrency: 100, maxQueuedMessages: options.maxQueuedMessages ?? 100_000 });
+  const mq = options.clusterBus ?? bus.emitter;
+  // Messages rerouted to DROPPED_TOPIC (rate-limited, or already published before PUBACK) never
+  // need to leave the process; skipping them saves a bus round trip each.
+  const emit = mq.emit.bind(mq);
+  mq.emit = (message, callback) => (message.topic === DROPPED_TOPIC ? callback?.() : emit(message, callback));
   const broker = await Aedes.createBroker({
-    mq: options.clusterBus ?? bus.emitter,
+    mq,
     persistence: options.persistence,
     // Peers count a node dead after 3 missed heartbeats and publish its clients' wills.
     heartbeatInterval: 5000,
@@ -170,6 +175,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       // The RETAIN flag is not supported (spec §4.3): storage is decided by the topic name.
       packet.retain = decision.permanent;
       recordActivity(session, 'last_pub_activity_time');
+      if (packet.qos === 1 && packet !== (client as unknown as { will?: unknown }).will) return publishBeforeAck(client, packet, callback);
       callback(null);
     };
     if (!decision.requiresDeviceOf) return finish();
@@ -183,6 +189,24 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         finish();
       })
       .catch((error: unknown) => callback(error as Error));
+  };
+
+  /**
+   * aedes sends PUBACK before it publishes, so a crash in between would lose a message the client
+   * was told is safe. Publish here first (stored for offline persistent subscribers, handed to the
+   * bus), and only then let aedes acknowledge, its own publish of the packet going nowhere.
+   */
+  const publishBeforeAck = (client: Client, packet: PublishPacket, callback: (error: Error | null) => void) => {
+    // aedes' typings omit publish(packet, client, done); the client makes the message count as its own.
+    (broker.publish as unknown as (p: PublishPacket, c: Client, done: (error?: Error) => void) => void)(packet, client, (error) => {
+      if (error) {
+        logger.warn({ err: error, clientId: client.id }, 'publish failed; closing without PUBACK so the client sends it again');
+        return callback(error);
+      }
+      packet.topic = DROPPED_TOPIC;
+      packet.retain = false;
+      callback(null);
+    });
   };
 
   broker.authorizeSubscribe = (client, sub, callback) => {
