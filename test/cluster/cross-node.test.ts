@@ -79,6 +79,30 @@ test('cluster of three edges', async (t) => {
     assert.equal(await sessionPresent, true);
   });
 
+  await t.test('PUBACK waits until the message is stored for an offline persistent subscriber', async () => {
+    const offline = await connect(1, registryId, 'offline-sub', { clean: false });
+    await offline.subscribeAsync(`$devices/${d1}/events/stored`, { qos: 1 });
+    await offline.endAsync();
+    const device = await connect(0, d1, 'd1-stored');
+    cluster.mongo.kill('SIGSTOP');
+    let acked = false;
+    const puback = device.publishAsync(`$devices/${d1}/events/stored`, 'kept', { qos: 1 }).then(() => { acked = true; });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(acked, false, 'no PUBACK while the database cannot store the message');
+    } finally {
+      cluster.mongo.kill('SIGCONT');
+    }
+    await puback;
+    const resumed = mqtt.connect(cluster.url(2), { ca: cluster.ca, username: registryId, password: REGISTRY_PASSWORD, clientId: 'offline-sub', clean: false, reconnectPeriod: 0 });
+    clients.push(resumed);
+    const message = await new Promise<string>((resolve, reject) => {
+      resumed.once('message', (_topic, payload) => resolve(payload.toString()));
+      setTimeout(() => reject(new Error('the stored message was not delivered')), 10_000);
+    });
+    assert.equal(message, 'kept');
+  });
+
   await t.test('a client reconnecting to another edge takes over its session; the old connection is closed', async () => {
     const old = await connect(0, d1, 'roamer');
     const oldClosed = closed(old, 10_000);
