@@ -19,6 +19,7 @@ import { listenTcp, listenTls, listenWss, type ConnectionInfo } from './transpor
 import { AuthThrottle } from './limits/auth-throttle.js';
 import { DeviceMonitor } from './monitoring.js';
 import { boundedEmitter } from './bus/bounded-emitter.js';
+import { RecentDeliveries } from './bus/recent-deliveries.js';
 import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.js';
 
 export interface EdgeOptions {
@@ -72,7 +73,11 @@ interface Session {
   subscriptions: Map<string, SessionSubscription>;
   /** client filter → internal filter, to translate UNSUBSCRIBE */
   clientFilters: Map<string, string>;
+  deliveries: RecentDeliveries;
 }
+
+/** Reads as "nothing seen yet" for every broker, whatever aedes writes into it. */
+const NO_COUNTER_DEDUP = new Proxy({}, { get: () => 0, set: () => true });
 
 /** Where rate-limited publishes go: acknowledged, but no subscription can ever match it. */
 const DROPPED_TOPIC = '$iot-dropped';
@@ -96,13 +101,27 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   // need to leave the process; skipping them saves a bus round trip each.
   const emit = mq.emit.bind(mq);
   mq.emit = (message, callback) => (message.topic === DROPPED_TOPIC ? callback?.() : emit(message, callback));
+  // Subscribed before aedes subscribes its own handler, so it runs first: a client taken over by
+  // another edge is not going offline, so its will must not be published (nor its stored will,
+  // which is now the new session's, deleted) when aedes closes the old connection.
+  let self: AedesInternals | undefined;
+  mq.on('$SYS/+/new/clients', (message, done) => {
+    const takenBy = message.topic.split('/')[1];
+    const previous = self && takenBy !== self.id ? self.clients[String(message.payload)] : undefined;
+    if (previous) forgetWill(previous);
+    done();
+  });
   const broker = await Aedes.createBroker({
     mq,
     persistence: options.persistence,
-    // Peers count a node dead after 3 missed heartbeats and publish its clients' wills.
-    heartbeatInterval: 5000,
+    // Peers count a node dead after 3 missed heartbeats (6 s) and publish its clients' wills at
+    // their next sweep (every 4 heartbeats), so a crashed edge's wills go out within ~15 s.
+    heartbeatInterval: 2000,
     drainTimeout: 10_000,
   });
+  self = broker as unknown as AedesInternals;
+  // e.g. the wills sweep failing while the database is away: log, never crash.
+  self.on('error', (error: Error) => logger.warn({ err: error }, 'broker error'));
 
   const monitor = new DeviceMonitor(
     link,
@@ -133,15 +152,25 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         throttle.success(keys);
         const principal = toPrincipal(outcome.principal);
         // A will the principal could not publish itself is refused up front (spec §4.7).
-        const will = (client as unknown as { _will?: { topic: string } })._will;
+        const will = (client as unknown as { _will?: { topic: string; retain: boolean } })._will;
         const policy = new TopicPolicy(principal);
-        if (will && !policy.authorizePublish(will.topic).ok) return fail(NOT_AUTHORIZED, `will topic "${will.topic}" not allowed`);
+        const willDecision = will ? policy.authorizePublish(will.topic) : undefined;
+        if (will && !willDecision!.ok) return fail(NOT_AUTHORIZED, `will topic "${will.topic}" not allowed`);
         if (!limits.openConnection(principal)) return fail(NOT_AUTHORIZED, `connection limit of the ${principal.kind} reached`);
         // Takeover and persistent sessions are per principal and client ID: a registry and a device
         // both connecting as "YCCmdLine" (yc's fixed ID) must not kick each other off.
         client.id = `${principal.id}/${client.id}`;
-        const session: Session = { principal, policy, credentialId: outcome.principal.credential_id, info, subscriptions: new Map(), clientFilters: new Map() };
+        // Stored with its internal topic, so any edge can publish it if this one dies.
+        if (will && willDecision?.ok) {
+          will.topic = willDecision.internalTopic;
+          will.retain = willDecision.permanent;
+        }
+        const previous = self!.clients[client.id];
+        if (previous) forgetWill(previous);
+        const session: Session = { principal, policy, credentialId: outcome.principal.credential_id, info, subscriptions: new Map(), clientFilters: new Map(), deliveries: new RecentDeliveries() };
         sessions.set(client, session);
+        // Replace aedes' per-broker counter check (see RecentDeliveries): it always lets a message through.
+        (client as unknown as { duplicates: object }).duplicates = NO_COUNTER_DEDUP;
         rewriteIncomingPackets(client, session);
         if (principal.kind === 'device') {
           const now = new Date();
@@ -157,8 +186,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   };
 
   broker.authorizePublish = (client, packet, callback) => {
-    const session = client ? sessions.get(client) : undefined;
-    if (!client || !session) return callback(new Error('publish without an authenticated session'));
+    if (!client) return claimOrphanWill(packet, callback);
+    // A will was authorized and given its internal topic at CONNECT.
+    if (packet === (client as unknown as { will?: unknown }).will) return callback(null);
+    const session = sessions.get(client);
+    if (!session) return callback(new Error('publish without an authenticated session'));
     const decision = session.policy.authorizePublish(packet.topic);
     if (!decision.ok) {
       logger.info({ event: 'publish_denied', id: session.principal.id, clientId: client.id, topic: packet.topic }, `disconnected: ${decision.reason}`);
@@ -189,6 +221,23 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         finish();
       })
       .catch((error: unknown) => callback(error as Error));
+  };
+
+  /**
+   * The will of a client whose edge died (aedes passes no client). Every surviving edge finds it in
+   * its sweep; only the one whose delete of the stored will succeeds publishes it, the others let it
+   * go nowhere, so it is published once.
+   */
+  const claimOrphanWill = (packet: PublishPacket, callback: (error: Error | null) => void) => {
+    const will = packet as PublishPacket & { clientId: string; brokerId: string };
+    const internal = packet.topic.startsWith(`${INTERNAL_ROOT}/`) || packet.topic.startsWith(`${BROKER_ROOT}/`);
+    self!.persistence.delWill({ id: will.clientId, brokerId: will.brokerId }).then((claimed) => {
+      if (!claimed || !internal) {
+        packet.topic = DROPPED_TOPIC;
+        packet.retain = false;
+      }
+      callback(null);
+    }, (error: Error) => callback(error));
   };
 
   /**
@@ -230,6 +279,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   broker.authorizeForward = (client, packet) => {
     const session = sessions.get(client);
     if (!session) return null;
+    const { brokerId, brokerCounter } = packet as PublishPacket & { brokerId?: string; brokerCounter?: number };
+    if (brokerId && !session.deliveries.firstTime(`${brokerId}:${brokerCounter}`)) return null;
     // Stored QoS 1 messages of persistent sessions were translated on first delivery.
     if (!packet.topic.startsWith(`${INTERNAL_ROOT}/`) && !packet.topic.startsWith(`${BROKER_ROOT}/`)) return packet;
     if (!session.policy.mayReceive(packet.topic)) return null;
@@ -337,6 +388,21 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       await monitor.flush();
     },
   };
+}
+
+/** Parts of aedes 1.2 used here that its typings leave out. */
+interface AedesInternals {
+  id: string;
+  clients: Record<string, Client>;
+  persistence: { delWill(client: { id: string; brokerId: string }): Promise<unknown> };
+  on(event: 'error', listener: (error: Error) => void): void;
+}
+
+/** A connection being taken over is not going offline: drop its will before aedes closes it. */
+function forgetWill(client: Client): void {
+  const internals = client as unknown as { will: unknown; _will: unknown };
+  internals.will = null;
+  internals._will = null;
 }
 
 /** The client-facing form of an internal filter (persistent sessions store internal filters). */

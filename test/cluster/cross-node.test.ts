@@ -80,7 +80,9 @@ test('cluster of three edges', async (t) => {
   });
 
   await t.test('PUBACK waits until the message is stored for an offline persistent subscriber', async () => {
-    const offline = await connect(1, registryId, 'offline-sub', { clean: false });
+    // Subscribed through the publisher's edge: aedes confirms a persistent subscription once its
+    // own edge has indexed it (other edges learn of it over the bus a moment later).
+    const offline = await connect(0, registryId, 'offline-sub', { clean: false });
     await offline.subscribeAsync(`$devices/${d1}/events/stored`, { qos: 1 });
     await offline.endAsync();
     const device = await connect(0, d1, 'd1-stored');
@@ -103,11 +105,18 @@ test('cluster of three edges', async (t) => {
     assert.equal(message, 'kept');
   });
 
-  await t.test('a client reconnecting to another edge takes over its session; the old connection is closed', async () => {
-    const old = await connect(0, d1, 'roamer');
+  await t.test('a client reconnecting to another edge takes over its session; the old connection is closed, its will not published', async () => {
+    const watcher = await connect(2, registryId, 'will-watcher');
+    await watcher.subscribeAsync(`$devices/${d1}/events/status`, { qos: 1 });
+    const wills: string[] = [];
+    watcher.on('message', (_topic, payload) => wills.push(payload.toString()));
+    const will = { topic: `$devices/${d1}/events/status`, payload: Buffer.from('offline'), qos: 1 as const, retain: false };
+    const old = await connect(0, d1, 'roamer', { will });
     const oldClosed = closed(old, 10_000);
-    await connect(1, d1, 'roamer');
+    await connect(1, d1, 'roamer', { will });
     await oldClosed;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(wills, [], 'a takeover is not the device going offline');
   });
 
   await t.test('deleting a device disconnects its sessions on every edge', async () => {
@@ -136,5 +145,23 @@ test('cluster of three edges', async (t) => {
     }
     const late = await connect(2, d2, 'late');
     assert.ok(late.connected);
+  });
+
+  await t.test('the will of a client on a killed edge is published once, within seconds', async () => {
+    const watchers = await Promise.all([1, 2].map((edge) => connect(edge, registryId, `crash-watcher-${edge}`)));
+    const seen: string[] = [];
+    for (const watcher of watchers) {
+      await watcher.subscribeAsync(`$devices/${d1}/events/crash`, { qos: 1 });
+      watcher.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
+    }
+    await connect(0, d1, 'doomed', { will: { topic: `$devices/${d1}/events/crash`, payload: Buffer.from('gone'), qos: 1, retain: false } });
+    const killed = Date.now();
+    await cluster.edges[0]!.kill('SIGKILL');
+    while (seen.length < 2 && Date.now() - killed < 30_000) await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = Date.now() - killed;
+    await new Promise((resolve) => setTimeout(resolve, 9000)); // one more sweep of every surviving edge
+    assert.deepEqual(seen, [`$devices/${d1}/events/crash gone`, `$devices/${d1}/events/crash gone`], 'each watcher got the will exactly once');
+    t.diagnostic(`will published ${after} ms after the edge was killed`);
+    assert.ok(after < 20_000);
   });
 });
