@@ -14,6 +14,7 @@ import { ensureLocalTlsMaterial } from '../edge/transport/tls-material.js';
 import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
 import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
 import { redisBus } from '../edge/bus/redis-bus.js';
+import { startOpsServer, type ReadinessCheck } from '../common/ops-http.js';
 
 export function serveCommand(): Command {
   const command = new Command('serve').description('run the iotcore services (all-in-one by default)');
@@ -28,6 +29,7 @@ export async function serve(config: ServeConfig): Promise<void> {
   const logger = createLogger({ name: 'iotcore', level: config.logLevel });
   await mkdir(config.dataDir, { recursive: true });
   const closers: Array<() => Promise<void>> = [];
+  const checks: ReadinessCheck[] = [];
 
   let registry: Awaited<ReturnType<typeof startRegistryApi>> | undefined;
   if (config.role !== 'edge') {
@@ -52,6 +54,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       logger,
     });
     closers.unshift(() => store.close());
+    if (config.mongoUrl) checks.push({ name: 'registry_store', check: () => store.ping().then(() => true) });
     closers.unshift(registry.close);
     logger.info({ address: registry.address, storage: config.mongoUrl ? 'mongodb' : 'embedded' }, `management API listening on ${registry.address}`);
   }
@@ -61,9 +64,13 @@ export async function serve(config: ServeConfig): Promise<void> {
     const tls = await serverTls(config);
     // Cluster mode: edges share a Redis bus and keep MQTT state in MongoDB, so any edge can die.
     const clusterBus = config.redisUrl ? redisBus(config.redisUrl, logger) : undefined;
-    const mqttState = config.mongoUrl ? await mongoMqttPersistence(config.mongoUrl, config.mongoDb) : await embeddedMqttPersistence(config.dataDir);
+    const mongoState = config.mongoUrl ? await mongoMqttPersistence(config.mongoUrl, config.mongoDb) : undefined;
+    const mqttState = mongoState ?? await embeddedMqttPersistence(config.dataDir);
     if (clusterBus) closers.unshift(clusterBus.close);
     closers.unshift(mqttState.close);
+    if (clusterBus) checks.push({ name: 'redis_bus', check: clusterBus.ready });
+    if (mongoState) checks.push({ name: 'mqtt_state', check: () => mongoState.client.db('admin').command({ ping: 1 }).then(() => true) });
+    if (link.reachable) checks.push({ name: 'registry_service', check: link.reachable });
     if (tls.caFile) logger.info({ caFile: tls.caFile }, `MQTT clients should trust the CA in ${tls.caFile}`);
     const edge = await startEdge({
       link,
@@ -73,7 +80,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       wss: config.mqttWssListen ? hostPort(config.mqttWssListen) : undefined,
       maxPacketBytes: config.maxMessageBytes,
       persistence: mqttState.persistence,
-      clusterBus: clusterBus?.emitter,
+      clusterBus,
       limits: {
         devicePublishRate: config.devicePublishRate,
         brokerPublishRate: config.brokerPublishRate,
@@ -86,8 +93,12 @@ export async function serve(config: ServeConfig): Promise<void> {
     logger.info({ ports: edge.ports }, `MQTT over TLS listening on ${config.mqttListen}`);
   }
 
+  const ops = await startOpsServer({ listen: config.httpListen, checks, logger });
+  closers.push(ops.close);
+
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    ops.setDraining();
     for (const close of closers) await close();
     process.exit(0);
   };

@@ -15,6 +15,7 @@ export interface ServeConfig {
   mongoUrl?: string;
   mongoDb: string;
   redisUrl?: string;
+  httpListen: string;
   registryEndpoint?: string;
   registryToken?: string;
   idPrefix: string;
@@ -104,6 +105,8 @@ export const SERVE_SETTINGS: Setting[] = [
     description: 'concurrent connections per broker on this edge; 0 = unlimited (Yandex: 50)' },
   { key: 'maxRegistryConnections', flag: '--max-registry-connections <n>', env: 'IOTCORE_MAX_REGISTRY_CONNECTIONS', default: '0', parse: integer,
     description: 'concurrent connections of a registry and its devices on this edge; 0 = unlimited' },
+  { key: 'httpListen', flag: '--http-listen <host:port>', env: 'IOTCORE_HTTP_LISTEN', default: '0.0.0.0:9100',
+    description: 'health (/healthz, /readyz) and Prometheus metrics (/metrics) over HTTP' },
   { key: 'logLevel', flag: '--log-level <level>', env: 'IOTCORE_LOG_LEVEL', default: 'info',
     choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], description: 'log level' },
 ];

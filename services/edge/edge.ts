@@ -37,7 +37,7 @@ export interface EdgeOptions {
   /** An aedes persistence (sessions, queued QoS 1, permanent-topic values); in memory when omitted. */
   persistence?: unknown;
   /** The cluster bus shared with other edges (Redis); an in-process bounded bus when omitted. */
-  clusterBus?: MQEmitter;
+  clusterBus?: { emitter: MQEmitter; onReconnect(listener: () => void): void };
 }
 
 export interface RunningEdge {
@@ -96,7 +96,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const deviceRegistry = new Map<string, { registryId: string | undefined; at: number }>();
 
   const bus = boundedEmitter({ concurrency: 100, maxQueuedMessages: options.maxQueuedMessages ?? 100_000 });
-  const mq = options.clusterBus ?? bus.emitter;
+  const mq = options.clusterBus?.emitter ?? bus.emitter;
   // Messages rerouted to DROPPED_TOPIC (rate-limited, or already published before PUBACK) never
   // need to leave the process; skipping them saves a bus round trip each.
   const emit = mq.emit.bind(mq);
@@ -120,6 +120,13 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     drainTimeout: 10_000,
   });
   self = broker as unknown as AedesInternals;
+  // Messages published while the bus was away never reached this edge, but those for persistent
+  // sessions are stored: closing those sessions makes their clients reconnect and fetch them.
+  options.clusterBus?.onReconnect(() => {
+    const persistent = Object.values(self!.clients).filter((client) => !(client as unknown as { clean: boolean }).clean);
+    logger.warn({ sessions: persistent.length }, 'Redis bus reconnected; closing persistent sessions so they collect what they missed');
+    for (const client of persistent) client.close();
+  });
   // e.g. the wills sweep failing while the database is away: log, never crash.
   self.on('error', (error: Error) => logger.warn({ err: error }, 'broker error'));
 

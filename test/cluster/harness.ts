@@ -29,9 +29,16 @@ export class NodeProcess {
   constructor(
     readonly name: string,
     readonly port: number,
+    readonly httpPort: number,
     private readonly args: string[],
     private readonly readyLine: string,
   ) {}
+
+  /** GET /readyz of this process: status code and the checks it reported. */
+  async readiness(): Promise<{ status: number; checks: Record<string, boolean> }> {
+    const response = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`, { signal: AbortSignal.timeout(5000) });
+    return { status: response.status, checks: ((await response.json()) as { checks: Record<string, boolean> }).checks };
+  }
 
   get pid(): number | undefined {
     return this.#child?.pid;
@@ -116,20 +123,22 @@ export async function startCluster(options: { edges: number }): Promise<Cluster>
   const tls = await ensureLocalTlsMaterial(path.join(dir, 'shared'), []);
 
   const apiPort = await freePort();
-  const registry = new NodeProcess('registry', apiPort, [
-    '--role', 'registry', '--data-dir', path.join(dir, 'registry'), '--api-listen', `127.0.0.1:${apiPort}`, '--admin-tokens', TOKEN, ...mongoArgs,
-  ], 'management API listening');
+  const registryHttp = await freePort();
+  const registry = new NodeProcess('registry', apiPort, registryHttp, [
+    '--role', 'registry', '--data-dir', path.join(dir, 'registry'), '--api-listen', `127.0.0.1:${apiPort}`, '--admin-tokens', TOKEN,
+    '--http-listen', `127.0.0.1:${registryHttp}`, ...mongoArgs,
+  ], 'health and metrics on');
   await registry.start();
 
   const edges: NodeProcess[] = [];
   for (let index = 0; index < options.edges; index++) {
-    const port = await freePort();
-    edges.push(new NodeProcess(`edge-${index}`, port, [
-      '--role', 'edge', '--data-dir', path.join(dir, `edge-${index}`), '--mqtt-listen', `127.0.0.1:${port}`,
+    const [port, httpPort] = [await freePort(), await freePort()];
+    edges.push(new NodeProcess(`edge-${index}`, port, httpPort, [
+      '--role', 'edge', '--data-dir', path.join(dir, `edge-${index}`), '--mqtt-listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${httpPort}`,
       '--tls-cert', tls.certFile, '--tls-key', tls.keyFile,
       '--registry-endpoint', `127.0.0.1:${apiPort}`, '--registry-token', TOKEN,
       '--redis-url', redis.url, ...mongoArgs,
-    ], 'MQTT over TLS listening'));
+    ], 'health and metrics on'));
   }
   await Promise.all(edges.map((edge) => edge.start()));
   const ca = await readFile(tls.caFile);

@@ -10,6 +10,11 @@ import type { Logger } from '../../common/logging.js';
 
 export interface RedisBus {
   emitter: MQEmitter;
+  /**
+   * Called when the subscriber connection is back after a loss. Redis pub/sub is at-most-once:
+   * whatever was published meanwhile never reached this edge's clients.
+   */
+  onReconnect(listener: () => void): void;
   /** Both connections are up. */
   ready(): boolean;
   close(): Promise<void>;
@@ -27,6 +32,12 @@ export function redisBus(url: string, logger: Logger): RedisBus {
     if (Date.now() - lastError > 1000) logger.warn({ err: error }, 'Redis bus error');
     lastError = Date.now();
   });
+  const reconnectListeners: Array<() => void> = [];
+  let subscriberWasReady = false;
+  subConn.on('ready', () => {
+    if (subscriberWasReady) reconnectListeners.forEach((listener) => listener());
+    subscriberWasReady = true;
+  });
   for (const [name, connection] of [['subscriber', subConn], ['publisher', pubConn]] as const) {
     connection.on('error', () => undefined); // reported through emitter.state
     connection.on('ready', () => logger.info({ connection: name }, 'Redis bus connected'));
@@ -34,6 +45,7 @@ export function redisBus(url: string, logger: Logger): RedisBus {
   }
   return {
     emitter,
+    onReconnect: (listener) => reconnectListeners.push(listener),
     ready: () => subConn.status === 'ready' && pubConn.status === 'ready',
     close: () => new Promise<void>((resolve) => emitter.close(() => resolve())),
   };

@@ -35,18 +35,27 @@ export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer
   const listeners = new Set<(revocation: Revocation) => void>();
   let stream: ClientReadableStream<WireRevocation> | undefined;
   let closed = false;
+  // The revocation stream doubles as the liveness signal of the registry service.
+  let streamReady = false;
   const watch = () => {
     if (closed) return;
     stream = client.watchRevocations({}, metadata);
     stream.on('data', (revocation: WireRevocation) => {
-      if (revocation.kind === Revocation_Kind.READY) return;
+      if (revocation.kind === Revocation_Kind.READY) {
+        streamReady = true;
+        return;
+      }
       const kind = Revocation_Kind[revocation.kind] as Revocation['kind'];
       for (const listener of listeners) listener({ kind, entity_id: revocation.entity_id, registry_id: revocation.registry_id, credential_id: revocation.credential_id });
     });
     stream.on('error', (error: ServiceError) => {
+      streamReady = false;
       if (error.code !== status.CANCELLED) options.onStreamError?.(error);
     });
-    stream.on('close', () => setTimeout(watch, RESUBSCRIBE_MS).unref());
+    stream.on('close', () => {
+      streamReady = false;
+      setTimeout(watch, RESUBSCRIBE_MS).unref();
+    });
   };
   watch();
 
@@ -64,6 +73,7 @@ export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer
       const response = await unary<{ device_id: string }, LookupDeviceResponse>(client.lookupDevice, { device_id: deviceId });
       return response.exists ? { registry_id: response.registry_id } : undefined;
     },
+    reachable: () => streamReady,
     onRevocation(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -20,5 +20,7 @@ export interface RegistryLink {
   describe?(kind: OwnerKind, id: string): Promise<AuthOutcome>;
   lookupDevice(deviceId: string): Promise<{ registry_id: string } | undefined>;
   onRevocation(listener: (revocation: Revocation) => void): () => void;
+  /** Whether the registry service currently answers (a separate edge's readiness); absent in-process. */
+  reachable?(): boolean;
   reportActivity(activities: DeviceActivity[]): Promise<void>;
 }

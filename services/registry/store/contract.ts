@@ -90,5 +90,7 @@ export interface RegistryStore {
   getOperation(id: string): Promise<OperationRecord | undefined>;
   listOperations(resourceId: string, page: PageRequest): Promise<Page<OperationRecord>>;
 
+  /** Rejects when the backing database does not answer (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

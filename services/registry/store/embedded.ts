@@ -311,6 +311,10 @@ class EmbeddedStore implements RegistryStore {
     return pageOf([...this.state.operations.values()].filter((o) => o.resource_id === resourceId), (o) => o.id, page);
   }
 
+  async ping(): Promise<void> {
+    // In-process: answers as long as the process does.
+  }
+
   async close(): Promise<void> {
     await this.#queue;
     await this.db.close();

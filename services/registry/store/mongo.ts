@@ -226,6 +226,10 @@ class MongoStore implements RegistryStore {
     return { items: result.items.map((operation) => reviveOperation(operation)!), next_page_token: result.next_page_token };
   }
 
+  async ping() {
+    await this.client.db('admin').command({ ping: 1 });
+  }
+
   async close() {
     if (this.ownsClient) await this.client.close();
   }

@@ -133,6 +133,7 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       await store.addPassword(p2);
       assert.deepEqual((await store.listPasswords('broker', b.id)).map((p) => p.id).sort(), [p1.id, p2.id].sort());
       assert.deepEqual(await store.getPassword(p1.id), p1, 'a password is found by its global ID');
+      await store.ping();
       assert.equal(await store.getPassword('no-such-password'), undefined);
       await store.deletePassword('broker', b.id, p1.id);
       assert.deepEqual((await store.listPasswords('broker', b.id)).map((p) => p.id), [p2.id]);
