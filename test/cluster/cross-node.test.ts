@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
+import { Redis } from 'ioredis';
 import { startCluster, type Cluster } from './harness.js';
 import { closed, nextMessage } from '../edge/harness.js';
 
@@ -35,6 +36,20 @@ test('cluster of three edges', async (t) => {
       await device.publishAsync(`$devices/${d1}/events`, `qos${qos}`, { qos });
       assert.equal((await atB).payload.toString(), `qos${qos}`);
       assert.equal((await atC).payload.toString(), `qos${qos}`);
+    }
+  });
+
+  await t.test('Redis holds one channel per registry (and one for $SYS) and no patterns, whatever the filters', async () => {
+    const wildcards = await connect(1, registryId, 'wildcards');
+    for (let i = 0; i < 50; i++) await wildcards.subscribeAsync(`$devices/+/events/w${i}/#`, { qos: 0 });
+    const redis = new Redis(cluster.redis.url);
+    try {
+      assert.equal(await redis.pubsub('NUMPAT'), 0);
+      const channels = (await redis.pubsub('CHANNELS', 'iotcore:*')) as string[];
+      assert.deepEqual(channels.sort(), ['iotcore:$SYS', `iotcore:$iot/${registryId}`]);
+    } finally {
+      redis.disconnect();
+      await wildcards.endAsync();
     }
   });
 

@@ -1,11 +1,18 @@
-// The cluster bus: aedes' message emitter over Redis pub/sub (mqemitter-redis), fed with ioredis 6
-// connections. ioredis 5.8.2–5.11.1 drop subscriptions made while a connection is still starting
-// (redis/ioredis#2037), which silently breaks cross-node takeover after a Redis restart; 6.0's
-// handshake gate does not. Errors are logged and reflected in `ready()` instead of crashing the
-// process (mqemitter-redis emits them on `state`, fatal without a listener).
+// The cluster bus: aedes' message emitter over Redis pub/sub, with one Redis channel per registry
+// (`$iot/<registry>`), per broker (`$broker/<broker>`) and one for aedes' `$SYS` traffic, instead
+// of one per MQTT filter. mqemitter-redis subscribes Redis to every distinct filter, and each
+// wildcard filter becomes a PSUBSCRIBE pattern that Redis matches against every PUBLISH (10,000
+// patterns made Redis publish ~50× slower, field findings). Here an edge SUBSCRIBEs (exact, counted
+// per channel) to the registries its local clients listen in, and matches MQTT filters itself with
+// mqemitter's trie, so Redis' work grows with registries × edges, never with subscriptions.
+//
+// Connections are ioredis 6: 5.8.2–5.11.1 drop subscriptions made while a connection is still
+// starting (redis/ioredis#2037), which silently broke cross-node takeover after a Redis restart.
+// While Redis is away, publishes wait in ioredis' queue (PUBACK waits with them); errors are logged
+// and reflected in `ready()`, never fatal.
 import { Redis } from 'ioredis';
-import mqemitterRedis from 'mqemitter-redis';
-import type { MQEmitter } from 'mqemitter';
+import mqemitter, { type MQEmitter, type Message } from 'mqemitter';
+import { pack, unpack } from 'msgpackr';
 import type { Logger } from '../../common/logging.js';
 
 export interface RedisBus {
@@ -20,18 +27,37 @@ export interface RedisBus {
   close(): Promise<void>;
 }
 
+const CHANNEL_PREFIX = 'iotcore:';
+
+/** The Redis channel that carries a topic, or the messages a filter can match. */
+export function channelOf(topicOrFilter: string): string {
+  const [root, namespace] = topicOrFilter.split('/', 2);
+  if (root === '$SYS') return `${CHANNEL_PREFIX}$SYS`;
+  if ((root === '$iot' || root === '$broker') && namespace && !/[+#]/.test(namespace)) return `${CHANNEL_PREFIX}${root}/${namespace}`;
+  // The ACL only ever produces filters inside one registry or broker namespace.
+  throw new Error(`no bus channel for "${topicOrFilter}"`);
+}
+
 export function redisBus(url: string, logger: Logger): RedisBus {
-  const options = { maxRetriesPerRequest: null, lazyConnect: false };
+  const options = { maxRetriesPerRequest: null };
   const subConn = new Redis(url, options);
   const pubConn = new Redis(url, options);
-  // Typed against its own nested ioredis 5; the connections are ioredis 6 on purpose (see above).
-  const emitter = mqemitterRedis({ subConn, pubConn } as never) as unknown as MQEmitter & { state: NodeJS.EventEmitter };
-  let lastError = 0;
-  emitter.state.on('error', (error: Error) => {
-    // One line per second at most while Redis is away.
-    if (Date.now() - lastError > 1000) logger.warn({ err: error }, 'Redis bus error');
-    lastError = Date.now();
+  const local = mqemitter({ concurrency: 100 });
+  const channels = new Map<string, number>();
+  let closed = false;
+
+  subConn.on('messageBuffer', (_channel: Buffer, data: Buffer) => {
+    let message: Message;
+    try {
+      message = unpack(data) as Message;
+    } catch (error) {
+      logger.warn({ err: error }, 'undecodable message on the Redis bus; ignored');
+      return;
+    }
+    local.emit(message);
   });
+
+  let lastError = 0;
   const reconnectListeners: Array<() => void> = [];
   let subscriberWasReady = false;
   subConn.on('ready', () => {
@@ -39,14 +65,68 @@ export function redisBus(url: string, logger: Logger): RedisBus {
     subscriberWasReady = true;
   });
   for (const [name, connection] of [['subscriber', subConn], ['publisher', pubConn]] as const) {
-    connection.on('error', () => undefined); // reported through emitter.state
+    connection.on('error', (error: Error) => {
+      // One line per second at most while Redis is away.
+      if (Date.now() - lastError > 1000) logger.warn({ err: error, connection: name }, 'Redis bus error');
+      lastError = Date.now();
+    });
     connection.on('ready', () => logger.info({ connection: name }, 'Redis bus connected'));
     connection.on('reconnecting', () => logger.warn({ connection: name }, 'Redis bus reconnecting'));
   }
+
+  const emitter = {
+    on(filter: string, listener: (message: Message, done: () => void) => void, done?: (error?: Error) => void) {
+      let channel: string;
+      try {
+        channel = channelOf(filter);
+      } catch (error) {
+        done?.(error as Error);
+        return emitter;
+      }
+      local.on(filter, listener);
+      const count = channels.get(channel) ?? 0;
+      channels.set(channel, count + 1);
+      if (count > 0) done?.();
+      else subConn.subscribe(channel).then(() => done?.(), (error: Error) => done?.(error));
+      return emitter;
+    },
+    removeListener(filter: string, listener: (message: Message, done: () => void) => void, done?: () => void) {
+      local.removeListener(filter, listener);
+      const channel = channelOf(filter);
+      const count = (channels.get(channel) ?? 1) - 1;
+      if (count > 0) {
+        channels.set(channel, count);
+        done?.();
+      } else {
+        channels.delete(channel);
+        subConn.unsubscribe(channel).then(() => done?.(), () => done?.());
+      }
+      return emitter;
+    },
+    emit(message: Message, done?: (error?: Error) => void) {
+      if (closed) return done?.(new Error('the Redis bus is closed'));
+      let channel: string;
+      try {
+        channel = channelOf(message.topic);
+      } catch (error) {
+        return done?.(error as Error);
+      }
+      pubConn.publish(channel, pack(message)).then(() => done?.(), (error: Error) => done?.(error));
+    },
+    close(done: () => void) {
+      closed = true;
+      local.close(() => {
+        subConn.disconnect();
+        pubConn.disconnect();
+        done();
+      });
+    },
+  };
+
   return {
-    emitter,
+    emitter: emitter as unknown as MQEmitter,
     onReconnect: (listener) => reconnectListeners.push(listener),
     ready: () => subConn.status === 'ready' && pubConn.status === 'ready',
-    close: () => new Promise<void>((resolve) => emitter.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => emitter.close(resolve)),
   };
 }
