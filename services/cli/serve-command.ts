@@ -32,6 +32,7 @@ export async function serve(config: ServeConfig): Promise<void> {
   const checks: ReadinessCheck[] = [];
 
   let registry: Awaited<ReturnType<typeof startRegistryApi>> | undefined;
+  let edge: Awaited<ReturnType<typeof startEdge>> | undefined;
   if (config.role !== 'edge') {
     let adminTokens = config.adminTokens;
     if (adminTokens.length === 0) {
@@ -72,7 +73,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     if (mongoState) checks.push({ name: 'mqtt_state', check: () => mongoState.client.db('admin').command({ ping: 1 }).then(() => true) });
     if (link.reachable) checks.push({ name: 'registry_service', check: link.reachable });
     if (tls.caFile) logger.info({ caFile: tls.caFile }, `MQTT clients should trust the CA in ${tls.caFile}`);
-    const edge = await startEdge({
+    edge = await startEdge({
       link,
       logger,
       tls: { ...hostPort(config.mqttListen), cert: tls.cert, key: tls.key },
@@ -97,9 +98,15 @@ export async function serve(config: ServeConfig): Promise<void> {
   closers.push(ops.close);
 
   const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, drainSeconds: config.drainSeconds }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ deadlineSeconds: config.drainDeadlineSeconds }, 'shutdown deadline passed; exiting');
+      process.exit(1);
+    }, config.drainDeadlineSeconds * 1000).unref();
     ops.setDraining();
+    await edge?.drain(config.drainSeconds * 1000);
     for (const close of closers) await close();
+    logger.info('shut down');
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

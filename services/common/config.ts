@@ -16,6 +16,8 @@ export interface ServeConfig {
   mongoDb: string;
   redisUrl?: string;
   httpListen: string;
+  drainSeconds: number;
+  drainDeadlineSeconds: number;
   registryEndpoint?: string;
   registryToken?: string;
   idPrefix: string;
@@ -107,6 +109,10 @@ export const SERVE_SETTINGS: Setting[] = [
     description: 'concurrent connections of a registry and its devices on this edge; 0 = unlimited' },
   { key: 'httpListen', flag: '--http-listen <host:port>', env: 'IOTCORE_HTTP_LISTEN', default: '0.0.0.0:9100',
     description: 'health (/healthz, /readyz) and Prometheus metrics (/metrics) over HTTP' },
+  { key: 'drainSeconds', flag: '--drain-seconds <n>', env: 'IOTCORE_DRAIN_SECONDS', default: '20', parse: integer,
+    description: 'on SIGTERM, close MQTT connections spread over this many seconds so clients move to other edges gradually' },
+  { key: 'drainDeadlineSeconds', flag: '--drain-deadline-seconds <n>', env: 'IOTCORE_DRAIN_DEADLINE_SECONDS', default: '30', parse: integer,
+    description: 'on SIGTERM, exit (status 1) after this many seconds even if shutting down is not finished' },
   { key: 'logLevel', flag: '--log-level <level>', env: 'IOTCORE_LOG_LEVEL', default: 'info',
     choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], description: 'log level' },
 ];

@@ -49,6 +49,11 @@ export interface RunningEdge {
   droppedMessages(): number;
   /** Publishes dropped because their principal exceeded its rate. */
   rateLimitedPublishes(): number;
+  /**
+   * Graceful shutdown, first half: stop accepting connections and close the current ones spread
+   * over `windowMs`, so their clients reconnect to other edges gradually instead of all at once.
+   */
+  drain(windowMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -384,6 +389,18 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     ports,
     droppedMessages: bus.dropped,
     rateLimitedPublishes: () => limits.droppedPublishes(),
+    drain: async (windowMs) => {
+      for (const server of servers) server.close();
+      const clients = Object.values(self!.clients);
+      logger.info({ clients: clients.length, windowMs }, 'draining: closing connections so clients move to other edges');
+      await Promise.all(clients.map((client, index) => new Promise<void>((resolve) => {
+        setTimeout(() => {
+          // Moving to another edge is not going offline.
+          forgetWill(client);
+          client.close(() => resolve());
+        }, (windowMs * index) / clients.length);
+      })));
+    },
     close: async () => {
       unsubscribeRevocations();
       monitor.close();
@@ -400,7 +417,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 /** Parts of aedes 1.2 used here that its typings leave out. */
 interface AedesInternals {
   id: string;
-  clients: Record<string, Client>;
+  clients: Record<string, Client & { close(done?: () => void): void }>;
   persistence: { delWill(client: { id: string; brokerId: string }): Promise<unknown> };
   on(event: 'error', listener: (error: Error) => void): void;
 }

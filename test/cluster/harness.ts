@@ -116,7 +116,7 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(options: { edges: number }): Promise<Cluster> {
+export async function startCluster(options: { edges: number; edgeArgs?: string[] }): Promise<Cluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-cluster-'));
   const [redis, mongo] = await Promise.all([startRedis(), startFerretDb()]);
   const mongoArgs = ['--mongo-url', mongo.url, '--mongo-db', uniqueDbName('cluster')];
@@ -137,7 +137,7 @@ export async function startCluster(options: { edges: number }): Promise<Cluster>
       '--role', 'edge', '--data-dir', path.join(dir, `edge-${index}`), '--mqtt-listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${httpPort}`,
       '--tls-cert', tls.certFile, '--tls-key', tls.keyFile,
       '--registry-endpoint', `127.0.0.1:${apiPort}`, '--registry-token', TOKEN,
-      '--redis-url', redis.url, ...mongoArgs,
+      '--redis-url', redis.url, ...mongoArgs, ...(options.edgeArgs ?? []),
     ], 'health and metrics on'));
   }
   await Promise.all(edges.map((edge) => edge.start()));
