@@ -20,6 +20,7 @@ import { AuthThrottle } from './limits/auth-throttle.js';
 import { DeviceMonitor } from './monitoring.js';
 import { boundedEmitter } from './bus/bounded-emitter.js';
 import { RecentDeliveries } from './bus/recent-deliveries.js';
+import { EdgeMetrics } from './metrics.js';
 import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.js';
 
 export interface EdgeOptions {
@@ -142,6 +143,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     (error) => logger.warn({ err: error }, 'could not report device activity'),
   );
 
+  const metrics = EdgeMetrics.get();
+  /** The registry a principal belongs to, for per-registry metrics (brokers have none). */
+  const registryOf = (principal: Principal) => metrics.registry(principal.kind === 'broker' ? undefined : principal.kind === 'registry' ? principal.id : principal.registryId);
+
   const recordActivity = (session: Session, field: 'last_pub_activity_time' | 'last_sub_activity_time') => {
     if (session.principal.kind === 'device') monitor.record(session.principal.id, session.principal.registryId, { [field]: new Date() });
   };
@@ -149,7 +154,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   broker.authenticate = (client, username, password, done) => {
     const info = connections.get(client.conn as Duplex) ?? { remoteAddress: '', remotePort: 0 };
     const keys = [`ip:${info.remoteAddress}`, `user:${username ?? ''}`];
+    const authStarted = process.hrtime.bigint();
     const fail = (code: number, reason: string) => {
+      metrics.connacks.inc({ code: String(code) });
       logger.info({ event: 'auth_failed', clientId: client.id, username, address: info.remoteAddress, cert: info.certificateFingerprint, reason }, 'authentication failed');
       done(Object.assign(new Error(reason), { returnCode: code }) as never, null);
     };
@@ -157,6 +164,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     link
       .authenticate({ username: username ?? '', password: password ?? undefined, certificate_fingerprint: info.certificateFingerprint })
       .then((outcome: AuthOutcome) => {
+        metrics.authSeconds.observe(Number(process.hrtime.bigint() - authStarted) / 1e9);
         if (outcome.result !== 'OK') {
           throttle.failure(keys);
           return fail(outcome.result === 'BAD_USERNAME_OR_PASSWORD' ? BAD_USERNAME_OR_PASSWORD : NOT_AUTHORIZED, outcome.reason);
@@ -188,6 +196,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
           const now = new Date();
           monitor.record(principal.id, principal.registryId, { last_auth_ip: info.remoteAddress, last_auth_time: now, last_online_time: now });
         }
+        metrics.connacks.inc({ code: '0' });
+        metrics.connections.inc({ kind: principal.kind });
         logger.info({ event: 'connected', kind: principal.kind, id: principal.id, clientId: client.id, address: `${info.remoteAddress}:${info.remotePort}`, cert: info.certificateFingerprint }, 'connected');
         done(null, true);
       })
@@ -205,11 +215,13 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     if (!session) return callback(new Error('publish without an authenticated session'));
     const decision = session.policy.authorizePublish(packet.topic);
     if (!decision.ok) {
+      metrics.dropped.inc({ reason: 'acl' });
       logger.info({ event: 'publish_denied', id: session.principal.id, clientId: client.id, topic: packet.topic }, `disconnected: ${decision.reason}`);
       return callback(new Error(decision.reason));
     }
     const finish = () => {
       if (!limits.allowPublish(session.principal)) {
+        metrics.dropped.inc({ reason: 'rate' });
         logger.debug({ event: 'rate_limited', id: session.principal.id, topic: packet.topic }, 'publish dropped: rate limit');
         packet.topic = DROPPED_TOPIC;
         packet.retain = false;
@@ -219,6 +231,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       // The RETAIN flag is not supported (spec §4.3): storage is decided by the topic name.
       packet.retain = decision.permanent;
       recordActivity(session, 'last_pub_activity_time');
+      const registry = registryOf(session.principal);
+      metrics.received.inc({ qos: String(packet.qos), registry });
+      metrics.receivedBytes.inc({ registry }, packet.payload.length);
       if (packet.qos === 1 && packet !== (client as unknown as { will?: unknown }).will) return publishBeforeAck(client, packet, callback);
       callback(null);
     };
@@ -305,6 +320,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       packet.topic = subscription.toClient(packet.topic);
       // aedes downgrades only when the subscription is keyed by the packet's own topic.
       packet.qos = Math.min(packet.qos, subscription.qos) as typeof packet.qos;
+      metrics.delivered.inc({ qos: String(packet.qos), registry: registryOf(session.principal) });
       return packet;
     }
     return null;
@@ -313,6 +329,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   broker.on('clientDisconnect', (client) => {
     const session = sessions.get(client);
     if (!session) return;
+    metrics.connections.dec({ kind: session.principal.kind });
     limits.closeConnection(session.principal);
     if (session.principal.kind === 'device') monitor.record(session.principal.id, session.principal.registryId, { last_disconnect_time: new Date() });
     logger.info({ event: 'disconnected', id: session.principal.id, clientId: client.id }, 'disconnected: client disconnected');
