@@ -33,8 +33,8 @@ function required<T>(field: string, value: T | undefined): T {
   return value;
 }
 
-// Yandex's transitional states (CREATING, DELETING) import as ACTIVE; DISABLED stays disabled.
-function registryRecord(message: Registry, ctx: ResourceContext): RegistryRecord {
+/** The fields registries and brokers share: folder-level resources with log options. */
+function folderResource(message: Registry | Broker, ctx: ResourceContext) {
   return {
     id: message.id,
     folder_id: message.folder_id,
@@ -42,9 +42,13 @@ function registryRecord(message: Registry, ctx: ResourceContext): RegistryRecord
     name: message.name,
     description: message.description,
     labels: message.labels,
-    status: message.status === Registry_Status.DISABLED ? 'DISABLED' : 'ACTIVE',
     log_options: logOptionsRecord(message.log_options),
   };
+}
+
+// Yandex's transitional states (CREATING, DELETING) import as ACTIVE; DISABLED stays disabled.
+function registryRecord(message: Registry, ctx: ResourceContext): RegistryRecord {
+  return { ...folderResource(message, ctx), status: message.status === Registry_Status.DISABLED ? 'DISABLED' : 'ACTIVE' };
 }
 
 function deviceRecord(message: Device, ctx: ResourceContext): DeviceRecord {
@@ -61,15 +65,7 @@ function deviceRecord(message: Device, ctx: ResourceContext): DeviceRecord {
 }
 
 function brokerRecord(message: Broker, ctx: ResourceContext): BrokerRecord {
-  return {
-    id: message.id,
-    folder_id: message.folder_id,
-    created_at: message.created_at ?? ctx.now(),
-    name: message.name,
-    description: message.description,
-    labels: message.labels,
-    log_options: logOptionsRecord(message.log_options),
-  };
+  return folderResource(message, ctx);
 }
 
 function credentials(message: Credentials | undefined): imports.ImportedCredentials {
