@@ -70,7 +70,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     if (clusterBus) closers.unshift(clusterBus.close);
     closers.unshift(mqttState.close);
     if (clusterBus) checks.push({ name: 'redis_bus', check: clusterBus.ready });
-    if (mongoState) checks.push({ name: 'mqtt_state', check: () => mongoState.client.db('admin').command({ ping: 1 }).then(() => true) });
+    if (mongoState) checks.push({ name: 'mqtt_state', check: () => mongoState.ping().then(() => true) });
     if (link.reachable) checks.push({ name: 'registry_service', check: link.reachable });
     if (tls.caFile) logger.info({ caFile: tls.caFile }, `MQTT clients should trust the CA in ${tls.caFile}`);
     edge = await startEdge({

@@ -12,7 +12,7 @@ import { ApiError } from '../registry/api/errors.js';
 import { status } from '@grpc/grpc-js';
 import { TopicPolicy } from './topics/acl.js';
 import { filterMatches } from './topics/topic-syntax.js';
-import { INTERNAL_ROOT, BROKER_ROOT, brokerExternal, toCanonical } from './topics/namespace.js';
+import { INTERNAL_ROOT, brokerExternal, isInternalTopic, toCanonical } from './topics/namespace.js';
 import type { Principal } from './topics/principal.js';
 import type { RegistryLink, AuthOutcome } from './registry-link/link.js';
 import { listenTcp, listenTls, listenWss, type ConnectionInfo } from './transport/listeners.js';
@@ -234,7 +234,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       const registry = registryOf(session.principal);
       metrics.received.inc({ qos: String(packet.qos), registry });
       metrics.receivedBytes.inc({ registry }, packet.payload.length);
-      if (packet.qos === 1 && packet !== (client as unknown as { will?: unknown }).will) return publishBeforeAck(client, packet, callback);
+      if (packet.qos === 1) return publishBeforeAck(client, packet, callback);
       callback(null);
     };
     if (!decision.requiresDeviceOf) return finish();
@@ -257,7 +257,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
    */
   const claimOrphanWill = (packet: PublishPacket, callback: (error: Error | null) => void) => {
     const will = packet as PublishPacket & { clientId: string; brokerId: string };
-    const internal = packet.topic.startsWith(`${INTERNAL_ROOT}/`) || packet.topic.startsWith(`${BROKER_ROOT}/`);
+    const internal = isInternalTopic(packet.topic);
     self!.persistence.delWill({ id: will.clientId, brokerId: will.brokerId }).then((claimed) => {
       if (!claimed || !internal) {
         packet.topic = DROPPED_TOPIC;
@@ -309,7 +309,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const { brokerId, brokerCounter } = packet as PublishPacket & { brokerId?: string; brokerCounter?: number };
     if (brokerId && !session.deliveries.firstTime(`${brokerId}:${brokerCounter}`)) return null;
     // Stored QoS 1 messages of persistent sessions were translated on first delivery.
-    if (!packet.topic.startsWith(`${INTERNAL_ROOT}/`) && !packet.topic.startsWith(`${BROKER_ROOT}/`)) return packet;
+    if (!isInternalTopic(packet.topic)) return packet;
     if (!session.policy.mayReceive(packet.topic)) return null;
     for (const [filter, subscription] of session.subscriptions) {
       if (!filterMatches(filter, packet.topic)) continue;

@@ -14,10 +14,10 @@ import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot
 import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
 import { Device } from '../../services/generated/yandex/cloud/iot/devices/v1/device.js';
-import type { Operation } from '../../services/generated/yandex/cloud/operation/operation.js';
 import { startFerretDb, startRedis, uniqueDbName, type ServerHandle } from '../support/servers.js';
 import { freePort } from '../support/ports.js';
 import { CLI } from '../support/serve-process.js';
+import { createdId } from '../registry/api/harness.js';
 
 export const TOKEN = 'cluster-test-token';
 
@@ -182,7 +182,3 @@ function apiClients(address: string) {
   };
 }
 
-function createdId(operation: Operation, type: { decode(bytes: Uint8Array): { id: string } }): string {
-  if (operation.result?.$case !== 'response') throw new Error('operation without a response');
-  return type.decode(operation.result.value.value).id;
-}

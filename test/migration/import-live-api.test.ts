@@ -16,9 +16,8 @@ import { BrokerServiceClient } from '../../services/generated/yandex/cloud/iot/b
 import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
 import { Device, DeviceView } from '../../services/generated/yandex/cloud/iot/devices/v1/device.js';
 import { Broker } from '../../services/generated/yandex/cloud/iot/broker/v1/broker.js';
-import { Operation } from '../../services/generated/yandex/cloud/operation/operation.js';
 import { promiseClient } from '../../services/cli/connection.js';
-import { startApi, ADMIN_TOKEN } from '../registry/api/harness.js';
+import { startApi, ADMIN_TOKEN, createdId } from '../registry/api/harness.js';
 import { makeCertificate } from '../support/certificates.js';
 import { freePort } from '../support/ports.js';
 import { CLI, startServer, stopServer } from '../support/serve-process.js';
@@ -41,12 +40,6 @@ function clients(address: string, token: string) {
 }
 
 const insecure = () => credentials.createInsecure();
-
-/** The created resource's ID from a done Operation. */
-function createdId(operation: Operation, type: { decode(bytes: Uint8Array): { id: string } }): string {
-  assert.equal(operation.result?.$case, 'response');
-  return type.decode(operation.result.value.value).id;
-}
 
 function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>

@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import mqemitter, { type MQEmitter, type Message } from 'mqemitter';
 import { pack, unpack } from 'msgpackr';
 import type { Logger } from '../../common/logging.js';
+import { BROKER_ROOT, INTERNAL_ROOT } from '../topics/namespace.js';
 
 export interface RedisBus {
   emitter: MQEmitter;
@@ -33,7 +34,7 @@ const CHANNEL_PREFIX = 'iotcore:';
 export function channelOf(topicOrFilter: string): string {
   const [root, namespace] = topicOrFilter.split('/', 2);
   if (root === '$SYS') return `${CHANNEL_PREFIX}$SYS`;
-  if ((root === '$iot' || root === '$broker') && namespace && !/[+#]/.test(namespace)) return `${CHANNEL_PREFIX}${root}/${namespace}`;
+  if ((root === INTERNAL_ROOT || root === BROKER_ROOT) && namespace && !/[+#]/.test(namespace)) return `${CHANNEL_PREFIX}${root}/${namespace}`;
   // The ACL only ever produces filters inside one registry or broker namespace.
   throw new Error(`no bus channel for "${topicOrFilter}"`);
 }

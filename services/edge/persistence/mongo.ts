@@ -8,7 +8,8 @@ import mongoPersistence from 'aedes-persistence-mongodb';
 
 export interface MongoMqttState {
   persistence: unknown;
-  client: MongoClient;
+  /** Rejects when MongoDB does not answer (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -18,5 +19,11 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
   await client.connect();
   // The callback-style wrapper: aedes 1.2 pipes the retained-message stream it returns.
   const persistence = mongoPersistence({ db: client.db(database), collectionPrefix: 'mqtt_' });
-  return { persistence, client, close: () => client.close() };
+  return {
+    persistence,
+    ping: async () => {
+      await client.db('admin').command({ ping: 1 });
+    },
+    close: () => client.close(),
+  };
 }

@@ -54,6 +54,11 @@ export function toCanonical(internal: string): string | undefined {
   }
 }
 
+/** A topic of the edge's internal namespaces (`$iot/<R>/…` or `$broker/<B>/…`). */
+export function isInternalTopic(topic: string): boolean {
+  return topic.startsWith(`${INTERNAL_ROOT}/`) || topic.startsWith(`${BROKER_ROOT}/`);
+}
+
 export function brokerInternal(brokerId: string, topic: string): string {
   return `${BROKER_ROOT}/${brokerId}/${topic}`;
 }

@@ -9,6 +9,7 @@ import { openStore } from '../../../services/registry/store/open.js';
 import { startRegistryApi, type RunningRegistryApi } from '../../../services/registry/server.js';
 import type { RegistryStore } from '../../../services/registry/store/contract.js';
 import type { Quotas } from '../../../services/registry/resources/context.js';
+import type { Operation } from '../../../services/generated/yandex/cloud/operation/operation.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
@@ -61,4 +62,10 @@ export function call<Req, Res>(
     const fn = (client as Record<string, (req: Req, md: Metadata, cb: Callback<Res>) => void>)[method]!;
     fn.call(client, request, metadata, (error, response) => (error ? reject(error) : resolve(response)));
   });
+}
+
+/** The ID of the resource a done Create operation returned (`type` decodes its response). */
+export function createdId(operation: Operation, type: { decode(bytes: Uint8Array): { id: string } }): string {
+  if (operation.result?.$case !== 'response') throw new Error('operation without a response');
+  return type.decode(operation.result.value.value).id;
 }
