@@ -81,6 +81,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       wss: config.mqttWssListen ? hostPort(config.mqttWssListen) : undefined,
       maxPacketBytes: config.maxMessageBytes,
       persistence: mqttState.persistence,
+      permanentTopics: mqttState.permanentTopics,
       clusterBus,
       limits: {
         devicePublishRate: config.devicePublishRate,

@@ -39,6 +39,8 @@ export interface EdgeOptions {
   persistence?: unknown;
   /** The cluster bus shared with other edges (Redis); an in-process bounded bus when omitted. */
   clusterBus?: { emitter: MQEmitter; onReconnect(listener: () => void): void };
+  /** How many permanent-topic values the persistence holds (for /metrics). */
+  permanentTopics?: () => Promise<number>;
 }
 
 export interface RunningEdge {
@@ -80,7 +82,13 @@ interface Session {
   /** client filter → internal filter, to translate UNSUBSCRIBE */
   clientFilters: Map<string, string>;
   deliveries: RecentDeliveries;
+  /** Why the connection is being closed, when the edge closes it (metrics and the log line). */
+  closeReason?: CloseReason;
+  /** QoS 1 messages sent to this connection and not yet acknowledged. */
+  unacknowledged: number;
 }
+
+type CloseReason = 'takeover' | 'revoked' | 'publish_denied' | 'keepalive_timeout' | 'slow_consumer' | 'protocol_error' | 'connection_lost' | 'drain' | 'shutdown';
 
 /** Reads as "nothing seen yet" for every broker, whatever aedes writes into it. */
 const NO_COUNTER_DEDUP = new Proxy({}, { get: () => 0, set: () => true });
@@ -96,12 +104,15 @@ const NOT_AUTHORIZED = 5;
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const { link, logger } = options;
   const sessions = new WeakMap<Client, Session>();
+  const sessionOfConnection = new WeakMap<ConnectionInfo, Session>();
+  let shuttingDown = false;
   const connections = new WeakMap<Duplex, ConnectionInfo>();
   const throttle = new AuthThrottle();
   const limits = new PrincipalLimits({ devicePublishRate: 0, brokerPublishRate: 0, maxConnectionsPerBroker: 0, maxConnectionsPerRegistry: 0, ...options.limits });
   const deviceRegistry = new Map<string, { registryId: string | undefined; at: number }>();
 
-  const bus = boundedEmitter({ concurrency: 100, maxQueuedMessages: options.maxQueuedMessages ?? 100_000 });
+  const metrics = EdgeMetrics.get();
+  const bus = boundedEmitter({ concurrency: 100, maxQueuedMessages: options.maxQueuedMessages ?? 100_000, onDrop: () => metrics.dropped.inc({ reason: 'slow_consumer' }) });
   const mq = options.clusterBus?.emitter ?? bus.emitter;
   // Messages rerouted to DROPPED_TOPIC (rate-limited, or already published before PUBACK) never
   // need to leave the process; skipping them saves a bus round trip each.
@@ -114,7 +125,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   mq.on('$SYS/+/new/clients', (message, done) => {
     const takenBy = message.topic.split('/')[1];
     const previous = self && takenBy !== self.id ? self.clients[String(message.payload)] : undefined;
-    if (previous) forgetWill(previous);
+    if (previous) takenOver(previous);
     done();
   });
   const broker = await Aedes.createBroker({
@@ -143,7 +154,6 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     (error) => logger.warn({ err: error }, 'could not report device activity'),
   );
 
-  const metrics = EdgeMetrics.get();
   /** The registry a principal belongs to, for per-registry metrics (brokers have none). */
   const registryOf = (principal: Principal) => metrics.registry(principal.kind === 'broker' ? undefined : principal.kind === 'registry' ? principal.id : principal.registryId);
 
@@ -186,9 +196,13 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
           will.retain = willDecision.permanent;
         }
         const previous = self!.clients[client.id];
-        if (previous) forgetWill(previous);
-        const session: Session = { principal, policy, credentialId: outcome.principal.credential_id, info, subscriptions: new Map(), clientFilters: new Map(), deliveries: new RecentDeliveries() };
+        if (previous) takenOver(previous);
+        const session: Session = {
+          principal, policy, credentialId: outcome.principal.credential_id, info,
+          subscriptions: new Map(), clientFilters: new Map(), deliveries: new RecentDeliveries(), unacknowledged: 0,
+        };
         sessions.set(client, session);
+        sessionOfConnection.set(info, session);
         // Replace aedes' per-broker counter check (see RecentDeliveries): it always lets a message through.
         (client as unknown as { duplicates: object }).duplicates = NO_COUNTER_DEDUP;
         rewriteIncomingPackets(client, session);
@@ -197,6 +211,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
           monitor.record(principal.id, principal.registryId, { last_auth_ip: info.remoteAddress, last_auth_time: now, last_online_time: now });
         }
         metrics.connacks.inc({ code: '0' });
+        metrics.opened.inc();
         metrics.connections.inc({ kind: principal.kind });
         logger.info({ event: 'connected', kind: principal.kind, id: principal.id, clientId: client.id, address: `${info.remoteAddress}:${info.remotePort}`, cert: info.certificateFingerprint }, 'connected');
         done(null, true);
@@ -216,6 +231,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const decision = session.policy.authorizePublish(packet.topic);
     if (!decision.ok) {
       metrics.dropped.inc({ reason: 'acl' });
+      session.closeReason = 'publish_denied';
       logger.info({ event: 'publish_denied', id: session.principal.id, clientId: client.id, topic: packet.topic }, `disconnected: ${decision.reason}`);
       return callback(new Error(decision.reason));
     }
@@ -234,7 +250,13 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       const registry = registryOf(session.principal);
       metrics.received.inc({ qos: String(packet.qos), registry });
       metrics.receivedBytes.inc({ registry }, packet.payload.length);
-      if (packet.qos === 1) return publishBeforeAck(client, packet, callback);
+      if (packet.qos === 1) {
+        metrics.inflight.inc({ direction: 'in' });
+        return publishBeforeAck(client, packet, (error) => {
+          metrics.inflight.dec({ direction: 'in' });
+          callback(error);
+        });
+      }
       callback(null);
     };
     if (!decision.requiresDeviceOf) return finish();
@@ -242,6 +264,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     deviceRegistryOf(deviceId)
       .then((owner) => {
         if (owner !== registryId) {
+          metrics.dropped.inc({ reason: 'acl' });
+          session.closeReason = 'publish_denied';
           logger.info({ event: 'publish_denied', id: session.principal.id, topic: packet.topic }, 'disconnected: device of another registry or unknown');
           return callback(new Error(`publish to topic "${packet.topic}" not allowed`));
         }
@@ -320,22 +344,45 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       packet.topic = subscription.toClient(packet.topic);
       // aedes downgrades only when the subscription is keyed by the packet's own topic.
       packet.qos = Math.min(packet.qos, subscription.qos) as typeof packet.qos;
-      metrics.delivered.inc({ qos: String(packet.qos), registry: registryOf(session.principal) });
+      const registry = registryOf(session.principal);
+      metrics.delivered.inc({ qos: String(packet.qos), registry });
+      metrics.deliveredBytes.inc({ registry }, packet.payload.length);
+      if (packet.qos === 1) {
+        session.unacknowledged++;
+        metrics.inflight.inc({ direction: 'out' });
+      }
       return packet;
     }
     return null;
   };
 
+  broker.on('ack', (_packet, client) => {
+    const session = sessions.get(client);
+    if (!session || session.unacknowledged === 0) return;
+    session.unacknowledged--;
+    metrics.inflight.dec({ direction: 'out' });
+  });
+  broker.on('keepaliveTimeout', (client) => {
+    const session = sessions.get(client);
+    if (session) session.closeReason ??= 'keepalive_timeout';
+  });
+  broker.on('clientError', (client, error) => {
+    const session = sessions.get(client);
+    if (session) session.closeReason ??= errorReason(error);
+    logger.debug({ clientId: client.id, err: error.message }, 'client error');
+  });
   broker.on('clientDisconnect', (client) => {
     const session = sessions.get(client);
     if (!session) return;
+    // After a DISCONNECT packet aedes destroys the socket, which also reports an abort error.
+    const reason = (client as unknown as { _disconnected: boolean })._disconnected ? 'client_disconnect' : session.closeReason ?? (shuttingDown ? 'shutdown' : 'connection_lost');
     metrics.connections.dec({ kind: session.principal.kind });
+    metrics.closed.inc({ reason });
+    metrics.inflight.dec({ direction: 'out' }, session.unacknowledged);
+    session.unacknowledged = 0;
     limits.closeConnection(session.principal);
     if (session.principal.kind === 'device') monitor.record(session.principal.id, session.principal.registryId, { last_disconnect_time: new Date() });
-    logger.info({ event: 'disconnected', id: session.principal.id, clientId: client.id }, 'disconnected: client disconnected');
-  });
-  broker.on('clientError', (client, error) => {
-    logger.debug({ clientId: client.id, err: error.message }, 'client error');
+    logger.info({ event: 'disconnected', kind: session.principal.kind, id: session.principal.id, clientId: client.id, reason }, `disconnected: ${reason.replaceAll('_', ' ')}`);
   });
 
   const unsubscribeRevocations = link.onRevocation((revocation) => {
@@ -343,7 +390,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     for (const client of Object.values((broker as unknown as { clients: Record<string, Client> }).clients)) {
       const session = sessions.get(client);
       if (session && isRevoked(session, revocation)) {
-        logger.info({ event: 'revoked', id: session.principal.id, clientId: client.id, reason: revocation.kind }, `disconnected: ${revocation.kind}`);
+        logger.info({ event: 'revoked', id: session.principal.id, clientId: client.id, reason: revocation.kind }, `disconnecting: ${revocation.kind}`);
+        session.closeReason = 'revoked';
         client.close();
       }
     }
@@ -363,8 +411,12 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     connections.set(stream, info);
     broker.handle(stream);
   };
-  const onOversize = (info: ConnectionInfo, reason: string) =>
-    logger.warn({ event: 'disconnected', address: info.remoteAddress, reason }, `disconnected: ${reason}`);
+  const onOversize = (info: ConnectionInfo, reason: string) => {
+    metrics.dropped.inc({ reason: 'size' });
+    const session = sessionOfConnection.get(info);
+    if (session) session.closeReason = 'protocol_error';
+    logger.warn({ event: 'oversize', address: info.remoteAddress, reason }, `closing the connection: ${reason}`);
+  };
 
   const servers: net.Server[] = [];
   const ports: RunningEdge['ports'] = {};
@@ -382,6 +434,18 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const server = await listenTcp({ ...options.tcp, maxPacketBytes: options.maxPacketBytes, onConnection: handleConnection, onOversize });
     servers.push(server);
     ports.tcp = (server.address() as net.AddressInfo).port;
+  }
+
+  const removeMetricsSource = metrics.addSource({
+    subscriptions: () => Object.values(self!.clients).reduce((sum, client) => sum + Object.keys((client as unknown as { subscriptions: object }).subscriptions).length, 0),
+    permanentTopics: options.permanentTopics,
+  });
+
+  /** A connection being taken over (here or by another edge) is not going offline. */
+  function takenOver(previous: Client): void {
+    forgetWill(previous);
+    const session = sessions.get(previous);
+    if (session) session.closeReason = 'takeover';
   }
 
   const dataPlane: DataPlane = {
@@ -414,11 +478,15 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         setTimeout(() => {
           // Moving to another edge is not going offline.
           forgetWill(client);
+          const session = sessions.get(client);
+          if (session) session.closeReason = 'drain';
           client.close(() => resolve());
         }, (windowMs * index) / clients.length);
       })));
     },
     close: async () => {
+      shuttingDown = true;
+      removeMetricsSource();
       unsubscribeRevocations();
       monitor.close();
       // Stop accepting first; a listener only reports closed once its connections are gone,
@@ -439,11 +507,16 @@ interface AedesInternals {
   on(event: 'error', listener: (error: Error) => void): void;
 }
 
-/** A connection being taken over is not going offline: drop its will before aedes closes it. */
+/** A client moving elsewhere is not going offline: drop its will before aedes closes it. */
 function forgetWill(client: Client): void {
   const internals = client as unknown as { will: unknown; _will: unknown };
   internals.will = null;
   internals._will = null;
+}
+
+function errorReason(error: Error): CloseReason {
+  if (error.message === 'drain timeout') return 'slow_consumer';
+  return (error as NodeJS.ErrnoException).code ? 'connection_lost' : 'protocol_error';
 }
 
 /** The client-facing form of an internal filter (persistent sessions store internal filters). */

@@ -8,19 +8,64 @@ const MAX_REGISTRY_LABELS = 200;
 /** One set per process: edges started in the same process (tests) add to the same series. */
 let shared: EdgeMetrics | undefined;
 
+/** What an edge reports when scraped rather than counts as it goes. */
+export interface EdgeStateSource {
+  subscriptions(): number;
+  permanentTopics?(): Promise<number>;
+}
+
+const sources = new Set<EdgeStateSource>();
+
 export class EdgeMetrics {
   readonly connections = new Gauge({ name: 'iotcore_connections', help: 'MQTT connections currently authenticated, by principal kind', labelNames: ['kind'] });
+  readonly opened = new Counter({ name: 'iotcore_connections_opened_total', help: 'MQTT connections authenticated (CONNACK 0)' });
+  readonly closed = new Counter({
+    name: 'iotcore_connections_closed_total',
+    help: 'authenticated MQTT connections closed, by reason (client_disconnect, connection_lost, keepalive_timeout, takeover, revoked, publish_denied, slow_consumer, protocol_error, drain, shutdown)',
+    labelNames: ['reason'],
+  });
   readonly connacks = new Counter({ name: 'iotcore_connack_total', help: 'CONNACK packets sent, by return code (0 accepted, 3 unavailable, 4 bad credentials, 5 not authorized)', labelNames: ['code'] });
   readonly authSeconds = new Histogram({ name: 'iotcore_auth_duration_seconds', help: 'time to authenticate a CONNECT with the registry service', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
   readonly received = new Counter({ name: 'iotcore_messages_received_total', help: 'PUBLISH packets accepted from clients, by QoS and registry', labelNames: ['qos', 'registry'] });
   readonly receivedBytes = new Counter({ name: 'iotcore_received_bytes_total', help: 'payload bytes accepted from clients, by registry', labelNames: ['registry'] });
   readonly delivered = new Counter({ name: 'iotcore_messages_delivered_total', help: 'messages sent to subscribers, by QoS and registry', labelNames: ['qos', 'registry'] });
-  readonly dropped = new Counter({ name: 'iotcore_messages_dropped_total', help: 'messages not delivered, by reason (acl: publish refused, rate: over the publish rate)', labelNames: ['reason'] });
+  readonly deliveredBytes = new Counter({ name: 'iotcore_delivered_bytes_total', help: 'payload bytes sent to subscribers, by registry', labelNames: ['registry'] });
+  readonly dropped = new Counter({
+    name: 'iotcore_messages_dropped_total',
+    help: 'messages not delivered, by reason (acl: publish refused; size: packet over the size limit; rate: over the publish rate; slow_consumer: QoS 0 dropped from a full bus backlog)',
+    labelNames: ['reason'],
+  });
+  readonly inflight = new Gauge({
+    name: 'iotcore_inflight_messages',
+    help: 'QoS 1 messages in flight: in = received, being stored and forwarded before PUBACK; out = sent to subscribers, awaiting their PUBACK',
+    labelNames: ['direction'],
+  });
+  readonly subscriptions = new Gauge({
+    name: 'iotcore_subscriptions',
+    help: 'subscriptions of the connected MQTT clients',
+    collect() {
+      this.set([...sources].reduce((sum, source) => sum + source.subscriptions(), 0));
+    },
+  });
+  readonly permanentTopics = new Gauge({
+    name: 'iotcore_permanent_topics',
+    help: 'permanent-topic (state/config) values and broker retained messages stored',
+    async collect() {
+      const counts = await Promise.all([...sources].map((source) => source.permanentTopics?.() ?? 0));
+      this.set(counts.reduce((sum, count) => sum + count, 0));
+    },
+  });
   readonly #registries = new Set<string>();
 
   static get(): EdgeMetrics {
     shared ??= new EdgeMetrics();
     return shared;
+  }
+
+  /** Adds an edge's scrape-time figures; returns the function that removes them. */
+  addSource(source: EdgeStateSource): () => void {
+    sources.add(source);
+    return () => sources.delete(source);
   }
 
   /** The registry label value, keeping the number of distinct values bounded. */

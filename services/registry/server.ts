@@ -18,6 +18,7 @@ import { addIntrospection } from './api/introspection.js';
 import { dataServices, type DataPlane } from './api/data-services.js';
 import { edgeAuthService } from './api/edge-auth-service.js';
 import { importService } from './api/import-service.js';
+import { instrumentService } from './api/grpc-metrics.js';
 
 export interface RegistryApiOptions {
   store: RegistryStore;
@@ -61,7 +62,8 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
     importService(ctx, handler),
   ];
   for (const service of services) {
-    server.addService(service.definition as ServiceDefinition, service.implementation as UntypedServiceImplementation);
+    const definition = service.definition as ServiceDefinition;
+    server.addService(definition, instrumentService(definition, service.implementation as UntypedServiceImplementation));
   }
   addIntrospection(server, services.map((service) => serviceName(service.definition)));
 

@@ -23,7 +23,7 @@ export interface BoundedEmitter {
 
 const MAX_SYNC_DEPTH = 32;
 
-export function boundedEmitter(options: { concurrency: number; maxQueuedMessages: number }): BoundedEmitter {
+export function boundedEmitter(options: { concurrency: number; maxQueuedMessages: number; onDrop?: () => void }): BoundedEmitter {
   const emitter = mqemitter({ concurrency: options.concurrency }) as EmitterInternals;
   const run = emitter._do.bind(emitter);
   let depth = 0;
@@ -51,6 +51,7 @@ export function boundedEmitter(options: { concurrency: number; maxQueuedMessages
   emitter.emit = (message, callback) => {
     if (emitter.length >= options.maxQueuedMessages && !((message as { qos?: number }).qos ?? 0)) {
       dropped++;
+      options.onDrop?.();
       callback?.();
       return;
     }

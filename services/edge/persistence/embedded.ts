@@ -4,8 +4,19 @@ import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
 
-export async function embeddedMqttPersistence(dataDir: string): Promise<{ persistence: unknown; close(): Promise<void> }> {
+// aedes-persistence-level keeps each permanent-topic value under "retained:<topic>".
+const RETAINED_KEYS = { gte: 'retained:', lt: 'retained;' };
+
+export async function embeddedMqttPersistence(dataDir: string): Promise<{ persistence: unknown; permanentTopics(): Promise<number>; close(): Promise<void> }> {
   const db = new ClassicLevel<string, Buffer>(path.join(dataDir, 'mqtt'), { keyEncoding: 'utf8', valueEncoding: 'buffer' });
   await db.open();
-  return { persistence: new AsyncLevelPersistence(db), close: () => db.close() };
+  return {
+    persistence: new AsyncLevelPersistence(db),
+    permanentTopics: async () => {
+      let count = 0;
+      for await (const _ of db.keys(RETAINED_KEYS)) count++;
+      return count;
+    },
+    close: () => db.close(),
+  };
 }

@@ -5,25 +5,32 @@
 // refuses TTL indexes, and queued messages must not silently expire anyway.
 import { MongoClient } from 'mongodb';
 import mongoPersistence from 'aedes-persistence-mongodb';
+import { recordMongoCommands } from '../../common/dependency-metrics.js';
 
 export interface MongoMqttState {
   persistence: unknown;
   /** Rejects when MongoDB does not answer (readiness). */
   ping(): Promise<void>;
+  /** Stored permanent-topic values (approximate: the collection's document count). */
+  permanentTopics(): Promise<number>;
   close(): Promise<void>;
 }
 
+const COLLECTION_PREFIX = 'mqtt_';
+
 export async function mongoMqttPersistence(url: string, database: string): Promise<MongoMqttState> {
   // Retries and a short server selection keep a database blip from failing requests outright.
-  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, retryWrites: true, retryReads: true });
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, retryWrites: true, retryReads: true, monitorCommands: true });
+  recordMongoCommands(client);
   await client.connect();
   // The callback-style wrapper: aedes 1.2 pipes the retained-message stream it returns.
-  const persistence = mongoPersistence({ db: client.db(database), collectionPrefix: 'mqtt_' });
+  const persistence = mongoPersistence({ db: client.db(database), collectionPrefix: COLLECTION_PREFIX });
   return {
     persistence,
     ping: async () => {
       await client.db('admin').command({ ping: 1 });
     },
+    permanentTopics: () => client.db(database).collection(`${COLLECTION_PREFIX}retained`).estimatedDocumentCount(),
     close: () => client.close(),
   };
 }

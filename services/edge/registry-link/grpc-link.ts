@@ -16,6 +16,7 @@ import {
 } from '../../generated/iotcore/auth/v1/auth.js';
 import type { OwnerKind } from '../../registry/store/records.js';
 import type { AuthOutcome, RegistryLink, Revocation } from './link.js';
+import { timed } from '../../common/dependency-metrics.js';
 
 // Long enough for a registry whose database is busy with a burst of session writes (seen at 2 s on
 // FerretDB in the no-loss test), short next to a device's CONNACK timeout (mqtt.js: 30 s).
@@ -28,9 +29,9 @@ export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer
   });
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${options.token}`);
-  const unary = <Req, Res>(method: (request: Req, metadata: Metadata, options: { deadline: Date }, callback: (error: ServiceError | null, response: Res) => void) => unknown, request: Req) =>
-    new Promise<Res>((resolve, reject) =>
-      method.call(client, request, metadata, { deadline: new Date(Date.now() + DEADLINE_MS) }, (error, response) => (error ? reject(error) : resolve(response))));
+  const unary = <Req, Res>(operation: string, method: (request: Req, metadata: Metadata, options: { deadline: Date }, callback: (error: ServiceError | null, response: Res) => void) => unknown, request: Req) =>
+    timed('registry', operation, () => new Promise<Res>((resolve, reject) =>
+      method.call(client, request, metadata, { deadline: new Date(Date.now() + DEADLINE_MS) }, (error, response) => (error ? reject(error) : resolve(response)))));
 
   const listeners = new Set<(revocation: Revocation) => void>();
   let stream: ClientReadableStream<WireRevocation> | undefined;
@@ -61,7 +62,7 @@ export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer
 
   return {
     async authenticate(request) {
-      const response = await unary<AuthenticateRequest, AuthenticateResponse>(client.authenticate, AuthenticateRequest.fromPartial({
+      const response = await unary<AuthenticateRequest, AuthenticateResponse>('Authenticate', client.authenticate, AuthenticateRequest.fromPartial({
         username: request.username,
         password: request.password ?? Buffer.alloc(0),
         has_password: request.password !== undefined,
@@ -70,7 +71,7 @@ export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer
       return outcome(response);
     },
     async lookupDevice(deviceId) {
-      const response = await unary<{ device_id: string }, LookupDeviceResponse>(client.lookupDevice, { device_id: deviceId });
+      const response = await unary<{ device_id: string }, LookupDeviceResponse>('LookupDevice', client.lookupDevice, { device_id: deviceId });
       return response.exists ? { registry_id: response.registry_id } : undefined;
     },
     reachable: () => streamReady,
@@ -79,7 +80,7 @@ export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer
       return () => listeners.delete(listener);
     },
     async reportActivity(activities) {
-      await unary(client.reportActivity, ReportActivityRequest.fromPartial({ activities }));
+      await unary('ReportActivity', client.reportActivity, ReportActivityRequest.fromPartial({ activities }));
     },
     close() {
       closed = true;
