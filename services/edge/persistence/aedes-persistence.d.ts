@@ -7,6 +7,6 @@ declare module 'aedes-persistence-level/asyncPersistence.js' {
 }
 
 declare module 'aedes-persistence-mongodb' {
-  /** aedes' persistence over MongoDB; `db` is a connected `Db` owned by the caller. */
-  export default function mongoPersistence(options: { db: unknown; collectionPrefix?: string }): unknown;
+  /** aedes' persistence over MongoDB: a connected `Db` owned by the caller, or a URL (the stock set-up the benchmark baseline uses). */
+  export default function mongoPersistence(options: { db: unknown; collectionPrefix?: string } | { url: string }): unknown;
 }

@@ -1,0 +1,150 @@
+// The brokers a benchmark compares, each started as its own process(es) on loopback with TLS and
+// the same server certificate: iotcore (all-in-one, or a registry and two edges on Redis and the
+// MongoDB-compatible server), Mosquitto from Debian, and plain aedes (alone, or two stock cluster
+// nodes on mqemitter-redis and aedes-persistence-mongodb).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, waitForPort } from '../../test/support/ports.js';
+
+const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(DIST, 'services/cli/main.js');
+const PLAIN_AEDES = path.join(DIST, 'loadtest/bench/plain-aedes.js');
+
+export interface TlsFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+export interface RunningBroker {
+  name: string;
+  /** MQTT over TLS endpoints (two for the clusters: one per edge). */
+  urls: string[];
+  /** Resident memory of its processes (broker processes only, not Redis or the database). */
+  rssBytes(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+class BrokerProcess {
+  readonly #child: ChildProcess;
+  #log = '';
+
+  constructor(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+    this.#child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    // Keep only the tail: iotcore logs every connection at info level, as in production.
+    const keep = (chunk: Buffer) => (this.#log = (this.#log + chunk.toString()).slice(-4000));
+    this.#child.stdout!.on('data', keep);
+    this.#child.stderr!.on('data', keep);
+  }
+
+  get alive(): boolean {
+    return this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  async waitForPort(port: number): Promise<void> {
+    await waitForPort(port, 60_000, () => this.alive).catch((error: Error) => {
+      throw new Error(`${error.message}\n${this.#log}`);
+    });
+  }
+
+  async rssBytes(): Promise<number> {
+    const status = await readFile(`/proc/${this.#child.pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
+    this.#child.kill('SIGTERM');
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+function group(name: string, processes: BrokerProcess[], ports: number[]): RunningBroker {
+  return {
+    name,
+    urls: ports.map((port) => `mqtts://localhost:${port}`),
+    rssBytes: async () => (await Promise.all(processes.map((process) => process.rssBytes()))).reduce((sum, bytes) => sum + bytes, 0),
+    stop: async () => {
+      await Promise.all(processes.map((process) => process.stop()));
+    },
+  };
+}
+
+/** The all-in-one `iotcore serve` on a data dir that already holds the fleet. */
+export async function startIotcore(options: { dataDir: string; apiPort: number; tls: TlsFiles; cpuProfileDir?: string }): Promise<RunningBroker> {
+  const port = await freePort();
+  const node = new BrokerProcess(process.execPath, [
+    ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
+    CLI, 'serve', '--data-dir', options.dataDir, '--api-listen', `127.0.0.1:${options.apiPort}`, '--mqtt-listen', `127.0.0.1:${port}`,
+    '--http-listen', '127.0.0.1:0', '--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile,
+  ], { IOTCORE_LOG_LEVEL: 'info', IOTCORE_DRAIN_SECONDS: '0' });
+  await node.waitForPort(port);
+  return group('iotcore', [node], [port]);
+}
+
+/** A registry process on the fleet's data dir and two edges sharing Redis and MongoDB. */
+export async function startIotcoreCluster(options: { dataDir: string; token: string; tls: TlsFiles; redisUrl: string; mongoUrl: string }): Promise<RunningBroker> {
+  const apiPort = await freePort();
+  const registry = new BrokerProcess(process.execPath, [
+    CLI, 'serve', '--role', 'registry', '--data-dir', options.dataDir, '--api-listen', `127.0.0.1:${apiPort}`, '--http-listen', '127.0.0.1:0',
+  ], { IOTCORE_LOG_LEVEL: 'info' });
+  await registry.waitForPort(apiPort);
+  const ports = [await freePort(), await freePort()];
+  const edges = ports.map((port, index) => new BrokerProcess(process.execPath, [
+    CLI, 'serve', '--role', 'edge', '--data-dir', path.join(options.dataDir, `edge-${index}`), '--mqtt-listen', `127.0.0.1:${port}`, '--http-listen', '127.0.0.1:0',
+    '--registry-endpoint', `127.0.0.1:${apiPort}`, '--registry-token', options.token, '--redis-url', options.redisUrl, '--mongo-url', options.mongoUrl,
+    '--mongo-db', 'bench', '--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile,
+  ], { IOTCORE_LOG_LEVEL: 'info', IOTCORE_DRAIN_SECONDS: '0' }));
+  await Promise.all(edges.map((edge, index) => edge.waitForPort(ports[index]!)));
+  return group('iotcore cluster', [registry, ...edges], ports);
+}
+
+/**
+ * Mosquitto 2 from Debian, anonymous, tuned as the stronger baseline: unlimited in-flight QoS 1
+ * messages and a deep queue (its default of 20 in flight halves its QoS 1 rate; field findings).
+ */
+export async function startMosquitto(options: { workDir: string; tls: TlsFiles }): Promise<RunningBroker> {
+  const port = await freePort();
+  const config = path.join(options.workDir, 'mosquitto.conf');
+  await writeFile(config, [
+    `listener ${port} 127.0.0.1`,
+    `certfile ${options.tls.certFile}`,
+    `keyfile ${options.tls.keyFile}`,
+    'allow_anonymous true',
+    // Started as root, Mosquitto would switch to its own user, which cannot read our 0600 key.
+    ...(process.getuid?.() === 0 ? ['user root'] : []),
+    'max_inflight_messages 0',
+    'max_queued_messages 100000',
+    'max_connections -1',
+    'persistence false',
+    'log_dest none',
+    '',
+  ].join('\n'));
+  const broker = new BrokerProcess(findMosquitto(), ['-c', config]);
+  await broker.waitForPort(port);
+  return group('mosquitto', [broker], [port]);
+}
+
+/** Plain aedes (no auth, no ACL), alone or as two stock cluster nodes. */
+export async function startPlainAedes(options: { tls: TlsFiles; cluster?: { redisUrl: string; mongoUrl: string } }): Promise<RunningBroker> {
+  const nodes = options.cluster ? 2 : 1;
+  const ports = await Promise.all(Array.from({ length: nodes }, () => freePort()));
+  const processes = ports.map((port) => new BrokerProcess(process.execPath, [
+    PLAIN_AEDES, '--port', String(port), '--cert', options.tls.certFile, '--key', options.tls.keyFile,
+    ...(options.cluster ? ['--redis-url', options.cluster.redisUrl, '--mongo-url', `${options.cluster.mongoUrl.replace(/\/$/, '')}/aedes-bench`] : []),
+  ]));
+  await Promise.all(processes.map((node, index) => node.waitForPort(ports[index]!)));
+  return group(options.cluster ? 'aedes + mqemitter-redis' : 'plain aedes', processes, ports);
+}
+
+function findMosquitto(): string {
+  const found = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((file) => existsSync(file));
+  if (!found) throw new Error('mosquitto is not installed: `apt-get install mosquitto` (npm test provisions it)');
+  return found;
+}

@@ -1,0 +1,164 @@
+// `npm run bench`: the same scenarios against iotcore and its baselines, one broker at a time and
+// alternating per scenario, in one run on one machine; prints the table and writes it to
+// loadtest/results/. See loadtest/README.md.
+import { execFileSync } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
+import { startFerretDb, startRedis } from '../../test/support/servers.js';
+import { REPO_ROOT, TOOLS_DIR } from '../../test/support/tools.js';
+import { freePort } from '../../test/support/ports.js';
+import { startIotcore, startIotcoreCluster, startMosquitto, startPlainAedes, type RunningBroker, type TlsFiles } from './brokers.js';
+import { ensureFleet, type Fleet } from './fleet.js';
+import { anonymousDialect, commands, fanIn, fanOut, stormAndIdle, yandexDialect, type Dialect, type Figures, type Settings } from './scenarios.js';
+import { AEDES, AEDES_CLUSTER, IOTCORE, IOTCORE_CLUSTER, MOSQUITTO, buildRows, markdownTable, writeReport } from './report.js';
+import { summarizeCpuProfiles } from './profile-summary.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    devices: { type: 'string' },
+    'storm-devices': { type: 'string' },
+    idle: { type: 'string' },
+    seconds: { type: 'string' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+
+const quick = args.quick;
+const scenarios = new Set((args.only ?? 'a,b,c,d,e,f').split(','));
+const workDir = path.join(TOOLS_DIR, 'bench');
+const log = (line: string) => console.log(`bench: ${line}`);
+
+async function main(): Promise<void> {
+  await mkdir(workDir, { recursive: true });
+  const tlsMaterial = await ensureLocalTlsMaterial(path.join(workDir, 'tls-data'), []);
+  const tls: TlsFiles = { caFile: tlsMaterial.caFile, certFile: tlsMaterial.certFile, keyFile: tlsMaterial.keyFile };
+  const settings: Settings = {
+    devices: Number(args.devices ?? (quick ? 20 : 1000)),
+    stormDevices: Number(args['storm-devices'] ?? (quick ? 20 : 5000)),
+    idleConnections: Number(args.idle ?? (quick ? 40 : 10_000)),
+    warmupMs: quick ? 200 : 2000,
+    durationMs: Number(args.seconds ?? (quick ? 0.5 : 5)) * 1000,
+    threads: 2,
+    payloadBytes: 64,
+    caFile: tls.caFile,
+  };
+  const fleetSize = Math.max(settings.devices, scenarios.has('d') || scenarios.has('e') ? settings.stormDevices : 0);
+  const fleet = await ensureFleet(path.join(workDir, quick ? 'fleet-quick' : 'fleet'), fleetSize, tls, log);
+  const profileDir = args.profile ? path.join(workDir, `profile-${Date.now()}`) : undefined;
+  const results: Record<string, Figures> = { [MOSQUITTO]: {}, [AEDES]: {}, [IOTCORE]: {} };
+
+  // Mosquitto first in every scenario: the paced runs use half of its peak.
+  const single: Array<{ name: string; dialect: Dialect; start(): Promise<RunningBroker> }> = [
+    { name: MOSQUITTO, dialect: anonymousDialect(), start: () => startMosquitto({ workDir, tls }) },
+    { name: AEDES, dialect: anonymousDialect(), start: () => startPlainAedes({ tls }) },
+    { name: IOTCORE, dialect: yandexDialect(fleet), start: async () => startIotcore({ dataDir: fleet.dataDir, apiPort: await freePort(), tls, cpuProfileDir: profileDir }) },
+  ];
+  const phases: Array<{ key: string; title: string; run(broker: RunningBroker, dialect: Dialect, figures: Figures): Promise<void> }> = [
+    {
+      key: 'a',
+      title: `fan-in: ${settings.devices} devices → 1 consumer`,
+      run: (broker, dialect, figures) => fanIn(broker, dialect, settings, {
+        0: pacedRate(results, figures, 'a.qos0.rate'),
+        1: pacedRate(results, figures, 'a.qos1.rate'),
+      }, figures),
+    },
+    { key: 'b', title: `commands: registry → ${settings.devices} devices`, run: (broker, dialect, figures) => commands(broker, dialect, settings, figures) },
+    { key: 'c', title: `fan-out: 1 publisher → ${settings.devices} subscribers`, run: (broker, dialect, figures) => fanOut(broker, dialect, settings, figures) },
+    { key: 'd', title: `connect storm of ${settings.stormDevices} and ${settings.idleConnections} idle connections`, run: (broker, dialect, figures) => stormAndIdle(broker, dialect, settings, figures) },
+  ];
+  for (const phase of phases) {
+    if (!scenarios.has(phase.key) && !(phase.key === 'd' && scenarios.has('e'))) continue;
+    for (const target of single) {
+      log(`${phase.title} — ${target.name}`);
+      const broker = await target.start();
+      try {
+        await phase.run(broker, target.dialect, results[target.name]!);
+      } finally {
+        await broker.stop();
+      }
+    }
+  }
+  if (scenarios.has('f')) Object.assign(results, await clusterFanIn(fleet, settings, tls));
+
+  const rows = buildRows(results);
+  const notes = [
+    'Brokers: Mosquitto with max_inflight_messages 0 and max_queued_messages 100000 (its stronger setting); plain aedes with',
+    'its defaults, no authentication and no ACL; iotcore all-in-one with its defaults (passwords, ACL, Yandex topics, LevelDB',
+    'state, connection logs at info). Every broker listens on TLS with the same certificate; the load generator (mqtt.js in',
+    `${settings.threads} worker threads) runs on the same ${os.cpus().length} cores, so figures are ratios for this machine, not capacities.`,
+  ];
+  if (profileDir) notes.push('', '## CPU profile of iotcore during the run (self time)', '', await summarizeCpuProfiles(profileDir, 25));
+  const report = {
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: machine(),
+    settings,
+    results,
+    rows,
+    notes,
+  };
+  const out = path.resolve(args.out ?? path.join(REPO_ROOT, 'loadtest/results'));
+  const written = await writeReport(out, report);
+  console.log(`\n${markdownTable(rows)}\n`);
+  log(`written ${written.markdown} and ${written.json}`);
+  if (quick) await rm(path.join(workDir, 'fleet-quick', 'mqtt'), { recursive: true, force: true });
+}
+
+/** Half of Mosquitto's peak for the paced runs (Mosquitto's own paced run uses its fresh figure). */
+function pacedRate(results: Record<string, Figures>, current: Figures, id: string): () => number | undefined {
+  return () => {
+    const peak = results[MOSQUITTO]![id] ?? current[id];
+    return peak ? Math.max(1, Math.round(peak / 2)) : undefined;
+  };
+}
+
+async function clusterFanIn(fleet: Fleet, settings: Settings, tls: TlsFiles): Promise<Record<string, Figures>> {
+  const results: Record<string, Figures> = { [AEDES_CLUSTER]: {}, [IOTCORE_CLUSTER]: {} };
+  const [redis, mongo] = await Promise.all([startRedis(), startFerretDb()]);
+  try {
+    const targets: Array<{ name: string; dialect: Dialect; start(): Promise<RunningBroker> }> = [
+      { name: AEDES_CLUSTER, dialect: anonymousDialect(), start: () => startPlainAedes({ tls, cluster: { redisUrl: redis.url, mongoUrl: mongo.url } }) },
+      { name: IOTCORE_CLUSTER, dialect: yandexDialect(fleet), start: () => startIotcoreCluster({ dataDir: fleet.dataDir, token: fleet.token, tls, redisUrl: redis.url, mongoUrl: mongo.url }) },
+    ];
+    for (const target of targets) {
+      log(`cluster fan-in through 2 edges — ${target.name}`);
+      const broker = await target.start();
+      try {
+        await fanIn(broker, target.dialect, settings, {}, results[target.name]!, 'f');
+      } finally {
+        await broker.stop();
+      }
+    }
+  } finally {
+    await Promise.all([redis.stop(), mongo.stop()]);
+  }
+  return results;
+}
+
+function machine(): Record<string, string> {
+  const version = (command: string, args: string[]) => {
+    try {
+      return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]!.trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    date: new Date().toISOString(),
+    cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    mosquitto: version('/usr/sbin/mosquitto', ['-h']),
+    os: `${os.type()} ${os.release()}`,
+  };
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,167 @@
+// The benchmark scenarios (loadtest/README.md): the same load against every broker, in each
+// broker's own dialect — Yandex topics and passwords for iotcore, the same topic shapes without
+// the `$` and without credentials for the baselines.
+import { readFile } from 'node:fs/promises';
+import { LoadGenerator, sleep, type RunResult } from './load.js';
+import type { ClientSpec } from './load-protocol.js';
+import type { Fleet } from './fleet.js';
+import type { RunningBroker } from './brokers.js';
+
+export interface Dialect {
+  device(index: number): ClientSpec;
+  registry(clientId: string): ClientSpec;
+  deviceEvents(index: number): string;
+  deviceCommands(index: number): string;
+  /** What a registry subscribes to for the events of all its devices. */
+  allEvents: string;
+  /** The registry-wide commands topic every device subscribes to. */
+  broadcastCommands: string;
+}
+
+export function yandexDialect(fleet: Fleet): Dialect {
+  const device = (index: number) => fleet.devices[index % fleet.devices.length]!;
+  return {
+    device: (index) => ({ clientId: `device-${index}`, username: device(index).id, password: device(index).password }),
+    registry: (clientId) => ({ clientId, username: fleet.registry.id, password: fleet.registry.password }),
+    deviceEvents: (index) => `$devices/${device(index).id}/events`,
+    deviceCommands: (index) => `$devices/${device(index).id}/commands`,
+    allEvents: '$devices/+/events',
+    broadcastCommands: `$registries/${fleet.registry.id}/commands`,
+  };
+}
+
+export function anonymousDialect(): Dialect {
+  return {
+    device: (index) => ({ clientId: `device-${index}` }),
+    registry: (clientId) => ({ clientId }),
+    deviceEvents: (index) => `devices/device-${index}/events`,
+    deviceCommands: (index) => `devices/device-${index}/commands`,
+    allEvents: 'devices/+/events',
+    broadcastCommands: 'registries/bench/commands',
+  };
+}
+
+export interface Settings {
+  devices: number;
+  stormDevices: number;
+  idleConnections: number;
+  warmupMs: number;
+  durationMs: number;
+  threads: number;
+  payloadBytes: number;
+  caFile: string;
+}
+
+/** Figures of one broker, keyed by measurement id (see report.ts for their names). */
+export type Figures = Record<string, number>;
+
+/** Load threads: `settings.threads` in all, split over the broker's endpoints. */
+async function generator(broker: RunningBroker, settings: Settings, options: { subscribeQos?: 0 | 1; keepaliveSeconds?: number } = {}): Promise<LoadGenerator> {
+  const threadsPerEndpoint = Math.max(1, Math.floor(settings.threads / broker.urls.length));
+  return LoadGenerator.start({ urls: broker.urls, ca: await readFile(settings.caFile, 'utf8'), threadsPerEndpoint, ...options });
+}
+
+function record(figures: Figures, key: string, result: RunResult): void {
+  figures[`${key}.rate`] = result.deliveredPerSecond;
+  figures[`${key}.p50`] = result.latencyMs.p50;
+  figures[`${key}.p99`] = result.latencyMs.p99;
+  if (result.errors) figures[`${key}.errors`] = result.errors;
+}
+
+/**
+ * (a) fan-in: every device publishes its events, one registry subscriber receives them all, as
+ * fast as the broker delivers them (a closed loop of 1 message in flight per device), QoS 0 and 1;
+ * then at a fixed rate (`pacedRates`, half of Mosquitto's peak) for latency at a given load.
+ */
+export async function fanIn(broker: RunningBroker, dialect: Dialect, settings: Settings, pacedRates: Partial<Record<0 | 1, () => number | undefined>>, figures: Figures, prefix = 'a'): Promise<void> {
+  for (const qos of [0, 1] as const) {
+    const load = await generator(broker, settings, { subscribeQos: qos });
+    try {
+      await load.connect([{ ...dialect.registry('bench-consumer'), subscribe: [dialect.allEvents] }], 1);
+      // In a cluster the devices are spread over the edges, the consumer on the first one.
+      const devices = Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), publishTo: [dialect.deviceEvents(i)] }));
+      const connected = await connectSpread(broker, load, devices);
+      if (connected < devices.length) figures[`${prefix}.connect-failures`] = devices.length - connected;
+      record(figures, `${prefix}.qos${qos}`, await load.run({ qos, window: settings.devices, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
+      const rate = pacedRates[qos]?.();
+      if (rate) record(figures, `${prefix}.qos${qos}.paced`, await load.run({ qos, window: 0, rate, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
+      await load.disconnect();
+    } finally {
+      await load.close();
+    }
+  }
+}
+
+/** Connects the devices spread evenly over the broker's endpoints (the edges of a cluster). */
+async function connectSpread(broker: RunningBroker, load: LoadGenerator, devices: ClientSpec[]): Promise<number> {
+  const endpoints = broker.urls.length;
+  const results = await Promise.all(broker.urls.map((_, endpoint) => load.connect(devices.filter((_, i) => i % endpoints === endpoint), 50, endpoint)));
+  return results.reduce((sum, result) => sum + result.connected, 0);
+}
+
+/** (b) point-to-point commands: the registry sends each device its own commands, in turn. */
+export async function commands(broker: RunningBroker, dialect: Dialect, settings: Settings, figures: Figures): Promise<void> {
+  const load = await generator(broker, settings, { subscribeQos: 1 });
+  try {
+    await load.connect(Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), subscribe: [dialect.deviceCommands(i)] })), 50);
+    const topics = Array.from({ length: settings.devices }, (_, i) => dialect.deviceCommands(i));
+    await load.connect([{ ...dialect.registry('bench-commander'), publishTo: topics }], 1);
+    record(figures, 'b.qos1', await load.run({ qos: 1, window: 1000, slotsPerClient: 1000, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
+    await load.disconnect();
+  } finally {
+    await load.close();
+  }
+}
+
+/** (c) fan-out: one registry publishes to the commands topic all devices subscribe to. */
+export async function fanOut(broker: RunningBroker, dialect: Dialect, settings: Settings, figures: Figures): Promise<void> {
+  for (const qos of [0, 1] as const) {
+    const load = await generator(broker, settings, { subscribeQos: qos });
+    try {
+      await load.connect(Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), subscribe: [dialect.broadcastCommands] })), 50);
+      await load.connect([{ ...dialect.registry('bench-broadcaster'), publishTo: [dialect.broadcastCommands] }], 1);
+      // Up to 20 broadcasts in flight: 20 × devices deliveries outstanding.
+      record(figures, `c.qos${qos}`, await load.run({ qos, window: 20 * settings.devices, slotsPerClient: 20, fanout: settings.devices, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
+      await load.disconnect();
+    } finally {
+      await load.close();
+    }
+  }
+}
+
+/**
+ * (d) connect storm: every device connects (TLS, password) as fast as the broker accepts, then all
+ * disconnect and connect again; (e) idle: then `idleConnections` connections stay open, and the
+ * broker's resident memory grows by this much per connection.
+ */
+export async function stormAndIdle(broker: RunningBroker, dialect: Dialect, settings: Settings, figures: Figures): Promise<void> {
+  const load = await generator(broker, settings, { keepaliveSeconds: 600 });
+  try {
+    const devices = Array.from({ length: settings.stormDevices }, (_, i) => dialect.device(i));
+    const first = await load.connect(devices, 100);
+    figures['d.first.rate'] = first.connected / first.seconds;
+    figures['d.first.p99'] = first.connectMs.p99;
+    if (first.connected < devices.length) figures['d.first.failures'] = devices.length - first.connected;
+    await load.disconnect();
+    await sleep(2000);
+    const again = await load.connect(devices, 100);
+    figures['d.reconnect.rate'] = again.connected / again.seconds;
+    figures['d.reconnect.p99'] = again.connectMs.p99;
+    if (again.connected < devices.length) figures['d.reconnect.failures'] = devices.length - again.connected;
+    await load.disconnect();
+
+    await sleep(3000);
+    const before = await broker.rssBytes();
+    // Each device twice (two client IDs) when the fleet is smaller than the connection count.
+    const idle = Array.from({ length: settings.idleConnections }, (_, i) => ({ ...dialect.device(i % settings.stormDevices), clientId: `idle-${i}`, subscribe: [dialect.deviceCommands(i % settings.stormDevices)] }));
+    const opened = await load.connect(idle, 100);
+    await sleep(5000);
+    const after = await broker.rssBytes();
+    figures['e.connections'] = opened.connected;
+    figures['e.rss-per-connection'] = (after - before) / Math.max(1, opened.connected);
+    figures['e.rss'] = after;
+    await load.disconnect();
+  } finally {
+    await load.close();
+  }
+}
