@@ -25,6 +25,10 @@ export interface RunningBroker {
   urls: string[];
   /** Resident memory of its processes (broker processes only, not Redis or the database). */
   rssBytes(): Promise<number>;
+  /** Every process still runs (plain aedes can crash under overload: field findings). */
+  alive(): boolean;
+  /** The last lines its processes printed. */
+  logTail(): string;
   stop(): Promise<void>;
 }
 
@@ -50,6 +54,10 @@ class BrokerProcess {
     });
   }
 
+  get log(): string {
+    return this.#log;
+  }
+
   async rssBytes(): Promise<number> {
     const status = await readFile(`/proc/${this.#child.pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
@@ -70,6 +78,8 @@ function group(name: string, processes: BrokerProcess[], ports: number[]): Runni
     name,
     urls: ports.map((port) => `mqtts://localhost:${port}`),
     rssBytes: async () => (await Promise.all(processes.map((process) => process.rssBytes()))).reduce((sum, bytes) => sum + bytes, 0),
+    alive: () => processes.every((process) => process.alive),
+    logTail: () => processes.map((process) => process.log).join('\n'),
     stop: async () => {
       await Promise.all(processes.map((process) => process.stop()));
     },

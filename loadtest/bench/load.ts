@@ -26,34 +26,49 @@ export type PublishSettings = Omit<Extract<WorkerCommand, { op: 'publish' }>, 'o
 
 export class LoadGenerator {
   readonly counters = new SharedCounters();
-  readonly #workers: Array<{ worker: Worker; endpoint: number }> = [];
+  readonly #workers: Array<{ worker: Worker; endpoint: number; role: 'producer' | 'consumer' }> = [];
   readonly #publishers: number[] = [];
   readonly #pending = new Map<number, { resolve(reply: WorkerReply): void; reject(error: Error): void }>();
   #nextId = 0;
 
   private constructor() {}
 
-  /** `threadsPerEndpoint` threads for each of `urls` (the edges of a cluster). */
-  static start(options: { urls: string[]; ca: string; threadsPerEndpoint: number; keepaliveSeconds?: number; subscribeQos?: 0 | 1 }): LoadGenerator {
+  /**
+   * For each of `urls` (the edges of a cluster): `producerThreads` threads for publishing clients
+   * and `consumerThreads` for the others, so that receiving, which the latency figures measure,
+   * never waits behind a burst of publishing in the same event loop.
+   */
+  static start(options: { urls: string[]; ca: string; producerThreads: number; consumerThreads: number; keepaliveSeconds?: number; subscribeQos?: 0 | 1 }): LoadGenerator {
     const generator = new LoadGenerator();
     options.urls.forEach((url, endpoint) => {
-      for (let i = 0; i < options.threadsPerEndpoint; i++) {
+      const roles = [...Array(options.producerThreads).fill('producer'), ...Array(options.consumerThreads).fill('consumer')] as Array<'producer' | 'consumer'>;
+      for (const role of roles) {
         const worker = new Worker(new URL('./load-worker.js', import.meta.url), {
           workerData: { url, ca: options.ca, keepaliveSeconds: options.keepaliveSeconds ?? 60, subscribeQos: options.subscribeQos ?? 1, counters: generator.counters.buffer },
         });
         generator.#listen(worker, generator.#workers.length);
-        generator.#workers.push({ worker, endpoint });
+        generator.#workers.push({ worker, endpoint, role });
         generator.#publishers.push(0);
       }
     });
     return generator;
   }
 
-  /** Connects the clients to one endpoint, spread over its threads, `concurrency` at a time per thread. */
-  async connect(clients: ClientSpec[], concurrency: number, endpoint = 0): Promise<{ connected: number; seconds: number; connectMs: Percentiles }> {
-    const threads = this.#workers.flatMap(({ endpoint: of }, index) => (of === endpoint ? [index] : []));
-    const shares = new Map<number, ClientSpec[]>(threads.map((index) => [index, []]));
-    clients.forEach((client, i) => shares.get(threads[i % threads.length]!)!.push(client));
+  /**
+   * Connects the clients to one endpoint, `concurrency` at a time per thread: publishing clients on
+   * its producer threads, the others on its consumer threads, or all over every thread (`spread`).
+   */
+  async connect(clients: ClientSpec[], concurrency: number, options: { endpoint?: number; spread?: boolean } = {}): Promise<{ connected: number; seconds: number; connectMs: Percentiles }> {
+    const endpoint = options.endpoint ?? 0;
+    const threadsFor = (publishing: boolean) => this.#workers.flatMap((worker, index) =>
+      worker.endpoint === endpoint && (options.spread || (worker.role === 'producer') === publishing) ? [index] : []);
+    const shares = new Map<number, ClientSpec[]>();
+    clients.forEach((client, i) => {
+      const threads = threadsFor(Boolean(client.publishTo?.length));
+      const thread = threads[i % threads.length]!;
+      if (!shares.has(thread)) shares.set(thread, []);
+      shares.get(thread)!.push(client);
+    });
     for (const [index, share] of shares) this.#publishers[index]! += share.filter((client) => client.publishTo?.length).length;
     const errorsBefore = this.counters.snapshot().errors;
     const started = performance.now();

@@ -26,11 +26,13 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    brokers: { type: 'string' },
   },
 });
 
 const quick = args.quick;
 const scenarios = new Set((args.only ?? 'a,b,c,d,e,f').split(','));
+const brokers = new Set((args.brokers ?? 'mosquitto,aedes,iotcore').split(','));
 const workDir = path.join(TOOLS_DIR, 'bench');
 const log = (line: string) => console.log(`bench: ${line}`);
 
@@ -54,23 +56,25 @@ async function main(): Promise<void> {
   const results: Record<string, Figures> = { [MOSQUITTO]: {}, [AEDES]: {}, [IOTCORE]: {} };
 
   // Mosquitto first in every scenario: the paced runs use half of its peak.
-  const single: Array<{ name: string; dialect: Dialect; start(): Promise<RunningBroker> }> = [
-    { name: MOSQUITTO, dialect: anonymousDialect(), start: () => startMosquitto({ workDir, tls }) },
-    { name: AEDES, dialect: anonymousDialect(), start: () => startPlainAedes({ tls }) },
-    { name: IOTCORE, dialect: yandexDialect(fleet), start: async () => startIotcore({ dataDir: fleet.dataDir, apiPort: await freePort(), tls, cpuProfileDir: profileDir }) },
-  ];
+  const single: Array<{ name: string; key: string; dialect: Dialect; start(): Promise<RunningBroker> }> = [
+    { name: MOSQUITTO, key: 'mosquitto', dialect: anonymousDialect(), start: () => startMosquitto({ workDir, tls }) },
+    { name: AEDES, key: 'aedes', dialect: anonymousDialect(), start: () => startPlainAedes({ tls }) },
+    { name: IOTCORE, key: 'iotcore', dialect: yandexDialect(fleet), start: async () => startIotcore({ dataDir: fleet.dataDir, apiPort: await freePort(), tls, cpuProfileDir: profileDir }) },
+  ].filter((target) => brokers.has(target.key));
+  const notes: string[] = [];
   const phases: Array<{ key: string; title: string; run(broker: RunningBroker, dialect: Dialect, figures: Figures): Promise<void> }> = [
-    {
+    ...([0, 1] as const).map((qos) => ({
       key: 'a',
-      title: `fan-in: ${settings.devices} devices → 1 consumer`,
-      run: (broker, dialect, figures) => fanIn(broker, dialect, settings, {
-        0: pacedRate(results, figures, 'a.qos0.rate'),
-        1: pacedRate(results, figures, 'a.qos1.rate'),
-      }, figures),
-    },
+      title: `fan-in QoS ${qos}: ${settings.devices} devices → 1 consumer`,
+      run: (broker: RunningBroker, dialect: Dialect, figures: Figures) => fanIn(broker, dialect, settings, qos, pacedRate(results, figures, `a.qos${qos}.rate`), figures),
+    })),
     { key: 'b', title: `commands: registry → ${settings.devices} devices`, run: (broker, dialect, figures) => commands(broker, dialect, settings, figures) },
-    { key: 'c', title: `fan-out: 1 publisher → ${settings.devices} subscribers`, run: (broker, dialect, figures) => fanOut(broker, dialect, settings, figures) },
-    { key: 'd', title: `connect storm of ${settings.stormDevices} and ${settings.idleConnections} idle connections`, run: (broker, dialect, figures) => stormAndIdle(broker, dialect, settings, figures) },
+    ...([0, 1] as const).map((qos) => ({
+      key: 'c',
+      title: `fan-out QoS ${qos}: 1 publisher → ${settings.devices} subscribers`,
+      run: (broker: RunningBroker, dialect: Dialect, figures: Figures) => fanOut(broker, dialect, settings, qos, figures),
+    })),
+    { key: 'd', title: `connect storm of ${settings.stormDevices}, then ${settings.idleConnections} idle connections`, run: (broker, dialect, figures) => stormAndIdle(broker, dialect, settings, figures) },
   ];
   for (const phase of phases) {
     if (!scenarios.has(phase.key) && !(phase.key === 'd' && scenarios.has('e'))) continue;
@@ -79,7 +83,15 @@ async function main(): Promise<void> {
       const broker = await target.start();
       try {
         await phase.run(broker, target.dialect, results[target.name]!);
+      } catch (error) {
+        if (broker.alive()) throw error;
       } finally {
+        if (!broker.alive()) {
+          const last = broker.logTail().trim().split('\n').filter((line) => /Error|error/.test(line)).slice(-1)[0] ?? 'no output';
+          notes.push(`- **${target.name} crashed** during "${phase.title}": \`${last.slice(0, 200)}\``);
+          results[target.name]![`${phase.key}.crashed`] = 1;
+          log(`${target.name} crashed: ${last}`);
+        }
         await broker.stop();
       }
     }
@@ -87,12 +99,14 @@ async function main(): Promise<void> {
   if (scenarios.has('f')) Object.assign(results, await clusterFanIn(fleet, settings, tls));
 
   const rows = buildRows(results);
-  const notes = [
+  notes.unshift(
     'Brokers: Mosquitto with max_inflight_messages 0 and max_queued_messages 100000 (its stronger setting); plain aedes with',
     'its defaults, no authentication and no ACL; iotcore all-in-one with its defaults (passwords, ACL, Yandex topics, LevelDB',
     'state, connection logs at info). Every broker listens on TLS with the same certificate; the load generator (mqtt.js in',
-    `${settings.threads} worker threads) runs on the same ${os.cpus().length} cores, so figures are ratios for this machine, not capacities.`,
-  ];
+    `${settings.threads} publishing threads and a receiving thread) runs on the same ${os.cpus().length} cores, so figures are ratios for this`,
+    'machine, not capacities.',
+    '',
+  );
   if (profileDir) notes.push('', '## CPU profile of iotcore during the run (self time)', '', await summarizeCpuProfiles(profileDir, 25));
   const report = {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -129,7 +143,7 @@ async function clusterFanIn(fleet: Fleet, settings: Settings, tls: TlsFiles): Pr
       log(`cluster fan-in through 2 edges — ${target.name}`);
       const broker = await target.start();
       try {
-        await fanIn(broker, target.dialect, settings, {}, results[target.name]!, 'f');
+        for (const qos of [0, 1] as const) await fanIn(broker, target.dialect, settings, qos, undefined, results[target.name]!, 'f');
       } finally {
         await broker.stop();
       }

@@ -55,10 +55,10 @@ export interface Settings {
 /** Figures of one broker, keyed by measurement id (see report.ts for their names). */
 export type Figures = Record<string, number>;
 
-/** Load threads: `settings.threads` in all, split over the broker's endpoints. */
+/** Publishing threads: `settings.threads` in all, split over the broker's endpoints; one receiving thread per endpoint. */
 async function generator(broker: RunningBroker, settings: Settings, options: { subscribeQos?: 0 | 1; keepaliveSeconds?: number } = {}): Promise<LoadGenerator> {
-  const threadsPerEndpoint = Math.max(1, Math.floor(settings.threads / broker.urls.length));
-  return LoadGenerator.start({ urls: broker.urls, ca: await readFile(settings.caFile, 'utf8'), threadsPerEndpoint, ...options });
+  const producerThreads = Math.max(1, Math.floor(settings.threads / broker.urls.length));
+  return LoadGenerator.start({ urls: broker.urls, ca: await readFile(settings.caFile, 'utf8'), producerThreads, consumerThreads: 1, ...options });
 }
 
 function record(figures: Figures, key: string, result: RunResult): void {
@@ -70,32 +70,30 @@ function record(figures: Figures, key: string, result: RunResult): void {
 
 /**
  * (a) fan-in: every device publishes its events, one registry subscriber receives them all, as
- * fast as the broker delivers them (a closed loop of 1 message in flight per device), QoS 0 and 1;
- * then at a fixed rate (`pacedRates`, half of Mosquitto's peak) for latency at a given load.
+ * fast as the broker delivers them (a closed loop of 1 message in flight per device); then at a
+ * fixed rate (`pacedRate`: half of Mosquitto's peak) for latency at a given load.
  */
-export async function fanIn(broker: RunningBroker, dialect: Dialect, settings: Settings, pacedRates: Partial<Record<0 | 1, () => number | undefined>>, figures: Figures, prefix = 'a'): Promise<void> {
-  for (const qos of [0, 1] as const) {
-    const load = await generator(broker, settings, { subscribeQos: qos });
-    try {
-      await load.connect([{ ...dialect.registry('bench-consumer'), subscribe: [dialect.allEvents] }], 1);
-      // In a cluster the devices are spread over the edges, the consumer on the first one.
-      const devices = Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), publishTo: [dialect.deviceEvents(i)] }));
-      const connected = await connectSpread(broker, load, devices);
-      if (connected < devices.length) figures[`${prefix}.connect-failures`] = devices.length - connected;
-      record(figures, `${prefix}.qos${qos}`, await load.run({ qos, window: settings.devices, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
-      const rate = pacedRates[qos]?.();
-      if (rate) record(figures, `${prefix}.qos${qos}.paced`, await load.run({ qos, window: 0, rate, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
-      await load.disconnect();
-    } finally {
-      await load.close();
-    }
+export async function fanIn(broker: RunningBroker, dialect: Dialect, settings: Settings, qos: 0 | 1, pacedRate: (() => number | undefined) | undefined, figures: Figures, prefix = 'a'): Promise<void> {
+  const load = await generator(broker, settings, { subscribeQos: qos });
+  try {
+    await load.connect([{ ...dialect.registry('bench-consumer'), subscribe: [dialect.allEvents] }], 1);
+    // In a cluster the devices are spread over the edges, the consumer on the first one.
+    const devices = Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), publishTo: [dialect.deviceEvents(i)] }));
+    const connected = await connectSpread(broker, load, devices);
+    if (connected < devices.length) figures[`${prefix}.connect-failures`] = devices.length - connected;
+    record(figures, `${prefix}.qos${qos}`, await load.run({ qos, window: settings.devices, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
+    const rate = pacedRate?.();
+    if (rate) record(figures, `${prefix}.qos${qos}.paced`, await load.run({ qos, window: 0, rate, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
+    await load.disconnect();
+  } finally {
+    await load.close();
   }
 }
 
 /** Connects the devices spread evenly over the broker's endpoints (the edges of a cluster). */
 async function connectSpread(broker: RunningBroker, load: LoadGenerator, devices: ClientSpec[]): Promise<number> {
   const endpoints = broker.urls.length;
-  const results = await Promise.all(broker.urls.map((_, endpoint) => load.connect(devices.filter((_, i) => i % endpoints === endpoint), 50, endpoint)));
+  const results = await Promise.all(broker.urls.map((_, endpoint) => load.connect(devices.filter((_, i) => i % endpoints === endpoint), 50, { endpoint })));
   return results.reduce((sum, result) => sum + result.connected, 0);
 }
 
@@ -103,7 +101,7 @@ async function connectSpread(broker: RunningBroker, load: LoadGenerator, devices
 export async function commands(broker: RunningBroker, dialect: Dialect, settings: Settings, figures: Figures): Promise<void> {
   const load = await generator(broker, settings, { subscribeQos: 1 });
   try {
-    await load.connect(Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), subscribe: [dialect.deviceCommands(i)] })), 50);
+    await load.connect(Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), subscribe: [dialect.deviceCommands(i)] })), 50, { spread: true });
     const topics = Array.from({ length: settings.devices }, (_, i) => dialect.deviceCommands(i));
     await load.connect([{ ...dialect.registry('bench-commander'), publishTo: topics }], 1);
     record(figures, 'b.qos1', await load.run({ qos: 1, window: 1000, slotsPerClient: 1000, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
@@ -114,18 +112,16 @@ export async function commands(broker: RunningBroker, dialect: Dialect, settings
 }
 
 /** (c) fan-out: one registry publishes to the commands topic all devices subscribe to. */
-export async function fanOut(broker: RunningBroker, dialect: Dialect, settings: Settings, figures: Figures): Promise<void> {
-  for (const qos of [0, 1] as const) {
-    const load = await generator(broker, settings, { subscribeQos: qos });
-    try {
-      await load.connect(Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), subscribe: [dialect.broadcastCommands] })), 50);
-      await load.connect([{ ...dialect.registry('bench-broadcaster'), publishTo: [dialect.broadcastCommands] }], 1);
-      // Up to 20 broadcasts in flight: 20 × devices deliveries outstanding.
-      record(figures, `c.qos${qos}`, await load.run({ qos, window: 20 * settings.devices, slotsPerClient: 20, fanout: settings.devices, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
-      await load.disconnect();
-    } finally {
-      await load.close();
-    }
+export async function fanOut(broker: RunningBroker, dialect: Dialect, settings: Settings, qos: 0 | 1, figures: Figures): Promise<void> {
+  const load = await generator(broker, settings, { subscribeQos: qos });
+  try {
+    await load.connect(Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), subscribe: [dialect.broadcastCommands] })), 50, { spread: true });
+    await load.connect([{ ...dialect.registry('bench-broadcaster'), publishTo: [dialect.broadcastCommands] }], 1);
+    // Up to 20 broadcasts in flight: 20 × devices deliveries outstanding.
+    record(figures, `c.qos${qos}`, await load.run({ qos, window: 20 * settings.devices, slotsPerClient: 20, fanout: settings.devices, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
+    await load.disconnect();
+  } finally {
+    await load.close();
   }
 }
 
@@ -138,13 +134,13 @@ export async function stormAndIdle(broker: RunningBroker, dialect: Dialect, sett
   const load = await generator(broker, settings, { keepaliveSeconds: 600 });
   try {
     const devices = Array.from({ length: settings.stormDevices }, (_, i) => dialect.device(i));
-    const first = await load.connect(devices, 100);
+    const first = await load.connect(devices, 100, { spread: true });
     figures['d.first.rate'] = first.connected / first.seconds;
     figures['d.first.p99'] = first.connectMs.p99;
     if (first.connected < devices.length) figures['d.first.failures'] = devices.length - first.connected;
     await load.disconnect();
     await sleep(2000);
-    const again = await load.connect(devices, 100);
+    const again = await load.connect(devices, 100, { spread: true });
     figures['d.reconnect.rate'] = again.connected / again.seconds;
     figures['d.reconnect.p99'] = again.connectMs.p99;
     if (again.connected < devices.length) figures['d.reconnect.failures'] = devices.length - again.connected;
@@ -154,7 +150,7 @@ export async function stormAndIdle(broker: RunningBroker, dialect: Dialect, sett
     const before = await broker.rssBytes();
     // Each device twice (two client IDs) when the fleet is smaller than the connection count.
     const idle = Array.from({ length: settings.idleConnections }, (_, i) => ({ ...dialect.device(i % settings.stormDevices), clientId: `idle-${i}`, subscribe: [dialect.deviceCommands(i % settings.stormDevices)] }));
-    const opened = await load.connect(idle, 100);
+    const opened = await load.connect(idle, 100, { spread: true });
     await sleep(5000);
     const after = await broker.rssBytes();
     figures['e.connections'] = opened.connected;

@@ -21,6 +21,7 @@ import { DeviceMonitor } from './monitoring.js';
 import { boundedEmitter } from './bus/bounded-emitter.js';
 import { RecentDeliveries } from './bus/recent-deliveries.js';
 import { EdgeMetrics } from './metrics.js';
+import { skipCleanSessionAcks } from './persistence/clean-sessions.js';
 import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.js';
 
 export interface EdgeOptions {
@@ -112,7 +113,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const deviceRegistry = new Map<string, { registryId: string | undefined; at: number }>();
 
   const metrics = EdgeMetrics.get();
-  const bus = boundedEmitter({ concurrency: 100, maxQueuedMessages: options.maxQueuedMessages ?? 100_000, onDrop: () => metrics.dropped.inc({ reason: 'slow_consumer' }) });
+  const bus = boundedEmitter({ concurrency: 1000, maxQueuedMessages: options.maxQueuedMessages ?? 100_000, onDrop: () => metrics.dropped.inc({ reason: 'slow_consumer' }) });
   const mq = options.clusterBus?.emitter ?? bus.emitter;
   // Messages rerouted to DROPPED_TOPIC (rate-limited, or already published before PUBACK) never
   // need to leave the process; skipping them saves a bus round trip each.
@@ -130,7 +131,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   });
   const broker = await Aedes.createBroker({
     mq,
-    persistence: options.persistence,
+    persistence: options.persistence === undefined ? undefined : skipCleanSessionAcks(options.persistence),
     // Peers count a node dead after 3 missed heartbeats (6 s) and publish its clients' wills at
     // their next sweep (every 4 heartbeats), so a crashed edge's wills go out within ~15 s.
     heartbeatInterval: 2000,

@@ -9,6 +9,7 @@ import https from 'node:https';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { fingerprintOfDer } from '../../registry/credentials/certificates.js';
 import { PacketSizeGuard } from '../limits/packet-size-guard.js';
+import { ClientStream } from './client-stream.js';
 
 export interface ConnectionInfo {
   remoteAddress: string;
@@ -89,9 +90,7 @@ function guarded(socket: net.Socket, info: ConnectionInfo, options: ListenerOpti
   });
   socket.on('error', () => undefined);
   guard.on('error', () => socket.destroy());
-  const stream = Duplex.from({ readable: socket.pipe(guard), writable: socket });
-  socket.once('close', () => stream.destroy());
-  return stream;
+  return new ClientStream(socket, guard);
 }
 
 function listen(server: net.Server, options: { host: string; port: number }): Promise<net.Server> {

@@ -1,0 +1,36 @@
+// Keeps `npm run bench` working: a quick run (a small fleet, half-second measurements) against
+// every broker of the real benchmark must produce a figure for each measurement and each broker,
+// with every client connected. Timings are printed, never asserted: this machine is shared.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../support/tools.js';
+import { MEASUREMENTS, type Row } from '../../loadtest/bench/report.js';
+
+test('npm run bench -- --quick measures every scenario on every broker', { timeout: 300_000 }, async (t) => {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'iotcore-bench-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/loadtest/bench/main.js'), '--quick', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0, output);
+
+  const report = JSON.parse(await readFile(path.join(out, 'bench.json'), 'utf8')) as { rows: Row[]; results: Record<string, Record<string, number>> };
+  assert.deepEqual(report.rows.map((row) => row.id), MEASUREMENTS.map((m) => m.id), 'a row for every measurement');
+  for (const row of report.rows) {
+    assert.ok(Number.isFinite(row.iotcore), `${row.id}: iotcore has a figure`);
+    for (const [broker, value] of Object.entries(row.baselines)) assert.ok(Number.isFinite(value), `${row.id}: ${broker} has a figure`);
+  }
+  for (const [broker, figures] of Object.entries(report.results)) {
+    const failures = Object.keys(figures).filter((key) => /failures|errors|crashed/.test(key));
+    assert.deepEqual(failures, [], `${broker}: every client connected and no MQTT errors`);
+    if ('e.connections' in figures) assert.equal(figures['e.connections'], 40, `${broker} held every idle connection`);
+  }
+  assert.match(await readFile(path.join(out, 'bench.md'), 'utf8'), /\| \(a\) fan-in QoS 1 \| msg\/s \|/);
+  t.diagnostic(output.split('\n').filter((line) => line.startsWith('|')).join('\n'));
+});
