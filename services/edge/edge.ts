@@ -20,7 +20,7 @@ import { AuthThrottle } from './limits/auth-throttle.js';
 import { DeviceMonitor } from './monitoring.js';
 import { boundedEmitter } from './bus/bounded-emitter.js';
 import { RecentDeliveries } from './bus/recent-deliveries.js';
-import { EdgeMetrics } from './metrics.js';
+import { EdgeMetrics, type RegistryMeters } from './metrics.js';
 import { skipCleanSessionAcks } from './persistence/clean-sessions.js';
 import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.js';
 
@@ -87,7 +87,13 @@ interface Session {
   closeReason?: CloseReason;
   /** QoS 1 messages sent to this connection and not yet acknowledged. */
   unacknowledged: number;
+  /** Internal topic → the subscription that delivers it and the name it arrives under (null: none). */
+  routes: Map<string, { subscription: SessionSubscription; clientTopic: string } | null>;
+  meters: RegistryMeters;
 }
+
+/** Routes remembered per session; subscribing or unsubscribing forgets them all. */
+const MAX_ROUTES = 256;
 
 type CloseReason = 'takeover' | 'revoked' | 'publish_denied' | 'keepalive_timeout' | 'slow_consumer' | 'protocol_error' | 'connection_lost' | 'drain' | 'shutdown';
 
@@ -113,6 +119,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const deviceRegistry = new Map<string, { registryId: string | undefined; at: number }>();
 
   const metrics = EdgeMetrics.get();
+  const inflightIn = metrics.inflight.labels({ direction: 'in' });
+  const inflightOut = metrics.inflight.labels({ direction: 'out' });
   const bus = boundedEmitter({ concurrency: 1000, maxQueuedMessages: options.maxQueuedMessages ?? 100_000, onDrop: () => metrics.dropped.inc({ reason: 'slow_consumer' }) });
   const mq = options.clusterBus?.emitter ?? bus.emitter;
   // Messages rerouted to DROPPED_TOPIC (rate-limited, or already published before PUBACK) never
@@ -201,6 +209,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         const session: Session = {
           principal, policy, credentialId: outcome.principal.credential_id, info,
           subscriptions: new Map(), clientFilters: new Map(), deliveries: new RecentDeliveries(), unacknowledged: 0,
+          routes: new Map(), meters: metrics.meters(registryOf(principal)),
         };
         sessions.set(client, session);
         sessionOfConnection.set(info, session);
@@ -248,13 +257,12 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       // The RETAIN flag is not supported (spec §4.3): storage is decided by the topic name.
       packet.retain = decision.permanent;
       recordActivity(session, 'last_pub_activity_time');
-      const registry = registryOf(session.principal);
-      metrics.received.inc({ qos: String(packet.qos), registry });
-      metrics.receivedBytes.inc({ registry }, packet.payload.length);
+      session.meters.received[packet.qos === 0 ? 0 : 1].inc();
+      session.meters.receivedBytes.inc(packet.payload.length);
       if (packet.qos === 1) {
-        metrics.inflight.inc({ direction: 'in' });
+        inflightIn.inc();
         return publishBeforeAck(client, packet, (error) => {
-          metrics.inflight.dec({ direction: 'in' });
+          inflightIn.dec();
           callback(error);
         });
       }
@@ -321,6 +329,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       return callback(null, null);
     }
     session.subscriptions.set(decision.internalFilter, { toClient: decision.toClient, replayPermanent: decision.replayPermanent, replayed: 0, qos: sub.qos });
+    session.routes.clear();
     session.clientFilters.set(requested, decision.internalFilter);
     recordActivity(session, 'last_sub_activity_time');
     // Rewritten in place: aedes looks up stored (permanent) messages with this same object.
@@ -332,36 +341,32 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const session = sessions.get(client);
     if (!session) return null;
     const { brokerId, brokerCounter } = packet as PublishPacket & { brokerId?: string; brokerCounter?: number };
-    if (brokerId && !session.deliveries.firstTime(`${brokerId}:${brokerCounter}`)) return null;
+    // A message is offered twice only through overlapping subscriptions, or live and from the
+    // store of a persistent session that is just resuming.
+    const mayRepeat = session.subscriptions.size > 1 || !(client as unknown as { clean: boolean }).clean;
+    if (brokerId && mayRepeat && !session.deliveries.firstTime(`${brokerId}:${brokerCounter}`)) return null;
     // Stored QoS 1 messages of persistent sessions were translated on first delivery.
     if (!isInternalTopic(packet.topic)) return packet;
     if (!session.policy.mayReceive(packet.topic)) return null;
-    for (const [filter, subscription] of session.subscriptions) {
-      if (!filterMatches(filter, packet.topic)) continue;
-      if (packet.retain) {
-        if (!subscription.replayPermanent || subscription.replayed >= MAX_PERMANENT_REPLAY) continue;
-        subscription.replayed++;
-      }
-      packet.topic = subscription.toClient(packet.topic);
-      // aedes downgrades only when the subscription is keyed by the packet's own topic.
-      packet.qos = Math.min(packet.qos, subscription.qos) as typeof packet.qos;
-      const registry = registryOf(session.principal);
-      metrics.delivered.inc({ qos: String(packet.qos), registry });
-      metrics.deliveredBytes.inc({ registry }, packet.payload.length);
-      if (packet.qos === 1) {
-        session.unacknowledged++;
-        metrics.inflight.inc({ direction: 'out' });
-      }
-      return packet;
+    const route = packet.retain ? replayRoute(session, packet.topic) : liveRoute(session, packet.topic);
+    if (!route) return null;
+    packet.topic = route.clientTopic;
+    // aedes downgrades only when the subscription is keyed by the packet's own topic.
+    packet.qos = Math.min(packet.qos, route.subscription.qos) as typeof packet.qos;
+    session.meters.delivered[packet.qos === 0 ? 0 : 1].inc();
+    session.meters.deliveredBytes.inc(packet.payload.length);
+    if (packet.qos === 1) {
+      session.unacknowledged++;
+      inflightOut.inc();
     }
-    return null;
+    return packet;
   };
 
   broker.on('ack', (_packet, client) => {
     const session = sessions.get(client);
     if (!session || session.unacknowledged === 0) return;
     session.unacknowledged--;
-    metrics.inflight.dec({ direction: 'out' });
+    inflightOut.dec();
   });
   broker.on('keepaliveTimeout', (client) => {
     const session = sessions.get(client);
@@ -379,7 +384,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     const reason = (client as unknown as { _disconnected: boolean })._disconnected ? 'client_disconnect' : session.closeReason ?? (shuttingDown ? 'shutdown' : 'connection_lost');
     metrics.connections.dec({ kind: session.principal.kind });
     metrics.closed.inc({ reason });
-    metrics.inflight.dec({ direction: 'out' }, session.unacknowledged);
+    inflightOut.dec(session.unacknowledged);
     session.unacknowledged = 0;
     limits.closeConnection(session.principal);
     if (session.principal.kind === 'device') monitor.record(session.principal.id, session.principal.registryId, { last_disconnect_time: new Date() });
@@ -508,6 +513,32 @@ interface AedesInternals {
   on(event: 'error', listener: (error: Error) => void): void;
 }
 
+/** The first subscription of the session matching a live message, remembered per topic. */
+function liveRoute(session: Session, internalTopic: string): { subscription: SessionSubscription; clientTopic: string } | null {
+  let route = session.routes.get(internalTopic);
+  if (route !== undefined) return route;
+  route = null;
+  for (const [filter, subscription] of session.subscriptions) {
+    if (filterMatches(filter, internalTopic)) {
+      route = { subscription, clientTopic: subscription.toClient(internalTopic) };
+      break;
+    }
+  }
+  if (session.routes.size >= MAX_ROUTES) session.routes.clear();
+  session.routes.set(internalTopic, route);
+  return route;
+}
+
+/** A stored permanent-topic value: only subscriptions that replay them, up to their limit. */
+function replayRoute(session: Session, internalTopic: string): { subscription: SessionSubscription; clientTopic: string } | null {
+  for (const [filter, subscription] of session.subscriptions) {
+    if (!filterMatches(filter, internalTopic) || !subscription.replayPermanent || subscription.replayed >= MAX_PERMANENT_REPLAY) continue;
+    subscription.replayed++;
+    return { subscription, clientTopic: subscription.toClient(internalTopic) };
+  }
+  return null;
+}
+
 /** A client moving elsewhere is not going offline: drop its will before aedes closes it. */
 function forgetWill(client: Client): void {
   const internals = client as unknown as { will: unknown; _will: unknown };
@@ -570,6 +601,7 @@ function rewriteIncomingPackets(client: Client, session: Session): void {
       if (internal) {
         session.clientFilters.delete(filter);
         session.subscriptions.delete(internal);
+        session.routes.clear();
       }
       return internal ?? filter;
     });

@@ -8,6 +8,14 @@ const MAX_REGISTRY_LABELS = 200;
 /** One set per process: edges started in the same process (tests) add to the same series. */
 let shared: EdgeMetrics | undefined;
 
+/** The per-registry counters of one connection, resolved once (prom-client hashes labels on every inc). */
+export interface RegistryMeters {
+  received: [Counter.Internal, Counter.Internal];
+  receivedBytes: Counter.Internal;
+  delivered: [Counter.Internal, Counter.Internal];
+  deliveredBytes: Counter.Internal;
+}
+
 /** What an edge reports when scraped rather than counts as it goes. */
 export interface EdgeStateSource {
   subscriptions(): number;
@@ -56,6 +64,7 @@ export class EdgeMetrics {
     },
   });
   readonly #registries = new Set<string>();
+  readonly #meters = new Map<string, RegistryMeters>();
 
   static get(): EdgeMetrics {
     shared ??= new EdgeMetrics();
@@ -66,6 +75,21 @@ export class EdgeMetrics {
   addSource(source: EdgeStateSource): () => void {
     sources.add(source);
     return () => sources.delete(source);
+  }
+
+  /** Counters labelled with one registry (see `registry` for the label). */
+  meters(registry: string): RegistryMeters {
+    let meters = this.#meters.get(registry);
+    if (!meters) {
+      meters = {
+        received: [this.received.labels({ qos: '0', registry }), this.received.labels({ qos: '1', registry })],
+        receivedBytes: this.receivedBytes.labels({ registry }),
+        delivered: [this.delivered.labels({ qos: '0', registry }), this.delivered.labels({ qos: '1', registry })],
+        deliveredBytes: this.deliveredBytes.labels({ registry }),
+      };
+      this.#meters.set(registry, meters);
+    }
+    return meters;
   }
 
   /** The registry label value, keeping the number of distinct values bounded. */

@@ -38,14 +38,36 @@ export type SubscribeDecision =
     }
   | { ok: false; reason: string };
 
+/**
+ * Decisions are remembered per policy: a device publishes to the same few topics over and over, and
+ * a policy is fixed for its connection (alias changes close it), so a decision never goes stale.
+ */
+const REMEMBERED = 256;
+
+function remember<T>(cache: Map<string, T>, key: string, decide: (key: string) => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= REMEMBERED) cache.clear();
+    value = decide(key);
+    cache.set(key, value);
+  }
+  return value;
+}
+
 export class TopicPolicy {
   readonly #aliases: AliasTable;
+  readonly #publishDecisions = new Map<string, PublishDecision>();
+  readonly #readable = new Map<string, boolean>();
 
   constructor(readonly principal: Principal) {
     this.#aliases = AliasTable.for(principal);
   }
 
   authorizePublish(topic: string): PublishDecision {
+    return remember(this.#publishDecisions, topic, (name) => this.#decidePublish(name));
+  }
+
+  #decidePublish(topic: string): PublishDecision {
     const syntax = topicNameError(topic);
     if (syntax) return { ok: false, reason: syntax };
     const principal = this.principal;
@@ -96,6 +118,10 @@ export class TopicPolicy {
 
   /** Delivery check: may this principal read the message published on `internalTopic`? */
   mayReceive(internalTopic: string): boolean {
+    return remember(this.#readable, internalTopic, (topic) => this.#decideReceive(topic));
+  }
+
+  #decideReceive(internalTopic: string): boolean {
     if (this.principal.kind === 'broker') return brokerExternal(this.principal.id, internalTopic) !== undefined;
     const canonical = toCanonical(internalTopic);
     const parts = canonical ? parseCanonical(canonical) : undefined;
