@@ -37,13 +37,25 @@ export async function ensureFleet(dataDir: string, size: number, tls: TlsFiles, 
   const broker = await startIotcore({ dataDir, apiPort, tls });
   try {
     const token = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim();
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${token}`);
-    const endpoint = `127.0.0.1:${apiPort}`;
-    const registries = promiseClient(new RegistryServiceClient(endpoint, credentials.createInsecure()), metadata, 60_000);
-    const devicesApi = promiseClient(new DeviceServiceClient(endpoint, credentials.createInsecure()), metadata, 60_000);
+    const fleet = { dataDir, token, ...(await createFleet(`127.0.0.1:${apiPort}`, token, size, log)) };
+    await writeFile(file, JSON.stringify(fleet));
+    return fleet;
+  } finally {
+    await broker.stop();
+  }
+}
+
+/** Creates a registry and `size` devices with passwords through the management API at `endpoint`. */
+export async function createFleet(endpoint: string, token: string, size: number, log: (line: string) => void): Promise<Pick<Fleet, 'registry' | 'devices'>> {
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  const registries = new RegistryServiceClient(endpoint, credentials.createInsecure());
+  const devicesClient = new DeviceServiceClient(endpoint, credentials.createInsecure());
+  try {
+    const registryApi = promiseClient(registries, metadata, 60_000);
+    const devicesApi = promiseClient(devicesClient, metadata, 60_000);
     const registryPassword = 'Bench-Registry-Passw0rd!';
-    const registryId = createdId(await registries.create({ folder_id: 'bench', name: `bench-${Date.now()}`, description: '', labels: {}, certificates: [], password: registryPassword, log_options: undefined }), Registry);
+    const registryId = createdId(await registryApi.create({ folder_id: 'bench', name: `bench-${Date.now()}`, description: '', labels: {}, certificates: [], password: registryPassword, log_options: undefined }), Registry);
     const devices: Fleet['devices'] = [];
     let next = 0;
     await Promise.all(Array.from({ length: CREATE_CONCURRENCY }, async () => {
@@ -55,10 +67,9 @@ export async function ensureFleet(dataDir: string, size: number, tls: TlsFiles, 
         if (index % 500 === 499) log(`  ${index + 1} devices`);
       }
     }));
-    const fleet: Fleet = { dataDir, token, registry: { id: registryId, password: registryPassword }, devices };
-    await writeFile(file, JSON.stringify(fleet));
-    return fleet;
+    return { registry: { id: registryId, password: registryPassword }, devices };
   } finally {
-    await broker.stop();
+    registries.close();
+    devicesClient.close();
   }
 }

