@@ -27,12 +27,14 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     profile: { type: 'boolean', default: false },
     brokers: { type: 'string' },
+    qos: { type: 'string' },
   },
 });
 
 const quick = args.quick;
 const scenarios = new Set((args.only ?? 'a,b,c,d,e,f').split(','));
 const brokers = new Set((args.brokers ?? 'mosquitto,aedes,iotcore').split(','));
+const qosLevels = (args.qos ?? '0,1').split(',').map(Number).filter((qos): qos is 0 | 1 => qos === 0 || qos === 1);
 const workDir = path.join(TOOLS_DIR, 'bench');
 const log = (line: string) => console.log(`bench: ${line}`);
 
@@ -63,13 +65,13 @@ async function main(): Promise<void> {
   ].filter((target) => brokers.has(target.key));
   const notes: string[] = [];
   const phases: Array<{ key: string; title: string; run(broker: RunningBroker, dialect: Dialect, figures: Figures): Promise<void> }> = [
-    ...([0, 1] as const).map((qos) => ({
+    ...qosLevels.map((qos) => ({
       key: 'a',
       title: `fan-in QoS ${qos}: ${settings.devices} devices → 1 consumer`,
       run: (broker: RunningBroker, dialect: Dialect, figures: Figures) => fanIn(broker, dialect, settings, qos, pacedRate(results, figures, `a.qos${qos}.rate`), figures),
     })),
     { key: 'b', title: `commands: registry → ${settings.devices} devices`, run: (broker, dialect, figures) => commands(broker, dialect, settings, figures) },
-    ...([0, 1] as const).map((qos) => ({
+    ...qosLevels.map((qos) => ({
       key: 'c',
       title: `fan-out QoS ${qos}: 1 publisher → ${settings.devices} subscribers`,
       run: (broker: RunningBroker, dialect: Dialect, figures: Figures) => fanOut(broker, dialect, settings, qos, figures),
@@ -143,7 +145,7 @@ async function clusterFanIn(fleet: Fleet, settings: Settings, tls: TlsFiles): Pr
       log(`cluster fan-in through 2 edges — ${target.name}`);
       const broker = await target.start();
       try {
-        for (const qos of [0, 1] as const) await fanIn(broker, target.dialect, settings, qos, undefined, results[target.name]!, 'f');
+        for (const qos of qosLevels) await fanIn(broker, target.dialect, settings, qos, undefined, results[target.name]!, 'f');
       } finally {
         await broker.stop();
       }

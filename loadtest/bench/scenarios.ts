@@ -134,19 +134,15 @@ export async function stormAndIdle(broker: RunningBroker, dialect: Dialect, sett
   const load = await generator(broker, settings, { keepaliveSeconds: 600 });
   try {
     const devices = Array.from({ length: settings.stormDevices }, (_, i) => dialect.device(i));
-    const first = await load.connect(devices, 100, { spread: true });
-    figures['d.first.rate'] = first.connected / first.seconds;
-    figures['d.first.p99'] = first.connectMs.p99;
-    if (first.connected < devices.length) figures['d.first.failures'] = devices.length - first.connected;
-    await load.disconnect();
-    await sleep(2000);
-    const again = await load.connect(devices, 100, { spread: true });
-    figures['d.reconnect.rate'] = again.connected / again.seconds;
-    figures['d.reconnect.p99'] = again.connectMs.p99;
-    if (again.connected < devices.length) figures['d.reconnect.failures'] = devices.length - again.connected;
-    await load.disconnect();
+    for (const round of ['first', 'reconnect']) {
+      const storm = await load.connect(devices, 100, { spread: true });
+      figures[`d.${round}.rate`] = storm.connected / storm.seconds;
+      figures[`d.${round}.p99`] = storm.connectMs.p99;
+      if (storm.connected < devices.length) figures[`d.${round}.failures`] = devices.length - storm.connected;
+      await load.disconnect();
+      await sleep(2000);
+    }
 
-    await sleep(3000);
     const before = await broker.rssBytes();
     // Each device twice (two client IDs) when the fleet is smaller than the connection count.
     const idle = Array.from({ length: settings.idleConnections }, (_, i) => ({ ...dialect.device(i % settings.stormDevices), clientId: `idle-${i}`, subscribe: [dialect.deviceCommands(i % settings.stormDevices)] }));

@@ -146,6 +146,15 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     drainTimeout: 10_000,
   });
   self = broker as unknown as AedesInternals;
+  // After PUBACK aedes publishes the packet once more: for a QoS 1 message already published by
+  // publishBeforeAck (or one dropped by the rate limit) that second trip through its pipeline
+  // (persistence lookups, bus, events) does nothing, so it ends here.
+  type Done = (error?: Error) => void;
+  const publish = broker.publish.bind(broker) as unknown as (packet: PublishPacket, client?: Client | null | Done, done?: Done) => void;
+  (broker as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
+    if (packet.topic !== DROPPED_TOPIC) return publish(packet, client, done);
+    (typeof client === 'function' ? client : done)?.();
+  };
   // Messages published while the bus was away never reached this edge, but those for persistent
   // sessions are stored: closing those sessions makes their clients reconnect and fetch them.
   options.clusterBus?.onReconnect(() => {
