@@ -21,7 +21,7 @@ import { DeviceMonitor } from './monitoring.js';
 import { boundedEmitter } from './bus/bounded-emitter.js';
 import { RecentDeliveries } from './bus/recent-deliveries.js';
 import { EdgeMetrics, type RegistryMeters } from './metrics.js';
-import { skipCleanSessionAcks } from './persistence/clean-sessions.js';
+import { withOutgoingShortcuts } from './persistence/outgoing-messages.js';
 import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.js';
 
 export interface EdgeOptions {
@@ -139,7 +139,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   });
   const broker = await Aedes.createBroker({
     mq,
-    persistence: options.persistence === undefined ? undefined : skipCleanSessionAcks(options.persistence),
+    persistence: options.persistence === undefined ? undefined : withOutgoingShortcuts(options.persistence),
     // Peers count a node dead after 3 missed heartbeats (6 s) and publish its clients' wills at
     // their next sweep (every 4 heartbeats), so a crashed edge's wills go out within ~15 s.
     heartbeatInterval: 2000,

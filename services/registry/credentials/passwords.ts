@@ -1,6 +1,7 @@
 // Passwords (spec §1.7, §2.4): strength rule, and storage only as a salted scrypt hash whose
 // parameters travel with it, so they can be raised later without invalidating stored hashes.
 import { randomBytes, randomInt, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import pLimit from 'p-limit';
 import { FieldError } from '../validation/field-error.js';
 
 const MIN_LENGTH = 14;
@@ -42,9 +43,17 @@ export function generatePassword(): string {
   }
 }
 
+/**
+ * scrypt runs on libuv's worker pool (4 threads), which LevelDB and file I/O share. A connect
+ * storm of first-time devices would queue hundreds of hashes there and hold every database step
+ * behind them: measured, no CONNACK at all until the last of 1000 hashes was done. Two hashes at a
+ * time keep both cores busy and leave the pool free for the rest.
+ */
+const hashing = pLimit(2);
+
 function derive(password: string, salt: Buffer, cost: { N: number; r: number; p: number }, length = KEY_LENGTH): Promise<Buffer> {
   const options: ScryptOptions = { ...cost, maxmem: 256 * cost.N * cost.r };
-  return new Promise((resolve, reject) =>
+  return hashing(() => new Promise<Buffer>((resolve, reject) =>
     scrypt(password, salt, length, options, (error, key) => (error ? reject(error) : resolve(key))),
-  );
+  ));
 }
