@@ -44,12 +44,12 @@ export function generatePassword(): string {
 }
 
 /**
- * scrypt runs on libuv's worker pool (4 threads), which LevelDB and file I/O share. A connect
- * storm of first-time devices would queue hundreds of hashes there and hold every database step
- * behind them: measured, no CONNACK at all until the last of 1000 hashes was done. Two hashes at a
- * time keep both cores busy and leave the pool free for the rest.
+ * scrypt runs on libuv's worker pool, which LevelDB and file I/O share. A connect storm of
+ * first-time devices would queue hundreds of hashes there and hold every database step behind
+ * them: measured, no CONNACK at all until the last of 1000 hashes was done. Four at a time (what
+ * the default pool ran) keeps the rate; `iotcore serve` doubles the pool so the rest never waits.
  */
-const hashing = pLimit(2);
+const hashing = pLimit(4);
 
 function derive(password: string, salt: Buffer, cost: { N: number; r: number; p: number }, length = KEY_LENGTH): Promise<Buffer> {
   const options: ScryptOptions = { ...cost, maxmem: 256 * cost.N * cost.r };
