@@ -158,11 +158,14 @@ async function clusterFanIn(fleet: Fleet, settings: Settings, tls: TlsFiles): Pr
 
 function machine(): Record<string, string> {
   const version = (command: string, args: string[]) => {
+    // `mosquitto -h` prints its version and exits non-zero.
+    let output: string;
     try {
-      return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]!.trim();
-    } catch {
-      return 'unknown';
+      output = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout ?? '');
     }
+    return output.split('\n')[0]!.trim() || 'unknown';
   };
   return {
     date: new Date().toISOString(),

@@ -4,8 +4,8 @@
 //   - FerretDB (MongoDB-compatible, SQLite backend) built from the Go module proxy into .tools/,
 //     rebuilt only when its wrapper's sources change;
 //   - helm, kubeconform and offline Kubernetes schemas for the chart test (test/deploy/chart-tools.ts);
-//   - promtool (Debian's prometheus package), hadolint and the Compose schema for the deploy/ test
-//     (test/deploy/deploy-tools.ts).
+//   - promtool (Debian's prometheus package), the blackbox exporter, hadolint and the Compose schema
+//     for the deploy/ test (test/deploy/deploy-tools.ts).
 // Fails with a message naming what is missing; never lets the suite skip silently.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,6 +21,7 @@ const DEBIAN_PACKAGES: Array<[binary: string, pkg: string]> = [
   ['mosquitto_pub', 'mosquitto-clients'],
   ['jq', 'jq'],
   ['promtool', 'prometheus'],
+  ['prometheus-blackbox-exporter', 'prometheus-blackbox-exporter'],
 ];
 
 async function main(): Promise<void> {
@@ -47,6 +48,7 @@ function ensureDebianPackages(): void {
   spawnSync('service', ['redis-server', 'stop'], { stdio: 'ignore' });
   spawnSync('service', ['mosquitto', 'stop'], { stdio: 'ignore' });
   spawnSync('service', ['prometheus', 'stop'], { stdio: 'ignore' });
+  spawnSync('service', ['prometheus-blackbox-exporter', 'stop'], { stdio: 'ignore' });
 }
 
 function ensureFerretDb(): void {
