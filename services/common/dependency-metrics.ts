@@ -19,7 +19,7 @@ const errors = new Counter({
   labelNames: ['dependency', 'operation'],
 });
 
-export function recordCall(dependency: Dependency, operation: string, seconds: number, failed: boolean): void {
+function recordCall(dependency: Dependency, operation: string, seconds: number, failed: boolean): void {
   duration.observe({ dependency, operation }, seconds);
   if (failed) errors.inc({ dependency, operation });
 }

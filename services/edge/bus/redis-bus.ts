@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import mqemitter, { type MQEmitter, type Message } from 'mqemitter';
 import { pack, unpack } from 'msgpackr';
 import type { Logger } from '../../common/logging.js';
-import { recordCall } from '../../common/dependency-metrics.js';
+import { timed } from '../../common/dependency-metrics.js';
 import { BROKER_ROOT, INTERNAL_ROOT } from '../topics/namespace.js';
 
 export interface RedisBus {
@@ -113,14 +113,8 @@ export function redisBus(url: string, logger: Logger): RedisBus {
       } catch (error) {
         return done?.(error as Error);
       }
-      const started = performance.now();
-      pubConn.publish(channel, pack(message)).then(() => {
-        recordCall('redis', 'publish', (performance.now() - started) / 1000, false);
-        done?.();
-      }, (error: Error) => {
-        recordCall('redis', 'publish', (performance.now() - started) / 1000, true);
-        done?.(error);
-      });
+      const data = pack(message);
+      timed('redis', 'publish', () => pubConn.publish(channel, data)).then(() => done?.(), (error: Error) => done?.(error));
     },
     close(done: () => void) {
       closed = true;
