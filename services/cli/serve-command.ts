@@ -15,6 +15,7 @@ import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
 import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
 import { redisBus } from '../edge/bus/redis-bus.js';
 import { startOpsServer, type ReadinessCheck } from '../common/ops-http.js';
+import { RedisRevocationFeed } from '../common/revocations/redis-feed.js';
 
 export function serveCommand(): Command {
   const command = new Command('serve').description('run the iotcore services (all-in-one by default)');
@@ -36,6 +37,13 @@ export async function serve(config: ServeConfig): Promise<void> {
 
   let registry: Awaited<ReturnType<typeof startRegistryApi>> | undefined;
   let edge: Awaited<ReturnType<typeof startEdge>> | undefined;
+  // With Redis, revocations go through one feed for the whole cluster, whichever registry replica
+  // made them and whichever one an edge is linked to.
+  const revocationFeed = config.redisUrl ? new RedisRevocationFeed(config.redisUrl, logger) : undefined;
+  if (revocationFeed) closers.push(() => revocationFeed.close());
+  if (config.role === 'registry' && !revocationFeed) {
+    logger.warn('no --redis-url: revocations reach only the edges linked to this registry process; run every replica with the cluster\'s Redis');
+  }
   if (config.role !== 'edge') {
     let adminTokens = config.adminTokens;
     if (adminTokens.length === 0) {
@@ -56,6 +64,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       },
       tls: config.apiTlsCert && config.apiTlsKey ? { certFile: config.apiTlsCert, keyFile: config.apiTlsKey } : undefined,
       logger,
+      revocationFeed,
     });
     closers.unshift(() => store.close());
     if (config.mongoUrl) checks.push({ name: 'registry_store', check: () => store.ping().then(() => true) });
@@ -86,6 +95,8 @@ export async function serve(config: ServeConfig): Promise<void> {
       persistence: mqttState.persistence,
       permanentTopics: mqttState.permanentTopics,
       clusterBus,
+      // A separate edge reads the cluster feed itself; in one process the registry's log mirrors it.
+      revocations: registry ? undefined : revocationFeed,
       limits: {
         devicePublishRate: config.devicePublishRate,
         brokerPublishRate: config.brokerPublishRate,
@@ -93,6 +104,8 @@ export async function serve(config: ServeConfig): Promise<void> {
         maxConnectionsPerRegistry: config.maxRegistryConnections,
       },
     });
+    const running = edge;
+    checks.push({ name: 'revocation_feed', check: () => running.revocationsLive(), degradesOnly: true });
     registry?.attachDataPlane(edge.dataPlane);
     closers.unshift(edge.close);
     logger.info({ ports: edge.ports }, `MQTT over TLS listening on ${config.mqttListen}`);

@@ -73,7 +73,7 @@ export const SERVE_SETTINGS: Setting[] = [
   { key: 'mongoDb', flag: '--mongo-db <name>', env: 'IOTCORE_MONGO_DB', default: 'iotcore',
     description: 'MongoDB database name' },
   { key: 'redisUrl', flag: '--redis-url <url>', env: 'IOTCORE_REDIS_URL',
-    description: 'Redis URL of the message bus between edges (cluster mode); unset: one edge, in-process bus' },
+    description: 'Redis URL of the cluster (cluster mode): the message bus between edges and the revocation feed every registry replica and edge shares; unset: one process, in-process bus and feed' },
   { key: 'registryEndpoint', flag: '--registry-endpoint <host:port>', env: 'IOTCORE_REGISTRY_ENDPOINT',
     description: 'registry service an edge asks for authentication (role edge)' },
   { key: 'registryToken', flag: '--registry-token <token>', env: 'IOTCORE_REGISTRY_TOKEN',

@@ -1,5 +1,6 @@
 // The operations port of every iotcore process: /healthz (the process runs), /readyz (its
-// dependencies answer and it is not draining: 503 with the failing checks otherwise) and /metrics
+// dependencies answer and it is not draining: 503 with the failing checks otherwise; 200 with
+// status "degraded" when only a check that cannot stop the service fails) and /metrics
 // (Prometheus text format from prom-client's default registry).
 import http from 'node:http';
 import { collectDefaultMetrics, register } from 'prom-client';
@@ -9,6 +10,8 @@ export interface ReadinessCheck {
   name: string;
   /** Resolves true when the dependency answers; a check taking over 2 s counts as failing. */
   check(): boolean | Promise<boolean>;
+  /** Failing makes the process degraded, not unready (it keeps serving, with a known weakness). */
+  degradesOnly?: boolean;
 }
 
 export interface OpsServer {
@@ -36,7 +39,7 @@ export async function startOpsServer(options: { listen: string; checks: Readines
     if (request.method !== 'GET') return reply(405, 'method not allowed\n');
     if (route === '/healthz') return reply(200, 'ok\n');
     if (route === '/readyz') {
-      void readiness(options.checks, draining).then(({ ready, checks }) => reply(ready ? 200 : 503, `${JSON.stringify({ ready, draining, checks })}\n`, 'application/json'));
+      void readiness(options.checks, draining).then(({ ready, status, checks }) => reply(ready ? 200 : 503, `${JSON.stringify({ ready, status, draining, checks })}\n`, 'application/json'));
       return;
     }
     if (route === '/metrics') {
@@ -65,11 +68,13 @@ export async function startOpsServer(options: { listen: string; checks: Readines
   };
 }
 
-async function readiness(checks: ReadinessCheck[], draining: boolean): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
-  const results = await Promise.all(checks.map(async ({ name, check }) => {
+async function readiness(checks: ReadinessCheck[], draining: boolean): Promise<{ ready: boolean; status: 'ok' | 'degraded' | 'failing'; checks: Record<string, boolean> }> {
+  const results = await Promise.all(checks.map(async ({ name, check, degradesOnly }) => {
     const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), CHECK_TIMEOUT_MS).unref());
     const ok = await Promise.race([Promise.resolve().then(check).catch(() => false), timeout]);
-    return [name, ok] as const;
+    return { name, ok, degradesOnly: degradesOnly === true };
   }));
-  return { ready: !draining && results.every(([, ok]) => ok), checks: Object.fromEntries(results) };
+  const ready = !draining && results.every((result) => result.ok || result.degradesOnly);
+  const status = !ready ? 'failing' : results.every((result) => result.ok) ? 'ok' : 'degraded';
+  return { ready, status, checks: Object.fromEntries(results.map((result) => [result.name, result.ok])) };
 }

@@ -13,7 +13,7 @@ import { status } from '@grpc/grpc-js';
 import { TopicPolicy } from './topics/acl.js';
 import { filterMatches } from './topics/topic-syntax.js';
 import { INTERNAL_ROOT, brokerExternal, isInternalTopic, toCanonical } from './topics/namespace.js';
-import type { Principal } from './topics/principal.js';
+import { principalFromAuth, type Principal } from './topics/principal.js';
 import type { RegistryLink, AuthOutcome } from './registry-link/link.js';
 import { listenTcp, listenTls, listenWss, type ConnectionInfo } from './transport/listeners.js';
 import { AuthThrottle } from './limits/auth-throttle.js';
@@ -23,6 +23,8 @@ import { RecentDeliveries } from './bus/recent-deliveries.js';
 import { EdgeMetrics, type RegistryMeters } from './metrics.js';
 import { withOutgoingShortcuts } from './persistence/outgoing-messages.js';
 import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.js';
+import { RevocationEnforcer } from './revocation-enforcer.js';
+import type { RevocationSource } from '../contracts/revocations.js';
 
 export interface EdgeOptions {
   link: RegistryLink;
@@ -42,6 +44,8 @@ export interface EdgeOptions {
   clusterBus?: { emitter: MQEmitter; onReconnect(listener: () => void): void };
   /** How many permanent-topic values the persistence holds (for /metrics). */
   permanentTopics?: () => Promise<number>;
+  /** The cluster's revocation feed (Redis) when the edge reads it directly; the registry link's otherwise. */
+  revocations?: RevocationSource;
 }
 
 export interface RunningEdge {
@@ -53,6 +57,8 @@ export interface RunningEdge {
   droppedMessages(): number;
   /** Publishes dropped because their principal exceeded its rate. */
   rateLimitedPublishes(): number;
+  /** Whether revocations are followed live (readiness reports "degraded" when not). */
+  revocationsLive(): boolean;
   /**
    * Graceful shutdown, first half: stop accepting connections and close the current ones spread
    * over `windowMs`, so their clients reconnect to other edges gradually instead of all at once.
@@ -74,6 +80,7 @@ interface SessionSubscription {
 const MAX_PERMANENT_REPLAY = 1000;
 
 interface Session {
+  client: Client;
   principal: Principal;
   policy: TopicPolicy;
   credentialId: string;
@@ -198,7 +205,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
           return fail(outcome.result === 'BAD_USERNAME_OR_PASSWORD' ? BAD_USERNAME_OR_PASSWORD : NOT_AUTHORIZED, outcome.reason);
         }
         throttle.success(keys);
-        const principal = toPrincipal(outcome.principal);
+        const principal = principalFromAuth(outcome.principal);
         // A will the principal could not publish itself is refused up front (spec §4.7).
         const will = (client as unknown as { _will?: { topic: string; retain: boolean } })._will;
         const policy = new TopicPolicy(principal);
@@ -216,7 +223,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         const previous = self!.clients[client.id];
         if (previous) takenOver(previous);
         const session: Session = {
-          principal, policy, credentialId: outcome.principal.credential_id, info,
+          client, principal, policy, credentialId: outcome.principal.credential_id, info,
           subscriptions: new Map(), clientFilters: new Map(), deliveries: new RecentDeliveries(), unacknowledged: 0,
           routes: new Map(), meters: metrics.meters(registryOf(principal)),
         };
@@ -400,17 +407,24 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     logger.info({ event: 'disconnected', kind: session.principal.kind, id: session.principal.id, clientId: client.id, reason }, `disconnected: ${reason.replaceAll('_', ' ')}`);
   });
 
-  const unsubscribeRevocations = link.onRevocation((revocation) => {
-    if (revocation.kind === 'DEVICE_DELETED') monitor.forget(revocation.entity_id);
-    for (const client of Object.values((broker as unknown as { clients: Record<string, Client> }).clients)) {
-      const session = sessions.get(client);
-      if (session && isRevoked(session, revocation)) {
-        logger.info({ event: 'revoked', id: session.principal.id, clientId: client.id, reason: revocation.kind }, `disconnecting: ${revocation.kind}`);
-        session.closeReason = 'revoked';
-        client.close();
+  const revocations = new RevocationEnforcer({
+    source: options.revocations ?? link,
+    link,
+    logger,
+    sessions: () => Object.values(self!.clients).flatMap((client) => sessions.get(client) ?? []),
+    revoke: (session, reason) => {
+      logger.info({ event: 'revoked', id: session.principal.id, clientId: session.client.id, reason }, `disconnecting: ${reason}`);
+      session.closeReason = 'revoked';
+      session.client.close();
+    },
+    invalidate: (revocation) => {
+      if (!revocation) return deviceRegistry.clear();
+      if (revocation.kind === 'DEVICE_DELETED') {
+        monitor.forget(revocation.entity_id);
+        deviceRegistry.delete(revocation.entity_id);
       }
-    }
-    if (revocation.kind === 'DEVICE_DELETED') deviceRegistry.delete(revocation.entity_id);
+    },
+    onRecheck: () => metrics.revocationRechecks.inc(),
   });
 
   async function deviceRegistryOf(deviceId: string): Promise<string | undefined> {
@@ -452,6 +466,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   }
 
   const removeMetricsSource = metrics.addSource({
+    revocationFeedLagSeconds: () => revocations.lagSeconds(),
     subscriptions: () => Object.values(self!.clients).reduce((sum, client) => sum + Object.keys((client as unknown as { subscriptions: object }).subscriptions).length, 0),
     permanentTopics: options.permanentTopics,
   });
@@ -468,7 +483,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       if (!link.describe) throw new ApiError(status.UNAVAILABLE, 'data-plane publishing is served by the all-in-one process');
       const outcome = await link.describe(principalRef.kind, principalRef.id);
       if (outcome.result !== 'OK') throw new ApiError(status.NOT_FOUND, `${principalRef.kind} ${principalRef.id}: ${outcome.reason}`);
-      const policy = new TopicPolicy(toPrincipal(outcome.principal));
+      const policy = new TopicPolicy(principalFromAuth(outcome.principal));
       const decision = policy.authorizePublish(topic);
       if (!decision.ok) throw new ApiError(status.PERMISSION_DENIED, decision.reason);
       if (decision.requiresDeviceOf && (await deviceRegistryOf(decision.requiresDeviceOf.deviceId)) !== decision.requiresDeviceOf.registryId) {
@@ -485,6 +500,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     ports,
     droppedMessages: bus.dropped,
     rateLimitedPublishes: () => limits.droppedPublishes(),
+    revocationsLive: () => revocations.live(),
     drain: async (windowMs) => {
       for (const server of servers) server.close();
       const clients = Object.values(self!.clients);
@@ -502,7 +518,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     close: async () => {
       shuttingDown = true;
       removeMetricsSource();
-      unsubscribeRevocations();
+      revocations.close();
       monitor.close();
       // Stop accepting first; a listener only reports closed once its connections are gone,
       // which happens when the broker closes its clients.
@@ -564,32 +580,6 @@ function errorReason(error: Error): CloseReason {
 function externalName(principal: Principal, filter: string): string | undefined {
   if (principal.kind === 'broker') return brokerExternal(principal.id, filter);
   return filter.startsWith(`${INTERNAL_ROOT}/${principal.registryId}/`) ? toCanonical(filter) : undefined;
-}
-
-function toPrincipal(principal: Extract<AuthOutcome, { result: 'OK' }>['principal']): Principal {
-  if (principal.kind === 'device') return { kind: 'device', id: principal.id, registryId: principal.registry_id, aliases: principal.topic_aliases };
-  if (principal.kind === 'registry') return { kind: 'registry', id: principal.id, registryId: principal.registry_id, aliases: principal.registry_aliases };
-  return { kind: 'broker', id: principal.id };
-}
-
-function isRevoked(session: Session, revocation: { kind: string; entity_id: string; credential_id: string }): boolean {
-  const principal = session.principal;
-  switch (revocation.kind) {
-    case 'DEVICE_DELETED':
-    case 'BROKER_DELETED':
-      return principal.id === revocation.entity_id;
-    case 'REGISTRY_DELETED':
-    case 'REGISTRY_DISABLED':
-      return principal.kind !== 'broker' && principal.registryId === revocation.entity_id;
-    case 'PASSWORD_DELETED':
-    case 'CERTIFICATE_DELETED':
-      return principal.id === revocation.entity_id && session.credentialId === revocation.credential_id;
-    case 'DEVICE_ALIASES_CHANGED':
-      // Aliases are part of the policy fixed at CONNECT: reconnecting picks up the new ones.
-      return principal.id === revocation.entity_id || (principal.kind === 'registry' && principal.registryId === (revocation as { registry_id?: string }).registry_id);
-    default:
-      return false;
-  }
 }
 
 /**

@@ -19,6 +19,7 @@ export interface RegistryMeters {
 /** What an edge reports when scraped rather than counts as it goes. */
 export interface EdgeStateSource {
   subscriptions(): number;
+  revocationFeedLagSeconds?(): number;
   permanentTopics?(): Promise<number>;
 }
 
@@ -61,6 +62,17 @@ export class EdgeMetrics {
     async collect() {
       const counts = await Promise.all([...sources].map((source) => source.permanentTopics?.() ?? 0));
       this.set(counts.reduce((sum, count) => sum + count, 0));
+    },
+  });
+  readonly revocationRechecks = new Counter({
+    name: 'iotcore_revocation_rechecks_total',
+    help: 'times the revocation feed had a gap (trimmed or reset while away) and every live session was checked again with the registry',
+  });
+  readonly revocationFeedLag = new Gauge({
+    name: 'iotcore_revocation_feed_lag_seconds',
+    help: 'seconds since the revocation feed was last followed live (0 while it is)',
+    collect() {
+      this.set(Math.max(0, ...[...sources].map((source) => source.revocationFeedLagSeconds?.() ?? 0)));
     },
   });
   readonly #registries = new Set<string>();

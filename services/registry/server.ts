@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '../common/logging.js';
 import type { RegistryStore } from './store/contract.js';
-import { RegistryEvents } from './resources/events.js';
+import { RegistryEvents, type SharedRevocationFeed } from './resources/events.js';
 import type { Quotas, ResourceContext } from './resources/context.js';
 import { createIdGenerator } from './ids.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -28,6 +28,8 @@ export interface RegistryApiOptions {
   quotas: Quotas;
   tls?: { certFile: string; keyFile: string };
   logger: Logger;
+  /** The cluster's revocation feed (Redis), shared by registry replicas; in-process when omitted. */
+  revocationFeed?: SharedRevocationFeed;
 }
 
 export interface RunningRegistryApi {
@@ -46,12 +48,13 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
     newId: createIdGenerator(options.idPrefix),
     now: () => new Date(),
     quotas: options.quotas,
-    events: new RegistryEvents(),
+    events: new RegistryEvents({ shared: options.revocationFeed, logger: options.logger }),
   };
   const handler: HandlerContext = { access: bearerTokenAccess(options.adminTokens), logger: options.logger };
   const server = new Server();
   let dataPlane: DataPlane | undefined;
   const authenticator = new Authenticator(ctx);
+  const stopForgetting = ctx.events.follow(undefined, authenticator.cacheInvalidation());
   const services = [
     registryService(ctx, handler),
     deviceService(ctx, handler),
@@ -83,6 +86,8 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
     },
     close: () =>
       new Promise<void>((resolve) => {
+        stopForgetting();
+        ctx.events.close();
         server.tryShutdown(() => resolve());
         // Do not wait forever for long-lived streams (edges watching revocations).
         setTimeout(() => server.forceShutdown(), 2000).unref();

@@ -1,7 +1,7 @@
 // A real cluster on loopback: its own redis-server and FerretDB (so tests may restart them), one
-// registry process and N edge processes (`iotcore serve --role …`), with helpers to kill -9,
-// restart, pause (SIGSTOP) and resume any of them. Every edge shares one TLS certificate, as edges
-// behind one load balancer do.
+// or more registry replicas and N edge processes (`iotcore serve --role …`; edge i is linked to
+// replica i mod replicas), with helpers to kill -9, restart, pause (SIGSTOP) and resume any of
+// them. Every edge shares one TLS certificate, as edges behind one load balancer do.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +12,7 @@ import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-materi
 import { promiseClient } from '../../services/cli/connection.js';
 import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
+import { BrokerServiceClient } from '../../services/generated/yandex/cloud/iot/broker/v1/broker_service.js';
 import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
 import { Device } from '../../services/generated/yandex/cloud/iot/devices/v1/device.js';
 import { startFerretDb, startRedis, uniqueDbName, type ServerHandle } from '../support/servers.js';
@@ -105,10 +106,15 @@ export class NodeProcess {
 export interface Cluster {
   redis: ServerHandle;
   mongo: ServerHandle;
+  /** The first registry replica. */
   registry: NodeProcess;
+  registries: NodeProcess[];
   edges: NodeProcess[];
   ca: Buffer;
-  api: ReturnType<typeof apiClients>;
+  /** The management API of the first replica. */
+  api: ApiClients;
+  /** The management API of replica `index`. */
+  apiOf(index: number): ApiClients;
   /** mqtts:// URL of edge `index` (clients must trust `ca`). */
   url(index: number): string;
   /** Connects an MQTT client over TLS to edge `index`. */
@@ -116,62 +122,75 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(options: { edges: number; edgeArgs?: string[] }): Promise<Cluster> {
+export async function startCluster(options: { edges: number; registries?: number; edgeArgs?: string[] }): Promise<Cluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-cluster-'));
   const [redis, mongo] = await Promise.all([startRedis(), startFerretDb()]);
   const mongoArgs = ['--mongo-url', mongo.url, '--mongo-db', uniqueDbName('cluster')];
   const tls = await ensureLocalTlsMaterial(path.join(dir, 'shared'), []);
 
-  const apiPort = await freePort();
-  const registryHttp = await freePort();
-  const registry = new NodeProcess('registry', apiPort, registryHttp, [
-    '--role', 'registry', '--data-dir', path.join(dir, 'registry'), '--api-listen', `127.0.0.1:${apiPort}`, '--admin-tokens', TOKEN,
-    '--http-listen', `127.0.0.1:${registryHttp}`, ...mongoArgs,
-  ], 'health and metrics on');
-  await registry.start();
+  const registries: NodeProcess[] = [];
+  for (let index = 0; index < (options.registries ?? 1); index++) {
+    const [apiPort, registryHttp] = [await freePort(), await freePort()];
+    registries.push(new NodeProcess(index === 0 ? 'registry' : `registry-${index}`, apiPort, registryHttp, [
+      '--role', 'registry', '--data-dir', path.join(dir, `registry-${index}`), '--api-listen', `127.0.0.1:${apiPort}`, '--admin-tokens', TOKEN,
+      '--http-listen', `127.0.0.1:${registryHttp}`, '--redis-url', redis.url, ...mongoArgs,
+    ], 'health and metrics on'));
+  }
+  await Promise.all(registries.map((registry) => registry.start()));
 
   const edges: NodeProcess[] = [];
   for (let index = 0; index < options.edges; index++) {
     const [port, httpPort] = [await freePort(), await freePort()];
+    const linked = registries[index % registries.length]!;
     edges.push(new NodeProcess(`edge-${index}`, port, httpPort, [
       '--role', 'edge', '--data-dir', path.join(dir, `edge-${index}`), '--mqtt-listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${httpPort}`,
       '--tls-cert', tls.certFile, '--tls-key', tls.keyFile,
-      '--registry-endpoint', `127.0.0.1:${apiPort}`, '--registry-token', TOKEN,
+      '--registry-endpoint', `127.0.0.1:${linked.port}`, '--registry-token', TOKEN,
       '--redis-url', redis.url, ...mongoArgs, ...(options.edgeArgs ?? []),
     ], 'health and metrics on'));
   }
   await Promise.all(edges.map((edge) => edge.start()));
   const ca = await readFile(tls.caFile);
-  const api = apiClients(`127.0.0.1:${apiPort}`);
+  const apis = registries.map((registry) => apiClients(`127.0.0.1:${registry.port}`));
 
   return {
     redis,
     mongo,
-    registry,
+    registry: registries[0]!,
+    registries,
     edges,
     ca,
-    api,
+    api: apis[0]!,
+    apiOf: (index) => apis[index]!,
     url: (index) => `mqtts://localhost:${edges[index]!.port}`,
     connect: (index, clientOptions) =>
       mqtt.connectAsync(`mqtts://localhost:${edges[index]!.port}`, { ca, reconnectPeriod: 0, connectTimeout: 5000, ...clientOptions }),
     close: async () => {
-      api.close();
-      await Promise.all([...edges, registry].map((node) => node.kill('SIGKILL')));
+      apis.forEach((api) => api.close());
+      await Promise.all([...edges, ...registries].map((node) => node.kill('SIGKILL')));
       await Promise.all([redis.stop(), mongo.stop()]);
       await rm(dir, { recursive: true, force: true });
     },
   };
 }
 
+export type ApiClients = ReturnType<typeof apiClients>;
+
 function apiClients(address: string) {
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${TOKEN}`);
-  const raw = { registries: new RegistryServiceClient(address, credentials.createInsecure()), devices: new DeviceServiceClient(address, credentials.createInsecure()) };
+  const raw = {
+    registries: new RegistryServiceClient(address, credentials.createInsecure()),
+    devices: new DeviceServiceClient(address, credentials.createInsecure()),
+    brokers: new BrokerServiceClient(address, credentials.createInsecure()),
+  };
   const registries = promiseClient(raw.registries, metadata, 10_000);
   const devices = promiseClient(raw.devices, metadata, 10_000);
+  const brokers = promiseClient(raw.brokers, metadata, 10_000);
   return {
     registries,
     devices,
+    brokers,
     async createRegistry(name: string, password: string): Promise<string> {
       return createdId(await registries.create({ folder_id: 'cluster', name, description: '', labels: {}, certificates: [], password, log_options: undefined }), Registry);
     },

@@ -1,21 +1,26 @@
 // The registry link of a separate edge process: iotcore.auth.v1 over gRPC, with deadlines, and a
-// revocation stream that reconnects by itself. An unreachable registry makes authenticate() reject,
-// which the edge answers with CONNACK 3 (server unavailable); connected clients are unaffected.
+// revocation stream that reconnects by itself and resumes from the last position it saw (so a
+// broken stream loses nothing; the replica says GAP when it no longer has that position). An
+// unreachable registry makes authenticate() reject, which the edge answers with CONNACK 3 (server
+// unavailable); connected clients are unaffected.
 import { credentials, Metadata, status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import {
   EdgeAuthServiceClient,
   AuthenticateRequest,
+  CheckSessionsRequest,
   ReportActivityRequest,
   AuthenticateResponse_Result,
   Principal_Kind,
   Revocation_Kind,
   type AuthenticateResponse,
+  type CheckSessionsResponse,
   type LookupDeviceResponse,
   type Principal as WirePrincipal,
   type Revocation as WireRevocation,
 } from '../../generated/iotcore/auth/v1/auth.js';
 import type { OwnerKind } from '../../registry/store/records.js';
 import type { AuthOutcome, RegistryLink, Revocation } from './link.js';
+import type { FeedCursor, RevocationHandler } from '../../contracts/revocations.js';
 import { timed } from '../../common/dependency-metrics.js';
 
 // Long enough for a registry whose database is busy with a burst of session writes (seen at 2 s on
@@ -33,28 +38,41 @@ export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer
     timed('registry', operation, () => new Promise<Res>((resolve, reject) =>
       method.call(client, request, metadata, { deadline: new Date(Date.now() + DEADLINE_MS) }, (error, response) => (error ? reject(error) : resolve(response)))));
 
-  const listeners = new Set<(revocation: Revocation) => void>();
+  const handlers = new Set<RevocationHandler>();
   let stream: ClientReadableStream<WireRevocation> | undefined;
   let closed = false;
   // The revocation stream doubles as the liveness signal of the registry service.
   let streamReady = false;
+  let position: FeedCursor | undefined;
+  const setLost = () => {
+    if (!streamReady) return;
+    streamReady = false;
+    for (const handler of handlers) handler.lost();
+  };
   const watch = () => {
     if (closed) return;
-    stream = client.watchRevocations({}, metadata);
+    stream = client.watchRevocations({ after_epoch: position?.epoch ?? '', after_seq: position?.seq ?? 0 }, metadata);
     stream.on('data', (revocation: WireRevocation) => {
+      if (revocation.kind === Revocation_Kind.GAP) {
+        for (const handler of handlers) handler.gap(revocation.reason);
+        return;
+      }
+      const cursor = { epoch: revocation.epoch, seq: revocation.seq };
+      position = cursor;
       if (revocation.kind === Revocation_Kind.READY) {
         streamReady = true;
+        for (const handler of handlers) handler.ready(cursor);
         return;
       }
       const kind = Revocation_Kind[revocation.kind] as Revocation['kind'];
-      for (const listener of listeners) listener({ kind, entity_id: revocation.entity_id, registry_id: revocation.registry_id, credential_id: revocation.credential_id });
+      for (const handler of handlers) handler.revocation({ kind, entity_id: revocation.entity_id, registry_id: revocation.registry_id, credential_id: revocation.credential_id }, cursor);
     });
     stream.on('error', (error: ServiceError) => {
-      streamReady = false;
+      setLost();
       if (error.code !== status.CANCELLED) options.onStreamError?.(error);
     });
     stream.on('close', () => {
-      streamReady = false;
+      setLost();
       setTimeout(watch, RESUBSCRIBE_MS).unref();
     });
   };
@@ -74,10 +92,19 @@ export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer
       const response = await unary<{ device_id: string }, LookupDeviceResponse>('LookupDevice', client.lookupDevice, { device_id: deviceId });
       return response.exists ? { registry_id: response.registry_id } : undefined;
     },
+    async checkSessions(sessions) {
+      const response = await unary<CheckSessionsRequest, CheckSessionsResponse>('CheckSessions', client.checkSessions, CheckSessionsRequest.fromPartial({
+        sessions: sessions.map((session) => ({ kind: WIRE_KINDS[session.kind], id: session.id, credential_id: session.credential_id })),
+      }));
+      return response.results.map(outcome);
+    },
     reachable: () => streamReady,
-    onRevocation(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+    /** From the link's own position: it keeps one stream to the registry and resumes it itself. */
+    follow(after, handler) {
+      if (after) throw new Error('the registry link follows revocations from its own position');
+      handlers.add(handler);
+      if (streamReady && position) handler.ready(position);
+      return () => handlers.delete(handler);
     },
     async reportActivity(activities) {
       await unary('ReportActivity', client.reportActivity, ReportActivityRequest.fromPartial({ activities }));
@@ -91,6 +118,7 @@ export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer
 }
 
 const KINDS: Record<number, OwnerKind> = { [Principal_Kind.DEVICE]: 'device', [Principal_Kind.REGISTRY]: 'registry', [Principal_Kind.BROKER]: 'broker' };
+const WIRE_KINDS: Record<OwnerKind, Principal_Kind> = { device: Principal_Kind.DEVICE, registry: Principal_Kind.REGISTRY, broker: Principal_Kind.BROKER };
 
 function outcome(response: AuthenticateResponse): AuthOutcome {
   if (response.result === AuthenticateResponse_Result.OK && response.principal) return { result: 'OK', principal: principal(response.principal) };

@@ -11,7 +11,8 @@ export function inProcessLink(ctx: ResourceContext, authenticator: Authenticator
       const device = await ctx.store.getDevice(deviceId);
       return device && { registry_id: device.registry_id };
     },
-    onRevocation: (listener) => ctx.events.onRevocation(listener),
+    follow: (after, handler) => ctx.events.follow(after, handler),
+    checkSessions: (sessions) => Promise.all(sessions.map((session) => authenticator.recheck(session.kind, session.id, session.credential_id))),
     reportActivity: async (activities) => {
       for (const { device_id, ...patch } of activities) await ctx.store.recordDeviceMonitoring(device_id, patch);
     },

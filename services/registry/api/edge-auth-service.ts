@@ -1,10 +1,11 @@
 // iotcore.auth.v1.EdgeAuthService: the registry side of MQTT authentication for edges.
-import type { ServerWritableStream } from '@grpc/grpc-js';
+import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import {
   EdgeAuthServiceService,
   type EdgeAuthServiceServer,
   AuthenticateResponse,
   AuthenticateResponse_Result,
+  CheckSessionsResponse,
   LookupDeviceResponse,
   Principal_Kind,
   ReportActivityResponse,
@@ -12,12 +13,15 @@ import {
   Revocation_Kind,
   type WatchRevocationsRequest,
 } from '../../generated/iotcore/auth/v1/auth.js';
-import type { Authenticator } from '../auth/authenticator.js';
+import type { AuthOutcome, Authenticator } from '../auth/authenticator.js';
 import type { ResourceContext } from '../resources/context.js';
-import { toServiceError } from './errors.js';
+import { ApiError, toServiceError } from './errors.js';
 import { unary, type HandlerContext } from './unary.js';
 
 const KINDS = { device: Principal_Kind.DEVICE, registry: Principal_Kind.REGISTRY, broker: Principal_Kind.BROKER } as const;
+const OWNER_KINDS = { [Principal_Kind.DEVICE]: 'device', [Principal_Kind.REGISTRY]: 'registry', [Principal_Kind.BROKER]: 'broker' } as const;
+/** Sessions one CheckSessions call may ask about. */
+const MAX_CHECKED_SESSIONS = 1000;
 const RESULTS = {
   OK: AuthenticateResponse_Result.OK,
   BAD_USERNAME_OR_PASSWORD: AuthenticateResponse_Result.BAD_USERNAME_OR_PASSWORD,
@@ -32,12 +36,17 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
         password: request.has_password ? request.password : undefined,
         certificate_fingerprint: request.certificate_fingerprint || undefined,
       });
-      if (outcome.result !== 'OK') return AuthenticateResponse.fromPartial({ result: RESULTS[outcome.result], reason: outcome.reason });
-      const { principal } = outcome;
-      return AuthenticateResponse.fromPartial({
-        result: AuthenticateResponse_Result.OK,
-        principal: { ...principal, kind: KINDS[principal.kind] },
-      });
+      return toResponse(outcome);
+    }),
+
+    checkSessions: unary(handler, 'EdgeAuthService.CheckSessions', async (request) => {
+      if (request.sessions.length > MAX_CHECKED_SESSIONS) throw new ApiError(status.INVALID_ARGUMENT, `sessions: at most ${MAX_CHECKED_SESSIONS} per call`);
+      const results: AuthenticateResponse[] = [];
+      for (const session of request.sessions) {
+        const kind = OWNER_KINDS[session.kind as keyof typeof OWNER_KINDS];
+        results.push(toResponse(kind ? await authenticator.recheck(kind, session.id, session.credential_id) : { result: 'NOT_AUTHORIZED', reason: 'unknown principal kind' }));
+      }
+      return CheckSessionsResponse.fromPartial({ results });
     }),
 
     lookupDevice: unary(handler, 'EdgeAuthService.LookupDevice', async (request) => {
@@ -52,12 +61,16 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
         call.destroy(toServiceError(error).serviceError);
         return;
       }
-      const unsubscribe = ctx.events.onRevocation((revocation) => {
-        call.write(Revocation.fromPartial({ ...revocation, kind: Revocation_Kind[revocation.kind] }));
+      const after = call.request.after_epoch ? { epoch: call.request.after_epoch, seq: call.request.after_seq } : undefined;
+      const unsubscribe = ctx.events.follow(after, {
+        revocation: (revocation, cursor) => call.write(Revocation.fromPartial({ ...revocation, kind: Revocation_Kind[revocation.kind], ...cursor })),
+        gap: (reason) => call.write(Revocation.fromPartial({ kind: Revocation_Kind.GAP, reason })),
+        ready: (head) => call.write(Revocation.fromPartial({ kind: Revocation_Kind.READY, ...head })),
+        // The edge sees the stream end and resumes from its position against a live replica.
+        lost: () => call.end(),
       });
       call.on('cancelled', unsubscribe);
       call.on('close', unsubscribe);
-      call.write(Revocation.fromPartial({ kind: Revocation_Kind.READY }));
     },
 
     reportActivity: unary(handler, 'EdgeAuthService.ReportActivity', async (request) => {
@@ -70,4 +83,9 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
     }),
   };
   return { definition: EdgeAuthServiceService, implementation };
+}
+
+function toResponse(outcome: AuthOutcome): AuthenticateResponse {
+  if (outcome.result !== 'OK') return AuthenticateResponse.fromPartial({ result: RESULTS[outcome.result], reason: outcome.reason });
+  return AuthenticateResponse.fromPartial({ result: AuthenticateResponse_Result.OK, principal: { ...outcome.principal, kind: KINDS[outcome.principal.kind] } });
 }

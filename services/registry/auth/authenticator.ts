@@ -2,13 +2,14 @@
 // names the entity by the username; otherwise the client certificate's fingerprint does.
 // Verified passwords are cached (keyed by a digest, never the password) so a reconnect storm
 // costs one store read per client instead of one slow hash; the cache entry is only trusted while
-// the password record it came from still exists.
+// the password record it came from still exists, and the revocation feed drops an entity's entries.
 import { createHash } from 'node:crypto';
 import { verifyPassword } from '../credentials/passwords.js';
 import type { RegistryStore } from '../store/contract.js';
 import type { OwnerKind, PasswordRecord } from '../store/records.js';
 import { listRegistryAliases } from '../resources/devices.js';
 import type { ResourceContext } from '../resources/context.js';
+import type { RevocationHandler } from '../../contracts/revocations.js';
 
 export type AuthResult = 'OK' | 'BAD_USERNAME_OR_PASSWORD' | 'NOT_AUTHORIZED';
 
@@ -37,7 +38,9 @@ export type AuthOutcome = { result: 'OK'; principal: Principal } | { result: Exc
 const MAX_CACHED_PASSWORDS = 100_000;
 
 export class Authenticator {
-  readonly #verified = new Map<string, string>(); // digest(entity, password) → password id
+  /** entity → digest(entity, password) → password id */
+  readonly #verified = new Map<string, Map<string, string>>();
+  #cachedPasswords = 0;
 
   constructor(private readonly ctx: ResourceContext) {}
 
@@ -64,17 +67,58 @@ export class Authenticator {
 
   async #matchPassword(entityId: string, password: Buffer, passwords: PasswordRecord[]): Promise<string | undefined> {
     const key = createHash('sha256').update(entityId).update('\0').update(password).digest('base64');
-    const cached = this.#verified.get(key);
+    const cached = this.#verified.get(entityId)?.get(key);
     if (cached && passwords.some((record) => record.id === cached)) return cached;
     const text = password.toString('utf8');
     for (const record of passwords) {
       if (await verifyPassword(text, record.hash)) {
-        if (this.#verified.size >= MAX_CACHED_PASSWORDS) this.#verified.clear();
-        this.#verified.set(key, record.id);
+        this.#remember(entityId, key, record.id);
         return record.id;
       }
     }
     return undefined;
+  }
+
+  #remember(entityId: string, key: string, passwordId: string): void {
+    if (this.#cachedPasswords >= MAX_CACHED_PASSWORDS) this.#forgetAll();
+    let entries = this.#verified.get(entityId);
+    if (!entries) this.#verified.set(entityId, (entries = new Map()));
+    if (!entries.has(key)) this.#cachedPasswords++;
+    entries.set(key, passwordId);
+  }
+
+  #forget(entityId: string): void {
+    this.#cachedPasswords -= this.#verified.get(entityId)?.size ?? 0;
+    this.#verified.delete(entityId);
+  }
+
+  #forgetAll(): void {
+    this.#verified.clear();
+    this.#cachedPasswords = 0;
+  }
+
+  /** Follows the revocation feed: a revoked entity's verified passwords are verified again. */
+  cacheInvalidation(): RevocationHandler {
+    return {
+      revocation: (revocation) => this.#forget(revocation.entity_id),
+      gap: () => this.#forgetAll(),
+      ready: () => undefined,
+      lost: () => undefined,
+    };
+  }
+
+  /**
+   * Whether a live session is still allowed as it was authenticated: its credential still exists
+   * and is the entity's, and the entity may still connect. The principal returned carries the
+   * current aliases, for the edge to compare.
+   */
+  async recheck(kind: OwnerKind, id: string, credentialId: string): Promise<AuthOutcome> {
+    const password = await this.ctx.store.getPassword(credentialId);
+    const owned = password
+      ? password.owner_kind === kind && password.owner_id === id
+      : await this.ctx.store.findCertificate(credentialId).then((certificate) => certificate?.owner_kind === kind && certificate.owner_id === id);
+    if (!owned) return { result: 'NOT_AUTHORIZED', reason: 'the credential of the session no longer exists' };
+    return this.describe(kind, id, credentialId);
   }
 
   /** The principal an entity acts as, refused when it is gone or its registry is disabled. */

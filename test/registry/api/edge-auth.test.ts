@@ -14,8 +14,12 @@ import {
   Principal_Kind,
   Revocation,
   Revocation_Kind,
+  WatchRevocationsRequest,
+  CheckSessionsRequest,
+  type CheckSessionsResponse,
   type LookupDeviceResponse,
 } from '../../../services/generated/iotcore/auth/v1/auth.js';
+import { deletePassword } from '../../../services/registry/resources/credentials.js';
 import { DeviceView } from '../../../services/generated/yandex/cloud/iot/devices/v1/device.js';
 import { DeviceServiceClient } from '../../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
 import type { Device } from '../../../services/generated/yandex/cloud/iot/devices/v1/device.js';
@@ -34,6 +38,7 @@ describe('EdgeAuthService', () => {
   let deviceId: string;
   const deviceCert = makeCertificate('device');
   const otherCert = makeCertificate('other-device');
+  const checkedCert = makeCertificate('checked-device');
 
   const authenticate = (fields: Partial<AuthenticateRequest>) =>
     call<AuthenticateRequest, AuthenticateResponse>(client, 'authenticate', AuthenticateRequest.fromPartial({ client_id: 'c', ...fields }), harness.metadata);
@@ -115,7 +120,7 @@ describe('EdgeAuthService', () => {
   });
 
   test('revocations stream: disabled registry and deleted device; disabled registry refuses auth', async () => {
-    const stream: ClientReadableStream<Revocation> = client.watchRevocations({}, harness.metadata);
+    const stream: ClientReadableStream<Revocation> = client.watchRevocations(WatchRevocationsRequest.fromPartial({}), harness.metadata);
     const received: Revocation[] = [];
     const ready = new Promise<void>((resolve) => stream.on('data', (revocation: Revocation) => {
       received.push(revocation);
@@ -130,6 +135,58 @@ describe('EdgeAuthService', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     stream.cancel();
     assert.deepEqual(received.map((revocation) => Revocation_Kind[revocation.kind]), ['READY', 'REGISTRY_DISABLED', 'DEVICE_DELETED']);
+  });
+
+  /** Reads a revocation stream until `until` holds for what arrived. */
+  const watch = async (request: Partial<WatchRevocationsRequest>, until: (received: Revocation[]) => boolean) => {
+    const stream: ClientReadableStream<Revocation> = client.watchRevocations(WatchRevocationsRequest.fromPartial(request), harness.metadata);
+    const received: Revocation[] = [];
+    stream.on('error', () => undefined);
+    await new Promise<void>((resolve) => stream.on('data', (revocation: Revocation) => {
+      received.push(revocation);
+      if (until(received)) resolve();
+    }));
+    return { received, stop: () => stream.cancel() };
+  };
+
+  test('a watcher that reconnects resumes after the last position it saw; an unknown position is a GAP', async () => {
+    const first = await watch({}, (received) => received.some((revocation) => revocation.kind === Revocation_Kind.READY));
+    const head = first.received.at(-1)!;
+    first.stop();
+    // Revocations while nobody watches.
+    const ctx = harness.api.ctx;
+    const gone = await createDevice(ctx, { registry_id: registryId, name: 'gone', description: '', labels: {}, topic_aliases: {}, certificates: [] });
+    await deleteDevice(ctx, gone.id);
+    await setRegistryEnabled(ctx, registryId, false);
+    await setRegistryEnabled(ctx, registryId, true);
+    const resumed = await watch({ after_epoch: head.epoch, after_seq: head.seq }, (received) => received.some((revocation) => revocation.kind === Revocation_Kind.READY));
+    resumed.stop();
+    assert.deepEqual(resumed.received.map((revocation) => Revocation_Kind[revocation.kind]), ['DEVICE_DELETED', 'REGISTRY_DISABLED', 'READY']);
+    assert.equal(resumed.received[0]!.entity_id, gone.id);
+    assert.deepEqual(resumed.received.map((revocation) => revocation.seq), [head.seq + 1, head.seq + 2, head.seq + 2]);
+    const unknown = await watch({ after_epoch: 'another-feed', after_seq: 7 }, (received) => received.some((revocation) => revocation.kind === Revocation_Kind.READY));
+    unknown.stop();
+    assert.deepEqual(unknown.received.map((revocation) => Revocation_Kind[revocation.kind]), ['GAP', 'READY']);
+  });
+
+  test('CheckSessions: still allowed with current aliases, or why not', async () => {
+    const ctx = harness.api.ctx;
+    const device = await createDevice(ctx, { registry_id: registryId, name: 'checked', description: '', labels: {}, topic_aliases: { 'a/': '$devices/{id}/events/a/' }, certificates: [], password: DEVICE_PASSWORD });
+    const passwordId = (await harness.api.ctx.store.listPasswords('device', device.id))[0]!.id;
+    const certified = await createDevice(ctx, { registry_id: registryId, name: 'certified', description: '', labels: {}, topic_aliases: {}, certificates: [checkedCert.certPem] });
+    const check = (sessions: CheckSessionsRequest['sessions']) => call<CheckSessionsRequest, CheckSessionsResponse>(client, 'checkSessions', CheckSessionsRequest.fromPartial({ sessions }), harness.metadata);
+    const sessions = [
+      { kind: Principal_Kind.DEVICE, id: device.id, credential_id: passwordId },
+      { kind: Principal_Kind.DEVICE, id: certified.id, credential_id: checkedCert.opensslFingerprint },
+      { kind: Principal_Kind.DEVICE, id: certified.id, credential_id: passwordId },
+      { kind: Principal_Kind.REGISTRY, id: registryId, credential_id: 'nope' },
+    ];
+    const before = (await check(sessions)).results;
+    assert.deepEqual(before.map((result) => AuthenticateResponse_Result[result.result]), ['OK', 'OK', 'NOT_AUTHORIZED', 'NOT_AUTHORIZED']);
+    assert.deepEqual(before[0]!.principal?.topic_aliases, { 'a/': `$devices/${device.id}/events/a/` });
+    await deletePassword(ctx, { kind: 'device', id: device.id, registry_id: registryId }, passwordId);
+    assert.equal((await check(sessions.slice(0, 1))).results[0]!.result, AuthenticateResponse_Result.NOT_AUTHORIZED);
+    await assert.rejects(check(Array.from({ length: 1001 }, () => sessions[0]!)), { code: status.INVALID_ARGUMENT });
   });
 
   test('the internal API needs the token too', async () => {
