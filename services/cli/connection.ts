@@ -1,8 +1,8 @@
-// How the CLI reaches the management API: endpoint, bearer token, optional TLS, and a promise
-// wrapper over grpc-js unary calls.
+// How the CLI reaches the management API: endpoint, bearer token, optional TLS.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { credentials, Metadata, type CallOptions, type Client, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { promiseClient, type PromiseClient } from '../common/grpc-client.js';
 import { RegistryServiceClient } from '../generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { BrokerServiceClient } from '../generated/yandex/cloud/iot/broker/v1/broker_service.js';
@@ -15,15 +15,6 @@ export interface GlobalOptions {
   format: 'text' | 'json' | 'yaml';
   folderId: string;
 }
-
-type Callback<Res> = (error: ServiceError | null, response: Res) => void;
-
-/** A grpc-js client whose unary methods return promises. */
-export type PromiseClient<C> = {
-  [K in keyof C]: C[K] extends (request: infer Req, metadata: Metadata, options: Partial<CallOptions>, callback: Callback<infer Res>) => ClientUnaryCall
-    ? (request: Req) => Promise<Res>
-    : never;
-};
 
 export interface Api {
   registries: PromiseClient<RegistryServiceClient>;
@@ -51,22 +42,6 @@ export function connect(options: GlobalOptions): Api {
     imports: imports as PromiseClient<ImportServiceClient>,
     close: () => clients.forEach((client) => client.close()),
   };
-}
-
-/** Wraps a grpc-js client; `deadlineMs` bounds each call (none by default). */
-export function promiseClient<C extends Client>(client: C, metadata: Metadata, deadlineMs?: number): PromiseClient<C> {
-  return new Proxy(client, {
-    get(target, property) {
-      const method = Reflect.get(target, property) as unknown;
-      if (typeof method !== 'function') return method;
-      return (request: unknown) =>
-        new Promise((resolve, reject) => {
-          const options: Partial<CallOptions> = deadlineMs ? { deadline: Date.now() + deadlineMs } : {};
-          method.call(target, request, metadata, options, (error: ServiceError | null, response: unknown) =>
-            error ? reject(error) : resolve(response));
-        });
-    },
-  }) as unknown as PromiseClient<C>;
 }
 
 /** --token, then IOTCORE_TOKEN (commander), then the all-in-one admin token file. */

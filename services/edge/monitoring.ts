@@ -1,15 +1,14 @@
 // Device activity (spec §3.5): timestamps of auth, publish, subscribe, online and disconnect are
 // batched once a second to the registry (DeviceView.FULL) and published by the service as QoS 0
 // JSON on `$monitoring/<device>/json`, at most once per second per device.
-import type { DeviceActivity, RegistryLink } from './registry-link/link.js';
-import type { DeviceMonitoringRecord } from '../registry/store/records.js';
+import type { DeviceActivity, DeviceActivityTimes, RegistryLink } from '../contracts/registry-link.js';
 
-export type ActivityField = keyof DeviceMonitoringRecord;
+export type ActivityField = keyof DeviceActivityTimes;
 
 interface DeviceState {
   registryId: string;
-  monitoring: DeviceMonitoringRecord;
-  dirty: DeviceMonitoringRecord;
+  monitoring: DeviceActivityTimes;
+  dirty: DeviceActivityTimes;
 }
 
 export class DeviceMonitor {
@@ -26,7 +25,7 @@ export class DeviceMonitor {
     this.#timer.unref();
   }
 
-  record(deviceId: string, registryId: string, patch: DeviceMonitoringRecord): void {
+  record(deviceId: string, registryId: string, patch: DeviceActivityTimes): void {
     let state = this.#devices.get(deviceId);
     if (!state) {
       state = { registryId, monitoring: {}, dirty: {} };

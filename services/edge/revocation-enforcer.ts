@@ -4,13 +4,12 @@
 // they were authenticated. Cached answers are dropped on every revocation that can change them.
 import type { Logger } from '../common/logging.js';
 import type { Revocation, RevocationSource } from '../contracts/revocations.js';
-import type { RegistryLink } from './registry-link/link.js';
-import { principalFromAuth, samePolicy, type Principal } from './topics/principal.js';
+import type { AuthOutcome, Principal } from '../contracts/principal.js';
+import type { RegistryLink } from '../contracts/registry-link.js';
 
+/** A live session: the principal (with the credential it proved) fixed at CONNECT. */
 export interface EnforcedSession {
   principal: Principal;
-  /** Password ID or certificate fingerprint the session authenticated with. */
-  credentialId: string;
 }
 
 export interface RevocationEnforcerOptions<Session extends EnforcedSession> {
@@ -104,7 +103,7 @@ export class RevocationEnforcer<Session extends EnforcedSession> {
     for (let start = 0; start < sessions.length && !this.#closed; ) {
       const batch = sessions.slice(start, start + RECHECK_BATCH);
       try {
-        const outcomes = await this.#options.link.checkSessions(batch.map((session) => ({ kind: session.principal.kind, id: session.principal.id, credential_id: session.credentialId })));
+        const outcomes = await this.#options.link.checkSessions(batch.map(({ principal }) => ({ kind: principal.kind, id: principal.id, credential_id: principal.credential_id })));
         batch.forEach((session, index) => {
           const reason = recheckVerdict(session, outcomes[index]);
           if (reason) this.#options.revoke(session, reason);
@@ -120,10 +119,17 @@ export class RevocationEnforcer<Session extends EnforcedSession> {
 }
 
 /** Why a rechecked session must end, or undefined when it is still allowed as it was. */
-export function recheckVerdict(session: EnforcedSession, outcome: Awaited<ReturnType<RegistryLink['checkSessions']>>[number] | undefined): string | undefined {
+export function recheckVerdict(session: EnforcedSession, outcome: AuthOutcome | undefined): string | undefined {
   if (!outcome) return 'not rechecked';
   if (outcome.result !== 'OK') return outcome.reason;
-  return samePolicy(session.principal, principalFromAuth(outcome.principal)) ? undefined : 'aliases changed';
+  return aliasesOf(session.principal) === aliasesOf(outcome.principal) ? undefined : 'aliases changed';
+}
+
+/** The aliases a session's topic policy was built with, in a comparable form. */
+function aliasesOf(principal: Principal): string {
+  const device = Object.entries(principal.topic_aliases).map(([alias, prefix]) => `${alias}\0${prefix}`);
+  const registry = principal.registry_aliases.map((entry) => `${entry.device_id}\0${entry.alias}\0${entry.topic_prefix}`);
+  return JSON.stringify([device.sort(), registry.sort()]);
 }
 
 export function isRevoked(session: EnforcedSession, revocation: Revocation): boolean {
@@ -134,13 +140,13 @@ export function isRevoked(session: EnforcedSession, revocation: Revocation): boo
       return principal.id === revocation.entity_id;
     case 'REGISTRY_DELETED':
     case 'REGISTRY_DISABLED':
-      return principal.kind !== 'broker' && principal.registryId === revocation.entity_id;
+      return principal.kind !== 'broker' && principal.registry_id === revocation.entity_id;
     case 'PASSWORD_DELETED':
     case 'CERTIFICATE_DELETED':
-      return principal.id === revocation.entity_id && session.credentialId === revocation.credential_id;
+      return principal.id === revocation.entity_id && principal.credential_id === revocation.credential_id;
     case 'DEVICE_ALIASES_CHANGED':
       // Aliases are part of the policy fixed at CONNECT: reconnecting picks up the new ones.
-      return principal.id === revocation.entity_id || (principal.kind === 'registry' && principal.registryId === revocation.registry_id);
+      return principal.id === revocation.entity_id || (principal.kind === 'registry' && principal.registry_id === revocation.registry_id);
     default:
       return false;
   }

@@ -7,7 +7,7 @@ import { RegistryServiceClient } from '../generated/yandex/cloud/iot/devices/v1/
 import { DeviceServiceClient } from '../generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { DeviceView } from '../generated/yandex/cloud/iot/devices/v1/device.js';
 import { BrokerServiceClient } from '../generated/yandex/cloud/iot/broker/v1/broker_service.js';
-import { promiseClient } from '../cli/connection.js';
+import { promiseClient } from '../common/grpc-client.js';
 import type { CredentialSnapshot, FolderSnapshot } from './yandex-snapshot.js';
 
 export const YANDEX_DEVICES_ENDPOINT = 'iot-devices.api.cloud.yandex.net:443';

@@ -3,7 +3,7 @@
 // A resource that conflicts or fails is reported and the run goes on with the next one.
 import { generatePassword } from '../registry/credentials/passwords.js';
 import { ImportResult_Action, type Credentials, type ImportResult, type ImportServiceClient } from '../generated/iotcore/migration/v1/import.js';
-import type { PromiseClient } from '../cli/connection.js';
+import type { PromiseClient } from '../common/grpc-client.js';
 import { entities, type CredentialSnapshot, type EntityKind, type FolderSnapshot } from './yandex-snapshot.js';
 import type { GeneratedPasswordsFile, SuppliedPassword } from './password-sources.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
-import { promiseClient } from '../../services/cli/connection.js';
+import { promiseClient } from '../../services/common/grpc-client.js';
 import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { BrokerServiceClient } from '../../services/generated/yandex/cloud/iot/broker/v1/broker_service.js';

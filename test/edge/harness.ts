@@ -6,7 +6,7 @@ import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { pino } from 'pino';
 import { startApi, type ApiHarness } from '../registry/api/harness.js';
 import { startEdge, type RunningEdge } from '../../services/edge/edge.js';
-import { inProcessLink } from '../../services/edge/registry-link/in-process.js';
+import { inProcessLink } from '../../services/registry/edge-link.js';
 import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
 import type { LimitSettings } from '../../services/edge/limits/principal-limits.js';
 

@@ -16,7 +16,7 @@ import { BrokerServiceClient } from '../../services/generated/yandex/cloud/iot/b
 import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
 import { Device, DeviceView } from '../../services/generated/yandex/cloud/iot/devices/v1/device.js';
 import { Broker } from '../../services/generated/yandex/cloud/iot/broker/v1/broker.js';
-import { promiseClient } from '../../services/cli/connection.js';
+import { promiseClient } from '../../services/common/grpc-client.js';
 import { startApi, ADMIN_TOKEN, createdId } from '../registry/api/harness.js';
 import { makeCertificate } from '../support/certificates.js';
 import { freePort } from '../support/ports.js';

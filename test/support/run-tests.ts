@@ -1,6 +1,7 @@
 // `npm test`: starts Redis and the MongoDB-compatible server once (unless REDIS_URL / MONGO_URL
 // are given), hands their URLs to every test file, and runs node:test over dist/test.
 // Arguments filter test files by substring: `npm test -- registry/api`.
+// `--unit` (`npm run test:unit`): only the socket-free `*.unit.test.ts` files, no servers started.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -16,15 +17,22 @@ function testFiles(dir: string): string[] {
 }
 
 async function main(): Promise<void> {
-  const filters = process.argv.slice(2);
+  const unit = process.argv.includes('--unit');
+  const filters = process.argv.slice(2).filter((argument) => argument !== '--unit');
   const files = testFiles(path.join(REPO_ROOT, 'dist/test'))
     .sort()
+    .filter((file) => !unit || file.endsWith('.unit.test.js'))
     .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)));
+  if (unit) return run(files, {});
   const [redis, mongo] = await Promise.all([redisUrl(), mongoUrl()]);
   console.log(`test servers: redis ${redis}${process.env.REDIS_URL ? ' (REDIS_URL)' : ''}, mongo ${mongo}${process.env.MONGO_URL ? ' (MONGO_URL)' : ''}`);
+  await run(files, { REDIS_URL: redis, MONGO_URL: mongo });
+}
+
+async function run(files: string[], env: Record<string, string>): Promise<never> {
   const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
     stdio: 'inherit',
-    env: { ...process.env, REDIS_URL: redis, MONGO_URL: mongo },
+    env: { ...process.env, ...env },
   });
   const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
   process.exit(code);

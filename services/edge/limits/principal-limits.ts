@@ -2,7 +2,7 @@
 // publish rate per device / per broker (excess is dropped and counted, the publisher still gets
 // its PUBACK, as Yandex "does not guarantee delivery" beyond limits), and concurrent connections
 // per broker (Yandex: 50) and per registry with its devices.
-import type { Principal } from '../topics/principal.js';
+import type { Principal } from '../../contracts/principal.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface LimitSettings {
@@ -57,6 +57,6 @@ export class PrincipalLimits {
 
   #group(principal: Principal): [string | undefined, number] {
     if (principal.kind === 'broker') return this.settings.maxConnectionsPerBroker > 0 ? [`broker:${principal.id}`, this.settings.maxConnectionsPerBroker] : [undefined, 0];
-    return this.settings.maxConnectionsPerRegistry > 0 ? [`registry:${principal.registryId}`, this.settings.maxConnectionsPerRegistry] : [undefined, 0];
+    return this.settings.maxConnectionsPerRegistry > 0 ? [`registry:${principal.registry_id}`, this.settings.maxConnectionsPerRegistry] : [undefined, 0];
   }
 }

@@ -18,9 +18,9 @@ import {
   type Principal as WirePrincipal,
   type Revocation as WireRevocation,
 } from '../../generated/iotcore/auth/v1/auth.js';
-import type { OwnerKind } from '../../registry/store/records.js';
-import type { AuthOutcome, RegistryLink, Revocation } from './link.js';
-import type { FeedCursor, RevocationHandler } from '../../contracts/revocations.js';
+import type { AuthOutcome, OwnerKind, Principal } from '../../contracts/principal.js';
+import type { RegistryLink } from '../../contracts/registry-link.js';
+import type { FeedCursor, Revocation, RevocationHandler } from '../../contracts/revocations.js';
 import { timed } from '../../common/dependency-metrics.js';
 
 // Long enough for a registry whose database is busy with a burst of session writes (seen at 2 s on
@@ -126,7 +126,7 @@ function outcome(response: AuthenticateResponse): AuthOutcome {
   return { result, reason: response.reason };
 }
 
-function principal(wire: WirePrincipal): Extract<AuthOutcome, { result: 'OK' }>['principal'] {
+function principal(wire: WirePrincipal): Principal {
   const kind = KINDS[wire.kind];
   if (!kind) throw new Error(`registry answered with an unknown principal kind ${wire.kind}`);
   return {

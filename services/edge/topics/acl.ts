@@ -10,8 +10,9 @@
 // Everything else, other registries included, is invisible. Brokers: any non-$ topic.
 import { AliasTable } from './aliases.js';
 import { brokerExternal, brokerInternal, isPermanent, parseCanonical, toCanonical, toInternal, type CanonicalParts } from './namespace.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../../contracts/principal.js';
 import { hasWildcard, topicFilterError, topicNameError } from './topic-syntax.js';
+import { remember } from '../../common/bounded-memo.js';
 
 const KINDS = ['events', 'state', 'commands', 'config'];
 const UPSTREAM = new Set(['events', 'state']);
@@ -44,16 +45,6 @@ export type SubscribeDecision =
  */
 const REMEMBERED = 256;
 
-function remember<T>(cache: Map<string, T>, key: string, decide: (key: string) => T): T {
-  let value = cache.get(key);
-  if (value === undefined) {
-    if (cache.size >= REMEMBERED) cache.clear();
-    value = decide(key);
-    cache.set(key, value);
-  }
-  return value;
-}
-
 export class TopicPolicy {
   readonly #aliases: AliasTable;
   readonly #publishDecisions = new Map<string, PublishDecision>();
@@ -64,7 +55,7 @@ export class TopicPolicy {
   }
 
   authorizePublish(topic: string): PublishDecision {
-    return remember(this.#publishDecisions, topic, (name) => this.#decidePublish(name));
+    return remember(this.#publishDecisions, REMEMBERED, topic, (name) => this.#decidePublish(name));
   }
 
   #decidePublish(topic: string): PublishDecision {
@@ -83,10 +74,10 @@ export class TopicPolicy {
     const allowedKinds = principal.kind === 'device' ? UPSTREAM : DOWNSTREAM;
     const denied = { ok: false as const, reason: `publish to topic "${topic}" not allowed` };
     if (!allowedKinds.has(parts.kind)) return denied;
-    if (parts.root === 'registries' && parts.id !== principal.registryId) return denied;
+    if (parts.root === 'registries' && parts.id !== principal.registry_id) return denied;
     if (parts.root === 'devices' && principal.kind === 'device' && parts.id !== principal.id) return denied;
-    const decision: PublishDecision = { ok: true, internalTopic: toInternal(principal.registryId, parts, canonical), permanent: isPermanent(parts) };
-    if (parts.root === 'devices' && principal.kind === 'registry') decision.requiresDeviceOf = { deviceId: parts.id, registryId: principal.registryId };
+    const decision: PublishDecision = { ok: true, internalTopic: toInternal(principal.registry_id, parts, canonical), permanent: isPermanent(parts) };
+    if (parts.root === 'devices' && principal.kind === 'registry') decision.requiresDeviceOf = { deviceId: parts.id, registryId: principal.registry_id };
     return decision;
   }
 
@@ -107,7 +98,7 @@ export class TopicPolicy {
     const parts = parseCanonical(resolution.canonical);
     const denied = { ok: false as const, reason: `not allowed to subscribe: "${filter}"` };
     if (!parts || !this.#mayRead(parts, { filter: true })) return denied;
-    const internalFilter = toInternal(principal.registryId, parts, resolution.canonical);
+    const internalFilter = toInternal(principal.registry_id, parts, resolution.canonical);
     return {
       ok: true,
       internalFilter,
@@ -118,14 +109,14 @@ export class TopicPolicy {
 
   /** Delivery check: may this principal read the message published on `internalTopic`? */
   mayReceive(internalTopic: string): boolean {
-    return remember(this.#readable, internalTopic, (topic) => this.#decideReceive(topic));
+    return remember(this.#readable, REMEMBERED, internalTopic, (topic) => this.#decideReceive(topic));
   }
 
   #decideReceive(internalTopic: string): boolean {
     if (this.principal.kind === 'broker') return brokerExternal(this.principal.id, internalTopic) !== undefined;
     const canonical = toCanonical(internalTopic);
     const parts = canonical ? parseCanonical(canonical) : undefined;
-    return parts !== undefined && internalTopic.startsWith(`$iot/${this.principal.registryId}/`) && this.#mayRead(parts, { filter: false });
+    return parts !== undefined && internalTopic.startsWith(`$iot/${this.principal.registry_id}/`) && this.#mayRead(parts, { filter: false });
   }
 
   /**
@@ -134,7 +125,7 @@ export class TopicPolicy {
    * to name a topic kind (`$devices/+`, `$registries/R`) are refused as Yandex does.
    */
   #mayRead(parts: CanonicalParts, options: { filter: boolean }): boolean {
-    const principal = this.principal as Exclude<Principal, { kind: 'broker' }>;
+    const principal = this.principal;
     const wildcard = (level: string | undefined) => options.filter && (level === '+' || level === '#');
     if (parts.id === '#') return parts.kind === undefined; // `$devices/#`
     if (parts.kind === undefined) return false; // too short: `$devices/+`, `$devices/D`
@@ -142,7 +133,7 @@ export class TopicPolicy {
     if (!KINDS.includes(parts.kind) && !wildcard(parts.kind)) return false;
     const readable = principal.kind === 'device' ? DOWNSTREAM : UPSTREAM;
     if (!wildcard(parts.kind) && !readable.has(parts.kind)) return false;
-    if (parts.root === 'registries') return parts.id === principal.registryId || (wildcard(parts.id) && parts.id === '+');
+    if (parts.root === 'registries') return parts.id === principal.registry_id || (wildcard(parts.id) && parts.id === '+');
     // $devices: a device reads only its own tree; a registry reads any of its devices (the internal
     // namespace already confines the filter to the registry).
     return principal.kind === 'registry' || parts.id === principal.id || (options.filter && parts.id === '+');

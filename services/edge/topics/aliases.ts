@@ -1,7 +1,7 @@
 // Topic aliases (spec §3.6): `$me/…` for device connections and user aliases by plain string-prefix
 // substitution. Within a registry no alias is a prefix of another, so the only alias that can be a
 // prefix of a topic is the greatest alias ≤ the topic: one binary search, O(log aliases).
-import type { Principal } from './principal.js';
+import type { Principal } from '../../contracts/principal.js';
 
 export interface Resolution {
   canonical: string;
@@ -22,8 +22,8 @@ export class AliasTable {
   }
 
   static for(principal: Principal): AliasTable {
-    if (principal.kind === 'device') return new AliasTable(Object.entries(principal.aliases));
-    if (principal.kind === 'registry') return new AliasTable(principal.aliases.map((entry) => [entry.alias, entry.topic_prefix]));
+    if (principal.kind === 'device') return new AliasTable(Object.entries(principal.topic_aliases));
+    if (principal.kind === 'registry') return new AliasTable(principal.registry_aliases.map((entry) => [entry.alias, entry.topic_prefix]));
     return new AliasTable([]);
   }
 
@@ -58,10 +58,10 @@ export class AliasTable {
   }
 }
 
-function resolveMe(device: Extract<Principal, { kind: 'device' }>, topic: string): Resolution {
+function resolveMe(device: Principal, topic: string): Resolution {
   const table: Array<[me: string, canonical: string]> = [
     ['$me/device/', `$devices/${device.id}/`],
-    ['$me/registry/', `$registries/${device.registryId}/`],
+    ['$me/registry/', `$registries/${device.registry_id}/`],
     ['$me/monitoring/', `$monitoring/${device.id}/`],
   ];
   for (const [me, canonical] of table) {

@@ -1,6 +1,6 @@
 // MQTT 3.1.1 topic name and filter syntax (§4.7), with Yandex's length limit.
 
-export const MAX_TOPIC_LENGTH = 1024 + 64; // 1024 characters of subtopic after the fixed prefix
+import { MAX_MQTT_TOPIC_LENGTH as MAX_TOPIC_LENGTH } from '../../contracts/limits.js';
 
 export function topicNameError(topic: string): string | undefined {
   if (topic.length === 0) return 'empty topic';

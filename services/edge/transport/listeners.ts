@@ -7,7 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import https from 'node:https';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { fingerprintOfDer } from '../../registry/credentials/certificates.js';
+import { fingerprintOfDer } from '../../common/certificate-fingerprint.js';
 import { PacketSizeGuard } from '../limits/packet-size-guard.js';
 import { ClientStream } from './client-stream.js';
 

@@ -6,24 +6,20 @@ import { RegistryDataServiceService, PublishRegistryDataResponse, type RegistryD
 import { BrokerDataServiceService, PublishBrokerDataResponse, type BrokerDataServiceServer } from '../../generated/yandex/cloud/iot/broker/v1/broker_data_service.js';
 import { FieldError } from '../validation/field-error.js';
 import { validateId } from '../validation/resource-fields.js';
-import type { OwnerKind } from '../store/records.js';
+import type { OwnerKind } from '../../contracts/principal.js';
+import type { DataPlane } from '../../contracts/data-plane.js';
+import { MAX_PAYLOAD_BYTES, MAX_SUBTOPIC_LENGTH } from '../../contracts/limits.js';
 import { ApiError } from './errors.js';
 import { unary, type HandlerContext } from './unary.js';
 
-export const MAX_DATA_BYTES = 262_144;
-export const MAX_TOPIC_LENGTH = 1024;
-
-/** Implemented by the MQTT edge; throws ApiError/FieldError when the topic is not allowed. */
-export interface DataPlane {
-  publish(principal: { kind: OwnerKind; id: string }, topic: string, data: Buffer): Promise<void>;
-}
+export type { DataPlane };
 
 export function dataServices(handler: HandlerContext, dataPlane: () => DataPlane | undefined) {
   const publish = async (kind: OwnerKind, idField: string, id: string, topic: string, data: Buffer) => {
     validateId(idField, id);
     if (!topic) throw new FieldError('topic', 'is required');
-    if (topic.length > MAX_TOPIC_LENGTH) throw new FieldError('topic', `must be at most ${MAX_TOPIC_LENGTH} characters`);
-    if (data.length > MAX_DATA_BYTES) throw new FieldError('data', `must be at most ${MAX_DATA_BYTES} bytes`);
+    if (topic.length > MAX_SUBTOPIC_LENGTH) throw new FieldError('topic', `must be at most ${MAX_SUBTOPIC_LENGTH} characters`);
+    if (data.length > MAX_PAYLOAD_BYTES) throw new FieldError('data', `must be at most ${MAX_PAYLOAD_BYTES} bytes`);
     const plane = dataPlane();
     if (!plane) throw new ApiError(status.UNAVAILABLE, 'no MQTT edge runs in this process');
     await plane.publish({ kind, id }, topic, data);

@@ -13,7 +13,8 @@ import {
   Revocation_Kind,
   type WatchRevocationsRequest,
 } from '../../generated/iotcore/auth/v1/auth.js';
-import type { AuthOutcome, Authenticator } from '../auth/authenticator.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { AuthOutcome } from '../../contracts/principal.js';
 import type { ResourceContext } from '../resources/context.js';
 import { ApiError, toServiceError } from './errors.js';
 import { unary, type HandlerContext } from './unary.js';

@@ -4,6 +4,7 @@ import { status, type ServiceError, Metadata } from '@grpc/grpc-js';
 import { FieldError } from '../validation/field-error.js';
 import { StoreError } from '../store/contract.js';
 import { QuotaExceededError } from '../resources/context.js';
+import { DataPlaneError, type DataPlaneFailure } from '../../contracts/data-plane.js';
 
 export class ApiError extends Error {
   constructor(readonly code: status, message: string) {
@@ -24,8 +25,15 @@ const STORE_ERROR_STATUS: Record<StoreError['kind'], status> = {
   failed_precondition: status.FAILED_PRECONDITION,
 };
 
+const DATA_PLANE_STATUS: Record<DataPlaneFailure, status> = {
+  NOT_FOUND: status.NOT_FOUND,
+  PERMISSION_DENIED: status.PERMISSION_DENIED,
+  UNAVAILABLE: status.UNAVAILABLE,
+};
+
 function classify(error: unknown): [status, string, boolean] {
   if (error instanceof ApiError) return [error.code, error.message, false];
+  if (error instanceof DataPlaneError) return [DATA_PLANE_STATUS[error.failure], error.message, false];
   if (error instanceof FieldError) return [status.INVALID_ARGUMENT, error.message, false];
   if (error instanceof QuotaExceededError) return [status.RESOURCE_EXHAUSTED, error.message, false];
   if (error instanceof StoreError) {

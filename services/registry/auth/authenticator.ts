@@ -6,34 +6,11 @@
 import { createHash } from 'node:crypto';
 import { verifyPassword } from '../credentials/passwords.js';
 import type { RegistryStore } from '../store/contract.js';
-import type { OwnerKind, PasswordRecord } from '../store/records.js';
+import type { PasswordRecord } from '../store/records.js';
+import type { AuthOutcome, AuthRequest, OwnerKind } from '../../contracts/principal.js';
 import { listRegistryAliases } from '../resources/devices.js';
 import type { ResourceContext } from '../resources/context.js';
 import type { RevocationHandler } from '../../contracts/revocations.js';
-
-export type AuthResult = 'OK' | 'BAD_USERNAME_OR_PASSWORD' | 'NOT_AUTHORIZED';
-
-export interface Principal {
-  kind: OwnerKind;
-  id: string;
-  /** Device: its registry; registry: itself; broker: empty. */
-  registry_id: string;
-  folder_id: string;
-  /** Password id or certificate fingerprint the client proved. */
-  credential_id: string;
-  /** Device: its own aliases (alias → canonical prefix). */
-  topic_aliases: Record<string, string>;
-  /** Registry: the aliases of all its devices. */
-  registry_aliases: Array<{ device_id: string; alias: string; topic_prefix: string }>;
-}
-
-export interface AuthRequest {
-  username: string;
-  password?: Buffer;
-  certificate_fingerprint?: string;
-}
-
-export type AuthOutcome = { result: 'OK'; principal: Principal } | { result: Exclude<AuthResult, 'OK'>; reason: string };
 
 const MAX_CACHED_PASSWORDS = 100_000;
 

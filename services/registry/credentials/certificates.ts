@@ -1,6 +1,7 @@
 // Device/registry/broker certificates (spec §2.3): self-signed is normal, so a certificate is
 // recognised by its fingerprint (lower-case hex SHA-1 of the DER), never by a chain.
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import { fingerprintOfDer } from '../../common/certificate-fingerprint.js';
 import { FieldError } from '../validation/field-error.js';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
@@ -18,10 +19,6 @@ export function parseCertificate(field: string, pem: string): { fingerprint: str
     throw new FieldError(field, 'is not a valid X.509 certificate');
   }
   return { fingerprint: fingerprintOfDer(certificate.raw), pem: text };
-}
-
-export function fingerprintOfDer(der: Buffer): string {
-  return createHash('sha1').update(der).digest('hex');
 }
 
 export function validateFingerprint(field: string, value: string): void {

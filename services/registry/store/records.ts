@@ -1,7 +1,10 @@
 // Records kept by the registry store. Field names follow the Yandex protos (snake_case) so that
 // the API layer maps them onto wire messages without renaming; secrets exist only as hashes.
 
-export type OwnerKind = 'registry' | 'device' | 'broker';
+import type { OwnerKind } from '../../contracts/principal.js';
+import type { DeviceActivityTimes } from '../../contracts/registry-link.js';
+
+export type { OwnerKind };
 
 export type RegistryStatus = 'ACTIVE' | 'DISABLED';
 
@@ -23,14 +26,8 @@ export interface RegistryRecord {
   log_options?: LogOptionsRecord;
 }
 
-export interface DeviceMonitoringRecord {
-  last_auth_ip?: string;
-  last_auth_time?: Date;
-  last_pub_activity_time?: Date;
-  last_sub_activity_time?: Date;
-  last_online_time?: Date;
-  last_disconnect_time?: Date;
-}
+/** What the edges report of a device's connections (stored for DeviceView.FULL). */
+export type DeviceMonitoringRecord = DeviceActivityTimes;
 
 export interface DeviceRecord {
   id: string;

@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { isRevoked, recheckVerdict, type EnforcedSession } from '../../services/edge/revocation-enforcer.js';
 import type { Revocation } from '../../services/contracts/revocations.js';
 
-const device: EnforcedSession = { principal: { kind: 'device', id: 'd1', registryId: 'r1', aliases: { 'a/': '$devices/d1/events/' } }, credentialId: 'p1' };
-const registry: EnforcedSession = { principal: { kind: 'registry', id: 'r1', registryId: 'r1', aliases: [] }, credentialId: 'fp' };
-const broker: EnforcedSession = { principal: { kind: 'broker', id: 'b1' }, credentialId: 'p9' };
+const base = { folder_id: 'f', topic_aliases: {}, registry_aliases: [] };
+const device: EnforcedSession = { principal: { ...base, kind: 'device', id: 'd1', registry_id: 'r1', credential_id: 'p1', topic_aliases: { 'a/': '$devices/d1/events/' } } };
+const registry: EnforcedSession = { principal: { ...base, kind: 'registry', id: 'r1', registry_id: 'r1', credential_id: 'fp' } };
+const broker: EnforcedSession = { principal: { ...base, kind: 'broker', id: 'b1', registry_id: '', credential_id: 'p9' } };
 const revocation = (kind: Revocation['kind'], entity_id: string, registry_id = '', credential_id = ''): Revocation => ({ kind, entity_id, registry_id, credential_id });
 
 test('a revocation ends exactly the sessions it names', () => {

@@ -1,20 +1,28 @@
-// What the edge needs from the registry service. In the all-in-one process it is answered
-// in-process; a separate edge (--role edge) asks over iotcore.auth.v1.
-import type { DeviceMonitoringRecord, OwnerKind } from '../../registry/store/records.js';
-import type { AuthOutcome, AuthRequest } from '../../registry/auth/authenticator.js';
-import type { Revocation, RevocationSource } from '../../contracts/revocations.js';
+// What an MQTT edge needs from the registry service. The registry answers it in-process in the
+// all-in-one process (services/registry/edge-link.ts); a separate edge asks over iotcore.auth.v1
+// (services/edge/registry-link/grpc-link.ts).
+import type { AuthOutcome, AuthRequest, OwnerKind } from './principal.js';
+import type { RevocationSource } from './revocations.js';
 
-export type { AuthOutcome, AuthRequest, Revocation };
+/** Monitoring timestamps of one device (Yandex's `DeviceView.FULL` and `$monitoring`). */
+export interface DeviceActivityTimes {
+  last_auth_ip?: string;
+  last_auth_time?: Date;
+  last_pub_activity_time?: Date;
+  last_sub_activity_time?: Date;
+  last_online_time?: Date;
+  last_disconnect_time?: Date;
+}
+
+export interface DeviceActivity extends DeviceActivityTimes {
+  device_id: string;
+}
 
 /** A live session as the registry should check it again: who, and with which credential. */
 export interface SessionRef {
   kind: OwnerKind;
   id: string;
   credential_id: string;
-}
-
-export interface DeviceActivity extends DeviceMonitoringRecord {
-  device_id: string;
 }
 
 export interface RegistryLink extends RevocationSource {

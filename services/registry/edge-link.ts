@@ -1,7 +1,7 @@
-// The registry link of the all-in-one process: direct calls, no network hop.
-import type { Authenticator } from '../../registry/auth/authenticator.js';
-import type { ResourceContext } from '../../registry/resources/context.js';
-import type { RegistryLink } from './link.js';
+// The registry as its own process's MQTT edge sees it (all-in-one): direct calls, no network hop.
+import type { Authenticator } from './auth/authenticator.js';
+import type { ResourceContext } from './resources/context.js';
+import type { RegistryLink } from '../contracts/registry-link.js';
 
 export function inProcessLink(ctx: ResourceContext, authenticator: Authenticator): RegistryLink {
   return {

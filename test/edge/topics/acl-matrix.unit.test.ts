@@ -3,17 +3,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TopicPolicy } from '../../../services/edge/topics/acl.js';
-import type { Principal } from '../../../services/edge/topics/principal.js';
+import type { Principal } from '../../../services/contracts/principal.js';
 
 const R = 'areregistry000000001';
 const D = 'aredevice00000000001';
 const X = 'aredevice00000000002'; // another device of R
 const R2 = 'areregistry000000002';
 
-const device: Principal = { kind: 'device', id: D, registryId: R, aliases: { 'home/kitchen/': `$devices/${D}/events/kitchen/`, 'my/cmd': `$devices/${D}/commands` } };
-const registry: Principal = { kind: 'registry', id: R, registryId: R, aliases: [{ device_id: D, alias: 'home/kitchen/', topic_prefix: `$devices/${D}/events/kitchen/` }] };
-const otherRegistry: Principal = { kind: 'registry', id: R2, registryId: R2, aliases: [] };
-const broker: Principal = { kind: 'broker', id: 'arebroker00000000001' };
+const base = { folder_id: 'f', credential_id: 'c', topic_aliases: {}, registry_aliases: [] };
+const device: Principal = { ...base, kind: 'device', id: D, registry_id: R, topic_aliases: { 'home/kitchen/': `$devices/${D}/events/kitchen/`, 'my/cmd': `$devices/${D}/commands` } };
+const registry: Principal = { ...base, kind: 'registry', id: R, registry_id: R, registry_aliases: [{ device_id: D, alias: 'home/kitchen/', topic_prefix: `$devices/${D}/events/kitchen/` }] };
+const otherRegistry: Principal = { ...base, kind: 'registry', id: R2, registry_id: R2 };
+const broker: Principal = { ...base, kind: 'broker', id: 'arebroker00000000001', registry_id: '' };
 
 // [topic, device D may publish, device D may read, registry R may publish, registry R may read]
 const matrix: Array<[string, boolean, boolean, boolean, boolean]> = [
@@ -146,7 +147,7 @@ test('brokers: any non-$ topic, isolated per broker', () => {
   assert.ok(subscribe.ok && subscribe.toClient(publish.internalTopic) === 'plant/1/temp');
   assert.equal(policy.authorizePublish('$devices/x/events').ok, false);
   assert.equal(policy.authorizeSubscribe('$SYS/#').ok, false);
-  assert.equal(new TopicPolicy({ kind: 'broker', id: 'other' }).mayReceive(publish.internalTopic), false);
+  assert.equal(new TopicPolicy({ ...base, kind: 'broker', id: 'other', registry_id: '' }).mayReceive(publish.internalTopic), false);
   assert.equal(new TopicPolicy(device).mayReceive(publish.internalTopic), false);
   cases += 6;
 });

@@ -1,0 +1,12 @@
+// A per-connection memo: the answer for a key is computed once and kept while the map holds fewer
+// than `max` entries; past that the oldest entry goes (a Map iterates in insertion order), so a
+// client cycling through many topics only ever pushes out its own oldest answers. Process-wide
+// caches with expiry use lru-cache instead, which allocates its whole capacity up front — too much
+// for a map that every connection holds.
+export function remember<K, V>(memo: Map<K, V>, max: number, key: K, decide: (key: K) => V): V {
+  if (memo.has(key)) return memo.get(key) as V;
+  const value = decide(key);
+  if (memo.size >= max) memo.delete(memo.keys().next().value as K);
+  memo.set(key, value);
+  return value;
+}

@@ -1,0 +1,125 @@
+// The one place that touches aedes' internals: fields and call forms its typings leave out, and the
+// two methods iotcore wraps. Everything here was read from aedes 1.2.0 (package.json pins it, and
+// mqemitter, exactly); `checkAedesShape` runs at start-up and refuses to run on an aedes whose
+// internals no longer look like that, naming what changed, instead of failing later in traffic.
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { Aedes, Client, PublishPacket } from 'aedes';
+import type { MQEmitter } from 'mqemitter';
+
+type Done = (error?: Error) => void;
+
+/** What iotcore reads and writes on an aedes 1.2 client. */
+interface ClientInternals {
+  id: string;
+  /** CleanSession of the CONNECT. */
+  clean: boolean;
+  /** The will of the CONNECT, set before authenticate runs (and stored under `will` after it). */
+  _will: { topic: string; retain: boolean } | null;
+  will: unknown;
+  /** aedes' per-broker counter dedup (replaced: see bus/recent-deliveries.ts). */
+  duplicates: object;
+  /** mqtt-packet's parser of this connection. */
+  _parser: EventEmitter;
+  /** True once the client sent DISCONNECT. */
+  _disconnected: boolean;
+  subscriptions: Record<string, unknown>;
+  close(done?: () => void): void;
+}
+
+interface BrokerInternals {
+  id: string;
+  clients: Record<string, Client>;
+  persistence: { delWill(client: { id: string; brokerId: string }): Promise<unknown> };
+  publish(packet: PublishPacket, client: Client | null | Done | undefined, done?: Done): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+}
+
+const client = (c: Client) => c as unknown as ClientInternals;
+const broker = (b: Aedes) => b as unknown as BrokerInternals;
+
+/** Throws, naming each internal that is missing or changed, unless aedes looks as read here. */
+export function checkAedesShape(aedes: Aedes): void {
+  const problems: string[] = [];
+  const b = broker(aedes);
+  if (typeof b.id !== 'string') problems.push('broker.id (string)');
+  if (typeof b.clients !== 'object' || b.clients === null) problems.push('broker.clients (object by client ID)');
+  if (typeof b.persistence?.delWill !== 'function') problems.push('broker.persistence.delWill()');
+  if (typeof b.publish !== 'function' || b.publish.length < 2) problems.push('broker.publish(packet, client, done)');
+  // A client on a stream that never sends CONNECT: its constructor sets every field read here.
+  const stream = new PassThrough();
+  const probe = client(aedes.handle(stream));
+  const expected: Array<[keyof ClientInternals, (value: unknown) => boolean]> = [
+    ['clean', (value) => typeof value === 'boolean'],
+    ['_will', (value) => value === null],
+    ['will', (value) => value === null],
+    ['duplicates', (value) => typeof value === 'object' && value !== null],
+    ['_parser', (value) => value instanceof EventEmitter],
+    ['_disconnected', (value) => value === false],
+    ['subscriptions', (value) => typeof value === 'object' && value !== null],
+    ['close', (value) => typeof value === 'function'],
+  ];
+  for (const [field, ok] of expected) if (!ok(probe[field])) problems.push(`client.${field}`);
+  try {
+    probe.close();
+  } catch {
+    // A client that cannot close is already reported above.
+  }
+  stream.destroy();
+  if (problems.length > 0) {
+    throw new Error(`aedes internals iotcore relies on have changed (read from aedes 1.2.0; see services/edge/aedes/internals.ts): ${problems.join(', ')}`);
+  }
+}
+
+export const aedesInternals = {
+  brokerId: (aedes: Aedes): string => broker(aedes).id,
+  clients: (aedes: Aedes): Client[] => Object.values(broker(aedes).clients),
+  clientById: (aedes: Aedes, id: string): Client | undefined => broker(aedes).clients[id],
+  /** Deletes the stored will of a client of any broker; resolves truthy when this call deleted it. */
+  deleteStoredWill: (aedes: Aedes, will: { clientId: string; brokerId: string }) => broker(aedes).persistence.delWill({ id: will.clientId, brokerId: will.brokerId }),
+  onError: (aedes: Aedes, listener: (error: Error) => void) => broker(aedes).on('error', listener),
+
+  /** Publishes as `publisher` (its own message for aedes), done when stored and handed to the bus. */
+  publishAs(aedes: Aedes, packet: PublishPacket, publisher: Client, done: Done): void {
+    broker(aedes).publish(packet, publisher, done);
+  },
+
+  /** Ends `broker.publish` right away for packets `skip` names (both of its call forms). */
+  skipPublish(aedes: Aedes, skip: (packet: PublishPacket) => boolean): void {
+    const b = broker(aedes);
+    const publish = b.publish.bind(b);
+    b.publish = (packet, publisher, done) => {
+      if (!skip(packet)) return publish(packet, publisher, done);
+      (typeof publisher === 'function' ? publisher : done)?.();
+    };
+  },
+
+  /** Ends `mq.emit` right away for messages `skip` names (they never leave the process). */
+  skipEmit(mq: MQEmitter, skip: (topic: string) => boolean): void {
+    const emit = mq.emit.bind(mq);
+    mq.emit = (message, callback) => (skip(message.topic) ? callback?.() : emit(message, callback));
+  },
+
+  isClean: (c: Client): boolean => client(c).clean,
+  /** The will of the CONNECT being authenticated; editable in place (aedes stores this object). */
+  pendingWill: (c: Client) => client(c)._will ?? undefined,
+  isWill: (c: Client, packet: unknown): boolean => packet === client(c).will,
+  /** A client moving elsewhere is not going offline: drop its will before aedes closes it. */
+  forgetWill(c: Client): void {
+    client(c).will = null;
+    client(c)._will = null;
+  },
+  /** Replaces aedes' per-broker counter check with one that lets every message through. */
+  disableCounterDedup(c: Client): void {
+    client(c).duplicates = NO_COUNTER_DEDUP;
+  },
+  /** Sees each parsed packet before aedes handles it. */
+  beforeEachPacket(c: Client, listener: (packet: { cmd: string }) => void): void {
+    client(c)._parser.prependListener('packet', listener);
+  },
+  disconnectedByClient: (c: Client): boolean => client(c)._disconnected,
+  subscriptionCount: (c: Client): number => Object.keys(client(c).subscriptions).length,
+};
+
+/** Reads as "nothing seen yet" for every broker, whatever aedes writes into it. */
+const NO_COUNTER_DEDUP = new Proxy({}, { get: () => 0, set: () => true });

@@ -1,0 +1,42 @@
+// What every hook of the edge shares: the broker, the registry link, the session table and the
+// per-process state (limits, brakes, caches, metrics). Built once in edge.ts.
+import type { Duplex } from 'node:stream';
+import type { Aedes, Client } from 'aedes';
+import type { Logger } from '../common/logging.js';
+import type { Principal } from '../contracts/principal.js';
+import type { RegistryLink } from '../contracts/registry-link.js';
+import type { ConnectionInfo } from './transport/listeners.js';
+import type { AuthThrottle } from './limits/auth-throttle.js';
+import type { PrincipalLimits } from './limits/principal-limits.js';
+import type { DeviceMonitor } from './monitoring.js';
+import type { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
+import type { EdgeMetrics } from './metrics.js';
+import type { Session, SessionTable } from './session.js';
+
+export interface EdgeContext {
+  broker: Aedes;
+  link: RegistryLink;
+  logger: Logger;
+  metrics: EdgeMetrics;
+  /** QoS 1 in flight: received before PUBACK (in), sent before the subscriber's PUBACK (out). */
+  inflight: { in: { inc(): void; dec(amount?: number): void }; out: { inc(): void; dec(amount?: number): void } };
+  sessions: SessionTable;
+  /** The connection each socket came in on (TLS fingerprint, address). */
+  connections: WeakMap<Duplex, ConnectionInfo>;
+  throttle: AuthThrottle;
+  limits: PrincipalLimits;
+  monitor: DeviceMonitor;
+  deviceOwners: DeviceOwnerCache;
+  /** A connection being taken over (here or by another edge) is not going offline. */
+  takenOver(previous: Client): void;
+}
+
+/** Records a device's publish or subscribe time for `$monitoring` and DeviceView.FULL. */
+export function recordActivity(ctx: EdgeContext, session: Session, field: 'last_pub_activity_time' | 'last_sub_activity_time'): void {
+  if (session.principal.kind === 'device') ctx.monitor.record(session.principal.id, session.principal.registry_id, { [field]: new Date() });
+}
+
+/** The registry a principal belongs to, for per-registry metrics (brokers have none). */
+export function registryLabelOf(principal: Principal): string | undefined {
+  return principal.kind === 'broker' ? undefined : principal.registry_id;
+}

@@ -1,0 +1,35 @@
+// Delivery: may this subscriber receive the message, under which topic name and QoS? Called by
+// aedes for every message and every matching subscriber: the hot path. Decisions and routes are
+// remembered per connection (topics/acl.ts, topics/routes.ts).
+import type { Aedes, PublishPacket } from 'aedes';
+import { isInternalTopic } from '../topics/namespace.js';
+import { liveRoute, replayRoute } from '../topics/routes.js';
+import { aedesInternals } from '../aedes/internals.js';
+import type { EdgeContext } from '../context.js';
+
+export function authorizeForwardHook(ctx: EdgeContext): Aedes['authorizeForward'] {
+  return (client, packet) => {
+    const session = ctx.sessions.of(client);
+    if (!session) return null;
+    const { brokerId, brokerCounter } = packet as PublishPacket & { brokerId?: string; brokerCounter?: number };
+    // A message is offered twice only through overlapping subscriptions, or live and from the
+    // store of a persistent session that is just resuming.
+    const mayRepeat = session.subscriptions.size > 1 || !aedesInternals.isClean(client);
+    if (brokerId && mayRepeat && !session.deliveries.firstTime(`${brokerId}:${brokerCounter}`)) return null;
+    // Stored QoS 1 messages of persistent sessions were translated on first delivery.
+    if (!isInternalTopic(packet.topic)) return packet;
+    if (!session.policy.mayReceive(packet.topic)) return null;
+    const route = packet.retain ? replayRoute(session.subscriptions, packet.topic) : liveRoute(session.subscriptions, session.routes, packet.topic);
+    if (!route) return null;
+    packet.topic = route.clientTopic;
+    // aedes downgrades only when the subscription is keyed by the packet's own topic.
+    packet.qos = Math.min(packet.qos, route.subscription.qos) as typeof packet.qos;
+    session.meters.delivered[packet.qos === 0 ? 0 : 1].inc();
+    session.meters.deliveredBytes.inc(packet.payload.length);
+    if (packet.qos === 1) {
+      session.unacknowledged++;
+      ctx.inflight.out.inc();
+    }
+    return packet;
+  };
+}

@@ -1,0 +1,60 @@
+// SUBSCRIBE: may this client read what the filter matches (docs/yandex-behaviour.md, topics and
+// permissions)? A refused filter gets SUBACK 0x80 alone; an accepted one is rewritten to its
+// internal filter, remembering how to name deliveries for the client. QoS 2 is granted as QoS 1.
+import type { Aedes, Client } from 'aedes';
+import type { Principal } from '../../contracts/principal.js';
+import { INTERNAL_ROOT, brokerExternal, toCanonical } from '../topics/namespace.js';
+import { aedesInternals } from '../aedes/internals.js';
+import { recordActivity, type EdgeContext } from '../context.js';
+import type { Session } from '../session.js';
+
+export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscribe'] {
+  return (client, sub, callback) => {
+    const session = ctx.sessions.of(client);
+    if (!session) return callback(new Error('subscribe without an authenticated session'));
+    // A restored persistent session re-authorizes the internal filters it stored.
+    const requested = externalName(session.principal, sub.topic) ?? sub.topic;
+    const decision = session.policy.authorizeSubscribe(requested);
+    if (!decision.ok) {
+      ctx.logger.info({ event: 'subscribe_denied', id: session.principal.id, clientId: client.id, filter: sub.topic }, `some of subscriptions failed: ${decision.reason}`);
+      return callback(null, null);
+    }
+    session.subscriptions.set(decision.internalFilter, { toClient: decision.toClient, replayPermanent: decision.replayPermanent, replayed: 0, qos: sub.qos });
+    session.routes.clear();
+    session.clientFilters.set(requested, decision.internalFilter);
+    recordActivity(ctx, session, 'last_sub_activity_time');
+    // Rewritten in place: aedes looks up stored (permanent) messages with this same object.
+    sub.topic = decision.internalFilter;
+    callback(null, sub);
+  };
+}
+
+/**
+ * Packet rewrites aedes has no hook for, applied as each packet is parsed: SUBSCRIBE asking QoS 2
+ * is granted QoS 1 (aedes would answer SUBACK with the QoS requested), and UNSUBSCRIBE names the
+ * internal filters the subscriptions were rewritten to.
+ */
+export function rewriteIncomingPackets(client: Client, session: Session): void {
+  aedesInternals.beforeEachPacket(client, (packet: { cmd: string; unsubscriptions?: string[]; subscriptions?: Array<{ qos: number }> }) => {
+    if (packet.cmd === 'subscribe') {
+      for (const subscription of packet.subscriptions ?? []) subscription.qos = Math.min(subscription.qos, 1);
+      return;
+    }
+    if (packet.cmd !== 'unsubscribe' || !packet.unsubscriptions) return;
+    packet.unsubscriptions = packet.unsubscriptions.map((filter) => {
+      const internal = session.clientFilters.get(filter);
+      if (internal) {
+        session.clientFilters.delete(filter);
+        session.subscriptions.delete(internal);
+        session.routes.clear();
+      }
+      return internal ?? filter;
+    });
+  });
+}
+
+/** The client-facing form of an internal filter (persistent sessions store internal filters). */
+function externalName(principal: Principal, filter: string): string | undefined {
+  if (principal.kind === 'broker') return brokerExternal(principal.id, filter);
+  return filter.startsWith(`${INTERNAL_ROOT}/${principal.registry_id}/`) ? toCanonical(filter) : undefined;
+}

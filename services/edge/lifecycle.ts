@@ -1,0 +1,121 @@
+// How connections end: client or network, keepalive, takeover by a newer connection (here or on
+// another edge), revocation by the registry, drain before shutdown, and the bus coming back after
+// a loss. Each close is counted and logged once with its reason.
+import type { Client } from 'aedes';
+import type { MQEmitter } from 'mqemitter';
+import type { RevocationSource } from '../contracts/revocations.js';
+import { aedesInternals } from './aedes/internals.js';
+import type { EdgeContext } from './context.js';
+import type { CloseReason, Session } from './session.js';
+import { RevocationEnforcer } from './revocation-enforcer.js';
+
+/** Counts, logs and releases what a connection held when it closes, whatever closed it. */
+export function watchConnections(ctx: EdgeContext, shuttingDown: () => boolean): void {
+  const { broker, metrics, sessions } = ctx;
+  broker.on('ack', (_packet, client) => {
+    const session = sessions.of(client);
+    if (!session || session.unacknowledged === 0) return;
+    session.unacknowledged--;
+    ctx.inflight.out.dec();
+  });
+  broker.on('keepaliveTimeout', (client) => {
+    const session = sessions.of(client);
+    if (session) session.closeReason ??= 'keepalive_timeout';
+  });
+  broker.on('clientError', (client, error) => {
+    const session = sessions.of(client);
+    if (session) session.closeReason ??= errorReason(error);
+    ctx.logger.debug({ clientId: client.id, err: error.message }, 'client error');
+  });
+  broker.on('clientDisconnect', (client) => {
+    const session = sessions.of(client);
+    if (!session) return;
+    // After a DISCONNECT packet aedes destroys the socket, which also reports an abort error.
+    const reason = aedesInternals.disconnectedByClient(client) ? 'client_disconnect' : session.closeReason ?? (shuttingDown() ? 'shutdown' : 'connection_lost');
+    metrics.connections.dec({ kind: session.principal.kind });
+    metrics.closed.inc({ reason });
+    ctx.inflight.out.dec(session.unacknowledged);
+    session.unacknowledged = 0;
+    ctx.limits.closeConnection(session.principal);
+    if (session.principal.kind === 'device') ctx.monitor.record(session.principal.id, session.principal.registry_id, { last_disconnect_time: new Date() });
+    ctx.logger.info({ event: 'disconnected', kind: session.principal.kind, id: session.principal.id, clientId: client.id, reason }, `disconnected: ${reason.replaceAll('_', ' ')}`);
+  });
+}
+
+/** Closes `client` on the edge's own initiative, for `reason`; a client moving elsewhere leaves no will. */
+export function closeClient(ctx: EdgeContext, client: Client, reason: CloseReason, done?: () => void): void {
+  if (reason === 'takeover' || reason === 'drain') aedesInternals.forgetWill(client);
+  const session = ctx.sessions.of(client);
+  if (session) session.closeReason = reason;
+  client.close(done);
+}
+
+/** A connection being taken over (aedes closes it) is not going offline: no will. */
+export function markTakenOver(ctx: EdgeContext, previous: Client): void {
+  aedesInternals.forgetWill(previous);
+  const session = ctx.sessions.of(previous);
+  if (session) session.closeReason = 'takeover';
+}
+
+/**
+ * A connection taken over by another edge is not going offline, so its will must not be published
+ * (nor its stored will, which is now the new session's, deleted) when aedes closes it. Subscribed
+ * before aedes subscribes its own handler, so it runs first.
+ */
+export function watchRemoteTakeovers(mq: MQEmitter, edge: () => { ctx: EdgeContext } | undefined): void {
+  mq.on('$SYS/+/new/clients', (message, done) => {
+    const current = edge();
+    const takenBy = message.topic.split('/')[1];
+    if (current && takenBy !== aedesInternals.brokerId(current.ctx.broker)) {
+      const previous = aedesInternals.clientById(current.ctx.broker, String(message.payload));
+      if (previous) current.ctx.takenOver(previous);
+    }
+    done();
+  });
+}
+
+/**
+ * Messages published while the bus was away never reached this edge, but those for persistent
+ * sessions are stored: closing those sessions makes their clients reconnect and fetch them.
+ */
+export function reconnectPersistentSessions(ctx: EdgeContext): void {
+  const persistent = aedesInternals.clients(ctx.broker).filter((client) => !aedesInternals.isClean(client));
+  ctx.logger.warn({ sessions: persistent.length }, 'Redis bus reconnected; closing persistent sessions so they collect what they missed');
+  for (const client of persistent) client.close();
+}
+
+/** Ends sessions the registry revokes (see revocation-enforcer.ts). */
+export function enforceRevocations(ctx: EdgeContext, source: RevocationSource): RevocationEnforcer<Session> {
+  return new RevocationEnforcer({
+    source,
+    link: ctx.link,
+    logger: ctx.logger,
+    sessions: () => aedesInternals.clients(ctx.broker).flatMap((client) => ctx.sessions.of(client) ?? []),
+    revoke: (session, reason) => {
+      ctx.logger.info({ event: 'revoked', id: session.principal.id, clientId: session.client.id, reason }, `disconnecting: ${reason}`);
+      closeClient(ctx, session.client, 'revoked');
+    },
+    invalidate: (revocation) => {
+      if (!revocation) return ctx.deviceOwners.forgetAll();
+      if (revocation.kind === 'DEVICE_DELETED') {
+        ctx.monitor.forget(revocation.entity_id);
+        ctx.deviceOwners.forget(revocation.entity_id);
+      }
+    },
+    onRecheck: () => ctx.metrics.revocationRechecks.inc(),
+  });
+}
+
+/** Closes every connection spread over `windowMs`, so clients reconnect to other edges gradually. */
+export async function drainConnections(ctx: EdgeContext, windowMs: number): Promise<void> {
+  const clients = aedesInternals.clients(ctx.broker);
+  ctx.logger.info({ clients: clients.length, windowMs }, 'draining: closing connections so clients move to other edges');
+  await Promise.all(clients.map((client, index) => new Promise<void>((resolve) => {
+    setTimeout(() => closeClient(ctx, client, 'drain', resolve), (windowMs * index) / clients.length);
+  })));
+}
+
+function errorReason(error: Error): CloseReason {
+  if (error.message === 'drain timeout') return 'slow_consumer';
+  return (error as NodeJS.ErrnoException).code ? 'connection_lost' : 'protocol_error';
+}

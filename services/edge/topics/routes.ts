@@ -1,0 +1,43 @@
+// Which of a session's subscriptions delivers a message, and the topic name it arrives under (the
+// name the client subscribed with: alias, `$me` or canonical). Pure: no aedes, no sockets.
+import { filterMatches } from './topic-syntax.js';
+import { remember } from '../../common/bounded-memo.js';
+
+export interface RoutedSubscription {
+  toClient: (internalTopic: string) => string;
+  replayPermanent: boolean;
+  /** Stored permanent-topic messages delivered for this subscription so far. */
+  replayed: number;
+  /** Granted QoS (never 2). */
+  qos: number;
+}
+
+export interface Route {
+  subscription: RoutedSubscription;
+  clientTopic: string;
+}
+
+/** Yandex delivers stored values for at most 1000 permanent topics per subscription (spec §3.4). */
+export const MAX_PERMANENT_REPLAY = 1000;
+/** Routes remembered per session; subscribing or unsubscribing forgets them all. */
+const MAX_ROUTES = 256;
+
+/** The first subscription matching a live message, remembered per topic in `routes`. */
+export function liveRoute(subscriptions: Map<string, RoutedSubscription>, routes: Map<string, Route | null>, internalTopic: string): Route | null {
+  return remember(routes, MAX_ROUTES, internalTopic, (topic) => {
+    for (const [filter, subscription] of subscriptions) {
+      if (filterMatches(filter, topic)) return { subscription, clientTopic: subscription.toClient(topic) };
+    }
+    return null;
+  });
+}
+
+/** A stored permanent-topic value: only subscriptions that replay them, each up to its limit. */
+export function replayRoute(subscriptions: Map<string, RoutedSubscription>, internalTopic: string): Route | null {
+  for (const [filter, subscription] of subscriptions) {
+    if (!filterMatches(filter, internalTopic) || !subscription.replayPermanent || subscription.replayed >= MAX_PERMANENT_REPLAY) continue;
+    subscription.replayed++;
+    return { subscription, clientTopic: subscription.toClient(internalTopic) };
+  }
+  return null;
+}

@@ -1,0 +1,140 @@
+// Process start-up: runs the services of this process's role (registry API, MQTT edge, or both)
+// with their stores, bus and operations port, until SIGINT/SIGTERM. The CLI's `serve` calls it.
+import { mkdir, readFile } from 'node:fs/promises';
+import type { ServeConfig } from '../common/config.js';
+import { createLogger } from '../common/logging.js';
+import { ensureAdminToken } from '../registry/admin-token.js';
+import { openStore } from '../registry/store/open.js';
+import { startRegistryApi } from '../registry/server.js';
+import { inProcessLink } from '../registry/edge-link.js';
+import { startEdge } from '../edge/edge.js';
+import { grpcLink } from '../edge/registry-link/grpc-link.js';
+import { ensureLocalTlsMaterial } from '../edge/transport/tls-material.js';
+import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
+import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
+import { redisBus } from '../edge/bus/redis-bus.js';
+import { startOpsServer, type ReadinessCheck } from '../common/ops-http.js';
+import { RedisRevocationFeed } from '../common/revocations/redis-feed.js';
+
+export async function serve(config: ServeConfig): Promise<void> {
+  const logger = createLogger({ name: 'iotcore', level: config.logLevel });
+  await mkdir(config.dataDir, { recursive: true });
+  const closers: Array<() => Promise<void>> = [];
+  const checks: ReadinessCheck[] = [];
+
+  let registry: Awaited<ReturnType<typeof startRegistryApi>> | undefined;
+  let edge: Awaited<ReturnType<typeof startEdge>> | undefined;
+  // With Redis, revocations go through one feed for the whole cluster, whichever registry replica
+  // made them and whichever one an edge is linked to.
+  const revocationFeed = config.redisUrl ? new RedisRevocationFeed(config.redisUrl, logger) : undefined;
+  if (revocationFeed) closers.push(() => revocationFeed.close());
+  if (config.role === 'registry' && !revocationFeed) {
+    logger.warn('no --redis-url: revocations reach only the edges linked to this registry process; run every replica with the cluster\'s Redis');
+  }
+  if (config.role !== 'edge') {
+    let adminTokens = config.adminTokens;
+    if (adminTokens.length === 0) {
+      const admin = await ensureAdminToken(config.dataDir);
+      adminTokens = [admin.token];
+      logger.info({ file: admin.file, created: admin.created }, `management API token is in ${admin.file}`);
+    }
+    const store = await openStore({ mongoUrl: config.mongoUrl, mongoDb: config.mongoDb, dataDir: config.dataDir });
+    registry = await startRegistryApi({
+      store,
+      listen: config.apiListen,
+      adminTokens,
+      idPrefix: config.idPrefix,
+      quotas: {
+        registries_per_folder: config.quotaRegistriesPerFolder,
+        devices_per_folder: config.quotaDevicesPerFolder,
+        brokers_per_folder: config.quotaBrokersPerFolder,
+      },
+      tls: config.apiTlsCert && config.apiTlsKey ? { certFile: config.apiTlsCert, keyFile: config.apiTlsKey } : undefined,
+      logger,
+      revocationFeed,
+    });
+    closers.unshift(() => store.close());
+    if (config.mongoUrl) checks.push({ name: 'registry_store', check: () => store.ping().then(() => true) });
+    closers.unshift(registry.close);
+    logger.info({ address: registry.address, storage: config.mongoUrl ? 'mongodb' : 'embedded' }, `management API listening on ${registry.address}`);
+  }
+
+  if (config.role !== 'registry') {
+    const link = registry ? inProcessLink(registry.ctx, registry.authenticator) : remoteLink(config, logger);
+    const tls = await serverTls(config);
+    // Cluster mode: edges share a Redis bus and keep MQTT state in MongoDB, so any edge can die.
+    const clusterBus = config.redisUrl ? redisBus(config.redisUrl, logger) : undefined;
+    const mongoState = config.mongoUrl ? await mongoMqttPersistence(config.mongoUrl, config.mongoDb) : undefined;
+    const mqttState = mongoState ?? await embeddedMqttPersistence(config.dataDir);
+    if (clusterBus) closers.unshift(clusterBus.close);
+    closers.unshift(mqttState.close);
+    if (clusterBus) checks.push({ name: 'redis_bus', check: clusterBus.ready });
+    if (mongoState) checks.push({ name: 'mqtt_state', check: () => mongoState.ping().then(() => true) });
+    if (link.reachable) checks.push({ name: 'registry_service', check: link.reachable });
+    if (tls.caFile) logger.info({ caFile: tls.caFile }, `MQTT clients should trust the CA in ${tls.caFile}`);
+    edge = await startEdge({
+      link,
+      logger,
+      tls: { ...hostPort(config.mqttListen), cert: tls.cert, key: tls.key },
+      tcp: config.mqttTcpListen ? hostPort(config.mqttTcpListen) : undefined,
+      wss: config.mqttWssListen ? hostPort(config.mqttWssListen) : undefined,
+      maxPacketBytes: config.maxMessageBytes,
+      persistence: mqttState.persistence,
+      permanentTopics: mqttState.permanentTopics,
+      clusterBus,
+      // A separate edge reads the cluster feed itself; in one process the registry's log mirrors it.
+      revocations: registry ? undefined : revocationFeed,
+      limits: {
+        devicePublishRate: config.devicePublishRate,
+        brokerPublishRate: config.brokerPublishRate,
+        maxConnectionsPerBroker: config.maxBrokerConnections,
+        maxConnectionsPerRegistry: config.maxRegistryConnections,
+      },
+    });
+    const running = edge;
+    checks.push({ name: 'revocation_feed', check: () => running.revocationsLive(), degradesOnly: true });
+    registry?.attachDataPlane(edge.dataPlane);
+    closers.unshift(edge.close);
+    logger.info({ ports: edge.ports }, `MQTT over TLS listening on ${config.mqttListen}`);
+  }
+
+  const ops = await startOpsServer({ listen: config.httpListen, checks, logger });
+  closers.push(ops.close);
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal, drainSeconds: config.drainSeconds }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ deadlineSeconds: config.drainDeadlineSeconds }, 'shutdown deadline passed; exiting');
+      process.exit(1);
+    }, config.drainDeadlineSeconds * 1000).unref();
+    ops.setDraining();
+    await edge?.drain(config.drainSeconds * 1000);
+    for (const close of closers) await close();
+    logger.info('shut down');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+function remoteLink(config: ServeConfig, logger: ReturnType<typeof createLogger>) {
+  if (!config.registryEndpoint || !config.registryToken) {
+    throw new Error('--role edge needs --registry-endpoint and --registry-token (IOTCORE_REGISTRY_ENDPOINT, IOTCORE_REGISTRY_TOKEN)');
+  }
+  return grpcLink({
+    endpoint: config.registryEndpoint,
+    token: config.registryToken,
+    onStreamError: (error) => logger.warn({ err: error }, 'revocation stream from the registry broke; resubscribing'),
+  });
+}
+
+async function serverTls(config: ServeConfig): Promise<{ cert: Buffer; key: Buffer; caFile?: string }> {
+  if (config.tlsCert && config.tlsKey) return { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) };
+  const files = await ensureLocalTlsMaterial(config.dataDir, config.tlsSans);
+  return { cert: await readFile(files.certFile), key: await readFile(files.keyFile), caFile: files.caFile };
+}
+
+function hostPort(address: string): { host: string; port: number } {
+  const separator = address.lastIndexOf(':');
+  return { host: address.slice(0, separator).replace(/^\[|\]$/g, ''), port: Number(address.slice(separator + 1)) };
+}
