@@ -13,7 +13,10 @@ const DEVICE_PASSWORD = 'Drain-Device-Pass1!';
 const DRAIN_SECONDS = 3;
 const DEADLINE_SECONDS = 15;
 
-/** A client that, like firmware with a host list, reconnects to the next edge when one goes away. */
+/**
+ * A client that, like firmware with a host list, reconnects to the next edge when one goes away,
+ * and retries a refused CONNECT (CONNACK 3 while the registry is busy) as firmware does.
+ */
 function roamingClient(cluster: Cluster, first: number, options: IClientOptions): MqttClient {
   const order = [first, ...[0, 1, 2].filter((edge) => edge !== first)];
   return mqtt.connect({
@@ -21,6 +24,7 @@ function roamingClient(cluster: Cluster, first: number, options: IClientOptions)
     servers: order.map((edge) => ({ host: 'localhost', port: cluster.edges[edge]!.port })),
     ca: cluster.ca,
     reconnectPeriod: 300,
+    reconnectOnConnackError: true,
     ...options,
   });
 }

@@ -18,6 +18,8 @@ export class Authenticator {
   /** entity → digest(entity, password) → password id */
   readonly #verified = new Map<string, Map<string, string>>();
   #cachedPasswords = 0;
+  /** digest(entity, password) → the slow check under way for it */
+  readonly #verifying = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly ctx: ResourceContext) {}
 
@@ -46,6 +48,17 @@ export class Authenticator {
     const key = createHash('sha256').update(entityId).update('\0').update(password).digest('base64');
     const cached = this.#verified.get(entityId)?.get(key);
     if (cached && passwords.some((record) => record.id === cached)) return cached;
+    // Many clients sharing one credential (a backend's instances) connecting at once wait for one
+    // slow hash instead of each queueing its own behind the deadline.
+    let verifying = this.#verifying.get(key);
+    if (!verifying) {
+      verifying = this.#verify(entityId, key, password, passwords).finally(() => this.#verifying.delete(key));
+      this.#verifying.set(key, verifying);
+    }
+    return verifying;
+  }
+
+  async #verify(entityId: string, key: string, password: Buffer, passwords: PasswordRecord[]): Promise<string | undefined> {
     const text = password.toString('utf8');
     for (const record of passwords) {
       if (await verifyPassword(text, record.hash)) {
