@@ -36,6 +36,10 @@ export interface ServeConfig {
   brokerPublishRate: number;
   maxBrokerConnections: number;
   maxRegistryConnections: number;
+  maxSubscriptions: number;
+  maxQueuedMessages: number;
+  maxQueuedBytes: number;
+  sessionExpirySeconds: number;
 }
 
 interface Setting {
@@ -107,6 +111,14 @@ export const SERVE_SETTINGS: Setting[] = [
     description: 'concurrent connections per broker on this edge; 0 = unlimited (Yandex: 50)' },
   { key: 'maxRegistryConnections', flag: '--max-registry-connections <n>', env: 'IOTCORE_MAX_REGISTRY_CONNECTIONS', default: '0', parse: integer,
     description: 'concurrent connections of a registry and its devices on this edge; 0 = unlimited' },
+  { key: 'maxSubscriptions', flag: '--max-subscriptions <n>', env: 'IOTCORE_MAX_SUBSCRIPTIONS', default: '1000', parse: integer,
+    description: 'subscriptions one connection may hold; past it a filter gets SUBACK 0x80 and the connection stays; 0 = unlimited (Mosquitto, EMQX: bounded by default)' },
+  { key: 'maxQueuedMessages', flag: '--max-queued-messages <n>', env: 'IOTCORE_MAX_QUEUED_MESSAGES', default: '1000', parse: integer,
+    description: 'QoS 1 messages queued for one persistent session (offline or unacknowledged); past it new ones are not queued for it and count as dropped (queue_full); 0 = unlimited (Mosquitto max_queued_messages: 1000)' },
+  { key: 'maxQueuedBytes', flag: '--max-queued-bytes <n>', env: 'IOTCORE_MAX_QUEUED_BYTES', default: '16777216', parse: integer,
+    description: 'payload bytes queued for one persistent session, as --max-queued-messages; 0 = unlimited' },
+  { key: 'sessionExpirySeconds', flag: '--session-expiry-seconds <n>', env: 'IOTCORE_SESSION_EXPIRY_SECONDS', default: '7200', parse: integer,
+    description: 'a persistent session (CleanSession=0) that stays disconnected this long is removed with its subscriptions and queue; 0 = never (EMQX, HiveMQ: 2 h)' },
   { key: 'httpListen', flag: '--http-listen <host:port>', env: 'IOTCORE_HTTP_LISTEN', default: '0.0.0.0:9100',
     description: 'health (/healthz, /readyz) and Prometheus metrics (/metrics) over HTTP' },
   { key: 'drainSeconds', flag: '--drain-seconds <n>', env: 'IOTCORE_DRAIN_SECONDS', default: '20', parse: integer,

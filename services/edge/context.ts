@@ -12,6 +12,7 @@ import type { DeviceMonitor } from './monitoring.js';
 import type { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
 import type { EdgeMetrics } from './metrics.js';
 import type { Session, SessionTable } from './session.js';
+import type { SessionLedger } from './persistence/session-ledger.js';
 
 export interface EdgeContext {
   broker: Aedes;
@@ -27,6 +28,10 @@ export interface EdgeContext {
   limits: PrincipalLimits;
   monitor: DeviceMonitor;
   deviceOwners: DeviceOwnerCache;
+  /** Subscriptions one connection may hold; 0 = unlimited. */
+  maxSubscriptions: number;
+  /** When persistent sessions went offline (for their expiry); absent when sessions never expire. */
+  ledger: SessionLedger | undefined;
   /** A connection being taken over (here or by another edge) is not going offline. */
   takenOver(previous: Client): void;
 }

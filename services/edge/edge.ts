@@ -4,6 +4,7 @@
 import type { Duplex } from 'node:stream';
 import type net from 'node:net';
 import { Aedes } from 'aedes';
+import { LRUCache } from 'lru-cache';
 import type { MQEmitter } from 'mqemitter';
 import type { Logger } from '../common/logging.js';
 import type { DataPlane } from '../contracts/data-plane.js';
@@ -17,6 +18,9 @@ import { DeviceMonitor } from './monitoring.js';
 import { boundedEmitter } from './bus/bounded-emitter.js';
 import { EdgeMetrics } from './metrics.js';
 import { withOutgoingShortcuts } from './persistence/outgoing-messages.js';
+import { withQueueLimit, type QueuedCounter } from './persistence/queue-limit.js';
+import type { SessionLedger } from './persistence/session-ledger.js';
+import { expireSessions } from './session-expiry.js';
 import { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
 import { aedesInternals, checkAedesShape } from './aedes/internals.js';
 import { SessionTable } from './session.js';
@@ -48,6 +52,10 @@ export interface EdgeOptions {
   permanentTopics?: () => Promise<number>;
   /** The cluster's revocation feed (Redis) when the edge reads it directly; the registry link's otherwise. */
   revocations?: RevocationSource;
+  /** Subscriptions one connection may hold (default 1000; 0 = unlimited). */
+  maxSubscriptions?: number;
+  /** Bounds on persistent sessions, with the persistence's own counters; unbounded when omitted. */
+  sessionLimits?: { maxQueuedMessages: number; maxQueuedBytes: number; expirySeconds: number; queued: QueuedCounter; ledger: SessionLedger };
 }
 
 export interface RunningEdge {
@@ -81,7 +89,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   watchRemoteTakeovers(mq, () => ctx && { ctx });
   const broker = await Aedes.createBroker({
     mq,
-    persistence: options.persistence === undefined ? undefined : withOutgoingShortcuts(options.persistence),
+    persistence: options.persistence === undefined ? undefined : withOutgoingShortcuts(boundQueues(options, metrics, logger)),
     // Peers count a node dead after 3 missed heartbeats (6 s) and publish its clients' wills at
     // their next sweep (every 4 heartbeats), so a crashed edge's wills go out within ~15 s.
     heartbeatInterval: 2000,
@@ -103,10 +111,12 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const context: EdgeContext = {
     broker, link, logger, metrics, limits, monitor,
     inflight: { in: metrics.inflight.labels({ direction: 'in' }), out: metrics.inflight.labels({ direction: 'out' }) },
-    sessions: new SessionTable(),
+    ledger: options.sessionLimits?.ledger,
     connections: new WeakMap<Duplex, ConnectionInfo>(),
     throttle: new AuthThrottle(),
     deviceOwners: new DeviceOwnerCache(link),
+    maxSubscriptions: options.maxSubscriptions ?? 1000,
+    sessions: new SessionTable(),
     takenOver: (previous) => markTakenOver(context, previous),
   };
   ctx = context;
@@ -119,6 +129,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   let shuttingDown = false;
   watchConnections(context, () => shuttingDown);
   const revocations = enforceRevocations(context, options.revocations ?? link);
+  const sessionLimits = options.sessionLimits;
+  const stopExpiring = sessionLimits && sessionLimits.expirySeconds > 0 && options.persistence !== undefined
+    ? expireSessions({ broker, persistence: options.persistence, ledger: sessionLimits.ledger, expiryMs: sessionLimits.expirySeconds * 1000, logger, onExpired: () => metrics.sessionsExpired.inc() })
+    : undefined;
 
   const { servers, ports } = await listen(options, context);
   const removeMetricsSource = metrics.addSource({
@@ -142,6 +156,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       shuttingDown = true;
       removeMetricsSource();
       revocations.close();
+      stopExpiring?.();
       monitor.close();
       // Stop accepting first; a listener only reports closed once its connections are gone,
       // which happens when the broker closes its clients.
@@ -176,4 +191,19 @@ async function listen(options: EdgeOptions, ctx: EdgeContext): Promise<{ servers
   if (options.wss && options.tls) add('wss', await listenWss({ ...options.wss, cert: options.tls.cert, key: options.tls.key, ...common }));
   if (options.tcp) add('tcp', await listenTcp({ ...options.tcp, ...common }));
   return { servers, ports };
+}
+
+/** The persistence with its per-session queue bounded (a drop is counted, and logged once a minute per session). */
+function boundQueues(options: EdgeOptions, metrics: EdgeMetrics, logger: Logger): unknown {
+  const limits = options.sessionLimits;
+  if (!limits || (limits.maxQueuedMessages === 0 && limits.maxQueuedBytes === 0)) return options.persistence;
+  const logged = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
+  const bounds = { maxMessages: limits.maxQueuedMessages || Number.POSITIVE_INFINITY, maxBytes: limits.maxQueuedBytes || Number.POSITIVE_INFINITY };
+  return withQueueLimit(options.persistence, bounds, limits.queued, (clientId) => {
+    metrics.dropped.inc({ reason: 'queue_full' });
+    metrics.limitHits.inc({ limit: 'queue' });
+    if (logged.has(clientId)) return;
+    logged.set(clientId, true);
+    logger.warn({ event: 'limit', limit: 'queue', clientId, maxMessages: limits.maxQueuedMessages, maxBytes: limits.maxQueuedBytes }, 'persistent session queue full: new messages are not queued for it');
+  });
 }

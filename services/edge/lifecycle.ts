@@ -37,6 +37,10 @@ export function watchConnections(ctx: EdgeContext, shuttingDown: () => boolean):
     ctx.inflight.out.dec(session.unacknowledged);
     session.unacknowledged = 0;
     ctx.limits.closeConnection(session.principal);
+    // Moving to another edge is not going offline: the new connection is already recorded online.
+    if (ctx.ledger && !aedesInternals.isClean(client) && reason !== 'takeover') {
+      ctx.ledger.offline(client.id, new Date()).catch((error: unknown) => ctx.logger.warn({ err: error, clientId: client.id }, 'could not record a persistent session offline'));
+    }
     if (session.principal.kind === 'device') ctx.monitor.record(session.principal.id, session.principal.registry_id, { last_disconnect_time: new Date() });
     ctx.logger.info({ event: 'disconnected', kind: session.principal.kind, id: session.principal.id, clientId: client.id, reason }, `disconnected: ${reason.replaceAll('_', ' ')}`);
   });

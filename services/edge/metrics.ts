@@ -41,7 +41,7 @@ export class EdgeMetrics {
   readonly deliveredBytes = new Counter({ name: 'iotcore_delivered_bytes_total', help: 'payload bytes sent to subscribers, by registry', labelNames: ['registry'] });
   readonly dropped = new Counter({
     name: 'iotcore_messages_dropped_total',
-    help: 'messages not delivered, by reason (acl: publish refused; size: packet over the size limit; rate: over the publish rate; slow_consumer: QoS 0 dropped from a full bus backlog)',
+    help: 'messages not delivered, by reason (acl: publish refused; size: packet over the size limit; rate: over the publish rate; slow_consumer: QoS 0 dropped from a full bus backlog; queue_full: not queued for a persistent session at its queue limit)',
     labelNames: ['reason'],
   });
   readonly inflight = new Gauge({
@@ -64,6 +64,12 @@ export class EdgeMetrics {
       this.set(counts.reduce((sum, count) => sum + count, 0));
     },
   });
+  readonly limitHits = new Counter({
+    name: 'iotcore_limit_hits_total',
+    help: 'per-client limits reached, by limit (subscriptions: a filter refused past --max-subscriptions; queue: a message not queued for a full persistent session)',
+    labelNames: ['limit'],
+  });
+  readonly sessionsExpired = new Counter({ name: 'iotcore_sessions_expired_total', help: 'persistent sessions removed after staying offline past --session-expiry-seconds' });
   readonly revocationRechecks = new Counter({
     name: 'iotcore_revocation_rechecks_total',
     help: 'times the revocation feed had a gap (trimmed or reset while away) and every live session was checked again with the registry',

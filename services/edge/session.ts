@@ -28,6 +28,8 @@ export interface Session {
   /** Internal topic → the subscription that delivers it and the name it arrives under (null: none). */
   routes: Map<string, Route | null>;
   meters: RegistryMeters;
+  /** A per-client limit was reached and logged (once per connection). */
+  limitLogged?: boolean;
 }
 
 export function newSession(client: Client, principal: Principal, policy: TopicPolicy, info: ConnectionInfo, meters: RegistryMeters): Session {

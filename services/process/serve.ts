@@ -81,6 +81,14 @@ export async function serve(config: ServeConfig): Promise<void> {
       maxPacketBytes: config.maxMessageBytes,
       persistence: mqttState.persistence,
       permanentTopics: mqttState.permanentTopics,
+      maxSubscriptions: config.maxSubscriptions,
+      sessionLimits: {
+        maxQueuedMessages: config.maxQueuedMessages,
+        maxQueuedBytes: config.maxQueuedBytes,
+        expirySeconds: config.sessionExpirySeconds,
+        queued: mqttState.queued,
+        ledger: mqttState.sessions,
+      },
       clusterBus,
       // A separate edge reads the cluster feed itself; in one process the registry's log mirrors it.
       revocations: registry ? undefined : revocationFeed,

@@ -9,6 +9,7 @@ import { startEdge, type RunningEdge } from '../../services/edge/edge.js';
 import { inProcessLink } from '../../services/registry/edge-link.js';
 import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
 import type { LimitSettings } from '../../services/edge/limits/principal-limits.js';
+import { embeddedMqttPersistence } from '../../services/edge/persistence/embedded.js';
 
 export interface EdgeHarness {
   api: ApiHarness;
@@ -19,10 +20,20 @@ export interface EdgeHarness {
   close(): Promise<void>;
 }
 
-export async function startEdgeHarness(options: { maxPacketBytes?: number; limits?: Partial<LimitSettings>; wss?: boolean } = {}): Promise<EdgeHarness> {
+export interface HarnessOptions {
+  maxPacketBytes?: number;
+  limits?: Partial<LimitSettings>;
+  wss?: boolean;
+  maxSubscriptions?: number;
+  /** MQTT state in LevelDB (as `iotcore serve` keeps it) with these session bounds; in memory otherwise. */
+  sessions?: { maxQueuedMessages: number; maxQueuedBytes: number; expirySeconds: number };
+}
+
+export async function startEdgeHarness(options: HarnessOptions = {}): Promise<EdgeHarness> {
   const api = await startApi();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-edge-'));
   const tls = await ensureLocalTlsMaterial(dir, []);
+  const state = options.sessions ? await embeddedMqttPersistence(dir) : undefined;
   const edge = await startEdge({
     link: inProcessLink(api.api.ctx, api.api.authenticator),
     logger: pino({ level: 'silent' }),
@@ -30,6 +41,9 @@ export async function startEdgeHarness(options: { maxPacketBytes?: number; limit
     maxPacketBytes: options.maxPacketBytes ?? 262_144,
     limits: options.limits,
     wss: options.wss ? { host: '127.0.0.1', port: 0 } : undefined,
+    maxSubscriptions: options.maxSubscriptions,
+    persistence: state?.persistence,
+    sessionLimits: state && options.sessions ? { ...options.sessions, queued: state.queued, ledger: state.sessions } : undefined,
   });
   api.api.attachDataPlane(edge.dataPlane);
   const ca = await readFile(tls.caFile);
@@ -56,6 +70,7 @@ export async function startEdgeHarness(options: { maxPacketBytes?: number; limit
     close: async () => {
       await Promise.all(clients.map((client) => client.endAsync(true).catch(() => undefined)));
       await edge.close();
+      await state?.close();
       await api.close();
       await rm(dir, { recursive: true, force: true });
     },

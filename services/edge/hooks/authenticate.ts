@@ -74,6 +74,9 @@ function connected(ctx: EdgeContext, client: Client, session: ReturnType<typeof 
     const now = new Date();
     ctx.monitor.record(principal.id, principal.registry_id, { last_auth_ip: info.remoteAddress, last_auth_time: now, last_online_time: now });
   }
+  if (ctx.ledger && !aedesInternals.isClean(client)) {
+    ctx.ledger.online(client.id).catch((error: unknown) => ctx.logger.warn({ err: error, clientId: client.id }, 'could not record a persistent session online'));
+  }
   ctx.metrics.connacks.inc({ code: '0' });
   ctx.metrics.opened.inc();
   ctx.metrics.connections.inc({ kind: principal.kind });

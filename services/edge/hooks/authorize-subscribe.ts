@@ -19,6 +19,12 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
       ctx.logger.info({ event: 'subscribe_denied', id: session.principal.id, clientId: client.id, filter: sub.topic }, `some of subscriptions failed: ${decision.reason}`);
       return callback(null, null);
     }
+    if (ctx.maxSubscriptions > 0 && session.subscriptions.size >= ctx.maxSubscriptions && !session.subscriptions.has(decision.internalFilter)) {
+      ctx.metrics.limitHits.inc({ limit: 'subscriptions' });
+      if (!session.limitLogged) ctx.logger.warn({ event: 'limit', limit: 'subscriptions', id: session.principal.id, clientId: client.id, max: ctx.maxSubscriptions }, `subscription refused: at most ${ctx.maxSubscriptions} per connection`);
+      session.limitLogged = true;
+      return callback(null, null);
+    }
     session.subscriptions.set(decision.internalFilter, { toClient: decision.toClient, replayPermanent: decision.replayPermanent, replayed: 0, qos: sub.qos });
     session.routes.clear();
     session.clientFilters.set(requested, decision.internalFilter);

@@ -3,11 +3,13 @@
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
+import type { QueuedCounter } from './queue-limit.js';
+import { levelSessionLedger, type SessionLedger } from './session-ledger.js';
 
 // aedes-persistence-level keeps each permanent-topic value under "retained:<topic>".
 const RETAINED_KEYS = { gte: 'retained:', lt: 'retained;' };
 
-export async function embeddedMqttPersistence(dataDir: string): Promise<{ persistence: unknown; permanentTopics(): Promise<number>; close(): Promise<void> }> {
+export async function embeddedMqttPersistence(dataDir: string): Promise<{ persistence: unknown; permanentTopics(): Promise<number>; queued: QueuedCounter; sessions: SessionLedger; close(): Promise<void> }> {
   const db = new ClassicLevel<string, Buffer>(path.join(dataDir, 'mqtt'), { keyEncoding: 'utf8', valueEncoding: 'buffer' });
   await db.open();
   return {
@@ -17,6 +19,18 @@ export async function embeddedMqttPersistence(dataDir: string): Promise<{ persis
       for await (const _ of db.keys(RETAINED_KEYS)) count++;
       return count;
     },
+    // Queued messages of a session are stored under "outgoing:<encoded client ID>:<broker>:<counter>".
+    queued: async (clientId) => {
+      let messages = 0;
+      let bytes = 0;
+      const id = encodeURIComponent(clientId);
+      for await (const value of db.values({ gte: `outgoing:${id}:`, lt: `outgoing:${id};` })) {
+        messages++;
+        bytes += value.length;
+      }
+      return { messages, bytes };
+    },
+    sessions: levelSessionLedger(db),
     close: () => db.close(),
   };
 }

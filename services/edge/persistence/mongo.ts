@@ -3,9 +3,11 @@
 // session another one held. One MongoClient is created here and handed to aedes-persistence-mongodb
 // as `db`: its own URL parsing crashes on multi-host connection strings. No TTL options: FerretDB
 // refuses TTL indexes, and queued messages must not silently expire anyway.
-import { MongoClient } from 'mongodb';
+import { Binary, MongoClient, type Collection } from 'mongodb';
 import mongoPersistence from 'aedes-persistence-mongodb';
 import { recordMongoCommands } from '../../common/dependency-metrics.js';
+import type { QueuedCounter } from './queue-limit.js';
+import { mongoSessionLedger, type SessionLedger } from './session-ledger.js';
 
 export interface MongoMqttState {
   persistence: unknown;
@@ -13,6 +15,8 @@ export interface MongoMqttState {
   ping(): Promise<void>;
   /** Stored permanent-topic values (approximate: the collection's document count). */
   permanentTopics(): Promise<number>;
+  queued: QueuedCounter;
+  sessions: SessionLedger;
   close(): Promise<void>;
 }
 
@@ -31,6 +35,40 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
       await client.db('admin').command({ ping: 1 });
     },
     permanentTopics: () => client.db(database).collection(`${COLLECTION_PREFIX}retained`).estimatedDocumentCount(),
+    queued: queuedCounter(client.db(database).collection(`${COLLECTION_PREFIX}outgoing`)),
+    sessions: await mongoSessionLedger(client.db(database), COLLECTION_PREFIX),
     close: () => client.close(),
   };
+}
+
+/**
+ * Messages and payload bytes queued for a session. `$binarySize` sums the bytes on MongoDB; a server
+ * without it (FerretDB v1) gets the exact message count and bytes estimated from the average
+ * payload of a sample of 20 of them.
+ */
+function queuedCounter(outgoing: Collection): QueuedCounter {
+  let sumsBytes = true;
+  return async (clientId) => {
+    if (sumsBytes) {
+      try {
+        const [totals] = await outgoing.aggregate<{ messages: number; bytes: number }>([
+          { $match: { clientId } },
+          { $group: { _id: null, messages: { $sum: 1 }, bytes: { $sum: { $binarySize: '$packet.payload' } } } },
+        ]).toArray();
+        return { messages: totals?.messages ?? 0, bytes: totals?.bytes ?? 0 };
+      } catch {
+        sumsBytes = false;
+      }
+    }
+    const messages = await outgoing.countDocuments({ clientId });
+    const sample = await outgoing.find({ clientId }, { projection: { 'packet.payload': 1 } }).limit(20).toArray();
+    const sampled = sample.reduce((sum, doc) => sum + payloadLength(doc.packet?.payload), 0);
+    return { messages, bytes: sample.length === 0 ? 0 : Math.round((sampled / sample.length) * messages) };
+  };
+}
+
+function payloadLength(payload: unknown): number {
+  if (payload instanceof Binary) return payload.length();
+  if (Buffer.isBuffer(payload) || typeof payload === 'string') return Buffer.byteLength(payload);
+  return 0;
 }

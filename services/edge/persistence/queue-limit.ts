@@ -1,0 +1,64 @@
+// Bounds what one persistent session may have queued (stored QoS 1 messages not yet acknowledged):
+// at most `maxMessages` and `maxBytes` of payload, as Mosquitto's max_queued_messages does. Past
+// either, a new message is not queued for that session (the others still get it) and is counted:
+// the queue keeps the oldest messages, the ones the device missed first, and dropping the newest
+// costs no extra write. Counting asks the store (exact, shared by every edge) every RECOUNT
+// enqueues per session and before any drop; in between, enqueues are counted locally.
+import { LRUCache } from 'lru-cache';
+
+export interface QueueLimits {
+  maxMessages: number;
+  maxBytes: number;
+}
+
+/** How much a session has queued, as the store holds it. */
+export type QueuedCounter = (clientId: string) => Promise<{ messages: number; bytes: number }>;
+
+interface Tally {
+  messages: number;
+  bytes: number;
+  /** Enqueues counted locally since the store was last asked. */
+  sinceCount: number;
+}
+
+interface Enqueuing {
+  outgoingEnqueue(sub: { clientId: string }, packet: { payload?: Buffer | string }): Promise<unknown>;
+  outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: { payload?: Buffer | string }): Promise<unknown>;
+}
+
+const RECOUNT = 100;
+const MAX_TRACKED_SESSIONS = 100_000;
+
+export function withQueueLimit<P>(persistence: P, limits: QueueLimits, queued: QueuedCounter, onDrop: (clientId: string) => void): P {
+  const state = persistence as unknown as Enqueuing;
+  // The single-session form: LevelDB's combined form calls it back through `this`, so the
+  // combined form is rebuilt on it instead of wrapped (each message counted once either way).
+  const enqueue = state.outgoingEnqueue.bind(state);
+  const tallies = new LRUCache<string, Tally>({ max: MAX_TRACKED_SESSIONS });
+  const fits = (tally: Tally, bytes: number) => tally.messages < limits.maxMessages && tally.bytes + bytes <= limits.maxBytes;
+  const recount = async (clientId: string) => {
+    const tally = { ...(await queued(clientId)), sinceCount: 0 };
+    tallies.set(clientId, tally);
+    return tally;
+  };
+  const admit = async (clientId: string, bytes: number): Promise<boolean> => {
+    let tally = tallies.get(clientId);
+    if (!tally || tally.sinceCount >= RECOUNT || !fits(tally, bytes)) tally = await recount(clientId);
+    if (!fits(tally, bytes)) return false;
+    tally.messages++;
+    tally.bytes += bytes;
+    tally.sinceCount++;
+    return true;
+  };
+  const admitted = async (subs: Array<{ clientId: string }>, packet: { payload?: Buffer | string }) => {
+    const bytes = packet.payload ? Buffer.byteLength(packet.payload) : 0;
+    const verdicts = await Promise.all(subs.map((sub) => admit(sub.clientId, bytes)));
+    return subs.filter((sub, index) => {
+      if (!verdicts[index]) onDrop(sub.clientId);
+      return verdicts[index];
+    });
+  };
+  state.outgoingEnqueueCombi = async (subs, packet) => Promise.all((await admitted(subs, packet)).map((sub) => enqueue(sub, packet)));
+  state.outgoingEnqueue = async (sub, packet) => Promise.all((await admitted([sub], packet)).map((sub) => enqueue(sub, packet)));
+  return persistence;
+}

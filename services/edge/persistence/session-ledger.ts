@@ -1,0 +1,58 @@
+// When each persistent session went offline, so that sessions which never come back can be removed
+// (subscriptions and queued messages) after --session-expiry-seconds. Kept next to the MQTT state:
+// under "iotcore-offline:<client ID>" in LevelDB, in the `mqtt_offline_sessions` collection in
+// MongoDB (shared by every edge, so any edge may remove a session another one held).
+import type { ClassicLevel } from 'classic-level';
+import type { Collection, Db } from 'mongodb';
+
+export interface SessionLedger {
+  offline(clientId: string, at: Date): Promise<void>;
+  online(clientId: string): Promise<void>;
+  /** Sessions offline since before `before`, at most `limit`. */
+  offlineSince(before: Date, limit: number): Promise<string[]>;
+  /** Removes the session's queued messages and its ledger entry (subscriptions go through aedes). */
+  purge(clientId: string): Promise<void>;
+}
+
+const OFFLINE = 'iotcore-offline:';
+
+export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLedger {
+  return {
+    offline: (clientId, at) => db.put(`${OFFLINE}${clientId}`, Buffer.from(String(at.getTime()))),
+    online: (clientId) => db.del(`${OFFLINE}${clientId}`),
+    async offlineSince(before, limit) {
+      const expired: string[] = [];
+      for await (const [key, value] of db.iterator({ gte: OFFLINE, lt: 'iotcore-offline;' })) {
+        if (Number(value.toString()) < before.getTime()) expired.push(key.slice(OFFLINE.length));
+        if (expired.length >= limit) break;
+      }
+      return expired;
+    },
+    async purge(clientId) {
+      // aedes-persistence-level's keys of a session's queue (its outgoingKey/outgoingByIdKey).
+      const id = encodeURIComponent(clientId);
+      await db.clear({ gte: `outgoing:${id}:`, lt: `outgoing:${id};` });
+      await db.clear({ gte: `outgoing-id:${id}:`, lt: `outgoing-id:${id};` });
+      await db.del(`${OFFLINE}${clientId}`);
+    },
+  };
+}
+
+export async function mongoSessionLedger(db: Db, collectionPrefix: string): Promise<SessionLedger> {
+  const ledger: Collection<{ _id: string; since: Date }> = db.collection(`${collectionPrefix}offline_sessions`);
+  const outgoing = db.collection(`${collectionPrefix}outgoing`);
+  await ledger.createIndex({ since: 1 });
+  return {
+    offline: async (clientId, at) => {
+      await ledger.updateOne({ _id: clientId }, { $set: { since: at } }, { upsert: true });
+    },
+    online: async (clientId) => {
+      await ledger.deleteOne({ _id: clientId });
+    },
+    offlineSince: async (before, limit) => (await ledger.find({ since: { $lt: before } }).limit(limit).toArray()).map((entry) => entry._id),
+    purge: async (clientId) => {
+      await outgoing.deleteMany({ clientId });
+      await ledger.deleteOne({ _id: clientId });
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// Per-client limits: subscriptions per connection (excess filters refused, connection kept),
+// messages queued per persistent session (newest dropped and counted), expiry of persistent
+// sessions that never come back, and nothing of a client left in the edge after it goes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { register } from 'prom-client';
+import type { Packet } from 'mqtt';
+import { createRegistry } from '../../services/registry/resources/registries.js';
+import { createDevice } from '../../services/registry/resources/devices.js';
+import { startEdgeHarness, type EdgeHarness } from './harness.js';
+
+const REGISTRY_PASSWORD = 'Registry-Passw0rd-01';
+const DEVICE_PASSWORD = 'Device-Passw0rd-0001';
+
+async function fleet(harness: EdgeHarness): Promise<{ R: string; D: string }> {
+  const ctx = harness.api.api.ctx;
+  const R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD })).id;
+  const D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, topic_aliases: {}, certificates: [], password: DEVICE_PASSWORD })).id;
+  return { R, D };
+}
+
+async function counter(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await register.getSingleMetric(name)?.get())?.values ?? [];
+  return metric.filter((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted)).reduce((sum, value) => sum + value.value, 0);
+}
+
+/** Handlers in the edge's subscription trie (aedes' mqemitter), whoever holds them. */
+function trieEntries(harness: EdgeHarness): number {
+  const matcher = (harness.edge.broker as unknown as { mq: { _matcher: { get_trie(): Map<string, unknown> } } }).mq._matcher;
+  const walk = (node: Map<string, unknown>): number => {
+    let count = 0;
+    for (const [word, child] of node) count += word === '/' ? (child as { size?: number; length?: number }).size ?? (child as unknown[]).length ?? 1 : walk(child as Map<string, unknown>);
+    return count;
+  };
+  return walk(matcher.get_trie());
+}
+
+test('past --max-subscriptions a filter gets SUBACK 0x80 and the connection stays', async (t) => {
+  const harness = await startEdgeHarness({ maxSubscriptions: 5 });
+  t.after(() => harness.close());
+  const { R } = await fleet(harness);
+  const hitsBefore = await counter('iotcore_limit_hits_total', { limit: 'subscriptions' });
+  const backend = await harness.connect({ username: R, password: REGISTRY_PASSWORD });
+  // mqtt.js rejects a SUBSCRIBE with any 0x80 in it: read the SUBACK itself.
+  const suback = (filters: string[], qos: 0 | 1) => new Promise<number[]>((resolve) => {
+    const onPacket = (packet: Packet) => {
+      if (packet.cmd !== 'suback') return;
+      backend.off('packetreceive', onPacket);
+      resolve(packet.granted as number[]);
+    };
+    backend.on('packetreceive', onPacket);
+    backend.subscribe(filters, { qos }, () => undefined);
+  });
+  assert.deepEqual(await suback(Array.from({ length: 7 }, (_, index) => `$devices/+/events/f${index}`), 1), [1, 1, 1, 1, 1, 128, 128]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.ok(backend.connected, 'the connection stays');
+  // Subscribing again to a filter it holds is not a new subscription.
+  assert.deepEqual(await suback(['$devices/+/events/f0'], 0), [0]);
+  assert.equal((await counter('iotcore_limit_hits_total', { limit: 'subscriptions' })) - hitsBefore, 2);
+});
+
+test('after 100,000 subscriptions and a disconnect the edge holds nothing of the client', { timeout: 120_000 }, async (t) => {
+  const harness = await startEdgeHarness({ maxSubscriptions: 0 });
+  t.after(() => harness.close());
+  const { R } = await fleet(harness);
+  const baseline = trieEntries(harness);
+  const backend = await harness.connect({ username: R, password: REGISTRY_PASSWORD });
+  for (let batch = 0; batch < 100; batch++) {
+    await backend.subscribeAsync(Array.from({ length: 1000 }, (_, index) => `$devices/+/events/b${batch}/f${index}`), { qos: 0 });
+  }
+  assert.equal(trieEntries(harness) - baseline, 100_000);
+  await backend.endAsync();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(trieEntries(harness), baseline);
+});
+
+test('a persistent session queues at most --max-queued-messages; the newest are dropped and counted', async (t) => {
+  const harness = await startEdgeHarness({ sessions: { maxQueuedMessages: 5, maxQueuedBytes: 0, expirySeconds: 0 } });
+  t.after(() => harness.close());
+  const { R, D } = await fleet(harness);
+  const session = { username: R, password: REGISTRY_PASSWORD, clientId: 'consumer', clean: false };
+  const consumer = await harness.connect(session);
+  await consumer.subscribeAsync(`$devices/${D}/events`, { qos: 1 });
+  await consumer.endAsync();
+  const droppedBefore = await counter('iotcore_messages_dropped_total', { reason: 'queue_full' });
+  const device = await harness.connect({ username: D, password: DEVICE_PASSWORD });
+  for (let index = 0; index < 20; index++) await device.publishAsync(`$devices/${D}/events`, String(index), { qos: 1 });
+  assert.equal((await counter('iotcore_messages_dropped_total', { reason: 'queue_full' })) - droppedBefore, 15);
+  const received: string[] = [];
+  const back = await harness.connect({ ...session, manualConnect: false });
+  back.on('message', (_topic, payload) => received.push(payload.toString()));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.deepEqual(received.sort((a, b) => Number(a) - Number(b)), ['0', '1', '2', '3', '4']);
+});
+
+test('a persistent session offline past --session-expiry-seconds is removed with its subscriptions and queue', async (t) => {
+  const harness = await startEdgeHarness({ sessions: { maxQueuedMessages: 1000, maxQueuedBytes: 0, expirySeconds: 1 } });
+  t.after(() => harness.close());
+  const { R, D } = await fleet(harness);
+  const session = { username: R, password: REGISTRY_PASSWORD, clientId: 'abandoned', clean: false };
+  const consumer = await harness.connect(session);
+  await consumer.subscribeAsync(`$devices/${D}/events`, { qos: 1 });
+  await consumer.endAsync();
+  const device = await harness.connect({ username: D, password: DEVICE_PASSWORD });
+  await device.publishAsync(`$devices/${D}/events`, 'queued before expiry', { qos: 1 });
+  const expiredBefore = await counter('iotcore_sessions_expired_total', {});
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  assert.equal((await counter('iotcore_sessions_expired_total', {})) - expiredBefore, 1);
+  // Nothing is queued for it any more: a message now matches no subscription of that session.
+  await device.publishAsync(`$devices/${D}/events`, 'after expiry', { qos: 1 });
+  const received: string[] = [];
+  const back = await harness.connect(session);
+  back.on('message', (_topic, payload) => received.push(payload.toString()));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.deepEqual(received, []);
+});
