@@ -40,6 +40,7 @@ export interface ServeConfig {
   maxQueuedMessages: number;
   maxQueuedBytes: number;
   sessionExpirySeconds: number;
+  maxBacklogAgeMs: number;
 }
 
 interface Setting {
@@ -119,6 +120,8 @@ export const SERVE_SETTINGS: Setting[] = [
     description: 'payload bytes queued for one persistent session, as --max-queued-messages; 0 = unlimited' },
   { key: 'sessionExpirySeconds', flag: '--session-expiry-seconds <n>', env: 'IOTCORE_SESSION_EXPIRY_SECONDS', default: '7200', parse: integer,
     description: 'a persistent session (CleanSession=0) that stays disconnected this long is removed with its subscriptions and queue; 0 = never (EMQX, HiveMQ: 2 h)' },
+  { key: 'maxBacklogAgeMs', flag: '--max-backlog-age-ms <n>', env: 'IOTCORE_MAX_BACKLOG_AGE_MS', default: '1000', parse: integer,
+    description: 'under overload, a QoS 0 message that waited this long in the in-process bus backlog is dropped, oldest first, so what is delivered stays recent (counted as stale); QoS 1 is never dropped; 0 = no age bound' },
   { key: 'httpListen', flag: '--http-listen <host:port>', env: 'IOTCORE_HTTP_LISTEN', default: '0.0.0.0:9100',
     description: 'health (/healthz, /readyz) and Prometheus metrics (/metrics) over HTTP' },
   { key: 'drainSeconds', flag: '--drain-seconds <n>', env: 'IOTCORE_DRAIN_SECONDS', default: '20', parse: integer,

@@ -42,6 +42,8 @@ export interface EdgeOptions {
   maxPacketBytes: number;
   /** Backlog of the message bus past which QoS 0 messages are dropped (default 100 000). */
   maxQueuedMessages?: number;
+  /** A QoS 0 message older than this in the bus backlog is dropped, oldest first (default 1000 ms; 0: never). */
+  maxQueuedAgeMs?: number;
   /** Per-principal publish rates and connection caps; all off by default. */
   limits?: Partial<LimitSettings>;
   /** An aedes persistence (sessions, queued QoS 1, permanent-topic values); in memory when omitted. */
@@ -81,7 +83,12 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const { link, logger } = options;
   const metrics = EdgeMetrics.get();
   const limits = new PrincipalLimits({ devicePublishRate: 0, brokerPublishRate: 0, maxConnectionsPerBroker: 0, maxConnectionsPerRegistry: 0, ...options.limits });
-  const bus = boundedEmitter({ concurrency: 1000, maxQueuedMessages: options.maxQueuedMessages ?? 100_000, onDrop: () => metrics.dropped.inc({ reason: 'slow_consumer' }) });
+  const bus = boundedEmitter({
+    concurrency: 1000,
+    maxQueuedMessages: options.maxQueuedMessages ?? 100_000,
+    maxQueuedAgeMs: options.maxQueuedAgeMs ?? 1000,
+    onDrop: (reason) => metrics.dropped.inc({ reason }),
+  });
   const mq = options.clusterBus?.emitter ?? bus.emitter;
   // Handled publishes (rate-limited, or already published before PUBACK) never leave the process.
   aedesInternals.skipEmit(mq, (topic) => topic === DROPPED_TOPIC);

@@ -41,7 +41,7 @@ export class EdgeMetrics {
   readonly deliveredBytes = new Counter({ name: 'iotcore_delivered_bytes_total', help: 'payload bytes sent to subscribers, by registry', labelNames: ['registry'] });
   readonly dropped = new Counter({
     name: 'iotcore_messages_dropped_total',
-    help: 'messages not delivered, by reason (acl: publish refused; size: packet over the size limit; rate: over the publish rate; slow_consumer: QoS 0 dropped from a full bus backlog; queue_full: not queued for a persistent session at its queue limit)',
+    help: 'messages not delivered, by reason (acl: publish refused; size: packet over the size limit; rate: over the publish rate; slow_consumer: QoS 0 dropped from a full bus backlog; stale: QoS 0 older than --max-backlog-age-ms in the backlog; queue_full: not queued for a persistent session at its queue limit)',
     labelNames: ['reason'],
   });
   readonly inflight = new Gauge({

@@ -82,6 +82,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       persistence: mqttState.persistence,
       permanentTopics: mqttState.permanentTopics,
       maxSubscriptions: config.maxSubscriptions,
+      maxQueuedAgeMs: config.maxBacklogAgeMs,
       sessionLimits: {
         maxQueuedMessages: config.maxQueuedMessages,
         maxQueuedBytes: config.maxQueuedBytes,

@@ -20,7 +20,7 @@ interface EmitterInternals extends mqemitter.MQEmitter {
 
 export interface BoundedEmitter {
   emitter: mqemitter.MQEmitter;
-  /** QoS 0 messages dropped because the backlog was full. */
+  /** QoS 0 messages dropped because the backlog was full or they waited too long. */
   dropped(): number;
   /** Messages waiting for a delivery slot. */
   backlog(): number;
@@ -28,13 +28,25 @@ export interface BoundedEmitter {
 
 const MAX_SYNC_DEPTH = 32;
 
-export function boundedEmitter(options: { concurrency: number; maxQueuedMessages: number; onDrop?: () => void }): BoundedEmitter {
+export interface BoundedEmitterOptions {
+  concurrency: number;
+  maxQueuedMessages: number;
+  /** A QoS 0 message that waited longer than this for a delivery slot is dropped (0: never). */
+  maxQueuedAgeMs?: number;
+  onDrop?: (reason: 'slow_consumer' | 'stale') => void;
+}
+
+export function boundedEmitter(options: BoundedEmitterOptions): BoundedEmitter {
   const emitter = mqemitter({ concurrency: options.concurrency }) as EmitterInternals;
-  emitter._messageQueue = new Denque();
-  emitter._messageCallbacks = new Denque();
+  let dropped = 0;
+  const backlog = new AgedBacklog(options.maxQueuedAgeMs ?? 0, () => {
+    dropped++;
+    options.onDrop?.('stale');
+  });
+  emitter._messageQueue = backlog.messages;
+  emitter._messageCallbacks = backlog.callbacks;
   const run = emitter._do.bind(emitter);
   let depth = 0;
-  let dropped = 0;
 
   emitter._do = (message, callback) => {
     if (depth >= MAX_SYNC_DEPTH) {
@@ -58,7 +70,7 @@ export function boundedEmitter(options: { concurrency: number; maxQueuedMessages
   emitter.emit = (message, callback) => {
     if (emitter.length >= options.maxQueuedMessages && !((message as { qos?: number }).qos ?? 0)) {
       dropped++;
-      options.onDrop?.();
+      options.onDrop?.('slow_consumer');
       callback?.();
       return;
     }
@@ -66,4 +78,61 @@ export function boundedEmitter(options: { concurrency: number; maxQueuedMessages
   };
 
   return { emitter, dropped: () => dropped, backlog: () => emitter.length };
+}
+
+interface Waiting {
+  message: mqemitter.Message;
+  callback?: (error?: Error) => void;
+  at: number;
+}
+
+/**
+ * The backlog as mqemitter uses it (two queues it pushes to and shifts from in step), kept as one
+ * ring buffer of entries with their arrival time. Taking the next message first drops QoS 0
+ * messages older than `maxAgeMs` from the front — the oldest go first — so what is delivered
+ * under overload is recent; QoS 1 is never dropped.
+ */
+class AgedBacklog {
+  readonly #entries = new Denque<Waiting>();
+  #next: Waiting | undefined;
+  readonly messages: { push(message: mqemitter.Message): unknown; shift(): unknown; readonly length: number };
+  readonly callbacks: { push(callback: (error?: Error) => void): unknown; shift(): unknown; readonly length: number };
+
+  constructor(
+    private readonly maxAgeMs: number,
+    private readonly onStale: () => void,
+  ) {
+    const entries = this.#entries;
+    this.messages = {
+      push: (message) => entries.push({ message, at: performance.now() }),
+      shift: () => {
+        this.#dropStale();
+        this.#next = entries.shift();
+        return this.#next?.message;
+      },
+      get length() {
+        return entries.length;
+      },
+    };
+    // mqemitter pushes a message's callback right after the message, and shifts it right after.
+    this.callbacks = {
+      push: (callback) => {
+        entries.peekBack()!.callback = callback;
+      },
+      shift: () => this.#next?.callback,
+      get length() {
+        return entries.length;
+      },
+    };
+  }
+
+  #dropStale(): void {
+    if (this.maxAgeMs <= 0) return;
+    const oldest = performance.now() - this.maxAgeMs;
+    for (let head = this.#entries.peekFront(); head && head.at < oldest && !((head.message as { qos?: number }).qos ?? 0); head = this.#entries.peekFront()) {
+      this.#entries.shift();
+      this.onStale();
+      head.callback?.();
+    }
+  }
 }
