@@ -41,6 +41,7 @@ export interface ServeConfig {
   maxQueuedBytes: number;
   sessionExpirySeconds: number;
   maxBacklogAgeMs: number;
+  credentialCacheSecret?: string;
 }
 
 interface Setting {
@@ -83,6 +84,8 @@ export const SERVE_SETTINGS: Setting[] = [
     description: 'registry service an edge asks for authentication (role edge)' },
   { key: 'registryToken', flag: '--registry-token <token>', env: 'IOTCORE_REGISTRY_TOKEN',
     description: 'bearer token an edge presents to the registry service (one of its admin tokens)' },
+  { key: 'credentialCacheSecret', flag: '--credential-cache-secret <secret>', env: 'IOTCORE_CREDENTIAL_CACHE_SECRET',
+    description: 'key of the shared verified-password cache (Redis in a cluster, DATA_DIR/credential-cache otherwise); every registry replica needs the same one (default: DATA_DIR/credential-cache-secret, made on first start)' },
   { key: 'idPrefix', flag: '--id-prefix <prefix>', env: 'IOTCORE_ID_PREFIX', default: 'are',
     description: 'three-character prefix of generated IDs (Yandex used "are")' },
   { key: 'quotaRegistriesPerFolder', flag: '--quota-registries <n>', env: 'IOTCORE_QUOTA_REGISTRIES', default: '0', parse: integer,

@@ -3,7 +3,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import type { ServeConfig } from '../common/config.js';
 import { createLogger } from '../common/logging.js';
-import { ensureAdminToken } from '../registry/admin-token.js';
+import { ensureAdminToken, ensureSecretFile } from '../registry/admin-token.js';
+import { levelCredentialCache, redisCredentialCache } from '../registry/auth/shared-credential-cache.js';
 import { openStore } from '../registry/store/open.js';
 import { startRegistryApi } from '../registry/server.js';
 import { inProcessLink } from '../registry/edge-link.js';
@@ -39,6 +40,14 @@ export async function serve(config: ServeConfig): Promise<void> {
       logger.info({ file: admin.file, created: admin.created }, `management API token is in ${admin.file}`);
     }
     const store = await openStore({ mongoUrl: config.mongoUrl, mongoDb: config.mongoDb, dataDir: config.dataDir });
+    const credentialCache = {
+      shared: config.redisUrl ? redisCredentialCache(config.redisUrl) : await levelCredentialCache(config.dataDir),
+      secret: Buffer.from(config.credentialCacheSecret ?? (await ensureSecretFile(config.dataDir, 'credential-cache-secret')).token),
+    };
+    closers.unshift(() => credentialCache.shared.close());
+    if (config.role === 'registry' && config.redisUrl && !config.credentialCacheSecret) {
+      logger.warn('no --credential-cache-secret: this replica keys the shared password cache with its own secret, so replicas do not reuse each other\'s entries');
+    }
     registry = await startRegistryApi({
       store,
       listen: config.apiListen,
@@ -52,6 +61,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       tls: config.apiTlsCert && config.apiTlsKey ? { certFile: config.apiTlsCert, keyFile: config.apiTlsKey } : undefined,
       logger,
       revocationFeed,
+      credentialCache,
     });
     closers.unshift(() => store.close());
     if (config.mongoUrl) checks.push({ name: 'registry_store', check: () => store.ping().then(() => true) });

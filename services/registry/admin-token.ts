@@ -1,11 +1,17 @@
-// The all-in-one mode's management token: created once in the data dir (mode 0600) so a fresh
-// install is usable without configuration and never serves an unauthenticated API.
+// Secrets the all-in-one mode makes for itself on first start, each in a file of the data dir (mode
+// 0600): the management token, so a fresh install never serves an unauthenticated API, and the key
+// of the shared credential cache.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-export async function ensureAdminToken(dataDir: string): Promise<{ token: string; file: string; created: boolean }> {
-  const file = path.resolve(dataDir, 'admin-token');
+export function ensureAdminToken(dataDir: string): Promise<{ token: string; file: string; created: boolean }> {
+  return ensureSecretFile(dataDir, 'admin-token');
+}
+
+/** The secret in DATA_DIR/<name>, made (32 random bytes, base64url) when there is none. */
+export async function ensureSecretFile(dataDir: string, name: string): Promise<{ token: string; file: string; created: boolean }> {
+  const file = path.resolve(dataDir, name);
   try {
     const token = (await readFile(file, 'utf8')).trim();
     if (token) return { token, file, created: false };

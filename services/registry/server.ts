@@ -8,6 +8,8 @@ import { RegistryEvents, type SharedRevocationFeed } from './resources/events.js
 import type { Quotas, ResourceContext } from './resources/context.js';
 import { createIdGenerator } from './ids.js';
 import { Authenticator } from './auth/authenticator.js';
+import { VerifiedPasswords } from './auth/verified-passwords.js';
+import type { SharedCredentialCache } from './auth/shared-credential-cache.js';
 import { bearerTokenAccess } from './api/access.js';
 import type { HandlerContext } from './api/unary.js';
 import { registryService } from './api/registry-service.js';
@@ -30,6 +32,8 @@ export interface RegistryApiOptions {
   logger: Logger;
   /** The cluster's revocation feed (Redis), shared by registry replicas; in-process when omitted. */
   revocationFeed?: SharedRevocationFeed;
+  /** Verified passwords remembered across restarts and replicas, under `secret`; per process when omitted. */
+  credentialCache?: { shared: SharedCredentialCache; secret: Buffer };
 }
 
 export interface RunningRegistryApi {
@@ -53,7 +57,7 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
   const handler: HandlerContext = { access: bearerTokenAccess(options.adminTokens), logger: options.logger };
   const server = new Server();
   let dataPlane: DataPlane | undefined;
-  const authenticator = new Authenticator(ctx);
+  const authenticator = new Authenticator(ctx, new VerifiedPasswords({ ...options.credentialCache, logger: options.logger }));
   const stopForgetting = ctx.events.follow(undefined, authenticator.cacheInvalidation());
   const services = [
     registryService(ctx, handler),

@@ -82,6 +82,8 @@ describe('revocations reach every edge, whichever registry replica made them', (
     const first = passwords.sort((a, b) => a.created_at!.getTime() - b.created_at!.getTime())[0]!;
     assert.ok((await closedAfter(victim, () => other.devices.deletePassword({ device_id: deviceId, password_id: first.id }))) < BOUND_MS);
     await stillConnected(bystander);
+    // The deleted password was verified (and remembered in the shared cache) on replica 0: refused now.
+    await assert.rejects(cluster.connect(0, { username: deviceId, password: PASSWORD, clientId: 'old-password' }), /Bad username or password/);
   });
 
   test('certificate deleted', async () => {

@@ -1,27 +1,23 @@
 // Decides who an MQTT CONNECT is (spec §2.2–2.6). A password, when present, decides alone and
 // names the entity by the username; otherwise the client certificate's fingerprint does.
-// Verified passwords are cached (keyed by a digest, never the password) so a reconnect storm
-// costs one store read per client instead of one slow hash; the cache entry is only trusted while
-// the password record it came from still exists, and the revocation feed drops an entity's entries.
-import { createHash } from 'node:crypto';
-import { verifyPassword } from '../credentials/passwords.js';
+// Which password matched is found as cheaply as is safe (verified-passwords.ts), so a reconnect
+// storm costs a store read per client instead of a slow hash.
 import type { RegistryStore } from '../store/contract.js';
-import type { PasswordRecord } from '../store/records.js';
 import type { AuthOutcome, AuthRequest, OwnerKind } from '../../contracts/principal.js';
 import { listRegistryAliases } from '../resources/devices.js';
 import type { ResourceContext } from '../resources/context.js';
 import type { RevocationHandler } from '../../contracts/revocations.js';
-
-const MAX_CACHED_PASSWORDS = 100_000;
+import { VerifiedPasswords } from './verified-passwords.js';
 
 export class Authenticator {
-  /** entity → digest(entity, password) → password id */
-  readonly #verified = new Map<string, Map<string, string>>();
-  #cachedPasswords = 0;
-  /** digest(entity, password) → the slow check under way for it */
-  readonly #verifying = new Map<string, Promise<string | undefined>>();
+  readonly #passwords: VerifiedPasswords;
 
-  constructor(private readonly ctx: ResourceContext) {}
+  constructor(
+    private readonly ctx: ResourceContext,
+    passwords = new VerifiedPasswords(),
+  ) {
+    this.#passwords = passwords;
+  }
 
   async authenticate(request: AuthRequest): Promise<AuthOutcome> {
     if (request.password !== undefined) return this.#byPassword(request.username, request.password);
@@ -33,7 +29,7 @@ export class Authenticator {
     const owner = await findOwner(this.ctx.store, username);
     if (!owner) return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'unknown username' };
     const passwords = await this.ctx.store.listPasswords(owner.kind, username);
-    const passwordId = await this.#matchPassword(username, password, passwords);
+    const passwordId = await this.#passwords.match(username, password, passwords);
     if (!passwordId) return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'wrong password' };
     return this.describe(owner.kind, username, passwordId);
   }
@@ -44,54 +40,11 @@ export class Authenticator {
     return this.describe(certificate.owner_kind, certificate.owner_id, certificate.fingerprint);
   }
 
-  async #matchPassword(entityId: string, password: Buffer, passwords: PasswordRecord[]): Promise<string | undefined> {
-    const key = createHash('sha256').update(entityId).update('\0').update(password).digest('base64');
-    const cached = this.#verified.get(entityId)?.get(key);
-    if (cached && passwords.some((record) => record.id === cached)) return cached;
-    // Many clients sharing one credential (a backend's instances) connecting at once wait for one
-    // slow hash instead of each queueing its own behind the deadline.
-    let verifying = this.#verifying.get(key);
-    if (!verifying) {
-      verifying = this.#verify(entityId, key, password, passwords).finally(() => this.#verifying.delete(key));
-      this.#verifying.set(key, verifying);
-    }
-    return verifying;
-  }
-
-  async #verify(entityId: string, key: string, password: Buffer, passwords: PasswordRecord[]): Promise<string | undefined> {
-    const text = password.toString('utf8');
-    for (const record of passwords) {
-      if (await verifyPassword(text, record.hash)) {
-        this.#remember(entityId, key, record.id);
-        return record.id;
-      }
-    }
-    return undefined;
-  }
-
-  #remember(entityId: string, key: string, passwordId: string): void {
-    if (this.#cachedPasswords >= MAX_CACHED_PASSWORDS) this.#forgetAll();
-    let entries = this.#verified.get(entityId);
-    if (!entries) this.#verified.set(entityId, (entries = new Map()));
-    if (!entries.has(key)) this.#cachedPasswords++;
-    entries.set(key, passwordId);
-  }
-
-  #forget(entityId: string): void {
-    this.#cachedPasswords -= this.#verified.get(entityId)?.size ?? 0;
-    this.#verified.delete(entityId);
-  }
-
-  #forgetAll(): void {
-    this.#verified.clear();
-    this.#cachedPasswords = 0;
-  }
-
   /** Follows the revocation feed: a revoked entity's verified passwords are verified again. */
   cacheInvalidation(): RevocationHandler {
     return {
-      revocation: (revocation) => this.#forget(revocation.entity_id),
-      gap: () => this.#forgetAll(),
+      revocation: (revocation) => this.#passwords.forget(revocation.entity_id),
+      gap: () => this.#passwords.forgetAll(),
       ready: () => undefined,
       lost: () => undefined,
     };

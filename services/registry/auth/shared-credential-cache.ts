@@ -1,0 +1,59 @@
+// Verified passwords remembered across restarts and registry replicas, so a fleet reconnecting
+// after every process restarted (or after an import) does not pay one slow hash per device.
+//
+// What is stored is never the password nor a fast hash of it: the key is an HMAC of (entity,
+// password) under a server-side secret (--credential-cache-secret), and the value only names the
+// password record that matched. Someone holding the database or Redis but not the secret cannot
+// test guesses offline (every guess needs the secret), and an entry planted without the secret is
+// never looked up (the lookup key is the HMAC of the password presented). An entry is trusted only
+// while the password record it names still exists for that entity; the slow salted hash stays the
+// stored credential.
+import { createHmac } from 'node:crypto';
+import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { Redis } from 'ioredis';
+
+export interface SharedCredentialCache {
+  /** The password ID remembered for this entity and MAC, if any. */
+  get(entityId: string, mac: string): Promise<string | undefined>;
+  set(entityId: string, mac: string, passwordId: string): Promise<void>;
+  /** Drops every entry of an entity (deleted, or one of its passwords deleted). */
+  forget(entityId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function credentialMac(secret: Buffer, entityId: string, password: Buffer): string {
+  return createHmac('sha256', secret).update(entityId).update('\0').update(password).digest('base64url');
+}
+
+/** The all-in-one process: a LevelDB of its own under the data dir. */
+export async function levelCredentialCache(dataDir: string): Promise<SharedCredentialCache> {
+  const db = new ClassicLevel<string, string>(path.join(dataDir, 'credential-cache'));
+  await db.open();
+  const prefix = (entityId: string) => `${encodeURIComponent(entityId)}:`;
+  return {
+    get: (entityId, mac) => db.get(`${prefix(entityId)}${mac}`),
+    set: (entityId, mac, passwordId) => db.put(`${prefix(entityId)}${mac}`, passwordId),
+    forget: (entityId) => db.clear({ gte: prefix(entityId), lt: `${encodeURIComponent(entityId)};` }),
+    close: () => db.close(),
+  };
+}
+
+/** A cluster: one hash per entity in the Redis every registry replica shares. */
+export function redisCredentialCache(url: string): SharedCredentialCache {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2, connectionName: 'iotcore:credential-cache' });
+  redis.on('error', () => undefined);
+  const key = (entityId: string) => `iotcore:credentials:{${entityId}}`;
+  return {
+    get: async (entityId, mac) => (await redis.hget(key(entityId), mac)) ?? undefined,
+    set: async (entityId, mac, passwordId) => {
+      await redis.hset(key(entityId), mac, passwordId);
+    },
+    forget: async (entityId) => {
+      await redis.del(key(entityId));
+    },
+    close: async () => {
+      redis.disconnect();
+    },
+  };
+}

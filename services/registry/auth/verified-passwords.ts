@@ -1,0 +1,88 @@
+// Which password of an entity a presented password is, checked as cheaply as is safe:
+//  1. this process remembers verified (entity, password) pairs (bounded, least recently used out);
+//  2. the shared cache (shared-credential-cache.ts) remembers them across restarts and replicas;
+//  3. otherwise the slow salted hash decides, once for all clients presenting the same password at
+//     the same moment (a backend's instances starting together).
+// Every remembered answer names a password record and counts only while that record still exists
+// for the entity; the revocation feed drops a revoked entity's answers.
+import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { Counter } from 'prom-client';
+import type { Logger } from '../../common/logging.js';
+import { verifyPassword } from '../credentials/passwords.js';
+import type { PasswordRecord } from '../store/records.js';
+import { credentialMac, type SharedCredentialCache } from './shared-credential-cache.js';
+
+const MAX_ENTITIES = 100_000;
+
+const checks = new Counter({
+  name: 'iotcore_password_checks_total',
+  help: 'passwords checked, by how the answer was found (memory: verified before by this process; shared: the shared credential cache; slow: the salted hash)',
+  labelNames: ['path'],
+});
+
+export class VerifiedPasswords {
+  /** entity → MAC(entity, password) → password ID */
+  readonly #memory = new LRUCache<string, Map<string, string>>({ max: MAX_ENTITIES });
+  /** MAC → the slow check under way for it */
+  readonly #verifying = new Map<string, Promise<string | undefined>>();
+  readonly #secret: Buffer;
+
+  constructor(private readonly options: { shared?: SharedCredentialCache; secret?: Buffer; logger?: Logger } = {}) {
+    this.#secret = options.secret ?? randomBytes(32);
+  }
+
+  /** The ID of the entity's password that `password` is, or undefined. */
+  async match(entityId: string, password: Buffer, passwords: PasswordRecord[]): Promise<string | undefined> {
+    const mac = credentialMac(this.#secret, entityId, password);
+    const exists = (id: string | undefined): id is string => id !== undefined && passwords.some((record) => record.id === id);
+    const remembered = this.#memory.get(entityId)?.get(mac);
+    if (exists(remembered)) {
+      checks.inc({ path: 'memory' });
+      return remembered;
+    }
+    let verifying = this.#verifying.get(mac);
+    if (!verifying) {
+      verifying = this.#lookUp(entityId, mac, password, passwords, exists).finally(() => this.#verifying.delete(mac));
+      this.#verifying.set(mac, verifying);
+    }
+    return verifying;
+  }
+
+  forget(entityId: string): void {
+    this.#memory.delete(entityId);
+    this.options.shared?.forget(entityId).catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not drop shared credential cache entries'));
+  }
+
+  /** This process's answers only: the shared ones are checked against the store on every use. */
+  forgetAll(): void {
+    this.#memory.clear();
+  }
+
+  async #lookUp(entityId: string, mac: string, password: Buffer, passwords: PasswordRecord[], exists: (id: string | undefined) => id is string): Promise<string | undefined> {
+    const shared = await this.options.shared?.get(entityId, mac).catch((error: unknown) => {
+      this.options.logger?.warn({ err: error }, 'shared credential cache unavailable; checking the hash');
+      return undefined;
+    });
+    if (exists(shared)) {
+      checks.inc({ path: 'shared' });
+      this.#remember(entityId, mac, shared);
+      return shared;
+    }
+    checks.inc({ path: 'slow' });
+    const text = password.toString('utf8');
+    for (const record of passwords) {
+      if (!(await verifyPassword(text, record.hash))) continue;
+      this.#remember(entityId, mac, record.id);
+      this.options.shared?.set(entityId, mac, record.id).catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not write the shared credential cache'));
+      return record.id;
+    }
+    return undefined;
+  }
+
+  #remember(entityId: string, mac: string, passwordId: string): void {
+    let entries = this.#memory.get(entityId);
+    if (!entries) this.#memory.set(entityId, (entries = new Map()));
+    entries.set(mac, passwordId);
+  }
+}
