@@ -63,7 +63,9 @@ export function checkAedesShape(aedes: Aedes): void {
   try {
     probe.close();
   } catch {
-    // A client that cannot close is already reported above.
+    // A client that cannot close is already reported above; its CONNECT timer must not keep the
+    // process alive while it reports the problem and exits.
+    (probe as unknown as { _connectTimer?: NodeJS.Timeout })._connectTimer?.unref();
   }
   stream.destroy();
   if (problems.length > 0) {
