@@ -167,7 +167,7 @@ function imageNodeMajor(stages: Stage[]): number {
 /** Fails, naming what is missing, unless this test runs on the image's Node major. */
 function assertRunningOnNode(major: number, what: string): void {
   assert.equal(Number(process.versions.node.split('.')[0]), major,
-    `${what} needs Node ${major}, the image's, and runs on ${process.version} (${process.execPath}): run \`bash .ci/run\`, or put .ci/ensure-node.sh's directory first on PATH`);
+    `${what} needs Node ${major}, the image's, and runs on ${process.version} (${process.execPath}): run \`bash .ci/run\`, or \`export PATH="$(bash .ci/ensure-node.sh):$PATH"\` first`);
 }
 
 async function loadCompose(): Promise<{ raw: ComposeFile; text: string }> {
