@@ -15,8 +15,24 @@ function testFiles(dir: string): string[] {
   });
 }
 
+const USAGE = 'usage: npm test -- [SUBSTRING...]   (the test files whose path contains a SUBSTRING; every file when none)';
+
+/** The substrings to filter by; --help answers with the usage (exit 0), any other option is a usage error (exit 2). */
+function filtersFromArguments(args: string[]): string[] {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const option = args.find((arg) => arg.startsWith('-'));
+  if (option) {
+    console.error(`error: unknown option '${option}'\n${USAGE}`);
+    process.exit(2);
+  }
+  return args;
+}
+
 async function main(): Promise<void> {
-  const filters = process.argv.slice(2);
+  const filters = filtersFromArguments(process.argv.slice(2));
   const files = testFiles(path.join(REPO_ROOT, 'dist/test'))
     .sort()
     .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)));
