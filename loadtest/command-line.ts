@@ -4,9 +4,9 @@
 // node:util's parseArgs throws.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-export const USAGE_EXIT_CODE = 2;
+const USAGE_EXIT_CODE = 2;
 
-/** A mistake in the command line: callers let it reach `exitOnUsageError`. */
+/** A mistake in the command line, thrown from `parseCommandLine`'s `read`. */
 export class UsageError extends Error {}
 
 /**
@@ -30,7 +30,7 @@ export function parseCommandLine<T extends ParseArgsConfig, R>(config: T, usage:
 }
 
 /** Prints a usage error (message, the usage line, where the rest is) and exits 2. */
-export function exitOnUsageError(error: UsageError, usage: string): never {
+function exitOnUsageError(error: UsageError, usage: string): never {
   process.stderr.write(`error: ${error.message}\n${usage.split('\n')[0]}\n(--help lists every option)\n`);
   process.exit(USAGE_EXIT_CODE);
 }
