@@ -5,7 +5,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
 import { startFerretDb, startRedis } from '../../test/support/servers.js';
 import { REPO_ROOT, TOOLS_DIR } from '../../test/support/tools.js';
@@ -15,8 +14,22 @@ import { ensureFleet, type Fleet } from './fleet.js';
 import { anonymousDialect, commands, fanIn, fanOut, stormAndIdle, yandexDialect, type Dialect, type Figures, type Settings } from './scenarios.js';
 import { AEDES, AEDES_CLUSTER, IOTCORE, IOTCORE_CLUSTER, MOSQUITTO, buildRows, markdownTable, writeReport } from './report.js';
 import { summarizeCpuProfiles } from './profile-summary.js';
+import { integerOption, listOption, parseCommandLine, UsageError } from '../command-line.js';
 
-const { values: args } = parseArgs({
+const USAGE = `usage: npm run bench -- [options]
+  --quick               a short run: seconds per scenario, a small fleet (what npm test runs)
+  --only a,b,c,d,e,f    scenarios to run (all; the table in loadtest/README.md)
+  --brokers LIST        mosquitto,aedes,iotcore: which brokers (all three)
+  --qos 0,1             QoS levels of the fan-in and fan-out scenarios (0,1)
+  --devices N           devices of the fan-in, commands and fan-out scenarios (1000; --quick: 20)
+  --storm-devices N     devices of the connect storm (5000; --quick: 20)
+  --idle N              idle TLS connections for the RSS figure (10000; --quick: 40)
+  --seconds S           measured part of each run, after the warm-up (5; --quick: 0.5)
+  --profile             run iotcore with --cpu-prof and summarise its top self-time functions
+  --out DIR             where bench.md and bench.json go (loadtest/results)
+  -h, --help            this text`;
+
+const { quick, profile, outDir, scenarios, brokers, qosLevels, sizes } = parseCommandLine({
   options: {
     quick: { type: 'boolean', default: false },
     devices: { type: 'string' },
@@ -29,12 +42,27 @@ const { values: args } = parseArgs({
     brokers: { type: 'string' },
     qos: { type: 'string' },
   },
+  allowPositionals: true,
+}, USAGE, ({ values: args, positionals }) => {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  const quick = args.quick;
+  const seconds = Number(args.seconds ?? (quick ? 0.5 : 5));
+  if (!(seconds > 0)) throw new UsageError(`--seconds ${args.seconds}: expected a number of seconds > 0`);
+  return {
+    quick,
+    profile: args.profile,
+    outDir: args.out,
+    scenarios: listOption('--only', args.only ?? 'a,b,c,d,e,f', ['a', 'b', 'c', 'd', 'e', 'f']),
+    brokers: listOption('--brokers', args.brokers ?? 'mosquitto,aedes,iotcore', ['mosquitto', 'aedes', 'iotcore']),
+    qosLevels: [...listOption('--qos', args.qos ?? '0,1', ['0', '1'])].map((qos) => Number(qos) as 0 | 1),
+    sizes: {
+      devices: integerOption('--devices', args.devices ?? (quick ? '20' : '1000')),
+      stormDevices: integerOption('--storm-devices', args['storm-devices'] ?? (quick ? '20' : '5000')),
+      idleConnections: integerOption('--idle', args.idle ?? (quick ? '40' : '10000'), 0),
+      durationMs: seconds * 1000,
+    },
+  };
 });
-
-const quick = args.quick;
-const scenarios = new Set((args.only ?? 'a,b,c,d,e,f').split(','));
-const brokers = new Set((args.brokers ?? 'mosquitto,aedes,iotcore').split(','));
-const qosLevels = (args.qos ?? '0,1').split(',').map(Number).filter((qos): qos is 0 | 1 => qos === 0 || qos === 1);
 const workDir = path.join(TOOLS_DIR, 'bench');
 const log = (line: string) => console.log(`bench: ${line}`);
 
@@ -43,18 +71,15 @@ async function main(): Promise<void> {
   const tlsMaterial = await ensureLocalTlsMaterial(path.join(workDir, 'tls-data'), []);
   const tls: TlsFiles = { caFile: tlsMaterial.caFile, certFile: tlsMaterial.certFile, keyFile: tlsMaterial.keyFile };
   const settings: Settings = {
-    devices: Number(args.devices ?? (quick ? 20 : 1000)),
-    stormDevices: Number(args['storm-devices'] ?? (quick ? 20 : 5000)),
-    idleConnections: Number(args.idle ?? (quick ? 40 : 10_000)),
+    ...sizes,
     warmupMs: quick ? 200 : 2000,
-    durationMs: Number(args.seconds ?? (quick ? 0.5 : 5)) * 1000,
     threads: 2,
     payloadBytes: 64,
     caFile: tls.caFile,
   };
   const fleetSize = Math.max(settings.devices, scenarios.has('d') || scenarios.has('e') ? settings.stormDevices : 0);
   const fleet = await ensureFleet(path.join(workDir, quick ? 'fleet-quick' : 'fleet'), fleetSize, tls, log);
-  const profileDir = args.profile ? path.join(workDir, `profile-${Date.now()}`) : undefined;
+  const profileDir = profile ? path.join(workDir, `profile-${Date.now()}`) : undefined;
   const results: Record<string, Figures> = { [MOSQUITTO]: {}, [AEDES]: {}, [IOTCORE]: {} };
 
   // Mosquitto first in every scenario: the paced runs use half of its peak.
@@ -118,7 +143,7 @@ async function main(): Promise<void> {
     rows,
     notes,
   };
-  const out = path.resolve(args.out ?? path.join(REPO_ROOT, 'loadtest/results'));
+  const out = path.resolve(outDir ?? path.join(REPO_ROOT, 'loadtest/results'));
   const written = await writeReport(out, report);
   console.log(`\n${markdownTable(rows)}\n`);
   log(`written ${written.markdown} and ${written.json}`);

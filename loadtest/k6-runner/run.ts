@@ -14,7 +14,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { connect, type Api } from '../../services/cli/connection.js';
 import { CreateRegistryRequest } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
@@ -22,6 +21,7 @@ import { CreateDeviceRequest, ListDevicesRequest } from '../../services/generate
 import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
 import { Device, DeviceView } from '../../services/generated/yandex/cloud/iot/devices/v1/device.js';
 import type { Operation } from '../../services/generated/yandex/cloud/operation/operation.js';
+import { integerOption, parseCommandLine, UsageError } from '../command-line.js';
 
 // dist/loadtest/k6-runner/run.js → the repository root
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -50,9 +50,10 @@ const USAGE = `usage: npm run loadtest:k6 -- <${SCENARIOS.join('|')}> [options]
   --token T              admin token (IOTCORE_TOKEN, else data/admin-token)
   --folder-id F          folder of the test registry (k6)
   --registry-name NAME   the test registry, reused by name (k6-loadtest)
-  --out DIR              where k6-<scenario>.json goes (loadtest/results)`;
+  --out DIR              where k6-<scenario>.json goes (loadtest/results)
+  -h, --help             this text`;
 
-const { values: args, positionals } = parseArgs({
+const { args, scenario, devices } = parseCommandLine({
   allowPositionals: true,
   options: {
     devices: { type: 'string', default: '100' },
@@ -74,8 +75,15 @@ const { values: args, positionals } = parseArgs({
     'folder-id': { type: 'string', default: 'k6' },
     'registry-name': { type: 'string', default: 'k6-loadtest' },
     out: { type: 'string', default: path.join(REPO_ROOT, 'loadtest/results') },
-    help: { type: 'boolean', short: 'h' },
   },
+}, USAGE, ({ values: args, positionals }) => {
+  const [scenario, ...extra] = positionals;
+  if (!scenario) throw new UsageError('which scenario?');
+  if (!SCENARIOS.includes(scenario)) throw new UsageError(`unknown scenario ${scenario}`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
+  if (!/^\d+(\.\d+)?(ms|s|m|h)$/.test(args.duration!)) throw new UsageError(`--duration ${args.duration}: use e.g. 30s or 2m`);
+  if (args.qos !== '0' && args.qos !== '1') throw new UsageError(`--qos ${args.qos}: expected 0 or 1`);
+  return { args, scenario, devices: integerOption('--devices', args.devices!) };
 });
 
 interface FleetFile {
@@ -86,14 +94,6 @@ interface FleetFile {
 }
 
 async function main(): Promise<number> {
-  const scenario = positionals[0];
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!scenario || !SCENARIOS.includes(scenario) || positionals.length > 1) throw new Error(USAGE);
-  const devices = positiveInteger('--devices', args.devices!);
-  if (!/^\d+(\.\d+)?(ms|s|m|h)$/.test(args.duration!)) throw new Error(`--duration ${args.duration}: use e.g. 30s or 2m`);
   const dataDir = process.env.IOTCORE_DATA_DIR ?? 'data';
   const ca = args.ca ?? path.join(dataDir, 'tls/ca.pem');
   if (ca && !existsSync(ca)) throw new Error(`--ca ${ca}: no such file (the broker's CA; pass --ca '' to trust the system roots)`);
@@ -291,12 +291,6 @@ function checked(operation: Operation): void {
 /** A test password: 22 characters, upper and lower case, digits (iotcore wants 3 of 4 classes). */
 function newPassword(): string {
   return `K6-${randomBytes(12).toString('base64url')}-7a`;
-}
-
-function positiveInteger(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} ${text}: expected a positive integer`);
-  return value;
 }
 
 main().then((code) => process.exit(code), (error: unknown) => {

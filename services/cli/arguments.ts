@@ -1,5 +1,6 @@
 // Parsing of yc-style flag values shared by the command groups.
 import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
 import { generatePassword } from '../registry/credentials/passwords.js';
 
 /** `k1=v1,k2=v2` → { k1: 'v1', k2: 'v2' } (the form of yc's --labels and --topic-aliases). */
@@ -15,6 +16,12 @@ export function parseKeyValueList(flag: string, value: string | undefined): Reco
 
 export function parseKeyList(value: string | undefined): string[] {
   return (value ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+}
+
+/** A commander argParser for counts such as --limit: a whole number ≥ 1, else a usage error. */
+export function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('Expected a whole number ≥ 1.');
+  return Number(value);
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { CreateBrokerRequest, UpdateBrokerRequest } from '../generated/yandex/cloud/iot/broker/v1/broker_service.js';
 import { Broker, BrokerCertificate, BrokerPassword } from '../generated/yandex/cloud/iot/broker/v1/broker.js';
-import { collect, parseKeyList, parseKeyValueList, readCertificateFiles, resolvePassword, type PasswordFlags } from './arguments.js';
+import { collect, parseKeyList, parseKeyValueList, positiveInteger, readCertificateFiles, resolvePassword, type PasswordFlags } from './arguments.js';
 import { listAll, withApi, type Options } from './command-runner.js';
 import { credentialCommands } from './credential-commands.js';
 import { printList, printOperationResult, printResource } from './printing.js';
@@ -44,9 +44,9 @@ export function brokerCommands(): Command {
     printResource(Broker, await api.brokers.get({ broker_id: await target(api, options, positional) }), options.format);
   }));
 
-  group.addCommand(withApi(new Command('list').description('list brokers of the folder').option('--limit <n>', 'maximum number of items', '1000'),
+  group.addCommand(withApi(new Command('list').description('list brokers of the folder').option('--limit <n>', 'maximum number of items', positiveInteger, 1000),
     async (api, options) => {
-      const brokers = await listAll(Number(options.limit), async (page_size, page_token) => {
+      const brokers = await listAll(options.limit as number, async (page_size, page_token) => {
         const page = await api.brokers.list({ folder_id: options.folderId, page_size, page_token });
         return { items: page.brokers, next: page.next_page_token };
       });

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { CreateDeviceRequest, UpdateDeviceRequest } from '../generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { Device, DeviceCertificate, DevicePassword, DeviceView } from '../generated/yandex/cloud/iot/devices/v1/device.js';
-import { collect, parseKeyList, parseKeyValueList, readCertificateFiles, resolvePassword, type PasswordFlags } from './arguments.js';
+import { collect, parseKeyList, parseKeyValueList, positiveInteger, readCertificateFiles, resolvePassword, type PasswordFlags } from './arguments.js';
 import { listAll, withApi, type Options } from './command-runner.js';
 import { credentialCommands } from './credential-commands.js';
 import { printList, printOperationResult, printResource } from './printing.js';
@@ -53,14 +53,14 @@ export function deviceCommands(): Command {
   }));
 
   group.addCommand(withApi(registryOptions(new Command('list').description('list devices of a registry (or of the folder)'))
-    .option('--limit <n>', 'maximum number of items', '1000')
+    .option('--limit <n>', 'maximum number of items', positiveInteger, 1000)
     .option('--full', 'include monitoring data (DeviceView.FULL)'),
   async (api, options) => {
     const scoped = options.registryId || options.registryName;
     const scope = scoped
       ? { $case: 'registry_id' as const, value: await owningRegistry(api, options) }
       : { $case: 'folder_id' as const, value: options.folderId };
-    const devices = await listAll(Number(options.limit), async (page_size, page_token) => {
+    const devices = await listAll(options.limit as number, async (page_size, page_token) => {
       const page = await api.devices.list({ id: scope, page_size, page_token, device_view: view(options) });
       return { items: page.devices, next: page.next_page_token };
     });

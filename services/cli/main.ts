@@ -1,31 +1,12 @@
 #!/usr/bin/env node
-// The `iotcore` command: a table of contents of the command groups.
-import { Command, Option } from 'commander';
+// The `iotcore` command: runs the command tree; usage errors exit 2, failures exit 1.
 import type { ServiceError } from '@grpc/grpc-js';
-import { serveCommand } from './serve-command.js';
-import { registryCommands } from './registry-commands.js';
-import { deviceCommands } from './device-commands.js';
-import { brokerCommands } from './broker-commands.js';
-import { mqttCommands } from './mqtt-commands.js';
-import { importCommands } from './import-command.js';
+import { iotcoreProgram } from './program.js';
+import { usageExitCode } from './usage-errors.js';
 
-const program = new Command('iotcore')
-  .description('self-hosted, Yandex IoT Core–compatible MQTT broker')
-  .addOption(new Option('--endpoint <host:port>', 'management API endpoint').env('IOTCORE_ENDPOINT').default('localhost:50051'))
-  .addOption(new Option('--token <token>', 'management API bearer token (default: DATA_DIR/admin-token)').env('IOTCORE_TOKEN'))
-  .addOption(new Option('--api-ca <file>', 'CA certificate to reach a TLS management API').env('IOTCORE_API_CA'))
-  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
-  .addOption(new Option('--folder-id <id>', 'folder (tenant namespace)').env('IOTCORE_FOLDER_ID').default('default'))
-  .showHelpAfterError();
-
-program.addCommand(serveCommand());
-program.addCommand(registryCommands());
-program.addCommand(deviceCommands());
-program.addCommand(brokerCommands());
-program.addCommand(mqttCommands());
-program.addCommand(importCommands());
-
-program.parseAsync(process.argv).catch((error: unknown) => {
+iotcoreProgram().parseAsync(process.argv).catch((error: unknown) => {
+  const usage = usageExitCode(error);
+  if (usage !== undefined) process.exit(usage);
   const grpcError = error as Partial<ServiceError>;
   const message = grpcError.code !== undefined && grpcError.details ? `${grpcError.details} (gRPC status ${grpcError.code})` : (error as Error).message;
   process.stderr.write(`ERROR: ${message}\n`);

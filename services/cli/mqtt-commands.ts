@@ -1,8 +1,9 @@
 // `iotcore mqtt publish|subscribe` (yc iot mqtt): a device/registry/broker client over TLS.
 import { readFileSync } from 'node:fs';
 import readline from 'node:readline';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { positiveInteger } from './arguments.js';
 
 interface MqttFlags {
   cert?: string;
@@ -10,7 +11,7 @@ interface MqttFlags {
   username?: string;
   password?: string;
   ca?: string;
-  qos: string;
+  qos: 0 | 1;
   clientId: string;
 }
 
@@ -26,7 +27,7 @@ export function mqttCommands(): Command {
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals() as MqttFlags & { topic: string; message?: string; file?: string; stdin?: boolean };
       const client = await connect(command, flags);
-      const qos = parseQos(flags.qos);
+      const qos = flags.qos;
       try {
         if (flags.stdin) {
           for await (const line of readline.createInterface({ input: process.stdin })) await client.publishAsync(flags.topic, line, { qos });
@@ -44,17 +45,17 @@ export function mqttCommands(): Command {
     .description('print messages until interrupted (or --count messages arrived)')
     .requiredOption('-t, --topic <topic>', 'topic filter')
     .option('--details', 'print topic, QoS and message ID with each message')
-    .option('--count <n>', 'exit after this many messages')
+    .option('--count <n>', 'exit after this many messages', positiveInteger)
     .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals() as MqttFlags & { topic: string; details?: boolean; count?: string };
+      const flags = command.optsWithGlobals() as MqttFlags & { topic: string; details?: boolean; count?: number };
       const client = await connect(command, flags);
-      const limit = flags.count ? Number(flags.count) : Infinity;
+      const limit = flags.count ?? Infinity;
       let received = 0;
       client.on('message', (topic, payload, packet) => {
         process.stdout.write(flags.details ? `topic: ${topic}, qos: ${packet.qos}, message id: ${packet.messageId ?? '-'}, payload: ${payload.toString()}\n` : `${payload.toString()}\n`);
         if (++received >= limit) void client.endAsync().then(() => process.exit(0));
       });
-      const [grant] = await client.subscribeAsync(flags.topic, { qos: parseQos(flags.qos) });
+      const [grant] = await client.subscribeAsync(flags.topic, { qos: flags.qos });
       if (!grant || grant.qos === 128) throw new Error(`subscription to "${flags.topic}" was refused`);
       process.stderr.write(`subscribed to ${flags.topic}\n`);
       process.once('SIGINT', () => void client.endAsync().then(() => process.exit(0)));
@@ -69,7 +70,7 @@ function connectionOptions(command: Command): Command {
     .option('-u, --username <id>', 'device, registry or broker ID')
     .option('-P, --password <password>', 'password')
     .addOption(new Option('--ca <file>', 'CA that signed the server certificate (all-in-one: DATA_DIR/tls/ca.pem)').env('IOTCORE_MQTT_CA'))
-    .addOption(new Option('-q, --qos <qos>', '0|1, at-most-once|at-least-once').default('0'))
+    .addOption(new Option('-q, --qos <qos>', '0|1, at-most-once|at-least-once').default(0).argParser(parseQos))
     .addOption(new Option('--client-id <id>', 'MQTT client ID').default('YCCmdLine'));
 }
 
@@ -103,5 +104,5 @@ async function connect(command: Command, flags: MqttFlags): Promise<MqttClient> 
 function parseQos(value: string): 0 | 1 {
   if (value === '0' || value === 'at-most-once') return 0;
   if (value === '1' || value === 'at-least-once') return 1;
-  throw new Error(`--qos must be 0|1 (at-most-once|at-least-once), got ${value}`);
+  throw new InvalidArgumentError('Expected 0|1 (at-most-once|at-least-once).');
 }

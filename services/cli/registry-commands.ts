@@ -5,7 +5,7 @@ import {
   UpdateRegistryRequest,
 } from '../generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { Registry, RegistryCertificate, RegistryPassword, DeviceAlias, type LogOptions } from '../generated/yandex/cloud/iot/devices/v1/registry.js';
-import { collect, parseKeyList, parseKeyValueList, readCertificateFiles, resolvePassword, type PasswordFlags } from './arguments.js';
+import { collect, parseKeyList, parseKeyValueList, positiveInteger, readCertificateFiles, resolvePassword, type PasswordFlags } from './arguments.js';
 import { listAll, withApi, type Options } from './command-runner.js';
 import { credentialCommands } from './credential-commands.js';
 import { printList, printOperationResult, printResource } from './printing.js';
@@ -48,9 +48,9 @@ export function registryCommands(): Command {
     printResource(Registry, await api.registries.get({ registry_id: await target(api, options, positional) }), options.format);
   }));
 
-  group.addCommand(withApi(new Command('list').description('list registries of the folder').option('--limit <n>', 'maximum number of items', '1000'),
+  group.addCommand(withApi(new Command('list').description('list registries of the folder').option('--limit <n>', 'maximum number of items', positiveInteger, 1000),
     async (api, options) => {
-      const registries = await listAll(Number(options.limit), async (page_size, page_token) => {
+      const registries = await listAll(options.limit as number, async (page_size, page_token) => {
         const page = await api.registries.list({ folder_id: options.folderId, page_size, page_token });
         return { items: page.registries, next: page.next_page_token };
       });
@@ -95,10 +95,10 @@ export function registryCommands(): Command {
   }
 
   group.addCommand(withApi(selector(new Command('list-device-topic-aliases').description('list the topic aliases of all devices of a registry'))
-    .option('--limit <n>', 'maximum number of items', '1000'),
+    .option('--limit <n>', 'maximum number of items', positiveInteger, 1000),
   async (api, options, positional) => {
     const registry_id = await target(api, options, positional);
-    const aliases = await listAll(Number(options.limit), async (page_size, page_token) => {
+    const aliases = await listAll(options.limit as number, async (page_size, page_token) => {
       const page = await api.registries.listDeviceTopicAliases({ registry_id, page_size, page_token });
       return { items: page.aliases, next: page.next_page_token };
     });

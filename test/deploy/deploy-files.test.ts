@@ -34,7 +34,7 @@ import { parseSamples, type Sample } from '../support/prometheus-text.js';
 import { startFerretDb, startRedis, uniqueDbName, type ServerHandle } from '../support/servers.js';
 import { CLI } from '../support/serve-process.js';
 import { ensureComposeSchema, ensureHadolint } from './deploy-tools.js';
-import { copyOperands, dockerignoreMatcher, parseDockerfile, type Instruction, type Stage } from './dockerfile.js';
+import { copyOperands, dockerignoreMatcher, nodeImageVersion, parseDockerfile, type Instruction, type Stage } from './dockerfile.js';
 import {
   bindMountsOf, commandOf, dependsOnOf, environmentOf, healthcheckOf, hostPathOf, interpolateAll, optionValue,
   parseCompose, parseEnvFile, referencedVariables, type ComposeFile, type ComposeService,
@@ -154,6 +154,22 @@ async function loadDockerfile() {
   return { globalArgs, stages, ignored, runtime: stages.at(-1)! };
 }
 
+/** The Node major version every base image of the Dockerfile names (they must agree). */
+function imageNodeMajor(stages: Stage[]): number {
+  const stageNames = new Set(stages.map((stage) => stage.name).filter(Boolean));
+  const versions = stages.filter((stage) => !stageNames.has(stage.image)).map((stage) => nodeImageVersion(stage.image));
+  assert.ok(versions.every(Boolean), `every base image is an official node image with a version: ${stages.map((stage) => stage.image).join(', ')}`);
+  const majors = new Set(versions.map((version) => Number(version!.split('.')[0])));
+  assert.equal(majors.size, 1, `build and runtime stages run one Node major: ${[...versions].join(', ')}`);
+  return [...majors][0]!;
+}
+
+/** Fails, naming what is missing, unless this test runs on the image's Node major. */
+function assertRunningOnNode(major: number, what: string): void {
+  assert.equal(Number(process.versions.node.split('.')[0]), major,
+    `${what} needs Node ${major}, the image's, and runs on ${process.version} (${process.execPath}): run \`bash .ci/run\`, or \`export PATH="$(bash .ci/ensure-node.sh):$PATH"\` first`);
+}
+
 async function loadCompose(): Promise<{ raw: ComposeFile; text: string }> {
   const text = await readFile(COMPOSE, 'utf8');
   return { raw: parseCompose(text), text };
@@ -243,8 +259,20 @@ test('the Dockerfile: multi-stage, pinned bases, non-root, health-checked, copie
   assert.ok(!ignored('services/cli/main.ts') && !ignored('proto') && !ignored('package-lock.json'), '.dockerignore keeps the sources');
 });
 
+test('the image, package.json\'s engines and this test run agree on the Node major', async () => {
+  const { stages } = await loadDockerfile();
+  const major = imageNodeMajor(stages);
+  const { engines } = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+  assert.equal(engines.node, `>=${major}`, 'engines.node is the image\'s Node major as the floor');
+  assertRunningOnNode(major, 'the test suite');
+});
+
 test('the Dockerfile replayed: both stages\' COPY and npm steps, then the image command and its HEALTHCHECK', { timeout: 300_000 }, async (t) => {
   const { stages, runtime, ignored } = await loadDockerfile();
+  // The replay is only faithful on the image's Node, and npm (`#!/usr/bin/env node`) must run on
+  // this very node, not on whichever `node` comes first on the machine's PATH.
+  assertRunningOnNode(imageNodeMajor(stages), 'replaying the Dockerfile');
+  const nodeFirst = { PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
   const work = await mkdtemp(path.join(os.tmpdir(), 'iotcore-image-'));
   t.after(() => rm(work, { recursive: true, force: true }));
   const roots = new Map<string, string>();
@@ -288,7 +316,10 @@ test('the Dockerfile replayed: both stages\' COPY and npm steps, then the image 
           }
           t.diagnostic(`stage ${index}: RUN ${command}`);
           // A scratch HOME and npm cache, as in a fresh image: `npm cache clean` must not empty ours.
-          await mustRun(['sh', '-c', command], { cwd: here, env: cleanEnv({ ...env, HOME: path.join(work, 'home'), npm_config_cache: path.join(work, 'npm-cache'), npm_config_loglevel: 'error' }), timeoutMs: 240_000 });
+          const result = await runCommand(['sh', '-c', command], { cwd: here, env: cleanEnv({ ...env, ...nodeFirst, HOME: path.join(work, 'home'), npm_config_cache: path.join(work, 'npm-cache'), npm_config_loglevel: 'warn' }), timeoutMs: 240_000 });
+          assert.equal(result.code, 0, `\`${command}\` failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
+          // The image's Node must satisfy every package's engines (npm only warns).
+          assert.doesNotMatch(result.stderr, /EBADENGINE/, `\`${command}\` on ${process.version}:\n${result.stderr}`);
           break;
         }
       }

@@ -132,3 +132,8 @@ export function dockerignoreMatcher(text: string): (relativePath: string) => boo
     return excluded;
   };
 }
+
+/** The Node.js version an official `node` image tag names (`node:24.22-bookworm-slim` → `24.22`), else undefined. */
+export function nodeImageVersion(image: string): string | undefined {
+  return /^(?:docker\.io\/)?(?:library\/)?node:(\d+(?:\.\d+){0,2})(?:-[^@]*)?(?:@sha256:[a-f0-9]{64})?$/.exec(image)?.[1];
+}

@@ -16,9 +16,25 @@ function testFiles(dir: string): string[] {
   });
 }
 
+const USAGE = 'usage: npm test -- [SUBSTRING...]   (the test files whose path contains a SUBSTRING; every file when none)\n       npm run test:unit [-- SUBSTRING...]   (only the socket-free *.unit.test.ts files, no servers)';
+
+/** The substrings to filter by; --help answers with the usage (exit 0), any other option is a usage error (exit 2). */
+function filtersFromArguments(args: string[]): string[] {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const option = args.find((arg) => arg.startsWith('-') && arg !== '--unit');
+  if (option) {
+    console.error(`error: unknown option '${option}'\n${USAGE}`);
+    process.exit(2);
+  }
+  return args;
+}
+
 async function main(): Promise<void> {
   const unit = process.argv.includes('--unit');
-  const filters = process.argv.slice(2).filter((argument) => argument !== '--unit');
+  const filters = filtersFromArguments(process.argv.slice(2)).filter((argument) => argument !== '--unit');
   const files = testFiles(path.join(REPO_ROOT, 'dist/test'))
     .sort()
     .filter((file) => !unit || file.endsWith('.unit.test.js'))

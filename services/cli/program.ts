@@ -1,0 +1,27 @@
+// The `iotcore` command tree: global options and the command groups.
+import { Command, Option } from 'commander';
+import { serveCommand } from './serve-command.js';
+import { registryCommands } from './registry-commands.js';
+import { deviceCommands } from './device-commands.js';
+import { brokerCommands } from './broker-commands.js';
+import { mqttCommands } from './mqtt-commands.js';
+import { importCommands } from './import-command.js';
+import { answerUsageErrors } from './usage-errors.js';
+
+export function iotcoreProgram(): Command {
+  const program = new Command('iotcore')
+    .description('self-hosted, Yandex IoT Core–compatible MQTT broker')
+    .addOption(new Option('--endpoint <host:port>', 'management API endpoint').env('IOTCORE_ENDPOINT').default('localhost:50051'))
+    .addOption(new Option('--token <token>', 'management API bearer token (default: DATA_DIR/admin-token)').env('IOTCORE_TOKEN'))
+    .addOption(new Option('--api-ca <file>', 'CA certificate to reach a TLS management API').env('IOTCORE_API_CA'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
+    .addOption(new Option('--folder-id <id>', 'folder (tenant namespace)').env('IOTCORE_FOLDER_ID').default('default'));
+
+  program.addCommand(serveCommand());
+  program.addCommand(registryCommands());
+  program.addCommand(deviceCommands());
+  program.addCommand(brokerCommands());
+  program.addCommand(mqttCommands());
+  program.addCommand(importCommands());
+  return answerUsageErrors(program);
+}
