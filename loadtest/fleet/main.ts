@@ -45,6 +45,8 @@ const say = (line: string) => {
   console.log(line);
 };
 
+// Ctrl-C or SIGTERM still runs the exit handlers that stop the registry and the test FerretDB.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 const work = await mkdtemp(path.join(os.tmpdir(), 'iotcore-fleet-'));
 try {
   const mongo = store === 'mongo' ? { mongoUrl: await mongoUrl(), mongoDb: uniqueDbName('fleet') } : {};

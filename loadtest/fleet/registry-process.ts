@@ -21,6 +21,7 @@ export async function startRegistryProcess(options: { dataDir: string; mongoUrl?
     '--http-listen', '127.0.0.1:0', '--admin-tokens', token];
   if (options.mongoUrl) args.push('--mongo-url', options.mongoUrl, '--mongo-db', options.mongoDb ?? 'iotcore_fleet');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' } });
+  process.once('exit', () => child.kill('SIGKILL')); // an interrupted benchmark leaves no registry behind
   await waitFor(child, 'management API listening');
   return {
     endpoint: `127.0.0.1:${apiPort}`,

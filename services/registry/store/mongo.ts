@@ -229,7 +229,14 @@ class MongoStore implements RegistryStore {
   // Operations ---------------------------------------------------------------------------------
 
   async putOperation(operation: OperationRecord) {
-    await this.#operations.replaceOne({ _id: operation.id }, { ...operation } as never, { upsert: true });
+    // Operations are written once, when done: an insert needs no lookup (FerretDB's SQLite backend
+    // answers an upsert's filter by reading the whole collection); replaced only if it exists.
+    try {
+      await this.#operations.insertOne({ _id: operation.id, ...operation });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      await this.#operations.replaceOne({ _id: operation.id }, { ...operation } as never);
+    }
   }
 
   async getOperation(id: string) {

@@ -255,6 +255,9 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       const page = await store.listOperations('res-1', { page_size: 10, page_token: '' });
       assert.equal(page.items.length, 2);
       assert.equal(page.next_page_token, '');
+      await store.putOperation({ ...first, description: 'put again' });
+      assert.equal((await store.getOperation(first.id))?.description, 'put again', 'a second put replaces');
+      assert.equal((await store.listOperations('res-1', { page_size: 10, page_token: '' })).items.length, 2);
     });
   });
 }
