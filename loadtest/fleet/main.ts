@@ -4,7 +4,7 @@
 // nothing (the tests assert behaviour, test/registry/store/reads-per-create.test.ts the scan-free
 // creates). Options: --store embedded|mongo (mongo: MONGO_URL or the test FerretDB), --devices N,
 // --block N, --concurrency N, --alias-every N, --import-devices N (0 skips), --minutes M (stop
-// creating when a run takes longer; the table says how far it got).
+// creating when a run takes longer; the table says how far it got), --out DIR (loadtest/results).
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,7 @@ const { values: flags } = parseArgs({
     'alias-every': { type: 'string', default: '10' },
     'import-devices': { type: 'string', default: '100000' },
     minutes: { type: 'string', default: '30' },
+    out: { type: 'string', default: 'loadtest/results' },
   },
 });
 const store = flags.store === 'mongo' ? 'mongo' : 'embedded';
@@ -54,8 +55,8 @@ try {
   say(`${os.cpus().length} cores, ${new Date().toISOString()}, ${concurrency} creates in flight, an alias on every ${aliasEvery}th device, no passwords`);
   await createsAndReads(await startRegistryProcess({ dataDir: path.join(work, 'creates'), ...mongo }));
   if (importDevices > 0) await importDump(await startRegistryProcess({ dataDir: path.join(work, 'import'), ...(store === 'mongo' ? { mongoUrl: mongo.mongoUrl, mongoDb: uniqueDbName('fleet_import') } : {}) }));
-  await mkdir('loadtest/results', { recursive: true });
-  await writeFile(`loadtest/results/fleet-${store}.md`, `${lines.join('\n')}\n`);
+  await mkdir(flags.out, { recursive: true });
+  await writeFile(path.join(flags.out, `fleet-${store}.md`), `${lines.join('\n')}\n`);
 } catch (error) {
   console.error(error);
   process.exitCode = 1;

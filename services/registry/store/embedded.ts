@@ -19,6 +19,7 @@ import type {
 import { decodeRecord, encodeRecord } from './record-codec.js';
 import { decodePageToken, pageFromSorted } from './paging.js';
 import { EmbeddedState, type Collection } from './embedded-state.js';
+import type { SortedIdGroups } from './sorted-ids.js';
 
 type BatchOperation = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
 type DeviceScope = { registry_id: string } | { folder_id: string };
@@ -37,7 +38,7 @@ export async function openEmbeddedStore(dir: string): Promise<RegistryStore> {
 }
 
 /** A page of `table` records read through a sorted ID index. */
-function pageOfIndex<T extends { id: string }>(ids: { after(group: string, after: string | undefined, limit: number): string[] }, group: string, table: Map<string, T>, page: PageRequest): Page<T> {
+function pageOfIndex<T extends { id: string }>(ids: SortedIdGroups, group: string, table: Map<string, T>, page: PageRequest): Page<T> {
   const after = decodePageToken(page.page_token);
   return pageFromSorted(ids.after(group, after, page.page_size + 1).map((id) => table.get(id)!), (record) => record.id, page);
 }
