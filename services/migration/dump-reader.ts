@@ -61,9 +61,10 @@ async function readCredentials(dir: string, base: string): Promise<CredentialSna
 
 /** `yc iot registry list-device-topic-aliases` lists what the devices' own topic_aliases hold; merge both. */
 async function mergeAliasList(dir: string, file: string, devices: Device[]): Promise<void> {
+  const byId = new Map(devices.map((device) => [device.id, device]));
   for (const json of await readList(dir, file)) {
     const entry = json as Record<string, unknown>;
-    const device = devices.find((candidate) => candidate.id === entry.device_id);
+    const device = byId.get(String(entry.device_id));
     if (!device) throw new DumpError(file, `alias "${String(entry.alias)}" names device ${String(entry.device_id)}, which is not in devices.json`);
     device.topic_aliases[String(entry.alias)] ??= String(entry.topic_prefix);
   }

@@ -51,8 +51,9 @@ export async function importSnapshot(snapshot: FolderSnapshot, target: ImportTar
   const report: ImportReport = { dry_run: options.dryRun, resources: [], password_warnings: [] };
   const supplied = groupByEntity(options.supplied);
   const all = [...entities(snapshot)];
+  const known = new Set(all.map((entity) => entity.id));
   for (const entityId of supplied.keys()) {
-    if (!all.some((entity) => entity.id === entityId)) report.password_warnings.push(`${entityId}: not in the Yandex data; its rows were ignored`);
+    if (!known.has(entityId)) report.password_warnings.push(`${entityId}: not in the Yandex data; its rows were ignored`);
   }
 
   const send = async (kind: EntityKind, id: string, name: string, credentials: CredentialSnapshot, request: (credentials: Credentials) => Promise<ImportResult>) => {

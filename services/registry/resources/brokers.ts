@@ -2,7 +2,8 @@
 import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
 import { notFound } from '../store/contract.js';
 import type { BrokerRecord, LogOptionsRecord } from '../store/records.js';
-import { assertWithinQuota, type ResourceContext } from './context.js';
+import type { ResourceContext } from './context.js';
+import { checkQuota } from './quota.js';
 import { prepareInitialCredentials } from './credentials.js';
 import { validateLogOptions } from './log-options.js';
 import { definedOnly } from './registries.js';
@@ -23,7 +24,7 @@ export interface CreateBrokerInput extends BrokerFields {
 export async function createBroker(ctx: ResourceContext, input: CreateBrokerInput): Promise<BrokerRecord> {
   validateId('folder_id', input.folder_id);
   validateBrokerFields(input, { nameRequired: true });
-  assertWithinQuota('brokers', await ctx.store.countBrokers(input.folder_id), ctx.quotas.brokers_per_folder);
+  await checkQuota('brokers', ctx.quotas.brokers_per_folder, () => ctx.store.countBrokers(input.folder_id));
   const id = ctx.newId();
   const broker: BrokerRecord = {
     id,

@@ -3,8 +3,9 @@
 import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
 import { assertNoAliasPrefixConflicts, normalizeTopicAliases } from '../validation/topic-aliases.js';
 import { notFound } from '../store/contract.js';
-import type { DeviceRecord } from '../store/records.js';
-import { assertWithinQuota, type ResourceContext } from './context.js';
+import type { AliasRecord, DeviceRecord } from '../store/records.js';
+import type { ResourceContext } from './context.js';
+import { checkQuota } from './quota.js';
 import { prepareInitialCredentials } from './credentials.js';
 import { getRegistry, definedOnly } from './registries.js';
 
@@ -24,10 +25,10 @@ export interface CreateDeviceInput extends DeviceFields {
 export async function createDevice(ctx: ResourceContext, input: CreateDeviceInput): Promise<DeviceRecord> {
   const registry = await getRegistry(ctx, input.registry_id);
   validateDeviceFields(input, { nameRequired: true });
-  assertWithinQuota('devices', await ctx.store.countDevices({ folder_id: registry.folder_id }), ctx.quotas.devices_per_folder);
+  await checkQuota('devices', ctx.quotas.devices_per_folder, () => ctx.store.countDevices({ folder_id: registry.folder_id }));
   const id = ctx.newId();
   const topic_aliases = normalizeTopicAliases(id, input.topic_aliases);
-  assertNoAliasPrefixConflicts(id, topic_aliases, await otherAliases(ctx, registry.id, id));
+  await assertAliasesFree(ctx, registry.id, id, topic_aliases);
   const device: DeviceRecord = {
     id,
     registry_id: registry.id,
@@ -64,7 +65,7 @@ export async function updateDevice(ctx: ResourceContext, id: string, patch: Part
   validateDeviceFields(updated, { nameRequired: false });
   if (patch.topic_aliases !== undefined) {
     updated.topic_aliases = normalizeTopicAliases(id, patch.topic_aliases);
-    assertNoAliasPrefixConflicts(id, updated.topic_aliases, await otherAliases(ctx, current.registry_id, id));
+    await assertAliasesFree(ctx, current.registry_id, id, updated.topic_aliases);
   }
   await ctx.store.updateDevice(updated);
   if (patch.topic_aliases !== undefined) {
@@ -80,27 +81,19 @@ export async function deleteDevice(ctx: ResourceContext, id: string): Promise<De
   return device;
 }
 
-/** Every alias of the registry's devices except `exceptDeviceId`'s own. */
-export async function listRegistryAliases(
-  ctx: ResourceContext,
-  registryId: string,
-): Promise<Array<{ device_id: string; alias: string; topic_prefix: string }>> {
-  const aliases: Array<{ device_id: string; alias: string; topic_prefix: string }> = [];
-  let page_token = '';
-  do {
-    const page = await ctx.store.listDevices({ registry_id: registryId }, { page_size: 1000, page_token });
-    for (const device of page.items) {
-      for (const [alias, topic_prefix] of Object.entries(device.topic_aliases)) {
-        aliases.push({ device_id: device.id, alias, topic_prefix });
-      }
-    }
-    page_token = page.next_page_token;
-  } while (page_token);
-  return aliases;
+/** Every alias of the registry's devices, by device ID. */
+export async function listRegistryAliases(ctx: ResourceContext, registryId: string): Promise<AliasRecord[]> {
+  return ctx.store.listAliases(registryId);
 }
 
-async function otherAliases(ctx: ResourceContext, registryId: string, deviceId: string) {
-  return (await listRegistryAliases(ctx, registryId)).filter((entry) => entry.device_id !== deviceId);
+/**
+ * Refuses aliases that are a prefix of another device's alias in the registry or have one as a
+ * prefix; the store finds the candidates through its alias index, the rule and its message stay here.
+ */
+export async function assertAliasesFree(ctx: ResourceContext, registryId: string, deviceId: string, aliases: Record<string, string>): Promise<void> {
+  const names = Object.keys(aliases);
+  if (names.length === 0) return;
+  assertNoAliasPrefixConflicts(deviceId, aliases, await ctx.store.findAliasConflicts(registryId, deviceId, names));
 }
 
 function validateDeviceFields(fields: DeviceFields, options: { nameRequired: boolean }): void {

@@ -8,11 +8,13 @@
 import { assertPasswordStrength, hashPassword } from '../credentials/passwords.js';
 import { parseCertificate } from '../credentials/certificates.js';
 import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
-import { assertNoAliasPrefixConflicts, normalizeTopicAliases } from '../validation/topic-aliases.js';
+import { normalizeTopicAliases } from '../validation/topic-aliases.js';
 import type { BrokerRecord, CertificateRecord, DeviceRecord, OwnerKind, PasswordRecord, RegistryRecord } from '../store/records.js';
 import type { InitialCredentials } from '../store/contract.js';
-import { assertWithinQuota, type ResourceContext } from './context.js';
-import { listRegistryAliases } from './devices.js';
+import { QuotaExceededError, type ResourceContext } from './context.js';
+import { FieldError } from '../validation/field-error.js';
+import { assertAliasesFree } from './devices.js';
+import { checkQuota } from './quota.js';
 import { validateLogOptions } from './log-options.js';
 
 export interface ImportedCertificate {
@@ -65,6 +67,16 @@ class ImportPlan {
     }
   }
 
+  /** As check(), for rules that read the store; errors of the store itself still fail the import. */
+  async checkAsync(rule: () => Promise<void>): Promise<void> {
+    try {
+      await rule();
+    } catch (error) {
+      if (error instanceof FieldError || error instanceof QuotaExceededError) this.conflicts.push(error.message);
+      else throw error;
+    }
+  }
+
   compare<T extends object>(current: T, incoming: T, fields: Array<keyof T & string>): void {
     for (const field of fields) {
       const before = comparable(current[field]);
@@ -87,8 +99,7 @@ export async function importRegistry(ctx: ResourceContext, incoming: RegistryRec
     if (existing.folder_id !== incoming.folder_id) plan.conflicts.push(`registry ${incoming.id} already exists in folder ${existing.folder_id}`);
     plan.compare(existing, incoming, ['name', 'description', 'labels', 'status', 'log_options', 'created_at']);
   } else {
-    const count = await ctx.store.countRegistries(incoming.folder_id);
-    plan.check(() => assertWithinQuota('registries', count, ctx.quotas.registries_per_folder));
+    await plan.checkAsync(() => checkQuota('registries', ctx.quotas.registries_per_folder, () => ctx.store.countRegistries(incoming.folder_id)));
   }
   const namesake = await ctx.store.getRegistryByName(incoming.folder_id, incoming.name);
   if (namesake && namesake.id !== incoming.id) plan.conflicts.push(`name "${incoming.name}" is taken by registry ${namesake.id} in folder ${incoming.folder_id}`);
@@ -122,14 +133,12 @@ export async function importDevice(ctx: ResourceContext, incoming: DeviceRecord,
     if (existing.registry_id !== incoming.registry_id) plan.conflicts.push(`device ${incoming.id} already exists in registry ${existing.registry_id}`);
     plan.compare(existing, device, ['name', 'description', 'labels', 'topic_aliases', 'created_at']);
   } else if (registry) {
-    const count = await ctx.store.countDevices({ folder_id: registry.folder_id });
-    plan.check(() => assertWithinQuota('devices', count, ctx.quotas.devices_per_folder));
+    await plan.checkAsync(() => checkQuota('devices', ctx.quotas.devices_per_folder, () => ctx.store.countDevices({ folder_id: registry.folder_id })));
   }
   if (registry) {
     const namesake = await ctx.store.getDeviceByName(registry.id, incoming.name);
     if (namesake && namesake.id !== incoming.id) plan.conflicts.push(`name "${incoming.name}" is taken by device ${namesake.id} in registry ${registry.id}`);
-    const others = await listRegistryAliases(ctx, registry.id);
-    plan.check(() => assertNoAliasPrefixConflicts(device.id, device.topic_aliases, others));
+    await plan.checkAsync(() => assertAliasesFree(ctx, registry.id, device.id, device.topic_aliases));
   }
   await planCredentials(ctx, plan, credentials);
   const outcome = await apply(ctx, plan, existing !== undefined, dryRun, {
@@ -152,8 +161,7 @@ export async function importBroker(ctx: ResourceContext, incoming: BrokerRecord,
     if (existing.folder_id !== incoming.folder_id) plan.conflicts.push(`broker ${incoming.id} already exists in folder ${existing.folder_id}`);
     plan.compare(existing, incoming, ['name', 'description', 'labels', 'log_options', 'created_at']);
   } else {
-    const count = await ctx.store.countBrokers(incoming.folder_id);
-    plan.check(() => assertWithinQuota('brokers', count, ctx.quotas.brokers_per_folder));
+    await plan.checkAsync(() => checkQuota('brokers', ctx.quotas.brokers_per_folder, () => ctx.store.countBrokers(incoming.folder_id)));
   }
   const namesake = await findBrokerByName(ctx, incoming.folder_id, incoming.name);
   if (namesake && namesake.id !== incoming.id) plan.conflicts.push(`name "${incoming.name}" is taken by broker ${namesake.id} in folder ${incoming.folder_id}`);

@@ -3,7 +3,8 @@
 import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
 import { notFound } from '../store/contract.js';
 import type { LogOptionsRecord, RegistryRecord } from '../store/records.js';
-import { assertWithinQuota, type ResourceContext } from './context.js';
+import type { ResourceContext } from './context.js';
+import { checkQuota } from './quota.js';
 import { prepareInitialCredentials } from './credentials.js';
 import { validateLogOptions } from './log-options.js';
 
@@ -23,7 +24,7 @@ export interface CreateRegistryInput extends RegistryFields {
 export async function createRegistry(ctx: ResourceContext, input: CreateRegistryInput): Promise<RegistryRecord> {
   validateId('folder_id', input.folder_id);
   validateRegistryFields(input, { nameRequired: true });
-  assertWithinQuota('registries', await ctx.store.countRegistries(input.folder_id), ctx.quotas.registries_per_folder);
+  await checkQuota('registries', ctx.quotas.registries_per_folder, () => ctx.store.countRegistries(input.folder_id));
   const id = ctx.newId();
   const registry: RegistryRecord = {
     id,

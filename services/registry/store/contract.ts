@@ -6,6 +6,7 @@
 // input validation (formats, lengths, password strength, alias rules) belongs to the API layer.
 
 import type {
+  AliasRecord,
   BrokerRecord,
   CertificateRecord,
   DeviceMonitoringRecord,
@@ -56,12 +57,23 @@ export interface RegistryStore {
   getDevice(id: string): Promise<DeviceRecord | undefined>;
   getDeviceByName(registryId: string, name: string): Promise<DeviceRecord | undefined>;
   listDevices(scope: { registry_id: string } | { folder_id: string }, page: PageRequest): Promise<Page<DeviceRecord>>;
+  /** Served by an index or a maintained counter: quotas call it on every create when they are set. */
   countDevices(scope: { registry_id: string } | { folder_id: string }): Promise<number>;
   updateDevice(device: DeviceRecord): Promise<void>;
   /** Merges the given monitoring timestamps into the device (no-op if the device is gone). */
   recordDeviceMonitoring(id: string, patch: DeviceMonitoringRecord): Promise<void>;
   /** Removes the device and its credentials. */
   deleteDevice(id: string): Promise<void>;
+
+  // Topic aliases of a registry's devices, indexed so a create never reads the whole registry.
+  /** Every alias of the registry, by device ID, each device's aliases in their stored order. */
+  listAliases(registryId: string): Promise<AliasRecord[]>;
+  /**
+   * The aliases of the registry's devices other than `exceptDeviceId` that are a string prefix of one
+   * of `aliases` or have one of them as a prefix (equal included), by device ID; read through an
+   * index, so the cost does not grow with the number of devices.
+   */
+  findAliasConflicts(registryId: string, exceptDeviceId: string, aliases: string[]): Promise<AliasRecord[]>;
 
   // Brokers. Names are unique per folder.
   createBroker(broker: BrokerRecord, credentials: InitialCredentials): Promise<void>;

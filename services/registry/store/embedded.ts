@@ -1,5 +1,6 @@
-// The all-in-one store: registry data is small (thousands of entities), so everything is held in
-// memory, loaded from LevelDB at open, and every mutation is written through as one atomic batch.
+// The all-in-one store: every record is held in memory (with the indexes of embedded-state.ts; about
+// 1.8 KB of heap per device with its Create operation, see the README's sizing section),
+// loaded from LevelDB at open, and every mutation is written through as one atomic batch.
 // Mutations run one at a time, so an invariant check and its write cannot interleave.
 import { ClassicLevel } from 'classic-level';
 import { alreadyExists, failedPrecondition, notFound, type InitialCredentials, type RegistryStore } from './contract.js';
@@ -16,53 +17,30 @@ import type {
   RegistryRecord,
 } from './records.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
-import { pageOf } from './paging.js';
+import { decodePageToken, pageFromSorted } from './paging.js';
+import { EmbeddedState, type Collection } from './embedded-state.js';
+import type { SortedIdGroups } from './sorted-ids.js';
 
-type Collection = 'registry' | 'device' | 'broker' | 'password' | 'certificate' | 'operation';
 type BatchOperation = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+type DeviceScope = { registry_id: string } | { folder_id: string };
 
 const key = (collection: Collection, id: string) => `${collection}:${id}`;
 
 export async function openEmbeddedStore(dir: string): Promise<RegistryStore> {
   const db = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8' });
   await db.open();
-  const state = new State();
-  for await (const [entryKey, value] of db.iterator()) {
-    const separator = entryKey.indexOf(':');
-    state.load(entryKey.slice(0, separator) as Collection, decodeRecord(value));
+  const state = new EmbeddedState();
+  for (const collection of EmbeddedState.loadOrder) {
+    // `;` follows `:`, so this range is exactly the collection's keys.
+    for await (const value of db.values({ gt: `${collection}:`, lt: `${collection};` })) state.load(collection, decodeRecord(value));
   }
   return new EmbeddedStore(db, state);
 }
 
-/** In-memory tables and the secondary indexes the contract's invariants need. */
-class State {
-  registries = new Map<string, RegistryRecord>();
-  devices = new Map<string, DeviceRecord>();
-  brokers = new Map<string, BrokerRecord>();
-  passwords = new Map<string, PasswordRecord>();
-  certificates = new Map<string, CertificateRecord>();
-  operations = new Map<string, OperationRecord>();
-
-  load(collection: Collection, record: unknown): void {
-    switch (collection) {
-      case 'registry': return void this.registries.set((record as RegistryRecord).id, record as RegistryRecord);
-      case 'device': return void this.devices.set((record as DeviceRecord).id, record as DeviceRecord);
-      case 'broker': return void this.brokers.set((record as BrokerRecord).id, record as BrokerRecord);
-      case 'password': return void this.passwords.set((record as PasswordRecord).id, record as PasswordRecord);
-      case 'certificate': return void this.certificates.set((record as CertificateRecord).fingerprint, record as CertificateRecord);
-      case 'operation': return void this.operations.set((record as OperationRecord).id, record as OperationRecord);
-    }
-  }
-
-  ownerExists(kind: OwnerKind, id: string): boolean {
-    return (kind === 'registry' ? this.registries : kind === 'device' ? this.devices : this.brokers).has(id);
-  }
-
-  credentialsOf(kind: OwnerKind, id: string): { passwords: PasswordRecord[]; certificates: CertificateRecord[] } {
-    const owned = <T extends { owner_kind: OwnerKind; owner_id: string }>(records: Iterable<T>) =>
-      [...records].filter((record) => record.owner_kind === kind && record.owner_id === id);
-    return { passwords: owned(this.passwords.values()), certificates: owned(this.certificates.values()) };
-  }
+/** A page of `table` records read through a sorted ID index. */
+function pageOfIndex<T extends { id: string }>(ids: SortedIdGroups, group: string, table: Map<string, T>, page: PageRequest): Page<T> {
+  const after = decodePageToken(page.page_token);
+  return pageFromSorted(ids.after(group, after, page.page_size + 1).map((id) => table.get(id)!), (record) => record.id, page);
 }
 
 class EmbeddedStore implements RegistryStore {
@@ -70,7 +48,7 @@ class EmbeddedStore implements RegistryStore {
 
   constructor(
     private readonly db: ClassicLevel<string, string>,
-    private readonly state: State,
+    private readonly state: EmbeddedState,
   ) {}
 
   /** Runs mutations one after another; `apply` validates, then returns the batch to persist. */
@@ -89,7 +67,7 @@ class EmbeddedStore implements RegistryStore {
   createRegistry(registry: RegistryRecord, credentials: InitialCredentials): Promise<void> {
     return this.#mutate(() => {
       this.#assertRegistryNameFree(registry.folder_id, registry.name, registry.id);
-      return this.#createOwner('registry', registry, this.state.registries, credentials);
+      return this.#createOwner('registry', registry, credentials, () => this.state.putRegistry(registry));
     });
   }
 
@@ -98,37 +76,38 @@ class EmbeddedStore implements RegistryStore {
   }
 
   async getRegistryByName(folderId: string, name: string) {
-    return [...this.state.registries.values()].find((r) => r.folder_id === folderId && r.name === name);
+    const id = this.state.nameHolder('registry', folderId, name);
+    return id === undefined ? undefined : this.state.registries.get(id);
   }
 
   async listRegistries(folderId: string, page: PageRequest): Promise<Page<RegistryRecord>> {
-    return pageOf([...this.state.registries.values()].filter((r) => r.folder_id === folderId), (r) => r.id, page);
+    return pageOfIndex(this.state.registriesByFolder, folderId, this.state.registries, page);
   }
 
   async countRegistries(folderId: string) {
-    return [...this.state.registries.values()].filter((r) => r.folder_id === folderId).length;
+    return this.state.registriesByFolder.size(folderId);
   }
 
   updateRegistry(registry: RegistryRecord): Promise<void> {
     return this.#mutate(() => {
       if (!this.state.registries.has(registry.id)) throw notFound(`registry ${registry.id} not found`);
       this.#assertRegistryNameFree(registry.folder_id, registry.name, registry.id);
-      return this.#put('registry', registry.id, registry, () => this.state.registries.set(registry.id, registry));
+      return this.#put('registry', registry.id, registry, () => this.state.putRegistry(registry));
     });
   }
 
   deleteRegistry(id: string): Promise<void> {
     return this.#mutate(() => {
       if (!this.state.registries.has(id)) throw notFound(`registry ${id} not found`);
-      const devices = [...this.state.devices.values()].filter((d) => d.registry_id === id).length;
+      const devices = this.state.devicesByRegistry.size(id);
       if (devices > 0) throw failedPrecondition(`registry ${id} still has ${devices} device(s); delete them first`);
-      return this.#deleteOwner('registry', id, this.state.registries);
+      return this.#deleteOwner('registry', id, () => this.state.deleteRegistry(id));
     });
   }
 
   #assertRegistryNameFree(folderId: string, name: string, id: string): void {
-    const clash = [...this.state.registries.values()].find((r) => r.folder_id === folderId && r.name === name && r.id !== id);
-    if (name && clash) throw alreadyExists(`name: registry "${name}" already exists in folder ${folderId}`);
+    const holder = this.state.nameHolder('registry', folderId, name);
+    if (name && holder !== undefined && holder !== id) throw alreadyExists(`name: registry "${name}" already exists in folder ${folderId}`);
   }
 
   // Devices ------------------------------------------------------------------------------------
@@ -137,7 +116,7 @@ class EmbeddedStore implements RegistryStore {
     return this.#mutate(() => {
       if (!this.state.registries.has(device.registry_id)) throw notFound(`registry ${device.registry_id} not found`);
       this.#assertDeviceNameFree(device.registry_id, device.name, device.id);
-      return this.#createOwner('device', device, this.state.devices, credentials);
+      return this.#createOwner('device', device, credentials, () => this.state.putDevice(device));
     });
   }
 
@@ -146,28 +125,28 @@ class EmbeddedStore implements RegistryStore {
   }
 
   async getDeviceByName(registryId: string, name: string) {
-    return [...this.state.devices.values()].find((d) => d.registry_id === registryId && d.name === name);
+    const id = this.state.nameHolder('device', registryId, name);
+    return id === undefined ? undefined : this.state.devices.get(id);
   }
 
-  async listDevices(scope: { registry_id: string } | { folder_id: string }, page: PageRequest): Promise<Page<DeviceRecord>> {
-    return pageOf(this.#devicesIn(scope), (d) => d.id, page);
+  async listDevices(scope: DeviceScope, page: PageRequest): Promise<Page<DeviceRecord>> {
+    return pageOfIndex(...this.#deviceIndex(scope), this.state.devices, page);
   }
 
-  async countDevices(scope: { registry_id: string } | { folder_id: string }) {
-    return this.#devicesIn(scope).length;
+  async countDevices(scope: DeviceScope) {
+    const [index, group] = this.#deviceIndex(scope);
+    return index.size(group);
   }
 
-  #devicesIn(scope: { registry_id: string } | { folder_id: string }): DeviceRecord[] {
-    const devices = [...this.state.devices.values()];
-    if ('registry_id' in scope) return devices.filter((d) => d.registry_id === scope.registry_id);
-    return devices.filter((d) => this.state.registries.get(d.registry_id)?.folder_id === scope.folder_id);
+  #deviceIndex(scope: DeviceScope) {
+    return 'registry_id' in scope ? [this.state.devicesByRegistry, scope.registry_id] as const : [this.state.devicesByFolder, scope.folder_id] as const;
   }
 
   updateDevice(device: DeviceRecord): Promise<void> {
     return this.#mutate(() => {
       if (!this.state.devices.has(device.id)) throw notFound(`device ${device.id} not found`);
       this.#assertDeviceNameFree(device.registry_id, device.name, device.id);
-      return this.#put('device', device.id, device, () => this.state.devices.set(device.id, device));
+      return this.#put('device', device.id, device, () => this.state.putDevice(device));
     });
   }
 
@@ -176,20 +155,28 @@ class EmbeddedStore implements RegistryStore {
       const current = this.state.devices.get(id);
       if (!current) return { batch: [], commit: () => undefined };
       const updated = { ...current, monitoring: { ...current.monitoring, ...patch } };
-      return this.#put('device', id, updated, () => this.state.devices.set(id, updated));
+      return this.#put('device', id, updated, () => this.state.putDevice(updated));
     });
   }
 
   deleteDevice(id: string): Promise<void> {
     return this.#mutate(() => {
       if (!this.state.devices.has(id)) throw notFound(`device ${id} not found`);
-      return this.#deleteOwner('device', id, this.state.devices);
+      return this.#deleteOwner('device', id, () => this.state.deleteDevice(id));
     });
   }
 
+  async listAliases(registryId: string) {
+    return this.state.listAliases(registryId);
+  }
+
+  async findAliasConflicts(registryId: string, exceptDeviceId: string, aliases: string[]) {
+    return this.state.aliasConflicts(registryId, exceptDeviceId, aliases);
+  }
+
   #assertDeviceNameFree(registryId: string, name: string, id: string): void {
-    const clash = [...this.state.devices.values()].find((d) => d.registry_id === registryId && d.name === name && d.id !== id);
-    if (name && clash) throw alreadyExists(`name: device "${name}" already exists in registry ${registryId}`);
+    const holder = this.state.nameHolder('device', registryId, name);
+    if (name && holder !== undefined && holder !== id) throw alreadyExists(`name: device "${name}" already exists in registry ${registryId}`);
   }
 
   // Brokers ------------------------------------------------------------------------------------
@@ -197,7 +184,7 @@ class EmbeddedStore implements RegistryStore {
   createBroker(broker: BrokerRecord, credentials: InitialCredentials): Promise<void> {
     return this.#mutate(() => {
       this.#assertBrokerNameFree(broker.folder_id, broker.name, broker.id);
-      return this.#createOwner('broker', broker, this.state.brokers, credentials);
+      return this.#createOwner('broker', broker, credentials, () => this.state.putBroker(broker));
     });
   }
 
@@ -206,31 +193,31 @@ class EmbeddedStore implements RegistryStore {
   }
 
   async listBrokers(folderId: string, page: PageRequest): Promise<Page<BrokerRecord>> {
-    return pageOf([...this.state.brokers.values()].filter((b) => b.folder_id === folderId), (b) => b.id, page);
+    return pageOfIndex(this.state.brokersByFolder, folderId, this.state.brokers, page);
   }
 
   async countBrokers(folderId: string) {
-    return [...this.state.brokers.values()].filter((b) => b.folder_id === folderId).length;
+    return this.state.brokersByFolder.size(folderId);
   }
 
   updateBroker(broker: BrokerRecord): Promise<void> {
     return this.#mutate(() => {
       if (!this.state.brokers.has(broker.id)) throw notFound(`broker ${broker.id} not found`);
       this.#assertBrokerNameFree(broker.folder_id, broker.name, broker.id);
-      return this.#put('broker', broker.id, broker, () => this.state.brokers.set(broker.id, broker));
+      return this.#put('broker', broker.id, broker, () => this.state.putBroker(broker));
     });
   }
 
   deleteBroker(id: string): Promise<void> {
     return this.#mutate(() => {
       if (!this.state.brokers.has(id)) throw notFound(`broker ${id} not found`);
-      return this.#deleteOwner('broker', id, this.state.brokers);
+      return this.#deleteOwner('broker', id, () => this.state.deleteBroker(id));
     });
   }
 
   #assertBrokerNameFree(folderId: string, name: string, id: string): void {
-    const clash = [...this.state.brokers.values()].find((b) => b.folder_id === folderId && b.name === name && b.id !== id);
-    if (name && clash) throw alreadyExists(`name: broker "${name}" already exists in folder ${folderId}`);
+    const holder = this.state.nameHolder('broker', folderId, name);
+    if (name && holder !== undefined && holder !== id) throw alreadyExists(`name: broker "${name}" already exists in folder ${folderId}`);
   }
 
   // Credentials --------------------------------------------------------------------------------
@@ -238,7 +225,7 @@ class EmbeddedStore implements RegistryStore {
   addPassword(password: PasswordRecord): Promise<void> {
     return this.#mutate(() => {
       if (!this.state.ownerExists(password.owner_kind, password.owner_id)) throw notFound(`${password.owner_kind} ${password.owner_id} not found`);
-      return this.#put('password', password.id, password, () => this.state.passwords.set(password.id, password));
+      return this.#put('password', password.id, password, () => this.state.putPassword(password));
     });
   }
 
@@ -256,7 +243,7 @@ class EmbeddedStore implements RegistryStore {
       if (!password || password.owner_kind !== ownerKind || password.owner_id !== ownerId) {
         throw notFound(`password ${passwordId} not found on ${ownerKind} ${ownerId}`);
       }
-      return { batch: [{ type: 'del', key: key('password', passwordId) }], commit: () => this.state.passwords.delete(passwordId) };
+      return { batch: [{ type: 'del', key: key('password', passwordId) }], commit: () => this.state.deletePassword(passwordId) };
     });
   }
 
@@ -266,7 +253,7 @@ class EmbeddedStore implements RegistryStore {
         throw notFound(`${certificate.owner_kind} ${certificate.owner_id} not found`);
       }
       this.#assertCertificatesFree([certificate]);
-      return this.#put('certificate', certificate.fingerprint, certificate, () => this.state.certificates.set(certificate.fingerprint, certificate));
+      return this.#put('certificate', certificate.fingerprint, certificate, () => this.state.putCertificate(certificate));
     });
   }
 
@@ -284,7 +271,7 @@ class EmbeddedStore implements RegistryStore {
       if (!certificate || certificate.owner_kind !== ownerKind || certificate.owner_id !== ownerId) {
         throw notFound(`certificate ${fingerprint} not found on ${ownerKind} ${ownerId}`);
       }
-      return { batch: [{ type: 'del', key: key('certificate', fingerprint) }], commit: () => this.state.certificates.delete(fingerprint) };
+      return { batch: [{ type: 'del', key: key('certificate', fingerprint) }], commit: () => this.state.deleteCertificate(fingerprint) };
     });
   }
 
@@ -300,7 +287,7 @@ class EmbeddedStore implements RegistryStore {
   // Operations ---------------------------------------------------------------------------------
 
   putOperation(operation: OperationRecord): Promise<void> {
-    return this.#mutate(() => this.#put('operation', operation.id, operation, () => this.state.operations.set(operation.id, operation)));
+    return this.#mutate(() => this.#put('operation', operation.id, operation, () => this.state.putOperation(operation)));
   }
 
   async getOperation(id: string) {
@@ -308,7 +295,7 @@ class EmbeddedStore implements RegistryStore {
   }
 
   async listOperations(resourceId: string, page: PageRequest): Promise<Page<OperationRecord>> {
-    return pageOf([...this.state.operations.values()].filter((o) => o.resource_id === resourceId), (o) => o.id, page);
+    return pageOfIndex(this.state.operationsByResource, resourceId, this.state.operations, page);
   }
 
   async ping(): Promise<void> {
@@ -326,7 +313,7 @@ class EmbeddedStore implements RegistryStore {
     return { batch: [{ type: 'put' as const, key: key(collection, id), value: encodeRecord(record) }], commit };
   }
 
-  #createOwner<T extends { id: string }>(kind: OwnerKind, owner: T, table: Map<string, T>, credentials: InitialCredentials) {
+  #createOwner(kind: OwnerKind, owner: { id: string }, credentials: InitialCredentials, store: () => void) {
     if (this.state.ownerExists(kind, owner.id)) throw alreadyExists(`${kind} ${owner.id} already exists`);
     this.#assertCertificatesFree(credentials.certificates);
     const batch: BatchOperation[] = [
@@ -337,14 +324,14 @@ class EmbeddedStore implements RegistryStore {
     return {
       batch,
       commit: () => {
-        table.set(owner.id, owner);
-        for (const p of credentials.passwords) this.state.passwords.set(p.id, p);
-        for (const c of credentials.certificates) this.state.certificates.set(c.fingerprint, c);
+        store();
+        for (const p of credentials.passwords) this.state.putPassword(p);
+        for (const c of credentials.certificates) this.state.putCertificate(c);
       },
     };
   }
 
-  #deleteOwner<T>(kind: OwnerKind, id: string, table: Map<string, T>) {
+  #deleteOwner(kind: OwnerKind, id: string, remove: () => void) {
     const { passwords, certificates } = this.state.credentialsOf(kind, id);
     const batch: BatchOperation[] = [
       { type: 'del', key: key(kind, id) },
@@ -354,9 +341,9 @@ class EmbeddedStore implements RegistryStore {
     return {
       batch,
       commit: () => {
-        table.delete(id);
-        for (const p of passwords) this.state.passwords.delete(p.id);
-        for (const c of certificates) this.state.certificates.delete(c.fingerprint);
+        remove();
+        for (const p of passwords) this.state.deletePassword(p.id);
+        for (const c of certificates) this.state.deleteCertificate(c.fingerprint);
       },
     };
   }

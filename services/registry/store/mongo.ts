@@ -16,7 +16,8 @@ import type {
   PasswordRecord,
   RegistryRecord,
 } from './records.js';
-import { decodePageToken, encodePageToken } from './paging.js';
+import { decodePageToken, pageFromSorted } from './paging.js';
+import { aliasConflictFilter, aliasedDevicesFilter, aliasRecords, backfillAliasNames, deviceDocument, deviceRecord, DEVICE_INDEXES, type DeviceDocument } from './mongo-devices.js';
 
 type WithId<T> = T & { _id: string };
 
@@ -30,7 +31,7 @@ export async function openMongoStore(client: MongoClient, dbName: string, option
 
 class MongoStore implements RegistryStore {
   readonly #registries: Collection<WithId<RegistryRecord>>;
-  readonly #devices: Collection<WithId<DeviceRecord>>;
+  readonly #devices: Collection<DeviceDocument>;
   readonly #brokers: Collection<WithId<BrokerRecord>>;
   readonly #passwords: Collection<WithId<PasswordRecord>>;
   readonly #certificates: Collection<WithId<CertificateRecord>>;
@@ -38,7 +39,7 @@ class MongoStore implements RegistryStore {
 
   constructor(
     private readonly client: MongoClient,
-    db: Db,
+    private readonly db: Db,
     private readonly ownsClient: boolean,
   ) {
     this.#registries = db.collection('registries');
@@ -52,8 +53,10 @@ class MongoStore implements RegistryStore {
   async createIndexes(): Promise<void> {
     await this.#registries.createIndex({ folder_id: 1, name: 1 }, { unique: true, name: 'folder_name' });
     await this.#brokers.createIndex({ folder_id: 1, name: 1 }, { unique: true, name: 'folder_name' });
-    await this.#devices.createIndex({ registry_id: 1, name: 1 }, { unique: true, name: 'registry_name' });
-    await this.#devices.createIndex({ folder_id: 1 }, { name: 'folder' });
+    for (const { name, key, ...options } of DEVICE_INDEXES) await this.#devices.createIndex(key, { name, ...options });
+    // Replaced by folder_order, which also serves folder-wide pages in ID order.
+    await this.#devices.dropIndex('folder').catch(() => undefined);
+    await backfillAliasNames(this.db, this.#devices);
     await this.#passwords.createIndex({ owner_id: 1 }, { name: 'owner' });
     await this.#certificates.createIndex({ owner_id: 1 }, { name: 'owner' });
     await this.#operations.createIndex({ resource_id: 1, _id: 1 }, { name: 'resource' });
@@ -100,7 +103,7 @@ class MongoStore implements RegistryStore {
     const registry = await this.#registries.findOne({ _id: device.registry_id });
     if (!registry) throw notFound(`registry ${device.registry_id} not found`);
     // folder_id is denormalised onto devices so folder-wide listing and quotas need no join.
-    await this.#createOwner(this.#devices, 'device', { ...device, folder_id: registry.folder_id } as DeviceRecord, credentials,
+    await this.#createOwner(this.#devices, 'device', deviceDocument(device, registry.folder_id), credentials,
       `name: device "${device.name}" already exists in registry ${device.registry_id}`);
     if (!(await this.#registries.findOne({ _id: device.registry_id }))) {
       await this.#deleteOwner(this.#devices, device.id);
@@ -109,16 +112,18 @@ class MongoStore implements RegistryStore {
   }
 
   async getDevice(id: string) {
-    return stripDevice(await this.#devices.findOne({ _id: id }));
+    return deviceRecord(await this.#devices.findOne({ _id: id }));
   }
 
   async getDeviceByName(registryId: string, name: string) {
-    return stripDevice(await this.#devices.findOne({ registry_id: registryId, name }));
+    return deviceRecord(await this.#devices.findOne({ registry_id: registryId, name }));
   }
 
   async listDevices(scope: { registry_id: string } | { folder_id: string }, page: PageRequest): Promise<Page<DeviceRecord>> {
-    const result = await this.#page(this.#devices, scope, page);
-    return { items: result.items.map((device) => stripDevice({ _id: device.id, ...device })!), next_page_token: result.next_page_token };
+    const after = decodePageToken(page.page_token);
+    const query = after === undefined ? scope : { ...scope, _id: { $gt: after } };
+    const documents = await this.#devices.find(query).sort({ _id: 1 }).limit(page.page_size + 1).toArray();
+    return pageFromSorted(documents.map((document) => deviceRecord(document)!), (device) => device.id, page);
   }
 
   countDevices(scope: { registry_id: string } | { folder_id: string }) {
@@ -126,9 +131,9 @@ class MongoStore implements RegistryStore {
   }
 
   async updateDevice(device: DeviceRecord) {
-    const current = await this.#devices.findOne({ _id: device.id });
+    const current = await this.#devices.findOne({ _id: device.id }, { projection: { folder_id: 1 } });
     if (!current) throw notFound(`device ${device.id} not found`);
-    await this.#replace(this.#devices, 'device', { ...device, folder_id: (current as unknown as { folder_id: string }).folder_id } as DeviceRecord,
+    await this.#replace(this.#devices, 'device', deviceDocument(device, current.folder_id),
       { registry_id: device.registry_id, name: device.name }, `name: device "${device.name}" already exists in registry ${device.registry_id}`);
   }
 
@@ -140,6 +145,16 @@ class MongoStore implements RegistryStore {
   async deleteDevice(id: string) {
     if (!(await this.#devices.findOne({ _id: id }))) throw notFound(`device ${id} not found`);
     await this.#deleteOwner(this.#devices, id);
+  }
+
+  async listAliases(registryId: string) {
+    return aliasRecords(await this.#devices.find(aliasedDevicesFilter(registryId), { projection: { topic_aliases: 1 } }).toArray());
+  }
+
+  async findAliasConflicts(registryId: string, exceptDeviceId: string, aliases: string[]) {
+    if (aliases.length === 0) return [];
+    const documents = await this.#devices.find(aliasConflictFilter(registryId, exceptDeviceId, aliases), { projection: { topic_aliases: 1 } }).toArray();
+    return aliasRecords(documents).filter(({ alias }) => aliases.some((mine) => alias.startsWith(mine) || mine.startsWith(alias)));
   }
 
   // Brokers ------------------------------------------------------------------------------------
@@ -214,7 +229,14 @@ class MongoStore implements RegistryStore {
   // Operations ---------------------------------------------------------------------------------
 
   async putOperation(operation: OperationRecord) {
-    await this.#operations.replaceOne({ _id: operation.id }, { ...operation } as never, { upsert: true });
+    // Operations are written once, when done: an insert needs no lookup (FerretDB's SQLite backend
+    // answers an upsert's filter by reading the whole collection); replaced only if it exists.
+    try {
+      await this.#operations.insertOne({ _id: operation.id, ...operation });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      await this.#operations.replaceOne({ _id: operation.id }, { ...operation } as never);
+    }
   }
 
   async getOperation(id: string) {
@@ -240,9 +262,7 @@ class MongoStore implements RegistryStore {
     const after = decodePageToken(page.page_token);
     const query = after === undefined ? filter : { ...filter, _id: { $gt: after } };
     const documents = await collection.find(query as never).sort({ _id: 1 }).limit(page.page_size + 1).toArray();
-    const items = documents.slice(0, page.page_size).map((document) => strip(document as WithId<T>)!);
-    const more = documents.length > page.page_size;
-    return { items, next_page_token: more ? encodePageToken(items[items.length - 1]!.id) : '' };
+    return pageFromSorted(documents.map((document) => strip(document as WithId<T>)!), (item) => item.id, page);
   }
 
   async #createOwner<T extends { id: string }>(
@@ -318,13 +338,6 @@ function strip<T>(document: WithId<T> | null): T | undefined {
   if (!document) return undefined;
   const { _id, ...record } = document;
   return record as T;
-}
-
-function stripDevice(document: WithId<DeviceRecord> | null): DeviceRecord | undefined {
-  const record = strip(document) as (DeviceRecord & { folder_id?: string }) | undefined;
-  if (!record) return undefined;
-  const { folder_id, ...device } = record;
-  return device;
 }
 
 /** The driver returns BSON Binary for byte fields; records carry Uint8Array. */

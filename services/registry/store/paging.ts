@@ -1,5 +1,7 @@
 // Paging shared by the stores: items in ID order, the page token is the last ID of the previous
-// page (base64url, opaque to clients), so pages stay stable while items are added.
+// page (base64url, opaque to clients), so pages stay stable while items are added. Each store reads
+// at most `page_size + 1` items after the token from an index ordered by ID; the extra one only
+// tells whether there is a next page.
 import { FieldError } from '../validation/field-error.js';
 import type { Page, PageRequest } from './records.js';
 
@@ -14,10 +16,9 @@ export function decodePageToken(token: string): string | undefined {
   return lastId;
 }
 
-export function pageOf<T>(items: T[], idOf: (item: T) => string, page: PageRequest): Page<T> {
-  const after = decodePageToken(page.page_token);
-  const sorted = items.filter((item) => after === undefined || idOf(item) > after).sort((a, b) => (idOf(a) < idOf(b) ? -1 : 1));
-  const slice = sorted.slice(0, page.page_size);
-  const more = sorted.length > page.page_size;
+/** The page made of `items`: the first `page_size + 1` (or fewer) items after the token, in ID order. */
+export function pageFromSorted<T>(items: T[], idOf: (item: T) => string, page: PageRequest): Page<T> {
+  const slice = items.slice(0, page.page_size);
+  const more = items.length > page.page_size;
   return { items: slice, next_page_token: more ? encodePageToken(idOf(slice[slice.length - 1]!)) : '' };
 }

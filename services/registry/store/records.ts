@@ -41,6 +41,13 @@ export interface DeviceRecord {
   monitoring: DeviceMonitoringRecord;
 }
 
+/** One topic alias of a device, as the registry-wide alias rules and ListDeviceTopicAliases see it. */
+export interface AliasRecord {
+  device_id: string;
+  alias: string;
+  topic_prefix: string;
+}
+
 export interface BrokerRecord {
   id: string;
   folder_id: string;

@@ -170,6 +170,64 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       assert.deepEqual(new Set(seen), ids);
     });
 
+    test('topic aliases: listed per registry, conflicts found in both directions and nowhere else', async () => {
+      const r = registry('f-alias', 'r');
+      const elsewhere = registry('f-alias', 'elsewhere');
+      await store.createRegistry(r, none);
+      await store.createRegistry(elsewhere, none);
+      const withAliases = (registry_id: string, name: string, topic_aliases: Record<string, string>) => ({ ...device(registry_id, name), topic_aliases });
+      const d1 = withAliases(r.id, 'd1', { 'a/b/': '$devices/d1/events/', 'p*?(': '$devices/d1/state' });
+      const d2 = withAliases(r.id, 'd2', { 'pX': '$devices/d2/events' });
+      const plain = withAliases(r.id, 'plain', {});
+      const other = withAliases(elsewhere.id, 'other', { 'z/': '$devices/other/events' });
+      for (const d of [d1, d2, plain, other]) await store.createDevice(d, none);
+      const entries = (d: DeviceRecord) => Object.entries(d.topic_aliases).map(([alias, topic_prefix]) => ({ device_id: d.id, alias, topic_prefix }));
+      assert.deepEqual(await store.listAliases(r.id), [d1, d2].sort((a, b) => (a.id < b.id ? -1 : 1)).flatMap(entries));
+      const conflicts = async (aliases: string[], except = 'tst00000000000000000') => (await store.findAliasConflicts(r.id, except, aliases)).map((entry) => entry.alias);
+      assert.deepEqual(await conflicts(['a/']), ['a/b/'], 'the new alias is a prefix of a stored one');
+      assert.deepEqual(await conflicts(['a/b/c/d']), ['a/b/'], 'a stored alias is a prefix of the new one');
+      assert.deepEqual(await conflicts(['a/b/']), ['a/b/'], 'equal aliases conflict');
+      assert.deepEqual(await conflicts(['a/c', 'b', 'z/']), [], 'no prefix relation, or only with another registry');
+      assert.deepEqual(await conflicts(['p*']), ['p*?('], 'aliases are plain strings, not patterns');
+      assert.deepEqual(await conflicts(['p*?(/x']), ['p*?(']);
+      assert.deepEqual(await conflicts(['a/', 'p'], d1.id), ['pX'], "the device's own aliases never conflict");
+      await store.updateDevice({ ...d1, topic_aliases: { 'c/': '$devices/d1/events/' } });
+      assert.deepEqual(await conflicts(['a/']), [], 'an update replaces the indexed aliases');
+      assert.deepEqual(await conflicts(['c/x']), ['c/']);
+      await store.deleteDevice(d1.id);
+      assert.deepEqual(await conflicts(['c/x']), []);
+      assert.deepEqual(await store.listAliases(r.id), entries(d2));
+    });
+
+    test('device pages visit every device once, in ID order, by registry and by folder', async () => {
+      const r1 = registry('f-device-pages', 'r1');
+      const r2 = registry('f-device-pages', 'r2');
+      await store.createRegistry(r1, none);
+      await store.createRegistry(r2, none);
+      const created: DeviceRecord[] = [];
+      for (let index = 0; index < 60; index++) {
+        const d = device(index % 3 === 0 ? r2.id : r1.id, `d${index}`);
+        created.push(d);
+        await store.createDevice(d, none);
+      }
+      await store.deleteDevice(created.pop()!.id);
+      const all = async (scope: { registry_id: string } | { folder_id: string }) => {
+        const seen: string[] = [];
+        let page_token = '';
+        do {
+          const page = await store.listDevices(scope, { page_size: 7, page_token });
+          seen.push(...page.items.map((item) => item.id));
+          page_token = page.next_page_token;
+        } while (page_token);
+        return seen;
+      };
+      const ids = (registryId?: string) => created.filter((d) => !registryId || d.registry_id === registryId).map((d) => d.id).sort();
+      assert.deepEqual(await all({ registry_id: r1.id }), ids(r1.id));
+      assert.deepEqual(await all({ folder_id: 'f-device-pages' }), ids());
+      assert.equal(await store.countDevices({ registry_id: r2.id }), ids(r2.id).length);
+      assert.equal(await store.countDevices({ folder_id: 'f-device-pages' }), 59);
+    });
+
     test('device monitoring data merges', async () => {
       const r = registry('f-mon', 'r');
       await store.createRegistry(r, none);
@@ -197,6 +255,9 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       const page = await store.listOperations('res-1', { page_size: 10, page_token: '' });
       assert.equal(page.items.length, 2);
       assert.equal(page.next_page_token, '');
+      await store.putOperation({ ...first, description: 'put again' });
+      assert.equal((await store.getOperation(first.id))?.description, 'put again', 'a second put replaces');
+      assert.equal((await store.listOperations('res-1', { page_size: 10, page_token: '' })).items.length, 2);
     });
   });
 }

@@ -1,0 +1,171 @@
+// Fleet-scale benchmark of the management plane (`npm run bench:fleet`): creates per second for
+// each block of devices in one registry, ListDevices pages of 20,000, GetDevice latency, registry
+// memory per device, and `iotcore import yandex` of a generated yc dump. Prints figures; asserts
+// nothing (the tests assert behaviour, test/registry/store/reads-per-create.test.ts the scan-free
+// creates). Options: --store embedded|mongo (mongo: MONGO_URL or the test FerretDB), --devices N,
+// --block N, --concurrency N, --alias-every N, --import-devices N (0 skips), --minutes M (stop
+// creating when a run takes longer; the table says how far it got), --out DIR (loadtest/results).
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { Metadata, credentials } from '@grpc/grpc-js';
+import { promiseClient } from '../../services/common/grpc-client.js';
+import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
+import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
+import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
+import { createdId } from '../../test/registry/api/harness.js';
+import { mongoUrl, uniqueDbName } from '../../test/support/servers.js';
+import { CLI } from '../../test/support/serve-process.js';
+import { startRegistryProcess, type RegistryProcess } from './registry-process.js';
+import { writeYcDump } from './yc-dump.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    store: { type: 'string', default: 'embedded' },
+    devices: { type: 'string', default: '100000' },
+    block: { type: 'string', default: '10000' },
+    concurrency: { type: 'string', default: '32' },
+    'alias-every': { type: 'string', default: '10' },
+    'import-devices': { type: 'string', default: '100000' },
+    minutes: { type: 'string', default: '30' },
+    out: { type: 'string', default: 'loadtest/results' },
+  },
+});
+const store = flags.store === 'mongo' ? 'mongo' : 'embedded';
+const total = Number(flags.devices);
+const block = Number(flags.block);
+const concurrency = Number(flags.concurrency);
+const aliasEvery = Number(flags['alias-every']);
+const importDevices = Number(flags['import-devices']);
+const deadline = Date.now() + Number(flags.minutes) * 60_000;
+const lines: string[] = [];
+const say = (line: string) => {
+  lines.push(line);
+  console.log(line);
+};
+
+// Ctrl-C or SIGTERM still runs the exit handlers that stop the registry and the test FerretDB.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+const work = await mkdtemp(path.join(os.tmpdir(), 'iotcore-fleet-'));
+try {
+  const mongo = store === 'mongo' ? { mongoUrl: await mongoUrl(), mongoDb: uniqueDbName('fleet') } : {};
+  say(`# Fleet benchmark: ${store === 'mongo' ? `MongoDB store (${process.env.MONGO_URL ? 'MONGO_URL' : 'test FerretDB v1.24.2, SQLite backend'})` : 'embedded store (LevelDB)'}`);
+  say(`${os.cpus().length} cores, ${new Date().toISOString()}, ${concurrency} creates in flight, an alias on every ${aliasEvery}th device, no passwords`);
+  await createsAndReads(await startRegistryProcess({ dataDir: path.join(work, 'creates'), ...mongo }));
+  if (importDevices > 0) await importDump(await startRegistryProcess({ dataDir: path.join(work, 'import'), ...(store === 'mongo' ? { mongoUrl: mongo.mongoUrl, mongoDb: uniqueDbName('fleet_import') } : {}) }));
+  await mkdir(flags.out, { recursive: true });
+  await writeFile(path.join(flags.out, `fleet-${store}.md`), `${lines.join('\n')}\n`);
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  await rm(work, { recursive: true, force: true });
+  process.exit(); // the shared FerretDB child is killed on exit
+}
+
+async function createsAndReads(registry: RegistryProcess): Promise<void> {
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${registry.token}`);
+  const registries = promiseClient(new RegistryServiceClient(registry.endpoint, credentials.createInsecure()), metadata, 120_000);
+  const devices = promiseClient(new DeviceServiceClient(registry.endpoint, credentials.createInsecure()), metadata, 120_000);
+  try {
+    const registryId = createdId(await registries.create({ folder_id: 'fleet', name: 'fleet', description: '', labels: {}, certificates: [], password: '', log_options: undefined }), Registry);
+    const rssBefore = await registry.rss();
+    say('\n| devices | creates/s in this block | registry RSS |\n|---|---|---|');
+    let created = 0;
+    let firstRate = 0;
+    let lastRate = 0;
+    while (created < total && Date.now() < deadline) {
+      const end = Math.min(created + block, total);
+      const started = performance.now();
+      let next = created;
+      await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (next < end && Date.now() < deadline) {
+          const index = next++;
+          const topic_aliases = index % aliasEvery === 0 ? { [`fleet/${index}/`]: '$devices/{id}/events/' } : {};
+          await devices.create({ registry_id: registryId, name: `device-${index}`, description: '', labels: {}, certificates: [], topic_aliases, password: '' });
+        }
+      }));
+      const done = next - created;
+      lastRate = done / ((performance.now() - started) / 1000);
+      firstRate ||= lastRate;
+      created = next;
+      say(`| ${created - done + 1}–${created}${done < end - (created - done) ? ' (stopped at the time limit)' : ''} | ${lastRate.toFixed(0)} | ${mib(await registry.rss())} |`);
+    }
+    say(`\nlast block / first block: ${(lastRate / firstRate).toFixed(2)}`);
+    const rssAfter = await registry.rss();
+    say(`registry RSS: ${mib(rssBefore)} before the devices, ${mib(rssAfter)} after ${created}: ${((rssAfter - rssBefore) / created).toFixed(0)} bytes per device`);
+
+    const ids: string[] = [];
+    let page_token = '';
+    let pages = 0;
+    let firstPageMs = 0;
+    const pagingStarted = performance.now();
+    do {
+      const started = performance.now();
+      const page = await devices.list({ id: { $case: 'registry_id', value: registryId }, page_size: 20_000, page_token, device_view: 0 });
+      if (pages === 0) firstPageMs = performance.now() - started;
+      ids.push(...page.devices.map((device) => device.id));
+      page_token = page.next_page_token;
+      pages++;
+    } while (page_token);
+    say(`ListDevices page of 20,000: first page ${firstPageMs.toFixed(0)} ms; all ${ids.length} devices in ${pages} pages ${(performance.now() - pagingStarted).toFixed(0)} ms`);
+
+    const latencies: number[] = [];
+    for (let sample = 0; sample < 2000; sample++) {
+      const id = ids[Math.floor(Math.random() * ids.length)]!;
+      const started = performance.now();
+      await devices.get({ device_id: id, device_view: 0 });
+      latencies.push(performance.now() - started);
+    }
+    latencies.sort((a, b) => a - b);
+    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2);
+    say(`GetDevice at ${ids.length} devices (2,000 sequential, random IDs): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`);
+  } finally {
+    await registry.stop();
+  }
+}
+
+async function importDump(registry: RegistryProcess): Promise<void> {
+  try {
+    const dir = path.join(work, 'dump');
+    const shape = { devices: importDevices, aliasEvery, certificateEvery: 20 };
+    const written = await writeYcDump(dir, shape);
+    say(`\nimport yandex --dump: ${importDevices} devices in one registry, ${written.aliases} with an alias, ${written.certificates} with a certificate`);
+    for (const run of ['first run', 're-run (everything UNCHANGED)']) {
+      const started = performance.now();
+      const { exitCode, summary } = await runCli(['import', 'yandex', '--dump', dir, '--format', 'json', '--endpoint', registry.endpoint, '--token', registry.token]);
+      const seconds = (performance.now() - started) / 1000;
+      say(`${run}: ${seconds.toFixed(1)} s (exit ${exitCode}), ${(seconds / (importDevices / 10_000)).toFixed(1)} s per 10,000 devices; registry RSS ${mib(await registry.rss())}; ${summary}`);
+    }
+  } finally {
+    await registry.stop();
+  }
+}
+
+/** Runs the CLI; resolves with its exit status and the JSON report's summary and first problem. */
+function runCli(args: string[]): Promise<{ exitCode: number | null; summary: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (exitCode) => {
+      let summary = output.slice(0, 500);
+      try {
+        const report = JSON.parse(output) as { summary: object; resources: Array<{ action: string; id: string; conflicts: string[]; error?: string }> };
+        const problem = report.resources.find((row) => row.action === 'CONFLICT' || row.action === 'ERROR');
+        summary = JSON.stringify(report.summary) + (problem ? `; first problem: ${problem.id} ${problem.error ?? problem.conflicts.join('; ')}` : '');
+      } catch {
+        // not a JSON report: the start of the output says why
+      }
+      resolve({ exitCode, summary });
+    });
+  });
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+}

@@ -1,0 +1,56 @@
+// The registry under test: `iotcore serve --role registry` as its own process (as an operator runs
+// it), on the embedded store in a fresh data dir or on a MongoDB URL; its memory read from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CLI } from '../../test/support/serve-process.js';
+import { freePort } from '../../test/support/ports.js';
+
+export interface RegistryProcess {
+  endpoint: string;
+  token: string;
+  /** Resident set size of the registry process, bytes. */
+  rss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startRegistryProcess(options: { dataDir: string; mongoUrl?: string; mongoDb?: string }): Promise<RegistryProcess> {
+  const apiPort = await freePort();
+  const token = `fleet-bench-${process.pid}`;
+  const args = [CLI, 'serve', '--role', 'registry', '--data-dir', options.dataDir, '--api-listen', `127.0.0.1:${apiPort}`,
+    '--http-listen', '127.0.0.1:0', '--admin-tokens', token];
+  if (options.mongoUrl) args.push('--mongo-url', options.mongoUrl, '--mongo-db', options.mongoDb ?? 'iotcore_fleet');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' } });
+  process.once('exit', () => child.kill('SIGKILL')); // an interrupted benchmark leaves no registry behind
+  await waitFor(child, 'management API listening');
+  return {
+    endpoint: `127.0.0.1:${apiPort}`,
+    token,
+    rss: async () => Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(path.join('/proc', String(child.pid), 'status'), 'utf8'))![1]) * 1024,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function waitFor(child: ChildProcess, line: string): Promise<void> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`registry did not start:\n${output}`)), 60_000);
+    // Keeps reading after the line (a full pipe would stall the registry), keeping nothing.
+    const onData = (chunk: Buffer) => {
+      if (output.includes(line)) return;
+      output += chunk.toString();
+      if (output.includes(line)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`registry exited with ${code}:\n${output}`)));
+  });
+}
