@@ -24,6 +24,7 @@ const RELEASE = 'iot';
 const NAMESPACE = 'iotcore';
 const NEWEST_KUBERNETES = KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1];
 
+// biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects of every kind, read field by field
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; [key: string]: any };
 
 let helm = '';

@@ -3,7 +3,7 @@
 // topics, $monitoring, and the answers to forbidden or malformed actions.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import mqtt from 'mqtt';
+import type mqtt from 'mqtt';
 import { status } from '@grpc/grpc-js';
 import { DeviceDataServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_data_service.js';
 import { RegistryDataServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_data_service.js';

@@ -68,7 +68,7 @@ export class TopicPolicy {
     }
     const { canonical } = this.#aliases.resolve(principal, topic);
     const parts = parseCanonical(canonical);
-    if (!parts || !parts.kind || !KINDS.includes(parts.kind) || parts.root === 'monitoring') {
+    if (!parts?.kind || !KINDS.includes(parts.kind) || parts.root === 'monitoring') {
       return { ok: false, reason: `publish to topic "${topic}" not allowed` };
     }
     const allowedKinds = principal.kind === 'device' ? UPSTREAM : DOWNSTREAM;

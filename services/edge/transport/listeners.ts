@@ -2,7 +2,7 @@
 // chain-validates one: Yandex pins device certificates by fingerprint, and password clients have
 // none. Plaintext TCP exists only when explicitly enabled. Every connection passes through the
 // packet-size guard before aedes sees a byte.
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import net from 'node:net';
 import tls from 'node:tls';
 import https from 'node:https';
@@ -41,7 +41,7 @@ export async function listenTls(options: ListenerOptions & { cert: Buffer; key: 
     const info: ConnectionInfo = {
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
-      certificateFingerprint: peer && peer.raw ? fingerprintOfDer(peer.raw) : undefined,
+      certificateFingerprint: peer?.raw ? fingerprintOfDer(peer.raw) : undefined,
     };
     options.onConnection(guarded(socket, info, options), info);
   });
@@ -70,7 +70,7 @@ export async function listenWss(options: ListenerOptions & { cert: Buffer; key: 
     const info: ConnectionInfo = {
       remoteAddress: tlsSocket.remoteAddress ?? '',
       remotePort: tlsSocket.remotePort ?? 0,
-      certificateFingerprint: peer && peer.raw ? fingerprintOfDer(peer.raw) : undefined,
+      certificateFingerprint: peer?.raw ? fingerprintOfDer(peer.raw) : undefined,
     };
     tlsSocket.setNoDelay(true);
     const stream = createWebSocketStream(socket);

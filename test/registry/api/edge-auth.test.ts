@@ -9,10 +9,10 @@ import { protoPath as healthProto } from 'grpc-health-check';
 import {
   EdgeAuthServiceClient,
   AuthenticateRequest,
-  AuthenticateResponse,
+  type AuthenticateResponse,
   AuthenticateResponse_Result,
   Principal_Kind,
-  Revocation,
+  type Revocation,
   Revocation_Kind,
   WatchRevocationsRequest,
   CheckSessionsRequest,
