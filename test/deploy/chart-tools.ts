@@ -126,7 +126,7 @@ async function goInstall(binary: string, modulePath: string, version: string, ld
  * --kube-version explicitly).
  */
 export function ensureHelm(): Promise<string> {
-  const newest = KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1].split('.');
+  const newest = KUBERNETES_VERSIONS.at(-1)!.split('.');
   const ldflags = [
     '-s', '-w',
     `-X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}`,

@@ -232,7 +232,7 @@ test('the Dockerfile: multi-stage, pinned bases, non-root, health-checked, copie
   assert.ok(env.IOTCORE_DATA_DIR, 'IOTCORE_DATA_DIR is set');
   assert.ok(only(runtime, 'VOLUME')?.args.includes(env.IOTCORE_DATA_DIR), 'the data dir is a volume');
   const uid = user.split(':')[0]!;
-  assert.ok(runtime.instructions.some((i) => i.keyword === 'RUN' && i.args.includes(`chown ${uid}`) && i.args.includes(env.IOTCORE_DATA_DIR)), 'the data dir belongs to the image user');
+  assert.ok(runtime.instructions.some((i) => i.keyword === 'RUN' && i.args.includes(`chown ${uid}`) && i.args.includes(env.IOTCORE_DATA_DIR!)), 'the data dir belongs to the image user');
 
   for (const stage of stages) {
     for (const instruction of stage.instructions) {

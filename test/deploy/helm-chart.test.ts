@@ -22,7 +22,7 @@ import {
 const ALL_FEATURES_VALUES = path.join(REPO_ROOT, 'test/deploy/all-features.values.yaml');
 const RELEASE = 'iot';
 const NAMESPACE = 'iotcore';
-const NEWEST_KUBERNETES = KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1];
+const NEWEST_KUBERNETES = KUBERNETES_VERSIONS.at(-1)!;
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects of every kind, read field by field
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; [key: string]: any };
@@ -155,14 +155,15 @@ describe('rendered objects (all features)', () => {
     manifests = parseManifests(await template(['-f', ALL_FEATURES_VALUES]));
   });
 
-  const env = (container: Manifest): Record<string, Manifest> =>
-    Object.fromEntries((container.env as Manifest[]).map((entry) => [entry.name, entry]));
+  /** A container's environment by variable name (a Manifest: every field may be read). */
+  const env = (container: Manifest): Manifest =>
+    Object.fromEntries((container.env as Manifest[]).map((entry) => [entry.name, entry])) as Manifest;
 
   test('edge Deployment: probes, drain, security, volumes, TLS', () => {
     const deployment = find(manifests, 'Deployment', `${full}-edge`);
     assert.equal(deployment.spec.replicas, undefined, 'the HPA owns the replica count');
     const pod = deployment.spec.template.spec;
-    const [container] = pod.containers as Manifest[];
+    const container = (pod.containers as Manifest[])[0]!;
     const vars = env(container);
     assert.equal(vars.IOTCORE_ROLE.value, 'edge');
     assert.equal(container.readinessProbe.httpGet.path, '/readyz');
@@ -249,7 +250,7 @@ describe('rendered objects (all features)', () => {
 
   test('network policies: MQTT from anywhere, registry from the namespace, metrics from monitoring', () => {
     const edge = find(manifests, 'NetworkPolicy', `${full}-edge`);
-    const [mqtt, metrics] = edge.spec.ingress as Manifest[];
+    const [mqtt, metrics] = edge.spec.ingress as [Manifest, Manifest];
     assert.ok((mqtt.from as Manifest[]).some((peer) => peer.ipBlock?.cidr === '0.0.0.0/0'));
     assert.deepEqual((mqtt.ports as Manifest[]).map((port) => port.port), [8883, 1883, 8884]);
     assert.equal(metrics.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'], 'monitoring');
@@ -269,7 +270,7 @@ test('NOTES.txt renders connect instructions', async () => {
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n{{ tpl (.Files.Get "notes.src") . | indent 4 }}\n');
     const extract = async (args: string[]): Promise<string> => {
       const manifests = parseManifests(await template([...args, '--show-only', 'templates/zz-notes.yaml'], NEWEST_KUBERNETES, chart));
-      return manifests[0].data.notes as string;
+      return manifests[0]!.data.notes as string;
     };
     const notes = await extract(['-f', ALL_FEATURES_VALUES]);
     assert.match(notes, /mqtts:\/\/\$MQTT_HOST:8883/);

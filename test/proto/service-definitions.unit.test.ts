@@ -11,7 +11,7 @@ for (const name of pairs) {
   test(`${name}: same methods, paths and streaming as Yandex's`, () => {
     const describe = (definition: Record<string, { path: string; requestStream: boolean; responseStream: boolean }>) =>
       Object.values(definition).map((method) => `${method.path} ${method.requestStream} ${method.responseStream}`).sort();
-    assert.deepEqual(describe(ours.services[name]), describe(theirs.services[name]));
+    assert.deepEqual(describe(ours.services[name]!), describe(theirs.services[name]!));
   });
 }
 
@@ -19,7 +19,7 @@ test('messages round-trip between our encoding and Yandex\'s', () => {
   let checked = 0;
   for (const [name, sample] of Object.entries(ours.samples)) {
     const ourCodec = ours.codecs[name as keyof typeof ours.codecs];
-    const theirCodec = theirs.codecs[name as keyof typeof theirs.codecs];
+    const theirCodec = theirs.codecs[name as keyof typeof theirs.codecs]!;
     const bytes = ourCodec.encode(ourCodec.fromPartial(sample)).finish();
     const decoded = theirCodec.decode(bytes);
     const back = ourCodec.decode(theirCodec.encode(decoded).finish());
