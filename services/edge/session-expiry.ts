@@ -13,6 +13,8 @@ interface SubscriptionCleaner {
 
 /** Sessions removed per sweep; the next sweep takes the rest. */
 const BATCH = 500;
+/** How long a claim keeps other edges off a session being removed (far longer than a removal takes). */
+const CLAIM_HOLD_MS = 60_000;
 
 export function expireSessions(options: { broker: Aedes; persistence: unknown; ledger: SessionLedger; expiryMs: number; logger: Logger; onExpired(): void }): () => void {
   const { broker, ledger, expiryMs, logger } = options;
@@ -22,9 +24,11 @@ export function expireSessions(options: { broker: Aedes; persistence: unknown; l
     if (running) return;
     running = true;
     try {
-      for (const clientId of await ledger.offlineSince(new Date(Date.now() - expiryMs), BATCH)) {
+      const before = new Date(Date.now() - expiryMs);
+      for (const clientId of await ledger.offlineSince(before, BATCH)) {
         // Back on this edge meanwhile: its connect cleared the entry, or will.
         if (aedesInternals.clientById(broker, clientId)) continue;
+        if (!(await ledger.claim(clientId, before, CLAIM_HOLD_MS))) continue;
         await cleaner.cleanSubscriptions({ id: clientId });
         await ledger.purge(clientId);
         options.onExpired();

@@ -10,6 +10,12 @@ export interface SessionLedger {
   online(clientId: string): Promise<void>;
   /** Sessions offline since before `before`, at most `limit`. */
   offlineSince(before: Date, limit: number): Promise<string[]>;
+  /**
+   * Takes the right to expire one session found by offlineSince, so that of several edges sweeping
+   * the shared ledger exactly one removes it. False when another edge holds the claim or the session
+   * came back meanwhile. A claim lapses after `holdMs`, so a sweeper that dies mid-way is taken over.
+   */
+  claim(clientId: string, before: Date, holdMs: number): Promise<boolean>;
   /** Removes the session's queued messages and its ledger entry (subscriptions go through aedes). */
   purge(clientId: string): Promise<void>;
 }
@@ -28,6 +34,11 @@ export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLed
       }
       return expired;
     },
+    // One process owns a LevelDB store: the entry still being there and old enough is the claim.
+    async claim(clientId, before) {
+      const since = await db.get(`${OFFLINE}${clientId}`).catch(() => undefined);
+      return since !== undefined && Number(since.toString()) < before.getTime();
+    },
     async purge(clientId) {
       // aedes-persistence-level's keys of a session's queue (its outgoingKey/outgoingByIdKey).
       const id = encodeURIComponent(clientId);
@@ -39,17 +50,25 @@ export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLed
 }
 
 export async function mongoSessionLedger(db: Db, collectionPrefix: string): Promise<SessionLedger> {
-  const ledger: Collection<{ _id: string; since: Date }> = db.collection(`${collectionPrefix}offline_sessions`);
+  const ledger: Collection<{ _id: string; since: Date; claimedUntil?: Date }> = db.collection(`${collectionPrefix}offline_sessions`);
   const outgoing = db.collection(`${collectionPrefix}outgoing`);
   await ledger.createIndex({ since: 1 });
   return {
     offline: async (clientId, at) => {
-      await ledger.updateOne({ _id: clientId }, { $set: { since: at } }, { upsert: true });
+      await ledger.updateOne({ _id: clientId }, { $set: { since: at }, $unset: { claimedUntil: '' } }, { upsert: true });
     },
     online: async (clientId) => {
       await ledger.deleteOne({ _id: clientId });
     },
     offlineSince: async (before, limit) => (await ledger.find({ since: { $lt: before } }).limit(limit).toArray()).map((entry) => entry._id),
+    claim: async (clientId, before, holdMs) => {
+      const now = new Date();
+      const claimed = await ledger.updateOne(
+        { _id: clientId, since: { $lt: before }, $or: [{ claimedUntil: { $exists: false } }, { claimedUntil: { $lt: now } }] },
+        { $set: { claimedUntil: new Date(now.getTime() + holdMs) } },
+      );
+      return claimed.modifiedCount === 1;
+    },
     purge: async (clientId) => {
       await outgoing.deleteMany({ clientId });
       await ledger.deleteOne({ _id: clientId });
