@@ -12,7 +12,7 @@ import type { RegistryLink } from '../contracts/registry-link.js';
 import type { RevocationSource } from '../contracts/revocations.js';
 import { INTERNAL_ROOT } from './topics/namespace.js';
 import { listenTcp, listenTls, listenWss, type ConnectionInfo } from './transport/listeners.js';
-import { AuthThrottle } from './limits/auth-throttle.js';
+import { AuthThrottle, type SharedFailureCounters } from './limits/auth-throttle.js';
 import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.js';
 import { DeviceMonitor } from './monitoring.js';
 import { boundedEmitter } from './bus/bounded-emitter.js';
@@ -25,7 +25,7 @@ import { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
 import { aedesInternals, checkAedesShape } from './aedes/internals.js';
 import { SessionTable } from './session.js';
 import type { EdgeContext } from './context.js';
-import { authenticateHook } from './hooks/authenticate.js';
+import { authenticateHook, preConnectHook } from './hooks/authenticate.js';
 import { DROPPED_TOPIC, authorizePublishHook } from './hooks/authorize-publish.js';
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import { authorizeForwardHook } from './hooks/authorize-forward.js';
@@ -52,6 +52,8 @@ export interface EdgeOptions {
   clusterBus?: { emitter: MQEmitter; onReconnect(listener: () => void): void };
   /** How many permanent-topic values the persistence holds (for /metrics). */
   permanentTopics?: () => Promise<number>;
+  /** Brute-force counters shared with the other edges (Redis); this edge's own when omitted. */
+  sharedAuthFailures?: SharedFailureCounters;
   /** The cluster's revocation feed (Redis) when the edge reads it directly; the registry link's otherwise. */
   revocations?: RevocationSource;
   /** Subscriptions one connection may hold (default 1000; 0 = unlimited). */
@@ -120,7 +122,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     inflight: { in: metrics.inflight.labels({ direction: 'in' }), out: metrics.inflight.labels({ direction: 'out' }) },
     ledger: options.sessionLimits?.ledger,
     connections: new WeakMap<Duplex, ConnectionInfo>(),
-    throttle: new AuthThrottle(),
+    throttle: brakeFor(options.sharedAuthFailures, logger),
     deviceOwners: new DeviceOwnerCache(link),
     maxSubscriptions: options.maxSubscriptions ?? 1000,
     sessions: new SessionTable(),
@@ -129,6 +131,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   ctx = context;
   options.clusterBus?.onReconnect(() => reconnectPersistentSessions(context));
 
+  broker.preConnect = preConnectHook;
   broker.authenticate = authenticateHook(context);
   broker.authorizePublish = authorizePublishHook(context);
   broker.authorizeSubscribe = authorizeSubscribeHook(context);
@@ -212,5 +215,18 @@ function boundQueues(options: EdgeOptions, metrics: EdgeMetrics, logger: Logger)
     if (logged.has(clientId)) return;
     logged.set(clientId, true);
     logger.warn({ event: 'limit', limit: 'queue', clientId, maxMessages: limits.maxQueuedMessages, maxBytes: limits.maxQueuedBytes }, 'persistent session queue full: new messages are not queued for it');
+  });
+}
+
+/** The brute-force brake; shared counters that fail are logged at most every 10 s (the edge then brakes alone). */
+function brakeFor(shared: SharedFailureCounters | undefined, logger: Logger): AuthThrottle {
+  let sharedErrorAt = 0;
+  return new AuthThrottle({
+    shared,
+    onSharedError: (error) => {
+      if (Date.now() - sharedErrorAt < 10_000) return;
+      sharedErrorAt = Date.now();
+      logger.warn({ err: error }, 'brute-force counters in Redis unavailable; this edge counts alone meanwhile');
+    },
   });
 }

@@ -33,7 +33,16 @@ export class EdgeMetrics {
     help: 'authenticated MQTT connections closed, by reason (client_disconnect, connection_lost, keepalive_timeout, takeover, revoked, publish_denied, slow_consumer, protocol_error, drain, shutdown)',
     labelNames: ['reason'],
   });
-  readonly connacks = new Counter({ name: 'iotcore_connack_total', help: 'CONNACK packets sent, by return code (0 accepted, 3 unavailable, 4 bad credentials, 5 not authorized)', labelNames: ['code'] });
+  readonly connacks = new Counter({ name: 'iotcore_connack_total', help: 'CONNACK packets sent, by return code (0 accepted, 2 identifier rejected, 3 unavailable, 4 bad credentials, 5 not authorized)', labelNames: ['code'] });
+  readonly authThrottled = new Counter({
+    name: 'iotcore_auth_throttled_total',
+    help: 'CONNECTs refused by the brute-force brake without checking credentials, by what was backing off (address, address_username)',
+    labelNames: ['scope'],
+  });
+  readonly guessedUsernames = new Counter({
+    name: 'iotcore_auth_guessed_usernames_total',
+    help: 'usernames that reached 21 failed CONNECTs within 15 minutes, from any address (cluster-wide with Redis): a credential being guessed',
+  });
   readonly authSeconds = new Histogram({ name: 'iotcore_auth_duration_seconds', help: 'time to authenticate a CONNECT with the registry service', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
   readonly received = new Counter({ name: 'iotcore_messages_received_total', help: 'PUBLISH packets accepted from clients, by QoS and registry', labelNames: ['qos', 'registry'] });
   readonly receivedBytes = new Counter({ name: 'iotcore_received_bytes_total', help: 'payload bytes accepted from clients, by registry', labelNames: ['registry'] });

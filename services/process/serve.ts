@@ -14,6 +14,7 @@ import { ensureLocalTlsMaterial } from '../edge/transport/tls-material.js';
 import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
 import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
 import { redisBus } from '../edge/bus/redis-bus.js';
+import { redisFailureCounters } from '../edge/limits/shared-auth-failures.js';
 import { startOpsServer, type ReadinessCheck } from '../common/ops-http.js';
 import { RedisRevocationFeed } from '../common/revocations/redis-feed.js';
 
@@ -41,7 +42,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     }
     const store = await openStore({ mongoUrl: config.mongoUrl, mongoDb: config.mongoDb, dataDir: config.dataDir });
     const credentialCache = {
-      shared: config.redisUrl ? redisCredentialCache(config.redisUrl) : await levelCredentialCache(config.dataDir),
+      shared: config.redisUrl ? await redisCredentialCache(config.redisUrl) : await levelCredentialCache(config.dataDir),
       secret: Buffer.from(config.credentialCacheSecret ?? (await ensureSecretFile(config.dataDir, 'credential-cache-secret')).token),
     };
     closers.unshift(() => credentialCache.shared.close());
@@ -77,6 +78,9 @@ export async function serve(config: ServeConfig): Promise<void> {
     const mongoState = config.mongoUrl ? await mongoMqttPersistence(config.mongoUrl, config.mongoDb) : undefined;
     const mqttState = mongoState ?? await embeddedMqttPersistence(config.dataDir);
     if (clusterBus) closers.unshift(clusterBus.close);
+    // Brute-force counters shared by the edges, so spreading guesses over them gains nothing.
+    const sharedAuthFailures = config.redisUrl ? redisFailureCounters(config.redisUrl) : undefined;
+    if (sharedAuthFailures) closers.unshift(sharedAuthFailures.close);
     closers.unshift(mqttState.close);
     if (clusterBus) checks.push({ name: 'redis_bus', check: clusterBus.ready });
     if (mongoState) checks.push({ name: 'mqtt_state', check: () => mongoState.ping().then(() => true) });
@@ -101,6 +105,7 @@ export async function serve(config: ServeConfig): Promise<void> {
         ledger: mqttState.sessions,
       },
       clusterBus,
+      sharedAuthFailures,
       // A separate edge reads the cluster feed itself; in one process the registry's log mirrors it.
       revocations: registry ? undefined : revocationFeed,
       limits: {

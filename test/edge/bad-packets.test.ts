@@ -76,6 +76,21 @@ describe('bad MQTT input', () => {
     await stillServing();
   });
 
+  test('empty client ID: CleanSession=0 → CONNACK 2 and closed; CleanSession=1 → accepted with an ID of its own [MQTT-3.1.3-6..8]', async () => {
+    // mqtt-packet will not generate this CONNECT: a clean one with the CleanSession flag cleared.
+    const persistentConnect = connect({ clientId: '', clean: true });
+    persistentConnect[persistentConnect.indexOf('MQTT') + 5]! &= ~0x02;
+    const persistent = await exchange([persistentConnect]);
+    assert.deepEqual(persistent.map((packet) => [packet.cmd, packet.returnCode]), [['connack', 2]]);
+    const clean = await exchange([connect({ clientId: '', clean: true }), mqttPacket.generate({ cmd: 'disconnect' })]);
+    assert.deepEqual(clean.map((packet) => [packet.cmd, packet.returnCode]), [['connack', 0]]);
+    // Two at once: each gets its own assigned ID, so neither takes the other over.
+    const sessions = await Promise.all([0, 1].map(() => harness.connect({ username: D, password: PASSWORD, clientId: '', clean: true })));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(sessions.map((client) => client.connected), [true, true]);
+    await stillServing();
+  });
+
   test('a client certificate nobody registered and no password → CONNACK 5', async () => {
     const packets = await exchange([connect({ username: undefined, password: undefined })]);
     assert.equal(packets[0]?.returnCode, 5);

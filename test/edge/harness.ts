@@ -2,7 +2,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
+import tls from 'node:tls';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { pino } from 'pino';
 import { startApi, type ApiHarness } from '../registry/api/harness.js';
 import { startEdge, type RunningEdge } from '../../services/edge/edge.js';
@@ -103,5 +106,24 @@ export function closed(client: MqttClient, ms = 3000): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
+  });
+}
+
+/** One CONNECT over TLS from `localAddress` (e.g. 127.0.0.2, to be another client address); its CONNACK return code. */
+export function rawConnack(port: number, ca: Buffer, localAddress: string, username: string, password: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const tcp = net.connect({ host: '127.0.0.1', port, localAddress });
+    const socket = tls.connect({ socket: tcp, servername: 'localhost', ca });
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error('no CONNACK within 10 s')); }, 10_000);
+    parser.on('packet', (packet) => {
+      clearTimeout(timer);
+      socket.end();
+      resolve((packet as { returnCode: number }).returnCode);
+    });
+    socket.on('data', (data: Buffer) => parser.parse(data));
+    socket.on('error', (error: Error) => { clearTimeout(timer); reject(error); });
+    socket.on('secureConnect', () =>
+      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `c-${Math.random()}`, keepalive: 30, username, password: Buffer.from(password) })));
   });
 }

@@ -11,31 +11,61 @@ import { registryLabelOf, type EdgeContext } from '../context.js';
 import { rewriteIncomingPackets } from './authorize-subscribe.js';
 
 // CONNACK return codes of MQTT 3.1.1.
+const IDENTIFIER_REJECTED = 2;
 const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
+
+// [MQTT-3.1.3-7/8]: a server-assigned client ID is for clean sessions only (a persistent session
+// could never be found again under it). aedes assigns one either way, so preConnect notes such
+// clients and authenticate refuses them with CONNACK 2.
+const persistentWithoutId = new WeakSet<Client>();
+
+export const preConnectHook: Aedes['preConnect'] = (client, packet, done) => {
+  if (!packet.clientId && !packet.clean) persistentWithoutId.add(client);
+  done(null, true);
+};
 
 export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
   const { metrics, logger, throttle } = ctx;
   return (client, username, password, done) => {
     const info = ctx.connections.get(client.conn as Duplex) ?? { remoteAddress: '', remotePort: 0 };
-    const keys = [`ip:${info.remoteAddress}`, `user:${username ?? ''}`];
     const authStarted = process.hrtime.bigint();
     const fail = (code: number, reason: string) => {
       metrics.connacks.inc({ code: String(code) });
       logger.info({ event: 'auth_failed', clientId: client.id, username, address: info.remoteAddress, cert: info.certificateFingerprint, reason }, 'authentication failed');
       done(Object.assign(new Error(reason), { returnCode: code }) as never, null);
     };
-    if (throttle.isBlocked(keys)) return fail(NOT_AUTHORIZED, 'too many failed attempts; retry later');
-    ctx.link
-      .authenticate({ username: username ?? '', password: password ?? undefined, certificate_fingerprint: info.certificateFingerprint })
-      .then((outcome: AuthOutcome) => {
+    if (persistentWithoutId.has(client)) return fail(IDENTIFIER_REJECTED, 'empty client ID with CleanSession=0');
+    const address = info.remoteAddress;
+    // Clients without a username (certificate only) are told apart by their certificate.
+    const identity = username ?? (info.certificateFingerprint ? `certificate:${info.certificateFingerprint}` : '');
+    throttle
+      .refusal(address, identity)
+      .then(async (refused) => {
+        if (refused) {
+          metrics.authThrottled.inc({ scope: refused });
+          return fail(NOT_AUTHORIZED, `too many failed attempts from this address${refused === 'address' ? '' : ' for this username'}; retry later`);
+        }
+        const outcome: AuthOutcome = await ctx.link.authenticate({ username: username ?? '', password: password ?? undefined, certificate_fingerprint: info.certificateFingerprint });
         metrics.authSeconds.observe(Number(process.hrtime.bigint() - authStarted) / 1e9);
         if (outcome.result !== 'OK') {
-          throttle.failure(keys);
-          return fail(outcome.result === 'BAD_USERNAME_OR_PASSWORD' ? BAD_USERNAME_OR_PASSWORD : NOT_AUTHORIZED, outcome.reason);
+          if (outcome.result === 'NOT_AUTHORIZED') {
+            // No guess: TLS proved the key of any certificate, and a refused principal (a disabled
+            // registry's device) knew its password. Not counted, so such devices retrying behind
+            // one NAT do not get its address refused.
+            throttle.abandoned(address, identity);
+            return fail(NOT_AUTHORIZED, outcome.reason);
+          }
+          // A wrong password or unknown username: counted before CONNACK, so the next attempt from
+          // this address already sees it.
+          if ((await throttle.failure(address, identity)).usernameGuessed) {
+            metrics.guessedUsernames.inc();
+            logger.warn({ event: 'credential_guessing', username: identity.slice(0, 200) }, 'many failed attempts for one username: its credential is being guessed');
+          }
+          return fail(BAD_USERNAME_OR_PASSWORD, outcome.reason);
         }
-        throttle.success(keys);
+        void throttle.success(address, identity);
         const { principal } = outcome;
         // A will the principal could not publish itself is refused up front (spec §4.7).
         const will = aedesInternals.pendingWill(client);
@@ -62,6 +92,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         done(null, true);
       })
       .catch((error: unknown) => {
+        throttle.abandoned(address, identity);
         logger.error({ err: error }, 'registry unavailable for authentication');
         fail(SERVER_UNAVAILABLE, 'registry service unavailable');
       });

@@ -1,47 +1,170 @@
-// Brute-force brake for CONNECT: failures are counted per client IP and per username; after a few,
-// further attempts are refused for a back-off that doubles per failure up to a cap and is cleared
-// by a success, so an attacker is slowed while the legitimate owner is never locked out for long.
-const FREE_FAILURES = 5;
-const BASE_DELAY_MS = 1000;
-const MAX_DELAY_MS = 60_000;
-const MAX_ENTRIES = 100_000;
-/** Failures older than this are forgotten. */
-const FORGET_AFTER_MS = 15 * 60_000;
+// Brute-force brake for CONNECT. Failed attempts are counted per client address and per (address,
+// username); past a few free failures, further attempts from that address — or from that address
+// for that username — are refused without checking credentials, for a back-off that doubles per
+// failure up to a cap. Nothing is ever refused by username alone: device IDs appear in topics, so
+// a block on the ID would let anyone keep its owner offline with a wrong password a minute.
+// Failures per username are still counted, to report a credential being guessed from many
+// addresses (the registry hashes one password at a time per username, so that guessing is slowed
+// without refusing the owner).
+//
+// In a cluster the counts live in Redis too (shared-auth-failures.ts), so spreading guesses over
+// edges gains nothing. When Redis does not answer, the edge falls back to its own counters — it
+// fails open: a Redis outage must not refuse every CONNECT, and the local brake still holds each
+// address to its budget per edge.
+import { createHash } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+import { FailureTable, type BackoffPolicy, type FailureCount } from './failure-table.js';
 
-interface Entry {
-  failures: number;
-  blockedUntil: number;
-  lastFailure: number;
+export type ThrottleScope = 'address' | 'address_username';
+type Table = ThrottleScope | 'username';
+
+const FORGET_AFTER_MS = 15 * 60_000;
+export const POLICIES: Record<Table, BackoffPolicy> = {
+  // One address may front a whole fleet behind NAT: it gets more free failures than one credential.
+  address: { freeFailures: 20, blocks: true, baseDelayMs: 1000, maxDelayMs: 60_000, forgetAfterMs: FORGET_AFTER_MS },
+  address_username: { freeFailures: 5, blocks: true, baseDelayMs: 1000, maxDelayMs: 60_000, forgetAfterMs: FORGET_AFTER_MS },
+  // Counted only: the failure after these makes the username count as being guessed.
+  username: { freeFailures: 20, blocks: false, baseDelayMs: 0, maxDelayMs: 0, forgetAfterMs: FORGET_AFTER_MS },
+};
+/** Entries per table (and per segment of it); keys are at most ~60 bytes, see `keysOf`. */
+const MAX_ENTRIES = 100_000;
+
+/** Failure counters the edges of a cluster share. */
+export interface SharedFailureCounters {
+  /** Adds one failure to each key under its policy; returns the shared counts, in order. */
+  add(entries: Array<{ key: string; policy: BackoffPolicy }>): Promise<FailureCount[]>;
+  /** Milliseconds left of each key's back-off (0: none), in order. */
+  blockedFor(keys: string[]): Promise<number[]>;
+  clear(key: string): Promise<void>;
+}
+
+export interface FailureOutcome {
+  /** True once per forgetting window, on the failure that makes the username count as guessed. */
+  usernameGuessed: boolean;
 }
 
 export class AuthThrottle {
-  readonly #entries = new Map<string, Entry>();
+  readonly #tables: Record<Table, FailureTable>;
+  /** (address, username) → its attempts being checked right now. */
+  readonly #pending = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
-
-  /** Whether an attempt from this address/username must be refused without checking credentials. */
-  isBlocked(keys: string[]): boolean {
-    const now = this.now();
-    return keys.some((key) => (this.#entries.get(key)?.blockedUntil ?? 0) > now);
+  constructor(
+    private readonly options: {
+      now?: () => number;
+      shared?: SharedFailureCounters;
+      /** Redis failed; the local counters decided alone. */
+      onSharedError?: (error: unknown) => void;
+    } = {},
+  ) {
+    const now = options.now ?? Date.now;
+    this.#tables = {
+      address: new FailureTable(POLICIES.address, MAX_ENTRIES, now),
+      address_username: new FailureTable(POLICIES.address_username, MAX_ENTRIES, now),
+      username: new FailureTable(POLICIES.username, MAX_ENTRIES, now),
+    };
   }
 
-  failure(keys: string[]): void {
-    const now = this.now();
-    for (const key of keys) {
-      const previous = this.#entries.get(key);
-      const entry = previous && now - previous.lastFailure < FORGET_AFTER_MS ? previous : { failures: 0, blockedUntil: 0, lastFailure: now };
-      entry.failures++;
-      entry.lastFailure = now;
-      if (entry.failures > FREE_FAILURES) {
-        const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (entry.failures - FREE_FAILURES - 1));
-        entry.blockedUntil = now + delay;
+  /**
+   * Why an attempt must be refused before its credentials are checked, or undefined: then its
+   * check is under way until `failure`, `success` or `abandoned` is called for it.
+   */
+  async refusal(address: string, username: string): Promise<ThrottleScope | undefined> {
+    const keys = keysOf(address, username);
+    const pair = keys.address_username;
+    // Redis decides when it answers (a success on another edge may have ended a back-off we saw).
+    const blocked = (await this.#sharedBlocks([keys.address, pair])) ?? [this.#tables.address.blockedUntil(keys.address), this.#tables.address_username.blockedUntil(pair)];
+    if (blocked[0]) return 'address';
+    if (blocked[1]) return 'address_username';
+    // Guesses sent together would all pass the checks above before the first of them fails: an
+    // address gets no more checks of one username at a time than it has free failures left (one
+    // once they are used up). Not so per address, where a NATed fleet reconnects all at once.
+    const pending = this.#pending.get(pair) ?? 0;
+    if (pending >= Math.max(1, POLICIES.address_username.freeFailures + 1 - this.#tables.address_username.failures(pair))) return 'address_username';
+    this.#pending.set(pair, pending + 1);
+    return undefined;
+  }
+
+  /** An admitted attempt whose credentials could not be checked (registry unreachable). */
+  abandoned(address: string, username: string): void {
+    this.#settle(keysOf(address, username).address_username);
+  }
+
+  async failure(address: string, username: string): Promise<FailureOutcome> {
+    const keys = keysOf(address, username);
+    this.#settle(keys.address_username);
+    const tables = Object.keys(keys) as Table[];
+    let counts = tables.map((table) => this.#tables[table].add(keys[table]));
+    const shared = this.options.shared;
+    if (shared) {
+      try {
+        counts = await shared.add(tables.map((table) => ({ key: keys[table], policy: POLICIES[table] })));
+        tables.forEach((table, index) => this.#tables[table].adopt(keys[table], counts[index]!));
+      } catch (error) {
+        this.options.onSharedError?.(error);
       }
-      if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
-      this.#entries.set(key, entry);
+    }
+    return { usernameGuessed: counts[tables.indexOf('username')]!.failures === POLICIES.username.freeFailures + 1 };
+  }
+
+  /**
+   * A correct credential ends the back-off of its (address, username) only: clearing the address
+   * too would let one valid credential reset an address's count between guesses at others.
+   */
+  async success(address: string, username: string): Promise<void> {
+    const key = keysOf(address, username).address_username;
+    this.#settle(key);
+    this.#tables.address_username.delete(key);
+    try {
+      await this.options.shared?.clear(key);
+    } catch (error) {
+      this.options.onSharedError?.(error);
     }
   }
 
-  success(keys: string[]): void {
-    for (const key of keys) this.#entries.delete(key);
+  /** Milliseconds left of each key's shared back-off; undefined without Redis or when it fails. */
+  async #sharedBlocks(keys: string[]): Promise<number[] | undefined> {
+    try {
+      return await this.options.shared?.blockedFor(keys);
+    } catch (error) {
+      this.options.onSharedError?.(error);
+      return undefined;
+    }
   }
+
+  #settle(pair: string): void {
+    const pending = (this.#pending.get(pair) ?? 0) - 1;
+    if (pending > 0) this.#pending.set(pair, pending);
+    else this.#pending.delete(pair);
+  }
+
+  /** Entries held per table, for tests of the memory bound. */
+  sizes(): Record<Table, { free: number; penalised: number }> {
+    return { address: this.#tables.address.size, address_username: this.#tables.address_username.size, username: this.#tables.username.size };
+  }
+}
+
+/**
+ * The table keys of an attempt. An MQTT username may be 65,535 bytes: it is kept as a digest, so
+ * an entry costs the same whatever the client sends.
+ */
+function keysOf(clientAddress: string, username: string): Record<Table, string> {
+  const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
+  const address = addressKey(clientAddress);
+  return {
+    address: `a:${address}`,
+    address_username: `p:${digest(`${address}\0${username}`)}`,
+    username: `u:${digest(username)}`,
+  };
+}
+
+/**
+ * The address the brake counts: an IPv4 client by itself (also when a dual-stack listener reports
+ * it as ::ffff:a.b.c.d), an IPv6 client by its /64 — one subscriber's prefix, whose 2^64 addresses
+ * would otherwise each get their own free failures.
+ */
+export function addressKey(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  return `${parsed.toNormalizedString().split(':').slice(0, 4).join(':')}::/64`;
 }

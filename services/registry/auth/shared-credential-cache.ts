@@ -39,10 +39,22 @@ export async function levelCredentialCache(dataDir: string): Promise<SharedCrede
   };
 }
 
-/** A cluster: one hash per entity in the Redis every registry replica shares. */
-export function redisCredentialCache(url: string): SharedCredentialCache {
-  const redis = new Redis(url, { maxRetriesPerRequest: 2, connectionName: 'iotcore:credential-cache' });
+/**
+ * A cluster: one hash per entity in the Redis every registry replica shares. A cache must never
+ * hold up a CONNECT: while Redis is away commands fail at once (no offline queue) or after 250 ms,
+ * and the slow hash decides.
+ */
+export async function redisCredentialCache(url: string): Promise<SharedCredentialCache> {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectionName: 'iotcore:credential-cache' });
   redis.on('error', () => undefined);
+  // Connected before the first CONNECTs when Redis is there; without it, start anyway (hashes decide).
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   const key = (entityId: string) => `iotcore:credentials:{${entityId}}`;
   return {
     get: async (entityId, mac) => (await redis.hget(key(entityId), mac)) ?? undefined,

@@ -2,7 +2,9 @@
 //  1. this process remembers verified (entity, password) pairs (bounded, least recently used out);
 //  2. the shared cache (shared-credential-cache.ts) remembers them across restarts and replicas;
 //  3. otherwise the slow salted hash decides, once for all clients presenting the same password at
-//     the same moment (a backend's instances starting together).
+//     the same moment (a backend's instances starting together), and one hash at a time per entity:
+//     many addresses guessing one device's password share one hashing slot instead of taking all
+//     of them, so other devices' CONNECTs are not starved and the owner is slowed, never refused.
 // Every remembered answer names a password record and counts only while that record still exists
 // for the entity; the revocation feed drops a revoked entity's answers.
 import { randomBytes } from 'node:crypto';
@@ -26,6 +28,8 @@ export class VerifiedPasswords {
   readonly #memory = new LRUCache<string, Map<string, string>>({ max: MAX_ENTITIES });
   /** MAC → the slow check under way for it */
   readonly #verifying = new Map<string, Promise<string | undefined>>();
+  /** entity → the end of its queue of slow hashes */
+  readonly #hashing = new Map<string, Promise<unknown>>();
   readonly #secret: Buffer;
 
   constructor(private readonly options: { shared?: SharedCredentialCache; secret?: Buffer; logger?: Logger } = {}) {
@@ -69,15 +73,37 @@ export class VerifiedPasswords {
       this.#remember(entityId, mac, shared);
       return shared;
     }
-    checks.inc({ path: 'slow' });
-    const text = password.toString('utf8');
-    for (const record of passwords) {
-      if (!(await verifyPassword(text, record.hash))) continue;
-      this.#remember(entityId, mac, record.id);
-      this.options.shared?.set(entityId, mac, record.id).catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not write the shared credential cache'));
-      return record.id;
-    }
-    return undefined;
+    return this.#oneAtATime(entityId, async () => {
+      // The same password may have been verified while this check waited its turn.
+      const remembered = this.#memory.get(entityId)?.get(mac);
+      if (exists(remembered)) {
+        checks.inc({ path: 'memory' });
+        return remembered;
+      }
+      checks.inc({ path: 'slow' });
+      const text = password.toString('utf8');
+      for (const record of passwords) {
+        if (!(await verifyPassword(text, record.hash))) continue;
+        this.#remember(entityId, mac, record.id);
+        this.options.shared?.set(entityId, mac, record.id).catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not write the shared credential cache'));
+        return record.id;
+      }
+      return undefined;
+    });
+  }
+
+  /** Runs `task` after every earlier task of the same entity has finished. */
+  #oneAtATime<T>(entityId: string, task: () => Promise<T>): Promise<T> {
+    const result = (this.#hashing.get(entityId) ?? Promise.resolve()).then(task);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#hashing.set(entityId, tail);
+    void tail.then(() => {
+      if (this.#hashing.get(entityId) === tail) this.#hashing.delete(entityId);
+    });
+    return result;
   }
 
   #remember(entityId: string, mac: string, passwordId: string): void {

@@ -1,28 +1,123 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuthThrottle } from '../../../services/edge/limits/auth-throttle.js';
+import { AuthThrottle, addressKey } from '../../../services/edge/limits/auth-throttle.js';
 
-test('auth throttle: free failures, doubling back-off capped at 60 s, reset by success or time', () => {
+const A = '10.0.0.1';
+
+test('auth throttle: per (address, username) free failures, doubling back-off capped at 60 s, reset by success or time', async () => {
   let now = 0;
-  const throttle = new AuthThrottle(() => now);
-  const keys = ['ip:10.0.0.1', 'user:dev'];
-  for (let attempt = 0; attempt < 5; attempt++) throttle.failure(keys);
-  assert.equal(throttle.isBlocked(keys), false, 'five failures are free');
-  throttle.failure(keys);
-  assert.equal(throttle.isBlocked(keys), true);
+  const throttle = new AuthThrottle({ now: () => now });
+  for (let attempt = 0; attempt < 5; attempt++) await throttle.failure(A, 'dev');
+  assert.equal(await throttle.refusal(A, 'dev'), undefined, 'five failures are free');
+  await throttle.failure(A, 'dev');
+  assert.equal(await throttle.refusal(A, 'dev'), 'address_username');
   now += 1001;
-  assert.equal(throttle.isBlocked(keys), false, 'first back-off is 1 s');
-  throttle.failure(keys);
+  assert.equal(await throttle.refusal(A, 'dev'), undefined, 'first back-off is 1 s');
+  await throttle.failure(A, 'dev');
   now += 1500;
-  assert.equal(throttle.isBlocked(keys), true, 'then 2 s');
-  for (let attempt = 0; attempt < 20; attempt++) throttle.failure(keys);
+  assert.equal(await throttle.refusal(A, 'dev'), 'address_username', 'then 2 s');
+  for (let attempt = 0; attempt < 10; attempt++) await throttle.failure(A, 'dev');
   now += 60_001;
-  assert.equal(throttle.isBlocked(keys), false, 'never more than 60 s');
-  assert.equal(throttle.isBlocked(['user:other']), false, 'other users are unaffected');
-  throttle.success(['user:dev']);
-  assert.equal(throttle.isBlocked(['user:dev']), false);
-  throttle.failure(['ip:10.0.0.1']);
+  assert.equal(await throttle.refusal(A, 'dev'), undefined, 'never more than 60 s');
+  await throttle.failure(A, 'dev');
+  assert.equal(await throttle.refusal(A, 'other'), undefined, 'other usernames from the address are unaffected');
+  assert.equal(await throttle.refusal('10.0.0.2', 'dev'), undefined, 'the username from other addresses is unaffected');
+  await throttle.success(A, 'dev');
+  assert.equal(await throttle.refusal(A, 'dev'), undefined, 'a success ends the back-off');
+  for (let attempt = 0; attempt < 5; attempt++) await throttle.failure(A, 'old');
   now += 16 * 60_000;
-  throttle.failure(['ip:10.0.0.1']);
-  assert.equal(throttle.isBlocked(['ip:10.0.0.1']), false, 'old failures are forgotten');
+  await throttle.failure(A, 'old');
+  assert.equal(await throttle.refusal(A, 'old'), undefined, 'old failures are forgotten');
+});
+
+test('auth throttle: an address is refused for every username past 20 failures, and a success does not reset it', async () => {
+  let now = 0;
+  const throttle = new AuthThrottle({ now: () => now });
+  for (let attempt = 0; attempt < 20; attempt++) await throttle.failure(A, `guess-${attempt}`);
+  await throttle.success(A, 'own-device');
+  assert.equal(await throttle.refusal(A, 'anyone'), undefined, 'twenty failures are free');
+  await throttle.failure(A, 'guess-20');
+  assert.equal(await throttle.refusal(A, 'own-device'), 'address');
+  assert.equal(await throttle.refusal('10.0.0.2', 'own-device'), undefined);
+  now += 1001;
+  await throttle.success(A, 'own-device');
+  await throttle.failure(A, 'guess-21');
+  now += 1500;
+  assert.equal(await throttle.refusal(A, 'anyone'), 'address', 'the success did not reset the address: 2 s now');
+});
+
+test('auth throttle: guesses at a username from one address never refuse it from another; the guessing is reported once', async () => {
+  let now = 0;
+  const throttle = new AuthThrottle({ now: () => now });
+  let reports = 0;
+  let checked = 0;
+  // 100 guesses a second for a minute, as far as the brake lets them through.
+  for (let attempt = 0; attempt < 6000; attempt++, now += 10) {
+    if (await throttle.refusal(A, 'device-id')) continue;
+    checked++;
+    if ((await throttle.failure(A, 'device-id')).usernameGuessed) reports++;
+  }
+  assert.ok(checked <= 12, `${checked} of 6000 guesses reached the credential check`);
+  assert.equal(await throttle.refusal(A, 'device-id'), 'address_username');
+  assert.equal(await throttle.refusal('10.0.0.2', 'device-id'), undefined, 'the owner elsewhere is not refused');
+  // The same username guessed from many addresses: counted, never refused.
+  for (let n = 0; n < 500; n++) if ((await throttle.failure(`10.9.${n >> 8}.${n & 255}`, 'device-id')).usernameGuessed) reports++;
+  assert.equal(await throttle.refusal('10.0.0.2', 'device-id'), undefined);
+  assert.equal(reports, 1, 'the 21st failure within the window reports the username once');
+});
+
+test('auth throttle: 200,000 distinct usernames from one address do not reset its block; memory stays bounded', async () => {
+  const throttle = new AuthThrottle({ now: () => 0 });
+  // Attempts in flight together all pass the check before the first failure is counted.
+  for (let n = 0; n < 200_000; n++) {
+    await throttle.failure(A, `junk-${n}`);
+    if (n === 21 || n === 150_000) assert.equal(await throttle.refusal(A, 'real-device'), 'address', `blocked after ${n + 1} failures`);
+  }
+  assert.equal(await throttle.refusal(A, 'real-device'), 'address');
+  const sizes = throttle.sizes();
+  for (const [table, size] of Object.entries(sizes)) assert.ok(size.free <= 100_000 && size.penalised <= 100_000, `${table}: ${JSON.stringify(size)}`);
+});
+
+test('auth throttle: 100,000 junk usernames from other addresses do not reset the back-off of the real one', async () => {
+  let now = 0;
+  const throttle = new AuthThrottle({ now: () => now });
+  for (let attempt = 0; attempt < 8; attempt++) await throttle.failure(A, 'real-device');
+  assert.equal(await throttle.refusal(A, 'real-device'), 'address_username', 'eighth failure: 4 s');
+  for (let n = 0; n < 100_000; n++) await throttle.failure(`11.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, `junk-${n}`);
+  assert.equal(await throttle.refusal(A, 'real-device'), 'address_username', 'still backing off');
+  now += 4001;
+  assert.equal(await throttle.refusal(A, 'real-device'), undefined);
+  await throttle.failure(A, 'real-device');
+  now += 7000;
+  assert.equal(await throttle.refusal(A, 'real-device'), 'address_username', 'the ninth failure doubles to 8 s: the count survived the junk');
+});
+
+test('auth throttle: guesses sent together get no more checks than the free failures left', async () => {
+  let now = 0;
+  const throttle = new AuthThrottle({ now: () => now });
+  const verdicts = await Promise.all(Array.from({ length: 50 }, () => throttle.refusal(A, 'dev')));
+  assert.equal(verdicts.filter((verdict) => verdict === undefined).length, 6, 'five free failures and the one that starts the back-off');
+  assert.equal(await throttle.refusal(A, 'other'), undefined, 'other usernames from the address are checked');
+  for (let attempt = 0; attempt < 6; attempt++) await throttle.failure(A, 'dev');
+  assert.equal(await throttle.refusal(A, 'dev'), 'address_username');
+  now += 1001;
+  assert.equal(await throttle.refusal(A, 'dev'), undefined, 'after the back-off: one check at a time');
+  assert.equal(await throttle.refusal(A, 'dev'), 'address_username');
+  await throttle.success(A, 'dev');
+  const afterSuccess = await Promise.all(Array.from({ length: 10 }, () => throttle.refusal(A, 'dev')));
+  assert.equal(afterSuccess.filter((verdict) => verdict === undefined).length, 6, 'a success starts afresh');
+});
+
+test('auth throttle: IPv6 clients count by their /64, IPv4 ones by address also when written IPv4-mapped', async () => {
+  assert.equal(addressKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+  assert.equal(addressKey('2001:0db8:0001:0002:bbbb:0:0:2'), '2001:db8:1:2::/64');
+  assert.equal(addressKey('::ffff:10.0.0.1'), '10.0.0.1');
+  assert.equal(addressKey('10.0.0.1'), '10.0.0.1');
+  const throttle = new AuthThrottle({ now: () => 0 });
+  for (let n = 0; n < 21; n++) await throttle.failure(`2001:db8:1:2::${(n + 1).toString(16)}`, `guess-${n}`);
+  assert.equal(await throttle.refusal('2001:db8:1:2:ffff::9', 'anyone'), 'address', 'a new address in the same /64');
+  assert.equal(await throttle.refusal('2001:db8:1:3::1', 'anyone'), undefined, 'the next /64 is another client');
+  for (let n = 0; n < 21; n++) await throttle.failure('::ffff:10.3.0.1', `guess-${n}`);
+  assert.equal(await throttle.refusal('10.3.0.1', 'anyone'), 'address');
+  assert.equal(await throttle.refusal('::ffff:10.3.0.2', 'anyone'), undefined, 'IPv4 clients are not lumped into ::ffff:0:0/64');
 });

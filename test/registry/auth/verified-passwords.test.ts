@@ -36,7 +36,7 @@ for (const kind of ['LevelDB', 'Redis'] as const) {
     let records: PasswordRecord[];
     before(async () => {
       dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-credentials-'));
-      shared = kind === 'LevelDB' ? await levelCredentialCache(dir) : redisCredentialCache(await redisUrl());
+      shared = kind === 'LevelDB' ? await levelCredentialCache(dir) : await redisCredentialCache(await redisUrl());
       records = [{ id: `pw-${kind}`, owner_kind: 'device', owner_id: `dev-${kind}`, hash: await hashPassword(PASSWORD), created_at: new Date() }];
     });
     after(async () => {
