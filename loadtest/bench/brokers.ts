@@ -25,7 +25,7 @@ export interface RunningBroker {
   urls: string[];
   /** Resident memory of its processes (broker processes only, not Redis or the database). */
   rssBytes(): Promise<number>;
-  /** Every process still runs (plain aedes can crash under overload: field findings). */
+  /** Every process still runs (plain aedes can crash under overload: docs/field-notes.md, mqemitter recursion). */
   alive(): boolean;
   /** The last lines its processes printed. */
   logTail(): string;
@@ -117,7 +117,7 @@ export async function startIotcoreCluster(options: { dataDir: string; token: str
 
 /**
  * Mosquitto 2 from Debian, anonymous, tuned as the stronger baseline: unlimited in-flight QoS 1
- * messages and a deep queue (its default of 20 in flight halves its QoS 1 rate; field findings).
+ * messages and a deep queue (its default of 20 in flight halves its QoS 1 rate; docs/field-notes.md).
  */
 export async function startMosquitto(options: { workDir: string; tls: TlsFiles }): Promise<RunningBroker> {
   const port = await freePort();

@@ -6,7 +6,7 @@
 //  * IOTCORE_PERSISTENT persistent consumers (default 1; clean session = 0, QoS 1) go offline a
 //    third into the window for IOTCORE_OFFLINE_SECONDS (5), come back without subscribing again,
 //    and must get every message published meanwhile from their session (session_resumed).
-// Yandex itself keeps no persistent sessions (spec §4.4); iotcore does, and this checks it.
+// Yandex itself keeps no persistent sessions (docs/yandex-behaviour.md §4.4); iotcore does, and this checks it.
 //   npm run loadtest:k6 -- consumers --devices 100 --rate 1 --duration 30s [--consumers 2] [--persistent 1] [--offline 5]
 import exec from 'k6/execution';
 import { config, trendStats } from './lib/fleet.ts';

@@ -1,4 +1,4 @@
-// Device activity (spec §3.5): timestamps of auth, publish, subscribe, online and disconnect are
+// Device activity (docs/yandex-behaviour.md §3.5): timestamps of auth, publish, subscribe, online and disconnect are
 // batched once a second to the registry (DeviceView.FULL) and published by the service as QoS 0
 // JSON on `$monitoring/<device>/json`, at most once per second per device.
 import type { DeviceActivity, DeviceActivityTimes, RegistryLink } from '../contracts/registry-link.js';

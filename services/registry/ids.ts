@@ -1,4 +1,4 @@
-// Resource IDs look like Yandex's (spec §1.2): 20 characters, a 3-character installation prefix
+// Resource IDs look like Yandex's (docs/yandex-behaviour.md §1.2): 20 characters, a 3-character installation prefix
 // and 17 random characters of the base32hex alphabet.
 import { randomBytes } from 'node:crypto';
 

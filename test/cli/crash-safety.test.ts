@@ -30,7 +30,10 @@ test('SIGKILL during a QoS 1 flood and API writes: nothing acknowledged is lost'
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const mqttPort = await freePort();
-  let server = await startServer(dataDir, port, mqttPort);
+  // Unbounded queue: the flood to the offline session is far over the default cap of 1,000, whose
+  // drops are deliberate (test/edge/client-limits.test.ts); here every PUBACKed message must survive.
+  const unbounded = ['--max-queued-messages', '0', '--max-queued-bytes', '0'];
+  let server = await startServer(dataDir, port, mqttPort, unbounded);
   t.after(() => { if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL'); });
   const errors = watchForErrors(server);
 
@@ -81,7 +84,7 @@ test('SIGKILL during a QoS 1 flood and API writes: nothing acknowledged is lost'
     stop = true;
     await Promise.all([flood, ...writers]);
     device.end(true);
-    server = await startServer(dataDir, port, mqttPort);
+    server = await startServer(dataDir, port, mqttPort, unbounded);
     errors.watch(server);
     clients = api();
   }

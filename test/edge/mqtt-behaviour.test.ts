@@ -1,4 +1,4 @@
-// MQTT 3.1.1 behaviour the edge keeps (spec §4, §3.8): broker topic spaces, inbound QoS 2,
+// MQTT 3.1.1 behaviour the edge keeps (docs/yandex-behaviour.md §4, §3.8): broker topic spaces, inbound QoS 2,
 // persistent sessions with queued QoS 1 messages, and wills.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -2,7 +2,7 @@
 // (`$iot/<registry>`), per broker (`$broker/<broker>`) and one for aedes' `$SYS` traffic, instead
 // of one per MQTT filter. mqemitter-redis subscribes Redis to every distinct filter, and each
 // wildcard filter becomes a PSUBSCRIBE pattern that Redis matches against every PUBLISH (10,000
-// patterns made Redis publish ~50× slower, field findings). Here an edge SUBSCRIBEs (exact, counted
+// patterns made Redis publish ~50× slower, docs/field-notes.md). Here an edge SUBSCRIBEs (exact, counted
 // per channel) to the registries its local clients listen in, and matches MQTT filters itself with
 // mqemitter's trie, so Redis' work grows with registries × edges, never with subscriptions.
 //

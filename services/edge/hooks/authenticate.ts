@@ -67,7 +67,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         }
         void throttle.success(address, identity);
         const { principal } = outcome;
-        // A will the principal could not publish itself is refused up front (spec §4.7).
+        // A will the principal could not publish itself is refused up front (docs/yandex-behaviour.md §4.7).
         const will = aedesInternals.pendingWill(client);
         const policy = new TopicPolicy(principal);
         const willDecision = will ? policy.authorizePublish(will.topic) : undefined;

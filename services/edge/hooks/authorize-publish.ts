@@ -46,7 +46,7 @@ export function authorizePublishHook(ctx: EdgeContext): Aedes['authorizePublish'
         return callback(null);
       }
       packet.topic = decision.internalTopic;
-      // The RETAIN flag is not supported (spec §4.3): storage is decided by the topic name.
+      // The RETAIN flag is not supported (docs/yandex-behaviour.md §4.3): storage is decided by the topic name.
       packet.retain = decision.permanent;
       recordActivity(ctx, session, 'last_pub_activity_time');
       session.meters.received[packet.qos === 0 ? 0 : 1].inc();

@@ -1,4 +1,4 @@
-// Per-principal limits of Yandex IoT Core (spec §4.8, §5), all off unless configured:
+// Per-principal limits of Yandex IoT Core (docs/yandex-behaviour.md §4.8, §5), all off unless configured:
 // publish rate per device / per broker (excess is dropped and counted, the publisher still gets
 // its PUBACK, as Yandex "does not guarantee delivery" beyond limits), and concurrent connections
 // per broker (Yandex: 50) and per registry with its devices.

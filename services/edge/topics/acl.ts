@@ -1,4 +1,4 @@
-// The Yandex IoT Core access rules (spec §3.2, §3.7, §3.8) as pure functions: a topic or filter
+// The Yandex IoT Core access rules (docs/yandex-behaviour.md §3.2, §3.7, §3.8) as pure functions: a topic or filter
 // and a principal in, a decision with the internal topic out. O(topic levels + log aliases).
 //
 //                                 device D of R      registry R

@@ -1,4 +1,4 @@
-// Topic aliases (spec §3.6): `$me/…` for device connections and user aliases by plain string-prefix
+// Topic aliases (docs/yandex-behaviour.md §3.6): `$me/…` for device connections and user aliases by plain string-prefix
 // substitution. Within a registry no alias is a prefix of another, so the only alias that can be a
 // prefix of a topic is the greatest alias ≤ the topic: one binary search, O(log aliases).
 import type { Principal } from '../../contracts/principal.js';

@@ -68,7 +68,7 @@ export function brokerExternal(brokerId: string, internal: string): string | und
   return internal.startsWith(prefix) ? internal.slice(prefix.length) : undefined;
 }
 
-/** Permanent topics (spec §3.4): state and config, with their subtopics. */
+/** Permanent topics (docs/yandex-behaviour.md §3.4): state and config, with their subtopics. */
 export function isPermanent(parts: CanonicalParts): boolean {
   return parts.root !== 'monitoring' && (parts.kind === 'state' || parts.kind === 'config');
 }

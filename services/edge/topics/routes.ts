@@ -17,7 +17,7 @@ export interface Route {
   clientTopic: string;
 }
 
-/** Yandex delivers stored values for at most 1000 permanent topics per subscription (spec §3.4). */
+/** Yandex delivers stored values for at most 1000 permanent topics per subscription (docs/yandex-behaviour.md §3.4). */
 export const MAX_PERMANENT_REPLAY = 1000;
 /** Routes remembered per session; subscribing or unsubscribing forgets them all. */
 const MAX_ROUTES = 256;

@@ -1,4 +1,4 @@
-// Data-plane Publish of devices, registries and brokers (spec §3.9): injects a message on behalf of
+// Data-plane Publish of devices, registries and brokers (docs/yandex-behaviour.md §3.9): injects a message on behalf of
 // the named principal through the MQTT edge of this process, with the same ACL as MQTT.
 import { status } from '@grpc/grpc-js';
 import { DeviceDataServiceService, PublishDeviceDataResponse, type DeviceDataServiceServer } from '../../generated/yandex/cloud/iot/devices/v1/device_data_service.js';

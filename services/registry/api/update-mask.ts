@@ -1,4 +1,4 @@
-// FieldMask semantics of Yandex's Update calls (spec §6.1): with a mask only the listed fields
+// FieldMask semantics of Yandex's Update calls (docs/yandex-behaviour.md §6.1): with a mask only the listed fields
 // change (an unset value resets the field); without one every updatable field is overwritten.
 import { FieldError } from '../validation/field-error.js';
 

@@ -1,4 +1,4 @@
-// Decides who an MQTT CONNECT is (spec §2.2–2.6). A password, when present, decides alone and
+// Decides who an MQTT CONNECT is (docs/yandex-behaviour.md §2.2–2.6). A password, when present, decides alone and
 // names the entity by the username; otherwise the client certificate's fingerprint does.
 // Which password matched is found as cheaply as is safe (verified-passwords.ts), so a reconnect
 // storm costs a store read per client instead of a slow hash.

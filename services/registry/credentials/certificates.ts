@@ -1,4 +1,4 @@
-// Device/registry/broker certificates (spec §2.3): self-signed is normal, so a certificate is
+// Device/registry/broker certificates (docs/yandex-behaviour.md §2.3): self-signed is normal, so a certificate is
 // recognised by its fingerprint (lower-case hex SHA-1 of the DER), never by a chain.
 import { X509Certificate } from 'node:crypto';
 import { fingerprintOfDer } from '../../common/certificate-fingerprint.js';

@@ -1,4 +1,4 @@
-// Passwords (spec §1.7, §2.4): strength rule, and storage only as a salted scrypt hash whose
+// Passwords (docs/yandex-behaviour.md §1.7, §2.4): strength rule, and storage only as a salted scrypt hash whose
 // parameters travel with it, so they can be raised later without invalidating stored hashes.
 import { randomBytes, randomInt, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import pLimit from 'p-limit';

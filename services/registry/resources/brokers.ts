@@ -1,4 +1,4 @@
-// Broker lifecycle rules (spec §1.5): a folder-level virtual MQTT server with its own credentials.
+// Broker lifecycle rules (docs/yandex-behaviour.md §1.5): a folder-level virtual MQTT server with its own credentials.
 import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
 import { notFound } from '../store/contract.js';
 import type { BrokerRecord, LogOptionsRecord } from '../store/records.js';

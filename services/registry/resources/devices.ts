@@ -1,4 +1,4 @@
-// Device lifecycle rules (spec §1.4, §1.7, §3.6): names unique per registry, topic aliases that
+// Device lifecycle rules (docs/yandex-behaviour.md §1.4, §1.7, §3.6): names unique per registry, topic aliases that
 // always point into the device's own topic tree and never shadow another alias of the registry.
 import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
 import { assertNoAliasPrefixConflicts, normalizeTopicAliases } from '../validation/topic-aliases.js';

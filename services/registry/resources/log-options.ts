@@ -1,4 +1,4 @@
-// Yandex LogOptions (spec §1.6): kept for API compatibility; iotcore writes connection logs to its
+// Yandex LogOptions (docs/yandex-behaviour.md §1.6): kept for API compatibility; iotcore writes connection logs to its
 // own structured log regardless of the destination named here.
 import { FieldError } from '../validation/field-error.js';
 import type { LogOptionsRecord } from '../store/records.js';

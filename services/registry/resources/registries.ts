@@ -1,4 +1,4 @@
-// Registry lifecycle rules (spec §1.3, §1.7, §1.8): validation, quotas, disable/enable, and the
+// Registry lifecycle rules (docs/yandex-behaviour.md §1.3, §1.7, §1.8): validation, quotas, disable/enable, and the
 // revocations that must reach the edges when a registry stops accepting connections.
 import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
 import { notFound } from '../store/contract.js';

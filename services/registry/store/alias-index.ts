@@ -1,5 +1,5 @@
 // The aliases of one registry in string order, the index behind the rule that no alias may be a
-// prefix of another (spec §3.6). Aliases that have A as a prefix are the run of keys starting at A;
+// prefix of another (docs/yandex-behaviour.md §3.6). Aliases that have A as a prefix are the run of keys starting at A;
 // aliases that are a prefix of A are found by looking up each of A's prefixes. So a check costs
 // O(|A| log n) instead of reading every device of the registry.
 import { OrderedMap } from '@js-sdsl/ordered-map';

@@ -1,4 +1,4 @@
-// Field rules shared by registries, devices and brokers (spec §1.7, §5), as the Yandex protos
+// Field rules shared by registries, devices and brokers (docs/yandex-behaviour.md §1.7, §5), as the Yandex protos
 // state them.
 import { FieldError } from './field-error.js';
 

@@ -1,4 +1,4 @@
-// Topic alias rules (spec §3.6): an alias is a string prefix standing for a prefix of the device's
+// Topic alias rules (docs/yandex-behaviour.md §3.6): an alias is a string prefix standing for a prefix of the device's
 // own topic tree; `{id}` in a target is the device's ID; at most 5 per device; within a registry no
 // alias may be a string prefix of another, so every topic resolves through at most one alias.
 import { FieldError } from './field-error.js';

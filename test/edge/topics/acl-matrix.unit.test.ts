@@ -1,4 +1,4 @@
-// The ACL matrix of spec §3.2 for PUBLISH and SUBSCRIBE, walked for every principal against every
+// The ACL matrix of docs/yandex-behaviour.md §3.2 for PUBLISH and SUBSCRIBE, walked for every principal against every
 // topic row, plus aliases, $me, narrowing, too-short and malformed topics, and brokers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // The internal API edges use: authentication by password or certificate with Yandex's priority
-// rules (spec §2.5), device lookups, the revocation stream, activity reports, and gRPC health.
+// rules (docs/yandex-behaviour.md §2.5), device lookups, the revocation stream, activity reports, and gRPC health.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
