@@ -28,6 +28,8 @@ export const POLICIES: Record<Table, BackoffPolicy> = {
 };
 /** Entries per table (and per segment of it); keys are at most ~60 bytes, see `keysOf`. */
 const MAX_ENTRIES = 100_000;
+/** Attempts of one (address, username) waiting for a turn; more are refused. */
+const MAX_WAITING_PER_PAIR = 1000;
 
 /** Failure counters the edges of a cluster share. */
 export interface SharedFailureCounters {
@@ -45,8 +47,8 @@ export interface FailureOutcome {
 
 export class AuthThrottle {
   readonly #tables: Record<Table, FailureTable>;
-  /** (address, username) → its attempts being checked right now. */
-  readonly #pending = new Map<string, number>();
+  /** (address, username) → its attempts being checked right now, and those waiting for a turn. */
+  readonly #checks = new Map<string, { running: number; waiting: Array<() => void> }>();
 
   constructor(
     private readonly options: {
@@ -67,21 +69,31 @@ export class AuthThrottle {
   /**
    * Why an attempt must be refused before its credentials are checked, or undefined: then its
    * check is under way until `failure`, `success` or `abandoned` is called for it.
+   *
+   * Guesses sent together would all pass the back-off check before the first of them fails, so an
+   * address has no more checks of one username under way than it has free failures left (one once
+   * they are used up). Later attempts wait for a turn and then see the back-off the earlier ones
+   * earned: refusing them instead would refuse a backend's instances behind one NAT that connect
+   * all at once with their registry's credential. Not limited per address, where a NATed fleet
+   * reconnects all at once with many credentials.
    */
   async refusal(address: string, username: string): Promise<ThrottleScope | undefined> {
     const keys = keysOf(address, username);
     const pair = keys.address_username;
-    // Redis decides when it answers (a success on another edge may have ended a back-off we saw).
-    const blocked = (await this.#sharedBlocks([keys.address, pair])) ?? [this.#tables.address.blockedUntil(keys.address), this.#tables.address_username.blockedUntil(pair)];
-    if (blocked[0]) return 'address';
-    if (blocked[1]) return 'address_username';
-    // Guesses sent together would all pass the checks above before the first of them fails: an
-    // address gets no more checks of one username at a time than it has free failures left (one
-    // once they are used up). Not so per address, where a NATed fleet reconnects all at once.
-    const pending = this.#pending.get(pair) ?? 0;
-    if (pending >= Math.max(1, POLICIES.address_username.freeFailures + 1 - this.#tables.address_username.failures(pair))) return 'address_username';
-    this.#pending.set(pair, pending + 1);
-    return undefined;
+    for (;;) {
+      // Redis decides when it answers (a success on another edge may have ended a back-off we saw).
+      const blocked = (await this.#sharedBlocks([keys.address, pair])) ?? [this.#tables.address.blockedUntil(keys.address), this.#tables.address_username.blockedUntil(pair)];
+      if (blocked[0]) return 'address';
+      if (blocked[1]) return 'address_username';
+      let checks = this.#checks.get(pair);
+      if (!checks) this.#checks.set(pair, (checks = { running: 0, waiting: [] }));
+      if (checks.running < Math.max(1, POLICIES.address_username.freeFailures + 1 - this.#tables.address_username.failures(pair))) {
+        checks.running++;
+        return undefined;
+      }
+      if (checks.waiting.length >= MAX_WAITING_PER_PAIR) return 'address_username';
+      await new Promise<void>((resolve) => checks.waiting.push(resolve));
+    }
   }
 
   /** An admitted attempt whose credentials could not be checked (registry unreachable). */
@@ -91,7 +103,6 @@ export class AuthThrottle {
 
   async failure(address: string, username: string): Promise<FailureOutcome> {
     const keys = keysOf(address, username);
-    this.#settle(keys.address_username);
     const tables = Object.keys(keys) as Table[];
     let counts = tables.map((table) => this.#tables[table].add(keys[table]));
     const shared = this.options.shared;
@@ -103,6 +114,8 @@ export class AuthThrottle {
         this.options.onSharedError?.(error);
       }
     }
+    // Only now: attempts waiting for this one's turn must see the failure it counted.
+    this.#settle(keys.address_username);
     return { usernameGuessed: counts[tables.indexOf('username')]!.failures === POLICIES.username.freeFailures + 1 };
   }
 
@@ -112,13 +125,13 @@ export class AuthThrottle {
    */
   async success(address: string, username: string): Promise<void> {
     const key = keysOf(address, username).address_username;
-    this.#settle(key);
     this.#tables.address_username.delete(key);
     try {
       await this.options.shared?.clear(key);
     } catch (error) {
       this.options.onSharedError?.(error);
     }
+    this.#settle(key);
   }
 
   /** Milliseconds left of each key's shared back-off; undefined without Redis or when it fails. */
@@ -131,10 +144,14 @@ export class AuthThrottle {
     }
   }
 
+  /** One check of `pair` is over: every attempt waiting for a turn looks again. */
   #settle(pair: string): void {
-    const pending = (this.#pending.get(pair) ?? 0) - 1;
-    if (pending > 0) this.#pending.set(pair, pending);
-    else this.#pending.delete(pair);
+    const checks = this.#checks.get(pair);
+    if (!checks) return;
+    checks.running--;
+    const waiting = checks.waiting.splice(0);
+    if (checks.running <= 0) this.#checks.delete(pair);
+    for (const wake of waiting) wake();
   }
 
   /** Entries held per table, for tests of the memory bound. */

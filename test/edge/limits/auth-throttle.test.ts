@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { AuthThrottle, addressKey } from '../../../services/edge/limits/auth-throttle.js';
 
@@ -92,20 +93,36 @@ test('auth throttle: 100,000 junk usernames from other addresses do not reset th
   assert.equal(await throttle.refusal(A, 'real-device'), 'address_username', 'the ninth failure doubles to 8 s: the count survived the junk');
 });
 
-test('auth throttle: guesses sent together get no more checks than the free failures left', async () => {
+test('auth throttle: attempts sent together are checked no more than the free failures left at a time; the others wait, then see the outcome', async () => {
   let now = 0;
   const throttle = new AuthThrottle({ now: () => now });
-  const verdicts = await Promise.all(Array.from({ length: 50 }, () => throttle.refusal(A, 'dev')));
-  assert.equal(verdicts.filter((verdict) => verdict === undefined).length, 6, 'five free failures and the one that starts the back-off');
+  const settled = (attempts: Array<Promise<unknown>>) => Promise.all(attempts.map((attempt) => Promise.race([attempt.then(() => true), setImmediatePromise(false)])));
+  // 50 guesses at once: 6 are checked (five free failures and the one that starts the back-off).
+  const guesses = Array.from({ length: 50 }, () => throttle.refusal(A, 'dev'));
+  assert.equal((await settled(guesses)).filter(Boolean).length, 6, 'six are checked, the others wait');
   assert.equal(await throttle.refusal(A, 'other'), undefined, 'other usernames from the address are checked');
   for (let attempt = 0; attempt < 6; attempt++) await throttle.failure(A, 'dev');
-  assert.equal(await throttle.refusal(A, 'dev'), 'address_username');
+  const verdicts = await Promise.all(guesses);
+  assert.deepEqual(verdicts.slice(6), Array(44).fill('address_username'), 'the waiting ones are refused by the back-off the six earned');
   now += 1001;
-  assert.equal(await throttle.refusal(A, 'dev'), undefined, 'after the back-off: one check at a time');
-  assert.equal(await throttle.refusal(A, 'dev'), 'address_username');
-  await throttle.success(A, 'dev');
-  const afterSuccess = await Promise.all(Array.from({ length: 10 }, () => throttle.refusal(A, 'dev')));
-  assert.equal(afterSuccess.filter((verdict) => verdict === undefined).length, 6, 'a success starts afresh');
+  const first = throttle.refusal(A, 'dev');
+  const second = throttle.refusal(A, 'dev');
+  assert.equal(await first, undefined, 'after the back-off: one check at a time');
+  assert.deepEqual(await settled([second]), [false], 'the next one waits for it');
+  await throttle.failure(A, 'dev');
+  assert.equal(await second, 'address_username', 'and sees the doubled back-off');
+
+  // 100 instances of a backend behind one NAT, all with the right credential at once: every one is
+  // checked, six at a time.
+  const fleet = new AuthThrottle({ now: () => 0 });
+  let checked = 0;
+  await Promise.all(Array.from({ length: 100 }, async () => {
+    assert.equal(await fleet.refusal(A, 'registry'), undefined);
+    checked++;
+    await new Promise((resolve) => setImmediate(resolve));
+    await fleet.success(A, 'registry');
+  }));
+  assert.equal(checked, 100);
 });
 
 test('auth throttle: IPv6 clients count by their /64, IPv4 ones by address also when written IPv4-mapped', async () => {
