@@ -67,6 +67,8 @@ export interface RunningEdge {
   dataPlane: DataPlane;
   /** Bound ports, by listener. */
   ports: { tls?: number; tcp?: number; wss?: number };
+  /** Serves one connection that arrived elsewhere, as the listeners do (tests and fuzzing use in-memory streams). */
+  accept(stream: Duplex, info: ConnectionInfo): void;
   /** QoS 0 messages dropped because the bus backlog was full (slow consumers). */
   droppedMessages(): number;
   /** Publishes dropped because their principal exceeded its rate. */
@@ -144,7 +146,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     ? expireSessions({ broker, persistence: options.persistence, ledger: sessionLimits.ledger, expiryMs: sessionLimits.expirySeconds * 1000, logger, onExpired: () => metrics.sessionsExpired.inc() })
     : undefined;
 
-  const { servers, ports } = await listen(options, context);
+  const accept = (stream: Duplex, info: ConnectionInfo) => {
+    context.connections.set(stream, info);
+    broker.handle(stream);
+  };
+  const { servers, ports } = await listen(options, context, accept);
   const removeMetricsSource = metrics.addSource({
     revocationFeedLagSeconds: () => revocations.lagSeconds(),
     subscriptions: () => aedesInternals.clients(broker).reduce((sum, client) => sum + aedesInternals.subscriptionCount(client), 0),
@@ -155,6 +161,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     broker,
     dataPlane: dataPlane(broker, link, context.deviceOwners),
     ports,
+    accept,
     droppedMessages: bus.dropped,
     rateLimitedPublishes: () => limits.droppedPublishes(),
     revocationsLive: () => revocations.live(),
@@ -179,11 +186,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 }
 
 /** Starts the listeners the options ask for; each hands its connections to aedes. */
-async function listen(options: EdgeOptions, ctx: EdgeContext): Promise<{ servers: net.Server[]; ports: RunningEdge['ports'] }> {
-  const onConnection = (stream: Duplex, info: ConnectionInfo) => {
-    ctx.connections.set(stream, info);
-    ctx.broker.handle(stream);
-  };
+async function listen(options: EdgeOptions, ctx: EdgeContext, onConnection: RunningEdge['accept']): Promise<{ servers: net.Server[]; ports: RunningEdge['ports'] }> {
   const onOversize = (info: ConnectionInfo, reason: string) => {
     ctx.metrics.dropped.inc({ reason: 'size' });
     const session = ctx.sessions.ofConnection(info);
