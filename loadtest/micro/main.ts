@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { listOption, parseCommandLine, UsageError } from '../command-line.js';
-import { measure, type Case } from './measure.js';
+import { measure, SAMPLE_MS, SAMPLES, type Case } from './measure.js';
 import { TABLE_HEADER, tableRow } from './report.js';
 import { topicPolicyCases } from './topic-policy.js';
 import { filterMatchingCases } from './filter-matching.js';
@@ -40,14 +40,15 @@ const { subjects, outFile } = parseCommandLine(
 );
 
 const cpus = os.cpus();
+const command = `npm run bench:micro${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const lines = [
   '# Micro-benchmarks',
   '',
-  `\`npm run bench:micro${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`, ${new Date().toISOString().slice(0, 10)},`,
-  `Node ${process.version}, ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${os.platform()} ${os.arch()}.`,
-  'Each row: the median of 5 timed batches of about 100 ms after a warm-up, and their spread.',
-  'On a shared, noisy machine the figures are for comparing a change with its parent run in the',
-  'same session, not absolute.',
+  `\`${command}\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${os.platform()} ${os.arch()},`,
+  `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), load average ${os.loadavg()[0]!.toFixed(1)} at the start.`,
+  `Each row: the median of ${SAMPLES} timed batches of about ${SAMPLE_MS} ms after a warm-up, and their spread (min–max).`,
+  'Compare a change with its parent run in the same session on the same machine: on a shared machine',
+  'the figures are not absolute (loadtest/README.md, "Micro-benchmarks").',
   '',
   TABLE_HEADER,
 ];
