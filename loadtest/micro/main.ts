@@ -1,6 +1,6 @@
 // `npm run bench:micro`: operations per second of the edge's hot pure functions, a file per subject,
 // in the manner of the NATS server's sublist benchmarks. Figures are for comparing a change with
-// its parent in the same session, not capacities (loadtest/README.md, "Micro-benchmarks").
+// its parent in the same session, not capacities (loadtest/README.md, `npm run bench:micro`).
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,7 +48,7 @@ const lines = [
   `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), load average ${os.loadavg()[0]!.toFixed(1)} at the start.`,
   `Each row: the median of ${SAMPLES} timed batches of about ${SAMPLE_MS} ms after a warm-up, and their spread (min–max).`,
   'Compare a change with its parent run in the same session on the same machine: on a shared machine',
-  'the figures are not absolute (loadtest/README.md, "Micro-benchmarks").',
+  'the figures are not absolute (loadtest/README.md, `npm run bench:micro`).',
   '',
   TABLE_HEADER,
 ];

@@ -30,7 +30,7 @@ function timeBatch(run: Case['run'], n: number): bigint {
   return process.hrtime.bigint() - start;
 }
 
-/** Warms `run` up, then times SAMPLES batches of a fixed size of about SAMPLE_NS each. */
+/** Warms `run` up, then times SAMPLES batches of a fixed size of about SAMPLE_MS each. */
 export function measure(run: Case['run']): Measurement {
   // Calibration, which is also the first warm-up: double the batch until it takes a tenth of a
   // sample, then size it to a whole sample.
