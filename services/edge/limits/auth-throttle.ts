@@ -83,8 +83,11 @@ export class AuthThrottle {
     for (;;) {
       // Redis decides when it answers (a success on another edge may have ended a back-off we saw).
       const blocked = (await this.#sharedBlocks([keys.address, pair])) ?? [this.#tables.address.blockedUntil(keys.address), this.#tables.address_username.blockedUntil(pair)];
-      if (blocked[0]) return 'address';
-      if (blocked[1]) return 'address_username';
+      if (blocked[0] || blocked[1]) {
+        // The next attempt waiting for a turn is refused by the same back-off: let it see so now.
+        this.#wakeNext(pair);
+        return blocked[0] ? 'address' : 'address_username';
+      }
       let checks = this.#checks.get(pair);
       if (!checks) this.#checks.set(pair, (checks = { running: 0, waiting: [] }));
       if (checks.running < Math.max(1, POLICIES.address_username.freeFailures + 1 - this.#tables.address_username.failures(pair))) {
@@ -144,14 +147,17 @@ export class AuthThrottle {
     }
   }
 
-  /** One check of `pair` is over: every attempt waiting for a turn looks again. */
+  /** One check of `pair` is over: the next attempt waiting for a turn looks again. */
   #settle(pair: string): void {
     const checks = this.#checks.get(pair);
     if (!checks) return;
     checks.running--;
-    const waiting = checks.waiting.splice(0);
-    if (checks.running <= 0) this.#checks.delete(pair);
-    for (const wake of waiting) wake();
+    if (checks.running <= 0 && checks.waiting.length === 0) this.#checks.delete(pair);
+    else this.#wakeNext(pair);
+  }
+
+  #wakeNext(pair: string): void {
+    this.#checks.get(pair)?.waiting.shift()?.();
   }
 
   /** Entries held per table, for tests of the memory bound. */
