@@ -24,13 +24,14 @@ interface ClientInternals {
   /** True once the client sent DISCONNECT. */
   _disconnected: boolean;
   subscriptions: Record<string, unknown>;
+  /** Set once CONNACK is written. */
+  connackSent: boolean;
   /** What a subscription calls to deliver a message (QoS 0, and QoS 1 and 2). */
   deliver0: Deliver;
   deliverQoS: Deliver;
   close(done?: () => void): void;
-  /** Emitted once CONNACK and the stored queue are sent. */
+  /** Emitted when CONNECT has been answered and the session is set up (aedes emits no close event: see `conn`). */
   once(event: 'connected', listener: () => void): void;
-  /** The client's stream (aedes' client emits no event when it closes; the stream does). */
   conn: { once(event: 'close', listener: () => void): void };
 }
 
@@ -66,6 +67,7 @@ export function checkAedesShape(aedes: Aedes): void {
     ['_parser', (value) => value instanceof EventEmitter],
     ['_disconnected', (value) => value === false],
     ['subscriptions', (value) => typeof value === 'object' && value !== null],
+    ['connackSent', (value) => value === false],
     ['deliver0', (value) => typeof value === 'function'],
     ['deliverQoS', (value) => typeof value === 'function'],
     ['close', (value) => typeof value === 'function'],
@@ -127,33 +129,30 @@ export const aedesInternals = {
     client(c).duplicates = NO_COUNTER_DEDUP;
   },
   /**
-   * Deliveries to a connection wait until CONNECT is fully answered. aedes restores a persistent
-   * session's subscriptions before it answers CONNECT and wrote any message that matched meanwhile
+   * Deliveries to a connection wait until its CONNACK is out. aedes restores a persistent
+   * session's subscriptions before it answers CONNECT and writes any message that matches meanwhile
    * at once, so a busy session's client got PUBLISH before CONNACK ([MQTT-3.2.0-1]) and gave up on
-   * the connection. Held messages go out once aedes has sent CONNACK and the stored queue (its
-   * 'connected' event), in that order as on a quiet connection; the bus is told they are done at
-   * once, so a slow CONNECT never stalls it. A connection that closes first drops them: a
+   * the connection. Messages held for a connection that closes instead are not delivered: a
    * persistent session still has them stored.
    */
-  holdDeliveriesUntilConnected(c: Client): void {
+  holdDeliveriesUntilConnack(c: Client): void {
     const internals = client(c);
     const held: Array<() => void> = [];
     let state: 'connecting' | 'connected' | 'closed' = 'connecting';
     const hold = (deliver: Deliver): Deliver => (packet, done) => {
-      if (state === 'connected') return deliver(packet, done);
-      if (state === 'connecting' && held.length < MAX_HELD_DELIVERIES) held.push(() => deliver(packet, () => undefined));
-      done();
+      if (state === 'connected' || internals.connackSent) return deliver(packet, done);
+      if (state === 'closed') return done();
+      held.push(() => (state === 'connected' ? deliver(packet, done) : done()));
     };
     internals.deliver0 = hold(internals.deliver0);
     internals.deliverQoS = hold(internals.deliverQoS);
-    const settle = (to: 'connected' | 'closed') => {
+    const release = (to: 'connected' | 'closed') => () => {
       if (state !== 'connecting') return;
       state = to;
-      const release = held.splice(0);
-      if (to === 'connected') for (const deliver of release) deliver();
+      for (const next of held.splice(0)) next();
     };
-    internals.once('connected', () => settle('connected'));
-    internals.conn.once('close', () => settle('closed'));
+    internals.once('connected', release('connected'));
+    internals.conn.once('close', release('closed'));
   },
   /** Sees each parsed packet before aedes handles it. */
   beforeEachPacket(c: Client, listener: (packet: { cmd: string }) => void): void {
@@ -162,9 +161,6 @@ export const aedesInternals = {
   disconnectedByClient: (c: Client): boolean => client(c)._disconnected,
   subscriptionCount: (c: Client): number => Object.keys(client(c).subscriptions).length,
 };
-
-/** Deliveries held for one connection until CONNECT is answered; more are dropped (a persistent session has them stored). */
-const MAX_HELD_DELIVERIES = 10_000;
 
 /** Reads as "nothing seen yet" for every broker, whatever aedes writes into it. */
 const NO_COUNTER_DEDUP = new Proxy({}, { get: () => 0, set: () => true });

@@ -87,7 +87,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         ctx.sessions.add(session);
         // Replaced by RecentDeliveries in authorizeForward (see bus/recent-deliveries.ts).
         aedesInternals.disableCounterDedup(client);
-        aedesInternals.holdDeliveriesUntilConnected(client);
+        aedesInternals.holdDeliveriesUntilConnack(client);
         rewriteIncomingPackets(client, session);
         connected(ctx, client, session);
         done(null, true);
