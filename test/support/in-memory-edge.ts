@@ -96,8 +96,6 @@ const PACKET_TIMEOUT_MS = 2000;
 export class PacketConnection {
   readonly #toBroker = new PassThrough();
   readonly #received: Packet[] = [];
-  /** Every packet the edge sent, by command, in order. */
-  readonly arrivals: Array<Packet['cmd']> = [];
   #waiter: (() => void) | undefined;
   #closed = false;
   /** Resolves when the edge closes the connection. */
@@ -108,7 +106,6 @@ export class PacketConnection {
     const serverSide = Duplex.from({ readable: this.#toBroker, writable: fromBroker });
     const parser = mqttPacket.parser({ protocolVersion: 4 });
     parser.on('packet', (packet: Packet) => {
-      this.arrivals.push(packet.cmd);
       this.#received.push(packet);
       this.#waiter?.();
     });

@@ -24,18 +24,8 @@ interface ClientInternals {
   /** True once the client sent DISCONNECT. */
   _disconnected: boolean;
   subscriptions: Record<string, unknown>;
-  /** Set once CONNACK is written. */
-  connackSent: boolean;
-  /** What a subscription calls to deliver a message (QoS 0, and QoS 1 and 2). */
-  deliver0: Deliver;
-  deliverQoS: Deliver;
   close(done?: () => void): void;
-  /** Emitted when CONNECT has been answered and the session is set up (aedes emits no close event: see `conn`). */
-  once(event: 'connected', listener: () => void): void;
-  conn: { once(event: 'close', listener: () => void): void };
 }
-
-type Deliver = (packet: PublishPacket, done: () => void) => void;
 
 interface BrokerInternals {
   id: string;
@@ -67,9 +57,6 @@ export function checkAedesShape(aedes: Aedes): void {
     ['_parser', (value) => value instanceof EventEmitter],
     ['_disconnected', (value) => value === false],
     ['subscriptions', (value) => typeof value === 'object' && value !== null],
-    ['connackSent', (value) => value === false],
-    ['deliver0', (value) => typeof value === 'function'],
-    ['deliverQoS', (value) => typeof value === 'function'],
     ['close', (value) => typeof value === 'function'],
   ];
   for (const [field, ok] of expected) if (!ok(probe[field])) problems.push(`client.${field}`);
@@ -127,32 +114,6 @@ export const aedesInternals = {
   /** Replaces aedes' per-broker counter check with one that lets every message through. */
   disableCounterDedup(c: Client): void {
     client(c).duplicates = NO_COUNTER_DEDUP;
-  },
-  /**
-   * Deliveries to a connection wait until its CONNACK is out. aedes restores a persistent
-   * session's subscriptions before it answers CONNECT and writes any message that matches meanwhile
-   * at once, so a busy session's client got PUBLISH before CONNACK ([MQTT-3.2.0-1]) and gave up on
-   * the connection. Messages held for a connection that closes instead are not delivered: a
-   * persistent session still has them stored.
-   */
-  holdDeliveriesUntilConnack(c: Client): void {
-    const internals = client(c);
-    const held: Array<() => void> = [];
-    let state: 'connecting' | 'connected' | 'closed' = 'connecting';
-    const hold = (deliver: Deliver): Deliver => (packet, done) => {
-      if (state === 'connected' || internals.connackSent) return deliver(packet, done);
-      if (state === 'closed') return done();
-      held.push(() => (state === 'connected' ? deliver(packet, done) : done()));
-    };
-    internals.deliver0 = hold(internals.deliver0);
-    internals.deliverQoS = hold(internals.deliverQoS);
-    const release = (to: 'connected' | 'closed') => () => {
-      if (state !== 'connecting') return;
-      state = to;
-      for (const next of held.splice(0)) next();
-    };
-    internals.once('connected', release('connected'));
-    internals.conn.once('close', release('closed'));
   },
   /** Sees each parsed packet before aedes handles it. */
   beforeEachPacket(c: Client, listener: (packet: { cmd: string }) => void): void {

@@ -87,7 +87,6 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         ctx.sessions.add(session);
         // Replaced by RecentDeliveries in authorizeForward (see bus/recent-deliveries.ts).
         aedesInternals.disableCounterDedup(client);
-        aedesInternals.holdDeliveriesUntilConnack(client);
         rewriteIncomingPackets(client, session);
         connected(ctx, client, session);
         done(null, true);

@@ -92,26 +92,3 @@ test('client IDs are scoped by principal: a device and a broker using the same I
   await device.closed;
   assert.ok(!broker.isClosed);
 });
-
-test('a persistent session resuming under traffic gets CONNACK before any PUBLISH [MQTT-3.2.0-1]', async (t) => {
-  const slow = await startInMemoryEdge(link);
-  t.after(() => slow.close());
-  const registry = await connected(slow, 'r1', 'registry-pass', { clientId: 'resuming', clean: false });
-  assert.deepEqual(await registry.subscribe([['$devices/+/events', 1]]), [1]);
-  registry.end();
-  await registry.closed;
-  // Widens the step between restoring the session's subscriptions and CONNACK, as a busy database does.
-  const persistence = (slow.broker as unknown as { persistence: { delWill(client: unknown): Promise<unknown> } }).persistence;
-  const delWill = persistence.delWill.bind(persistence);
-  persistence.delWill = async (client) => {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    return delWill(client);
-  };
-  const device = await connected(slow, 'd1', 'device-pass', { clientId: 'streaming' });
-  const streaming = setInterval(() => device.publish('$devices/d1/events', 'tick', 1), 5);
-  t.after(() => clearInterval(streaming));
-  const resumed = new PacketConnection(slow);
-  assert.equal(await resumed.connect({ clientId: 'resuming', clean: false, username: 'r1', password: password('registry-pass') }), 0);
-  await resumed.next('publish');
-  assert.equal(resumed.arrivals[0], 'connack', `first packets: ${resumed.arrivals.slice(0, 5).join(', ')}`);
-});
