@@ -25,6 +25,8 @@ export interface RunningBroker {
   urls: string[];
   /** Resident memory of its processes (broker processes only, not Redis or the database). */
   rssBytes(): Promise<number>;
+  /** CPU time (user + system) its MQTT-serving processes have used so far: the edges of a cluster. */
+  cpuSeconds(): Promise<number>;
   /** Every process still runs (plain aedes can crash under overload: docs/field-notes.md, mqemitter recursion). */
   alive(): boolean;
   /** The last lines its processes printed. */
@@ -63,6 +65,13 @@ class BrokerProcess {
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
   }
 
+  async cpuSeconds(): Promise<number> {
+    // /proc/<pid>/stat after the command name: utime and stime are fields 14 and 15, in ticks of 1/100 s.
+    const stat = await readFile(`/proc/${this.#child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+
   async stop(): Promise<void> {
     if (!this.alive) return;
     const exited = new Promise((resolve) => this.#child.once('exit', resolve));
@@ -73,11 +82,12 @@ class BrokerProcess {
   }
 }
 
-function group(name: string, processes: BrokerProcess[], ports: number[]): RunningBroker {
+function group(name: string, processes: BrokerProcess[], ports: number[], serving: BrokerProcess[] = processes): RunningBroker {
   return {
     name,
     urls: ports.map((port) => `mqtts://localhost:${port}`),
     rssBytes: async () => (await Promise.all(processes.map((process) => process.rssBytes()))).reduce((sum, bytes) => sum + bytes, 0),
+    cpuSeconds: async () => (await Promise.all(serving.map((process) => process.cpuSeconds()))).reduce((sum, seconds) => sum + seconds, 0),
     alive: () => processes.every((process) => process.alive),
     logTail: () => processes.map((process) => process.log).join('\n'),
     stop: async () => {
@@ -98,21 +108,21 @@ export async function startIotcore(options: { dataDir: string; apiPort: number; 
   return group('iotcore', [node], [port]);
 }
 
-/** A registry process on the fleet's data dir and two edges sharing Redis and MongoDB. */
-export async function startIotcoreCluster(options: { dataDir: string; token: string; tls: TlsFiles; redisUrl: string; mongoUrl: string }): Promise<RunningBroker> {
+/** A registry process on the fleet's data dir and `edges` (2) edges sharing Redis and MongoDB, on the cluster bus `bus` (channels). */
+export async function startIotcoreCluster(options: { dataDir: string; token: string; tls: TlsFiles; redisUrl: string; mongoUrl: string; edges?: number; bus?: 'channels' | 'routes' }): Promise<RunningBroker> {
   const apiPort = await freePort();
   const registry = new BrokerProcess(process.execPath, [
     CLI, 'serve', '--role', 'registry', '--data-dir', options.dataDir, '--api-listen', `127.0.0.1:${apiPort}`, '--http-listen', '127.0.0.1:0',
   ], { IOTCORE_LOG_LEVEL: 'info' });
   await registry.waitForPort(apiPort);
-  const ports = [await freePort(), await freePort()];
+  const ports = await Promise.all(Array.from({ length: options.edges ?? 2 }, () => freePort()));
   const edges = ports.map((port, index) => new BrokerProcess(process.execPath, [
     CLI, 'serve', '--role', 'edge', '--data-dir', path.join(options.dataDir, `edge-${index}`), '--mqtt-listen', `127.0.0.1:${port}`, '--http-listen', '127.0.0.1:0',
     '--registry-endpoint', `127.0.0.1:${apiPort}`, '--registry-token', options.token, '--redis-url', options.redisUrl, '--mongo-url', options.mongoUrl,
-    '--mongo-db', 'bench', '--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile,
+    '--mongo-db', 'bench', '--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile, '--cluster-bus', options.bus ?? 'channels',
   ], { IOTCORE_LOG_LEVEL: 'info', IOTCORE_DRAIN_SECONDS: '0' }));
   await Promise.all(edges.map((edge, index) => edge.waitForPort(ports[index]!)));
-  return group('iotcore cluster', [registry, ...edges], ports);
+  return group('iotcore cluster', [registry, ...edges], ports, edges);
 }
 
 /**

@@ -13,6 +13,8 @@ export interface Percentiles {
 }
 
 export interface RunResult {
+  /** Deliveries received by subscribers while measuring. */
+  delivered: number;
   /** Deliveries per second received by subscribers while measuring. */
   deliveredPerSecond: number;
   /** End-to-end latency, milliseconds. */
@@ -80,7 +82,8 @@ export class LoadGenerator {
   }
 
   /** Publishes for `warmupMs + durationMs` and measures the last `durationMs`. */
-  async run(settings: PublishSettings, warmupMs: number, durationMs: number): Promise<RunResult> {
+  /** `window`, when given, is called as the measured part starts and as it ends (e.g. to read CPU time). */
+  async run(settings: PublishSettings, warmupMs: number, durationMs: number, window?: { started(): Promise<void>; ended(): Promise<void> }): Promise<RunResult> {
     this.counters.reset();
     await this.#all({ op: 'measure', recording: false, reset: true });
     const publishers = this.#publishers.reduce((sum, count) => sum + count, 0);
@@ -92,16 +95,19 @@ export class LoadGenerator {
     }));
     await sleep(warmupMs);
     await this.#all({ op: 'measure', recording: true, reset: true });
+    await window?.started();
     const before = this.counters.snapshot();
     const started = performance.now();
     await sleep(durationMs);
     const after = this.counters.snapshot();
     const seconds = (performance.now() - started) / 1000;
+    await window?.ended();
     const histograms = await this.#all({ op: 'measure', recording: false, reset: false });
     await Promise.all(publishing);
     const deadline = Date.now() + 10_000;
     while (this.counters.outstanding() > 0 && Date.now() < deadline) await sleep(50);
     return {
+      delivered: after.received - before.received,
       deliveredPerSecond: (after.received - before.received) / seconds,
       latencyMs: percentiles(mergeHistograms(histograms.map((reply) => (reply as Extract<WorkerReply, { op: 'measured' }>).latency))),
       errors: this.counters.snapshot().errors,

@@ -5,20 +5,21 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
 import { startFerretDb, startRedis } from '../../test/support/servers.js';
 import { REPO_ROOT, TOOLS_DIR } from '../../test/support/tools.js';
 import { freePort } from '../../test/support/ports.js';
 import { startIotcore, startIotcoreCluster, startMosquitto, startPlainAedes, type RunningBroker, type TlsFiles } from './brokers.js';
 import { ensureFleet, type Fleet } from './fleet.js';
-import { anonymousDialect, commands, fanIn, fanOut, stormAndIdle, yandexDialect, type Dialect, type Figures, type Settings } from './scenarios.js';
+import { anonymousDialect, commands, fanIn, fanOut, stormAndIdle, yandexDialect, type CostMeter, type Dialect, type Figures, type Settings } from './scenarios.js';
 import { AEDES, AEDES_CLUSTER, IOTCORE, IOTCORE_CLUSTER, MOSQUITTO, buildRows, markdownTable, writeReport } from './report.js';
 import { summarizeCpuProfiles } from './profile-summary.js';
 import { integerOption, listOption, parseCommandLine, UsageError } from '../command-line.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --quick               a short run: seconds per scenario, a small fleet (what npm test runs)
-  --only a,b,c,d,e,f    scenarios to run (all; the table in loadtest/README.md)
+  --only a,b,c,d,e,f,g  scenarios to run (all; the table in loadtest/README.md)
   --brokers LIST        mosquitto,aedes,iotcore: which brokers (all three)
   --qos 0,1             QoS levels of the fan-in and fan-out scenarios (0,1)
   --devices N           devices of the fan-in, commands and fan-out scenarios (1000; --quick: 20)
@@ -52,7 +53,7 @@ const { quick, profile, outDir, scenarios, brokers, qosLevels, sizes } = parseCo
     quick,
     profile: args.profile,
     outDir: args.out,
-    scenarios: listOption('--only', args.only ?? 'a,b,c,d,e,f', ['a', 'b', 'c', 'd', 'e', 'f']),
+    scenarios: listOption('--only', args.only ?? 'a,b,c,d,e,f,g', ['a', 'b', 'c', 'd', 'e', 'f', 'g']),
     brokers: listOption('--brokers', args.brokers ?? 'mosquitto,aedes,iotcore', ['mosquitto', 'aedes', 'iotcore']),
     qosLevels: [...listOption('--qos', args.qos ?? '0,1', ['0', '1'])].map((qos) => Number(qos) as 0 | 1),
     sizes: {
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
     }
   }
   if (scenarios.has('f')) Object.assign(results, await clusterFanIn(fleet, settings, tls));
+  if (scenarios.has('g')) notes.push(...(await scaling(fleet, settings, tls)));
 
   const rows = buildRows(results);
   notes.unshift(
@@ -179,6 +181,63 @@ async function clusterFanIn(fleet: Fleet, settings: Settings, tls: TlsFiles): Pr
     await Promise.all([redis.stop(), mongo.stop()]);
   }
   return results;
+}
+
+/**
+ * (g) scaling: the fan-in of (a) through 1, 2 and 3 edges on each cluster bus, with the edges' CPU
+ * time and the Redis commands of the whole cluster per delivered message, next to the all-in-one
+ * process and the stock aedes cluster. Returns its table for the report's notes.
+ */
+async function scaling(fleet: Fleet, settings: Settings, tls: TlsFiles): Promise<string[]> {
+  const [redis, mongo] = await Promise.all([startRedis(), startFerretDb()]);
+  const stats = new Redis(redis.url);
+  const meter: CostMeter = { redisCommands: async () => redisCommandCount(await stats.info('commandstats')) };
+  const cluster = { redisUrl: redis.url, mongoUrl: mongo.url };
+  const targets: Array<{ label: string; dialect: Dialect; start(): Promise<RunningBroker> }> = [
+    { label: 'iotcore all-in-one', dialect: yandexDialect(fleet), start: async () => startIotcore({ dataDir: fleet.dataDir, apiPort: await freePort(), tls }) },
+    ...(['channels', 'routes'] as const).flatMap((bus) => [1, 2, 3].map((edges) => ({
+      label: `iotcore, ${edges} edge${edges > 1 ? 's' : ''}, ${bus} bus`,
+      dialect: yandexDialect(fleet),
+      start: () => startIotcoreCluster({ dataDir: fleet.dataDir, token: fleet.token, tls, ...cluster, edges, bus }),
+    }))),
+    { label: 'aedes + mqemitter-redis, 2 nodes', dialect: anonymousDialect(), start: () => startPlainAedes({ tls, cluster }) },
+  ];
+  const rows: string[] = [];
+  try {
+    for (const target of targets) {
+      log(`scaling: fan-in — ${target.label}`);
+      const broker = await target.start();
+      try {
+        for (const qos of qosLevels) {
+          const figures: Figures = {};
+          await fanIn(broker, target.dialect, settings, qos, undefined, figures, 'g', meter);
+          const figure = (name: string, digits: number) => (figures[`g.qos${qos}.${name}`] ?? Number.NaN).toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+          rows.push(`| ${target.label} | ${qos} | ${figure('rate', 0)} | ${figure('cpu-us', 1)} | ${figure('redis-ops', 2)} |`);
+        }
+      } finally {
+        await broker.stop();
+      }
+    }
+  } finally {
+    stats.disconnect();
+    await Promise.all([redis.stop(), mongo.stop()]);
+  }
+  return [
+    '',
+    '## (g) Scaling: the fan-in of (a) through 1, 2 and 3 edges',
+    '',
+    'CPU is the MQTT-serving processes\' (the edges of a cluster; not the registry, Redis or the database) per delivered',
+    'message over the measured window; Redis commands are the whole Redis server\'s (the edges\' lease renewals included).',
+    '',
+    '| broker | QoS | delivered msg/s | CPU µs per message | Redis commands per message |',
+    '|---|---:|---:|---:|---:|',
+    ...rows,
+  ];
+}
+
+/** The sum of `calls=` over INFO commandstats: every command the server ran. */
+function redisCommandCount(commandstats: string): number {
+  return [...commandstats.matchAll(/calls=(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
 }
 
 function machine(): Record<string, string> {

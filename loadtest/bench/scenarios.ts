@@ -73,7 +73,7 @@ function record(figures: Figures, key: string, result: RunResult): void {
  * fast as the broker delivers them (a closed loop of 1 message in flight per device); then at a
  * fixed rate (`pacedRate`: half of Mosquitto's peak) for latency at a given load.
  */
-export async function fanIn(broker: RunningBroker, dialect: Dialect, settings: Settings, qos: 0 | 1, pacedRate: (() => number | undefined) | undefined, figures: Figures, prefix = 'a'): Promise<void> {
+export async function fanIn(broker: RunningBroker, dialect: Dialect, settings: Settings, qos: 0 | 1, pacedRate: (() => number | undefined) | undefined, figures: Figures, prefix = 'a', meter?: CostMeter): Promise<void> {
   const load = await generator(broker, settings, { subscribeQos: qos });
   try {
     await load.connect([{ ...dialect.registry('bench-consumer'), subscribe: [dialect.allEvents] }], 1);
@@ -81,13 +81,43 @@ export async function fanIn(broker: RunningBroker, dialect: Dialect, settings: S
     const devices = Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), publishTo: [dialect.deviceEvents(i)] }));
     const connected = await connectSpread(broker, load, devices);
     if (connected < devices.length) figures[`${prefix}.connect-failures`] = devices.length - connected;
-    record(figures, `${prefix}.qos${qos}`, await load.run({ qos, window: settings.devices, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
+    const costs = meter && costWindow(broker, meter);
+    const result = await load.run({ qos, window: settings.devices, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs, costs?.window);
+    record(figures, `${prefix}.qos${qos}`, result);
+    if (costs) {
+      const spent = costs.spent();
+      figures[`${prefix}.qos${qos}.cpu-us`] = (spent.cpuSeconds * 1e6) / result.delivered;
+      figures[`${prefix}.qos${qos}.redis-ops`] = spent.redisCommands / result.delivered;
+    }
     const rate = pacedRate?.();
     if (rate) record(figures, `${prefix}.qos${qos}.paced`, await load.run({ qos, window: 0, rate, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
     await load.disconnect();
   } finally {
     await load.close();
   }
+}
+
+/** What delivering costs besides time: Redis commands of the whole cluster (none without Redis). */
+export interface CostMeter {
+  redisCommands(): Promise<number>;
+}
+
+/** The broker's CPU time and the Redis commands spent between the start and the end of a measured window. */
+function costWindow(broker: RunningBroker, meter: CostMeter) {
+  const read = async () => ({ cpuSeconds: await broker.cpuSeconds(), redisCommands: await meter.redisCommands() });
+  let start = { cpuSeconds: 0, redisCommands: 0 };
+  let end = start;
+  return {
+    window: {
+      started: async () => {
+        start = await read();
+      },
+      ended: async () => {
+        end = await read();
+      },
+    },
+    spent: () => ({ cpuSeconds: end.cpuSeconds - start.cpuSeconds, redisCommands: end.redisCommands - start.redisCommands }),
+  };
 }
 
 /** Connects the devices spread evenly over the broker's endpoints (the edges of a cluster). */

@@ -2,6 +2,7 @@
 // help text and parser. The CLI registers the table with commander; the README's settings table
 // is written from the same list (`iotcore serve --help` prints it too).
 import { Option, type Command } from 'commander';
+import { isRedisUrl } from './redis.js';
 
 export type Role = 'all' | 'registry' | 'edge';
 
@@ -15,6 +16,7 @@ export interface ServeConfig {
   mongoUrl?: string;
   mongoDb: string;
   redisUrl?: string;
+  clusterBus: 'channels' | 'routes';
   httpListen: string;
   drainSeconds: number;
   drainDeadlineSeconds: number;
@@ -60,6 +62,10 @@ const integer = (value: string): number => {
   return parsed;
 };
 const list = (value: string): string[] => value.split(',').map((item) => item.trim()).filter(Boolean);
+const redisUrl = (value: string): string => {
+  if (!isRedisUrl(value)) throw new Error(`not a Redis URL (redis://host:port, or redis+cluster://host:port,host:port for a Redis Cluster): ${value}`);
+  return value;
+};
 
 export const SERVE_SETTINGS: Setting[] = [
   { key: 'role', flag: '--role <role>', env: 'IOTCORE_ROLE', default: 'all', choices: ['all', 'registry', 'edge'],
@@ -78,8 +84,10 @@ export const SERVE_SETTINGS: Setting[] = [
     description: 'MongoDB connection string; when set, registry data (role registry/all) and MQTT sessions, queued QoS 1 and permanent-topic values (role edge/all) live in MongoDB instead of the data dir' },
   { key: 'mongoDb', flag: '--mongo-db <name>', env: 'IOTCORE_MONGO_DB', default: 'iotcore',
     description: 'MongoDB database name' },
-  { key: 'redisUrl', flag: '--redis-url <url>', env: 'IOTCORE_REDIS_URL',
-    description: 'Redis URL of the cluster (cluster mode): the message bus between edges and the revocation feed every registry replica and edge shares; unset: one process, in-process bus and feed' },
+  { key: 'redisUrl', flag: '--redis-url <url>', env: 'IOTCORE_REDIS_URL', parse: redisUrl,
+    description: 'Redis of the cluster (cluster mode): the message bus between edges and the revocation feed every registry replica and edge shares; redis://host:port for one server, redis+cluster://host:port,host:port for a Redis Cluster; unset: one process, in-process bus and feed' },
+  { key: 'clusterBus', flag: '--cluster-bus <bus>', env: 'IOTCORE_CLUSTER_BUS', default: 'channels', choices: ['channels', 'routes'],
+    description: 'how edges pass messages over Redis (cluster mode): channels, one Redis channel per registry that every edge with a subscriber in the registry receives; routes (experimental), a cluster-wide route table and per-edge inbox streams, so a message goes only to edges with a matching subscriber' },
   { key: 'registryEndpoint', flag: '--registry-endpoint <host:port>', env: 'IOTCORE_REGISTRY_ENDPOINT',
     description: 'registry service an edge asks for authentication (role edge)' },
   { key: 'registryToken', flag: '--registry-token <token>', env: 'IOTCORE_REGISTRY_TOKEN',

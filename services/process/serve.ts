@@ -14,6 +14,7 @@ import { ensureLocalTlsMaterial } from '../edge/transport/tls-material.js';
 import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
 import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
 import { redisBus } from '../edge/bus/redis-bus.js';
+import { routedBus } from '../edge/bus/routed-bus.js';
 import { redisFailureCounters } from '../edge/limits/shared-auth-failures.js';
 import { startOpsServer, type ReadinessCheck } from '../common/ops-http.js';
 import { RedisRevocationFeed } from '../common/revocations/redis-feed.js';
@@ -74,7 +75,8 @@ export async function serve(config: ServeConfig): Promise<void> {
     const link = registry ? inProcessLink(registry.ctx, registry.authenticator) : remoteLink(config, logger);
     const tls = await serverTls(config);
     // Cluster mode: edges share a Redis bus and keep MQTT state in MongoDB, so any edge can die.
-    const clusterBus = config.redisUrl ? redisBus(config.redisUrl, logger) : undefined;
+    // Cluster mode: edges share a Redis bus (per-registry channels, or the route table when asked).
+    const clusterBus = config.redisUrl ? (config.clusterBus === 'routes' ? routedBus : redisBus)(config.redisUrl, logger) : undefined;
     const mongoState = config.mongoUrl ? await mongoMqttPersistence(config.mongoUrl, config.mongoDb) : undefined;
     const mqttState = mongoState ?? await embeddedMqttPersistence(config.dataDir);
     if (clusterBus) closers.unshift(clusterBus.close);

@@ -90,6 +90,7 @@ test('iotcore: bad values, missing options and unknown commands are usage errors
     [['mqtt', 'publish', '-t', 'a', '-q', '2'], /argument '2' is invalid\. Expected 0\|1/, 'usage: iotcore mqtt publish [options]'],
     [['mqtt', 'subscribe'], /required option '-t, --topic <topic>' not specified/, 'usage: iotcore mqtt subscribe [options]'],
     [['serve', '--max-message-bytes', 'lots'], /--max-message-bytes \(IOTCORE_MAX_MESSAGE_BYTES\): not a non-negative integer: lots/, 'usage: iotcore serve [options]'],
+    [['serve', '--redis-url', 'http://cache:6379'], /--redis-url \(IOTCORE_REDIS_URL\): not a Redis URL/, 'usage: iotcore serve [options]'],
   ];
   for (const [argv, error, usage] of cases) {
     const outcome = await parseInProcess(argv);
@@ -114,7 +115,7 @@ test('the built iotcore bin file is executable and exits 0 on --help, 2 on a wro
 test('npm run bench, npm run bench:micro, npm run loadtest:k6 and npm test answer --help (exit 0) and a wrong option (exit 2)', { timeout: 120_000 }, async () => {
   const entries: Array<{ script: string[]; usage: string; wrong: string[]; error: RegExp }> = [
     { script: ['run', 'bench'], usage: 'usage: npm run bench -- [options]', wrong: ['--bogus'], error: /^error: Unknown option '--bogus'/m },
-    { script: ['run', 'bench'], usage: 'usage: npm run bench -- [options]', wrong: ['--only', 'a,z'], error: /^error: --only a,z: expected a comma-separated list of a, b, c, d, e, f$/m },
+    { script: ['run', 'bench'], usage: 'usage: npm run bench -- [options]', wrong: ['--only', 'a,z'], error: /^error: --only a,z: expected a comma-separated list of a, b, c, d, e, f, g$/m },
     { script: ['run', 'bench:micro'], usage: 'usage: npm run bench:micro -- [options]', wrong: ['--bogus'], error: /^error: Unknown option '--bogus'/m },
     { script: ['run', 'bench:micro'], usage: 'usage: npm run bench:micro -- [options]', wrong: ['--only', 'policy,nosuch'], error: /^error: --only policy,nosuch: expected a comma-separated list of policy, filters, aliases, dedup, mqtt-packet$/m },
     { script: ['run', 'loadtest:k6'], usage: 'usage: npm run loadtest:k6 -- <telemetry|consumers|commands|connect-storm> [options]', wrong: ['telemetry', '--bogus'], error: /^error: Unknown option '--bogus'/m },

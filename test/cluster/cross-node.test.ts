@@ -11,8 +11,10 @@ import { closed, nextMessage } from '../edge/harness.js';
 const REGISTRY_PASSWORD = 'Cluster-Registry-Pass1';
 const DEVICE_PASSWORD = 'Cluster-Device-Pass1!';
 
-test('cluster of three edges', async (t) => {
-  const cluster: Cluster = await startCluster({ edges: 3 });
+// Once on one Redis server, once on a 3-master Redis Cluster.
+for (const redisCluster of [false, true]) {
+test(`cluster of three edges${redisCluster ? ' on a Redis Cluster' : ''}`, async (t) => {
+  const cluster: Cluster = await startCluster({ edges: 3, redisCluster });
   t.after(() => cluster.close());
   const registryId = await cluster.api.createRegistry('plant', REGISTRY_PASSWORD);
   const d1 = await cluster.api.createDevice(registryId, 'd1', DEVICE_PASSWORD);
@@ -42,13 +44,15 @@ test('cluster of three edges', async (t) => {
   await t.test('Redis holds one channel per registry (and one for $SYS) and no patterns, whatever the filters', async () => {
     const wildcards = await connect(1, registryId, 'wildcards');
     for (let i = 0; i < 50; i++) await wildcards.subscribeAsync(`$devices/+/events/w${i}/#`, { qos: 0 });
-    const redis = new Redis(cluster.redis.url);
+    // Every node of a Redis Cluster answers for the subscriptions made on it.
+    const nodes = (cluster.redisCluster?.nodes ?? [cluster.redis]).map((node) => new Redis(node.url));
     try {
-      assert.equal(await redis.pubsub('NUMPAT'), 0);
-      const channels = (await redis.pubsub('CHANNELS', 'iotcore:*')) as string[];
-      assert.deepEqual(channels.sort(), ['iotcore:$SYS', `iotcore:$iot/${registryId}`]);
+      const patterns = await Promise.all(nodes.map((node) => node.pubsub('NUMPAT')));
+      assert.deepEqual(patterns.filter((count) => Number(count) > 0), []);
+      const channels = new Set((await Promise.all(nodes.map((node) => node.pubsub('CHANNELS', 'iotcore:*') as Promise<string[]>))).flat());
+      assert.deepEqual([...channels].sort(), ['iotcore:$SYS', `iotcore:$iot/${registryId}`]);
     } finally {
-      redis.disconnect();
+      nodes.forEach((node) => node.disconnect());
       await wildcards.endAsync();
     }
   });
@@ -180,3 +184,4 @@ test('cluster of three edges', async (t) => {
     assert.ok(after < 20_000);
   });
 });
+}

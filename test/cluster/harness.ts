@@ -15,7 +15,7 @@ import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/d
 import { BrokerServiceClient } from '../../services/generated/yandex/cloud/iot/broker/v1/broker_service.js';
 import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
 import { Device } from '../../services/generated/yandex/cloud/iot/devices/v1/device.js';
-import { startFerretDb, startRedis, uniqueDbName, type ServerHandle } from '../support/servers.js';
+import { startFerretDb, startRedis, startRedisCluster, uniqueDbName, type RedisClusterHandle, type ServerHandle } from '../support/servers.js';
 import { freePort } from '../support/ports.js';
 import { CLI } from '../support/serve-process.js';
 import { createdId } from '../registry/api/harness.js';
@@ -104,7 +104,12 @@ export class NodeProcess {
 }
 
 export interface Cluster {
+  /** The Redis server; on a Redis Cluster, its first master. */
   redis: ServerHandle;
+  /** What the processes were given as `--redis-url` (open it with `openRedis`). */
+  redisUrl: string;
+  /** Set when the cluster runs on a Redis Cluster. */
+  redisCluster?: RedisClusterHandle;
   mongo: ServerHandle;
   /** The first registry replica. */
   registry: NodeProcess;
@@ -122,9 +127,11 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(options: { edges: number; registries?: number; edgeArgs?: string[] }): Promise<Cluster> {
+export async function startCluster(options: { edges: number; registries?: number; edgeArgs?: string[]; redisCluster?: boolean }): Promise<Cluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-cluster-'));
-  const [redis, mongo] = await Promise.all([startRedis(), startFerretDb()]);
+  const [redisCluster, mongo] = await Promise.all([options.redisCluster ? startRedisCluster() : undefined, startFerretDb()]);
+  const redis = redisCluster ? redisCluster.nodes[0]! : await startRedis();
+  const redisUrl = redisCluster?.url ?? redis.url;
   const mongoArgs = ['--mongo-url', mongo.url, '--mongo-db', uniqueDbName('cluster')];
   const tls = await ensureLocalTlsMaterial(path.join(dir, 'shared'), []);
 
@@ -133,7 +140,7 @@ export async function startCluster(options: { edges: number; registries?: number
     const [apiPort, registryHttp] = [await freePort(), await freePort()];
     registries.push(new NodeProcess(index === 0 ? 'registry' : `registry-${index}`, apiPort, registryHttp, [
       '--role', 'registry', '--data-dir', path.join(dir, `registry-${index}`), '--api-listen', `127.0.0.1:${apiPort}`, '--admin-tokens', TOKEN,
-      '--http-listen', `127.0.0.1:${registryHttp}`, '--redis-url', redis.url, ...mongoArgs,
+      '--http-listen', `127.0.0.1:${registryHttp}`, '--redis-url', redisUrl, ...mongoArgs,
     ], 'health and metrics on'));
   }
   await Promise.all(registries.map((registry) => registry.start()));
@@ -146,7 +153,7 @@ export async function startCluster(options: { edges: number; registries?: number
       '--role', 'edge', '--data-dir', path.join(dir, `edge-${index}`), '--mqtt-listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${httpPort}`,
       '--tls-cert', tls.certFile, '--tls-key', tls.keyFile,
       '--registry-endpoint', `127.0.0.1:${linked.port}`, '--registry-token', TOKEN,
-      '--redis-url', redis.url, ...mongoArgs, ...(options.edgeArgs ?? []),
+      '--redis-url', redisUrl, ...mongoArgs, ...(options.edgeArgs ?? []),
     ], 'health and metrics on'));
   }
   await Promise.all(edges.map((edge) => edge.start()));
@@ -155,6 +162,8 @@ export async function startCluster(options: { edges: number; registries?: number
 
   return {
     redis,
+    redisUrl,
+    redisCluster,
     mongo,
     registry: registries[0]!,
     registries,
@@ -168,7 +177,7 @@ export async function startCluster(options: { edges: number; registries?: number
     close: async () => {
       apis.forEach((api) => api.close());
       await Promise.all([...edges, ...registries].map((node) => node.kill('SIGKILL')));
-      await Promise.all([redis.stop(), mongo.stop()]);
+      await Promise.all([redisCluster ? redisCluster.stop() : redis.stop(), mongo.stop()]);
       await rm(dir, { recursive: true, force: true });
     },
   };

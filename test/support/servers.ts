@@ -82,6 +82,68 @@ export async function startRedis(): Promise<ServerHandle> {
   });
 }
 
+export interface RedisClusterHandle {
+  /** `redis+cluster://` with the masters as seed nodes. */
+  url: string;
+  /** Every node; the first `masters` were made masters, each later one a replica. */
+  nodes: ServerHandle[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A Redis Cluster of `masters` masters with one replica each, from Debian's redis-server joined by
+ * `redis-cli --cluster create`; failover after 2 s without a master.
+ */
+export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle> {
+  const binary = findOnPath('redis-server');
+  const cli = findOnPath('redis-cli');
+  if (!binary || !cli) throw new Error('redis-server and redis-cli are not installed: run `npm test` as root (its pretest installs them with apt-get) or `apt-get install redis-server`');
+  const nodes = await Promise.all(Array.from({ length: masters * 2 }, async () => {
+    const [port, busPort] = [await freePort(), await freePort()];
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-redis-cluster-'));
+    return startProcess({
+      name: 'redis-server (cluster node)',
+      port,
+      url: `redis://127.0.0.1:${port}`,
+      command: binary,
+      args: ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'),
+        '--cluster-node-timeout', '2000', '--save', '', '--appendonly', 'no', '--dir', dir],
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    });
+  }));
+  const stop = async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+  };
+  const create = spawn(cli, ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '1', '--cluster-yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  create.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  create.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => create.once('exit', resolve));
+  if (code !== 0) {
+    await stop();
+    throw new Error(`redis-cli --cluster create failed (exit ${code}):\n${output.slice(-2000)}`);
+  }
+  await waitForClusterOk(cli, nodes);
+  const seeds = nodes.slice(0, masters).map((node) => `127.0.0.1:${node.port}`).join(',');
+  return { url: `redis+cluster://${seeds}`, nodes, stop };
+}
+
+/** Until every node reports `cluster_state:ok` (slots assigned and known everywhere). */
+async function waitForClusterOk(cli: string, nodes: ServerHandle[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const states = await Promise.all(nodes.map((node) => new Promise<string>((resolve) => {
+      const info = spawn(cli, ['-p', String(node.port), 'cluster', 'info'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let text = '';
+      info.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      info.once('exit', () => resolve(text));
+    })));
+    if (states.every((state) => state.includes('cluster_state:ok'))) return;
+    if (Date.now() > deadline) throw new Error(`the Redis Cluster did not reach cluster_state:ok in 30 s:\n${states.join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 export async function startFerretDb(): Promise<ServerHandle> {
   if (!existsSync(FERRETDB_BINARY)) {
     throw new Error(`FerretDB is not built (${FERRETDB_BINARY} missing): run \`npm test\` (its pretest builds it with Go) or \`node dist/test/support/provision.js\`, or set MONGO_URL`);

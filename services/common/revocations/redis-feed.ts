@@ -5,7 +5,8 @@
 // its data (new epoch, numbers starting over). Followers read with XREAD BLOCK on their own
 // connection and resume from their cursor after a reconnect.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { openRedis } from '../redis.js';
 import type { Logger } from '../logging.js';
 import { followsDirectly, type FeedCursor, type Revocation, type RevocationHandler, type RevocationSource } from '../../contracts/revocations.js';
 
@@ -41,7 +42,7 @@ type Connection = Redis & {
 };
 
 function connect(url: string, name: string): Connection {
-  const connection = new Redis(url, { maxRetriesPerRequest: null, connectionName: name }) as Connection;
+  const connection = openRedis(url, { maxRetriesPerRequest: null, connectionName: name }) as Connection;
   connection.defineCommand('appendRevocation', { numberOfKeys: 2, lua: APPEND_SCRIPT });
   connection.defineCommand('feedHead', { numberOfKeys: 2, lua: HEAD_SCRIPT });
   return connection;

@@ -1,4 +1,4 @@
-// The cluster bus: aedes' message emitter over Redis pub/sub, with one Redis channel per registry
+// The default cluster bus (`--cluster-bus channels`): aedes' message emitter over Redis pub/sub, with one Redis channel per registry
 // (`$iot/<registry>`), per broker (`$broker/<broker>`) and one for aedes' `$SYS` traffic, instead
 // of one per MQTT filter. mqemitter-redis subscribes Redis to every distinct filter, and each
 // wildcard filter becomes a PSUBSCRIBE pattern that Redis matches against every PUBLISH (10,000
@@ -10,7 +10,7 @@
 // starting (redis/ioredis#2037), which silently broke cross-node takeover after a Redis restart.
 // While Redis is away, publishes wait in ioredis' queue (PUBACK waits with them); errors are logged
 // and reflected in `ready()`, never fatal.
-import { Redis } from 'ioredis';
+import { openRedis } from '../../common/redis.js';
 import mqemitter, { type MQEmitter, type Message } from 'mqemitter';
 import { pack, unpack } from 'msgpackr';
 import type { Logger } from '../../common/logging.js';
@@ -42,8 +42,8 @@ export function channelOf(topicOrFilter: string): string {
 
 export function redisBus(url: string, logger: Logger): RedisBus {
   const options = { maxRetriesPerRequest: null };
-  const subConn = new Redis(url, options);
-  const pubConn = new Redis(url, options);
+  const subConn = openRedis(url, options);
+  const pubConn = openRedis(url, options);
   const local = mqemitter({ concurrency: 100 });
   const channels = new Map<string, number>();
   let closed = false;

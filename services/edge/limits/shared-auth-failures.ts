@@ -6,7 +6,7 @@
 //
 // Its own connection fails fast — no offline queue, a short command timeout — because a CONNECT
 // must not wait for a Redis that is away: the throttle then falls back to its local counters.
-import { Redis } from 'ioredis';
+import { openRedis } from '../../common/redis.js';
 import type { BackoffPolicy, FailureCount } from './failure-table.js';
 import type { SharedFailureCounters } from './auth-throttle.js';
 
@@ -30,11 +30,12 @@ export interface RedisFailureCounters extends SharedFailureCounters {
 
 export function redisFailureCounters(url: string, options: { prefix?: string } = {}): RedisFailureCounters {
   const prefix = options.prefix ?? 'iotcore:auth:';
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS, enableAutoPipelining: true });
+  const redis = openRedis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS, enableAutoPipelining: true });
   // Errors surface where commands fail (and are reported there); without a listener ioredis logs each.
   redis.on('error', () => undefined);
-  const counter = (key: string) => `${prefix}${key}`;
-  const block = (key: string) => `${prefix}${key}:blocked`;
+  // One hash tag per key: the script touches both, which a Redis Cluster allows only on one shard.
+  const counter = (key: string) => `${prefix}{${key}}`;
+  const block = (key: string) => `${prefix}{${key}}:blocked`;
 
   return {
     async add(entries: Array<{ key: string; policy: BackoffPolicy }>): Promise<FailureCount[]> {

@@ -11,7 +11,7 @@
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
-import { Redis } from 'ioredis';
+import { openRedis } from '../../common/redis.js';
 
 export interface SharedCredentialCache {
   /** The password ID remembered for this entity and MAC, if any. */
@@ -45,7 +45,7 @@ export async function levelCredentialCache(dataDir: string): Promise<SharedCrede
  * and the slow hash decides.
  */
 export async function redisCredentialCache(url: string): Promise<SharedCredentialCache> {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectionName: 'iotcore:credential-cache' });
+  const redis = openRedis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectionName: 'iotcore:credential-cache' });
   redis.on('error', () => undefined);
   // Connected before the first CONNECTs when Redis is there; without it, start anyway (hashes decide).
   await new Promise<void>((resolve) => {

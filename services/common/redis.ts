@@ -1,0 +1,34 @@
+// Opening Redis, for every part of iotcore that uses it: one server (`redis://`, `rediss://`) or a
+// Redis Cluster named by some of its nodes, `redis+cluster://[user:password@]host:port,host:port`
+// (`rediss+cluster://` with TLS); ioredis finds the rest of the cluster and follows failovers.
+// Every multi-key command and script of iotcore keeps its keys under one hash tag, so each runs on
+// one shard of a cluster.
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+export type RedisClientOptions = RedisOptions & { enableAutoPipelining?: boolean };
+
+const CLUSTER_URL = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]+)\/?$/;
+
+export function openRedis(url: string, options: RedisClientOptions = {}): Redis {
+  const cluster = CLUSTER_URL.exec(url);
+  if (!cluster) return new Redis(url, options);
+  const [, scheme, credentials, hosts] = cluster;
+  const nodes = hosts!.split(',').map((node) => {
+    const parsed = new URL(`redis://${node}`);
+    return { host: parsed.hostname, port: Number(parsed.port || 6379) };
+  });
+  const [username, password] = credentials ? credentials.split(':', 2).map(decodeURIComponent) : [];
+  const { enableOfflineQueue, enableAutoPipelining, ...redisOptions } = options;
+  const client = new Cluster(nodes, {
+    enableOfflineQueue,
+    enableAutoPipelining,
+    redisOptions: { ...redisOptions, username: username || undefined, password, tls: scheme === 'rediss' ? {} : undefined },
+  });
+  // A Cluster answers the same commands as a Redis; ioredis only types them as different classes.
+  return client as unknown as Redis;
+}
+
+/** Whether `url` names a Redis iotcore can open (for configuration errors at start-up). */
+export function isRedisUrl(url: string): boolean {
+  return CLUSTER_URL.test(url) || /^rediss?:\/\//.test(url);
+}

@@ -1,0 +1,386 @@
+// The cluster bus: aedes' message emitter over Redis, routed by a cluster-wide route table instead
+// of broadcast. Each edge registers the filters its clients hold; every edge keeps a replica of
+// the table (route-table.ts) and sends a message only to the edges that have a matching
+// subscriber, into each one's inbox — a Redis stream it reads with XREAD BLOCK from the last ID it
+// saw, so a dropped connection loses nothing. Local subscribers get the message without Redis.
+//
+// Keys (hash tags keep the route keys on one Redis Cluster shard and each inbox on one):
+//   {iotcore:routes}:edges       sorted set: edge ID → lease end (ms); an edge renews it twice a second
+//   {iotcore:routes}:of:<edge>   set: the filters the edge's clients hold (the snapshot)
+//   {iotcore:routes}:changes     stream: add / remove / reset / drop, in order (the change feed)
+//   {iotcore:routes}:applied     hash: edge ID → the last change it applied (for the SUBACK wait)
+//   {iotcore:inbox:<edge>}       stream: messages for the edge, msgpack
+//
+// Consistency: a SUBSCRIBE's callback (and so its SUBACK) waits until every live edge (lease renewed
+// in the last 1.5 s) has applied the route (bounded: a peer that does not answer in 3 s is not
+// following the feed, and such a peer broadcasts, below).
+// An edge whose replica may be stale (feed connection lost, not yet rebuilt) sends every message to
+// every live edge instead: more traffic, never a miss. A replica is rebuilt from the snapshot after
+// any loss of its feed. An edge whose lease ran out is dropped by the first peer to notice: its
+// routes and inbox go; if it was alive after all, it registers again and reports the loss.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { openRedis } from '../../common/redis.js';
+import mqemitter, { type MQEmitter, type Message } from 'mqemitter';
+import { pack, unpack } from 'msgpackr';
+import { Counter, Gauge } from 'prom-client';
+import type { Logger } from '../../common/logging.js';
+import { timed } from '../../common/dependency-metrics.js';
+import { RouteTable, type RouteChange } from './route-table.js';
+
+export interface ClusterBus {
+  emitter: MQEmitter;
+  /** Messages for this edge may have been lost (its inbox was dropped or Redis lost its data). */
+  onReconnect(listener: () => void): void;
+  /** Every connection is up (a replica being rebuilt meanwhile broadcasts: it is no reason to refuse clients). */
+  ready(): boolean;
+  close(): Promise<void>;
+}
+
+const ROUTES = '{iotcore:routes}';
+const EDGES_KEY = `${ROUTES}:edges`;
+const CHANGES_KEY = `${ROUTES}:changes`;
+const APPLIED_KEY = `${ROUTES}:applied`;
+const filtersKey = (edge: string) => `${ROUTES}:of:${edge}`;
+const inboxKey = (edge: string) => `{iotcore:inbox:${edge}}`;
+
+const LEASE_MS = 5000;
+const RENEW_MS = 500;
+/** A SUBSCRIBE waits for the edges that renewed their lease this recently (a dead one is not waited for). */
+const FOLLOWING_MS = 1500;
+const BLOCK_MS = 5000;
+const RETRY_MS = 200;
+/** How long a SUBSCRIBE waits for every live edge to have applied its route. */
+const ROUTE_WAIT_MS = 3000;
+const ROUTE_POLL_MS = 5;
+/** Changes kept in the feed; a follower that falls further behind rebuilds from the snapshot. */
+const MAX_CHANGES = 100_000;
+/** Messages kept per inbox for a reader that is behind. */
+const MAX_INBOX = 100_000;
+/** After this, every edge has applied an edge's drop and nothing writes to its inbox any more. */
+const ORPHAN_INBOX_MS = 10_000;
+
+const sends = new Counter({ name: 'iotcore_bus_sends_total', help: 'messages sent to another edge\'s inbox, by how the target was chosen (route: the route table; broadcast: replica not current)', labelNames: ['mode'] });
+const routeEntries = new Gauge({ name: 'iotcore_route_table_entries', help: '(edge, filter) entries in this edge\'s replica of the cluster route table' });
+const rebuilds = new Counter({ name: 'iotcore_route_table_rebuilds_total', help: 'replica rebuilds from the snapshot (start, and after each loss of the change feed)' });
+
+// Drops an edge whose lease ran out; only the caller that removes it does the rest.
+const DROP_SCRIPT = `
+local lease = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not lease or tonumber(lease) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+redis.call('HDEL', KEYS[4], ARGV[1])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'op', 'drop', 'edge', ARGV[1])
+return 1`;
+
+type Connection = Redis & {
+  dropEdge(edges: string, filters: string, changes: string, applied: string, edge: string, now: number, maxChanges: number): Promise<number>;
+};
+
+type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
+type BufferStreamReply = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+
+export function routedBus(url: string, logger: Logger): ClusterBus {
+  const id = randomUUID();
+  const connect = (name: string) => {
+    const connection = openRedis(url, { maxRetriesPerRequest: null, connectionName: `iotcore:${name}` }) as Connection;
+    connection.defineCommand('dropEdge', { numberOfKeys: 4, lua: DROP_SCRIPT });
+    let lastError = 0;
+    connection.on('error', (error: Error) => {
+      // One line per second at most while Redis is away.
+      if (Date.now() - lastError > 1000) logger.warn({ err: error, connection: name }, 'Redis bus error');
+      lastError = Date.now();
+    });
+    return connection;
+  };
+  // Commands, the change feed and the inbox each on their own connection: the last two block.
+  const writer = connect('bus-writer');
+  const feed = connect('route-feed');
+  const inbox = connect('inbox');
+  const local = mqemitter({ concurrency: 100 });
+  const table = new RouteTable();
+  /** Filters this edge's clients hold → how many; the first and last change the table. */
+  const held = new Map<string, number>();
+  /** Route registrations under way, so a second subscriber to a filter waits for the first. */
+  const registering = new Map<string, Promise<void>>();
+  const reconnectListeners: Array<() => void> = [];
+  let closed = false;
+  /** The replica reflects the feed up to `lastChange` (false: rebuilding, or the feed is lost). */
+  let current = false;
+  let lastChange = '0-0';
+  let liveEdges: { at: number; edges: string[] } = { at: 0, edges: [] };
+  let everRegistered = false;
+
+  // --- this edge's own routes -------------------------------------------------------------------
+
+  /** (Re)registers this edge and all its routes; on a reconnect, tells whether messages were lost. */
+  const register = async () => {
+    const lost = everRegistered && (await writer.exists(inboxKey(id))) === 0;
+    const filters = [...held.keys()];
+    // The inbox exists from now on (before any peer can route here): a missing inbox later means
+    // Redis lost it. It lives on its own shard, so it is not part of the transaction.
+    await writer.xadd(inboxKey(id), 'MAXLEN', '~', MAX_INBOX, '*', 'hello', '1');
+    const transaction = writer.multi().zadd(EDGES_KEY, Date.now() + LEASE_MS, id).del(filtersKey(id));
+    if (filters.length > 0) transaction.sadd(filtersKey(id), ...filters);
+    transaction.xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'reset', 'edge', id);
+    await transaction.exec();
+    everRegistered = true;
+    if (lost) {
+      logger.warn('this edge\'s inbox was lost (Redis lost its data, or the edge was taken for dead): reconnecting persistent sessions');
+      reconnectListeners.forEach((listener) => listener());
+    }
+  };
+  writer.on('ready', () => {
+    register().catch((error: unknown) => logger.warn({ err: error }, 'could not register this edge\'s routes; retrying at the next renewal'));
+  });
+
+  const renew = setInterval(() => {
+    // While Redis is away, renewals would only pile up in ioredis' queue.
+    if (writer.status !== 'ready') return;
+    void (async () => {
+      const renewed = await writer.zadd(EDGES_KEY, 'XX', 'CH', Date.now() + LEASE_MS, id);
+      // Dropped by a peer that took this edge for dead: register again (and report the loss).
+      if (Number(renewed) === 0 && (await writer.zscore(EDGES_KEY, id)) === null) await register();
+      const expired = await writer.zrangebyscore(EDGES_KEY, '-inf', Date.now());
+      for (const edge of expired) {
+        if ((await writer.dropEdge(EDGES_KEY, filtersKey(edge), CHANGES_KEY, APPLIED_KEY, edge, Date.now(), MAX_CHANGES)) === 1) {
+          await writer.del(inboxKey(edge));
+          logger.warn({ edge }, 'an edge missed its lease: its routes and inbox are dropped');
+        }
+      }
+    })().catch((error: unknown) => logger.debug({ err: error }, 'route lease renewal failed'));
+  }, RENEW_MS);
+  renew.unref();
+
+  const addRoute = async (filter: string) => {
+    const [, [, change]] = (await writer.multi().sadd(filtersKey(id), filter).xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'add', 'edge', id, 'filter', filter).exec()) as [unknown, [unknown, string]];
+    await appliedEverywhere(change);
+  };
+
+  // --- waiting until every live edge has applied a change ---------------------------------------
+
+  const waiters: Array<{ change: string; deadline: number; resolve: () => void }> = [];
+  let polling = false;
+  const appliedEverywhere = (change: string) =>
+    new Promise<void>((resolve) => {
+      waiters.push({ change, deadline: Date.now() + ROUTE_WAIT_MS, resolve });
+      if (!polling) void poll();
+    });
+  const poll = async () => {
+    polling = true;
+    while (waiters.length > 0 && !closed) {
+      try {
+        const peers = (await writer.zrangebyscore(EDGES_KEY, Date.now() + LEASE_MS - FOLLOWING_MS, '+inf')).filter((edge) => edge !== id);
+        const applied = peers.length > 0 ? await writer.hmget(APPLIED_KEY, ...peers) : [];
+        // The change the slowest peer has applied; a peer that has not reported yet holds everyone.
+        const slowest = applied.includes(null) ? undefined : (applied as string[]).reduce((min, value) => (compareIds(value, min) < 0 ? value : min), 'max');
+        const now = Date.now();
+        for (let index = waiters.length - 1; index >= 0; index--) {
+          const waiter = waiters[index]!;
+          const done = slowest !== undefined && compareIds(slowest, waiter.change) >= 0;
+          if (!done && now < waiter.deadline) continue;
+          if (!done) logger.warn({ change: waiter.change }, 'an edge did not apply a new route within 3 s; it is not following the route feed and broadcasts meanwhile');
+          waiters.splice(index, 1);
+          waiter.resolve();
+        }
+      } catch (error) {
+        logger.debug({ err: error }, 'route wait poll failed');
+      }
+      if (waiters.length > 0) await new Promise((resolve) => setTimeout(resolve, ROUTE_POLL_MS));
+    }
+    polling = false;
+  };
+
+  // --- the replica: snapshot, then the change feed ----------------------------------------------
+
+  const rebuild = async () => {
+    current = false;
+    const [head] = (await feed.xrevrange(CHANGES_KEY, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+    const edges = (await feed.zrangebyscore(EDGES_KEY, Date.now(), '+inf')).filter((edge) => edge !== id);
+    const sets = await Promise.all(edges.map((edge) => feed.smembers(filtersKey(edge))));
+    table.clear();
+    edges.forEach((edge, index) => table.replaceEdge(edge, sets[index]!));
+    lastChange = head?.[0] ?? '0-0';
+    rebuilds.inc();
+    routeEntries.set(table.size);
+  };
+  const apply = async (change: RouteChange) => {
+    if (change.edge === id) return;
+    if (change.op === 'add') table.add(change.edge, change.filter);
+    else if (change.op === 'remove') table.remove(change.edge, change.filter);
+    else if (change.op === 'drop') {
+      table.dropEdge(change.edge);
+      // Peers that had not applied the drop yet may have recreated the inbox meanwhile.
+      setTimeout(() => void writer.del(inboxKey(change.edge)).catch(() => undefined), ORPHAN_INBOX_MS).unref();
+    }
+    else table.replaceEdge(change.edge, await feed.smembers(filtersKey(change.edge)));
+  };
+  feed.on('close', () => {
+    current = false;
+  });
+  const follow = async () => {
+    let rebuilt = false;
+    while (!closed) {
+      try {
+        if (!rebuilt) {
+          await rebuild();
+          rebuilt = true;
+          await feed.hset(APPLIED_KEY, id, lastChange);
+          current = feed.status === 'ready';
+        }
+        const reply = (await feed.xread('COUNT', 1000, 'BLOCK', BLOCK_MS, 'STREAMS', CHANGES_KEY, lastChange)) as StreamReply;
+        if (closed) return;
+        // A connection lost meanwhile may have missed changes that were trimmed: rebuild.
+        if (!current) {
+          rebuilt = false;
+          continue;
+        }
+        if (!reply) continue;
+        for (const [changeId, fields] of reply[0]![1]) {
+          await apply(changeOf(fields));
+          lastChange = changeId;
+        }
+        routeEntries.set(table.size);
+        await feed.hset(APPLIED_KEY, id, lastChange);
+      } catch (error) {
+        if (closed) return;
+        rebuilt = false;
+        logger.warn({ err: error }, 'route feed: read failed; rebuilding the replica');
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
+  };
+  void follow();
+
+  // --- the inbox ----------------------------------------------------------------------------------
+
+  const readInbox = async () => {
+    // Everything from the start of this edge's inbox: it was created by this edge's registration.
+    let last = '0-0';
+    while (!closed) {
+      try {
+        const reply = (await inbox.xreadBuffer('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', inboxKey(id), last)) as unknown as BufferStreamReply;
+        if (closed || !reply) continue;
+        for (const [entryId, fields] of reply[0]![1]) {
+          last = entryId.toString();
+          if (fields[0]?.toString() !== 'm' || !fields[1]) continue;
+          let message: Message;
+          try {
+            message = unpack(fields[1]) as Message;
+          } catch (error) {
+            logger.warn({ err: error }, 'undecodable message in the inbox; ignored');
+            continue;
+          }
+          local.emit(message);
+        }
+      } catch (error) {
+        if (closed) return;
+        logger.debug({ err: error }, 'inbox read failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
+  };
+  void readInbox();
+
+  // --- sending ------------------------------------------------------------------------------------
+
+  /** The edges a message goes to: by the replica when current, otherwise every live edge. */
+  const targetsOf = async (topic: string): Promise<{ edges: Iterable<string>; mode: 'route' | 'broadcast' }> => {
+    if (current) return { edges: table.edgesFor(topic), mode: 'route' };
+    if (Date.now() - liveEdges.at > RENEW_MS) liveEdges = { at: Date.now(), edges: (await writer.zrangebyscore(EDGES_KEY, Date.now(), '+inf')).filter((edge) => edge !== id) };
+    return { edges: liveEdges.edges, mode: 'broadcast' };
+  };
+
+  const emitter = {
+    on(filter: string, listener: (message: Message, done: () => void) => void, done?: (error?: Error) => void) {
+      local.on(filter, listener);
+      const count = held.get(filter) ?? 0;
+      held.set(filter, count + 1);
+      let registration = registering.get(filter);
+      if (count === 0) {
+        registration = addRoute(filter).finally(() => registering.delete(filter));
+        registering.set(filter, registration);
+      }
+      if (!registration) done?.();
+      else registration.then(() => done?.(), (error: Error) => done?.(error));
+      return emitter;
+    },
+    removeListener(filter: string, listener: (message: Message, done: () => void) => void, done?: () => void) {
+      local.removeListener(filter, listener);
+      const count = (held.get(filter) ?? 1) - 1;
+      if (count > 0) {
+        held.set(filter, count);
+        done?.();
+        return emitter;
+      }
+      held.delete(filter);
+      writer
+        .multi()
+        .srem(filtersKey(id), filter)
+        .xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'remove', 'edge', id, 'filter', filter)
+        .exec()
+        .then(() => done?.(), () => done?.());
+      return emitter;
+    },
+    emit(message: Message, done?: (error?: Error) => void) {
+      if (closed) return done?.(new Error('the Redis bus is closed'));
+      // Local subscribers need no Redis; a crash takes their connections along, so no need to wait.
+      local.emit(message);
+      targetsOf(message.topic).then(({ edges, mode }) => {
+        const data = pack(message);
+        const appends: Array<Promise<unknown>> = [];
+        for (const edge of edges) {
+          if (edge === id) continue;
+          sends.inc({ mode });
+          appends.push(timed('redis', 'xadd', () => writer.xadd(inboxKey(edge), 'MAXLEN', '~', MAX_INBOX, '*', 'm', data)));
+        }
+        return Promise.all(appends);
+      }).then(() => done?.(), (error: Error) => done?.(error));
+    },
+    close(callback: () => void) {
+      closed = true;
+      clearInterval(renew);
+      waiters.splice(0).forEach((waiter) => waiter.resolve());
+      local.close(() => {
+        // Leave the cluster at once instead of after the lease: peers stop sending here.
+        const leaving = writer.status === 'ready'
+          ? Promise.all([
+              writer.multi().zrem(EDGES_KEY, id).del(filtersKey(id)).hdel(APPLIED_KEY, id).xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'drop', 'edge', id).exec(),
+              writer.del(inboxKey(id)),
+            ])
+          : Promise.resolve();
+        void leaving.catch(() => undefined).finally(() => {
+          for (const connection of [writer, feed, inbox]) connection.disconnect();
+          callback();
+        });
+      });
+    },
+  };
+
+  return {
+    emitter: emitter as unknown as MQEmitter,
+    onReconnect: (listener) => reconnectListeners.push(listener),
+    ready: () => [writer, feed, inbox].every((connection) => connection.status === 'ready'),
+    close: () => new Promise<void>((resolve) => emitter.close(resolve)),
+  };
+}
+
+function changeOf(fields: string[]): RouteChange {
+  const field = (name: string) => {
+    for (let index = 0; index + 1 < fields.length; index += 2) if (fields[index] === name) return fields[index + 1]!;
+    return '';
+  };
+  const op = field('op');
+  const edge = field('edge');
+  if (op === 'add' || op === 'remove') return { op, edge, filter: field('filter') };
+  return { op: op === 'drop' ? 'drop' : 'reset', edge };
+}
+
+/** Orders Redis stream IDs (`<ms>-<seq>`); 'max' is above all of them. */
+export function compareIds(a: string, b: string): number {
+  if (a === 'max' || b === 'max') return a === b ? 0 : a === 'max' ? 1 : -1;
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}
