@@ -64,6 +64,12 @@ export interface EdgeOptions {
 
 export interface RunningEdge {
   broker: Aedes;
+  /**
+   * Serves a connection the way the listeners do (they call this): `info` tells the brute-force
+   * brake and certificate authentication who is on the other end. Also how the fuzz harness feeds
+   * in-memory streams without sockets.
+   */
+  handle(stream: Duplex, info: ConnectionInfo): void;
   dataPlane: DataPlane;
   /** Bound ports, by listener. */
   ports: { tls?: number; tcp?: number; wss?: number };
@@ -144,7 +150,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     ? expireSessions({ broker, persistence: options.persistence, ledger: sessionLimits.ledger, expiryMs: sessionLimits.expirySeconds * 1000, logger, onExpired: () => metrics.sessionsExpired.inc() })
     : undefined;
 
-  const { servers, ports } = await listen(options, context);
+  const handle = (stream: Duplex, info: ConnectionInfo) => {
+    context.connections.set(stream, info);
+    broker.handle(stream);
+  };
+  const { servers, ports } = await listen(options, context, handle);
   const removeMetricsSource = metrics.addSource({
     revocationFeedLagSeconds: () => revocations.lagSeconds(),
     subscriptions: () => aedesInternals.clients(broker).reduce((sum, client) => sum + aedesInternals.subscriptionCount(client), 0),
@@ -153,6 +163,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 
   return {
     broker,
+    handle,
     dataPlane: dataPlane(broker, link, context.deviceOwners),
     ports,
     droppedMessages: bus.dropped,
@@ -178,12 +189,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   };
 }
 
-/** Starts the listeners the options ask for; each hands its connections to aedes. */
-async function listen(options: EdgeOptions, ctx: EdgeContext): Promise<{ servers: net.Server[]; ports: RunningEdge['ports'] }> {
-  const onConnection = (stream: Duplex, info: ConnectionInfo) => {
-    ctx.connections.set(stream, info);
-    ctx.broker.handle(stream);
-  };
+/** Starts the listeners the options ask for; each hands its connections to `onConnection`. */
+async function listen(options: EdgeOptions, ctx: EdgeContext, onConnection: RunningEdge['handle']): Promise<{ servers: net.Server[]; ports: RunningEdge['ports'] }> {
   const onOversize = (info: ConnectionInfo, reason: string) => {
     ctx.metrics.dropped.inc({ reason: 'size' });
     const session = ctx.sessions.ofConnection(info);

@@ -1,0 +1,101 @@
+// Damaged and random MQTT byte streams fed to an in-process edge (aedes with the edge's real hooks,
+// startEdge without listeners, an in-memory registry link) over in-memory connections: nothing may
+// crash, every connection must be closed once its client hangs up, and the broker must keep
+// serving a well-formed CONNECT, SUBSCRIBE and PUBLISH.
+import { setImmediate as turn } from 'node:timers/promises';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import mqttPacket from 'mqtt-packet';
+import { pino } from 'pino';
+import { startEdge, type RunningEdge } from '../../../services/edge/edge.js';
+import { MAX_PAYLOAD_BYTES } from '../../../services/contracts/limits.js';
+import type { FuzzTarget } from '../target.js';
+import { IDS } from '../support/topic-inputs.js';
+import { PASSWORD, inMemoryRegistryLink } from '../support/in-memory-registry-link.js';
+import { MemoryConnection } from '../support/memory-connection.js';
+import { bytesOf, chunksOf, clientStream, type ClientStream } from '../support/mqtt-inputs.js';
+
+/** A connection whose client hung up must be closed by then. */
+const CLOSE_MS = 2000;
+/** Event-loop turns the broker gets to answer before the client hangs up. */
+const SETTLE_TURNS = 8;
+/** Inputs between two checks that the broker still serves. */
+const CHECK_EVERY = 100;
+
+/** One or two connections at once (two may take each other over). */
+const inputs = fc.array(clientStream, { minLength: 1, maxLength: 2 });
+
+async function start() {
+  const edge = await startEdge({ link: inMemoryRegistryLink(), logger: pino({ level: 'silent' }), maxPacketBytes: MAX_PAYLOAD_BYTES });
+  let served = 0;
+  return {
+    inputs,
+    async check(streams: ClientStream[]) {
+      // Each connection from its own address, so the brute-force brake sees what one client did.
+      const connections = streams.map((stream) => open(edge, `10.0.${served % 256}.${streams.indexOf(stream)}`, stream.certificate));
+      served++;
+      const chunks = streams.map((stream) => chunksOf(bytesOf(stream), stream.chunkSizes));
+      for (let index = 0; index < Math.max(...chunks.map((list) => list.length)); index++) {
+        connections.forEach((connection, which) => chunks[which]![index] && connection.push(chunks[which]![index]));
+        await turn();
+      }
+      for (let round = 0; round < SETTLE_TURNS && connections.some((connection) => !connection.closed); round++) await turn();
+      for (const connection of connections) connection.hangUp();
+      await Promise.all(connections.map((connection) => connection.whenClosed(CLOSE_MS)));
+      for (const connection of connections) assertConnackFirst(connection.received);
+      if (served % CHECK_EVERY === 0) await assertStillServing(edge);
+    },
+    close: () => edge.close(),
+  };
+}
+
+/**
+ * The server answers nothing before CONNACK, and nothing after a CONNACK that refuses: "If the
+ * Server rejects the CONNECT, it MUST NOT process any data sent by the Client after the CONNECT
+ * Packet" [MQTT-3.1.4-5].
+ */
+function assertConnackFirst(received: mqttPacket.Packet[]): void {
+  const [first, ...rest] = received;
+  if (!first) return;
+  const commands = received.map((packet) => packet.cmd).join(', ');
+  assert.equal(first.cmd, 'connack', `answered ${commands}: something before CONNACK`);
+  if ((first as mqttPacket.IConnackPacket).returnCode !== 0) assert.equal(rest.length, 0, `answered ${commands}: something after a refusing CONNACK`);
+}
+
+function open(edge: RunningEdge, address: string, certificate: string | undefined): MemoryConnection {
+  const connection = new MemoryConnection();
+  edge.handle(connection, { remoteAddress: address, remotePort: 1883, certificateFingerprint: certificate });
+  return connection;
+}
+
+/** The registry subscribes to the device's events, the device publishes one at QoS 1, the registry gets it. */
+async function assertStillServing(edge: RunningEdge): Promise<void> {
+  const send = (connection: MemoryConnection, packet: mqttPacket.Packet) => connection.push(mqttPacket.generate(packet));
+  const connect = async (username: string, address: string) => {
+    const connection = open(edge, address, undefined);
+    send(connection, { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'still-serving', clean: true, keepalive: 60, username, password: Buffer.from(PASSWORD) });
+    const connack = await connection.packet((packet) => packet.cmd === 'connack', CLOSE_MS, 'CONNACK');
+    assert.equal((connack as mqttPacket.IConnackPacket).returnCode, 0, `CONNACK of ${username}`);
+    return connection;
+  };
+  const events = `$devices/${IDS.device}/events`;
+  const registry = await connect(IDS.registry, '192.0.2.1');
+  send(registry, { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: events, qos: 1 }] });
+  const suback = await registry.packet((packet) => packet.cmd === 'suback', CLOSE_MS, 'SUBACK');
+  assert.deepEqual((suback as mqttPacket.ISubackPacket).granted, [1]);
+  const device = await connect(IDS.device, '192.0.2.2');
+  const payload = `still serving ${Date.now()}`;
+  send(device, { cmd: 'publish', topic: events, payload, qos: 1, messageId: 7, retain: false, dup: false });
+  await device.packet((packet) => packet.cmd === 'puback' && packet.messageId === 7, CLOSE_MS, 'PUBACK');
+  await registry.packet((packet) => packet.cmd === 'publish' && packet.payload.toString() === payload, CLOSE_MS, 'the published message');
+  for (const connection of [registry, device]) {
+    send(connection, { cmd: 'disconnect' });
+    await connection.whenClosed(CLOSE_MS);
+  }
+}
+
+export const mqttPacketsTarget: FuzzTarget<ClientStream[]> = {
+  name: 'mqtt-packets',
+  summary: 'damaged/random MQTT 3.1.1 byte streams into an in-process edge: no crash, every connection closed, still serving',
+  start,
+};
