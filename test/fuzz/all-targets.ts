@@ -4,5 +4,6 @@ import { mqttPacketsTarget } from './targets/mqtt-packets.js';
 import { topicsTarget } from './targets/topics.js';
 import { aliasesAndMeTarget } from './targets/aliases-and-me.js';
 import { aclTarget } from './targets/acl.js';
+import { apiRequestsTarget } from './targets/api-requests.js';
 
-export const TARGETS: FuzzTarget[] = [mqttPacketsTarget, topicsTarget, aliasesAndMeTarget, aclTarget];
+export const TARGETS: FuzzTarget[] = [mqttPacketsTarget, topicsTarget, aliasesAndMeTarget, aclTarget, apiRequestsTarget];

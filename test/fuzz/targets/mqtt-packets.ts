@@ -1,7 +1,8 @@
 // Damaged and random MQTT byte streams fed to an in-process edge (aedes with the edge's real hooks,
 // startEdge without listeners, an in-memory registry link) over in-memory connections: nothing may
-// crash, every connection must be closed once its client hangs up, and the broker must keep
-// serving a well-formed CONNECT, SUBSCRIBE and PUBLISH.
+// crash, every connection must be closed once its client hangs up, MQTT's order of answers must
+// hold, clients connected throughout must stay connected, and the broker must keep serving a
+// well-formed CONNECT, SUBSCRIBE and PUBLISH.
 import { setImmediate as turn } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -25,8 +26,19 @@ const CHECK_EVERY = 100;
 /** One or two connections at once (two may take each other over). */
 const inputs = fc.array(clientStream, { minLength: 1, maxLength: 2 });
 
+/**
+ * Clients that stay connected for the whole run, subscribed (QoS 0, nothing to acknowledge) to
+ * everything the fuzzed clients may publish: whatever others send must never close them.
+ */
+const BYSTANDERS: Array<{ username: string; filters: string[] }> = [
+  { username: IDS.registry, filters: ['$devices/#', `$registries/${IDS.registry}/#`, 'home/#', 'glued/#', 'long/#', `$monitoring/${IDS.device}/json`] },
+  { username: IDS.device, filters: ['$me/device/#', `$registries/${IDS.registry}/#`, 'cmd/#'] },
+  { username: IDS.broker, filters: ['#'] },
+];
+
 async function start() {
   const edge = await startEdge({ link: inMemoryRegistryLink(), logger: pino({ level: 'silent' }), maxPacketBytes: MAX_PAYLOAD_BYTES });
+  const bystanders = await Promise.all(BYSTANDERS.map((_, index) => connectBystander(edge, index)));
   let served = 0;
   return {
     inputs,
@@ -43,6 +55,13 @@ async function start() {
       for (const connection of connections) connection.hangUp();
       await Promise.all(connections.map((connection) => connection.whenClosed(CLOSE_MS)));
       for (const connection of connections) assertConnackFirst(connection.received);
+      for (const [index, bystander] of bystanders.entries()) {
+        bystander.received.length = 0;
+        if (!bystander.closed) continue;
+        // Connected again first, so the inputs fast-check tries while shrinking start from the same state.
+        bystanders[index] = await connectBystander(edge, index);
+        assert.fail(`${BYSTANDERS[index]!.username}'s connection was closed by other clients' traffic`);
+      }
       if (served % CHECK_EVERY === 0) await assertStillServing(edge);
     },
     close: () => edge.close(),
@@ -68,16 +87,27 @@ function open(edge: RunningEdge, address: string, certificate: string | undefine
   return connection;
 }
 
+const send = (connection: MemoryConnection, packet: mqttPacket.Packet) => connection.push(mqttPacket.generate(packet));
+
+async function connectBystander(edge: RunningEdge, index: number): Promise<MemoryConnection> {
+  const connection = await connectAs(edge, BYSTANDERS[index]!.username, `fuzz-bystander-${index}`, `192.0.2.${10 + index}`);
+  send(connection, { cmd: 'subscribe', messageId: 1, subscriptions: BYSTANDERS[index]!.filters.map((topic) => ({ topic, qos: 0 as const })) });
+  await connection.packet((packet) => packet.cmd === 'suback', CLOSE_MS, 'SUBACK');
+  return connection;
+}
+
+/** A well-formed CONNECT with the right password, accepted. */
+async function connectAs(edge: RunningEdge, username: string, clientId: string, address: string): Promise<MemoryConnection> {
+  const connection = open(edge, address, undefined);
+  send(connection, { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean: true, keepalive: 0, username, password: Buffer.from(PASSWORD) });
+  const connack = await connection.packet((packet) => packet.cmd === 'connack', CLOSE_MS, 'CONNACK');
+  assert.equal((connack as mqttPacket.IConnackPacket).returnCode, 0, `CONNACK of ${username}`);
+  return connection;
+}
+
 /** The registry subscribes to the device's events, the device publishes one at QoS 1, the registry gets it. */
 async function assertStillServing(edge: RunningEdge): Promise<void> {
-  const send = (connection: MemoryConnection, packet: mqttPacket.Packet) => connection.push(mqttPacket.generate(packet));
-  const connect = async (username: string, address: string) => {
-    const connection = open(edge, address, undefined);
-    send(connection, { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'still-serving', clean: true, keepalive: 60, username, password: Buffer.from(PASSWORD) });
-    const connack = await connection.packet((packet) => packet.cmd === 'connack', CLOSE_MS, 'CONNACK');
-    assert.equal((connack as mqttPacket.IConnackPacket).returnCode, 0, `CONNACK of ${username}`);
-    return connection;
-  };
+  const connect = (username: string, address: string) => connectAs(edge, username, 'still-serving', address);
   const events = `$devices/${IDS.device}/events`;
   const registry = await connect(IDS.registry, '192.0.2.1');
   send(registry, { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: events, qos: 1 }] });
