@@ -25,6 +25,8 @@ interface ClientInternals {
   _disconnected: boolean;
   subscriptions: Record<string, unknown>;
   close(done?: () => void): void;
+  /** Stops reading the connection; aedes resumes it once CONNACK 0 is sent. */
+  pause(): void;
 }
 
 interface BrokerInternals {
@@ -58,6 +60,7 @@ export function checkAedesShape(aedes: Aedes): void {
     ['_disconnected', (value) => value === false],
     ['subscriptions', (value) => typeof value === 'object' && value !== null],
     ['close', (value) => typeof value === 'function'],
+    ['pause', (value) => typeof value === 'function'],
   ];
   for (const [field, ok] of expected) if (!ok(probe[field])) problems.push(`client.${field}`);
   try {
@@ -120,6 +123,11 @@ export const aedesInternals = {
     client(c)._parser.prependListener('packet', listener);
   },
   disconnectedByClient: (c: Client): boolean => client(c)._disconnected,
+  /**
+   * Reads nothing more from the client until its CONNECT is accepted. aedes pauses only once
+   * authentication starts, a turn after CONNECT, and handled packets arriving in between.
+   */
+  holdInputUntilConnected: (c: Client): void => client(c).pause(),
   subscriptionCount: (c: Client): number => Object.keys(client(c).subscriptions).length,
 };
 

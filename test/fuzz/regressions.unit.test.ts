@@ -1,0 +1,77 @@
+// The inputs the fuzz targets failed on, each replayed through its target's property (and the
+// behaviour it checks stated directly), so the fixes stay fixed.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { TopicPolicy } from '../../services/edge/topics/acl.js';
+import { parseCanonical, toCanonical, toInternal } from '../../services/edge/topics/namespace.js';
+import type { Principal } from '../../services/contracts/principal.js';
+import type { FuzzSession, FuzzTarget } from './target.js';
+import { topicsTarget } from './targets/topics.js';
+import { aliasesAndMeTarget } from './targets/aliases-and-me.js';
+import { mqttPacketsTarget } from './targets/mqtt-packets.js';
+import { IDS } from './support/topic-inputs.js';
+import { DEVICE_CERTIFICATE } from './support/in-memory-registry-link.js';
+
+const D = IDS.device;
+const R = IDS.registry;
+
+/** Runs `target`'s property on the given inputs, against one session. */
+function replay<Input>(target: FuzzTarget<Input>, cases: Array<[name: string, input: Input]>): void {
+  describe(`fuzz regressions: ${target.name}`, () => {
+    let session: FuzzSession<Input>;
+    before(async () => {
+      session = await target.start();
+    });
+    after(() => session.close());
+    for (const [name, input] of cases) test(name, () => session.check(input));
+  });
+}
+
+test('canonical → internal → canonical keeps an empty level ($monitoring//, $devices/D/)', () => {
+  for (const topic of ['$monitoring//', `$devices/${D}/`]) assert.equal(toCanonical(toInternal(R, parseCanonical(topic)!, topic)), topic);
+});
+
+test('an alias glued to the client\'s wildcard (x/y/ → …/config/x, then x/y/+/a) is refused, not subscribed as …/config/x+/a', () => {
+  const device: Principal = {
+    kind: 'device', id: D, registry_id: R, folder_id: 'f', credential_id: 'c', registry_aliases: [],
+    topic_aliases: { 'x/y/': `$devices/${D}/config/x`, 'home/': `$devices/${D}/config/x` },
+  };
+  const policy = new TopicPolicy(device);
+  for (const filter of ['x/y/+/a', 'home/#']) assert.equal(policy.authorizeSubscribe(filter).ok, false, filter);
+  assert.equal(policy.authorizeSubscribe('x/y/a').ok, true);
+});
+
+test('a topic deeper than aedes takes is refused by the policy (it used to fail inside aedes)', () => {
+  const broker: Principal = { kind: 'broker', id: IDS.broker, registry_id: '', folder_id: 'f', credential_id: 'c', topic_aliases: {}, registry_aliases: [] };
+  const policy = new TopicPolicy(broker);
+  assert.equal(policy.authorizePublish('/l'.repeat(98)).ok, false);
+  assert.equal(policy.authorizeSubscribe('/l'.repeat(98)).ok, false);
+  assert.equal(policy.authorizePublish(`${'l/'.repeat(97)}l`).ok, true);
+});
+
+replay(topicsTarget, [
+  ['$monitoring// round-trips', { topic: '$monitoring//', filter: '', registryId: R, brokerId: 'A', otherBrokerId: R }],
+]);
+
+replay(aliasesAndMeTarget, [
+  ['x/y/+/a through x/y/ → $devices/D/config/x', {
+    validAliases: true,
+    principal: { folder_id: 'fuzz-folder', credential_id: 'fuzz-credential', kind: 'device', id: D, registry_id: R, registry_aliases: [], topic_aliases: { 'x/y/': `$devices/${D}/config/x` } },
+    topic: 'x/y/+/a',
+  }],
+]);
+
+const connect = { cmd: 'connect' as const, protocolId: 'MQTT' as const, protocolVersion: 4 as const, keepalive: 0, username: undefined, password: undefined, will: undefined };
+replay(mqttPacketsTarget, [
+  // The UNSUBSCRIBE arrived in the next chunk, before CONNECT was decided: UNSUBACK, then CONNACK 2.
+  ['nothing answered before a refusing CONNACK [MQTT-3.1.4-5]', [{
+    packets: [{ ...connect, clean: false, clientId: '' }, { cmd: 'unsubscribe', messageId: 1, unsubscriptions: [`$devices/${R}/events`] }],
+    damage: [], random: undefined, chunkSizes: [14], certificate: undefined,
+  }]],
+  // long/ → a 70,000-character target: the registry subscribed to $devices/# was disconnected, its
+  // connection unable to carry the topic.
+  ['a device publishing through an alias with a very long target does not disconnect its registry', [{
+    packets: [{ ...connect, clean: false, clientId: 'YCCmdLine' }, { cmd: 'publish', topic: 'long/t', payload: Buffer.from([]), qos: 0, retain: false, dup: false }],
+    damage: [], random: undefined, chunkSizes: [], certificate: DEVICE_CERTIFICATE,
+  }]],
+]);
