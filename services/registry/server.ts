@@ -21,6 +21,7 @@ import { dataServices, type DataPlane } from './api/data-services.js';
 import { edgeAuthService } from './api/edge-auth-service.js';
 import { importService } from './api/import-service.js';
 import { instrumentService } from './api/grpc-metrics.js';
+import { decodingFailuresToHandlers } from './api/request-decoding.js';
 
 export interface RegistryApiOptions {
   store: RegistryStore;
@@ -78,7 +79,7 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 't
     edgeAuthService(ctx, authenticator, handler),
     importService(ctx, handler),
   ].map((service) => {
-    const definition = service.definition as ServiceDefinition;
+    const definition = decodingFailuresToHandlers(service.definition as ServiceDefinition);
     return { definition, implementation: instrumentService(definition, service.implementation as UntypedServiceImplementation) };
   });
   return {

@@ -9,6 +9,7 @@ import type { FuzzSession, FuzzTarget } from './target.js';
 import { topicsTarget } from './targets/topics.js';
 import { aliasesAndMeTarget } from './targets/aliases-and-me.js';
 import { mqttPacketsTarget } from './targets/mqtt-packets.js';
+import { apiRequestsTarget } from './targets/api-requests.js';
 import { IDS } from './support/topic-inputs.js';
 import { DEVICE_CERTIFICATE } from './support/in-memory-registry-link.js';
 
@@ -74,4 +75,25 @@ replay(mqttPacketsTarget, [
     packets: [{ ...connect, clean: false, clientId: 'YCCmdLine' }, { cmd: 'publish', topic: 'long/t', payload: Buffer.from([]), qos: 0, retain: false, dup: false }],
     damage: [], random: undefined, chunkSizes: [], certificate: DEVICE_CERTIFICATE,
   }]],
+]);
+
+replay(apiRequestsTarget, [
+  // page_size = 2^63-1: ts-proto refused to decode it and grpc-js answered INTERNAL.
+  ['a well-formed request the generated code cannot decode → an API error, not INTERNAL', {
+    method: '/yandex.cloud.iot.devices.v1.RegistryService/ListDeviceTopicAliases', made: 'fields',
+    bytes: Uint8Array.from([16, 255, 255, 255, 255, 255, 255, 255, 255, 127]),
+  }],
+  // The fixture broker imported again with created_at beyond JavaScript's dates (an Invalid Date).
+  ['ImportBroker with an out-of-range created_at → an API error, not INTERNAL', {
+    method: '/iotcore.migration.v1.ImportService/ImportBroker', made: 'fields',
+    bytes: Uint8Array.from([10, 58, 10, 20, 97, 51, 54, 102, 117, 122, 122, 98, 114, 111, 107, 101, 114, 48, 48, 48, 48, 48, 48, 49, 18, 11, 102, 117, 122, 122, 45, 102, 111, 108, 100, 101, 114, 26, 8, 8, 129, 128, 134, 193, 186, 251, 1, 34, 11, 102, 117, 122, 122, 45, 98, 114, 111, 107, 101, 114]),
+  }],
+  ['ReportActivity with an out-of-range last_online_time → an API error, not INTERNAL', {
+    method: '/iotcore.auth.v1.EdgeAuthService/ReportActivity', made: 'damaged',
+    bytes: Uint8Array.from([10, 52, 10, 20, 97, 114, 101, 102, 117, 122, 122, 100, 101, 118, 105, 99, 101, 48, 48, 48, 48, 48, 48, 49, 26, 2, 8, 0, 34, 4, 8, 0, 16, 0, 42, 2, 8, 0, 50, 10, 8, 129, 128, 134, 193, 186, 251, 1, 16, 0, 58, 2, 16, 0]),
+  }],
+  ['BrokerDataService.Publish to a 99-level topic → an API error, not INTERNAL', {
+    method: '/yandex.cloud.iot.broker.v1.BrokerDataService/Publish', made: 'fields',
+    bytes: Uint8Array.from([10, 20, ...Buffer.from(IDS.broker), 18, 196, 1, ...Buffer.from('/l'.repeat(98))]),
+  }],
 ]);
