@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import mqttPacket from 'mqtt-packet';
 import { IDS, anyTopic } from './topic-inputs.js';
 import { DEVICE_CERTIFICATE, PASSWORD } from './in-memory-registry-link.js';
+import type { InputOf } from '../target.js';
 
 const D = IDS.device;
 const R = IDS.registry;
@@ -43,8 +44,8 @@ const connect: fc.Arbitrary<mqttPacket.IConnectPacket> = fc
     password: fc.option(fc.oneof({ weight: 6, arbitrary: fc.constant(Buffer.from(PASSWORD)) }, { weight: 1, arbitrary: bytes(24) }), { nil: undefined, freq: 8 }),
     will: sometimes(fc.record({ topic: topic.filter((name) => name !== ''), payload: bytes(16), qos, retain: fc.boolean() }), 4),
   })
-  // mqtt-packet will not build a password without a username [MQTT-3.1.2-22], an empty will topic nor an MQTT 3.1
-  // CONNECT without a client ID (damage may).
+  // mqtt-packet will not build a password without a username [MQTT-3.1.2-22], an empty will topic
+  // nor an MQTT 3.1 CONNECT without a client ID (damage may).
   .map(({ version, password, clientId, ...fields }) => ({
     cmd: 'connect', ...version, ...fields,
     clientId: clientId || version.protocolVersion !== 3 ? clientId : 'c3',
@@ -55,7 +56,7 @@ const clientPacket: fc.Arbitrary<mqttPacket.Packet> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ topic, payload: bytes(48), qos, retain: fc.boolean(), dup: fc.boolean(), messageId }).map((fields): mqttPacket.IPublishPacket => ({ cmd: 'publish', ...fields, messageId: fields.qos === 0 ? undefined : fields.messageId })) },
   { weight: 3, arbitrary: fc.record({ messageId, subscriptions: fc.array(fc.record({ topic, qos }), { minLength: 1, maxLength: 3 }) }).map((fields): mqttPacket.ISubscribePacket => ({ cmd: 'subscribe', ...fields })) },
   { weight: 1, arbitrary: fc.record({ messageId, unsubscriptions: fc.array(topic, { minLength: 1, maxLength: 3 }) }).map((fields): mqttPacket.IUnsubscribePacket => ({ cmd: 'unsubscribe', ...fields })) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('puback', 'pubrec', 'pubrel', 'pubcomp', 'unsuback', 'suback', 'connack') , messageId).map(([cmd, id]) => acknowledgement(cmd, id)) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('puback', 'pubrec', 'pubrel', 'pubcomp', 'unsuback', 'suback', 'connack'), messageId).map(([cmd, id]) => acknowledgement(cmd, id)) },
   { weight: 1, arbitrary: fc.constantFrom<mqttPacket.Packet>({ cmd: 'pingreq' }, { cmd: 'disconnect' }, { cmd: 'pingresp' }) },
   { weight: 1, arbitrary: connect },
 );
@@ -77,7 +78,7 @@ const damage = fc.oneof(
   fc.record({ kind: fc.constant('flags' as const), packet: fc.nat(), flags: fc.integer({ min: 0, max: 15 }) }),
   fc.record({ kind: fc.constant('length' as const), packet: fc.nat(), length: remainingLength }),
 );
-export type Damage = typeof damage extends fc.Arbitrary<infer T> ? T : never;
+type Damage = InputOf<typeof damage>;
 
 /** One client connection: what it sends, how it is damaged, how it is cut into chunks, and its TLS certificate. */
 export const clientStream = fc.record({
@@ -89,14 +90,16 @@ export const clientStream = fc.record({
   chunkSizes: fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 4 }),
   certificate: fc.constantFrom(undefined, undefined, DEVICE_CERTIFICATE, 'cd'.repeat(20)),
 });
-export type ClientStream = typeof clientStream extends fc.Arbitrary<infer T> ? T : never;
+export type ClientStream = InputOf<typeof clientStream>;
 
 /** The bytes a stream sends, damaged as it says. */
 export function bytesOf(stream: ClientStream): Buffer {
   if (stream.random) return Buffer.from(stream.random);
   let packets = stream.packets.map(encode);
   for (const change of stream.damage) {
-    if ((change.kind === 'flags' || change.kind === 'length') && packets.length > 0) packets = packets.map((packet, index) => (index === change.packet % packets.length ? damagedHeader(packet, change) : packet));
+    if (change.kind !== 'flags' && change.kind !== 'length') continue;
+    const damaged = change.packet % packets.length;
+    packets = packets.map((packet, index) => (index === damaged ? damagedHeader(packet, change) : packet));
   }
   let data = Buffer.concat(packets);
   for (const change of stream.damage) {
@@ -144,6 +147,7 @@ function headerLength(packet: Buffer): number {
   return end + 1;
 }
 
+/** MQTT's variable byte integer. */
 function varint(value: number): Uint8Array {
   const out: number[] = [];
   do {
