@@ -17,6 +17,8 @@ export const OPERATION_ID = 'arefuzzoperation0001';
 const created_at = new Date('2026-01-01T00:00:00Z');
 const common = { folder_id: FOLDER, created_at, description: 'fuzz fixture', labels: { fuzz: 'yes' }, log_options: undefined };
 const OWNERS: Array<[OwnerKind, string, string]> = [['registry', IDS.registry, PASSWORD_IDS.registry], ['device', IDS.device, PASSWORD_IDS.device], ['broker', IDS.broker, PASSWORD_IDS.broker]];
+const KINDS: OwnerKind[] = ['registry', 'device', 'broker'];
+const FIXTURE_PASSWORDS = new Set(Object.values(PASSWORD_IDS));
 
 /** Restores the fixtures; returns a function that does it again (cheaply: the password is hashed once). */
 export async function fixtures(ctx: ResourceContext, certificate: TestCertificate): Promise<() => Promise<void>> {
@@ -32,14 +34,19 @@ export async function fixtures(ctx: ResourceContext, certificate: TestCertificat
       topic_aliases: { 'home/': `$devices/${IDS.device}/events/` },
     }, none, false);
     await importBroker(ctx, { ...common, id: IDS.broker, name: 'fuzz-broker' }, none, false);
-    // Stored with the hash made once: importing the password would hash it again (scrypt, ~0.1 s)
-    // each time. Passwords the requests added go: a wrong password is checked against every
-    // password of the entity, so after some thousands of requests each Authenticate took seconds
+    // Passwords the requests added go, from every entity whose ID requests can name (those of IDS,
+    // which imports may create as any kind): a wrong password is checked against every password
+    // of the entity, so after some thousands of requests each Authenticate took seconds
     // (test/fuzz/RESULTS.md).
-    for (const [owner_kind, owner_id, id] of OWNERS) {
-      for (const password of await ctx.store.listPasswords(owner_kind, owner_id)) {
-        if (password.id !== id) await ctx.store.deletePassword(owner_kind, owner_id, password.id);
+    for (const owner_kind of KINDS) {
+      for (const owner_id of Object.values(IDS)) {
+        for (const password of await ctx.store.listPasswords(owner_kind, owner_id)) {
+          if (!FIXTURE_PASSWORDS.has(password.id)) await ctx.store.deletePassword(owner_kind, owner_id, password.id);
+        }
       }
+    }
+    // Stored with the hash made once: importing the password would hash it again (scrypt, ~0.1 s) each time.
+    for (const [owner_kind, owner_id, id] of OWNERS) {
       if (!(await ctx.store.getPassword(id))) await ctx.store.addPassword({ id, owner_kind, owner_id, hash, created_at });
     }
     if (!(await ctx.store.getOperation(OPERATION_ID))) {
