@@ -1,15 +1,19 @@
 // Damaged and random MQTT byte streams fed to an in-process edge (aedes with the edge's real hooks,
-// startEdge without listeners, an in-memory registry link) over in-memory connections: nothing may
+// startEdge without listeners, an in-memory registry link, LevelDB state) over in-memory connections: nothing may
 // crash, every connection must be closed once its client hangs up, MQTT's order of answers must
 // hold, clients connected throughout must stay connected, and the broker must keep serving a
 // well-formed CONNECT, SUBSCRIBE and PUBLISH.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import mqttPacket from 'mqtt-packet';
 import { pino } from 'pino';
 import { startEdge, type RunningEdge } from '../../../services/edge/edge.js';
-import { MAX_PAYLOAD_BYTES } from '../../../services/contracts/limits.js';
+import { embeddedMqttPersistence } from '../../../services/edge/persistence/embedded.js';
+import { resolveServeConfig } from '../../../services/common/config.js';
 import type { FuzzTarget } from '../target.js';
 import { IDS } from '../support/topic-inputs.js';
 import { PASSWORD, inMemoryRegistryLink } from '../support/in-memory-registry-link.js';
@@ -22,6 +26,7 @@ const CLOSE_MS = 2000;
 const SETTLE_TURNS = 8;
 /** Inputs between two checks that the broker still serves. */
 const CHECK_EVERY = 100;
+const SESSION_EXPIRY_SECONDS = 2;
 
 /** One or two connections at once (two may take each other over). */
 const inputs = fc.array(clientStream, { minLength: 1, maxLength: 2 });
@@ -37,7 +42,29 @@ const BYSTANDERS: Array<{ username: string; filters: string[] }> = [
 ];
 
 async function start() {
-  const edge = await startEdge({ link: inMemoryRegistryLink(), logger: pino({ level: 'silent' }), maxPacketBytes: MAX_PAYLOAD_BYTES });
+  // The edge as `iotcore serve` runs it by default: MQTT state in LevelDB (here in a temporary
+  // directory) with the default bounds on persistent sessions, but for their expiry. Without
+  // bounds the fuzzed clients' persistent sessions queued every QoS 1 message in memory for ever;
+  // with the default 2 hours their sessions (random client IDs) would pile up over a run, each
+  // offline one storing every message it matches. 2 s keeps them few and the expiry sweep busy.
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-fuzz-mqtt-'));
+  const state = await embeddedMqttPersistence(dataDir);
+  const defaults = resolveServeConfig({});
+  const edge = await startEdge({
+    link: inMemoryRegistryLink(),
+    logger: pino({ level: 'silent' }),
+    maxPacketBytes: defaults.maxMessageBytes,
+    maxSubscriptions: defaults.maxSubscriptions,
+    persistence: state.persistence,
+    permanentTopics: state.permanentTopics,
+    sessionLimits: {
+      maxQueuedMessages: defaults.maxQueuedMessages,
+      maxQueuedBytes: defaults.maxQueuedBytes,
+      expirySeconds: SESSION_EXPIRY_SECONDS,
+      queued: state.queued,
+      ledger: state.sessions,
+    },
+  });
   const bystanders = await Promise.all(BYSTANDERS.map((_, index) => connectBystander(edge, index)));
   let served = 0;
   return {
@@ -69,7 +96,11 @@ async function start() {
       }
       if (served % CHECK_EVERY === 0) await assertStillServing(edge);
     },
-    close: () => edge.close(),
+    async close() {
+      await edge.close();
+      await state.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
