@@ -2,6 +2,14 @@
 // behaviour it checks stated directly), so the fixes stay fixed.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setImmediate } from 'node:timers/promises';
+import mqttPacket from 'mqtt-packet';
+import { pino } from 'pino';
+import { startEdge } from '../../services/edge/edge.js';
+import { embeddedMqttPersistence } from '../../services/edge/persistence/embedded.js';
 import { TopicPolicy } from '../../services/edge/topics/acl.js';
 import { parseCanonical, toCanonical, toInternal } from '../../services/edge/topics/namespace.js';
 import type { Principal } from '../../services/contracts/principal.js';
@@ -12,7 +20,8 @@ import { aliasesAndMeTarget } from './targets/aliases-and-me.js';
 import { mqttPacketsTarget } from './targets/mqtt-packets.js';
 import { apiRequestsTarget } from './targets/api-requests.js';
 import { IDS } from './support/topic-inputs.js';
-import { DEVICE_CERTIFICATE } from './support/in-memory-registry-link.js';
+import { DEVICE_CERTIFICATE, PASSWORD, inMemoryRegistryLink } from './support/in-memory-registry-link.js';
+import { MemoryConnection } from './support/memory-connection.js';
 
 const D = IDS.device;
 const R = IDS.registry;
@@ -64,6 +73,44 @@ test('a full persistent session is not recounted from the store for every messag
   const limited = withQueueLimit(persistence, { maxMessages: 5, maxBytes: Number.POSITIVE_INFINITY }, queued, () => undefined);
   for (let message = 0; message < 500; message++) await limited.outgoingEnqueue({ clientId: 'full' }, { payload: 'x' });
   assert.equal(counted, 1);
+});
+
+test('a persistent session reconnecting while messages flow gets CONNACK first [MQTT-3.2.0-1]', async (t) => {
+  // Found by the long mqtt-packets run once the edge kept its state in LevelDB: aedes restores the
+  // session's subscriptions before it writes CONNACK, and messages published in between arrived first.
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-connack-first-'));
+  const state = await embeddedMqttPersistence(dataDir);
+  const edge = await startEdge({ link: inMemoryRegistryLink(), logger: pino({ level: 'silent' }), maxPacketBytes: 262_144, persistence: state.persistence });
+  t.after(async () => {
+    await edge.close();
+    await state.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  let address = 0;
+  const connect = (username: string, clientId: string, clean: boolean) => {
+    const connection = new MemoryConnection();
+    edge.handle(connection, { remoteAddress: `10.9.0.${++address}`, remotePort: 1883 });
+    connection.push(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean, keepalive: 0, username, password: Buffer.from(PASSWORD) }));
+    return connection;
+  };
+  const device = connect(D, 'persistent', false);
+  device.push(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: '$me/device/commands', qos: 1 }] }));
+  await device.packet((packet) => packet.cmd === 'suback', 2000, 'SUBACK');
+  device.hangUp();
+  await device.whenClosed(2000);
+  const registry = connect(R, 'sender', true);
+  await registry.packet((packet) => packet.cmd === 'connack', 2000, 'CONNACK');
+  for (let round = 0; round < 30; round++) {
+    const back = connect(D, 'persistent', false);
+    for (let message = 0; message < 10; message++) {
+      registry.push(mqttPacket.generate({ cmd: 'publish', topic: `$devices/${D}/commands`, payload: `${round}.${message}`, qos: 0, retain: false, dup: false }));
+      await setImmediate();
+    }
+    await back.packet((packet) => packet.cmd === 'connack', 2000, 'CONNACK');
+    assert.equal(back.received[0]?.cmd, 'connack', `round ${round}: ${back.received.map((packet) => packet.cmd).join(', ')}`);
+    back.hangUp();
+    await back.whenClosed(2000);
+  }
 });
 
 replay(topicsTarget, [

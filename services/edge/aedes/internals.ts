@@ -27,7 +27,16 @@ interface ClientInternals {
   close(done?: () => void): void;
   /** Stops reading the connection; aedes resumes it once CONNACK 0 is sent. */
   pause(): void;
+  /** The connection's stream. */
+  conn: EventEmitter;
+  /** Set once CONNACK is written. */
+  connackSent: boolean;
+  /** What each subscription of the client delivers through (read when the subscription is made). */
+  deliver0: Deliver;
+  deliverQoS: Deliver;
 }
+
+type Deliver = (packet: unknown, done: () => void) => void;
 
 interface BrokerInternals {
   id: string;
@@ -61,6 +70,10 @@ export function checkAedesShape(aedes: Aedes): void {
     ['subscriptions', (value) => typeof value === 'object' && value !== null],
     ['close', (value) => typeof value === 'function'],
     ['pause', (value) => typeof value === 'function'],
+    ['conn', (value) => value === stream],
+    ['connackSent', (value) => value === false],
+    ['deliver0', (value) => typeof value === 'function'],
+    ['deliverQoS', (value) => typeof value === 'function'],
   ];
   for (const [field, ok] of expected) if (!ok(probe[field])) problems.push(`client.${field}`);
   try {
@@ -128,8 +141,37 @@ export const aedesInternals = {
    * authentication starts, a turn after CONNECT, and handled packets arriving in between.
    */
   holdInputUntilConnected: (c: Client): void => client(c).pause(),
+  /**
+   * Deliveries to the client wait until its CONNACK is written [MQTT-3.2.0-1]. aedes restores a
+   * persistent session's subscriptions before it sends CONNACK, and with a store that answers
+   * asynchronously (LevelDB, MongoDB) messages published in between reached the client first.
+   */
+  holdDeliveriesUntilConnack(c: Client): void {
+    const internals = client(c);
+    // Released by CONNACK (releaseHeldDeliveries), or by the connection closing first.
+    const connacked = new Promise<void>((resolve) => {
+      connackWaiters.set(c, resolve);
+      internals.conn.once('close', resolve);
+    });
+    for (const name of ['deliver0', 'deliverQoS'] as const) {
+      const deliver = internals[name];
+      internals[name] = (packet, done) => {
+        if (internals.connackSent) return deliver(packet, done);
+        void connacked.then(() => deliver(packet, done));
+      };
+    }
+  },
+  /** Lets each client's held deliveries go once its CONNACK is written. */
+  releaseHeldDeliveries(aedes: Aedes): void {
+    aedes.on('connackSent', (_packet, c) => {
+      connackWaiters.get(c)?.();
+      connackWaiters.delete(c);
+    });
+  },
   subscriptionCount: (c: Client): number => Object.keys(client(c).subscriptions).length,
 };
+
+const connackWaiters = new WeakMap<Client, () => void>();
 
 /** Reads as "nothing seen yet" for every broker, whatever aedes writes into it. */
 const NO_COUNTER_DEDUP = new Proxy({}, { get: () => 0, set: () => true });

@@ -91,6 +91,8 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         ctx.sessions.add(session);
         // Replaced by RecentDeliveries in authorizeForward (see bus/recent-deliveries.ts).
         aedesInternals.disableCounterDedup(client);
+        // Before aedes restores a persistent session's subscriptions, which deliver through these.
+        aedesInternals.holdDeliveriesUntilConnack(client);
         rewriteIncomingPackets(client, session);
         connected(ctx, client, session);
         done(null, true);
