@@ -112,6 +112,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   aedesInternals.skipPublish(broker, (packet) => packet.topic === DROPPED_TOPIC);
   // e.g. the wills sweep failing while the database is away: log, never crash.
   aedesInternals.onError(broker, (error) => logger.warn({ err: error }, 'broker error'));
+  aedesInternals.releaseHeldDeliveries(broker);
 
   const monitor = new DeviceMonitor(
     link,

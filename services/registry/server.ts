@@ -21,6 +21,7 @@ import { dataServices, type DataPlane } from './api/data-services.js';
 import { edgeAuthService } from './api/edge-auth-service.js';
 import { importService } from './api/import-service.js';
 import { instrumentService } from './api/grpc-metrics.js';
+import { decodingFailuresToHandlers } from './api/request-decoding.js';
 
 export interface RegistryApiOptions {
   store: RegistryStore;
@@ -46,7 +47,18 @@ export interface RunningRegistryApi {
   close(): Promise<void>;
 }
 
-export async function startRegistryApi(options: RegistryApiOptions): Promise<RunningRegistryApi> {
+/** The registry's gRPC services wired to the store, not yet served: what startRegistryApi serves. */
+export interface RegistryServices {
+  ctx: ResourceContext;
+  authenticator: Authenticator;
+  /** Every service, its implementation counted and timed (grpc-metrics.ts). */
+  services: Array<{ definition: ServiceDefinition; implementation: UntypedServiceImplementation }>;
+  attachDataPlane(plane: DataPlane): void;
+  close(): void;
+}
+
+/** Builds the services without a socket (also how the fuzz harness calls every handler in-process). */
+export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'tls'>): RegistryServices {
   const ctx: ResourceContext = {
     store: options.store,
     newId: createIdGenerator(options.idPrefix),
@@ -55,7 +67,6 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
     events: new RegistryEvents({ shared: options.revocationFeed, logger: options.logger }),
   };
   const handler: HandlerContext = { access: bearerTokenAccess(options.adminTokens), logger: options.logger };
-  const server = new Server();
   let dataPlane: DataPlane | undefined;
   const authenticator = new Authenticator(ctx, new VerifiedPasswords({ ...options.credentialCache, logger: options.logger }));
   const stopForgetting = ctx.events.follow(undefined, authenticator.cacheInvalidation());
@@ -67,12 +78,29 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
     ...dataServices(handler, () => dataPlane),
     edgeAuthService(ctx, authenticator, handler),
     importService(ctx, handler),
-  ];
-  for (const service of services) {
-    const definition = service.definition as ServiceDefinition;
-    server.addService(definition, instrumentService(definition, service.implementation as UntypedServiceImplementation));
-  }
-  addIntrospection(server, services.map((service) => serviceName(service.definition)));
+  ].map((service) => {
+    const definition = decodingFailuresToHandlers(service.definition as ServiceDefinition);
+    return { definition, implementation: instrumentService(definition, service.implementation as UntypedServiceImplementation) };
+  });
+  return {
+    ctx,
+    authenticator,
+    services,
+    attachDataPlane: (plane) => {
+      dataPlane = plane;
+    },
+    close: () => {
+      stopForgetting();
+      ctx.events.close();
+    },
+  };
+}
+
+export async function startRegistryApi(options: RegistryApiOptions): Promise<RunningRegistryApi> {
+  const registry = registryServices(options);
+  const server = new Server();
+  for (const { definition, implementation } of registry.services) server.addService(definition, implementation);
+  addIntrospection(server, registry.services.map((service) => serviceName(service.definition)));
 
   const credentials = options.tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) }])
@@ -83,15 +111,12 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
   const host = options.listen.slice(0, options.listen.lastIndexOf(':'));
   return {
     address: `${host}:${port}`,
-    ctx,
-    authenticator,
-    attachDataPlane: (plane) => {
-      dataPlane = plane;
-    },
+    ctx: registry.ctx,
+    authenticator: registry.authenticator,
+    attachDataPlane: registry.attachDataPlane,
     close: () =>
       new Promise<void>((resolve) => {
-        stopForgetting();
-        ctx.events.close();
+        registry.close();
         server.tryShutdown(() => resolve());
         // Do not wait forever for long-lived streams (edges watching revocations).
         setTimeout(() => server.forceShutdown(), 2000).unref();

@@ -2,7 +2,7 @@
 // the error, a usage line and exit code 2 — never a stack trace:
 //   - every command of the `iotcore` tree, in process (60 commands: a process each would be slow);
 //   - the real `iotcore` bin file (executable after `npm run build`), and `npm run bench`,
-//     `npm run bench:micro`, `npm run loadtest:k6` and `npm test` as a person runs them, in child processes.
+//     `npm run bench:micro`, `npm run loadtest:k6`, `npm run fuzz` and `npm test` as a person runs them, in child processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -112,7 +112,9 @@ test('the built iotcore bin file is executable and exits 0 on --help, 2 on a wro
   assert.doesNotMatch(wrong.stderr, /\n\s+at /, 'no stack trace');
 });
 
-test('npm run bench, npm run bench:micro, npm run loadtest:k6 and npm test answer --help (exit 0) and a wrong option (exit 2)', { timeout: 120_000 }, async () => {
+const FUZZ_USAGE = 'usage: npm run fuzz -- [--runs N] [--target NAME] [--seed S [--path P]] [--time-limit SECONDS]';
+
+test('npm run bench, npm run bench:micro, npm run loadtest:k6, npm run fuzz and npm test answer --help (exit 0) and a wrong option (exit 2)', { timeout: 120_000 }, async () => {
   const entries: Array<{ script: string[]; usage: string; wrong: string[]; error: RegExp }> = [
     { script: ['run', 'bench'], usage: 'usage: npm run bench -- [options]', wrong: ['--bogus'], error: /^error: Unknown option '--bogus'/m },
     { script: ['run', 'bench'], usage: 'usage: npm run bench -- [options]', wrong: ['--only', 'a,z'], error: /^error: --only a,z: expected a comma-separated list of a, b, c, d, e, f, g$/m },
@@ -120,6 +122,8 @@ test('npm run bench, npm run bench:micro, npm run loadtest:k6 and npm test answe
     { script: ['run', 'bench:micro'], usage: 'usage: npm run bench:micro -- [options]', wrong: ['--only', 'policy,nosuch'], error: /^error: --only policy,nosuch: expected a comma-separated list of policy, filters, aliases, dedup, mqtt-packet$/m },
     { script: ['run', 'loadtest:k6'], usage: 'usage: npm run loadtest:k6 -- <telemetry|consumers|commands|connect-storm> [options]', wrong: ['telemetry', '--bogus'], error: /^error: Unknown option '--bogus'/m },
     { script: ['run', 'loadtest:k6'], usage: 'usage: npm run loadtest:k6 -- <telemetry|consumers|commands|connect-storm> [options]', wrong: ['nosuch'], error: /^error: unknown scenario nosuch$/m },
+    { script: ['run', 'fuzz'], usage: FUZZ_USAGE, wrong: ['--bogus'], error: /^error: Unknown option '--bogus'/m },
+    { script: ['run', 'fuzz'], usage: FUZZ_USAGE, wrong: ['--target', 'nope'], error: /^error: --target nope: expected one of mqtt-packets, topics, aliases-and-me, acl, api-requests$/m },
     // --ignore-scripts keeps npm from running pretest (the build and provisioning) first.
     { script: ['test', '--ignore-scripts'], usage: 'usage: npm test -- [SUBSTRING...]', wrong: ['--bogus'], error: /^error: unknown option '--bogus'$/m },
   ];

@@ -25,7 +25,18 @@ interface ClientInternals {
   _disconnected: boolean;
   subscriptions: Record<string, unknown>;
   close(done?: () => void): void;
+  /** Stops reading the connection; aedes resumes it once CONNACK 0 is sent. */
+  pause(): void;
+  /** The connection's stream. */
+  conn: EventEmitter;
+  /** Set once CONNACK is written. */
+  connackSent: boolean;
+  /** What each subscription of the client delivers through (read when the subscription is made). */
+  deliver0: Deliver;
+  deliverQoS: Deliver;
 }
+
+type Deliver = (packet: unknown, done: () => void) => void;
 
 interface BrokerInternals {
   id: string;
@@ -58,6 +69,11 @@ export function checkAedesShape(aedes: Aedes): void {
     ['_disconnected', (value) => value === false],
     ['subscriptions', (value) => typeof value === 'object' && value !== null],
     ['close', (value) => typeof value === 'function'],
+    ['pause', (value) => typeof value === 'function'],
+    ['conn', (value) => value === stream],
+    ['connackSent', (value) => value === false],
+    ['deliver0', (value) => typeof value === 'function'],
+    ['deliverQoS', (value) => typeof value === 'function'],
   ];
   for (const [field, ok] of expected) if (!ok(probe[field])) problems.push(`client.${field}`);
   try {
@@ -120,8 +136,50 @@ export const aedesInternals = {
     client(c)._parser.prependListener('packet', listener);
   },
   disconnectedByClient: (c: Client): boolean => client(c)._disconnected,
+  /**
+   * Reads nothing more from the client until its CONNECT is accepted. aedes pauses only once
+   * authentication starts, a turn after CONNECT, and handled packets arriving in between.
+   */
+  holdInputUntilConnected: (c: Client): void => client(c).pause(),
+  /**
+   * Deliveries to the client wait until its CONNACK is written [MQTT-3.2.0-1]. aedes restores a
+   * persistent session's subscriptions before it sends CONNACK, and with a store that answers
+   * asynchronously (LevelDB, MongoDB) messages published in between reached the client first.
+   */
+  holdDeliveriesUntilConnack(c: Client): void {
+    const internals = client(c);
+    // Released by CONNACK (releaseHeldDeliveries), or by the connection closing first.
+    const connacked = new Promise<void>((resolve) => {
+      connackWaiters.set(c, resolve);
+      internals.conn.once('close', resolve);
+    });
+    for (const name of ['deliver0', 'deliverQoS'] as const) {
+      const deliver = internals[name];
+      internals[name] = (packet, done) => {
+        if (internals.connackSent) return deliver(packet, done);
+        // The bus is told at once: a CONNECT waiting on a busy store must not stall every delivery.
+        done();
+        // A persistent session's QoS 1 message is already in its stored queue, which aedes sends
+        // right after CONNACK: a held copy would race it, and the later of the two made aedes clear
+        // the stored message or fail the session with "no such packet".
+        if (name === 'deliverQoS' && !internals.clean && (packet as { qos?: number }).qos! > 0) return;
+        void connacked.then(() => {
+          if (internals.connackSent) deliver(packet, () => undefined);
+        });
+      };
+    }
+  },
+  /** Lets each client's held deliveries go once its CONNACK is written. */
+  releaseHeldDeliveries(aedes: Aedes): void {
+    aedes.on('connackSent', (_packet, c) => {
+      connackWaiters.get(c)?.();
+      connackWaiters.delete(c);
+    });
+  },
   subscriptionCount: (c: Client): number => Object.keys(client(c).subscriptions).length,
 };
+
+const connackWaiters = new WeakMap<Client, () => void>();
 
 /** Reads as "nothing seen yet" for every broker, whatever aedes writes into it. */
 const NO_COUNTER_DEDUP = new Proxy({}, { get: () => 0, set: () => true });

@@ -23,6 +23,10 @@ const persistentWithoutId = new WeakSet<Client>();
 
 export const preConnectHook: Aedes['preConnect'] = (client, packet, done) => {
   if (!packet.clientId && !packet.clean) persistentWithoutId.add(client);
+  // "If the Server rejects the CONNECT, it MUST NOT process any data sent by the Client after the
+  // CONNECT Packet" [MQTT-3.1.4-5]: aedes answered an UNSUBSCRIBE arriving right after CONNECT
+  // before its CONNACK 5 (found by the mqtt-packets fuzz target, test/fuzz/).
+  aedesInternals.holdInputUntilConnected(client);
   done(null, true);
 };
 
@@ -87,6 +91,8 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         ctx.sessions.add(session);
         // Replaced by RecentDeliveries in authorizeForward (see bus/recent-deliveries.ts).
         aedesInternals.disableCounterDedup(client);
+        // Before aedes restores a persistent session's subscriptions, which deliver through these.
+        aedesInternals.holdDeliveriesUntilConnack(client);
         rewriteIncomingPackets(client, session);
         connected(ctx, client, session);
         done(null, true);

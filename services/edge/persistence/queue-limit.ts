@@ -3,7 +3,10 @@
 // either, a new message is not queued for that session (the others still get it) and is counted:
 // the queue keeps the oldest messages, the ones the device missed first, and dropping the newest
 // costs no extra write. Counting asks the store (exact, shared by every edge) every RECOUNT
-// enqueues per session and before any drop; in between, enqueues are counted locally.
+// enqueues per session, and before a drop unless it did within the last RECOUNT_FULL_MS; in
+// between, enqueues are counted locally. Asking reads the whole queue: recounting before every
+// drop made each message to a full session cost a read of up to 1,000 stored messages, and the
+// mqtt-packets fuzz target slowed from 1,700 to 130 inputs/s as full sessions piled up.
 import { LRUCache } from 'lru-cache';
 
 export interface QueueLimits {
@@ -19,6 +22,8 @@ interface Tally {
   bytes: number;
   /** Enqueues counted locally since the store was last asked. */
   sinceCount: number;
+  /** When the store was last asked (ms). */
+  countedAt: number;
 }
 
 interface Enqueuing {
@@ -27,6 +32,8 @@ interface Enqueuing {
 }
 
 const RECOUNT = 100;
+/** A full queue may have been delivered on another edge: asked again before a drop once this is past. */
+const RECOUNT_FULL_MS = 1000;
 const MAX_TRACKED_SESSIONS = 100_000;
 
 export function withQueueLimit<P>(persistence: P, limits: QueueLimits, queued: QueuedCounter, onDrop: (clientId: string) => void): P {
@@ -37,13 +44,14 @@ export function withQueueLimit<P>(persistence: P, limits: QueueLimits, queued: Q
   const tallies = new LRUCache<string, Tally>({ max: MAX_TRACKED_SESSIONS });
   const fits = (tally: Tally, bytes: number) => tally.messages < limits.maxMessages && tally.bytes + bytes <= limits.maxBytes;
   const recount = async (clientId: string) => {
-    const tally = { ...(await queued(clientId)), sinceCount: 0 };
+    const tally = { ...(await queued(clientId)), sinceCount: 0, countedAt: Date.now() };
     tallies.set(clientId, tally);
     return tally;
   };
   const admit = async (clientId: string, bytes: number): Promise<boolean> => {
     let tally = tallies.get(clientId);
-    if (!tally || tally.sinceCount >= RECOUNT || !fits(tally, bytes)) tally = await recount(clientId);
+    const recountFull = (full: Tally) => !fits(full, bytes) && Date.now() - full.countedAt >= RECOUNT_FULL_MS;
+    if (!tally || tally.sinceCount >= RECOUNT || recountFull(tally)) tally = await recount(clientId);
     if (!fits(tally, bytes)) return false;
     tally.messages++;
     tally.bytes += bytes;

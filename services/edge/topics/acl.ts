@@ -8,6 +8,9 @@
 //   $registries/R/commands|config… read               publish
 //   $monitoring/X/json             read (X in R)      read (X in R)
 // Everything else, other registries included, is invisible. Brokers: any non-$ topic.
+// A name an alias or `$me` resolves must itself be a valid topic or filter: prefix substitution
+// can glue a wildcard onto a target's last level (`home/#` → `…/events/x#`) or, through a long
+// target, make a topic no subscriber's connection can carry (both found by fuzzing, test/fuzz/).
 import { AliasTable } from './aliases.js';
 import { brokerExternal, brokerInternal, isPermanent, parseCanonical, toCanonical, toInternal, type CanonicalParts } from './namespace.js';
 import type { Principal } from '../../contracts/principal.js';
@@ -67,6 +70,8 @@ export class TopicPolicy {
       return { ok: true, internalTopic: brokerInternal(principal.id, topic), permanent: false };
     }
     const { canonical } = this.#aliases.resolve(principal, topic);
+    const resolved = canonical === topic ? undefined : topicNameError(canonical);
+    if (resolved) return { ok: false, reason: `topic "${topic}" resolves to ${resolved}` };
     const parts = parseCanonical(canonical);
     if (!parts?.kind || !KINDS.includes(parts.kind) || parts.root === 'monitoring') {
       return { ok: false, reason: `publish to topic "${topic}" not allowed` };
@@ -95,6 +100,8 @@ export class TopicPolicy {
       };
     }
     const resolution = this.#aliases.resolve(principal, filter);
+    const resolved = resolution.canonical === filter ? undefined : topicFilterError(resolution.canonical);
+    if (resolved) return { ok: false, reason: `filter "${filter}" resolves to ${resolved}` };
     const parts = parseCanonical(resolution.canonical);
     const denied = { ok: false as const, reason: `not allowed to subscribe: "${filter}"` };
     if (!parts || !this.#mayRead(parts, { filter: true })) return denied;

@@ -31,8 +31,8 @@ export function parseCanonical(topic: string): CanonicalParts | undefined {
 }
 
 export function toInternal(registryId: string, parts: CanonicalParts, canonical: string): string {
-  const tail = canonical.split('/').slice(2).join('/');
-  const suffix = tail ? `/${tail}` : '';
+  // Level by level, so an empty level (`$devices/D/`) survives the trip back (toCanonical).
+  const suffix = canonical.split('/').slice(2).map((level) => `/${level}`).join('');
   switch (parts.root) {
     case 'devices': return `${INTERNAL_ROOT}/${registryId}/devices/${parts.id}${suffix}`;
     case 'monitoring': return `${INTERNAL_ROOT}/${registryId}/monitoring/${parts.id}${suffix}`;

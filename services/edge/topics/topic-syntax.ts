@@ -2,11 +2,19 @@
 
 import { MAX_MQTT_TOPIC_LENGTH as MAX_TOPIC_LENGTH } from '../../contracts/limits.js';
 
+/**
+ * aedes takes topics of at most 100 levels (its matcher's limit) and fails deeper ones only after
+ * the hooks have let them through (a data-plane publish then failed as INTERNAL: found by fuzzing,
+ * test/fuzz/). The internal namespace adds up to 2 levels (`t` → `$broker/B/t`), so clients get 98.
+ */
+export const MAX_TOPIC_LEVELS = 98;
+
 export function topicNameError(topic: string): string | undefined {
   if (topic.length === 0) return 'empty topic';
   if (topic.length > MAX_TOPIC_LENGTH) return 'topic too long';
   if (topic.includes('\0')) return 'NUL in topic';
   if (/[+#]/.test(topic)) return 'wildcards are not allowed in a topic name';
+  if (topic.split('/').length > MAX_TOPIC_LEVELS) return 'too many topic levels';
   return undefined;
 }
 
@@ -15,6 +23,7 @@ export function topicFilterError(filter: string): string | undefined {
   if (filter.length > MAX_TOPIC_LENGTH) return 'filter too long';
   if (filter.includes('\0')) return 'NUL in filter';
   const levels = filter.split('/');
+  if (levels.length > MAX_TOPIC_LEVELS) return 'too many filter levels';
   for (const [index, level] of levels.entries()) {
     if (level.includes('#') && (level !== '#' || index !== levels.length - 1)) return '"#" must be the last level on its own';
     if (level.includes('+') && level !== '+') return '"+" must occupy a whole level';

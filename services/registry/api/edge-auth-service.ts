@@ -18,6 +18,8 @@ import type { AuthOutcome } from '../../contracts/principal.js';
 import type { ResourceContext } from '../resources/context.js';
 import { ApiError, toServiceError } from './errors.js';
 import { unary, type HandlerContext } from './unary.js';
+import { assertDecoded } from './request-decoding.js';
+import { validateTime } from '../validation/resource-fields.js';
 
 const KINDS = { device: Principal_Kind.DEVICE, registry: Principal_Kind.REGISTRY, broker: Principal_Kind.BROKER } as const;
 const OWNER_KINDS = { [Principal_Kind.DEVICE]: 'device', [Principal_Kind.REGISTRY]: 'registry', [Principal_Kind.BROKER]: 'broker' } as const;
@@ -58,6 +60,7 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
     watchRevocations: (call: ServerWritableStream<WatchRevocationsRequest, Revocation>) => {
       try {
         handler.access.check(call.metadata);
+        assertDecoded(call.request);
       } catch (error) {
         call.destroy(toServiceError(error).serviceError);
         return;
@@ -75,11 +78,13 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
     },
 
     reportActivity: unary(handler, 'EdgeAuthService.ReportActivity', async (request) => {
-      for (const activity of request.activities) {
-        const { device_id, last_auth_ip, ...times } = activity;
+      // Every time is checked before any is stored (an Invalid Date cannot be stored).
+      const reports = request.activities.map(({ device_id, last_auth_ip, ...times }, index) => {
         const patch = Object.fromEntries(Object.entries(times).filter(([, value]) => value !== undefined));
-        await ctx.store.recordDeviceMonitoring(device_id, { ...patch, ...(last_auth_ip ? { last_auth_ip } : {}) });
-      }
+        for (const [field, time] of Object.entries(patch)) validateTime(`activities[${index}].${field}`, time);
+        return { device_id, patch: { ...patch, ...(last_auth_ip ? { last_auth_ip } : {}) } };
+      });
+      for (const { device_id, patch } of reports) await ctx.store.recordDeviceMonitoring(device_id, patch);
       return ReportActivityResponse.fromPartial({});
     }),
   };

@@ -1,9 +1,11 @@
-// One adapter turns an async function into a grpc-js unary handler: access check, error mapping
-// and a log line for unexpected failures. Every management RPC goes through it.
+// One adapter turns an async function into a grpc-js unary handler: access check, requests that
+// did not decode, error mapping and a log line for unexpected failures. Every management RPC goes
+// through it.
 import type { handleUnaryCall, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from '../../common/logging.js';
 import type { AccessPolicy } from './access.js';
 import { toServiceError } from './errors.js';
+import { assertDecoded } from './request-decoding.js';
 
 export interface HandlerContext {
   access: AccessPolicy;
@@ -19,6 +21,7 @@ export function unary<Req, Res>(
     Promise.resolve()
       .then(() => {
         ctx.access.check(call.metadata);
+        assertDecoded(call.request);
         return handler(call.request, call);
       })
       .then(

@@ -7,7 +7,7 @@
 // present here but absent in the source are kept, and an existing password ID is never re-hashed.
 import { assertPasswordStrength, hashPassword } from '../credentials/passwords.js';
 import { parseCertificate } from '../credentials/certificates.js';
-import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
+import { validateDescription, validateId, validateLabels, validateName, validateTime } from '../validation/resource-fields.js';
 import { normalizeTopicAliases } from '../validation/topic-aliases.js';
 import type { BrokerRecord, CertificateRecord, DeviceRecord, OwnerKind, PasswordRecord, RegistryRecord } from '../store/records.js';
 import type { InitialCredentials } from '../store/contract.js';
@@ -91,6 +91,7 @@ class ImportPlan {
 
 export async function importRegistry(ctx: ResourceContext, incoming: RegistryRecord, credentials: ImportedCredentials, dryRun: boolean): Promise<ImportOutcome> {
   validateId('registry.id', incoming.id);
+  validateTimes('registry', incoming, credentials);
   validateId('registry.folder_id', incoming.folder_id);
   const plan = new ImportPlan({ kind: 'registry', id: incoming.id });
   plan.check(() => validateCommonFields('registry', incoming));
@@ -117,6 +118,7 @@ export async function importRegistry(ctx: ResourceContext, incoming: RegistryRec
 /** `incoming.topic_aliases` may use `{id}`; they are stored resolved, as a normal Create does. */
 export async function importDevice(ctx: ResourceContext, incoming: DeviceRecord, credentials: ImportedCredentials, dryRun: boolean): Promise<ImportOutcome> {
   validateId('device.id', incoming.id);
+  validateTimes('device', incoming, credentials);
   validateId('device.registry_id', incoming.registry_id);
   const plan = new ImportPlan({ kind: 'device', id: incoming.id });
   plan.check(() => validateCommonFields('device', incoming));
@@ -153,6 +155,7 @@ export async function importDevice(ctx: ResourceContext, incoming: DeviceRecord,
 
 export async function importBroker(ctx: ResourceContext, incoming: BrokerRecord, credentials: ImportedCredentials, dryRun: boolean): Promise<ImportOutcome> {
   validateId('broker.id', incoming.id);
+  validateTimes('broker', incoming, credentials);
   validateId('broker.folder_id', incoming.folder_id);
   const plan = new ImportPlan({ kind: 'broker', id: incoming.id });
   plan.check(() => validateCommonFields('broker', incoming));
@@ -170,6 +173,13 @@ export async function importBroker(ctx: ResourceContext, incoming: BrokerRecord,
     create: (initial) => ctx.store.createBroker(incoming, initial),
     update: () => ctx.store.updateBroker(incoming),
   });
+}
+
+/** Checked before anything compares or stores them (a bad time cannot even be compared). */
+function validateTimes(kind: string, record: { created_at: Date }, credentials: ImportedCredentials): void {
+  validateTime(`${kind}.created_at`, record.created_at);
+  for (const [index, certificate] of credentials.certificates.entries()) validateTime(`credentials.certificates[${index}].created_at`, certificate.created_at);
+  for (const [index, password] of credentials.passwords.entries()) validateTime(`credentials.passwords[${index}].created_at`, password.created_at);
 }
 
 function validateCommonFields(kind: string, record: { name: string; description: string; labels: Record<string, string>; log_options?: RegistryRecord['log_options'] }): void {

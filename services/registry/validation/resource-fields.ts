@@ -31,6 +31,11 @@ export function validateId(field: string, value: string): void {
   if (value.length > 50 || !ID.test(value)) throw new FieldError(field, 'must be at most 50 letters, digits, "-" or "_"');
 }
 
+/** A time that can be compared, stored and sent back: a Timestamp outside JavaScript's range decodes as an Invalid Date. */
+export function validateTime(field: string, value: Date | undefined): void {
+  if (value !== undefined && Number.isNaN(value.getTime())) throw new FieldError(field, 'is not a valid time');
+}
+
 /** Returns the effective page size (0 means the default of 100). */
 export function validatePaging(pageSize: number, pageToken: string, maxPageSize: number): number {
   if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > maxPageSize) {
