@@ -13,7 +13,11 @@ export class UsageError extends Error {}
  * parseArgs over process.argv, with `help` (-h/--help) added to `config.options`, then `read`
  * (which turns the values into settings and throws UsageError on a bad one).
  */
-export function parseCommandLine<T extends ParseArgsConfig, R>(config: T, usage: string, read: (parsed: ReturnType<typeof parseArgs<T>>) => R): R {
+export function parseCommandLine<T extends ParseArgsConfig, R>(
+  config: T,
+  usage: string,
+  read: (parsed: ReturnType<typeof parseArgs<T>>) => R,
+): R {
   const withHelp = { ...config, options: { ...config.options, help: { type: 'boolean', short: 'h' } } } as T;
   try {
     const parsed = parseArgs(withHelp);
@@ -24,7 +28,8 @@ export function parseCommandLine<T extends ParseArgsConfig, R>(config: T, usage:
     return read(parsed);
   } catch (error) {
     if (error instanceof UsageError) exitOnUsageError(error, usage);
-    if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) exitOnUsageError(new UsageError((error as Error).message), usage);
+    if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_'))
+      exitOnUsageError(new UsageError((error as Error).message), usage);
     throw error;
   }
 }
@@ -44,8 +49,12 @@ export function integerOption(flag: string, text: string, min = 1): number {
 
 /** A comma-separated `--flag` whose items must come from `allowed`. */
 export function listOption(flag: string, text: string, allowed: readonly string[]): Set<string> {
-  const items = text.split(',').map((item) => item.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   const unknown = items.filter((item) => !allowed.includes(item));
-  if (items.length === 0 || unknown.length > 0) throw new UsageError(`${flag} ${text}: expected a comma-separated list of ${allowed.join(', ')}`);
+  if (items.length === 0 || unknown.length > 0)
+    throw new UsageError(`${flag} ${text}: expected a comma-separated list of ${allowed.join(', ')}`);
   return new Set(items);
 }

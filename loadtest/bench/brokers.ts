@@ -97,30 +97,102 @@ function group(name: string, processes: BrokerProcess[], ports: number[], servin
 }
 
 /** The all-in-one `iotcore serve` on a data dir that already holds the fleet. */
-export async function startIotcore(options: { dataDir: string; apiPort: number; tls: TlsFiles; cpuProfileDir?: string }): Promise<RunningBroker> {
+export async function startIotcore(options: {
+  dataDir: string;
+  apiPort: number;
+  tls: TlsFiles;
+  cpuProfileDir?: string;
+}): Promise<RunningBroker> {
   const port = await freePort();
-  const node = new BrokerProcess(process.execPath, [
-    ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
-    CLI, 'serve', '--data-dir', options.dataDir, '--api-listen', `127.0.0.1:${options.apiPort}`, '--mqtt-listen', `127.0.0.1:${port}`,
-    '--http-listen', '127.0.0.1:0', '--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile,
-  ], { IOTCORE_LOG_LEVEL: 'info', IOTCORE_DRAIN_SECONDS: '0' });
+  const node = new BrokerProcess(
+    process.execPath,
+    [
+      ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
+      CLI,
+      'serve',
+      '--data-dir',
+      options.dataDir,
+      '--api-listen',
+      `127.0.0.1:${options.apiPort}`,
+      '--mqtt-listen',
+      `127.0.0.1:${port}`,
+      '--http-listen',
+      '127.0.0.1:0',
+      '--tls-cert',
+      options.tls.certFile,
+      '--tls-key',
+      options.tls.keyFile,
+    ],
+    { IOTCORE_LOG_LEVEL: 'info', IOTCORE_DRAIN_SECONDS: '0' },
+  );
   await node.waitForPort(port);
   return group('iotcore', [node], [port]);
 }
 
 /** A registry process on the fleet's data dir and `edges` (2) edges sharing Redis and MongoDB, on the cluster bus `bus` (channels). */
-export async function startIotcoreCluster(options: { dataDir: string; token: string; tls: TlsFiles; redisUrl: string; mongoUrl: string; edges?: number; bus?: 'channels' | 'routes' }): Promise<RunningBroker> {
+export async function startIotcoreCluster(options: {
+  dataDir: string;
+  token: string;
+  tls: TlsFiles;
+  redisUrl: string;
+  mongoUrl: string;
+  edges?: number;
+  bus?: 'channels' | 'routes';
+}): Promise<RunningBroker> {
   const apiPort = await freePort();
-  const registry = new BrokerProcess(process.execPath, [
-    CLI, 'serve', '--role', 'registry', '--data-dir', options.dataDir, '--api-listen', `127.0.0.1:${apiPort}`, '--http-listen', '127.0.0.1:0',
-  ], { IOTCORE_LOG_LEVEL: 'info' });
+  const registry = new BrokerProcess(
+    process.execPath,
+    [
+      CLI,
+      'serve',
+      '--role',
+      'registry',
+      '--data-dir',
+      options.dataDir,
+      '--api-listen',
+      `127.0.0.1:${apiPort}`,
+      '--http-listen',
+      '127.0.0.1:0',
+    ],
+    { IOTCORE_LOG_LEVEL: 'info' },
+  );
   await registry.waitForPort(apiPort);
   const ports = await Promise.all(Array.from({ length: options.edges ?? 2 }, () => freePort()));
-  const edges = ports.map((port, index) => new BrokerProcess(process.execPath, [
-    CLI, 'serve', '--role', 'edge', '--data-dir', path.join(options.dataDir, `edge-${index}`), '--mqtt-listen', `127.0.0.1:${port}`, '--http-listen', '127.0.0.1:0',
-    '--registry-endpoint', `127.0.0.1:${apiPort}`, '--registry-token', options.token, '--redis-url', options.redisUrl, '--mongo-url', options.mongoUrl,
-    '--mongo-db', 'bench', '--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile, '--cluster-bus', options.bus ?? 'channels',
-  ], { IOTCORE_LOG_LEVEL: 'info', IOTCORE_DRAIN_SECONDS: '0' }));
+  const edges = ports.map(
+    (port, index) =>
+      new BrokerProcess(
+        process.execPath,
+        [
+          CLI,
+          'serve',
+          '--role',
+          'edge',
+          '--data-dir',
+          path.join(options.dataDir, `edge-${index}`),
+          '--mqtt-listen',
+          `127.0.0.1:${port}`,
+          '--http-listen',
+          '127.0.0.1:0',
+          '--registry-endpoint',
+          `127.0.0.1:${apiPort}`,
+          '--registry-token',
+          options.token,
+          '--redis-url',
+          options.redisUrl,
+          '--mongo-url',
+          options.mongoUrl,
+          '--mongo-db',
+          'bench',
+          '--tls-cert',
+          options.tls.certFile,
+          '--tls-key',
+          options.tls.keyFile,
+          '--cluster-bus',
+          options.bus ?? 'channels',
+        ],
+        { IOTCORE_LOG_LEVEL: 'info', IOTCORE_DRAIN_SECONDS: '0' },
+      ),
+  );
   await Promise.all(edges.map((edge, index) => edge.waitForPort(ports[index]!)));
   return group('iotcore cluster', [registry, ...edges], ports, edges);
 }
@@ -132,33 +204,50 @@ export async function startIotcoreCluster(options: { dataDir: string; token: str
 export async function startMosquitto(options: { workDir: string; tls: TlsFiles }): Promise<RunningBroker> {
   const port = await freePort();
   const config = path.join(options.workDir, 'mosquitto.conf');
-  await writeFile(config, [
-    `listener ${port} 127.0.0.1`,
-    `certfile ${options.tls.certFile}`,
-    `keyfile ${options.tls.keyFile}`,
-    'allow_anonymous true',
-    // Started as root, Mosquitto would switch to its own user, which cannot read our 0600 key.
-    ...(process.getuid?.() === 0 ? ['user root'] : []),
-    'max_inflight_messages 0',
-    'max_queued_messages 100000',
-    'max_connections -1',
-    'persistence false',
-    'log_dest none',
-    '',
-  ].join('\n'));
+  await writeFile(
+    config,
+    [
+      `listener ${port} 127.0.0.1`,
+      `certfile ${options.tls.certFile}`,
+      `keyfile ${options.tls.keyFile}`,
+      'allow_anonymous true',
+      // Started as root, Mosquitto would switch to its own user, which cannot read our 0600 key.
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
+      'max_inflight_messages 0',
+      'max_queued_messages 100000',
+      'max_connections -1',
+      'persistence false',
+      'log_dest none',
+      '',
+    ].join('\n'),
+  );
   const broker = new BrokerProcess(findMosquitto(), ['-c', config]);
   await broker.waitForPort(port);
   return group('mosquitto', [broker], [port]);
 }
 
 /** Plain aedes (no auth, no ACL), alone or as two stock cluster nodes. */
-export async function startPlainAedes(options: { tls: TlsFiles; cluster?: { redisUrl: string; mongoUrl: string } }): Promise<RunningBroker> {
+export async function startPlainAedes(options: {
+  tls: TlsFiles;
+  cluster?: { redisUrl: string; mongoUrl: string };
+}): Promise<RunningBroker> {
   const nodes = options.cluster ? 2 : 1;
   const ports = await Promise.all(Array.from({ length: nodes }, () => freePort()));
-  const processes = ports.map((port) => new BrokerProcess(process.execPath, [
-    PLAIN_AEDES, '--port', String(port), '--cert', options.tls.certFile, '--key', options.tls.keyFile,
-    ...(options.cluster ? ['--redis-url', options.cluster.redisUrl, '--mongo-url', `${options.cluster.mongoUrl.replace(/\/$/, '')}/aedes-bench`] : []),
-  ]));
+  const processes = ports.map(
+    (port) =>
+      new BrokerProcess(process.execPath, [
+        PLAIN_AEDES,
+        '--port',
+        String(port),
+        '--cert',
+        options.tls.certFile,
+        '--key',
+        options.tls.keyFile,
+        ...(options.cluster
+          ? ['--redis-url', options.cluster.redisUrl, '--mongo-url', `${options.cluster.mongoUrl.replace(/\/$/, '')}/aedes-bench`]
+          : []),
+      ]),
+  );
   await Promise.all(processes.map((node, index) => node.waitForPort(ports[index]!)));
   return group(options.cluster ? 'aedes + mqemitter-redis' : 'plain aedes', processes, ports);
 }

@@ -46,7 +46,12 @@ export async function ensureFleet(dataDir: string, size: number, tls: TlsFiles, 
 }
 
 /** Creates a registry and `size` devices with passwords through the management API at `endpoint`. */
-export async function createFleet(endpoint: string, token: string, size: number, log: (line: string) => void): Promise<Pick<Fleet, 'registry' | 'devices'>> {
+export async function createFleet(
+  endpoint: string,
+  token: string,
+  size: number,
+  log: (line: string) => void,
+): Promise<Pick<Fleet, 'registry' | 'devices'>> {
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${token}`);
   const registries = new RegistryServiceClient(endpoint, credentials.createInsecure());
@@ -55,18 +60,42 @@ export async function createFleet(endpoint: string, token: string, size: number,
     const registryApi = promiseClient(registries, metadata, 60_000);
     const devicesApi = promiseClient(devicesClient, metadata, 60_000);
     const registryPassword = 'Bench-Registry-Passw0rd!';
-    const registryId = createdId(await registryApi.create({ folder_id: 'bench', name: `bench-${Date.now()}`, description: '', labels: {}, certificates: [], password: registryPassword, log_options: undefined }), Registry);
+    const registryId = createdId(
+      await registryApi.create({
+        folder_id: 'bench',
+        name: `bench-${Date.now()}`,
+        description: '',
+        labels: {},
+        certificates: [],
+        password: registryPassword,
+        log_options: undefined,
+      }),
+      Registry,
+    );
     const devices: Fleet['devices'] = [];
     let next = 0;
-    await Promise.all(Array.from({ length: CREATE_CONCURRENCY }, async () => {
-      while (next < size) {
-        const index = next++;
-        const password = `Bench-Device-${index}-Passw0rd!`;
-        const id = createdId(await devicesApi.create({ registry_id: registryId, name: `device-${index}`, description: '', labels: {}, certificates: [], topic_aliases: {}, password }), Device);
-        devices[index] = { id, password };
-        if (index % 500 === 499) log(`  ${index + 1} devices`);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CREATE_CONCURRENCY }, async () => {
+        while (next < size) {
+          const index = next++;
+          const password = `Bench-Device-${index}-Passw0rd!`;
+          const id = createdId(
+            await devicesApi.create({
+              registry_id: registryId,
+              name: `device-${index}`,
+              description: '',
+              labels: {},
+              certificates: [],
+              topic_aliases: {},
+              password,
+            }),
+            Device,
+          );
+          devices[index] = { id, password };
+          if (index % 500 === 499) log(`  ${index + 1} devices`);
+        }
+      }),
+    );
     return { registry: { id: registryId, password: registryPassword }, devices };
   } finally {
     registries.close();

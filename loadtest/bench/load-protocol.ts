@@ -74,7 +74,11 @@ export class SharedCounters {
   }
 
   snapshot(): { sent: number; received: number; errors: number } {
-    return { sent: Atomics.load(this.#cells, SENT), received: Atomics.load(this.#cells, RECEIVED), errors: Atomics.load(this.#cells, ERRORS) };
+    return {
+      sent: Atomics.load(this.#cells, SENT),
+      received: Atomics.load(this.#cells, RECEIVED),
+      errors: Atomics.load(this.#cells, ERRORS),
+    };
   }
 
   reset(): void {

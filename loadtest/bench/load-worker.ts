@@ -68,9 +68,11 @@ function connectOne(spec: ClientSpec): Promise<void> {
 
 async function connectAll(specs: ClientSpec[], concurrency: number): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, specs.length) }, async () => {
-    while (next < specs.length) await connectOne(specs[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, specs.length) }, async () => {
+      while (next < specs.length) await connectOne(specs[next++]!);
+    }),
+  );
 }
 
 function payload(bytes: number): Buffer {
@@ -148,12 +150,16 @@ parentPort!.on('message', (command: WorkerCommand & { id: number }) => {
         return { op: 'published', sent: await publish(command) };
       case 'measure':
         recording = command.recording;
-        if (command.reset) latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+        if (command.reset)
+          latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
         return { op: 'measured', latency: hdr.encodeIntoCompressedBase64(latency) };
       case 'disconnect':
         await disconnectAll();
         return { op: 'disconnected' };
     }
   };
-  run().then((answer) => reply({ ...answer, id: command.id }), (error: Error) => reply({ op: 'failed', message: error.message, id: command.id }));
+  run().then(
+    (answer) => reply({ ...answer, id: command.id }),
+    (error: Error) => reply({ op: 'failed', message: error.message, id: command.id }),
+  );
 });

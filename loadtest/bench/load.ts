@@ -40,13 +40,28 @@ export class LoadGenerator {
    * and `consumerThreads` for the others, so that receiving, which the latency figures measure,
    * never waits behind a burst of publishing in the same event loop.
    */
-  static start(options: { urls: string[]; ca: string; producerThreads: number; consumerThreads: number; keepaliveSeconds?: number; subscribeQos?: 0 | 1 }): LoadGenerator {
+  static start(options: {
+    urls: string[];
+    ca: string;
+    producerThreads: number;
+    consumerThreads: number;
+    keepaliveSeconds?: number;
+    subscribeQos?: 0 | 1;
+  }): LoadGenerator {
     const generator = new LoadGenerator();
     options.urls.forEach((url, endpoint) => {
-      const roles = [...Array(options.producerThreads).fill('producer'), ...Array(options.consumerThreads).fill('consumer')] as Array<'producer' | 'consumer'>;
+      const roles = [...Array(options.producerThreads).fill('producer'), ...Array(options.consumerThreads).fill('consumer')] as Array<
+        'producer' | 'consumer'
+      >;
       for (const role of roles) {
         const worker = new Worker(new URL('./load-worker.js', import.meta.url), {
-          workerData: { url, ca: options.ca, keepaliveSeconds: options.keepaliveSeconds ?? 60, subscribeQos: options.subscribeQos ?? 1, counters: generator.counters.buffer },
+          workerData: {
+            url,
+            ca: options.ca,
+            keepaliveSeconds: options.keepaliveSeconds ?? 60,
+            subscribeQos: options.subscribeQos ?? 1,
+            counters: generator.counters.buffer,
+          },
         });
         generator.#listen(worker, generator.#workers.length);
         generator.#workers.push({ worker, endpoint, role });
@@ -60,10 +75,16 @@ export class LoadGenerator {
    * Connects the clients to one endpoint, `concurrency` at a time per thread: publishing clients on
    * its producer threads, the others on its consumer threads, or all over every thread (`spread`).
    */
-  async connect(clients: ClientSpec[], concurrency: number, options: { endpoint?: number; spread?: boolean } = {}): Promise<{ connected: number; seconds: number; connectMs: Percentiles }> {
+  async connect(
+    clients: ClientSpec[],
+    concurrency: number,
+    options: { endpoint?: number; spread?: boolean } = {},
+  ): Promise<{ connected: number; seconds: number; connectMs: Percentiles }> {
     const endpoint = options.endpoint ?? 0;
-    const threadsFor = (publishing: boolean) => this.#workers.flatMap((worker, index) =>
-      worker.endpoint === endpoint && (options.spread || (worker.role === 'producer') === publishing) ? [index] : []);
+    const threadsFor = (publishing: boolean) =>
+      this.#workers.flatMap((worker, index) =>
+        worker.endpoint === endpoint && (options.spread || (worker.role === 'producer') === publishing) ? [index] : [],
+      );
     const shares = new Map<number, ClientSpec[]>();
     clients.forEach((client, i) => {
       const threads = threadsFor(Boolean(client.publishTo?.length));
@@ -74,7 +95,9 @@ export class LoadGenerator {
     for (const [index, share] of shares) this.#publishers[index]! += share.filter((client) => client.publishTo?.length).length;
     const errorsBefore = this.counters.snapshot().errors;
     const started = performance.now();
-    const replies = await Promise.all([...shares].map(([index, share]) => this.#ask(index, { op: 'connect', clients: share, concurrency })));
+    const replies = await Promise.all(
+      [...shares].map(([index, share]) => this.#ask(index, { op: 'connect', clients: share, concurrency })),
+    );
     const seconds = (performance.now() - started) / 1000;
     const times = mergeHistograms(replies.map((reply) => (reply as Extract<WorkerReply, { op: 'connected' }>).connectTimes));
     const failed = this.counters.snapshot().errors - errorsBefore;
@@ -83,16 +106,23 @@ export class LoadGenerator {
 
   /** Publishes for `warmupMs + durationMs` and measures the last `durationMs`. */
   /** `window`, when given, is called as the measured part starts and as it ends (e.g. to read CPU time). */
-  async run(settings: PublishSettings, warmupMs: number, durationMs: number, window?: { started(): Promise<void>; ended(): Promise<void> }): Promise<RunResult> {
+  async run(
+    settings: PublishSettings,
+    warmupMs: number,
+    durationMs: number,
+    window?: { started(): Promise<void>; ended(): Promise<void> },
+  ): Promise<RunResult> {
     this.counters.reset();
     await this.#all({ op: 'measure', recording: false, reset: true });
     const publishers = this.#publishers.reduce((sum, count) => sum + count, 0);
-    const publishing = this.#workers.map((_, index) => this.#ask(index, {
-      op: 'publish',
-      ...settings,
-      rate: settings.rate ? (settings.rate * this.#publishers[index]!) / publishers : 0,
-      durationMs: warmupMs + durationMs,
-    }));
+    const publishing = this.#workers.map((_, index) =>
+      this.#ask(index, {
+        op: 'publish',
+        ...settings,
+        rate: settings.rate ? (settings.rate * this.#publishers[index]!) / publishers : 0,
+        durationMs: warmupMs + durationMs,
+      }),
+    );
     await sleep(warmupMs);
     await this.#all({ op: 'measure', recording: true, reset: true });
     await window?.started();

@@ -12,7 +12,18 @@ import { REPO_ROOT, TOOLS_DIR } from '../../test/support/tools.js';
 import { freePort } from '../../test/support/ports.js';
 import { startIotcore, startIotcoreCluster, startMosquitto, startPlainAedes, type RunningBroker, type TlsFiles } from './brokers.js';
 import { ensureFleet, type Fleet } from './fleet.js';
-import { anonymousDialect, commands, fanIn, fanOut, stormAndIdle, yandexDialect, type CostMeter, type Dialect, type Figures, type Settings } from './scenarios.js';
+import {
+  anonymousDialect,
+  commands,
+  fanIn,
+  fanOut,
+  stormAndIdle,
+  yandexDialect,
+  type CostMeter,
+  type Dialect,
+  type Figures,
+  type Settings,
+} from './scenarios.js';
 import { AEDES, AEDES_CLUSTER, IOTCORE, IOTCORE_CLUSTER, MOSQUITTO, buildRows, markdownTable, writeReport } from './report.js';
 import { summarizeCpuProfiles } from './profile-summary.js';
 import { integerOption, listOption, parseCommandLine, UsageError } from '../command-line.js';
@@ -30,40 +41,44 @@ const USAGE = `usage: npm run bench -- [options]
   --out DIR             where bench.md and bench.json go (loadtest/results)
   -h, --help            this text`;
 
-const { quick, profile, outDir, scenarios, brokers, qosLevels, sizes } = parseCommandLine({
-  options: {
-    quick: { type: 'boolean', default: false },
-    devices: { type: 'string' },
-    'storm-devices': { type: 'string' },
-    idle: { type: 'string' },
-    seconds: { type: 'string' },
-    only: { type: 'string' },
-    out: { type: 'string' },
-    profile: { type: 'boolean', default: false },
-    brokers: { type: 'string' },
-    qos: { type: 'string' },
-  },
-  allowPositionals: true,
-}, USAGE, ({ values: args, positionals }) => {
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-  const quick = args.quick;
-  const seconds = Number(args.seconds ?? (quick ? 0.5 : 5));
-  if (!(seconds > 0)) throw new UsageError(`--seconds ${args.seconds}: expected a number of seconds > 0`);
-  return {
-    quick,
-    profile: args.profile,
-    outDir: args.out,
-    scenarios: listOption('--only', args.only ?? 'a,b,c,d,e,f,g', ['a', 'b', 'c', 'd', 'e', 'f', 'g']),
-    brokers: listOption('--brokers', args.brokers ?? 'mosquitto,aedes,iotcore', ['mosquitto', 'aedes', 'iotcore']),
-    qosLevels: [...listOption('--qos', args.qos ?? '0,1', ['0', '1'])].map((qos) => Number(qos) as 0 | 1),
-    sizes: {
-      devices: integerOption('--devices', args.devices ?? (quick ? '20' : '1000')),
-      stormDevices: integerOption('--storm-devices', args['storm-devices'] ?? (quick ? '20' : '5000')),
-      idleConnections: integerOption('--idle', args.idle ?? (quick ? '40' : '10000'), 0),
-      durationMs: seconds * 1000,
+const { quick, profile, outDir, scenarios, brokers, qosLevels, sizes } = parseCommandLine(
+  {
+    options: {
+      quick: { type: 'boolean', default: false },
+      devices: { type: 'string' },
+      'storm-devices': { type: 'string' },
+      idle: { type: 'string' },
+      seconds: { type: 'string' },
+      only: { type: 'string' },
+      out: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      brokers: { type: 'string' },
+      qos: { type: 'string' },
     },
-  };
-});
+    allowPositionals: true,
+  },
+  USAGE,
+  ({ values: args, positionals }) => {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    const quick = args.quick;
+    const seconds = Number(args.seconds ?? (quick ? 0.5 : 5));
+    if (!(seconds > 0)) throw new UsageError(`--seconds ${args.seconds}: expected a number of seconds > 0`);
+    return {
+      quick,
+      profile: args.profile,
+      outDir: args.out,
+      scenarios: listOption('--only', args.only ?? 'a,b,c,d,e,f,g', ['a', 'b', 'c', 'd', 'e', 'f', 'g']),
+      brokers: listOption('--brokers', args.brokers ?? 'mosquitto,aedes,iotcore', ['mosquitto', 'aedes', 'iotcore']),
+      qosLevels: [...listOption('--qos', args.qos ?? '0,1', ['0', '1'])].map((qos) => Number(qos) as 0 | 1),
+      sizes: {
+        devices: integerOption('--devices', args.devices ?? (quick ? '20' : '1000')),
+        stormDevices: integerOption('--storm-devices', args['storm-devices'] ?? (quick ? '20' : '5000')),
+        idleConnections: integerOption('--idle', args.idle ?? (quick ? '40' : '10000'), 0),
+        durationMs: seconds * 1000,
+      },
+    };
+  },
+);
 const workDir = path.join(TOOLS_DIR, 'bench');
 const log = (line: string) => console.log(`bench: ${line}`);
 
@@ -87,22 +102,36 @@ async function main(): Promise<void> {
   const single: Array<{ name: string; key: string; dialect: Dialect; start(): Promise<RunningBroker> }> = [
     { name: MOSQUITTO, key: 'mosquitto', dialect: anonymousDialect(), start: () => startMosquitto({ workDir, tls }) },
     { name: AEDES, key: 'aedes', dialect: anonymousDialect(), start: () => startPlainAedes({ tls }) },
-    { name: IOTCORE, key: 'iotcore', dialect: yandexDialect(fleet), start: async () => startIotcore({ dataDir: fleet.dataDir, apiPort: await freePort(), tls, cpuProfileDir: profileDir }) },
+    {
+      name: IOTCORE,
+      key: 'iotcore',
+      dialect: yandexDialect(fleet),
+      start: async () => startIotcore({ dataDir: fleet.dataDir, apiPort: await freePort(), tls, cpuProfileDir: profileDir }),
+    },
   ].filter((target) => brokers.has(target.key));
   const notes: string[] = [];
   const phases: Array<{ key: string; title: string; run(broker: RunningBroker, dialect: Dialect, figures: Figures): Promise<void> }> = [
     ...qosLevels.map((qos) => ({
       key: 'a',
       title: `fan-in QoS ${qos}: ${settings.devices} devices → 1 consumer`,
-      run: (broker: RunningBroker, dialect: Dialect, figures: Figures) => fanIn(broker, dialect, settings, qos, pacedRate(results, figures, `a.qos${qos}.rate`), figures),
+      run: (broker: RunningBroker, dialect: Dialect, figures: Figures) =>
+        fanIn(broker, dialect, settings, qos, pacedRate(results, figures, `a.qos${qos}.rate`), figures),
     })),
-    { key: 'b', title: `commands: registry → ${settings.devices} devices`, run: (broker, dialect, figures) => commands(broker, dialect, settings, figures) },
+    {
+      key: 'b',
+      title: `commands: registry → ${settings.devices} devices`,
+      run: (broker, dialect, figures) => commands(broker, dialect, settings, figures),
+    },
     ...qosLevels.map((qos) => ({
       key: 'c',
       title: `fan-out QoS ${qos}: 1 publisher → ${settings.devices} subscribers`,
       run: (broker: RunningBroker, dialect: Dialect, figures: Figures) => fanOut(broker, dialect, settings, qos, figures),
     })),
-    { key: 'd', title: `connect storm of ${settings.stormDevices}, then ${settings.idleConnections} idle connections`, run: (broker, dialect, figures) => stormAndIdle(broker, dialect, settings, figures) },
+    {
+      key: 'd',
+      title: `connect storm of ${settings.stormDevices}, then ${settings.idleConnections} idle connections`,
+      run: (broker, dialect, figures) => stormAndIdle(broker, dialect, settings, figures),
+    },
   ];
   for (const phase of phases) {
     if (!scenarios.has(phase.key) && !(phase.key === 'd' && scenarios.has('e'))) continue;
@@ -115,7 +144,13 @@ async function main(): Promise<void> {
         if (broker.alive()) throw error;
       } finally {
         if (!broker.alive()) {
-          const last = broker.logTail().trim().split('\n').filter((line) => /Error|error/.test(line)).slice(-1)[0] ?? 'no output';
+          const last =
+            broker
+              .logTail()
+              .trim()
+              .split('\n')
+              .filter((line) => /Error|error/.test(line))
+              .slice(-1)[0] ?? 'no output';
           notes.push(`- **${target.name} crashed** during "${phase.title}": \`${last.slice(0, 200)}\``);
           results[target.name]![`${phase.key}.crashed`] = 1;
           log(`${target.name} crashed: ${last}`);
@@ -165,8 +200,16 @@ async function clusterFanIn(fleet: Fleet, settings: Settings, tls: TlsFiles): Pr
   const [redis, mongo] = await Promise.all([startRedis(), startFerretDb()]);
   try {
     const targets: Array<{ name: string; dialect: Dialect; start(): Promise<RunningBroker> }> = [
-      { name: AEDES_CLUSTER, dialect: anonymousDialect(), start: () => startPlainAedes({ tls, cluster: { redisUrl: redis.url, mongoUrl: mongo.url } }) },
-      { name: IOTCORE_CLUSTER, dialect: yandexDialect(fleet), start: () => startIotcoreCluster({ dataDir: fleet.dataDir, token: fleet.token, tls, redisUrl: redis.url, mongoUrl: mongo.url }) },
+      {
+        name: AEDES_CLUSTER,
+        dialect: anonymousDialect(),
+        start: () => startPlainAedes({ tls, cluster: { redisUrl: redis.url, mongoUrl: mongo.url } }),
+      },
+      {
+        name: IOTCORE_CLUSTER,
+        dialect: yandexDialect(fleet),
+        start: () => startIotcoreCluster({ dataDir: fleet.dataDir, token: fleet.token, tls, redisUrl: redis.url, mongoUrl: mongo.url }),
+      },
     ];
     for (const target of targets) {
       log(`cluster fan-in through 2 edges — ${target.name}`);
@@ -194,12 +237,18 @@ async function scaling(fleet: Fleet, settings: Settings, tls: TlsFiles): Promise
   const meter: CostMeter = { redisCommands: async () => redisCommandCount(await stats.info('commandstats')) };
   const cluster = { redisUrl: redis.url, mongoUrl: mongo.url };
   const targets: Array<{ label: string; dialect: Dialect; start(): Promise<RunningBroker> }> = [
-    { label: 'iotcore all-in-one', dialect: yandexDialect(fleet), start: async () => startIotcore({ dataDir: fleet.dataDir, apiPort: await freePort(), tls }) },
-    ...(['channels', 'routes'] as const).flatMap((bus) => [1, 2, 3].map((edges) => ({
-      label: `iotcore, ${edges} edge${edges > 1 ? 's' : ''}, ${bus} bus`,
+    {
+      label: 'iotcore all-in-one',
       dialect: yandexDialect(fleet),
-      start: () => startIotcoreCluster({ dataDir: fleet.dataDir, token: fleet.token, tls, ...cluster, edges, bus }),
-    }))),
+      start: async () => startIotcore({ dataDir: fleet.dataDir, apiPort: await freePort(), tls }),
+    },
+    ...(['channels', 'routes'] as const).flatMap((bus) =>
+      [1, 2, 3].map((edges) => ({
+        label: `iotcore, ${edges} edge${edges > 1 ? 's' : ''}, ${bus} bus`,
+        dialect: yandexDialect(fleet),
+        start: () => startIotcoreCluster({ dataDir: fleet.dataDir, token: fleet.token, tls, ...cluster, edges, bus }),
+      })),
+    ),
     { label: 'aedes + mqemitter-redis, 2 nodes', dialect: anonymousDialect(), start: () => startPlainAedes({ tls, cluster }) },
   ];
   const rows: string[] = [];
@@ -211,7 +260,11 @@ async function scaling(fleet: Fleet, settings: Settings, tls: TlsFiles): Promise
         for (const qos of qosLevels) {
           const figures: Figures = {};
           await fanIn(broker, target.dialect, settings, qos, undefined, figures, 'g', meter);
-          const figure = (name: string, digits: number) => (figures[`g.qos${qos}.${name}`] ?? Number.NaN).toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+          const figure = (name: string, digits: number) =>
+            (figures[`g.qos${qos}.${name}`] ?? Number.NaN).toLocaleString('en', {
+              maximumFractionDigits: digits,
+              minimumFractionDigits: digits,
+            });
           rows.push(`| ${target.label} | ${qos} | ${figure('rate', 0)} | ${figure('cpu-us', 1)} | ${figure('redis-ops', 2)} |`);
         }
       } finally {
@@ -226,8 +279,8 @@ async function scaling(fleet: Fleet, settings: Settings, tls: TlsFiles): Promise
     '',
     '## (g) Scaling: the fan-in of (a) through 1, 2 and 3 edges',
     '',
-    'CPU is the MQTT-serving processes\' (the edges of a cluster; not the registry, Redis or the database) per delivered',
-    'message over the measured window; Redis commands are the whole Redis server\'s (the edges\' lease renewals included).',
+    "CPU is the MQTT-serving processes' (the edges of a cluster; not the registry, Redis or the database) per delivered",
+    "message over the measured window; Redis commands are the whole Redis server's (the edges' lease renewals included).",
     '',
     '| broker | QoS | delivered msg/s | CPU µs per message | Redis commands per message |',
     '|---|---:|---:|---:|---:|',

@@ -10,7 +10,13 @@ import mqemitterRedis from 'mqemitter-redis';
 import mongoPersistence from 'aedes-persistence-mongodb';
 
 const { values } = parseArgs({
-  options: { port: { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' }, 'redis-url': { type: 'string' }, 'mongo-url': { type: 'string' } },
+  options: {
+    port: { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
+    'redis-url': { type: 'string' },
+    'mongo-url': { type: 'string' },
+  },
 });
 const broker = await Aedes.createBroker({
   mq: values['redis-url'] ? mqemitterRedis({ connectionString: values['redis-url'] }) : undefined,

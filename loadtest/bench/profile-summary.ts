@@ -24,7 +24,10 @@ export async function summarizeCpuProfiles(dir: string, top: number): Promise<st
     });
   }
   const busy = totalMicros - (selfMicros.get('(idle)') ?? 0);
-  const rows = [...selfMicros].filter(([name]) => name !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top);
+  const rows = [...selfMicros]
+    .filter(([name]) => name !== '(idle)')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top);
   return [
     `${files.length} profile(s), ${(busy / 1e6).toFixed(1)} s on CPU. Self time, share of busy time:`,
     '',
@@ -36,6 +39,9 @@ export async function summarizeCpuProfiles(dir: string, top: number): Promise<st
 
 function frameName(frame: CpuProfile['nodes'][number]['callFrame']): string {
   if (!frame.url) return frame.functionName || '(anonymous)';
-  const file = frame.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '').replace(/^.*\/dist\//, '');
+  const file = frame.url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, '')
+    .replace(/^.*\/dist\//, '');
   return `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`;
 }

@@ -56,9 +56,19 @@ export interface Settings {
 export type Figures = Record<string, number>;
 
 /** Publishing threads: `settings.threads` in all, split over the broker's endpoints; one receiving thread per endpoint. */
-async function generator(broker: RunningBroker, settings: Settings, options: { subscribeQos?: 0 | 1; keepaliveSeconds?: number } = {}): Promise<LoadGenerator> {
+async function generator(
+  broker: RunningBroker,
+  settings: Settings,
+  options: { subscribeQos?: 0 | 1; keepaliveSeconds?: number } = {},
+): Promise<LoadGenerator> {
   const producerThreads = Math.max(1, Math.floor(settings.threads / broker.urls.length));
-  return LoadGenerator.start({ urls: broker.urls, ca: await readFile(settings.caFile, 'utf8'), producerThreads, consumerThreads: 1, ...options });
+  return LoadGenerator.start({
+    urls: broker.urls,
+    ca: await readFile(settings.caFile, 'utf8'),
+    producerThreads,
+    consumerThreads: 1,
+    ...options,
+  });
 }
 
 function record(figures: Figures, key: string, result: RunResult): void {
@@ -73,7 +83,16 @@ function record(figures: Figures, key: string, result: RunResult): void {
  * fast as the broker delivers them (a closed loop of 1 message in flight per device); then at a
  * fixed rate (`pacedRate`: half of Mosquitto's peak) for latency at a given load.
  */
-export async function fanIn(broker: RunningBroker, dialect: Dialect, settings: Settings, qos: 0 | 1, pacedRate: (() => number | undefined) | undefined, figures: Figures, prefix = 'a', meter?: CostMeter): Promise<void> {
+export async function fanIn(
+  broker: RunningBroker,
+  dialect: Dialect,
+  settings: Settings,
+  qos: 0 | 1,
+  pacedRate: (() => number | undefined) | undefined,
+  figures: Figures,
+  prefix = 'a',
+  meter?: CostMeter,
+): Promise<void> {
   const load = await generator(broker, settings, { subscribeQos: qos });
   try {
     await load.connect([{ ...dialect.registry('bench-consumer'), subscribe: [dialect.allEvents] }], 1);
@@ -82,7 +101,12 @@ export async function fanIn(broker: RunningBroker, dialect: Dialect, settings: S
     const connected = await connectSpread(broker, load, devices);
     if (connected < devices.length) figures[`${prefix}.connect-failures`] = devices.length - connected;
     const costs = meter && costWindow(broker, meter);
-    const result = await load.run({ qos, window: settings.devices, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs, costs?.window);
+    const result = await load.run(
+      { qos, window: settings.devices, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes },
+      settings.warmupMs,
+      settings.durationMs,
+      costs?.window,
+    );
     record(figures, `${prefix}.qos${qos}`, result);
     if (costs) {
       const spent = costs.spent();
@@ -90,7 +114,16 @@ export async function fanIn(broker: RunningBroker, dialect: Dialect, settings: S
       figures[`${prefix}.qos${qos}.redis-ops`] = spent.redisCommands / result.delivered;
     }
     const rate = pacedRate?.();
-    if (rate) record(figures, `${prefix}.qos${qos}.paced`, await load.run({ qos, window: 0, rate, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
+    if (rate)
+      record(
+        figures,
+        `${prefix}.qos${qos}.paced`,
+        await load.run(
+          { qos, window: 0, rate, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes },
+          settings.warmupMs,
+          settings.durationMs,
+        ),
+      );
     await load.disconnect();
   } finally {
     await load.close();
@@ -123,7 +156,15 @@ function costWindow(broker: RunningBroker, meter: CostMeter) {
 /** Connects the devices spread evenly over the broker's endpoints (the edges of a cluster). */
 async function connectSpread(broker: RunningBroker, load: LoadGenerator, devices: ClientSpec[]): Promise<number> {
   const endpoints = broker.urls.length;
-  const results = await Promise.all(broker.urls.map((_, endpoint) => load.connect(devices.filter((_, i) => i % endpoints === endpoint), 50, { endpoint })));
+  const results = await Promise.all(
+    broker.urls.map((_, endpoint) =>
+      load.connect(
+        devices.filter((_, i) => i % endpoints === endpoint),
+        50,
+        { endpoint },
+      ),
+    ),
+  );
   return results.reduce((sum, result) => sum + result.connected, 0);
 }
 
@@ -131,10 +172,22 @@ async function connectSpread(broker: RunningBroker, load: LoadGenerator, devices
 export async function commands(broker: RunningBroker, dialect: Dialect, settings: Settings, figures: Figures): Promise<void> {
   const load = await generator(broker, settings, { subscribeQos: 1 });
   try {
-    await load.connect(Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), subscribe: [dialect.deviceCommands(i)] })), 50, { spread: true });
+    await load.connect(
+      Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), subscribe: [dialect.deviceCommands(i)] })),
+      50,
+      { spread: true },
+    );
     const topics = Array.from({ length: settings.devices }, (_, i) => dialect.deviceCommands(i));
     await load.connect([{ ...dialect.registry('bench-commander'), publishTo: topics }], 1);
-    record(figures, 'b.qos1', await load.run({ qos: 1, window: 1000, slotsPerClient: 1000, fanout: 1, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
+    record(
+      figures,
+      'b.qos1',
+      await load.run(
+        { qos: 1, window: 1000, slotsPerClient: 1000, fanout: 1, payloadBytes: settings.payloadBytes },
+        settings.warmupMs,
+        settings.durationMs,
+      ),
+    );
     await load.disconnect();
   } finally {
     await load.close();
@@ -145,10 +198,22 @@ export async function commands(broker: RunningBroker, dialect: Dialect, settings
 export async function fanOut(broker: RunningBroker, dialect: Dialect, settings: Settings, qos: 0 | 1, figures: Figures): Promise<void> {
   const load = await generator(broker, settings, { subscribeQos: qos });
   try {
-    await load.connect(Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), subscribe: [dialect.broadcastCommands] })), 50, { spread: true });
+    await load.connect(
+      Array.from({ length: settings.devices }, (_, i) => ({ ...dialect.device(i), subscribe: [dialect.broadcastCommands] })),
+      50,
+      { spread: true },
+    );
     await load.connect([{ ...dialect.registry('bench-broadcaster'), publishTo: [dialect.broadcastCommands] }], 1);
     // Up to 20 broadcasts in flight: 20 × devices deliveries outstanding.
-    record(figures, `c.qos${qos}`, await load.run({ qos, window: 20 * settings.devices, slotsPerClient: 20, fanout: settings.devices, payloadBytes: settings.payloadBytes }, settings.warmupMs, settings.durationMs));
+    record(
+      figures,
+      `c.qos${qos}`,
+      await load.run(
+        { qos, window: 20 * settings.devices, slotsPerClient: 20, fanout: settings.devices, payloadBytes: settings.payloadBytes },
+        settings.warmupMs,
+        settings.durationMs,
+      ),
+    );
     await load.disconnect();
   } finally {
     await load.close();
@@ -175,7 +240,11 @@ export async function stormAndIdle(broker: RunningBroker, dialect: Dialect, sett
 
     const before = await broker.rssBytes();
     // Each device twice (two client IDs) when the fleet is smaller than the connection count.
-    const idle = Array.from({ length: settings.idleConnections }, (_, i) => ({ ...dialect.device(i % settings.stormDevices), clientId: `idle-${i}`, subscribe: [dialect.deviceCommands(i % settings.stormDevices)] }));
+    const idle = Array.from({ length: settings.idleConnections }, (_, i) => ({
+      ...dialect.device(i % settings.stormDevices),
+      clientId: `idle-${i}`,
+      subscribe: [dialect.deviceCommands(i % settings.stormDevices)],
+    }));
     const opened = await load.connect(idle, 100, { spread: true });
     await sleep(5000);
     const after = await broker.rssBytes();

@@ -51,10 +51,20 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 const work = await mkdtemp(path.join(os.tmpdir(), 'iotcore-fleet-'));
 try {
   const mongo = store === 'mongo' ? { mongoUrl: await mongoUrl(), mongoDb: uniqueDbName('fleet') } : {};
-  say(`# Fleet benchmark: ${store === 'mongo' ? `MongoDB store (${process.env.MONGO_URL ? 'MONGO_URL' : 'test FerretDB v1.24.2, SQLite backend'})` : 'embedded store (LevelDB)'}`);
-  say(`${os.cpus().length} cores, ${new Date().toISOString()}, ${concurrency} creates in flight, an alias on every ${aliasEvery}th device, no passwords`);
+  say(
+    `# Fleet benchmark: ${store === 'mongo' ? `MongoDB store (${process.env.MONGO_URL ? 'MONGO_URL' : 'test FerretDB v1.24.2, SQLite backend'})` : 'embedded store (LevelDB)'}`,
+  );
+  say(
+    `${os.cpus().length} cores, ${new Date().toISOString()}, ${concurrency} creates in flight, an alias on every ${aliasEvery}th device, no passwords`,
+  );
   await createsAndReads(await startRegistryProcess({ dataDir: path.join(work, 'creates'), ...mongo }));
-  if (importDevices > 0) await importDump(await startRegistryProcess({ dataDir: path.join(work, 'import'), ...(store === 'mongo' ? { mongoUrl: mongo.mongoUrl, mongoDb: uniqueDbName('fleet_import') } : {}) }));
+  if (importDevices > 0)
+    await importDump(
+      await startRegistryProcess({
+        dataDir: path.join(work, 'import'),
+        ...(store === 'mongo' ? { mongoUrl: mongo.mongoUrl, mongoDb: uniqueDbName('fleet_import') } : {}),
+      }),
+    );
   await mkdir(flags.out, { recursive: true });
   await writeFile(path.join(flags.out, `fleet-${store}.md`), `${lines.join('\n')}\n`);
 } catch (error) {
@@ -71,7 +81,18 @@ async function createsAndReads(registry: RegistryProcess): Promise<void> {
   const registries = promiseClient(new RegistryServiceClient(registry.endpoint, credentials.createInsecure()), metadata, 120_000);
   const devices = promiseClient(new DeviceServiceClient(registry.endpoint, credentials.createInsecure()), metadata, 120_000);
   try {
-    const registryId = createdId(await registries.create({ folder_id: 'fleet', name: 'fleet', description: '', labels: {}, certificates: [], password: '', log_options: undefined }), Registry);
+    const registryId = createdId(
+      await registries.create({
+        folder_id: 'fleet',
+        name: 'fleet',
+        description: '',
+        labels: {},
+        certificates: [],
+        password: '',
+        log_options: undefined,
+      }),
+      Registry,
+    );
     const rssBefore = await registry.rss();
     say('\n| devices | creates/s in this block | registry RSS |\n|---|---|---|');
     let created = 0;
@@ -81,22 +102,36 @@ async function createsAndReads(registry: RegistryProcess): Promise<void> {
       const end = Math.min(created + block, total);
       const started = performance.now();
       let next = created;
-      await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (next < end && Date.now() < deadline) {
-          const index = next++;
-          const topic_aliases = index % aliasEvery === 0 ? { [`fleet/${index}/`]: '$devices/{id}/events/' } : {};
-          await devices.create({ registry_id: registryId, name: `device-${index}`, description: '', labels: {}, certificates: [], topic_aliases, password: '' });
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < end && Date.now() < deadline) {
+            const index = next++;
+            const topic_aliases = index % aliasEvery === 0 ? { [`fleet/${index}/`]: '$devices/{id}/events/' } : {};
+            await devices.create({
+              registry_id: registryId,
+              name: `device-${index}`,
+              description: '',
+              labels: {},
+              certificates: [],
+              topic_aliases,
+              password: '',
+            });
+          }
+        }),
+      );
       const done = next - created;
       lastRate = done / ((performance.now() - started) / 1000);
       firstRate ||= lastRate;
       created = next;
-      say(`| ${created - done + 1}–${created}${done < end - (created - done) ? ' (stopped at the time limit)' : ''} | ${lastRate.toFixed(0)} | ${mib(await registry.rss())} |`);
+      say(
+        `| ${created - done + 1}–${created}${done < end - (created - done) ? ' (stopped at the time limit)' : ''} | ${lastRate.toFixed(0)} | ${mib(await registry.rss())} |`,
+      );
     }
     say(`\nlast block / first block: ${(lastRate / firstRate).toFixed(2)}`);
     const rssAfter = await registry.rss();
-    say(`registry RSS: ${mib(rssBefore)} before the devices, ${mib(rssAfter)} after ${created}: ${((rssAfter - rssBefore) / created).toFixed(0)} bytes per device`);
+    say(
+      `registry RSS: ${mib(rssBefore)} before the devices, ${mib(rssAfter)} after ${created}: ${((rssAfter - rssBefore) / created).toFixed(0)} bytes per device`,
+    );
 
     const ids: string[] = [];
     let page_token = '';
@@ -111,7 +146,9 @@ async function createsAndReads(registry: RegistryProcess): Promise<void> {
       page_token = page.next_page_token;
       pages++;
     } while (page_token);
-    say(`ListDevices page of 20,000: first page ${firstPageMs.toFixed(0)} ms; all ${ids.length} devices in ${pages} pages ${(performance.now() - pagingStarted).toFixed(0)} ms`);
+    say(
+      `ListDevices page of 20,000: first page ${firstPageMs.toFixed(0)} ms; all ${ids.length} devices in ${pages} pages ${(performance.now() - pagingStarted).toFixed(0)} ms`,
+    );
 
     const latencies: number[] = [];
     for (let sample = 0; sample < 2000; sample++) {
@@ -133,12 +170,27 @@ async function importDump(registry: RegistryProcess): Promise<void> {
     const dir = path.join(work, 'dump');
     const shape = { devices: importDevices, aliasEvery, certificateEvery: 20 };
     const written = await writeYcDump(dir, shape);
-    say(`\nimport yandex --dump: ${importDevices} devices in one registry, ${written.aliases} with an alias, ${written.certificates} with a certificate`);
+    say(
+      `\nimport yandex --dump: ${importDevices} devices in one registry, ${written.aliases} with an alias, ${written.certificates} with a certificate`,
+    );
     for (const run of ['first run', 're-run (everything UNCHANGED)']) {
       const started = performance.now();
-      const { exitCode, summary } = await runCli(['import', 'yandex', '--dump', dir, '--format', 'json', '--endpoint', registry.endpoint, '--token', registry.token]);
+      const { exitCode, summary } = await runCli([
+        'import',
+        'yandex',
+        '--dump',
+        dir,
+        '--format',
+        'json',
+        '--endpoint',
+        registry.endpoint,
+        '--token',
+        registry.token,
+      ]);
       const seconds = (performance.now() - started) / 1000;
-      say(`${run}: ${seconds.toFixed(1)} s (exit ${exitCode}), ${(seconds / (importDevices / 10_000)).toFixed(1)} s per 10,000 devices; registry RSS ${mib(await registry.rss())}; ${summary}`);
+      say(
+        `${run}: ${seconds.toFixed(1)} s (exit ${exitCode}), ${(seconds / (importDevices / 10_000)).toFixed(1)} s per 10,000 devices; registry RSS ${mib(await registry.rss())}; ${summary}`,
+      );
     }
   } finally {
     await registry.stop();
@@ -155,9 +207,14 @@ function runCli(args: string[]): Promise<{ exitCode: number | null; summary: str
     child.once('exit', (exitCode) => {
       let summary = output.slice(0, 500);
       try {
-        const report = JSON.parse(output) as { summary: object; resources: Array<{ action: string; id: string; conflicts: string[]; error?: string }> };
+        const report = JSON.parse(output) as {
+          summary: object;
+          resources: Array<{ action: string; id: string; conflicts: string[]; error?: string }>;
+        };
         const problem = report.resources.find((row) => row.action === 'CONFLICT' || row.action === 'ERROR');
-        summary = JSON.stringify(report.summary) + (problem ? `; first problem: ${problem.id} ${problem.error ?? problem.conflicts.join('; ')}` : '');
+        summary =
+          JSON.stringify(report.summary) +
+          (problem ? `; first problem: ${problem.id} ${problem.error ?? problem.conflicts.join('; ')}` : '');
       } catch {
         // not a JSON report: the start of the output says why
       }

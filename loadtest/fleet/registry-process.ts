@@ -17,8 +17,20 @@ export interface RegistryProcess {
 export async function startRegistryProcess(options: { dataDir: string; mongoUrl?: string; mongoDb?: string }): Promise<RegistryProcess> {
   const apiPort = await freePort();
   const token = `fleet-bench-${process.pid}`;
-  const args = [CLI, 'serve', '--role', 'registry', '--data-dir', options.dataDir, '--api-listen', `127.0.0.1:${apiPort}`,
-    '--http-listen', '127.0.0.1:0', '--admin-tokens', token];
+  const args = [
+    CLI,
+    'serve',
+    '--role',
+    'registry',
+    '--data-dir',
+    options.dataDir,
+    '--api-listen',
+    `127.0.0.1:${apiPort}`,
+    '--http-listen',
+    '127.0.0.1:0',
+    '--admin-tokens',
+    token,
+  ];
   if (options.mongoUrl) args.push('--mongo-url', options.mongoUrl, '--mongo-db', options.mongoDb ?? 'iotcore_fleet');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' } });
   process.once('exit', () => child.kill('SIGKILL')); // an interrupted benchmark leaves no registry behind

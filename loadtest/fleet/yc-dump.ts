@@ -16,9 +16,20 @@ export async function writeYcDump(dir: string, shape: DumpShape): Promise<{ regi
   const created = '2024-05-01T10:00:00Z';
   const base = path.join(dir, 'registries', registryId);
   await mkdir(base, { recursive: true });
-  await writeFile(path.join(dir, 'registries.json'), JSON.stringify([
-    { id: registryId, folder_id: 'b1gfleetfolder000001', created_at: created, name: 'fleet', description: 'fleet-scale import', labels: {}, status: 'ACTIVE' },
-  ]));
+  await writeFile(
+    path.join(dir, 'registries.json'),
+    JSON.stringify([
+      {
+        id: registryId,
+        folder_id: 'b1gfleetfolder000001',
+        created_at: created,
+        name: 'fleet',
+        description: 'fleet-scale import',
+        labels: {},
+        status: 'ACTIVE',
+      },
+    ]),
+  );
   const keys = forge.pki.rsa.generateKeyPair(2048);
   const devices: object[] = [];
   let certificates = 0;
@@ -33,7 +44,10 @@ export async function writeYcDump(dir: string, shape: DumpShape): Promise<{ regi
     devices.push({ id, registry_id: registryId, created_at: created, name: `device-${index}`, topic_aliases, status: 'ACTIVE' });
     if (index % shape.certificateEvery === 0) {
       await mkdir(path.join(dir, 'devices', id), { recursive: true });
-      await writeFile(path.join(dir, 'devices', id, 'certificates.json'), JSON.stringify([{ device_id: id, certificate_data: certificate(keys, id, index), created_at: created }]));
+      await writeFile(
+        path.join(dir, 'devices', id, 'certificates.json'),
+        JSON.stringify([{ device_id: id, certificate_data: certificate(keys, id, index), created_at: created }]),
+      );
       certificates++;
     }
   }

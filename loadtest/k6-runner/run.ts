@@ -53,38 +53,42 @@ const USAGE = `usage: npm run loadtest:k6 -- <${SCENARIOS.join('|')}> [options]
   --out DIR              where k6-<scenario>.json goes (loadtest/results)
   -h, --help             this text`;
 
-const { args, scenario, devices } = parseCommandLine({
-  allowPositionals: true,
-  options: {
-    devices: { type: 'string', default: '100' },
-    duration: { type: 'string', default: '30s' },
-    rate: { type: 'string', default: '1' },
-    qos: { type: 'string', default: '1' },
-    'payload-bytes': { type: 'string', default: '0' },
-    warmup: { type: 'string' },
-    consumers: { type: 'string' },
-    persistent: { type: 'string' },
-    offline: { type: 'string' },
-    commanders: { type: 'string' },
-    p99: { type: 'string' },
-    endpoint: { type: 'string', default: 'localhost:8883' },
-    ca: { type: 'string' },
-    api: { type: 'string', default: '127.0.0.1:50051' },
-    'api-ca': { type: 'string' },
-    token: { type: 'string' },
-    'folder-id': { type: 'string', default: 'k6' },
-    'registry-name': { type: 'string', default: 'k6-loadtest' },
-    out: { type: 'string', default: path.join(REPO_ROOT, 'loadtest/results') },
+const { args, scenario, devices } = parseCommandLine(
+  {
+    allowPositionals: true,
+    options: {
+      devices: { type: 'string', default: '100' },
+      duration: { type: 'string', default: '30s' },
+      rate: { type: 'string', default: '1' },
+      qos: { type: 'string', default: '1' },
+      'payload-bytes': { type: 'string', default: '0' },
+      warmup: { type: 'string' },
+      consumers: { type: 'string' },
+      persistent: { type: 'string' },
+      offline: { type: 'string' },
+      commanders: { type: 'string' },
+      p99: { type: 'string' },
+      endpoint: { type: 'string', default: 'localhost:8883' },
+      ca: { type: 'string' },
+      api: { type: 'string', default: '127.0.0.1:50051' },
+      'api-ca': { type: 'string' },
+      token: { type: 'string' },
+      'folder-id': { type: 'string', default: 'k6' },
+      'registry-name': { type: 'string', default: 'k6-loadtest' },
+      out: { type: 'string', default: path.join(REPO_ROOT, 'loadtest/results') },
+    },
   },
-}, USAGE, ({ values: args, positionals }) => {
-  const [scenario, ...extra] = positionals;
-  if (!scenario) throw new UsageError('which scenario?');
-  if (!SCENARIOS.includes(scenario)) throw new UsageError(`unknown scenario ${scenario}`);
-  if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
-  if (!/^\d+(\.\d+)?(ms|s|m|h)$/.test(args.duration!)) throw new UsageError(`--duration ${args.duration}: use e.g. 30s or 2m`);
-  if (args.qos !== '0' && args.qos !== '1') throw new UsageError(`--qos ${args.qos}: expected 0 or 1`);
-  return { args, scenario, devices: integerOption('--devices', args.devices!) };
-});
+  USAGE,
+  ({ values: args, positionals }) => {
+    const [scenario, ...extra] = positionals;
+    if (!scenario) throw new UsageError('which scenario?');
+    if (!SCENARIOS.includes(scenario)) throw new UsageError(`unknown scenario ${scenario}`);
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
+    if (!/^\d+(\.\d+)?(ms|s|m|h)$/.test(args.duration!)) throw new UsageError(`--duration ${args.duration}: use e.g. 30s or 2m`);
+    if (args.qos !== '0' && args.qos !== '1') throw new UsageError(`--qos ${args.qos}: expected 0 or 1`);
+    return { args, scenario, devices: integerOption('--devices', args.devices!) };
+  },
+);
 
 interface FleetFile {
   api: string;
@@ -125,7 +129,9 @@ async function main(): Promise<number> {
   if (!process.stdout.isTTY) k6Args.push('--quiet'); // no progress bar, once a second, in logs
   for (const [name, value] of Object.entries(settings)) if (value !== undefined) k6Args.push('-e', `${name}=${value}`);
   k6Args.push(path.join(REPO_ROOT, 'loadtest/k6', `${scenario}.ts`));
-  console.log(`loadtest: K6_NO_USAGE_REPORT=true ${path.relative(process.cwd(), K6)} ${k6Args.map((arg) => (/[\s'"$]/.test(arg) ? `'${arg}'` : arg)).join(' ')}`);
+  console.log(
+    `loadtest: K6_NO_USAGE_REPORT=true ${path.relative(process.cwd(), K6)} ${k6Args.map((arg) => (/[\s'"$]/.test(arg) ? `'${arg}'` : arg)).join(' ')}`,
+  );
 
   const child = spawn(K6, k6Args, { stdio: 'inherit', env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
   // Ctrl-C reaches k6 too (same process group): it stops the test and still writes its summary.
@@ -156,10 +162,16 @@ function ensureK6(): void {
   }
   const wanted = stamp.digest('hex');
   if (existsSync(K6) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === wanted) return;
-  console.log('loadtest: building k6 v2 with the k6/x/mqtt module into .tools/bin/k6 from the Go module proxy (first run only, a few minutes)');
+  console.log(
+    'loadtest: building k6 v2 with the k6/x/mqtt module into .tools/bin/k6 from the Go module proxy (first run only, a few minutes)',
+  );
   mkdirSync(path.dirname(K6), { recursive: true });
   try {
-    execFileSync('go', ['build', '-trimpath', '-o', K6, '.'], { cwd: BUILD_DIR, stdio: 'inherit', env: { ...process.env, CGO_ENABLED: '0' } });
+    execFileSync('go', ['build', '-trimpath', '-o', K6, '.'], {
+      cwd: BUILD_DIR,
+      stdio: 'inherit',
+      env: { ...process.env, CGO_ENABLED: '0' },
+    });
   } catch (error) {
     throw new Error(`building k6 failed (needs Go ≥ 1.25 and the Go module proxy): ${(error as Error).message}`);
   }
@@ -213,7 +225,10 @@ async function ensureRegistry(api: Api, folderId: string, name: string, known: F
   if (!existing) {
     const password = newPassword();
     console.log(`loadtest: creating registry ${name} in folder ${folderId}`);
-    const registry = created(await api.registries.create(CreateRegistryRequest.fromPartial({ folder_id: folderId, name, password })), Registry);
+    const registry = created(
+      await api.registries.create(CreateRegistryRequest.fromPartial({ folder_id: folderId, name, password })),
+      Registry,
+    );
     return { api: args.api!, folderId, registry: { id: registry.id, name, password }, devices: [] };
   }
   if (known && known.registry.id === existing.id) return known;
@@ -228,9 +243,14 @@ async function ensureDevices(api: Api, fleet: FleetFile, size: number): Promise<
   const existing = new Map<string, string>(); // name → ID
   let page_token = '';
   do {
-    const page = await api.devices.list(ListDevicesRequest.fromPartial({
-      id: { $case: 'registry_id', value: fleet.registry.id }, page_size: 1000, page_token, device_view: DeviceView.BASIC,
-    }));
+    const page = await api.devices.list(
+      ListDevicesRequest.fromPartial({
+        id: { $case: 'registry_id', value: fleet.registry.id },
+        page_size: 1000,
+        page_token,
+        device_view: DeviceView.BASIC,
+      }),
+    );
     for (const device of page.devices) existing.set(device.name, device.id);
     page_token = page.next_page_token;
   } while (page_token);
@@ -256,26 +276,33 @@ async function ensureDevices(api: Api, fleet: FleetFile, size: number): Promise<
     } else {
       work.push(async () => {
         const password = newPassword();
-        const device = created(await api.devices.create(CreateDeviceRequest.fromPartial({ registry_id: fleet.registry.id, name, password })), Device);
+        const device = created(
+          await api.devices.create(CreateDeviceRequest.fromPartial({ registry_id: fleet.registry.id, name, password })),
+          Device,
+        );
         devices[index] = { id: device.id, name, password };
         createdCount++;
         if (createdCount % 200 === 0) console.log(`loadtest:   ${createdCount} devices created`);
       });
     }
   }
-  if (work.length > 0) console.log(`loadtest: ${work.length} of ${size} devices need a password or creating (one slow password hash on the server each)`);
+  if (work.length > 0)
+    console.log(`loadtest: ${work.length} of ${size} devices need a password or creating (one slow password hash on the server each)`);
   try {
     let next = 0;
-    await Promise.all(Array.from({ length: CREATE_CONCURRENCY }, async () => {
-      while (next < work.length) await work[next++]!();
-    }));
+    await Promise.all(
+      Array.from({ length: CREATE_CONCURRENCY }, async () => {
+        while (next < work.length) await work[next++]!();
+      }),
+    );
   } finally {
     // Keep what is known, including devices beyond `size` from earlier, larger runs.
     const merged = new Map(fleet.devices.map((device) => [device.name, device]));
     for (const device of devices) if (device) merged.set(device.name, device);
     fleet.devices = [...merged.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
-  if (work.length > 0) console.log(`loadtest: fleet ready: ${createdCount} devices created, ${passwordsAdded} passwords added, ${size - work.length} reused`);
+  if (work.length > 0)
+    console.log(`loadtest: fleet ready: ${createdCount} devices created, ${passwordsAdded} passwords added, ${size - work.length} reused`);
 }
 
 function created<T>(operation: Operation, type: { decode(bytes: Uint8Array): T }): T {
@@ -293,7 +320,10 @@ function newPassword(): string {
   return `K6-${randomBytes(12).toString('base64url')}-7a`;
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(`loadtest: ${(error as Error).message}`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`loadtest: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

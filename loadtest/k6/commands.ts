@@ -27,7 +27,14 @@ export const options = {
   summaryTrendStats: trendStats,
   scenarios: {
     registry: { executor: 'per-vu-iterations', vus: COMMANDERS, iterations: 1, exec: 'command', maxDuration },
-    devices: { executor: 'per-vu-iterations', vus: config.devices, iterations: 1, exec: 'answer', startTime: `${DEVICES_START_MS}ms`, maxDuration },
+    devices: {
+      executor: 'per-vu-iterations',
+      vus: config.devices,
+      iterations: 1,
+      exec: 'answer',
+      startTime: `${DEVICES_START_MS}ms`,
+      maxDuration,
+    },
   },
   thresholds: {
     mqtt_errors: ['rate<0.01'],
@@ -142,7 +149,8 @@ export function command(): void {
   for (let i = 0; i < outstanding.size; i++) answered.add(false);
   // Let this commander's devices end now rather than at their deadline.
   try {
-    for (const id of mine) client.publish(`$devices/${id}/commands`, 1, JSON.stringify({ r: config.runId, c: slot, n: -1, t: Date.now(), stop: 1 }));
+    for (const id of mine)
+      client.publish(`$devices/${id}/commands`, 1, JSON.stringify({ r: config.runId, c: slot, n: -1, t: Date.now(), stop: 1 }));
   } catch (error) {
     console.warn(`commander ${slot}: stop: ${reason(error)}`);
   }

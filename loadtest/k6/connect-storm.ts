@@ -77,7 +77,8 @@ export default function (): void {
     // This device joins the reconnect round late: its time since the round's start would say
     // nothing about the broker, so it is not in storm_elapsed.
     late.add(1);
-    if (index % 100 === 0) console.warn(`device ${index}: first round ended after the reconnect storm was due; pass a --duration above the first round's time`);
+    if (index % 100 === 0)
+      console.warn(`device ${index}: first round ended after the reconnect storm was due; pass a --duration above the first round's time`);
   }
   sleepUntil(disconnectAt);
   first?.close();

@@ -35,7 +35,14 @@ export const options = {
   summaryTrendStats: trendStats,
   scenarios: {
     consumers: { executor: 'per-vu-iterations', vus: CLEAN + PERSISTENT, iterations: 1, exec: 'consume', maxDuration: maxDuration() },
-    devices: { executor: 'per-vu-iterations', vus: config.devices, iterations: 1, exec: 'publish', startTime: `${CONSUMER_LEAD_MS}ms`, maxDuration: maxDuration() },
+    devices: {
+      executor: 'per-vu-iterations',
+      vus: config.devices,
+      iterations: 1,
+      exec: 'publish',
+      startTime: `${CONSUMER_LEAD_MS}ms`,
+      maxDuration: maxDuration(),
+    },
   },
   thresholds,
 };

@@ -13,7 +13,14 @@ export const options = {
   summaryTrendStats: trendStats,
   scenarios: {
     consumers: { executor: 'per-vu-iterations', vus: CONSUMERS, iterations: 1, exec: 'consume', maxDuration: maxDuration() },
-    devices: { executor: 'per-vu-iterations', vus: config.devices, iterations: 1, exec: 'publish', startTime: `${CONSUMER_LEAD_MS}ms`, maxDuration: maxDuration() },
+    devices: {
+      executor: 'per-vu-iterations',
+      vus: config.devices,
+      iterations: 1,
+      exec: 'publish',
+      startTime: `${CONSUMER_LEAD_MS}ms`,
+      maxDuration: maxDuration(),
+    },
   },
   thresholds: {
     // connect, subscribe and publish calls that failed (CONNACK refusals, lost connections, no PUBACK)

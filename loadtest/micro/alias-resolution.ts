@@ -18,14 +18,29 @@ export function aliasResolutionCases(): Case[] {
       const registry = registryPrincipal(size);
       const label = `${size.toLocaleString('en-US')} aliases`;
       return [
-        { name: `resolve through an alias, ${label}`, run: resolving(registry, topics(size, (index) => `${aliasOf(index)}events/temperature`)) },
-        { name: `resolve, no alias matches, ${label}`, run: resolving(registry, topics(size, (index) => `$devices/${deviceId(index)}/events/temperature`)) },
+        {
+          name: `resolve through an alias, ${label}`,
+          run: resolving(
+            registry,
+            topics(size, (index) => `${aliasOf(index)}events/temperature`),
+          ),
+        },
+        {
+          name: `resolve, no alias matches, ${label}`,
+          run: resolving(
+            registry,
+            topics(size, (index) => `$devices/${deviceId(index)}/events/temperature`),
+          ),
+        },
       ];
     }),
     { name: 'resolve $me/device/… (a device)', run: resolving(devicePrincipal(), ['$me/device/events/temperature']) },
     { name: "an alias subscription's name for a delivery (toClient)", run: namingDeliveries() },
     { name: 'canonical → internal (parseCanonical + toInternal)', run: (n) => internalizing(canonical, n) },
-    { name: 'internal → canonical (toCanonical)', run: (n) => canonicalizing(`$iot/${REGISTRY_ID}/devices/${device}/events/temperature`, n) },
+    {
+      name: 'internal → canonical (toCanonical)',
+      run: (n) => canonicalizing(`$iot/${REGISTRY_ID}/devices/${device}/events/temperature`, n),
+    },
   ];
 }
 

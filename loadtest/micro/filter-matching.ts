@@ -29,7 +29,13 @@ export function filterMatchingCases(): Case[] {
         { name: `replayRoute, ${label}, miss`, run: routingReplay(size, misses) },
       ];
     }),
-    { name: 'liveRoute, 100 subscriptions, hit, warm', run: routingLive(100, topics(WARM_TOPICS, (index) => `${events(99)}/${index}`)) },
+    {
+      name: 'liveRoute, 100 subscriptions, hit, warm',
+      run: routingLive(
+        100,
+        topics(WARM_TOPICS, (index) => `${events(99)}/${index}`),
+      ),
+    },
   ];
 }
 
@@ -48,7 +54,12 @@ function session(size: number): Map<string, RoutedSubscription> {
   for (let device = 0; device < size; device++) {
     const decision = policy.authorizeSubscribe(`$devices/${deviceId(device)}/events/#`);
     if (!decision.ok) throw new Error(decision.reason);
-    subscriptions.set(decision.internalFilter, { toClient: decision.toClient, replayPermanent: decision.replayPermanent, replayed: 0, qos: 1 });
+    subscriptions.set(decision.internalFilter, {
+      toClient: decision.toClient,
+      replayPermanent: decision.replayPermanent,
+      replayed: 0,
+      qos: 1,
+    });
   }
   return subscriptions;
 }

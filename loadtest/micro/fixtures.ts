@@ -43,7 +43,11 @@ export function devicePrincipal(): Principal {
 
 /** One alias per device, each naming the device's whole tree: `device0042/` → `$devices/<id 42>/`. */
 export function deviceAliases(count: number): DeviceAlias[] {
-  return Array.from({ length: count }, (_, index) => ({ device_id: deviceId(index), alias: aliasOf(index), topic_prefix: `$devices/${deviceId(index)}/` }));
+  return Array.from({ length: count }, (_, index) => ({
+    device_id: deviceId(index),
+    alias: aliasOf(index),
+    topic_prefix: `$devices/${deviceId(index)}/`,
+  }));
 }
 
 export function registryPrincipal(aliases: number): Principal {

@@ -6,16 +6,22 @@ import { generatePassword } from '../registry/credentials/passwords.js';
 /** `k1=v1,k2=v2` → { k1: 'v1', k2: 'v2' } (the form of yc's --labels and --topic-aliases). */
 export function parseKeyValueList(flag: string, value: string | undefined): Record<string, string> {
   if (!value) return {};
-  const entries = value.split(',').filter(Boolean).map((pair) => {
-    const separator = pair.indexOf('=');
-    if (separator <= 0) throw new Error(`${flag}: expected KEY=VALUE[,KEY=VALUE…], got "${pair}"`);
-    return [pair.slice(0, separator), pair.slice(separator + 1)] as const;
-  });
+  const entries = value
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const separator = pair.indexOf('=');
+      if (separator <= 0) throw new Error(`${flag}: expected KEY=VALUE[,KEY=VALUE…], got "${pair}"`);
+      return [pair.slice(0, separator), pair.slice(separator + 1)] as const;
+    });
   return Object.fromEntries(entries);
 }
 
 export function parseKeyList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
 }
 
 /** A commander argParser for counts such as --limit: a whole number ≥ 1, else a usage error. */

@@ -19,7 +19,10 @@ export function withApi(command: Command, body: (api: Api, options: Options, pos
 }
 
 /** Pages through a List call up to `limit` items (yc's --limit, default 1000). */
-export async function listAll<T>(limit: number, fetch: (page_size: number, page_token: string) => Promise<{ items: T[]; next: string }>): Promise<T[]> {
+export async function listAll<T>(
+  limit: number,
+  fetch: (page_size: number, page_token: string) => Promise<{ items: T[]; next: string }>,
+): Promise<T[]> {
   const items: T[] = [];
   let page_token = '';
   do {

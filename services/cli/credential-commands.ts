@@ -47,40 +47,64 @@ export function credentialCommands<Cert extends { fingerprint: string; created_a
   const leaf = (name: string, description: string) => owner.addOwnerOptions(new Command(name).description(description));
 
   const certificate = new Command('certificate').alias('certificates').description(`manage ${owner.kind} certificates`);
-  certificate.addCommand(run(leaf('add', `add a certificate to a ${owner.kind}`).requiredOption('--certificate-file <file>', 'PEM certificate'),
-    async (api, options, id) => {
-      printOperationResult(owner.certificates.codec, await owner.certificates.add(api, id, readFileSync(String(options.certificateFile), 'utf8')), options.format);
-    }));
-  certificate.addCommand(run(leaf('list', `list certificates of a ${owner.kind}`), async (api, options, id) => {
-    printList(owner.certificates.codec, await owner.certificates.list(api, id), options.format, [
-      ['FINGERPRINT', (cert) => cert.fingerprint],
-      ['CREATED AT', (cert) => cert.created_at?.toISOString() ?? ''],
-    ]);
-  }));
-  certificate.addCommand(run(leaf('delete', `remove a certificate from a ${owner.kind}`).requiredOption('--fingerprint <hex>', 'certificate fingerprint'),
-    async (api, options, id) => {
-      printOperationResult(undefined, await owner.certificates.remove(api, id, String(options.fingerprint)), options.format);
-    }));
+  certificate.addCommand(
+    run(
+      leaf('add', `add a certificate to a ${owner.kind}`).requiredOption('--certificate-file <file>', 'PEM certificate'),
+      async (api, options, id) => {
+        printOperationResult(
+          owner.certificates.codec,
+          await owner.certificates.add(api, id, readFileSync(String(options.certificateFile), 'utf8')),
+          options.format,
+        );
+      },
+    ),
+  );
+  certificate.addCommand(
+    run(leaf('list', `list certificates of a ${owner.kind}`), async (api, options, id) => {
+      printList(owner.certificates.codec, await owner.certificates.list(api, id), options.format, [
+        ['FINGERPRINT', (cert) => cert.fingerprint],
+        ['CREATED AT', (cert) => cert.created_at?.toISOString() ?? ''],
+      ]);
+    }),
+  );
+  certificate.addCommand(
+    run(
+      leaf('delete', `remove a certificate from a ${owner.kind}`).requiredOption('--fingerprint <hex>', 'certificate fingerprint'),
+      async (api, options, id) => {
+        printOperationResult(undefined, await owner.certificates.remove(api, id, String(options.fingerprint)), options.format);
+      },
+    ),
+  );
 
   const password = new Command('password').alias('passwords').description(`manage ${owner.kind} passwords`);
-  password.addCommand(run(leaf('add', `add a password to a ${owner.kind}`)
-    .option('--password <password>', 'the password (at least 14 characters, 3 of 4 character classes)')
-    .option('--read-password', 'read the password from standard input')
-    .option('--generate-password', 'generate a strong password and print it once on stderr'),
-  async (api, options, id) => {
-    const secret = resolvePassword(options as PasswordFlags);
-    if (!secret) throw new Error('pass --password, --read-password or --generate-password');
-    printOperationResult(owner.passwords.codec, await owner.passwords.add(api, id, secret), options.format);
-  }));
-  password.addCommand(run(leaf('list', `list password IDs of a ${owner.kind}`), async (api, options, id) => {
-    printList(owner.passwords.codec, await owner.passwords.list(api, id), options.format, [
-      ['ID', (entry) => entry.id],
-      ['CREATED AT', (entry) => entry.created_at?.toISOString() ?? ''],
-    ]);
-  }));
-  password.addCommand(run(leaf('delete', `remove a password from a ${owner.kind}`).requiredOption('--password-id <id>', 'password ID'),
-    async (api, options, id) => {
-      printOperationResult(undefined, await owner.passwords.remove(api, id, String(options.passwordId)), options.format);
-    }));
+  password.addCommand(
+    run(
+      leaf('add', `add a password to a ${owner.kind}`)
+        .option('--password <password>', 'the password (at least 14 characters, 3 of 4 character classes)')
+        .option('--read-password', 'read the password from standard input')
+        .option('--generate-password', 'generate a strong password and print it once on stderr'),
+      async (api, options, id) => {
+        const secret = resolvePassword(options as PasswordFlags);
+        if (!secret) throw new Error('pass --password, --read-password or --generate-password');
+        printOperationResult(owner.passwords.codec, await owner.passwords.add(api, id, secret), options.format);
+      },
+    ),
+  );
+  password.addCommand(
+    run(leaf('list', `list password IDs of a ${owner.kind}`), async (api, options, id) => {
+      printList(owner.passwords.codec, await owner.passwords.list(api, id), options.format, [
+        ['ID', (entry) => entry.id],
+        ['CREATED AT', (entry) => entry.created_at?.toISOString() ?? ''],
+      ]);
+    }),
+  );
+  password.addCommand(
+    run(
+      leaf('delete', `remove a password from a ${owner.kind}`).requiredOption('--password-id <id>', 'password ID'),
+      async (api, options, id) => {
+        printOperationResult(undefined, await owner.passwords.remove(api, id, String(options.passwordId)), options.format);
+      },
+    ),
+  );
   return [certificate, password];
 }

@@ -29,38 +29,45 @@ interface ImportFlags {
 
 export function importCommands(): Command {
   const group = new Command('import').description('import resources from another service');
-  group.addCommand(withApi(
-    new Command('yandex')
-      .description('import a Yandex IoT Core folder with all IDs kept, from a `yc --format json` dump or the live API')
-      .option('--dump <dir>', 'read a dump directory (see scripts/yandex-dump.sh)')
-      .option('--api', "read the folder through Yandex's gRPC API (--folder-id, --yandex-token)")
-      .addOption(new Option('--yandex-endpoint <host:port>', `Yandex devices API (default ${YANDEX_DEVICES_ENDPOINT})`))
-      .addOption(new Option('--yandex-broker-endpoint <host:port>', `Yandex broker API (default ${YANDEX_BROKER_ENDPOINT}, or --yandex-endpoint when given)`))
-      .addOption(new Option('--yandex-token <token>', 'Yandex IAM token (yc iam create-token)').env('YC_TOKEN'))
-      .option('--yandex-ca <file>', 'PEM roots for the Yandex endpoint instead of the system ones')
-      .addOption(new Option('--yandex-insecure', 'plaintext gRPC to the Yandex endpoint (testing only)').hideHelp())
-      .option('--into-folder-id <id>', 'put registries and brokers into this iotcore folder (default: keep the Yandex folder ID)')
-      .option('--dry-run', 'print the plan (create/update/unchanged/conflict per resource) and write nothing')
-      .option('--passwords-file <csv>', 'CSV entity_id,password[,password_id] from your own provisioning records')
-      .option('--generate-passwords <csv>', 'give entities without a known password a new one, appended to this CSV (mode 0600)'),
-    async (api, options) => {
-      const flags = options as Options & ImportFlags;
-      if (flags.format === 'yaml') throw new Error('import prints --format text or json');
-      const format = flags.format as 'text' | 'json';
-      const snapshot = await readSource(flags, format);
-      const progress = progressBar('importing', format === 'text');
-      const report = await importSnapshot(snapshot, importTarget(api), {
-        dryRun: Boolean(flags.dryRun),
-        intoFolderId: flags.intoFolderId,
-        supplied: flags.passwordsFile ? await readPasswordsFile(flags.passwordsFile) : [],
-        generate: flags.generatePasswords ? new GeneratedPasswordsFile(flags.generatePasswords) : undefined,
-        onProgress: (done, total) => progress.update(done, total),
-      });
-      progress.stop();
-      process.stdout.write(renderReport(report, format, flags.generatePasswords));
-      if (failed(report)) process.exitCode = 1;
-    },
-  ));
+  group.addCommand(
+    withApi(
+      new Command('yandex')
+        .description('import a Yandex IoT Core folder with all IDs kept, from a `yc --format json` dump or the live API')
+        .option('--dump <dir>', 'read a dump directory (see scripts/yandex-dump.sh)')
+        .option('--api', "read the folder through Yandex's gRPC API (--folder-id, --yandex-token)")
+        .addOption(new Option('--yandex-endpoint <host:port>', `Yandex devices API (default ${YANDEX_DEVICES_ENDPOINT})`))
+        .addOption(
+          new Option(
+            '--yandex-broker-endpoint <host:port>',
+            `Yandex broker API (default ${YANDEX_BROKER_ENDPOINT}, or --yandex-endpoint when given)`,
+          ),
+        )
+        .addOption(new Option('--yandex-token <token>', 'Yandex IAM token (yc iam create-token)').env('YC_TOKEN'))
+        .option('--yandex-ca <file>', 'PEM roots for the Yandex endpoint instead of the system ones')
+        .addOption(new Option('--yandex-insecure', 'plaintext gRPC to the Yandex endpoint (testing only)').hideHelp())
+        .option('--into-folder-id <id>', 'put registries and brokers into this iotcore folder (default: keep the Yandex folder ID)')
+        .option('--dry-run', 'print the plan (create/update/unchanged/conflict per resource) and write nothing')
+        .option('--passwords-file <csv>', 'CSV entity_id,password[,password_id] from your own provisioning records')
+        .option('--generate-passwords <csv>', 'give entities without a known password a new one, appended to this CSV (mode 0600)'),
+      async (api, options) => {
+        const flags = options as Options & ImportFlags;
+        if (flags.format === 'yaml') throw new Error('import prints --format text or json');
+        const format = flags.format as 'text' | 'json';
+        const snapshot = await readSource(flags, format);
+        const progress = progressBar('importing', format === 'text');
+        const report = await importSnapshot(snapshot, importTarget(api), {
+          dryRun: Boolean(flags.dryRun),
+          intoFolderId: flags.intoFolderId,
+          supplied: flags.passwordsFile ? await readPasswordsFile(flags.passwordsFile) : [],
+          generate: flags.generatePasswords ? new GeneratedPasswordsFile(flags.generatePasswords) : undefined,
+          onProgress: (done, total) => progress.update(done, total),
+        });
+        progress.stop();
+        process.stdout.write(renderReport(report, format, flags.generatePasswords));
+        if (failed(report)) process.exitCode = 1;
+      },
+    ),
+  );
   return group;
 }
 
@@ -96,8 +103,10 @@ function importTarget(api: Api): ImportTarget {
   return {
     imports: api.imports,
     passwordIds: (kind, id) =>
-      kind === 'registry' ? ids(() => api.registries.listPasswords({ registry_id: id }))
-        : kind === 'device' ? ids(() => api.devices.listPasswords({ device_id: id }))
+      kind === 'registry'
+        ? ids(() => api.registries.listPasswords({ registry_id: id }))
+        : kind === 'device'
+          ? ids(() => api.devices.listPasswords({ device_id: id }))
           : ids(() => api.brokers.listPasswords({ broker_id: id })),
   };
 }

@@ -18,48 +18,57 @@ interface MqttFlags {
 export function mqttCommands(): Command {
   const group = new Command('mqtt').description('publish and subscribe as a device, registry or broker client');
 
-  group.addCommand(connectionOptions(new Command('publish'))
-    .description('publish messages')
-    .requiredOption('-t, --topic <topic>', 'topic')
-    .option('-m, --message <text>', 'message')
-    .option('-f, --file <file>', 'send the contents of a file')
-    .option('-l, --stdin', 'send each line of standard input as a message')
-    .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals() as MqttFlags & { topic: string; message?: string; file?: string; stdin?: boolean };
-      const client = await connect(command, flags);
-      const qos = flags.qos;
-      try {
-        if (flags.stdin) {
-          for await (const line of readline.createInterface({ input: process.stdin })) await client.publishAsync(flags.topic, line, { qos });
-        } else {
-          const payload = flags.file ? readFileSync(flags.file) : flags.message;
-          if (payload === undefined) throw new Error('pass -m/--message, -f/--file or -l/--stdin');
-          await client.publishAsync(flags.topic, payload, { qos });
+  group.addCommand(
+    connectionOptions(new Command('publish'))
+      .description('publish messages')
+      .requiredOption('-t, --topic <topic>', 'topic')
+      .option('-m, --message <text>', 'message')
+      .option('-f, --file <file>', 'send the contents of a file')
+      .option('-l, --stdin', 'send each line of standard input as a message')
+      .action(async (_options: unknown, command: Command) => {
+        const flags = command.optsWithGlobals() as MqttFlags & { topic: string; message?: string; file?: string; stdin?: boolean };
+        const client = await connect(command, flags);
+        const qos = flags.qos;
+        try {
+          if (flags.stdin) {
+            for await (const line of readline.createInterface({ input: process.stdin }))
+              await client.publishAsync(flags.topic, line, { qos });
+          } else {
+            const payload = flags.file ? readFileSync(flags.file) : flags.message;
+            if (payload === undefined) throw new Error('pass -m/--message, -f/--file or -l/--stdin');
+            await client.publishAsync(flags.topic, payload, { qos });
+          }
+        } finally {
+          await client.endAsync();
         }
-      } finally {
-        await client.endAsync();
-      }
-    }));
+      }),
+  );
 
-  group.addCommand(connectionOptions(new Command('subscribe'))
-    .description('print messages until interrupted (or --count messages arrived)')
-    .requiredOption('-t, --topic <topic>', 'topic filter')
-    .option('--details', 'print topic, QoS and message ID with each message')
-    .option('--count <n>', 'exit after this many messages', positiveInteger)
-    .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals() as MqttFlags & { topic: string; details?: boolean; count?: number };
-      const client = await connect(command, flags);
-      const limit = flags.count ?? Infinity;
-      let received = 0;
-      client.on('message', (topic, payload, packet) => {
-        process.stdout.write(flags.details ? `topic: ${topic}, qos: ${packet.qos}, message id: ${packet.messageId ?? '-'}, payload: ${payload.toString()}\n` : `${payload.toString()}\n`);
-        if (++received >= limit) void client.endAsync().then(() => process.exit(0));
-      });
-      const [grant] = await client.subscribeAsync(flags.topic, { qos: flags.qos });
-      if (!grant || grant.qos === 128) throw new Error(`subscription to "${flags.topic}" was refused`);
-      process.stderr.write(`subscribed to ${flags.topic}\n`);
-      process.once('SIGINT', () => void client.endAsync().then(() => process.exit(0)));
-    }));
+  group.addCommand(
+    connectionOptions(new Command('subscribe'))
+      .description('print messages until interrupted (or --count messages arrived)')
+      .requiredOption('-t, --topic <topic>', 'topic filter')
+      .option('--details', 'print topic, QoS and message ID with each message')
+      .option('--count <n>', 'exit after this many messages', positiveInteger)
+      .action(async (_options: unknown, command: Command) => {
+        const flags = command.optsWithGlobals() as MqttFlags & { topic: string; details?: boolean; count?: number };
+        const client = await connect(command, flags);
+        const limit = flags.count ?? Infinity;
+        let received = 0;
+        client.on('message', (topic, payload, packet) => {
+          process.stdout.write(
+            flags.details
+              ? `topic: ${topic}, qos: ${packet.qos}, message id: ${packet.messageId ?? '-'}, payload: ${payload.toString()}\n`
+              : `${payload.toString()}\n`,
+          );
+          if (++received >= limit) void client.endAsync().then(() => process.exit(0));
+        });
+        const [grant] = await client.subscribeAsync(flags.topic, { qos: flags.qos });
+        if (!grant || grant.qos === 128) throw new Error(`subscription to "${flags.topic}" was refused`);
+        process.stderr.write(`subscribed to ${flags.topic}\n`);
+        process.once('SIGINT', () => void client.endAsync().then(() => process.exit(0)));
+      }),
+  );
   return group;
 }
 

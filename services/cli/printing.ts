@@ -17,10 +17,20 @@ export function printList<T>(
   columns: Array<[header: string, cell: (message: T) => string]>,
 ): void {
   if (format === 'text') {
-    process.stdout.write(renderTable(columns.map(([header]) => header), messages.map((message) => columns.map(([, cell]) => cell(message)))));
+    process.stdout.write(
+      renderTable(
+        columns.map(([header]) => header),
+        messages.map((message) => columns.map(([, cell]) => cell(message))),
+      ),
+    );
     return;
   }
-  process.stdout.write(render(messages.map((message) => toYcJson(codec, message)), format));
+  process.stdout.write(
+    render(
+      messages.map((message) => toYcJson(codec, message)),
+      format,
+    ),
+  );
 }
 
 /** Mutations print the resource the finished operation carries (or nothing for deletions). */

@@ -5,7 +5,12 @@ type Callback<Res> = (error: ServiceError | null, response: Res) => void;
 
 /** A grpc-js client whose unary methods return promises. */
 export type PromiseClient<C> = {
-  [K in keyof C]: C[K] extends (request: infer Req, metadata: Metadata, options: Partial<CallOptions>, callback: Callback<infer Res>) => ClientUnaryCall
+  [K in keyof C]: C[K] extends (
+    request: infer Req,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: Callback<infer Res>,
+  ) => ClientUnaryCall
     ? (request: Req) => Promise<Res>
     : never;
 };
@@ -20,7 +25,8 @@ export function promiseClient<C extends Client>(client: C, metadata: Metadata, d
         new Promise((resolve, reject) => {
           const options: Partial<CallOptions> = deadlineMs ? { deadline: Date.now() + deadlineMs } : {};
           method.call(target, request, metadata, options, (error: ServiceError | null, response: unknown) =>
-            error ? reject(error) : resolve(response));
+            error ? reject(error) : resolve(response),
+          );
         });
     },
   }) as unknown as PromiseClient<C>;

@@ -4,15 +4,7 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-const REDACTED_PATHS = [
-  'password',
-  '*.password',
-  'token',
-  '*.token',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-];
+const REDACTED_PATHS = ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'headers.authorization'];
 
 export function createLogger(options: { name: string; level?: string }): Logger {
   return pino({

@@ -39,11 +39,16 @@ export async function startOpsServer(options: { listen: string; checks: Readines
     if (request.method !== 'GET') return reply(405, 'method not allowed\n');
     if (route === '/healthz') return reply(200, 'ok\n');
     if (route === '/readyz') {
-      void readiness(options.checks, draining).then(({ ready, status, checks }) => reply(ready ? 200 : 503, `${JSON.stringify({ ready, status, draining, checks })}\n`, 'application/json'));
+      void readiness(options.checks, draining).then(({ ready, status, checks }) =>
+        reply(ready ? 200 : 503, `${JSON.stringify({ ready, status, draining, checks })}\n`, 'application/json'),
+      );
       return;
     }
     if (route === '/metrics') {
-      register.metrics().then((text) => reply(200, text, register.contentType), (error: Error) => reply(500, `${error.message}\n`));
+      register.metrics().then(
+        (text) => reply(200, text, register.contentType),
+        (error: Error) => reply(500, `${error.message}\n`),
+      );
       return;
     }
     reply(404, 'not found\n');
@@ -61,19 +66,30 @@ export async function startOpsServer(options: { listen: string; checks: Readines
     setDraining: () => {
       draining = true;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
-async function readiness(checks: ReadinessCheck[], draining: boolean): Promise<{ ready: boolean; status: 'ok' | 'degraded' | 'failing'; checks: Record<string, boolean> }> {
-  const results = await Promise.all(checks.map(async ({ name, check, degradesOnly }) => {
-    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), CHECK_TIMEOUT_MS).unref());
-    const ok = await Promise.race([Promise.resolve().then(check).catch(() => false), timeout]);
-    return { name, ok, degradesOnly: degradesOnly === true };
-  }));
+async function readiness(
+  checks: ReadinessCheck[],
+  draining: boolean,
+): Promise<{ ready: boolean; status: 'ok' | 'degraded' | 'failing'; checks: Record<string, boolean> }> {
+  const results = await Promise.all(
+    checks.map(async ({ name, check, degradesOnly }) => {
+      const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), CHECK_TIMEOUT_MS).unref());
+      const ok = await Promise.race([
+        Promise.resolve()
+          .then(check)
+          .catch(() => false),
+        timeout,
+      ]);
+      return { name, ok, degradesOnly: degradesOnly === true };
+    }),
+  );
   const ready = !draining && results.every((result) => result.ok || result.degradesOnly);
   const status = !ready ? 'failing' : results.every((result) => result.ok) ? 'ok' : 'degraded';
   return { ready, status, checks: Object.fromEntries(results.map((result) => [result.name, result.ok])) };

@@ -16,7 +16,14 @@ export function dataPlane(broker: Aedes, link: RegistryLink, deviceOwners: Devic
       if (outcome.result !== 'OK') throw new DataPlaneError('NOT_FOUND', `${principalRef.kind} ${principalRef.id}: ${outcome.reason}`);
       const decision = await decidePublish(new TopicPolicy(outcome.principal), topic, deviceOwners);
       if (!decision.ok) throw new DataPlaneError('PERMISSION_DENIED', decision.reason);
-      const packet: PublishPacket = { cmd: 'publish', topic: decision.internalTopic, payload: data, qos: 1, retain: decision.permanent, dup: false };
+      const packet: PublishPacket = {
+        cmd: 'publish',
+        topic: decision.internalTopic,
+        payload: data,
+        qos: 1,
+        retain: decision.permanent,
+        dup: false,
+      };
       await new Promise<void>((resolve, reject) => broker.publish(packet, (error) => (error ? reject(error) : resolve())));
     },
   };

@@ -30,7 +30,14 @@ import { DROPPED_TOPIC, authorizePublishHook } from './hooks/authorize-publish.j
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import { authorizeForwardHook } from './hooks/authorize-forward.js';
 import { dataPlane } from './data-plane.js';
-import { drainConnections, enforceRevocations, markTakenOver, reconnectPersistentSessions, watchConnections, watchRemoteTakeovers } from './lifecycle.js';
+import {
+  drainConnections,
+  enforceRevocations,
+  markTakenOver,
+  reconnectPersistentSessions,
+  watchConnections,
+  watchRemoteTakeovers,
+} from './lifecycle.js';
 
 export interface EdgeOptions {
   link: RegistryLink;
@@ -59,7 +66,13 @@ export interface EdgeOptions {
   /** Subscriptions one connection may hold (default 1000; 0 = unlimited). */
   maxSubscriptions?: number;
   /** Bounds on persistent sessions, with the persistence's own counters; unbounded when omitted. */
-  sessionLimits?: { maxQueuedMessages: number; maxQueuedBytes: number; expirySeconds: number; queued: QueuedCounter; ledger: SessionLedger };
+  sessionLimits?: {
+    maxQueuedMessages: number;
+    maxQueuedBytes: number;
+    expirySeconds: number;
+    queued: QueuedCounter;
+    ledger: SessionLedger;
+  };
 }
 
 export interface RunningEdge {
@@ -86,7 +99,13 @@ export interface RunningEdge {
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const { link, logger } = options;
   const metrics = EdgeMetrics.get();
-  const limits = new PrincipalLimits({ devicePublishRate: 0, brokerPublishRate: 0, maxConnectionsPerBroker: 0, maxConnectionsPerRegistry: 0, ...options.limits });
+  const limits = new PrincipalLimits({
+    devicePublishRate: 0,
+    brokerPublishRate: 0,
+    maxConnectionsPerBroker: 0,
+    maxConnectionsPerRegistry: 0,
+    ...options.limits,
+  });
   const bus = boundedEmitter({
     concurrency: 1000,
     maxQueuedMessages: options.maxQueuedMessages ?? 100_000,
@@ -117,11 +136,19 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const monitor = new DeviceMonitor(
     link,
     (registryId, deviceId, payload) =>
-      broker.publish({ cmd: 'publish', topic: `${INTERNAL_ROOT}/${registryId}/monitoring/${deviceId}/json`, payload, qos: 0, retain: false, dup: false }, () => undefined),
+      broker.publish(
+        { cmd: 'publish', topic: `${INTERNAL_ROOT}/${registryId}/monitoring/${deviceId}/json`, payload, qos: 0, retain: false, dup: false },
+        () => undefined,
+      ),
     (error) => logger.warn({ err: error }, 'could not report device activity'),
   );
   const context: EdgeContext = {
-    broker, link, logger, metrics, limits, monitor,
+    broker,
+    link,
+    logger,
+    metrics,
+    limits,
+    monitor,
     inflight: { in: metrics.inflight.labels({ direction: 'in' }), out: metrics.inflight.labels({ direction: 'out' }) },
     ledger: options.sessionLimits?.ledger,
     connections: new WeakMap<Duplex, ConnectionInfo>(),
@@ -143,9 +170,17 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   watchConnections(context, () => shuttingDown);
   const revocations = enforceRevocations(context, options.revocations ?? link);
   const sessionLimits = options.sessionLimits;
-  const stopExpiring = sessionLimits && sessionLimits.expirySeconds > 0 && options.persistence !== undefined
-    ? expireSessions({ broker, persistence: options.persistence, ledger: sessionLimits.ledger, expiryMs: sessionLimits.expirySeconds * 1000, logger, onExpired: () => metrics.sessionsExpired.inc() })
-    : undefined;
+  const stopExpiring =
+    sessionLimits && sessionLimits.expirySeconds > 0 && options.persistence !== undefined
+      ? expireSessions({
+          broker,
+          persistence: options.persistence,
+          ledger: sessionLimits.ledger,
+          expiryMs: sessionLimits.expirySeconds * 1000,
+          logger,
+          onExpired: () => metrics.sessionsExpired.inc(),
+        })
+      : undefined;
 
   const accept = (stream: Duplex, info: ConnectionInfo) => {
     context.connections.set(stream, info);
@@ -187,7 +222,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 }
 
 /** Starts the listeners the options ask for; each hands its connections to aedes. */
-async function listen(options: EdgeOptions, ctx: EdgeContext, onConnection: RunningEdge['accept']): Promise<{ servers: net.Server[]; ports: RunningEdge['ports'] }> {
+async function listen(
+  options: EdgeOptions,
+  ctx: EdgeContext,
+  onConnection: RunningEdge['accept'],
+): Promise<{ servers: net.Server[]; ports: RunningEdge['ports'] }> {
   const onOversize = (info: ConnectionInfo, reason: string) => {
     ctx.metrics.dropped.inc({ reason: 'size' });
     const session = ctx.sessions.ofConnection(info);
@@ -212,13 +251,19 @@ function boundQueues(options: EdgeOptions, metrics: EdgeMetrics, logger: Logger)
   const limits = options.sessionLimits;
   if (!limits || (limits.maxQueuedMessages === 0 && limits.maxQueuedBytes === 0)) return options.persistence;
   const logged = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
-  const bounds = { maxMessages: limits.maxQueuedMessages || Number.POSITIVE_INFINITY, maxBytes: limits.maxQueuedBytes || Number.POSITIVE_INFINITY };
+  const bounds = {
+    maxMessages: limits.maxQueuedMessages || Number.POSITIVE_INFINITY,
+    maxBytes: limits.maxQueuedBytes || Number.POSITIVE_INFINITY,
+  };
   return withQueueLimit(options.persistence, bounds, limits.queued, (clientId) => {
     metrics.dropped.inc({ reason: 'queue_full' });
     metrics.limitHits.inc({ limit: 'queue' });
     if (logged.has(clientId)) return;
     logged.set(clientId, true);
-    logger.warn({ event: 'limit', limit: 'queue', clientId, maxMessages: limits.maxQueuedMessages, maxBytes: limits.maxQueuedBytes }, 'persistent session queue full: new messages are not queued for it');
+    logger.warn(
+      { event: 'limit', limit: 'queue', clientId, maxMessages: limits.maxQueuedMessages, maxBytes: limits.maxQueuedBytes },
+      'persistent session queue full: new messages are not queued for it',
+    );
   });
 }
 

@@ -31,7 +31,9 @@ export function watchConnections(ctx: EdgeContext, shuttingDown: () => boolean):
     const session = sessions.of(client);
     if (!session) return;
     // After a DISCONNECT packet aedes destroys the socket, which also reports an abort error.
-    const reason = aedesInternals.disconnectedByClient(client) ? 'client_disconnect' : session.closeReason ?? (shuttingDown() ? 'shutdown' : 'connection_lost');
+    const reason = aedesInternals.disconnectedByClient(client)
+      ? 'client_disconnect'
+      : (session.closeReason ?? (shuttingDown() ? 'shutdown' : 'connection_lost'));
     metrics.connections.dec({ kind: session.principal.kind });
     metrics.closed.inc({ reason });
     ctx.inflight.out.dec(session.unacknowledged);
@@ -39,10 +41,16 @@ export function watchConnections(ctx: EdgeContext, shuttingDown: () => boolean):
     ctx.limits.closeConnection(session.principal);
     // Moving to another edge is not going offline: the new connection is already recorded online.
     if (ctx.ledger && !aedesInternals.isClean(client) && reason !== 'takeover') {
-      ctx.ledger.offline(client.id, new Date()).catch((error: unknown) => ctx.logger.warn({ err: error, clientId: client.id }, 'could not record a persistent session offline'));
+      ctx.ledger
+        .offline(client.id, new Date())
+        .catch((error: unknown) => ctx.logger.warn({ err: error, clientId: client.id }, 'could not record a persistent session offline'));
     }
-    if (session.principal.kind === 'device') ctx.monitor.record(session.principal.id, session.principal.registry_id, { last_disconnect_time: new Date() });
-    ctx.logger.info({ event: 'disconnected', kind: session.principal.kind, id: session.principal.id, clientId: client.id, reason }, `disconnected: ${reason.replaceAll('_', ' ')}`);
+    if (session.principal.kind === 'device')
+      ctx.monitor.record(session.principal.id, session.principal.registry_id, { last_disconnect_time: new Date() });
+    ctx.logger.info(
+      { event: 'disconnected', kind: session.principal.kind, id: session.principal.id, clientId: client.id, reason },
+      `disconnected: ${reason.replaceAll('_', ' ')}`,
+    );
   });
 }
 
@@ -114,9 +122,14 @@ export function enforceRevocations(ctx: EdgeContext, source: RevocationSource): 
 export async function drainConnections(ctx: EdgeContext, windowMs: number): Promise<void> {
   const clients = aedesInternals.clients(ctx.broker);
   ctx.logger.info({ clients: clients.length, windowMs }, 'draining: closing connections so clients move to other edges');
-  await Promise.all(clients.map((client, index) => new Promise<void>((resolve) => {
-    setTimeout(() => closeClient(ctx, client, 'drain', resolve), (windowMs * index) / clients.length);
-  })));
+  await Promise.all(
+    clients.map(
+      (client, index) =>
+        new Promise<void>((resolve) => {
+          setTimeout(() => closeClient(ctx, client, 'drain', resolve), (windowMs * index) / clients.length);
+        }),
+    ),
+  );
 }
 
 function errorReason(error: Error): CloseReason {

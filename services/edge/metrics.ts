@@ -26,14 +26,22 @@ export interface EdgeStateSource {
 const sources = new Set<EdgeStateSource>();
 
 export class EdgeMetrics {
-  readonly connections = new Gauge({ name: 'iotcore_connections', help: 'MQTT connections currently authenticated, by principal kind', labelNames: ['kind'] });
+  readonly connections = new Gauge({
+    name: 'iotcore_connections',
+    help: 'MQTT connections currently authenticated, by principal kind',
+    labelNames: ['kind'],
+  });
   readonly opened = new Counter({ name: 'iotcore_connections_opened_total', help: 'MQTT connections authenticated (CONNACK 0)' });
   readonly closed = new Counter({
     name: 'iotcore_connections_closed_total',
     help: 'authenticated MQTT connections closed, by reason (client_disconnect, connection_lost, keepalive_timeout, takeover, revoked, publish_denied, slow_consumer, protocol_error, drain, shutdown)',
     labelNames: ['reason'],
   });
-  readonly connacks = new Counter({ name: 'iotcore_connack_total', help: 'CONNACK packets sent, by return code (0 accepted, 2 identifier rejected, 3 unavailable, 4 bad credentials, 5 not authorized)', labelNames: ['code'] });
+  readonly connacks = new Counter({
+    name: 'iotcore_connack_total',
+    help: 'CONNACK packets sent, by return code (0 accepted, 2 identifier rejected, 3 unavailable, 4 bad credentials, 5 not authorized)',
+    labelNames: ['code'],
+  });
   readonly authThrottled = new Counter({
     name: 'iotcore_auth_throttled_total',
     help: 'CONNECTs refused by the brute-force brake without checking credentials, by what was backing off (address, address_username)',
@@ -43,11 +51,31 @@ export class EdgeMetrics {
     name: 'iotcore_auth_guessed_usernames_total',
     help: 'usernames that reached 21 failed CONNECTs within 15 minutes, from any address (cluster-wide with Redis): a credential being guessed',
   });
-  readonly authSeconds = new Histogram({ name: 'iotcore_auth_duration_seconds', help: 'time to authenticate a CONNECT with the registry service', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
-  readonly received = new Counter({ name: 'iotcore_messages_received_total', help: 'PUBLISH packets accepted from clients, by QoS and registry', labelNames: ['qos', 'registry'] });
-  readonly receivedBytes = new Counter({ name: 'iotcore_received_bytes_total', help: 'payload bytes accepted from clients, by registry', labelNames: ['registry'] });
-  readonly delivered = new Counter({ name: 'iotcore_messages_delivered_total', help: 'messages sent to subscribers, by QoS and registry', labelNames: ['qos', 'registry'] });
-  readonly deliveredBytes = new Counter({ name: 'iotcore_delivered_bytes_total', help: 'payload bytes sent to subscribers, by registry', labelNames: ['registry'] });
+  readonly authSeconds = new Histogram({
+    name: 'iotcore_auth_duration_seconds',
+    help: 'time to authenticate a CONNECT with the registry service',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  });
+  readonly received = new Counter({
+    name: 'iotcore_messages_received_total',
+    help: 'PUBLISH packets accepted from clients, by QoS and registry',
+    labelNames: ['qos', 'registry'],
+  });
+  readonly receivedBytes = new Counter({
+    name: 'iotcore_received_bytes_total',
+    help: 'payload bytes accepted from clients, by registry',
+    labelNames: ['registry'],
+  });
+  readonly delivered = new Counter({
+    name: 'iotcore_messages_delivered_total',
+    help: 'messages sent to subscribers, by QoS and registry',
+    labelNames: ['qos', 'registry'],
+  });
+  readonly deliveredBytes = new Counter({
+    name: 'iotcore_delivered_bytes_total',
+    help: 'payload bytes sent to subscribers, by registry',
+    labelNames: ['registry'],
+  });
   readonly dropped = new Counter({
     name: 'iotcore_messages_dropped_total',
     help: 'messages not delivered, by reason (acl: publish refused; size: packet over the size limit; rate: over the publish rate; slow_consumer: QoS 0 dropped from a full bus backlog; stale: QoS 0 older than --max-backlog-age-ms in the backlog; queue_full: not queued for a persistent session at its queue limit)',
@@ -78,7 +106,10 @@ export class EdgeMetrics {
     help: 'per-client limits reached, by limit (subscriptions: a filter refused past --max-subscriptions; queue: a message not queued for a full persistent session)',
     labelNames: ['limit'],
   });
-  readonly sessionsExpired = new Counter({ name: 'iotcore_sessions_expired_total', help: 'persistent sessions removed after staying offline past --session-expiry-seconds' });
+  readonly sessionsExpired = new Counter({
+    name: 'iotcore_sessions_expired_total',
+    help: 'persistent sessions removed after staying offline past --session-expiry-seconds',
+  });
   readonly revocationRechecks = new Counter({
     name: 'iotcore_revocation_rechecks_total',
     help: 'times the revocation feed had a gap (trimmed or reset while away) and every live session was checked again with the registry',

@@ -103,7 +103,9 @@ export class RevocationEnforcer<Session extends EnforcedSession> {
     for (let start = 0; start < sessions.length && !this.#closed; ) {
       const batch = sessions.slice(start, start + RECHECK_BATCH);
       try {
-        const outcomes = await this.#options.link.checkSessions(batch.map(({ principal }) => ({ kind: principal.kind, id: principal.id, credential_id: principal.credential_id })));
+        const outcomes = await this.#options.link.checkSessions(
+          batch.map(({ principal }) => ({ kind: principal.kind, id: principal.id, credential_id: principal.credential_id })),
+        );
         batch.forEach((session, index) => {
           const reason = recheckVerdict(session, outcomes[index]);
           if (reason) this.#options.revoke(session, reason);

@@ -16,7 +16,14 @@ const BATCH = 500;
 /** How long a claim keeps other edges off a session being removed (far longer than a removal takes). */
 const CLAIM_HOLD_MS = 60_000;
 
-export function expireSessions(options: { broker: Aedes; persistence: unknown; ledger: SessionLedger; expiryMs: number; logger: Logger; onExpired(): void }): () => void {
+export function expireSessions(options: {
+  broker: Aedes;
+  persistence: unknown;
+  ledger: SessionLedger;
+  expiryMs: number;
+  logger: Logger;
+  onExpired(): void;
+}): () => void {
   const { broker, ledger, expiryMs, logger } = options;
   const cleaner = options.persistence as SubscriptionCleaner;
   let running = false;

@@ -9,7 +9,16 @@ import { RecentDeliveries } from './bus/recent-deliveries.js';
 import type { RegistryMeters } from './metrics.js';
 import type { Route, RoutedSubscription } from './topics/routes.js';
 
-export type CloseReason = 'takeover' | 'revoked' | 'publish_denied' | 'keepalive_timeout' | 'slow_consumer' | 'protocol_error' | 'connection_lost' | 'drain' | 'shutdown';
+export type CloseReason =
+  | 'takeover'
+  | 'revoked'
+  | 'publish_denied'
+  | 'keepalive_timeout'
+  | 'slow_consumer'
+  | 'protocol_error'
+  | 'connection_lost'
+  | 'drain'
+  | 'shutdown';
 
 export interface Session {
   client: Client;
@@ -32,10 +41,24 @@ export interface Session {
   limitLogged?: boolean;
 }
 
-export function newSession(client: Client, principal: Principal, policy: TopicPolicy, info: ConnectionInfo, meters: RegistryMeters): Session {
+export function newSession(
+  client: Client,
+  principal: Principal,
+  policy: TopicPolicy,
+  info: ConnectionInfo,
+  meters: RegistryMeters,
+): Session {
   return {
-    client, principal, policy, info, meters,
-    subscriptions: new Map(), clientFilters: new Map(), deliveries: new RecentDeliveries(), unacknowledged: 0, routes: new Map(),
+    client,
+    principal,
+    policy,
+    info,
+    meters,
+    subscriptions: new Map(),
+    clientFilters: new Map(),
+    deliveries: new RecentDeliveries(),
+    unacknowledged: 0,
+    routes: new Map(),
   };
 }
 

@@ -58,33 +58,55 @@ export async function readFolderFromApi(options: YandexApiOptions): Promise<Fold
   };
 
   try {
-    const registries = await pages('registries', (page_token) =>
-      call('RegistryService.List', () => registryApi.list({ folder_id: options.folderId, page_size: PAGE_SIZE, page_token }))
-        .then((response) => ({ items: response.registries, next: response.next_page_token })), found);
-    const brokers = await pages('brokers', (page_token) =>
-      call('BrokerService.List', () => brokerApi.list({ folder_id: options.folderId, page_size: PAGE_SIZE, page_token }))
-        .then((response) => ({ items: response.brokers, next: response.next_page_token })), found);
+    const registries = await pages(
+      'registries',
+      (page_token) =>
+        call('RegistryService.List', () => registryApi.list({ folder_id: options.folderId, page_size: PAGE_SIZE, page_token })).then(
+          (response) => ({ items: response.registries, next: response.next_page_token }),
+        ),
+      found,
+    );
+    const brokers = await pages(
+      'brokers',
+      (page_token) =>
+        call('BrokerService.List', () => brokerApi.list({ folder_id: options.folderId, page_size: PAGE_SIZE, page_token })).then(
+          (response) => ({ items: response.brokers, next: response.next_page_token }),
+        ),
+      found,
+    );
 
     const snapshot: FolderSnapshot = { registries: [], brokers: [] };
     for (const registry of registries) {
       const registryCredentials = await credentialsOf(
-        () => call('RegistryService.ListCertificates', () => registryApi.listCertificates({ registry_id: registry.id })).then((r) => r.certificates),
+        () =>
+          call('RegistryService.ListCertificates', () => registryApi.listCertificates({ registry_id: registry.id })).then(
+            (r) => r.certificates,
+          ),
         () => call('RegistryService.ListPasswords', () => registryApi.listPasswords({ registry_id: registry.id })).then((r) => r.passwords),
       );
       read();
-      const devices = await pages('devices', (page_token) =>
-        call('DeviceService.List', () => deviceApi.list({
-          id: { $case: 'registry_id', value: registry.id },
-          page_size: PAGE_SIZE,
-          page_token,
-          device_view: DeviceView.FULL,
-        })).then((response) => ({ items: response.devices, next: response.next_page_token })), found);
+      const devices = await pages(
+        'devices',
+        (page_token) =>
+          call('DeviceService.List', () =>
+            deviceApi.list({
+              id: { $case: 'registry_id', value: registry.id },
+              page_size: PAGE_SIZE,
+              page_token,
+              device_view: DeviceView.FULL,
+            }),
+          ).then((response) => ({ items: response.devices, next: response.next_page_token })),
+        found,
+      );
       const deviceSnapshots = [];
       for (const device of devices) {
         deviceSnapshots.push({
           device,
           credentials: await credentialsOf(
-            () => call('DeviceService.ListCertificates', () => deviceApi.listCertificates({ device_id: device.id })).then((r) => r.certificates),
+            () =>
+              call('DeviceService.ListCertificates', () => deviceApi.listCertificates({ device_id: device.id })).then(
+                (r) => r.certificates,
+              ),
             () => call('DeviceService.ListPasswords', () => deviceApi.listPasswords({ device_id: device.id })).then((r) => r.passwords),
           ),
         });
@@ -96,7 +118,8 @@ export async function readFolderFromApi(options: YandexApiOptions): Promise<Fold
       snapshot.brokers.push({
         broker,
         credentials: await credentialsOf(
-          () => call('BrokerService.ListCertificates', () => brokerApi.listCertificates({ broker_id: broker.id })).then((r) => r.certificates),
+          () =>
+            call('BrokerService.ListCertificates', () => brokerApi.listCertificates({ broker_id: broker.id })).then((r) => r.certificates),
           () => call('BrokerService.ListPasswords', () => brokerApi.listPasswords({ broker_id: broker.id })).then((r) => r.passwords),
         ),
       });
@@ -108,7 +131,11 @@ export async function readFolderFromApi(options: YandexApiOptions): Promise<Fold
   }
 }
 
-async function pages<T>(what: string, fetch: (pageToken: string) => Promise<{ items: T[]; next: string }>, found: (count: number) => void): Promise<T[]> {
+async function pages<T>(
+  what: string,
+  fetch: (pageToken: string) => Promise<{ items: T[]; next: string }>,
+  found: (count: number) => void,
+): Promise<T[]> {
   const items: T[] = [];
   let token = '';
   const seen = new Set<string>();
@@ -128,7 +155,11 @@ async function credentialsOf(
   passwords: () => Promise<Array<{ id: string; created_at?: Date }>>,
 ): Promise<CredentialSnapshot> {
   return {
-    certificates: (await certificates()).map(({ fingerprint, certificate_data, created_at }) => ({ fingerprint, certificate_data, created_at })),
+    certificates: (await certificates()).map(({ fingerprint, certificate_data, created_at }) => ({
+      fingerprint,
+      certificate_data,
+      created_at,
+    })),
     passwords: (await passwords()).map(({ id, created_at }) => ({ id, created_at })),
   };
 }
@@ -142,6 +173,8 @@ function withRetries<T>(what: string, fn: () => Promise<T>, retries: number): Pr
     shouldRetry: ({ error }) => TRANSIENT.has((error as Partial<ServiceError>).code as status),
   }).catch((error: unknown) => {
     const grpc = error as Partial<ServiceError>;
-    throw new Error(`${what} failed: ${grpc.details ?? (error as Error).message}${grpc.code !== undefined ? ` (gRPC status ${grpc.code})` : ''}`);
+    throw new Error(
+      `${what} failed: ${grpc.details ?? (error as Error).message}${grpc.code !== undefined ? ` (gRPC status ${grpc.code})` : ''}`,
+    );
   });
 }

@@ -26,10 +26,12 @@ export async function readDump(dir: string): Promise<FolderSnapshot> {
       return {
         registry,
         credentials: await readCredentials(dir, base),
-        devices: await Promise.all(devices.map(async (device) => {
-          requireId(path.join(base, 'devices.json'), device.id);
-          return { device, credentials: await readCredentials(dir, path.join('devices', device.id)) };
-        })),
+        devices: await Promise.all(
+          devices.map(async (device) => {
+            requireId(path.join(base, 'devices.json'), device.id);
+            return { device, credentials: await readCredentials(dir, path.join('devices', device.id)) };
+          }),
+        ),
       };
     }),
   );
@@ -48,7 +50,11 @@ async function readCredentials(dir: string, base: string): Promise<CredentialSna
   const certificates = (await readList(dir, certificatesFile)).map((json): CertificateSnapshot => {
     const entry = json as Record<string, unknown>;
     if (typeof entry.certificate_data !== 'string') throw new DumpError(certificatesFile, 'a certificate without certificate_data');
-    return { fingerprint: String(entry.fingerprint ?? ''), certificate_data: entry.certificate_data, created_at: timestamp(entry.created_at) };
+    return {
+      fingerprint: String(entry.fingerprint ?? ''),
+      certificate_data: entry.certificate_data,
+      created_at: timestamp(entry.created_at),
+    };
   });
   const passwordsFile = path.join(base, 'passwords.json');
   const passwords = (await readList(dir, passwordsFile)).map((json): PasswordIdSnapshot => {
@@ -65,7 +71,8 @@ async function mergeAliasList(dir: string, file: string, devices: Device[]): Pro
   for (const json of await readList(dir, file)) {
     const entry = json as Record<string, unknown>;
     const device = byId.get(String(entry.device_id));
-    if (!device) throw new DumpError(file, `alias "${String(entry.alias)}" names device ${String(entry.device_id)}, which is not in devices.json`);
+    if (!device)
+      throw new DumpError(file, `alias "${String(entry.alias)}" names device ${String(entry.device_id)}, which is not in devices.json`);
     device.topic_aliases[String(entry.alias)] ??= String(entry.topic_prefix);
   }
 }

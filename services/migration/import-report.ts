@@ -5,7 +5,9 @@ import type { ImportReport, ReportAction } from './importer.js';
 const ACTIONS: ReportAction[] = ['CREATE', 'UPDATE', 'UNCHANGED', 'CONFLICT', 'ERROR'];
 
 export function summarize(report: ImportReport): Record<string, number> {
-  return Object.fromEntries(ACTIONS.map((action) => [action.toLowerCase(), report.resources.filter((row) => row.action === action).length]));
+  return Object.fromEntries(
+    ACTIONS.map((action) => [action.toLowerCase(), report.resources.filter((row) => row.action === action).length]),
+  );
 }
 
 export function failed(report: ImportReport): boolean {
@@ -13,25 +15,34 @@ export function failed(report: ImportReport): boolean {
 }
 
 export function renderReport(report: ImportReport, format: 'text' | 'json', generatedFile?: string): string {
-  if (format === 'json') return `${JSON.stringify({ ...report, summary: summarize(report), generated_passwords_file: generatedFile }, null, 2)}\n`;
+  if (format === 'json')
+    return `${JSON.stringify({ ...report, summary: summarize(report), generated_passwords_file: generatedFile }, null, 2)}\n`;
   const lines: string[] = [];
-  const width = (pick: (row: ImportReport['resources'][number]) => string) => Math.max(4, ...report.resources.map((row) => pick(row).length));
+  const width = (pick: (row: ImportReport['resources'][number]) => string) =>
+    Math.max(4, ...report.resources.map((row) => pick(row).length));
   const [kindWidth, idWidth, nameWidth] = [width((row) => row.kind), width((row) => row.id), width((row) => row.name)];
   lines.push(`${'ACTION'.padEnd(10)} ${'KIND'.padEnd(kindWidth)} ${'ID'.padEnd(idWidth)} ${'NAME'.padEnd(nameWidth)} DETAILS`);
   for (const row of report.resources) {
     const details = row.error ? [`error: ${row.error}`] : [...row.conflicts, ...row.changes];
     if (row.passwords_missing.length) details.push(`no password for ${row.passwords_missing.join(', ')}`);
     if (row.passwords_generated.length) details.push(`generated password for ${row.passwords_generated.join(', ')}`);
-    lines.push(`${row.action.padEnd(10)} ${row.kind.padEnd(kindWidth)} ${row.id.padEnd(idWidth)} ${row.name.padEnd(nameWidth)} ${details.join('; ')}`.trimEnd());
+    lines.push(
+      `${row.action.padEnd(10)} ${row.kind.padEnd(kindWidth)} ${row.id.padEnd(idWidth)} ${row.name.padEnd(nameWidth)} ${details.join('; ')}`.trimEnd(),
+    );
   }
-  const counts = Object.entries(summarize(report)).map(([action, count]) => `${count} ${action}`).join(', ');
+  const counts = Object.entries(summarize(report))
+    .map(([action, count]) => `${count} ${action}`)
+    .join(', ');
   lines.push('', `${counts}${report.dry_run ? ' (dry run: nothing was written)' : ''}`);
   const missing = report.resources.filter((row) => row.passwords_missing.length > 0);
   if (missing.length) {
-    lines.push(`${missing.length} resource(s) used passwords that Yandex cannot export; pass --passwords-file or --generate-passwords, or rely on their certificates`);
+    lines.push(
+      `${missing.length} resource(s) used passwords that Yandex cannot export; pass --passwords-file or --generate-passwords, or rely on their certificates`,
+    );
   }
   const generated = report.resources.reduce((sum, row) => sum + row.passwords_generated.length, 0);
-  if (generated) lines.push(`${generated} new password(s) ${report.dry_run ? 'would be written' : 'written'} to ${generatedFile} (mode 0600)`);
+  if (generated)
+    lines.push(`${generated} new password(s) ${report.dry_run ? 'would be written' : 'written'} to ${generatedFile} (mode 0600)`);
   for (const warning of report.password_warnings) lines.push(`warning: --passwords-file: ${warning}`);
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,12 @@
 // devices, then brokers), deciding which passwords go with each entity, and collects a report.
 // A resource that conflicts or fails is reported and the run goes on with the next one.
 import { generatePassword } from '../registry/credentials/passwords.js';
-import { ImportResult_Action, type Credentials, type ImportResult, type ImportServiceClient } from '../generated/iotcore/migration/v1/import.js';
+import {
+  ImportResult_Action,
+  type Credentials,
+  type ImportResult,
+  type ImportServiceClient,
+} from '../generated/iotcore/migration/v1/import.js';
 import type { PromiseClient } from '../common/grpc-client.js';
 import { entities, type CredentialSnapshot, type EntityKind, type FolderSnapshot } from './yandex-snapshot.js';
 import type { GeneratedPasswordsFile, SuppliedPassword } from './password-sources.js';
@@ -56,13 +61,44 @@ export async function importSnapshot(snapshot: FolderSnapshot, target: ImportTar
     if (!known.has(entityId)) report.password_warnings.push(`${entityId}: not in the Yandex data; its rows were ignored`);
   }
 
-  const send = async (kind: EntityKind, id: string, name: string, credentials: CredentialSnapshot, request: (credentials: Credentials) => Promise<ImportResult>) => {
-    const row: ResourceReport = { kind, id, name, action: 'ERROR', changes: [], conflicts: [], passwords_supplied: [], passwords_generated: [], passwords_missing: [] };
+  const send = async (
+    kind: EntityKind,
+    id: string,
+    name: string,
+    credentials: CredentialSnapshot,
+    request: (credentials: Credentials) => Promise<ImportResult>,
+  ) => {
+    const row: ResourceReport = {
+      kind,
+      id,
+      name,
+      action: 'ERROR',
+      changes: [],
+      conflicts: [],
+      passwords_supplied: [],
+      passwords_generated: [],
+      passwords_missing: [],
+    };
     try {
-      const passwords = await choosePasswords(target, options, { kind, id, credentials }, supplied.get(id) ?? [], row, report.password_warnings);
+      const passwords = await choosePasswords(
+        target,
+        options,
+        { kind, id, credentials },
+        supplied.get(id) ?? [],
+        row,
+        report.password_warnings,
+      );
       const result = await request({
-        certificates: credentials.certificates.map(({ fingerprint, certificate_data, created_at }) => ({ fingerprint, certificate_data, created_at })),
-        passwords: passwords.map((password) => ({ id: password.password_id!, password: password.password, created_at: credentials.passwords.find((p) => p.id === password.password_id)?.created_at })),
+        certificates: credentials.certificates.map(({ fingerprint, certificate_data, created_at }) => ({
+          fingerprint,
+          certificate_data,
+          created_at,
+        })),
+        passwords: passwords.map((password) => ({
+          id: password.password_id!,
+          password: password.password,
+          created_at: credentials.passwords.find((p) => p.id === password.password_id)?.created_at,
+        })),
       });
       row.action = ImportResult_Action[result.action] as ReportAction;
       row.changes = result.changes;
@@ -84,15 +120,22 @@ export async function importSnapshot(snapshot: FolderSnapshot, target: ImportTar
   const folder = (yandexFolder: string) => options.intoFolderId ?? yandexFolder;
   for (const { registry, credentials, devices } of snapshot.registries) {
     await send('registry', registry.id, registry.name, credentials, (c) =>
-      target.imports.importRegistry({ registry: { ...registry, folder_id: folder(registry.folder_id) }, credentials: c, dry_run: options.dryRun }));
+      target.imports.importRegistry({
+        registry: { ...registry, folder_id: folder(registry.folder_id) },
+        credentials: c,
+        dry_run: options.dryRun,
+      }),
+    );
     for (const { device, credentials: deviceCredentials } of devices) {
       await send('device', device.id, device.name, deviceCredentials, (c) =>
-        target.imports.importDevice({ device: { ...device, monitoring_data: undefined }, credentials: c, dry_run: options.dryRun }));
+        target.imports.importDevice({ device: { ...device, monitoring_data: undefined }, credentials: c, dry_run: options.dryRun }),
+      );
     }
   }
   for (const { broker, credentials } of snapshot.brokers) {
     await send('broker', broker.id, broker.name, credentials, (c) =>
-      target.imports.importBroker({ broker: { ...broker, folder_id: folder(broker.folder_id) }, credentials: c, dry_run: options.dryRun }));
+      target.imports.importBroker({ broker: { ...broker, folder_id: folder(broker.folder_id) }, credentials: c, dry_run: options.dryRun }),
+    );
   }
   return report;
 }
@@ -119,9 +162,11 @@ async function choosePasswords(
   for (const row of rows) {
     const passwordId = row.password_id ?? sourceIds.find((id) => !taken.has(id));
     if (!passwordId || !sourceIds.includes(passwordId)) {
-      warnings.push(row.password_id
-        ? `${entity.id}: password ID ${row.password_id} is not one of its Yandex password IDs; row ignored`
-        : `${entity.id}: more rows than Yandex password IDs (${sourceIds.length}); extra rows ignored`);
+      warnings.push(
+        row.password_id
+          ? `${entity.id}: password ID ${row.password_id} is not one of its Yandex password IDs; row ignored`
+          : `${entity.id}: more rows than Yandex password IDs (${sourceIds.length}); extra rows ignored`,
+      );
       continue;
     }
     if (taken.has(passwordId)) {

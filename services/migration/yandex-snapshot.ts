@@ -45,7 +45,9 @@ export interface FolderSnapshot {
 export type EntityKind = 'registry' | 'device' | 'broker';
 
 /** Every registry, device and broker of a snapshot, in import order (a registry before its devices). */
-export function* entities(snapshot: FolderSnapshot): Generator<{ kind: EntityKind; id: string; name: string; credentials: CredentialSnapshot }> {
+export function* entities(
+  snapshot: FolderSnapshot,
+): Generator<{ kind: EntityKind; id: string; name: string; credentials: CredentialSnapshot }> {
   for (const { registry, credentials, devices } of snapshot.registries) {
     yield { kind: 'registry', id: registry.id, name: registry.name, credentials };
     for (const { device, credentials: deviceCredentials } of devices) {

@@ -32,7 +32,9 @@ export async function serve(config: ServeConfig): Promise<void> {
   const revocationFeed = config.redisUrl ? new RedisRevocationFeed(config.redisUrl, logger) : undefined;
   if (revocationFeed) closers.push(() => revocationFeed.close());
   if (config.role === 'registry' && !revocationFeed) {
-    logger.warn('no --redis-url: revocations reach only the edges linked to this registry process; run every replica with the cluster\'s Redis');
+    logger.warn(
+      "no --redis-url: revocations reach only the edges linked to this registry process; run every replica with the cluster's Redis",
+    );
   }
   if (config.role !== 'edge') {
     let adminTokens = config.adminTokens;
@@ -48,7 +50,9 @@ export async function serve(config: ServeConfig): Promise<void> {
     };
     closers.unshift(() => credentialCache.shared.close());
     if (config.role === 'registry' && config.redisUrl && !config.credentialCacheSecret) {
-      logger.warn('no --credential-cache-secret: this replica keys the shared password cache with its own secret, so replicas do not reuse each other\'s entries');
+      logger.warn(
+        "no --credential-cache-secret: this replica keys the shared password cache with its own secret, so replicas do not reuse each other's entries",
+      );
     }
     registry = await startRegistryApi({
       store,
@@ -68,7 +72,10 @@ export async function serve(config: ServeConfig): Promise<void> {
     closers.unshift(() => store.close());
     if (config.mongoUrl) checks.push({ name: 'registry_store', check: () => store.ping().then(() => true) });
     closers.unshift(registry.close);
-    logger.info({ address: registry.address, storage: config.mongoUrl ? 'mongodb' : 'embedded' }, `management API listening on ${registry.address}`);
+    logger.info(
+      { address: registry.address, storage: config.mongoUrl ? 'mongodb' : 'embedded' },
+      `management API listening on ${registry.address}`,
+    );
   }
 
   if (config.role !== 'registry') {
@@ -78,7 +85,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     // Cluster mode: edges share a Redis bus (per-registry channels, or the route table when asked).
     const clusterBus = config.redisUrl ? (config.clusterBus === 'routes' ? routedBus : redisBus)(config.redisUrl, logger) : undefined;
     const mongoState = config.mongoUrl ? await mongoMqttPersistence(config.mongoUrl, config.mongoDb) : undefined;
-    const mqttState = mongoState ?? await embeddedMqttPersistence(config.dataDir);
+    const mqttState = mongoState ?? (await embeddedMqttPersistence(config.dataDir));
     if (clusterBus) closers.unshift(clusterBus.close);
     // Brute-force counters shared by the edges, so spreading guesses over them gains nothing.
     const sharedAuthFailures = config.redisUrl ? redisFailureCounters(config.redisUrl) : undefined;

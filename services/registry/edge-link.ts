@@ -12,7 +12,8 @@ export function inProcessLink(ctx: ResourceContext, authenticator: Authenticator
       return device && { registry_id: device.registry_id };
     },
     follow: (after, handler) => ctx.events.follow(after, handler),
-    checkSessions: (sessions) => Promise.all(sessions.map((session) => authenticator.recheck(session.kind, session.id, session.credential_id))),
+    checkSessions: (sessions) =>
+      Promise.all(sessions.map((session) => authenticator.recheck(session.kind, session.id, session.credential_id))),
     reportActivity: async (activities) => {
       for (const { device_id, ...patch } of activities) await ctx.store.recordDeviceMonitoring(device_id, patch);
     },

@@ -100,10 +100,15 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
   const registry = registryServices(options);
   const server = new Server();
   for (const { definition, implementation } of registry.services) server.addService(definition, implementation);
-  addIntrospection(server, registry.services.map((service) => serviceName(service.definition)));
+  addIntrospection(
+    server,
+    registry.services.map((service) => serviceName(service.definition)),
+  );
 
   const credentials = options.tls
-    ? ServerCredentials.createSsl(null, [{ cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) }])
+    ? ServerCredentials.createSsl(null, [
+        { cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) },
+      ])
     : ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(options.listen, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),

@@ -37,9 +37,14 @@ const OLD_NODE = 'case "$1" in -p) echo 20 ;; --version) echo v20.19.0 ;; *) exi
 
 function ensureNode(root: string, pathPrefix: string): Promise<Outcome> {
   return new Promise((resolve) => {
-    execFile('bash', [path.join(root, '.ci/ensure-node.sh')], { env: { ...process.env, PATH: `${pathPrefix}:/usr/bin:/bin` }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
+    execFile(
+      'bash',
+      [path.join(root, '.ci/ensure-node.sh')],
+      { env: { ...process.env, PATH: `${pathPrefix}:/usr/bin:/bin` }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -60,7 +65,10 @@ test('an older Node and no registry: exit 1, naming the machine Node, the packag
   const outcome = await ensureNode(root, bin);
   assert.equal(outcome.code, 1);
   assert.equal(outcome.stdout, '', 'no path printed');
-  assert.match(outcome.stderr, /ensure-node: could not fetch node-linux-(?:x64|arm64)@24\.\d+\.\d+ from the npm registry \(machine's Node: v20\.19\.0\): install Node 24 or make the registry reachable/);
+  assert.match(
+    outcome.stderr,
+    /ensure-node: could not fetch node-linux-(?:x64|arm64)@24\.\d+\.\d+ from the npm registry \(machine's Node: v20\.19\.0\): install Node 24 or make the registry reachable/,
+  );
 });
 
 test('an older Node on a platform the script cannot fetch for: exit 1 saying so', async (t) => {
@@ -69,10 +77,16 @@ test('an older Node on a platform the script cannot fetch for: exit 1 saying so'
   await standIn(bin, 'uname', 'case "$1" in -s) echo FreeBSD ;; -m) echo amd64 ;; esac');
   const outcome = await ensureNode(root, bin);
   assert.equal(outcome.code, 1);
-  assert.match(outcome.stderr, /the machine's Node is v20\.19\.0, and Node 24 is fetched only for Linux x86_64\/aarch64 \(this is FreeBSD amd64\): install Node 24/);
+  assert.match(
+    outcome.stderr,
+    /the machine's Node is v20\.19\.0, and Node 24 is fetched only for Linux x86_64\/aarch64 \(this is FreeBSD amd64\): install Node 24/,
+  );
 });
 
-for (const [machine, stand] of [['an older Node', OLD_NODE], ['a newer Node (26)', 'case "$1" in -p) echo 26 ;; --version) echo v26.1.0 ;; *) exit 1 ;; esac']]) {
+for (const [machine, stand] of [
+  ['an older Node', OLD_NODE],
+  ['a newer Node (26)', 'case "$1" in -p) echo 26 ;; --version) echo v26.1.0 ;; *) exit 1 ;; esac'],
+]) {
   test(`${machine} and a Node 24 already in .tools/: that one (the image's major), without asking the registry`, async (t) => {
     const { root, bin } = await scratch(t);
     await standIn(bin, 'node', stand!);

@@ -22,7 +22,10 @@ interface Outcome {
 
 /** Every command of the tree with its path: [], ['serve'], ['registry'], ['registry', 'create'], … */
 function commandPaths(command: Command, prefix: string[] = []): Array<{ names: string[]; command: Command }> {
-  return [{ names: prefix, command }, ...command.commands.flatMap((subcommand) => commandPaths(subcommand, [...prefix, subcommand.name()]))];
+  return [
+    { names: prefix, command },
+    ...command.commands.flatMap((subcommand) => commandPaths(subcommand, [...prefix, subcommand.name()])),
+  ];
 }
 
 /** Parses argv with a fresh `iotcore` tree whose output is captured; the exit code main.ts would use. */
@@ -75,7 +78,9 @@ test('every iotcore command answers a wrong option with the error, its usage lin
     const { code, stdout, stderr } = await parseInProcess([...names, '--bogus-option']);
     assert.equal(code, 2, `${shown} --bogus-option exits 2\n${stderr}`);
     // Commander reports a missing required option (-t of mqtt, --labels, …) before an unknown one.
-    const first = command.options.some((option) => option.mandatory) ? /^error: required option '[^']+' not specified\n/ : /^error: unknown option '--bogus-option'\n/;
+    const first = command.options.some((option) => option.mandatory)
+      ? /^error: required option '[^']+' not specified\n/
+      : /^error: unknown option '--bogus-option'\n/;
     assert.match(stderr, first, shown);
     assert.ok(stderr.includes(`\nusage: ${shown} `), `${shown}: its usage line\n${stderr}`);
     assert.equal(stdout, '', shown);
@@ -89,7 +94,11 @@ test('iotcore: bad values, missing options and unknown commands are usage errors
     [['device', 'list', '--limit', 'many'], /argument 'many' is invalid\. Expected a whole number/, 'usage: iotcore device list [options]'],
     [['mqtt', 'publish', '-t', 'a', '-q', '2'], /argument '2' is invalid\. Expected 0\|1/, 'usage: iotcore mqtt publish [options]'],
     [['mqtt', 'subscribe'], /required option '-t, --topic <topic>' not specified/, 'usage: iotcore mqtt subscribe [options]'],
-    [['serve', '--max-message-bytes', 'lots'], /--max-message-bytes \(IOTCORE_MAX_MESSAGE_BYTES\): not a non-negative integer: lots/, 'usage: iotcore serve [options]'],
+    [
+      ['serve', '--max-message-bytes', 'lots'],
+      /--max-message-bytes \(IOTCORE_MAX_MESSAGE_BYTES\): not a non-negative integer: lots/,
+      'usage: iotcore serve [options]',
+    ],
     [['serve', '--redis-url', 'http://cache:6379'], /--redis-url \(IOTCORE_REDIS_URL\): not a Redis URL/, 'usage: iotcore serve [options]'],
   ];
   for (const [argv, error, usage] of cases) {
@@ -114,18 +123,60 @@ test('the built iotcore bin file is executable and exits 0 on --help, 2 on a wro
 
 const FUZZ_USAGE = 'usage: npm run fuzz -- [--runs N] [--target NAME] [--seed S [--path P]] [--time-limit SECONDS]';
 
-test('npm run bench, npm run bench:micro, npm run loadtest:k6, npm run fuzz and npm test answer --help (exit 0) and a wrong option (exit 2)', { timeout: 120_000 }, async () => {
+test('npm run bench, npm run bench:micro, npm run loadtest:k6, npm run fuzz and npm test answer --help (exit 0) and a wrong option (exit 2)', {
+  timeout: 120_000,
+}, async () => {
   const entries: Array<{ script: string[]; usage: string; wrong: string[]; error: RegExp }> = [
-    { script: ['run', 'bench'], usage: 'usage: npm run bench -- [options]', wrong: ['--bogus'], error: /^error: Unknown option '--bogus'/m },
-    { script: ['run', 'bench'], usage: 'usage: npm run bench -- [options]', wrong: ['--only', 'a,z'], error: /^error: --only a,z: expected a comma-separated list of a, b, c, d, e, f, g$/m },
-    { script: ['run', 'bench:micro'], usage: 'usage: npm run bench:micro -- [options]', wrong: ['--bogus'], error: /^error: Unknown option '--bogus'/m },
-    { script: ['run', 'bench:micro'], usage: 'usage: npm run bench:micro -- [options]', wrong: ['--only', 'policy,nosuch'], error: /^error: --only policy,nosuch: expected a comma-separated list of policy, filters, aliases, dedup, mqtt-packet$/m },
-    { script: ['run', 'loadtest:k6'], usage: 'usage: npm run loadtest:k6 -- <telemetry|consumers|commands|connect-storm> [options]', wrong: ['telemetry', '--bogus'], error: /^error: Unknown option '--bogus'/m },
-    { script: ['run', 'loadtest:k6'], usage: 'usage: npm run loadtest:k6 -- <telemetry|consumers|commands|connect-storm> [options]', wrong: ['nosuch'], error: /^error: unknown scenario nosuch$/m },
+    {
+      script: ['run', 'bench'],
+      usage: 'usage: npm run bench -- [options]',
+      wrong: ['--bogus'],
+      error: /^error: Unknown option '--bogus'/m,
+    },
+    {
+      script: ['run', 'bench'],
+      usage: 'usage: npm run bench -- [options]',
+      wrong: ['--only', 'a,z'],
+      error: /^error: --only a,z: expected a comma-separated list of a, b, c, d, e, f, g$/m,
+    },
+    {
+      script: ['run', 'bench:micro'],
+      usage: 'usage: npm run bench:micro -- [options]',
+      wrong: ['--bogus'],
+      error: /^error: Unknown option '--bogus'/m,
+    },
+    {
+      script: ['run', 'bench:micro'],
+      usage: 'usage: npm run bench:micro -- [options]',
+      wrong: ['--only', 'policy,nosuch'],
+      error: /^error: --only policy,nosuch: expected a comma-separated list of policy, filters, aliases, dedup, mqtt-packet$/m,
+    },
+    {
+      script: ['run', 'loadtest:k6'],
+      usage: 'usage: npm run loadtest:k6 -- <telemetry|consumers|commands|connect-storm> [options]',
+      wrong: ['telemetry', '--bogus'],
+      error: /^error: Unknown option '--bogus'/m,
+    },
+    {
+      script: ['run', 'loadtest:k6'],
+      usage: 'usage: npm run loadtest:k6 -- <telemetry|consumers|commands|connect-storm> [options]',
+      wrong: ['nosuch'],
+      error: /^error: unknown scenario nosuch$/m,
+    },
     { script: ['run', 'fuzz'], usage: FUZZ_USAGE, wrong: ['--bogus'], error: /^error: Unknown option '--bogus'/m },
-    { script: ['run', 'fuzz'], usage: FUZZ_USAGE, wrong: ['--target', 'nope'], error: /^error: --target nope: expected one of mqtt-packets, topics, aliases-and-me, acl, api-requests$/m },
+    {
+      script: ['run', 'fuzz'],
+      usage: FUZZ_USAGE,
+      wrong: ['--target', 'nope'],
+      error: /^error: --target nope: expected one of mqtt-packets, topics, aliases-and-me, acl, api-requests$/m,
+    },
     // --ignore-scripts keeps npm from running pretest (the build and provisioning) first.
-    { script: ['test', '--ignore-scripts'], usage: 'usage: npm test -- [SUBSTRING...]', wrong: ['--bogus'], error: /^error: unknown option '--bogus'$/m },
+    {
+      script: ['test', '--ignore-scripts'],
+      usage: 'usage: npm test -- [SUBSTRING...]',
+      wrong: ['--bogus'],
+      error: /^error: unknown option '--bogus'$/m,
+    },
   ];
   for (const { script, usage, wrong, error } of entries) {
     const shown = `npm ${script.join(' ')}`;

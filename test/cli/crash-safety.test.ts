@@ -34,7 +34,9 @@ test('SIGKILL during a QoS 1 flood and API writes: nothing acknowledged is lost'
   // drops are deliberate (test/edge/client-limits.test.ts); here every PUBACKed message must survive.
   const unbounded = ['--max-queued-messages', '0', '--max-queued-bytes', '0'];
   let server = await startServer(dataDir, port, mqttPort, unbounded);
-  t.after(() => { if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL'); });
+  t.after(() => {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+  });
   const errors = watchForErrors(server);
 
   const metadata = new Metadata();
@@ -45,12 +47,43 @@ test('SIGKILL during a QoS 1 flood and API writes: nothing acknowledged is lost'
     devices: promiseClient(new DeviceServiceClient(address, credentials.createInsecure()), metadata, 5000),
   });
   let clients = api();
-  const R = createdId(await clients.registries.create({ folder_id: 'crash', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD, log_options: undefined }), Registry);
-  const D = createdId(await clients.devices.create({ registry_id: R, name: 'flooder', description: '', labels: {}, certificates: [], topic_aliases: {}, password: DEVICE_PASSWORD }), Device);
+  const R = createdId(
+    await clients.registries.create({
+      folder_id: 'crash',
+      name: 'r',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: REGISTRY_PASSWORD,
+      log_options: undefined,
+    }),
+    Registry,
+  );
+  const D = createdId(
+    await clients.devices.create({
+      registry_id: R,
+      name: 'flooder',
+      description: '',
+      labels: {},
+      certificates: [],
+      topic_aliases: {},
+      password: DEVICE_PASSWORD,
+    }),
+    Device,
+  );
   const topic = `$devices/${D}/events`;
   const ca = await readFile(path.join(dataDir, 'tls', 'ca.pem'));
   const connect = (options: mqtt.IClientOptions) =>
-    mqtt.connectAsync({ protocol: 'mqtts', host: 'localhost', port: mqttPort, ca, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...options });
+    mqtt.connectAsync({
+      protocol: 'mqtts',
+      host: 'localhost',
+      port: mqttPort,
+      ca,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...options,
+    });
 
   // The persistent session that must receive everything: subscribed once, then offline throughout.
   const sink = await connect({ username: R, password: REGISTRY_PASSWORD, clientId: 'crash-sink', clean: false });
@@ -64,13 +97,28 @@ test('SIGKILL during a QoS 1 flood and API writes: nothing acknowledged is lost'
   for (let round = 0; round < KILLS; round++) {
     const device = await connect({ username: D, password: DEVICE_PASSWORD, clientId: `flooder-${round}` });
     let stop = false;
-    const flood = floodQos1(device, topic, `${round}-`, () => stop, (payload) => acknowledged.add(payload), () => sent++);
+    const flood = floodQos1(
+      device,
+      topic,
+      `${round}-`,
+      () => stop,
+      (payload) => acknowledged.add(payload),
+      () => sent++,
+    );
     const writers = [0, 1].map(async (writer) => {
       for (let i = 0; !stop; i++) {
         const name = `w-${round}-${writer}-${i}`;
         writesTried++;
         try {
-          await clients.devices.create({ registry_id: R, name, description: '', labels: {}, certificates: [], topic_aliases: {}, password: '' });
+          await clients.devices.create({
+            registry_id: R,
+            name,
+            description: '',
+            labels: {},
+            certificates: [],
+            topic_aliases: {},
+            password: '',
+          });
           writtenDevices.add(name);
         } catch {
           return; // the server is gone: this write was never acknowledged
@@ -106,13 +154,20 @@ test('SIGKILL during a QoS 1 flood and API writes: nothing acknowledged is lost'
   const listed = new Set<string>();
   let pageToken = '';
   do {
-    const page = await clients.devices.list({ id: { $case: 'registry_id', value: R }, page_size: 1000, page_token: pageToken, device_view: 0 });
+    const page = await clients.devices.list({
+      id: { $case: 'registry_id', value: R },
+      page_size: 1000,
+      page_token: pageToken,
+      device_view: 0,
+    });
     for (const device of page.devices) listed.add(device.name);
     pageToken = page.next_page_token;
   } while (pageToken);
   const lostWrites = [...writtenDevices].filter((name) => !listed.has(name));
 
-  t.diagnostic(`kills ${KILLS}; QoS 1 messages sent ${sent}, PUBACKed ${acknowledged.size}, delivered after restarts ${received.size}, lost ${lostMessages.length}; API writes tried ${writesTried}, acknowledged ${writtenDevices.size}, lost ${lostWrites.length}`);
+  t.diagnostic(
+    `kills ${KILLS}; QoS 1 messages sent ${sent}, PUBACKed ${acknowledged.size}, delivered after restarts ${received.size}, lost ${lostMessages.length}; API writes tried ${writesTried}, acknowledged ${writtenDevices.size}, lost ${lostWrites.length}`,
+  );
   assert.ok(acknowledged.size >= KILLS * 50, `the flood made progress (${acknowledged.size} PUBACKs)`);
   assert.ok(writtenDevices.size >= KILLS * 5, `the API writes made progress (${writtenDevices.size})`);
   assert.deepEqual(lostMessages.slice(0, 20), [], `${lostMessages.length} PUBACKed messages lost`);
@@ -122,7 +177,14 @@ test('SIGKILL during a QoS 1 flood and API writes: nothing acknowledged is lost'
 });
 
 /** Publishes numbered QoS 1 messages (`<prefix><n>`) with IN_FLIGHT outstanding until told to stop or the connection dies. */
-async function floodQos1(client: MqttClient, topic: string, prefix: string, stopped: () => boolean, onAck: (payload: string) => void, onSent: () => void): Promise<void> {
+async function floodQos1(
+  client: MqttClient,
+  topic: string,
+  prefix: string,
+  stopped: () => boolean,
+  onAck: (payload: string) => void,
+  onSent: () => void,
+): Promise<void> {
   let next = 0;
   // mqtt.js does not call back publishes still in flight when the connection dies.
   const gone = new Promise<boolean>((resolve) => client.once('close', () => resolve(false)));

@@ -29,7 +29,8 @@ function execFileOutput(command: string, args: string[], env: NodeJS.ProcessEnv,
     child.once('exit', (code) => reject(new Error(`${command} exited with ${code} before subscribing: ${stderr}`)));
   });
   const done = new Promise<string>((resolve, reject) =>
-    child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} exited with ${code}: ${stderr}`)))));
+    child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} exited with ${code}: ${stderr}`)))),
+  );
   return { subscribed, done };
 }
 
@@ -42,21 +43,28 @@ test('serve + CLI: create registry and device, list them, data survives a restar
   const cli = async (...args: string[]) => (await run(process.execPath, [CLI, ...args], { env })).stdout;
 
   let server = await startServer(dataDir, port, mqttPort);
-  t.after(() => { if (server.exitCode === null) server.kill('SIGKILL'); });
+  t.after(() => {
+    if (server.exitCode === null) server.kill('SIGKILL');
+  });
 
   const tokenFile = path.join(dataDir, 'admin-token');
   assert.equal((await stat(tokenFile)).mode & 0o777, 0o600, 'the admin token file is private');
   assert.ok((await readFile(tokenFile, 'utf8')).trim().length >= 32);
 
   await cli('registry', 'create', '--name', 'r1', '--password', 'Registry-Passw0rd!');
-  const device = JSON.parse(await cli('device', 'create', '--registry-name', 'r1', '--name', 'd1', '--password', 'Device-Passw0rd-1!', '--format', 'json'));
+  const device = JSON.parse(
+    await cli('device', 'create', '--registry-name', 'r1', '--name', 'd1', '--password', 'Device-Passw0rd-1!', '--format', 'json'),
+  );
   assert.match(device.id, /^[a-z0-9]{20}$/, 'a 20-character device ID');
   assert.equal(device.name, 'd1');
   assert.ok(device.registry_id, 'snake_case field names as yc prints them');
   assert.ok(device.created_at);
 
   const listed = JSON.parse(await cli('device', 'list', '--registry-name', 'r1', '--format', 'json'));
-  assert.deepEqual(listed.map((entry: { id: string }) => entry.id), [device.id]);
+  assert.deepEqual(
+    listed.map((entry: { id: string }) => entry.id),
+    [device.id],
+  );
 
   const passwords = JSON.parse(await cli('device', 'password', 'list', '--device-id', device.id, '--format', 'json'));
   assert.equal(passwords.length, 1);
@@ -68,29 +76,164 @@ test('serve + CLI: create registry and device, list them, data survives a restar
   const registry = JSON.parse(await cli('registry', 'get', 'r1', '--format', 'json'));
   const ca = path.join(dataDir, 'tls', 'ca.pem');
   const mqttEnv = { ...env, IOTCORE_MQTT_ENDPOINT: `localhost:${mqttPort}` };
-  const subscriber = execFileOutput(process.execPath, [CLI, 'mqtt', 'subscribe', '-u', registry.id, '-P', 'Registry-Passw0rd!', '--ca', ca, '-t', `$devices/${device.id}/events`, '-q', '1', '--count', '1', '--client-id', 'sub-cli'], mqttEnv);
+  const subscriber = execFileOutput(
+    process.execPath,
+    [
+      CLI,
+      'mqtt',
+      'subscribe',
+      '-u',
+      registry.id,
+      '-P',
+      'Registry-Passw0rd!',
+      '--ca',
+      ca,
+      '-t',
+      `$devices/${device.id}/events`,
+      '-q',
+      '1',
+      '--count',
+      '1',
+      '--client-id',
+      'sub-cli',
+    ],
+    mqttEnv,
+  );
   await subscriber.subscribed;
-  await run(process.execPath, [CLI, 'mqtt', 'publish', '-u', device.id, '-P', 'Device-Passw0rd-1!', '--ca', ca, '-t', `$devices/${device.id}/events`, '-m', 'hello from the CLI', '-q', '1'], { env: mqttEnv });
+  await run(
+    process.execPath,
+    [
+      CLI,
+      'mqtt',
+      'publish',
+      '-u',
+      device.id,
+      '-P',
+      'Device-Passw0rd-1!',
+      '--ca',
+      ca,
+      '-t',
+      `$devices/${device.id}/events`,
+      '-m',
+      'hello from the CLI',
+      '-q',
+      '1',
+    ],
+    { env: mqttEnv },
+  );
   assert.equal((await subscriber.done).trim(), 'hello from the CLI');
 
   // stdbuf: mosquitto_sub block-buffers its output when it is not a terminal.
-  const mosquittoSub = execFileOutput('stdbuf', ['-oL', 'mosquitto_sub', '-h', 'localhost', '-p', String(mqttPort), '--cafile', ca, '-u', registry.id, '-P', 'Registry-Passw0rd!', '-t', `$devices/${device.id}/events`, '-q', '1', '-C', '1', '-W', '15', '-i', 'mosq-sub', '-d'], env, 'received SUBACK');
+  const mosquittoSub = execFileOutput(
+    'stdbuf',
+    [
+      '-oL',
+      'mosquitto_sub',
+      '-h',
+      'localhost',
+      '-p',
+      String(mqttPort),
+      '--cafile',
+      ca,
+      '-u',
+      registry.id,
+      '-P',
+      'Registry-Passw0rd!',
+      '-t',
+      `$devices/${device.id}/events`,
+      '-q',
+      '1',
+      '-C',
+      '1',
+      '-W',
+      '15',
+      '-i',
+      'mosq-sub',
+      '-d',
+    ],
+    env,
+    'received SUBACK',
+  );
   await mosquittoSub.subscribed;
-  await run('mosquitto_pub', ['-h', 'localhost', '-p', String(mqttPort), '--cafile', ca, '-u', device.id, '-P', 'Device-Passw0rd-1!', '-t', `$devices/${device.id}/events`, '-m', 'hello from mosquitto', '-q', '1', '-i', 'mosq-pub']);
+  await run('mosquitto_pub', [
+    '-h',
+    'localhost',
+    '-p',
+    String(mqttPort),
+    '--cafile',
+    ca,
+    '-u',
+    device.id,
+    '-P',
+    'Device-Passw0rd-1!',
+    '-t',
+    `$devices/${device.id}/events`,
+    '-m',
+    'hello from mosquitto',
+    '-q',
+    '1',
+    '-i',
+    'mosq-pub',
+  ]);
   assert.match(await mosquittoSub.done, /hello from mosquitto/);
 
   // A permanent-topic value outlives the process too.
-  await run(process.execPath, [CLI, 'mqtt', 'publish', '-u', device.id, '-P', 'Device-Passw0rd-1!', '--ca', ca, '-t', `$devices/${device.id}/state`, '-m', 'on', '-q', '1'], { env: mqttEnv });
+  await run(
+    process.execPath,
+    [
+      CLI,
+      'mqtt',
+      'publish',
+      '-u',
+      device.id,
+      '-P',
+      'Device-Passw0rd-1!',
+      '--ca',
+      ca,
+      '-t',
+      `$devices/${device.id}/state`,
+      '-m',
+      'on',
+      '-q',
+      '1',
+    ],
+    { env: mqttEnv },
+  );
 
   await stopServer(server);
   server = await startServer(dataDir, port, mqttPort);
-  const state = execFileOutput(process.execPath, [CLI, 'mqtt', 'subscribe', '-u', registry.id, '-P', 'Registry-Passw0rd!', '--ca', ca, '-t', `$devices/${device.id}/state`, '--count', '1', '--client-id', 'state-reader'], mqttEnv);
-  const timeout = new Promise<string>((_resolve, reject) => setTimeout(() => reject(new Error('no stored state after the restart')), 10_000).unref());
+  const state = execFileOutput(
+    process.execPath,
+    [
+      CLI,
+      'mqtt',
+      'subscribe',
+      '-u',
+      registry.id,
+      '-P',
+      'Registry-Passw0rd!',
+      '--ca',
+      ca,
+      '-t',
+      `$devices/${device.id}/state`,
+      '--count',
+      '1',
+      '--client-id',
+      'state-reader',
+    ],
+    mqttEnv,
+  );
+  const timeout = new Promise<string>((_resolve, reject) =>
+    setTimeout(() => reject(new Error('no stored state after the restart')), 10_000).unref(),
+  );
   assert.equal((await Promise.race([state.done, timeout])).trim(), 'on', 'the stored state survived the restart');
   const afterRestart = JSON.parse(await cli('device', 'get', 'd1', '--registry-name', 'r1', '--format', 'json'));
   assert.equal(afterRestart.id, device.id);
   const registries = JSON.parse(await cli('registry', 'list', '--format', 'json'));
-  assert.deepEqual(registries.map((entry: { name: string }) => entry.name), ['r1']);
+  assert.deepEqual(
+    registries.map((entry: { name: string }) => entry.name),
+    ['r1'],
+  );
 
   await assert.rejects(run(process.execPath, [CLI, 'registry', 'list', '--token', 'wrong'], { env }), (error: { stderr: string }) => {
     assert.match(error.stderr, /invalid token/);
@@ -98,7 +241,13 @@ test('serve + CLI: create registry and device, list them, data survives a restar
   });
 
   // SIGTERM with a client still connected: the server closes it and exits 0 promptly.
-  const connected = await mqtt.connectAsync(`mqtts://localhost:${mqttPort}`, { ca: await readFile(ca), username: device.id, password: 'Device-Passw0rd-1!', clientId: 'stays', reconnectPeriod: 0 });
+  const connected = await mqtt.connectAsync(`mqtts://localhost:${mqttPort}`, {
+    ca: await readFile(ca),
+    username: device.id,
+    password: 'Device-Passw0rd-1!',
+    clientId: 'stays',
+    reconnectPeriod: 0,
+  });
   const clientClosed = new Promise<void>((resolve) => connected.once('close', () => resolve()));
   const exitCode = new Promise((resolve) => server.once('exit', resolve));
   const started = Date.now();

@@ -20,7 +20,8 @@ test('brute-force brake shared by two edges', async (t) => {
 
   await t.test('six wrong passwords for a device from one address, alternating edges: that pair is refused on both', async () => {
     const guesser = '127.0.0.2';
-    for (let attempt = 0; attempt < 6; attempt++) assert.equal(await connack(attempt % 2, guesser, device, `wrong-${attempt}`), 4, `guess ${attempt + 1}`);
+    for (let attempt = 0; attempt < 6; attempt++)
+      assert.equal(await connack(attempt % 2, guesser, device, `wrong-${attempt}`), 4, `guess ${attempt + 1}`);
     for (const edge of [0, 1]) {
       assert.equal(await connack(edge, guesser, device, DEVICE_PASSWORD), 5, `edge ${edge}: the guessing address backs off`);
       assert.equal(await connack(edge, OWNER, device, DEVICE_PASSWORD), 0, `edge ${edge}: the owner connects`);
@@ -29,7 +30,8 @@ test('brute-force brake shared by two edges', async (t) => {
 
   await t.test('21 failures of one address spread over the edges: the address is refused on both', async () => {
     const sprayer = '127.0.0.3';
-    for (let attempt = 0; attempt < 21; attempt++) assert.equal(await connack(attempt % 2, sprayer, `nobody-${attempt}`, 'wrong-password-1'), 4);
+    for (let attempt = 0; attempt < 21; attempt++)
+      assert.equal(await connack(attempt % 2, sprayer, `nobody-${attempt}`, 'wrong-password-1'), 4);
     for (const edge of [0, 1]) assert.equal(await connack(edge, sprayer, device, DEVICE_PASSWORD), 5, `edge ${edge}`);
     assert.equal(await connack(1, OWNER, device, DEVICE_PASSWORD), 0);
   });

@@ -46,7 +46,10 @@ async function connectedTo(cluster: Cluster, first: number, options: IClientOpti
 }
 
 test(`SIGTERM drains an edge with ${CLIENTS} clients to the other edges`, { timeout: 180_000 }, async (t) => {
-  const cluster = await startCluster({ edges: 3, edgeArgs: ['--drain-seconds', String(DRAIN_SECONDS), '--drain-deadline-seconds', String(DEADLINE_SECONDS)] });
+  const cluster = await startCluster({
+    edges: 3,
+    edgeArgs: ['--drain-seconds', String(DRAIN_SECONDS), '--drain-deadline-seconds', String(DEADLINE_SECONDS)],
+  });
   t.after(() => cluster.close());
   const registryId = await cluster.api.createRegistry('drain', REGISTRY_PASSWORD);
   const deviceId = await cluster.api.createDevice(registryId, 'streamer', DEVICE_PASSWORD);
@@ -56,12 +59,14 @@ test(`SIGTERM drains an edge with ${CLIENTS} clients to the other edges`, { time
 
   // 100 connections on edge 0 (the registry's backend instances), noting which reconnect.
   const reconnected = new Set<string>();
-  await Promise.all(Array.from({ length: CLIENTS }, async (_, i) => {
-    const clientId = `worker-${i}`;
-    const client = await connectedTo(cluster, 0, { username: registryId, password: REGISTRY_PASSWORD, clientId });
-    client.on('connect', () => reconnected.add(clientId));
-    clients.push(client);
-  }));
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, i) => {
+      const clientId = `worker-${i}`;
+      const client = await connectedTo(cluster, 0, { username: registryId, password: REGISTRY_PASSWORD, clientId });
+      client.on('connect', () => reconnected.add(clientId));
+      clients.push(client);
+    }),
+  );
 
   // A persistent QoS 1 subscriber on the drained edge, a device streaming through edge 1.
   const received = new Set<number>();
@@ -85,7 +90,10 @@ test(`SIGTERM drains an edge with ${CLIENTS} clients to the other edges`, { time
   const edge = cluster.edges[0]!;
   const started = Date.now();
   const exited = edge.kill('SIGTERM');
-  const notReady = await edge.readiness().then(({ status }) => status, () => 'gone');
+  const notReady = await edge.readiness().then(
+    ({ status }) => status,
+    () => 'gone',
+  );
   const code = await exited;
   const seconds = (Date.now() - started) / 1000;
   assert.equal(code, 0, `the drained edge exits 0:\n${edge.logTail()}`);

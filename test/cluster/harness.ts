@@ -15,7 +15,14 @@ import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/d
 import { BrokerServiceClient } from '../../services/generated/yandex/cloud/iot/broker/v1/broker_service.js';
 import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
 import { Device } from '../../services/generated/yandex/cloud/iot/devices/v1/device.js';
-import { startFerretDb, startRedis, startRedisCluster, uniqueDbName, type RedisClusterHandle, type ServerHandle } from '../support/servers.js';
+import {
+  startFerretDb,
+  startRedis,
+  startRedisCluster,
+  uniqueDbName,
+  type RedisClusterHandle,
+  type ServerHandle,
+} from '../support/servers.js';
 import { freePort } from '../support/ports.js';
 import { CLI } from '../support/serve-process.js';
 import { createdId } from '../registry/api/harness.js';
@@ -50,7 +57,10 @@ export class NodeProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [CLI, 'serve', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' } });
+    const child = spawn(process.execPath, [CLI, 'serve', ...this.args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' },
+    });
     this.#child = child;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name} did not start:\n${this.logTail()}`)), 30_000);
@@ -127,7 +137,12 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(options: { edges: number; registries?: number; edgeArgs?: string[]; redisCluster?: boolean }): Promise<Cluster> {
+export async function startCluster(options: {
+  edges: number;
+  registries?: number;
+  edgeArgs?: string[];
+  redisCluster?: boolean;
+}): Promise<Cluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-cluster-'));
   const [redisCluster, mongo] = await Promise.all([options.redisCluster ? startRedisCluster() : undefined, startFerretDb()]);
   const redis = redisCluster ? redisCluster.nodes[0]! : await startRedis();
@@ -138,10 +153,29 @@ export async function startCluster(options: { edges: number; registries?: number
   const registries: NodeProcess[] = [];
   for (let index = 0; index < (options.registries ?? 1); index++) {
     const [apiPort, registryHttp] = [await freePort(), await freePort()];
-    registries.push(new NodeProcess(index === 0 ? 'registry' : `registry-${index}`, apiPort, registryHttp, [
-      '--role', 'registry', '--data-dir', path.join(dir, `registry-${index}`), '--api-listen', `127.0.0.1:${apiPort}`, '--admin-tokens', TOKEN,
-      '--http-listen', `127.0.0.1:${registryHttp}`, '--redis-url', redisUrl, ...mongoArgs,
-    ], 'health and metrics on'));
+    registries.push(
+      new NodeProcess(
+        index === 0 ? 'registry' : `registry-${index}`,
+        apiPort,
+        registryHttp,
+        [
+          '--role',
+          'registry',
+          '--data-dir',
+          path.join(dir, `registry-${index}`),
+          '--api-listen',
+          `127.0.0.1:${apiPort}`,
+          '--admin-tokens',
+          TOKEN,
+          '--http-listen',
+          `127.0.0.1:${registryHttp}`,
+          '--redis-url',
+          redisUrl,
+          ...mongoArgs,
+        ],
+        'health and metrics on',
+      ),
+    );
   }
   await Promise.all(registries.map((registry) => registry.start()));
 
@@ -149,12 +183,36 @@ export async function startCluster(options: { edges: number; registries?: number
   for (let index = 0; index < options.edges; index++) {
     const [port, httpPort] = [await freePort(), await freePort()];
     const linked = registries[index % registries.length]!;
-    edges.push(new NodeProcess(`edge-${index}`, port, httpPort, [
-      '--role', 'edge', '--data-dir', path.join(dir, `edge-${index}`), '--mqtt-listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${httpPort}`,
-      '--tls-cert', tls.certFile, '--tls-key', tls.keyFile,
-      '--registry-endpoint', `127.0.0.1:${linked.port}`, '--registry-token', TOKEN,
-      '--redis-url', redisUrl, ...mongoArgs, ...(options.edgeArgs ?? []),
-    ], 'health and metrics on'));
+    edges.push(
+      new NodeProcess(
+        `edge-${index}`,
+        port,
+        httpPort,
+        [
+          '--role',
+          'edge',
+          '--data-dir',
+          path.join(dir, `edge-${index}`),
+          '--mqtt-listen',
+          `127.0.0.1:${port}`,
+          '--http-listen',
+          `127.0.0.1:${httpPort}`,
+          '--tls-cert',
+          tls.certFile,
+          '--tls-key',
+          tls.keyFile,
+          '--registry-endpoint',
+          `127.0.0.1:${linked.port}`,
+          '--registry-token',
+          TOKEN,
+          '--redis-url',
+          redisUrl,
+          ...mongoArgs,
+          ...(options.edgeArgs ?? []),
+        ],
+        'health and metrics on',
+      ),
+    );
   }
   await Promise.all(edges.map((edge) => edge.start()));
   const ca = await readFile(tls.caFile);
@@ -201,12 +259,25 @@ function apiClients(address: string) {
     devices,
     brokers,
     async createRegistry(name: string, password: string): Promise<string> {
-      return createdId(await registries.create({ folder_id: 'cluster', name, description: '', labels: {}, certificates: [], password, log_options: undefined }), Registry);
+      return createdId(
+        await registries.create({
+          folder_id: 'cluster',
+          name,
+          description: '',
+          labels: {},
+          certificates: [],
+          password,
+          log_options: undefined,
+        }),
+        Registry,
+      );
     },
     async createDevice(registryId: string, name: string, password: string): Promise<string> {
-      return createdId(await devices.create({ registry_id: registryId, name, description: '', labels: {}, certificates: [], topic_aliases: {}, password }), Device);
+      return createdId(
+        await devices.create({ registry_id: registryId, name, description: '', labels: {}, certificates: [], topic_aliases: {}, password }),
+        Device,
+      );
     },
     close: () => Object.values(raw).forEach((client) => client.close()),
   };
 }
-

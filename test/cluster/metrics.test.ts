@@ -17,10 +17,14 @@ test('cluster processes expose dependency, permanent-topic and gRPC server metri
   const registryUrl = `http://127.0.0.1:${cluster.registry.httpPort}/metrics`;
   const R = await cluster.api.createRegistry('metrics', REGISTRY_PASSWORD);
   const D = await cluster.api.createDevice(R, 'sensor', DEVICE_PASSWORD);
-  const invalid = await cluster.api.registries.get({ registry_id: 'not an id!' }).then(() => undefined, (error: ServiceError) => error.code);
+  const invalid = await cluster.api.registries.get({ registry_id: 'not an id!' }).then(
+    () => undefined,
+    (error: ServiceError) => error.code,
+  );
   assert.equal(invalid, status.INVALID_ARGUMENT);
   const [edgeBefore, registryBefore] = [await scrape(edgeUrl), await scrape(registryUrl)];
-  const delta = (before: Sample[], after: Sample[], name: string, labels: Record<string, string>) => total(after, name, labels) - total(before, name, labels);
+  const delta = (before: Sample[], after: Sample[], name: string, labels: Record<string, string>) =>
+    total(after, name, labels) - total(before, name, labels);
 
   const registry = await cluster.connect(0, { username: R, password: REGISTRY_PASSWORD, clientId: 'backend' });
   await registry.subscribeAsync(`$devices/${D}/events`, { qos: 1 });
@@ -41,12 +45,23 @@ test('cluster processes expose dependency, permanent-topic and gRPC server metri
   assert.equal(total(edge, 'iotcore_dependency_errors_total'), 0);
   assert.equal(total(edge, 'iotcore_permanent_topics'), 1, 'the state value is stored');
 
-  const handled = (method: string, code: string) => total(registryAfter, 'grpc_server_handled_total', { grpc_method: method, grpc_code: code });
-  assert.equal(delta(registryBefore, registryAfter, 'grpc_server_handled_total', { grpc_service: 'iotcore.auth.v1.EdgeAuthService', grpc_method: 'Authenticate', grpc_code: 'OK' }), 3);
+  const handled = (method: string, code: string) =>
+    total(registryAfter, 'grpc_server_handled_total', { grpc_method: method, grpc_code: code });
+  assert.equal(
+    delta(registryBefore, registryAfter, 'grpc_server_handled_total', {
+      grpc_service: 'iotcore.auth.v1.EdgeAuthService',
+      grpc_method: 'Authenticate',
+      grpc_code: 'OK',
+    }),
+    3,
+  );
   assert.equal(handled('Create', 'OK'), 2, 'one registry and one device created');
   assert.equal(handled('Get', 'INVALID_ARGUMENT'), 1);
   assert.ok(total(registryAfter, 'grpc_server_handling_seconds_count', { grpc_method: 'Create' }) === 2);
-  assert.ok(total(registryAfter, 'grpc_server_started_total', { grpc_method: 'WatchRevocations', grpc_type: 'server_stream' }) >= 1, 'the edge watches revocations');
+  assert.ok(
+    total(registryAfter, 'grpc_server_started_total', { grpc_method: 'WatchRevocations', grpc_type: 'server_stream' }) >= 1,
+    'the edge watches revocations',
+  );
 
   for (const url of [edgeUrl, registryUrl]) {
     const text = await (await fetch(url)).text();

@@ -35,7 +35,14 @@ test('Redis and MongoDB-compatible server restarts under a QoS 1 stream', { time
   const topic = `$devices/${deviceId}/events`;
 
   const received = new Set<number>();
-  const sink = mqtt.connect(cluster.url(1), { ca: cluster.ca, username: registryId, password: REGISTRY_PASSWORD, clientId: 'sink', clean: false, reconnectPeriod: 500 });
+  const sink = mqtt.connect(cluster.url(1), {
+    ca: cluster.ca,
+    username: registryId,
+    password: REGISTRY_PASSWORD,
+    clientId: 'sink',
+    clean: false,
+    reconnectPeriod: 500,
+  });
   sink.on('message', (_topic, payload) => received.add(Number(payload.toString())));
   sink.on('error', () => undefined);
   t.after(() => sink.end(true));
@@ -43,7 +50,13 @@ test('Redis and MongoDB-compatible server restarts under a QoS 1 stream', { time
   await sink.subscribeAsync(topic, { qos: 1 });
 
   // mqtt.js keeps unacknowledged QoS 1 messages and sends them again after reconnecting.
-  const device = mqtt.connect(cluster.url(0), { ca: cluster.ca, username: deviceId, password: DEVICE_PASSWORD, clientId: 'steady', reconnectPeriod: 500 });
+  const device = mqtt.connect(cluster.url(0), {
+    ca: cluster.ca,
+    username: deviceId,
+    password: DEVICE_PASSWORD,
+    clientId: 'steady',
+    reconnectPeriod: 500,
+  });
   device.on('error', () => undefined);
   t.after(() => device.end(true));
   const acked = new Set<number>();
@@ -80,7 +93,9 @@ test('Redis and MongoDB-compatible server restarts under a QoS 1 stream', { time
   await readiness(edgeB, 'mqtt_state', true);
 
   await allAcked;
-  await waitFor('every acknowledged message at the subscriber', async () => [...acked].every((seq) => received.has(seq)), 60_000).catch(() => undefined);
+  await waitFor('every acknowledged message at the subscriber', async () => [...acked].every((seq) => received.has(seq)), 60_000).catch(
+    () => undefined,
+  );
   const lost = [...acked].filter((seq) => !received.has(seq));
   t.diagnostic(`N=${N} acknowledged=${acked.size} received=${received.size} lost=${lost.length}`);
   assert.deepEqual(lost.slice(0, 20), [], `${lost.length} acknowledged messages never arrived`);

@@ -9,7 +9,9 @@ import { startCluster } from './harness.js';
 const REGISTRY_PASSWORD = 'Failover-Registry-Pass1';
 const DEVICE_PASSWORD = 'Failover-Device-Pass1!';
 
-test('Redis Cluster: killing a master during a QoS 1 stream to a persistent subscriber on another edge loses nothing acknowledged and does not wedge the edges', { timeout: 180_000 }, async (t) => {
+test('Redis Cluster: killing a master during a QoS 1 stream to a persistent subscriber on another edge loses nothing acknowledged and does not wedge the edges', {
+  timeout: 180_000,
+}, async (t) => {
   const cluster = await startCluster({ edges: 2, redisCluster: true });
   const clients: MqttClient[] = [];
   t.after(async () => {
@@ -20,7 +22,13 @@ test('Redis Cluster: killing a master during a QoS 1 stream to a persistent subs
   const deviceId = await cluster.api.createDevice(registryId, 'streamer', DEVICE_PASSWORD);
   const topic = `$devices/${deviceId}/events`;
   const received = new Set<number>();
-  const subscriber = await cluster.connect(1, { username: registryId, password: REGISTRY_PASSWORD, clientId: 'persistent-subscriber', clean: false, reconnectPeriod: 200 });
+  const subscriber = await cluster.connect(1, {
+    username: registryId,
+    password: REGISTRY_PASSWORD,
+    clientId: 'persistent-subscriber',
+    clean: false,
+    reconnectPeriod: 200,
+  });
   clients.push(subscriber);
   subscriber.on('error', () => undefined);
   subscriber.on('message', (_topic, payload) => received.add(Number(payload.toString())));
@@ -54,13 +62,17 @@ test('Redis Cluster: killing a master during a QoS 1 stream to a persistent subs
   const deadline = Date.now() + 30_000;
   while (acknowledged.some((seq) => !received.has(seq)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
   const lost = acknowledged.filter((seq) => !received.has(seq));
-  const ready = await Promise.all(cluster.edges.map(async (edge) => {
-    for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 200))) {
-      if ((await edge.readiness().catch(() => ({ status: 0 }))).status === 200) return true;
-    }
-    return false;
-  }));
-  t.diagnostic(`master :${masterPort} (slot ${slot}) killed after ${killedAt} messages; acknowledged=${acknowledged.length} received=${received.size} lost=${lost.length}; edges ready again: ${ready.join(', ')}`);
+  const ready = await Promise.all(
+    cluster.edges.map(async (edge) => {
+      for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 200))) {
+        if ((await edge.readiness().catch(() => ({ status: 0 }))).status === 200) return true;
+      }
+      return false;
+    }),
+  );
+  t.diagnostic(
+    `master :${masterPort} (slot ${slot}) killed after ${killedAt} messages; acknowledged=${acknowledged.length} received=${received.size} lost=${lost.length}; edges ready again: ${ready.join(', ')}`,
+  );
   assert.ok(acknowledged.length > killedAt + 50, 'the stream went on after the failover');
   assert.deepEqual(lost, []);
   assert.deepEqual(ready, [true, true], '/readyz recovers on both edges');

@@ -33,7 +33,9 @@ describe('revocations reach every edge, whichever registry replica made them', (
     const closed = new Promise<number>((resolve) => victim.once('close', () => resolve(Date.now())));
     await change();
     const answered = Date.now();
-    const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error('still connected 5 s after the change')), 5000).unref());
+    const timeout = new Promise<number>((_, reject) =>
+      setTimeout(() => reject(new Error('still connected 5 s after the change')), 5000).unref(),
+    );
     const latency = (await Promise.race([closed, timeout])) - answered;
     latencies[String(Object.keys(latencies).length)] = latency;
     return latency;
@@ -55,7 +57,10 @@ describe('revocations reach every edge, whichever registry replica made them', (
 
   test('device deleted', async () => {
     const registryId = await other.createRegistry('deleted-device', PASSWORD);
-    const [victimId, bystanderId] = [await other.createDevice(registryId, 'victim', PASSWORD), await other.createDevice(registryId, 'bystander', PASSWORD)];
+    const [victimId, bystanderId] = [
+      await other.createDevice(registryId, 'victim', PASSWORD),
+      await other.createDevice(registryId, 'bystander', PASSWORD),
+    ];
     const [victim, bystander] = [await connect(victimId, 'victim'), await connect(bystanderId, 'bystander')];
     assert.ok((await closedAfter(victim, () => other.devices.delete({ device_id: victimId }))) < BOUND_MS);
     await stillConnected(bystander);
@@ -83,7 +88,10 @@ describe('revocations reach every edge, whichever registry replica made them', (
     assert.ok((await closedAfter(victim, () => other.devices.deletePassword({ device_id: deviceId, password_id: first.id }))) < BOUND_MS);
     await stillConnected(bystander);
     // The deleted password was verified (and remembered in the shared cache) on replica 0: refused now.
-    await assert.rejects(cluster.connect(0, { username: deviceId, password: PASSWORD, clientId: 'old-password' }), /Bad username or password/);
+    await assert.rejects(
+      cluster.connect(0, { username: deviceId, password: PASSWORD, clientId: 'old-password' }),
+      /Bad username or password/,
+    );
   });
 
   test('certificate deleted', async () => {
@@ -96,7 +104,10 @@ describe('revocations reach every edge, whichever registry replica made them', (
     const noPassword = { username: undefined, password: undefined };
     const victim = await connect('', 'by-certificate', { ...noPassword, cert: revoked.certPem, key: revoked.keyPem });
     const bystander = await connect('', 'kept-certificate', { ...noPassword, cert: kept.certPem, key: kept.keyPem });
-    assert.ok((await closedAfter(victim, () => other.devices.deleteCertificate({ device_id: deviceId, fingerprint: revoked.opensslFingerprint }))) < BOUND_MS);
+    assert.ok(
+      (await closedAfter(victim, () => other.devices.deleteCertificate({ device_id: deviceId, fingerprint: revoked.opensslFingerprint }))) <
+        BOUND_MS,
+    );
     await stillConnected(bystander);
   });
 
@@ -104,16 +115,43 @@ describe('revocations reach every edge, whichever registry replica made them', (
     const registryId = await other.createRegistry('aliases', PASSWORD);
     const deviceId = await other.createDevice(registryId, 'aliased', PASSWORD);
     const bystanderId = await other.createDevice(registryId, 'plain', PASSWORD);
-    await other.devices.update({ device_id: deviceId, update_mask: ['topic_aliases'], topic_aliases: { 'old/': `$devices/${deviceId}/events/` }, name: '', description: '', labels: {} });
+    await other.devices.update({
+      device_id: deviceId,
+      update_mask: ['topic_aliases'],
+      topic_aliases: { 'old/': `$devices/${deviceId}/events/` },
+      name: '',
+      description: '',
+      labels: {},
+    });
     const victim = await connect(deviceId, 'aliased');
     const bystander = await connect(bystanderId, 'plain');
-    const change = () => other.devices.update({ device_id: deviceId, update_mask: ['topic_aliases'], topic_aliases: { 'new/': `$devices/${deviceId}/events/` }, name: '', description: '', labels: {} });
+    const change = () =>
+      other.devices.update({
+        device_id: deviceId,
+        update_mask: ['topic_aliases'],
+        topic_aliases: { 'new/': `$devices/${deviceId}/events/` },
+        name: '',
+        description: '',
+        labels: {},
+      });
     assert.ok((await closedAfter(victim, change)) < BOUND_MS);
     await stillConnected(bystander);
   });
 
   test('broker deleted', async () => {
-    const create = async (name: string) => createdId(await other.brokers.create({ folder_id: 'cluster', name, description: '', labels: {}, certificates: [], password: PASSWORD, log_options: undefined }), Broker);
+    const create = async (name: string) =>
+      createdId(
+        await other.brokers.create({
+          folder_id: 'cluster',
+          name,
+          description: '',
+          labels: {},
+          certificates: [],
+          password: PASSWORD,
+          log_options: undefined,
+        }),
+        Broker,
+      );
     const [deletedId, keptId] = [await create('deleted-broker'), await create('kept-broker')];
     const [victim, bystander] = [await connect(deletedId, 'broker-client'), await connect(keptId, 'broker-client')];
     assert.ok((await closedAfter(victim, () => other.brokers.delete({ broker_id: deletedId }))) < BOUND_MS);
@@ -139,7 +177,10 @@ describe('revocations reach every edge, whichever registry replica made them', (
     }
     await withTimeout(allClosed, 10_000, 'deleted devices still connected after the feed came back');
     for (const id of ids.slice(0, 3)) {
-      await assert.rejects(cluster.connect(0, { username: id, password: PASSWORD, clientId: `again-${id}` }), /Bad username or password|Not authorized/);
+      await assert.rejects(
+        cluster.connect(0, { username: id, password: PASSWORD, clientId: `again-${id}` }),
+        /Bad username or password|Not authorized/,
+      );
     }
   });
 
@@ -171,7 +212,10 @@ describe('revocations reach every edge, whichever registry replica made them', (
 
 async function killFeedConnections(admin: Redis): Promise<number> {
   const list = (await admin.call('CLIENT', 'LIST')) as string;
-  const ids = list.split('\n').filter((line) => line.includes('name=iotcore:revocation-feed')).map((line) => /\bid=(\d+)/.exec(line)![1]!);
+  const ids = list
+    .split('\n')
+    .filter((line) => line.includes('name=iotcore:revocation-feed'))
+    .map((line) => /\bid=(\d+)/.exec(line)![1]!);
   for (const id of ids) await admin.call('CLIENT', 'KILL', 'ID', id).catch(() => undefined);
   return ids.length;
 }

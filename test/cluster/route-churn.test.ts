@@ -19,7 +19,9 @@ const SUBSCRIBERS = 1000;
 const AT_ONCE = 25;
 const EDGES = 3;
 
-test(`${SUBSCRIBERS} subscribers come and go across ${EDGES} edges: a message published right after SUBACK always arrives; a killed edge's routes go`, { timeout: 300_000 }, async (t) => {
+test(`${SUBSCRIBERS} subscribers come and go across ${EDGES} edges: a message published right after SUBACK always arrives; a killed edge's routes go`, {
+  timeout: 300_000,
+}, async (t) => {
   const cluster = await startCluster({ edges: EDGES, edgeArgs: ROUTES });
   const redis = new Redis(cluster.redis.url);
   const publishers: MqttClient[] = [];
@@ -30,35 +32,48 @@ test(`${SUBSCRIBERS} subscribers come and go across ${EDGES} edges: a message pu
   });
   const registryId = await cluster.api.createRegistry('churn', REGISTRY_PASSWORD);
   const deviceId = await cluster.api.createDevice(registryId, 'publisher', DEVICE_PASSWORD);
-  for (let edge = 0; edge < EDGES; edge++) publishers.push(await cluster.connect(edge, { username: deviceId, password: DEVICE_PASSWORD, clientId: `publisher-${edge}` }));
+  for (let edge = 0; edge < EDGES; edge++)
+    publishers.push(await cluster.connect(edge, { username: deviceId, password: DEVICE_PASSWORD, clientId: `publisher-${edge}` }));
 
   let lost = 0;
   const started = Date.now();
   for (let wave = 0; wave < SUBSCRIBERS / AT_ONCE; wave++) {
-    await Promise.all(Array.from({ length: AT_ONCE }, async (_, index) => {
-      const n = wave * AT_ONCE + index;
-      const edge = n % EDGES;
-      const topic = `$devices/${deviceId}/events/churn-${n}`;
-      const subscriber = await cluster.connect(edge, { username: registryId, password: REGISTRY_PASSWORD, clientId: `subscriber-${n}` });
-      try {
-        await subscriber.subscribeAsync(topic, { qos: 1 });
-        const arrived = nextMessage(subscriber, topic, 5000).then(() => true, () => false);
-        await publishers[(edge + 1) % EDGES]!.publishAsync(topic, String(n), { qos: 1 });
-        if (!(await arrived)) lost++;
-      } finally {
-        await subscriber.endAsync();
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: AT_ONCE }, async (_, index) => {
+        const n = wave * AT_ONCE + index;
+        const edge = n % EDGES;
+        const topic = `$devices/${deviceId}/events/churn-${n}`;
+        const subscriber = await cluster.connect(edge, { username: registryId, password: REGISTRY_PASSWORD, clientId: `subscriber-${n}` });
+        try {
+          await subscriber.subscribeAsync(topic, { qos: 1 });
+          const arrived = nextMessage(subscriber, topic, 5000).then(
+            () => true,
+            () => false,
+          );
+          await publishers[(edge + 1) % EDGES]!.publishAsync(topic, String(n), { qos: 1 });
+          if (!(await arrived)) lost++;
+        } finally {
+          await subscriber.endAsync();
+        }
+      }),
+    );
   }
   const seconds = (Date.now() - started) / 1000;
-  t.diagnostic(`${SUBSCRIBERS} subscribers in ${seconds.toFixed(1)} s (${Math.round(SUBSCRIBERS / seconds)}/s, ${AT_ONCE} at once): lost after SUBACK = ${lost}`);
+  t.diagnostic(
+    `${SUBSCRIBERS} subscribers in ${seconds.toFixed(1)} s (${Math.round(SUBSCRIBERS / seconds)}/s, ${AT_ONCE} at once): lost after SUBACK = ${lost}`,
+  );
   assert.equal(lost, 0);
 
   // Every churned route is removed once its last subscriber's disconnect has been handled.
   const edges = await redis.zrange('{iotcore:routes}:edges', '0', '-1');
-  const routesOf = async (edge: string) => (await redis.smembers(`{iotcore:routes}:of:${edge}`)).filter((filter) => filter.includes('churn-'));
+  const routesOf = async (edge: string) =>
+    (await redis.smembers(`{iotcore:routes}:of:${edge}`)).filter((filter) => filter.includes('churn-'));
   let leftBehind = (await Promise.all(edges.map(routesOf))).flat();
-  for (const settleBy = Date.now() + 5000; leftBehind.length > 0 && Date.now() < settleBy; leftBehind = (await Promise.all(edges.map(routesOf))).flat()) {
+  for (
+    const settleBy = Date.now() + 5000;
+    leftBehind.length > 0 && Date.now() < settleBy;
+    leftBehind = (await Promise.all(edges.map(routesOf))).flat()
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.deepEqual(leftBehind, [], 'no churned route left behind');
@@ -84,11 +99,15 @@ test(`${SUBSCRIBERS} subscribers come and go across ${EDGES} edges: a message pu
   const deadline = Date.now() + 5000;
   let converged = false;
   while (!converged && Date.now() < deadline) {
-    const replicas = await Promise.all([0, 1].map(async (edge) => total(await scrape(`http://127.0.0.1:${cluster.edges[edge]!.httpPort}/metrics`), 'iotcore_route_table_entries')));
+    const replicas = await Promise.all(
+      [0, 1].map(async (edge) =>
+        total(await scrape(`http://127.0.0.1:${cluster.edges[edge]!.httpPort}/metrics`), 'iotcore_route_table_entries'),
+      ),
+    );
     const sizes = await Promise.all(survivors.map((edge) => redis.scard(`{iotcore:routes}:of:${edge}`)));
     converged = replicas.reduce((sum, size) => sum + size, 0) === sizes.reduce((sum, size) => sum + size, 0);
     if (!converged) await new Promise((resolve) => setTimeout(resolve, 200));
   }
   t.diagnostic(`killed edge dropped from the route table ${dropSeconds.toFixed(1)} s after SIGKILL (lease 5 s)`);
-  assert.ok(converged, 'the survivors\' replicas hold exactly each other\'s routes');
+  assert.ok(converged, "the survivors' replicas hold exactly each other's routes");
 });

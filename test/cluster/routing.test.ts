@@ -28,10 +28,16 @@ async function inboxSends(redis: Redis, since: Map<string, string>, marker: stri
 
 async function inboxHeads(redis: Redis): Promise<Map<string, string>> {
   const edges = await redis.zrange('{iotcore:routes}:edges', '0', '-1');
-  return new Map(await Promise.all(edges.map(async (edge) => [edge, (await redis.xrevrange(inbox(edge), '+', '-', 'COUNT', '1'))[0]?.[0] ?? '0-0'] as [string, string])));
+  return new Map(
+    await Promise.all(
+      edges.map(async (edge) => [edge, (await redis.xrevrange(inbox(edge), '+', '-', 'COUNT', '1'))[0]?.[0] ?? '0-0'] as [string, string]),
+    ),
+  );
 }
 
-test('6 edges, every device subscribed to its own commands, one registry subscriber: one inter-edge send per event at most', { timeout: 240_000 }, async (t) => {
+test('6 edges, every device subscribed to its own commands, one registry subscriber: one inter-edge send per event at most', {
+  timeout: 240_000,
+}, async (t) => {
   const EDGES = 6;
   const DEVICES = 36;
   const EVENTS_PER_DEVICE = 10;
@@ -64,21 +70,32 @@ test('6 edges, every device subscribed to its own commands, one registry subscri
       if (++received === DEVICES * EVENTS_PER_DEVICE) resolve();
     }),
   );
-  await Promise.all(devices.map(async (device, n) => {
-    const deviceId = (device.options.username as string);
-    for (let event = 0; event < EVENTS_PER_DEVICE; event++) await device.publishAsync(`$devices/${deviceId}/events`, `${n}/${event}`, { qos: 1 });
-    // Nobody subscribes to this one.
-    await device.publishAsync(`$devices/${deviceId}/events/unheard`, 'x', { qos: 1 });
-  }));
+  await Promise.all(
+    devices.map(async (device, n) => {
+      const deviceId = device.options.username as string;
+      for (let event = 0; event < EVENTS_PER_DEVICE; event++)
+        await device.publishAsync(`$devices/${deviceId}/events`, `${n}/${event}`, { qos: 1 });
+      // Nobody subscribes to this one.
+      await device.publishAsync(`$devices/${deviceId}/events/unheard`, 'x', { qos: 1 });
+    }),
+  );
   await all;
   const events = DEVICES * EVENTS_PER_DEVICE;
   const sends = await inboxSends(redis, since, '/events');
   const remote = events - events / EDGES;
-  t.diagnostic(`${EDGES} edges, ${events} events: ${sends} inter-edge sends (${(sends / events).toFixed(2)} per event; ${remote} events came from the edges without the subscriber); a broadcast bus sends ${events * EDGES}`);
-  assert.equal(sends, remote, 'one send per event from an edge without the subscriber, none from its own edge, none for a topic nobody subscribes to');
+  t.diagnostic(
+    `${EDGES} edges, ${events} events: ${sends} inter-edge sends (${(sends / events).toFixed(2)} per event; ${remote} events came from the edges without the subscriber); a broadcast bus sends ${events * EDGES}`,
+  );
+  assert.equal(
+    sends,
+    remote,
+    'one send per event from an edge without the subscriber, none from its own edge, none for a topic nobody subscribes to',
+  );
 });
 
-test('every Redis connection dropped during a QoS 1 stream to an online clean-session subscriber on another edge: nothing acknowledged is lost', { timeout: 180_000 }, async (t) => {
+test('every Redis connection dropped during a QoS 1 stream to an online clean-session subscriber on another edge: nothing acknowledged is lost', {
+  timeout: 180_000,
+}, async (t) => {
   const cluster = await startCluster({ edges: 2, edgeArgs: ROUTES });
   const clients: MqttClient[] = [];
   const admin = new Redis(cluster.redis.url);
@@ -90,7 +107,12 @@ test('every Redis connection dropped during a QoS 1 stream to an online clean-se
   const registryId = await cluster.api.createRegistry('blip', REGISTRY_PASSWORD);
   const deviceId = await cluster.api.createDevice(registryId, 'streamer', DEVICE_PASSWORD);
   const topic = `$devices/${deviceId}/events`;
-  const subscriber = await cluster.connect(1, { username: registryId, password: REGISTRY_PASSWORD, clientId: 'clean-subscriber', clean: true });
+  const subscriber = await cluster.connect(1, {
+    username: registryId,
+    password: REGISTRY_PASSWORD,
+    clientId: 'clean-subscriber',
+    clean: true,
+  });
   clients.push(subscriber);
   const received = new Map<number, number>();
   subscriber.on('message', (_topic, payload) => {
@@ -123,7 +145,9 @@ test('every Redis connection dropped during a QoS 1 stream to an online clean-se
   while (acknowledged.some((seq) => !received.has(seq)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   const lost = acknowledged.filter((seq) => !received.has(seq));
   const duplicates = [...received.values()].filter((count) => count > 1).length;
-  t.diagnostic(`Redis connections killed: ${kills} in 5 rounds; QoS 1 acknowledged=${acknowledged.length} received=${received.size} duplicates=${duplicates} lost=${lost.length}`);
+  t.diagnostic(
+    `Redis connections killed: ${kills} in 5 rounds; QoS 1 acknowledged=${acknowledged.length} received=${received.size} duplicates=${duplicates} lost=${lost.length}`,
+  );
   assert.ok(kills >= 5 && acknowledged.length > 100, 'connections were dropped while messages flowed');
   assert.deepEqual(lost, []);
 });

@@ -22,20 +22,30 @@ test('queue cap and session expiry hold across edges on the shared store', async
   await consumer.endAsync();
   const device = await cluster.connect(1, { username: deviceId, password: DEVICE_PASSWORD, clientId: 'sender' });
   for (let index = 0; index < 12; index++) await device.publishAsync(topic, String(index), { qos: 1 });
-  const dropped = total(await scrape(`http://127.0.0.1:${cluster.edges[1]!.httpPort}/metrics`), 'iotcore_messages_dropped_total', { reason: 'queue_full' });
+  const dropped = total(await scrape(`http://127.0.0.1:${cluster.edges[1]!.httpPort}/metrics`), 'iotcore_messages_dropped_total', {
+    reason: 'queue_full',
+  });
   assert.equal(dropped, 7);
 
   const received: string[] = [];
   const back = await cluster.connect(1, session);
   back.on('message', (_topic, payload) => received.push(payload.toString()));
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  assert.deepEqual(received.sort((a, b) => Number(a) - Number(b)), ['0', '1', '2', '3', '4']);
+  assert.deepEqual(
+    received.sort((a, b) => Number(a) - Number(b)),
+    ['0', '1', '2', '3', '4'],
+  );
   await back.endAsync();
 
   // Offline past the expiry: any edge's sweep removes it; nothing is queued for it any more.
   await new Promise((resolve) => setTimeout(resolve, 3500));
-  const expired = await Promise.all(cluster.edges.map(async (edge) => total(await scrape(`http://127.0.0.1:${edge.httpPort}/metrics`), 'iotcore_sessions_expired_total')));
-  assert.equal(expired.reduce((sum, count) => sum + count, 0), 1);
+  const expired = await Promise.all(
+    cluster.edges.map(async (edge) => total(await scrape(`http://127.0.0.1:${edge.httpPort}/metrics`), 'iotcore_sessions_expired_total')),
+  );
+  assert.equal(
+    expired.reduce((sum, count) => sum + count, 0),
+    1,
+  );
   await device.publishAsync(topic, 'after expiry', { qos: 1 });
   const late: string[] = [];
   const again = await cluster.connect(0, session);

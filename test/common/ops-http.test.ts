@@ -21,7 +21,10 @@ test('readiness: ok, degraded and failing', async () => {
     return { code: response.status, body: (await response.json()) as { status: string; checks: Record<string, boolean> } };
   };
   try {
-    assert.deepEqual(await readyz(), { code: 200, body: { ready: true, status: 'ok', draining: false, checks: { store: true, revocation_feed: true } } });
+    assert.deepEqual(await readyz(), {
+      code: 200,
+      body: { ready: true, status: 'ok', draining: false, checks: { store: true, revocation_feed: true } },
+    });
     feedUp = false;
     const degraded = await readyz();
     assert.deepEqual([degraded.code, degraded.body.status, degraded.body.checks.revocation_feed], [200, 'degraded', false]);

@@ -49,13 +49,20 @@ describe('RedisRevocationFeed', () => {
   });
 
   test('two writers share one gap-free numbering; a follower sees every revocation once, in order', async () => {
-    const [a, b, reader] = [new RedisRevocationFeed(redis.url, logger), new RedisRevocationFeed(redis.url, logger), new RedisRevocationFeed(redis.url, logger)];
+    const [a, b, reader] = [
+      new RedisRevocationFeed(redis.url, logger),
+      new RedisRevocationFeed(redis.url, logger),
+      new RedisRevocationFeed(redis.url, logger),
+    ];
     const seen = follower();
     const stop = reader.follow(undefined, seen.handler);
     await until(seen.ready, 'ready');
     await Promise.all(Array.from({ length: 50 }, (_, index) => (index % 2 ? a : b).publish(deleted(`d${index}`))));
     await until(() => seen.ids.length === 50, '50 revocations');
-    assert.deepEqual(seen.cursors.map((cursor) => cursor.seq), seen.cursors.map((_, index) => seen.cursors[0]!.seq + index));
+    assert.deepEqual(
+      seen.cursors.map((cursor) => cursor.seq),
+      seen.cursors.map((_, index) => seen.cursors[0]!.seq + index),
+    );
     assert.equal(new Set(seen.ids).size, 50);
     assert.equal(seen.gaps(), 0);
     stop();
@@ -72,7 +79,10 @@ describe('RedisRevocationFeed', () => {
       if (index % 40 === 20) await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes').catch(() => undefined);
     }
     await until(() => seen.ids.length === 200, '200 revocations');
-    assert.deepEqual(seen.ids, Array.from({ length: 200 }, (_, index) => `k${index}`));
+    assert.deepEqual(
+      seen.ids,
+      Array.from({ length: 200 }, (_, index) => `k${index}`),
+    );
     assert.equal(seen.gaps(), 0);
     stop();
     await Promise.all([writer.close(), reader.close()]);

@@ -128,7 +128,8 @@ async function goInstall(binary: string, modulePath: string, version: string, ld
 export function ensureHelm(): Promise<string> {
   const newest = KUBERNETES_VERSIONS.at(-1)!.split('.');
   const ldflags = [
-    '-s', '-w',
+    '-s',
+    '-w',
     `-X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}`,
     `-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=${newest[0]}`,
     `-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=${newest[1]}`,
@@ -140,8 +141,7 @@ export function ensureHelm(): Promise<string> {
 
 /** Path of a kubeconform binary built from source (pinned to KUBECONFORM_VERSION). */
 export function ensureKubeconform(): Promise<string> {
-  return once('kubeconform', () =>
-    goInstall('kubeconform', 'github.com/yannh/kubeconform/cmd/kubeconform', KUBECONFORM_VERSION));
+  return once('kubeconform', () => goInstall('kubeconform', 'github.com/yannh/kubeconform/cmd/kubeconform', KUBECONFORM_VERSION));
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -195,10 +195,21 @@ async function downloadKubernetesValidateWheel(): Promise<string> {
   const wheelName = `kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}-py3-none-any.whl`;
   const wheel = path.join(DOWNLOAD_DIR, wheelName);
   if (await exists(wheel)) return wheel;
-  await execFileAsync('python3', [
-    '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check',
-    '-d', DOWNLOAD_DIR, `kubernetes-validate==${KUBERNETES_VALIDATE_VERSION}`,
-  ], { maxBuffer: 16 * 1024 * 1024 });
+  await execFileAsync(
+    'python3',
+    [
+      '-m',
+      'pip',
+      'download',
+      '--no-deps',
+      '--only-binary=:all:',
+      '--disable-pip-version-check',
+      '-d',
+      DOWNLOAD_DIR,
+      `kubernetes-validate==${KUBERNETES_VALIDATE_VERSION}`,
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
   if (!(await exists(wheel))) throw new Error(`pip did not produce ${wheel}`);
   return wheel;
 }
@@ -239,9 +250,11 @@ export function ensureKubernetesSchemas(): Promise<string> {
       const { stdout } = await execFileAsync('python3', ['-c', EXTRACT_SCRIPT, wheel, raw, prefix]);
       if (Number(stdout.trim()) === 0) throw new Error(`no schemas under ${prefix} in ${wheel}`);
 
-      const definitions = (JSON.parse(await fs.readFile(path.join(raw, '_definitions.json'), 'utf8')) as {
-        $defs: { [key: string]: Json };
-      }).$defs;
+      const definitions = (
+        JSON.parse(await fs.readFile(path.join(raw, '_definitions.json'), 'utf8')) as {
+          $defs: { [key: string]: Json };
+        }
+      ).$defs;
       const target = path.join(outDir, `v${version}-standalone-strict`);
       await fs.mkdir(target, { recursive: true });
       let written = 0;
@@ -304,8 +317,7 @@ export function crdVersionToJsonSchema(openApiSchema: Json, group: string, versi
       if (!('anyOf' in result)) result.anyOf = [{ type: 'integer' }, { type: 'string' }];
     }
     if (result.nullable === true && typeof result.type === 'string') result.type = [result.type, 'null'];
-    if ('properties' in result && !('additionalProperties' in result)
-      && result['x-kubernetes-preserve-unknown-fields'] !== true) {
+    if ('properties' in result && !('additionalProperties' in result) && result['x-kubernetes-preserve-unknown-fields'] !== true) {
       result.additionalProperties = false;
     }
     return result;

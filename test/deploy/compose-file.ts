@@ -10,7 +10,14 @@ export interface ComposeService {
   command?: string[] | string;
   entrypoint?: string[] | string;
   environment?: Record<string, string | number | boolean | null> | string[];
-  healthcheck?: { test: string[] | string; interval?: string; timeout?: string; start_period?: string; retries?: number; disable?: boolean };
+  healthcheck?: {
+    test: string[] | string;
+    interval?: string;
+    timeout?: string;
+    start_period?: string;
+    retries?: number;
+    disable?: boolean;
+  };
   depends_on?: Record<string, { condition?: string }> | string[];
   volumes?: Array<string | { type: string; source?: string; target: string }>;
   secrets?: Array<string | { source: string; target?: string }>;
@@ -33,32 +40,35 @@ const VARIABLE = /\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])((?:[^{}]|\{[^{}
 
 /** Compose interpolation of one string: $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, ${VAR:+alt}, $$. */
 export function interpolate(value: string, variables: Record<string, string | undefined>): string {
-  return value.replace(VARIABLE, (whole, braced: string | undefined, operator: string | undefined, operand: string | undefined, bare: string | undefined) => {
-    if (whole === '$$') return '$';
-    const name = braced ?? bare!;
-    const current = variables[name];
-    const unsetOrEmpty = current === undefined || current === '';
-    switch (operator) {
-      case undefined:
-        return current ?? '';
-      case ':-':
-        return unsetOrEmpty ? interpolate(operand!, variables) : current!;
-      case '-':
-        return current === undefined ? interpolate(operand!, variables) : current;
-      case ':?':
-        if (unsetOrEmpty) throw new Error(`required variable ${name} is missing a value: ${operand}`);
-        return current!;
-      case '?':
-        if (current === undefined) throw new Error(`required variable ${name} is missing a value: ${operand}`);
-        return current;
-      case ':+':
-        return unsetOrEmpty ? '' : interpolate(operand!, variables);
-      case '+':
-        return current === undefined ? '' : interpolate(operand!, variables);
-      default:
-        throw new Error(`unknown interpolation operator ${operator} in ${whole}`);
-    }
-  });
+  return value.replace(
+    VARIABLE,
+    (whole, braced: string | undefined, operator: string | undefined, operand: string | undefined, bare: string | undefined) => {
+      if (whole === '$$') return '$';
+      const name = braced ?? bare!;
+      const current = variables[name];
+      const unsetOrEmpty = current === undefined || current === '';
+      switch (operator) {
+        case undefined:
+          return current ?? '';
+        case ':-':
+          return unsetOrEmpty ? interpolate(operand!, variables) : current!;
+        case '-':
+          return current === undefined ? interpolate(operand!, variables) : current;
+        case ':?':
+          if (unsetOrEmpty) throw new Error(`required variable ${name} is missing a value: ${operand}`);
+          return current!;
+        case '?':
+          if (current === undefined) throw new Error(`required variable ${name} is missing a value: ${operand}`);
+          return current;
+        case ':+':
+          return unsetOrEmpty ? '' : interpolate(operand!, variables);
+        case '+':
+          return current === undefined ? '' : interpolate(operand!, variables);
+        default:
+          throw new Error(`unknown interpolation operator ${operator} in ${whole}`);
+      }
+    },
+  );
 }
 
 /** Every variable name the file's values refer to. */
@@ -81,7 +91,8 @@ export function referencedVariables(data: unknown): Set<string> {
 export function interpolateAll<T>(data: T, variables: Record<string, string | undefined>): T {
   if (typeof data === 'string') return interpolate(data, variables) as T;
   if (Array.isArray(data)) return data.map((item: unknown) => interpolateAll(item, variables)) as T;
-  if (data && typeof data === 'object') return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, interpolateAll(value, variables)])) as T;
+  if (data && typeof data === 'object')
+    return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, interpolateAll(value, variables)])) as T;
   return data;
 }
 
@@ -93,7 +104,10 @@ export function parseEnvFile(text: string): Record<string, string> {
     if (!trimmed || trimmed.startsWith('#')) continue;
     const separator = trimmed.indexOf('=');
     if (separator === -1) throw new Error(`not KEY=value: ${line}`);
-    entries[trimmed.slice(0, separator).trim()] = trimmed.slice(separator + 1).trim().replace(/^(['"])(.*)\1$/, '$2');
+    entries[trimmed.slice(0, separator).trim()] = trimmed
+      .slice(separator + 1)
+      .trim()
+      .replace(/^(['"])(.*)\1$/, '$2');
   }
   return entries;
 }
@@ -106,10 +120,12 @@ export function commandOf(service: ComposeService): string[] {
 export function environmentOf(service: ComposeService): Record<string, string> {
   const environment = service.environment ?? {};
   if (Array.isArray(environment)) {
-    return Object.fromEntries(environment.map((entry) => {
-      const separator = entry.indexOf('=');
-      return separator === -1 ? [entry, ''] : [entry.slice(0, separator), entry.slice(separator + 1)];
-    }));
+    return Object.fromEntries(
+      environment.map((entry) => {
+        const separator = entry.indexOf('=');
+        return separator === -1 ? [entry, ''] : [entry.slice(0, separator), entry.slice(separator + 1)];
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, value === null ? '' : String(value)]));
 }
@@ -138,7 +154,8 @@ export function bindMountsOf(service: ComposeService, composeDir: string): Array
   for (const volume of service.volumes ?? []) {
     if (typeof volume === 'string') {
       const [source, target, mode] = volume.split(':');
-      if (target && /^[.~/]/.test(source!)) mounts.push({ host: path.resolve(composeDir, source!), container: target, readOnly: mode?.split(',').includes('ro') ?? false });
+      if (target && /^[.~/]/.test(source!))
+        mounts.push({ host: path.resolve(composeDir, source!), container: target, readOnly: mode?.split(',').includes('ro') ?? false });
     } else if (volume.type === 'bind' && volume.source) {
       mounts.push({ host: path.resolve(composeDir, volume.source), container: volume.target, readOnly: false });
     }

@@ -31,9 +31,12 @@ let helm = '';
 let kubeconform = '';
 let schemaDir = '';
 
-before(async () => {
-  ({ helm, kubeconform, schemaDir } = await ensureChartTools());
-}, { timeout: 20 * 60_000 });
+before(
+  async () => {
+    ({ helm, kubeconform, schemaDir } = await ensureChartTools());
+  },
+  { timeout: 20 * 60_000 },
+);
 
 function helmRun(args: string[]): Promise<RunResult> {
   return run(helm, args, { env: helmEnv() });
@@ -44,9 +47,7 @@ function describeFailure(result: RunResult): string {
 }
 
 async function template(valueArgs: string[], kubeVersion: string = NEWEST_KUBERNETES, chart = CHART_DIR): Promise<string> {
-  const result = await helmRun([
-    'template', RELEASE, chart, '--namespace', NAMESPACE, '--kube-version', kubeVersion, ...valueArgs,
-  ]);
+  const result = await helmRun(['template', RELEASE, chart, '--namespace', NAMESPACE, '--kube-version', kubeVersion, ...valueArgs]);
   assert.equal(result.code, 0, `helm template ${valueArgs.join(' ')} failed: ${describeFailure(result)}`);
   return result.stdout;
 }
@@ -74,10 +75,11 @@ function find(manifests: Manifest[], kind: string, name: string): Manifest {
 }
 
 async function kubeconformCheck(rendered: string, kubeVersion: string): Promise<string> {
-  const result = await run(kubeconform, [
-    '-strict', '-summary', '-output', 'text', '-kubernetes-version', kubeVersion,
-    ...schemaLocationArgs(schemaDir), '-',
-  ], { input: rendered });
+  const result = await run(
+    kubeconform,
+    ['-strict', '-summary', '-output', 'text', '-kubernetes-version', kubeVersion, ...schemaLocationArgs(schemaDir), '-'],
+    { input: rendered },
+  );
   assert.equal(result.code, 0, `kubeconform (Kubernetes ${kubeVersion}) rejected the manifests: ${describeFailure(result)}`);
   const summary = result.stdout.split('\n').find((line) => line.startsWith('Summary:'));
   assert.ok(summary, `no kubeconform summary in ${result.stdout}`);
@@ -102,19 +104,40 @@ const SCENARIOS: Scenario[] = [
     name: 'all features',
     args: ['-f', ALL_FEATURES_VALUES],
     kinds: {
-      ...BASE_KINDS, Service: 5, StatefulSet: 2,
-      Certificate: 1, NetworkPolicy: 4, ServiceMonitor: 1, PrometheusRule: 1,
+      ...BASE_KINDS,
+      Service: 5,
+      StatefulSet: 2,
+      Certificate: 1,
+      NetworkPolicy: 4,
+      ServiceMonitor: 1,
+      PrometheusRule: 1,
     },
   },
   {
     name: 'external data stores, existing secrets, NodePort, no HPA',
     args: [
-      '--set', 'mongo.bundled.enabled=false', '--set', 'mongo.url=mongodb://mongo-0.db:27017/?replicaSet=rs0',
-      '--set', 'redis.bundled.enabled=false', '--set', 'redis.existingSecret=redis-credentials',
-      '--set', 'auth.existingSecret=iotcore-tokens', '--set', 'tls.secretName=mqtt-example-com',
-      '--set', 'edge.service.type=NodePort', '--set', 'edge.service.nodePorts.mqtts=30883',
-      '--set', 'edge.autoscaling.enabled=false', '--set', 'edge.replicas=4',
-      '--set', 'networkPolicy.enabled=true',
+      '--set',
+      'mongo.bundled.enabled=false',
+      '--set',
+      'mongo.url=mongodb://mongo-0.db:27017/?replicaSet=rs0',
+      '--set',
+      'redis.bundled.enabled=false',
+      '--set',
+      'redis.existingSecret=redis-credentials',
+      '--set',
+      'auth.existingSecret=iotcore-tokens',
+      '--set',
+      'tls.secretName=mqtt-example-com',
+      '--set',
+      'edge.service.type=NodePort',
+      '--set',
+      'edge.service.nodePorts.mqtts=30883',
+      '--set',
+      'edge.autoscaling.enabled=false',
+      '--set',
+      'edge.replicas=4',
+      '--set',
+      'networkPolicy.enabled=true',
     ],
     // Secret: only the data store URL secret (tokens come from auth.existingSecret)
     kinds: { Deployment: 2, Secret: 1, ServiceAccount: 1, PodDisruptionBudget: 2, Service: 3, NetworkPolicy: 2 },
@@ -216,10 +239,19 @@ describe('rendered objects (all features)', () => {
   test('services: edge LoadBalancer with all MQTT ports, registry ClusterIP with grpc + metrics', () => {
     const edge = find(manifests, 'Service', `${full}-edge`);
     assert.equal(edge.spec.type, 'LoadBalancer');
-    assert.deepEqual((edge.spec.ports as Manifest[]).map((port) => port.port), [8883, 1883, 8884]);
+    assert.deepEqual(
+      (edge.spec.ports as Manifest[]).map((port) => port.port),
+      [8883, 1883, 8884],
+    );
     const registry = find(manifests, 'Service', `${full}-registry`);
     assert.equal(registry.spec.type, 'ClusterIP');
-    assert.deepEqual((registry.spec.ports as Manifest[]).map((port) => [port.name, port.port]), [['grpc', 50051], ['http-metrics', 9100]]);
+    assert.deepEqual(
+      (registry.spec.ports as Manifest[]).map((port) => [port.name, port.port]),
+      [
+        ['grpc', 50051],
+        ['http-metrics', 9100],
+      ],
+    );
     for (const name of ['mongo', 'redis']) {
       const statefulSet = find(manifests, 'StatefulSet', `${full}-${name}`);
       assert.equal(statefulSet.spec.volumeClaimTemplates.length, 1);
@@ -252,7 +284,10 @@ describe('rendered objects (all features)', () => {
     const edge = find(manifests, 'NetworkPolicy', `${full}-edge`);
     const [mqtt, metrics] = edge.spec.ingress as [Manifest, Manifest];
     assert.ok((mqtt.from as Manifest[]).some((peer) => peer.ipBlock?.cidr === '0.0.0.0/0'));
-    assert.deepEqual((mqtt.ports as Manifest[]).map((port) => port.port), [8883, 1883, 8884]);
+    assert.deepEqual(
+      (mqtt.ports as Manifest[]).map((port) => port.port),
+      [8883, 1883, 8884],
+    );
     assert.equal(metrics.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'], 'monitoring');
     const registry = find(manifests, 'NetworkPolicy', `${full}-registry`);
     assert.deepEqual(registry.spec.ingress[0].from[0], { podSelector: {} });
@@ -266,8 +301,10 @@ test('NOTES.txt renders connect instructions', async () => {
     const chart = path.join(scratch, 'iotcore');
     await fs.cp(CHART_DIR, chart, { recursive: true });
     await fs.rename(path.join(chart, 'templates/NOTES.txt'), path.join(chart, 'notes.src'));
-    await fs.writeFile(path.join(chart, 'templates/zz-notes.yaml'),
-      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n{{ tpl (.Files.Get "notes.src") . | indent 4 }}\n');
+    await fs.writeFile(
+      path.join(chart, 'templates/zz-notes.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n{{ tpl (.Files.Get "notes.src") . | indent 4 }}\n',
+    );
     const extract = async (args: string[]): Promise<string> => {
       const manifests = parseManifests(await template([...args, '--show-only', 'templates/zz-notes.yaml'], NEWEST_KUBERNETES, chart));
       return manifests[0]!.data.notes as string;

@@ -3,7 +3,21 @@
 // selectors' label matchers, grouping clauses (by/without/on/ignoring/group_left/group_right),
 // strings, range and subquery brackets, function calls, keywords and Grafana's $variables.
 
-const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'inf',
+  'nan',
+]);
 const STRING = /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g;
 
 export interface PromqlReferences {
@@ -15,11 +29,16 @@ export function promqlReferences(expression: string): PromqlReferences {
   const metrics = new Set<string>();
   const labels = new Set<string>();
   let text = expression.replace(/\{([^{}]*)\}/g, (_, body: string) => {
-    for (const [, name] of body.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)/g)) labels.add(name!);
+    for (const [, name] of body.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)/g))
+      labels.add(name!);
     return ' ';
   });
   text = text.replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^()]*)\)/gi, (_, body: string) => {
-    for (const name of body.split(',').map((part) => part.trim()).filter(Boolean)) labels.add(name);
+    for (const name of body
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean))
+      labels.add(name);
     return ' ';
   });
   text = text.replace(STRING, ' ').replace(/\[[^\]]*\]/g, ' ');

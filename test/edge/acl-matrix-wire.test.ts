@@ -12,11 +12,59 @@ test('ACL matrix over MQTT: delivered / SUBACK 0x80 / disconnect', { timeout: 12
   const harness = await startEdgeHarness();
   t.after(() => harness.close());
   const ctx = harness.api.api.ctx;
-  const R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: 'Registry-Passw0rd-01' })).id;
-  const R2 = (await createRegistry(ctx, { folder_id: 'f', name: 'r2', description: '', labels: {}, certificates: [], password: 'Registry-Passw0rd-02' })).id;
-  const D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, topic_aliases: {}, certificates: [], password: 'Device-Passw0rd-0001' })).id;
-  const X = (await createDevice(ctx, { registry_id: R, name: 'x', description: '', labels: {}, topic_aliases: {}, certificates: [], password: 'Device-Passw0rd-0002' })).id;
-  const Y = (await createDevice(ctx, { registry_id: R2, name: 'y', description: '', labels: {}, topic_aliases: {}, certificates: [], password: 'Device-Passw0rd-0003' })).id;
+  const R = (
+    await createRegistry(ctx, {
+      folder_id: 'f',
+      name: 'r',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: 'Registry-Passw0rd-01',
+    })
+  ).id;
+  const R2 = (
+    await createRegistry(ctx, {
+      folder_id: 'f',
+      name: 'r2',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: 'Registry-Passw0rd-02',
+    })
+  ).id;
+  const D = (
+    await createDevice(ctx, {
+      registry_id: R,
+      name: 'd',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: 'Device-Passw0rd-0001',
+    })
+  ).id;
+  const X = (
+    await createDevice(ctx, {
+      registry_id: R,
+      name: 'x',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: 'Device-Passw0rd-0002',
+    })
+  ).id;
+  const Y = (
+    await createDevice(ctx, {
+      registry_id: R2,
+      name: 'y',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: 'Device-Passw0rd-0003',
+    })
+  ).id;
   const credentials = { D: { username: D, password: 'Device-Passw0rd-0001' }, R: { username: R, password: 'Registry-Passw0rd-01' } };
 
   // [topic, D publishes, D reads, R publishes, R reads]
@@ -53,7 +101,10 @@ test('ACL matrix over MQTT: delivered / SUBACK 0x80 / disconnect', { timeout: 12
   const otherReader = await reader(X, 'Device-Passw0rd-0002', [`$devices/${X}/#`]);
   const readers = [registryReader, deviceReader, otherReader];
 
-  const subscribers = { D: await harness.connect({ ...credentials.D, clientId: 'd-sub' }), R: await harness.connect({ ...credentials.R, clientId: 'r-sub' }) };
+  const subscribers = {
+    D: await harness.connect({ ...credentials.D, clientId: 'd-sub' }),
+    R: await harness.connect({ ...credentials.R, clientId: 'r-sub' }),
+  };
   const suback = (client: MqttClient, filter: string) =>
     new Promise<number>((resolve) => {
       const onPacket = (packet: Packet) => {
@@ -67,7 +118,10 @@ test('ACL matrix over MQTT: delivered / SUBACK 0x80 / disconnect', { timeout: 12
 
   let cases = 0;
   for (const [topic, dPub, dSub, rPub, rSub] of matrix) {
-    for (const [who, mayPublish, mayRead] of [['D', dPub, dSub], ['R', rPub, rSub]] as const) {
+    for (const [who, mayPublish, mayRead] of [
+      ['D', dPub, dSub],
+      ['R', rPub, rSub],
+    ] as const) {
       const granted = await suback(subscribers[who], topic);
       assert.equal(granted !== 128, mayRead, `${who} SUBSCRIBE ${topic} → ${granted}`);
       cases++;
@@ -90,6 +144,9 @@ test('ACL matrix over MQTT: delivered / SUBACK 0x80 / disconnect', { timeout: 12
     }
   }
   // Device D's own messages never reach other devices, and X never sees D's commands.
-  assert.equal(log.get(otherReader)!.some((topic) => topic.includes(D)), false);
+  assert.equal(
+    log.get(otherReader)!.some((topic) => topic.includes(D)),
+    false,
+  );
   console.log(`ACL matrix over MQTT: ${cases} cases`);
 });

@@ -28,13 +28,16 @@ test('a changed internal fails start-up with a message naming it', async () => {
       delete client._parser;
       return client as never;
     };
-    assert.throws(() => checkAedesShape(broker), (error: Error) => {
-      assert.match(error.message, /aedes internals iotcore relies on have changed/);
-      assert.match(error.message, /broker\.persistence\.delWill\(\)/);
-      assert.match(error.message, /client\._parser/);
-      assert.doesNotMatch(error.message, /client\.clean|client\._will/);
-      return true;
-    });
+    assert.throws(
+      () => checkAedesShape(broker),
+      (error: Error) => {
+        assert.match(error.message, /aedes internals iotcore relies on have changed/);
+        assert.match(error.message, /broker\.persistence\.delWill\(\)/);
+        assert.match(error.message, /client\._parser/);
+        assert.doesNotMatch(error.message, /client\.clean|client\._will/);
+        return true;
+      },
+    );
   } finally {
     persistence.delWill = delWill;
     broker.handle = handle;

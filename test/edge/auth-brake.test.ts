@@ -25,18 +25,64 @@ let disabledDevice: string;
 before(async () => {
   harness = await startEdgeHarness();
   const ctx = harness.api.api.ctx;
-  const R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: 'Registry-Passw0rd-01' })).id;
-  D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, topic_aliases: {}, certificates: [], password: DEVICE_PASSWORD })).id;
-  await createDevice(ctx, { registry_id: R, name: 'by-certificate', description: '', labels: {}, topic_aliases: {}, certificates: [certificate.certPem] });
-  const disabled = (await createRegistry(ctx, { folder_id: 'f', name: 'off', description: '', labels: {}, certificates: [], password: 'Registry-Passw0rd-02' })).id;
-  disabledDevice = (await createDevice(ctx, { registry_id: disabled, name: 'd', description: '', labels: {}, topic_aliases: {}, certificates: [], password: DEVICE_PASSWORD })).id;
+  const R = (
+    await createRegistry(ctx, {
+      folder_id: 'f',
+      name: 'r',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: 'Registry-Passw0rd-01',
+    })
+  ).id;
+  D = (
+    await createDevice(ctx, {
+      registry_id: R,
+      name: 'd',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: DEVICE_PASSWORD,
+    })
+  ).id;
+  await createDevice(ctx, {
+    registry_id: R,
+    name: 'by-certificate',
+    description: '',
+    labels: {},
+    topic_aliases: {},
+    certificates: [certificate.certPem],
+  });
+  const disabled = (
+    await createRegistry(ctx, {
+      folder_id: 'f',
+      name: 'off',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: 'Registry-Passw0rd-02',
+    })
+  ).id;
+  disabledDevice = (
+    await createDevice(ctx, {
+      registry_id: disabled,
+      name: 'd',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: DEVICE_PASSWORD,
+    })
+  ).id;
   await setRegistryEnabled(ctx, disabled, false);
   B = (await createBroker(ctx, { folder_id: 'f', name: 'b', description: '', labels: {}, certificates: [], password: BROKER_PASSWORD })).id;
 });
 after(() => harness.close());
 
 /** One CONNECT from `localAddress` to the harness's edge; its CONNACK return code. */
-const connack = (localAddress: string, username: string, password: string) => rawConnack(harness.port, harness.ca, localAddress, username, password);
+const connack = (localAddress: string, username: string, password: string) =>
+  rawConnack(harness.port, harness.ca, localAddress, username, password);
 
 async function throttled(scope: string): Promise<number> {
   const metric = await register.getSingleMetric('iotcore_auth_throttled_total')!.get();
@@ -66,9 +112,15 @@ test('100 guesses a second at a device ID from one address do not stop the devic
   const codes = await Promise.all(guesses);
   const checked = codes.filter((code) => code === 4).length;
   const refused = codes.filter((code) => code === 5).length;
-  t.diagnostic(`${guesses.length} guesses in ${Date.now() - started} ms: ${checked} checked (CONNACK 4), ${refused} refused (5); owner connects ${JSON.stringify(ownerCodes)} in ${JSON.stringify(ownerMs)} ms`);
+  t.diagnostic(
+    `${guesses.length} guesses in ${Date.now() - started} ms: ${checked} checked (CONNACK 4), ${refused} refused (5); owner connects ${JSON.stringify(ownerCodes)} in ${JSON.stringify(ownerMs)} ms`,
+  );
   assert.ok(guesses.length >= 250, `${guesses.length} guesses sent`);
-  assert.deepEqual(ownerCodes, ownerCodes.map(() => 0), 'every connect of the owner was accepted');
+  assert.deepEqual(
+    ownerCodes,
+    ownerCodes.map(() => 0),
+    'every connect of the owner was accepted',
+  );
   assert.ok(ownerCodes.length >= 5);
   assert.equal(checked + refused, codes.length, 'wrong passwords get CONNACK 4, refusals 5');
   // Six (five free failures and the one that starts the back-off), then one per back-off (1 s, 2 s).
@@ -79,7 +131,8 @@ test('100 guesses a second at a device ID from one address do not stop the devic
 
 test('20 wrong passwords for a broker ID from one address do not refuse its owner elsewhere', async () => {
   const attacker = '127.0.0.3';
-  for (let attempt = 0; attempt < 20; attempt++) assert.equal(await connack(attacker, B, `wrong-${attempt}`), attempt < 6 ? 4 : 5, `attempt ${attempt + 1}`);
+  for (let attempt = 0; attempt < 20; attempt++)
+    assert.equal(await connack(attacker, B, `wrong-${attempt}`), attempt < 6 ? 4 : 5, `attempt ${attempt + 1}`);
   assert.equal(await connack(attacker, B, BROKER_PASSWORD), 5, 'the guessing address is backing off');
   assert.equal(await connack(OWNER, B, BROKER_PASSWORD), 0, 'the owner connects');
 });
@@ -88,13 +141,14 @@ test('certificate-only clients behind one address are told apart: strangers fail
   // All at once, as a fleet behind one NAT reconnects.
   const strangers = Array.from({ length: 8 }, (_, n) => makeCertificate(`stranger-${n}`));
   const attempts = strangers.map((stranger) =>
-    assert.rejects(harness.connect({ cert: stranger.certPem, key: stranger.keyPem }), (error: { code?: number }) => error.code === 5));
+    assert.rejects(harness.connect({ cert: stranger.certPem, key: stranger.keyPem }), (error: { code?: number }) => error.code === 5),
+  );
   const device = await harness.connect({ cert: certificate.certPem, key: certificate.keyPem, clientId: 'by-certificate' });
   await Promise.all(attempts);
   assert.ok(device.connected);
 });
 
-test('refusals that are no guess (a disabled registry\'s devices retrying behind one NAT) do not get the address refused', async () => {
+test("refusals that are no guess (a disabled registry's devices retrying behind one NAT) do not get the address refused", async () => {
   const nat = '127.0.0.5';
   for (let attempt = 0; attempt < 30; attempt++) assert.equal(await connack(nat, disabledDevice, DEVICE_PASSWORD), 5);
   assert.equal(await connack(nat, D, DEVICE_PASSWORD), 0, 'another device behind the same address connects');

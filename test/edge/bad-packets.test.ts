@@ -18,8 +18,27 @@ describe('bad MQTT input', () => {
   before(async () => {
     harness = await startEdgeHarness();
     const ctx = harness.api.api.ctx;
-    R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: 'Registry-Passw0rd-01' })).id;
-    D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, topic_aliases: {}, certificates: [], password: PASSWORD })).id;
+    R = (
+      await createRegistry(ctx, {
+        folder_id: 'f',
+        name: 'r',
+        description: '',
+        labels: {},
+        certificates: [],
+        password: 'Registry-Passw0rd-01',
+      })
+    ).id;
+    D = (
+      await createDevice(ctx, {
+        registry_id: R,
+        name: 'd',
+        description: '',
+        labels: {},
+        topic_aliases: {},
+        certificates: [],
+        password: PASSWORD,
+      })
+    ).id;
   });
   after(() => harness.close());
 
@@ -37,8 +56,19 @@ describe('bad MQTT input', () => {
       setTimeout(() => reject(new Error(`connection still open; received ${JSON.stringify(received)}`)), 5000);
     });
   const connect = (fields: Record<string, unknown> = {}) =>
-    mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `raw-${Math.random()}`, keepalive: 30, username: D, password: Buffer.from(PASSWORD), ...fields } as mqttPacket.IConnectPacket);
-  const publish = (topic: string) => mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.from('x'), qos: 0, dup: false, retain: false });
+    mqttPacket.generate({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      clientId: `raw-${Math.random()}`,
+      keepalive: 30,
+      username: D,
+      password: Buffer.from(PASSWORD),
+      ...fields,
+    } as mqttPacket.IConnectPacket);
+  const publish = (topic: string) =>
+    mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.from('x'), qos: 0, dup: false, retain: false });
 
   /** A publish/subscribe round trip between two fresh clients. */
   const stillServing = async () => {
@@ -71,7 +101,11 @@ describe('bad MQTT input', () => {
   test('wildcards or NUL in a PUBLISH topic → closed', async () => {
     for (const topic of [`$devices/${D}/events/+`, `$devices/${D}/events/#`, `$devices/${D}/events\u0000x`]) {
       const packets = await exchange([connect(), publish(topic)]);
-      assert.deepEqual(packets.map((packet) => packet.cmd), ['connack'], topic);
+      assert.deepEqual(
+        packets.map((packet) => packet.cmd),
+        ['connack'],
+        topic,
+      );
     }
     await stillServing();
   });
@@ -81,13 +115,22 @@ describe('bad MQTT input', () => {
     const persistentConnect = connect({ clientId: '', clean: true });
     persistentConnect[persistentConnect.indexOf('MQTT') + 5]! &= ~0x02;
     const persistent = await exchange([persistentConnect]);
-    assert.deepEqual(persistent.map((packet) => [packet.cmd, packet.returnCode]), [['connack', 2]]);
+    assert.deepEqual(
+      persistent.map((packet) => [packet.cmd, packet.returnCode]),
+      [['connack', 2]],
+    );
     const clean = await exchange([connect({ clientId: '', clean: true }), mqttPacket.generate({ cmd: 'disconnect' })]);
-    assert.deepEqual(clean.map((packet) => [packet.cmd, packet.returnCode]), [['connack', 0]]);
+    assert.deepEqual(
+      clean.map((packet) => [packet.cmd, packet.returnCode]),
+      [['connack', 0]],
+    );
     // Two at once: each gets its own assigned ID, so neither takes the other over.
     const sessions = await Promise.all([0, 1].map(() => harness.connect({ username: D, password: PASSWORD, clientId: '', clean: true })));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.deepEqual(sessions.map((client) => client.connected), [true, true]);
+    assert.deepEqual(
+      sessions.map((client) => client.connected),
+      [true, true],
+    );
     await stillServing();
   });
 

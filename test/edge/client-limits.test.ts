@@ -14,14 +14,28 @@ const DEVICE_PASSWORD = 'Device-Passw0rd-0001';
 
 async function fleet(harness: EdgeHarness): Promise<{ R: string; D: string }> {
   const ctx = harness.api.api.ctx;
-  const R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD })).id;
-  const D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, topic_aliases: {}, certificates: [], password: DEVICE_PASSWORD })).id;
+  const R = (
+    await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD })
+  ).id;
+  const D = (
+    await createDevice(ctx, {
+      registry_id: R,
+      name: 'd',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: DEVICE_PASSWORD,
+    })
+  ).id;
   return { R, D };
 }
 
 async function counter(name: string, labels: Record<string, string>): Promise<number> {
   const metric = (await register.getSingleMetric(name)?.get())?.values ?? [];
-  return metric.filter((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted)).reduce((sum, value) => sum + value.value, 0);
+  return metric
+    .filter((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted))
+    .reduce((sum, value) => sum + value.value, 0);
 }
 
 /** Handlers in the edge's subscription trie (aedes' mqemitter), whoever holds them. */
@@ -29,7 +43,11 @@ function trieEntries(harness: EdgeHarness): number {
   const matcher = (harness.edge.broker as unknown as { mq: { _matcher: { get_trie(): Map<string, unknown> } } }).mq._matcher;
   const walk = (node: Map<string, unknown>): number => {
     let count = 0;
-    for (const [word, child] of node) count += word === '/' ? (child as { size?: number; length?: number }).size ?? (child as unknown[]).length ?? 1 : walk(child as Map<string, unknown>);
+    for (const [word, child] of node)
+      count +=
+        word === '/'
+          ? ((child as { size?: number; length?: number }).size ?? (child as unknown[]).length ?? 1)
+          : walk(child as Map<string, unknown>);
     return count;
   };
   return walk(matcher.get_trie());
@@ -42,16 +60,23 @@ test('past --max-subscriptions a filter gets SUBACK 0x80 and the connection stay
   const hitsBefore = await counter('iotcore_limit_hits_total', { limit: 'subscriptions' });
   const backend = await harness.connect({ username: R, password: REGISTRY_PASSWORD });
   // mqtt.js rejects a SUBSCRIBE with any 0x80 in it: read the SUBACK itself.
-  const suback = (filters: string[], qos: 0 | 1) => new Promise<number[]>((resolve) => {
-    const onPacket = (packet: Packet) => {
-      if (packet.cmd !== 'suback') return;
-      backend.off('packetreceive', onPacket);
-      resolve(packet.granted as number[]);
-    };
-    backend.on('packetreceive', onPacket);
-    backend.subscribe(filters, { qos }, () => undefined);
-  });
-  assert.deepEqual(await suback(Array.from({ length: 7 }, (_, index) => `$devices/+/events/f${index}`), 1), [1, 1, 1, 1, 1, 128, 128]);
+  const suback = (filters: string[], qos: 0 | 1) =>
+    new Promise<number[]>((resolve) => {
+      const onPacket = (packet: Packet) => {
+        if (packet.cmd !== 'suback') return;
+        backend.off('packetreceive', onPacket);
+        resolve(packet.granted as number[]);
+      };
+      backend.on('packetreceive', onPacket);
+      backend.subscribe(filters, { qos }, () => undefined);
+    });
+  assert.deepEqual(
+    await suback(
+      Array.from({ length: 7 }, (_, index) => `$devices/+/events/f${index}`),
+      1,
+    ),
+    [1, 1, 1, 1, 1, 128, 128],
+  );
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.ok(backend.connected, 'the connection stays');
   // Subscribing again to a filter it holds is not a new subscription.
@@ -66,7 +91,10 @@ test('after 100,000 subscriptions and a disconnect the edge holds nothing of the
   const baseline = trieEntries(harness);
   const backend = await harness.connect({ username: R, password: REGISTRY_PASSWORD });
   for (let batch = 0; batch < 100; batch++) {
-    await backend.subscribeAsync(Array.from({ length: 1000 }, (_, index) => `$devices/+/events/b${batch}/f${index}`), { qos: 0 });
+    await backend.subscribeAsync(
+      Array.from({ length: 1000 }, (_, index) => `$devices/+/events/b${batch}/f${index}`),
+      { qos: 0 },
+    );
   }
   assert.equal(trieEntries(harness) - baseline, 100_000);
   await backend.endAsync();
@@ -90,7 +118,10 @@ test('a persistent session queues at most --max-queued-messages; the newest are 
   const back = await harness.connect({ ...session, manualConnect: false });
   back.on('message', (_topic, payload) => received.push(payload.toString()));
   await new Promise((resolve) => setTimeout(resolve, 500));
-  assert.deepEqual(received.sort((a, b) => Number(a) - Number(b)), ['0', '1', '2', '3', '4']);
+  assert.deepEqual(
+    received.sort((a, b) => Number(a) - Number(b)),
+    ['0', '1', '2', '3', '4'],
+  );
 });
 
 test('a persistent session offline past --session-expiry-seconds is removed with its subscriptions and queue', async (t) => {

@@ -18,9 +18,38 @@ import { closed, nextMessage } from './harness.js';
 test('edge with a remote registry: auth, revocation stream, outage → CONNACK 3', { timeout: 30_000 }, async (t) => {
   const api = await startApi();
   const ctx = api.api.ctx;
-  const R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: 'Registry-Passw0rd-01' })).id;
-  const D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, topic_aliases: {}, certificates: [], password: 'Device-Passw0rd-0001' })).id;
-  const X = (await createDevice(ctx, { registry_id: R, name: 'x', description: '', labels: {}, topic_aliases: {}, certificates: [], password: 'Device-Passw0rd-0002' })).id;
+  const R = (
+    await createRegistry(ctx, {
+      folder_id: 'f',
+      name: 'r',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: 'Registry-Passw0rd-01',
+    })
+  ).id;
+  const D = (
+    await createDevice(ctx, {
+      registry_id: R,
+      name: 'd',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: 'Device-Passw0rd-0001',
+    })
+  ).id;
+  const X = (
+    await createDevice(ctx, {
+      registry_id: R,
+      name: 'x',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: 'Device-Passw0rd-0002',
+    })
+  ).id;
 
   const tls = await ensureLocalTlsMaterial(await mkdtemp(path.join(os.tmpdir(), 'iotcore-link-')), []);
   const link = grpcLink({ endpoint: api.address, token: ADMIN_TOKEN });
@@ -32,7 +61,16 @@ test('edge with a remote registry: auth, revocation stream, outage → CONNACK 3
   });
   const ca = await readFile(tls.caFile);
   const connect = (username: string, password: string) =>
-    mqtt.connectAsync({ protocol: 'mqtts', host: 'localhost', port: edge.ports.tls!, ca, username, password, reconnectPeriod: 0, protocolVersion: 4 });
+    mqtt.connectAsync({
+      protocol: 'mqtts',
+      host: 'localhost',
+      port: edge.ports.tls!,
+      ca,
+      username,
+      password,
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
   const clients: mqtt.MqttClient[] = [];
   t.after(async () => {
     await Promise.all(clients.map((client) => client.endAsync(true)));

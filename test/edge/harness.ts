@@ -115,15 +115,33 @@ export function rawConnack(port: number, ca: Buffer, localAddress: string, usern
     const tcp = net.connect({ host: '127.0.0.1', port, localAddress });
     const socket = tls.connect({ socket: tcp, servername: 'localhost', ca });
     const parser = mqttPacket.parser({ protocolVersion: 4 });
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error('no CONNACK within 10 s')); }, 10_000);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('no CONNACK within 10 s'));
+    }, 10_000);
     parser.on('packet', (packet) => {
       clearTimeout(timer);
       socket.end();
       resolve((packet as { returnCode: number }).returnCode);
     });
     socket.on('data', (data: Buffer) => parser.parse(data));
-    socket.on('error', (error: Error) => { clearTimeout(timer); reject(error); });
+    socket.on('error', (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     socket.on('secureConnect', () =>
-      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `c-${Math.random()}`, keepalive: 30, username, password: Buffer.from(password) })));
+      socket.write(
+        mqttPacket.generate({
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 4,
+          clean: true,
+          clientId: `c-${Math.random()}`,
+          keepalive: 30,
+          username,
+          password: Buffer.from(password),
+        }),
+      ),
+    );
   });
 }

@@ -11,9 +11,30 @@ test('publish rate and connection caps', async (t) => {
   const harness = await startEdgeHarness({ limits: { devicePublishRate: 2, maxConnectionsPerBroker: 2 } });
   t.after(() => harness.close());
   const ctx = harness.api.api.ctx;
-  const R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: 'Registry-Passw0rd-01' })).id;
-  const D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, topic_aliases: {}, certificates: [], password: 'Device-Passw0rd-0001' })).id;
-  const B = (await createBroker(ctx, { folder_id: 'f', name: 'b', description: '', labels: {}, certificates: [], password: 'Broker-Passw0rd-001' })).id;
+  const R = (
+    await createRegistry(ctx, {
+      folder_id: 'f',
+      name: 'r',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: 'Registry-Passw0rd-01',
+    })
+  ).id;
+  const D = (
+    await createDevice(ctx, {
+      registry_id: R,
+      name: 'd',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: 'Device-Passw0rd-0001',
+    })
+  ).id;
+  const B = (
+    await createBroker(ctx, { folder_id: 'f', name: 'b', description: '', labels: {}, certificates: [], password: 'Broker-Passw0rd-001' })
+  ).id;
 
   const registry = await harness.connect({ username: R, password: 'Registry-Passw0rd-01' });
   let received = 0;

@@ -31,10 +31,30 @@ test('metrics count connections, CONNACKs, messages in and out, bytes, drops and
   });
   const url = `http://${ops.address}/metrics`;
   const ctx = harness.api.api.ctx;
-  const R = (await createRegistry(ctx, { folder_id: 'metrics', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD })).id;
-  const D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, certificates: [], password: DEVICE_PASSWORD, topic_aliases: {} })).id;
+  const R = (
+    await createRegistry(ctx, {
+      folder_id: 'metrics',
+      name: 'r',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: REGISTRY_PASSWORD,
+    })
+  ).id;
+  const D = (
+    await createDevice(ctx, {
+      registry_id: R,
+      name: 'd',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: DEVICE_PASSWORD,
+      topic_aliases: {},
+    })
+  ).id;
   const before = await scrape(url);
-  const delta = (after: Sample[], name: string, labels: Record<string, string> = {}) => total(after, name, labels) - total(before, name, labels);
+  const delta = (after: Sample[], name: string, labels: Record<string, string> = {}) =>
+    total(after, name, labels) - total(before, name, labels);
 
   const registry = await harness.connect({ username: R, password: REGISTRY_PASSWORD, clientId: 'backend' });
   await registry.subscribeAsync([`$devices/${D}/events`, `$devices/${D}/state`], { qos: 1 });
@@ -63,10 +83,18 @@ test('metrics count connections, CONNACKs, messages in and out, bytes, drops and
   assert.equal(delta(after, 'iotcore_connections', { kind: 'device' }), 0, 'the device was disconnected again');
   assert.equal(delta(after, 'iotcore_auth_duration_seconds_count'), 3);
   assert.ok(total(after, 'process_resident_memory_bytes') > 0, 'process metrics too');
-  await eventually(async () => total(await scrape(url), 'iotcore_inflight_messages', { direction: 'out' }), 0, 'every QoS 1 delivery was acknowledged');
+  await eventually(
+    async () => total(await scrape(url), 'iotcore_inflight_messages', { direction: 'out' }),
+    0,
+    'every QoS 1 delivery was acknowledged',
+  );
   assert.equal(total(after, 'iotcore_inflight_messages', { direction: 'in' }), 0, 'every QoS 1 publish was acknowledged');
 
   await registry.endAsync();
-  await eventually(async () => delta(await scrape(url), 'iotcore_connections_closed_total', { reason: 'client_disconnect' }), 1, 'a DISCONNECT counts as client_disconnect');
+  await eventually(
+    async () => delta(await scrape(url), 'iotcore_connections_closed_total', { reason: 'client_disconnect' }),
+    1,
+    'a DISCONNECT counts as client_disconnect',
+  );
   assert.equal(total(await scrape(url), 'iotcore_subscriptions'), 0);
 });

@@ -11,10 +11,33 @@ test('MQTT behaviour: brokers, QoS 2 in, persistent sessions, wills', async (t) 
   const harness = await startEdgeHarness();
   t.after(() => harness.close());
   const ctx = harness.api.api.ctx;
-  const R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: 'Registry-Passw0rd-01' })).id;
-  const D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, topic_aliases: {}, certificates: [], password: 'Device-Passw0rd-0001' })).id;
-  const B1 = (await createBroker(ctx, { folder_id: 'f', name: 'b1', description: '', labels: {}, certificates: [], password: 'Broker-Passw0rd-001' })).id;
-  const B2 = (await createBroker(ctx, { folder_id: 'f', name: 'b2', description: '', labels: {}, certificates: [], password: 'Broker-Passw0rd-002' })).id;
+  const R = (
+    await createRegistry(ctx, {
+      folder_id: 'f',
+      name: 'r',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: 'Registry-Passw0rd-01',
+    })
+  ).id;
+  const D = (
+    await createDevice(ctx, {
+      registry_id: R,
+      name: 'd',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: 'Device-Passw0rd-0001',
+    })
+  ).id;
+  const B1 = (
+    await createBroker(ctx, { folder_id: 'f', name: 'b1', description: '', labels: {}, certificates: [], password: 'Broker-Passw0rd-001' })
+  ).id;
+  const B2 = (
+    await createBroker(ctx, { folder_id: 'f', name: 'b2', description: '', labels: {}, certificates: [], password: 'Broker-Passw0rd-002' })
+  ).id;
   const asRegistry = (extra = {}) => harness.connect({ username: R, password: 'Registry-Passw0rd-01', ...extra });
   const asDevice = (extra = {}) => harness.connect({ username: D, password: 'Device-Passw0rd-0001', ...extra });
 
@@ -54,7 +77,10 @@ test('MQTT behaviour: brokers, QoS 2 in, persistent sessions, wills', async (t) 
   await t.test('a will is published when a device drops without DISCONNECT', async () => {
     const registry = await asRegistry();
     await registry.subscribeAsync(`$devices/${D}/state/online`, { qos: 1 });
-    const device = await asDevice({ clientId: 'will-device', will: { topic: `$devices/${D}/state/online`, payload: Buffer.from('offline'), qos: 1, retain: false } });
+    const device = await asDevice({
+      clientId: 'will-device',
+      will: { topic: `$devices/${D}/state/online`, payload: Buffer.from('offline'), qos: 1, retain: false },
+    });
     const will = nextMessage(registry, `$devices/${D}/state/online`);
     (device as unknown as { stream: { destroy(): void } }).stream.destroy();
     assert.equal((await will).payload.toString(), 'offline');

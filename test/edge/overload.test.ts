@@ -18,10 +18,12 @@ test('a QoS 0 flood to a stuck subscriber, then QoS 1 traffic, does not kill the
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const info = await new Promise<{ port: number; registry: string; device: string; registryPassword: string; devicePassword: string }>((resolve, reject) => {
-    child.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString())));
-    child.once('exit', () => reject(new Error(`fixture exited: ${stderr}`)));
-  });
+  const info = await new Promise<{ port: number; registry: string; device: string; registryPassword: string; devicePassword: string }>(
+    (resolve, reject) => {
+      child.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString())));
+      child.once('exit', () => reject(new Error(`fixture exited: ${stderr}`)));
+    },
+  );
   try {
     const topic = `$devices/${info.device}/events`;
     const connect = (username: string, password: string) =>
@@ -30,7 +32,18 @@ test('a QoS 0 flood to a stuck subscriber, then QoS 1 traffic, does not kill the
     // A subscriber that never reads: its socket fills up and deliveries to it stall.
     const stuck = net.connect(info.port, '127.0.0.1');
     stuck.on('error', () => undefined);
-    stuck.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'stuck', keepalive: 0, username: info.registry, password: Buffer.from(info.registryPassword) }));
+    stuck.write(
+      mqttPacket.generate({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        clientId: 'stuck',
+        keepalive: 0,
+        username: info.registry,
+        password: Buffer.from(info.registryPassword),
+      }),
+    );
     stuck.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 0 }] }));
     await sleep(300);
     stuck.pause();
@@ -40,16 +53,18 @@ test('a QoS 0 flood to a stuck subscriber, then QoS 1 traffic, does not kill the
       const payload = Buffer.alloc(64, 7);
       const deadline = Date.now() + ms;
       let sent = 0;
-      await Promise.all(publishers.map(async (client) => {
-        const lanes = Array.from({ length: inFlight }, async () => {
-          while (Date.now() < deadline && client.connected) {
-            // A publish to a broker that died never settles: bound each wait.
-            await Promise.race([client.publishAsync(topic, payload, { qos }).catch(() => undefined), sleep(1000)]);
-            sent++;
-          }
-        });
-        await Promise.all(lanes);
-      }));
+      await Promise.all(
+        publishers.map(async (client) => {
+          const lanes = Array.from({ length: inFlight }, async () => {
+            while (Date.now() < deadline && client.connected) {
+              // A publish to a broker that died never settles: bound each wait.
+              await Promise.race([client.publishAsync(topic, payload, { qos }).catch(() => undefined), sleep(1000)]);
+              sent++;
+            }
+          });
+          await Promise.all(lanes);
+        }),
+      );
       await Promise.all(publishers.map((client) => client.endAsync(true).catch(() => undefined)));
       return sent;
     };

@@ -5,10 +5,17 @@ import { isRevoked, recheckVerdict, type EnforcedSession } from '../../services/
 import type { Revocation } from '../../services/contracts/revocations.js';
 
 const base = { folder_id: 'f', topic_aliases: {}, registry_aliases: [] };
-const device: EnforcedSession = { principal: { ...base, kind: 'device', id: 'd1', registry_id: 'r1', credential_id: 'p1', topic_aliases: { 'a/': '$devices/d1/events/' } } };
+const device: EnforcedSession = {
+  principal: { ...base, kind: 'device', id: 'd1', registry_id: 'r1', credential_id: 'p1', topic_aliases: { 'a/': '$devices/d1/events/' } },
+};
 const registry: EnforcedSession = { principal: { ...base, kind: 'registry', id: 'r1', registry_id: 'r1', credential_id: 'fp' } };
 const broker: EnforcedSession = { principal: { ...base, kind: 'broker', id: 'b1', registry_id: '', credential_id: 'p9' } };
-const revocation = (kind: Revocation['kind'], entity_id: string, registry_id = '', credential_id = ''): Revocation => ({ kind, entity_id, registry_id, credential_id });
+const revocation = (kind: Revocation['kind'], entity_id: string, registry_id = '', credential_id = ''): Revocation => ({
+  kind,
+  entity_id,
+  registry_id,
+  credential_id,
+});
 
 test('a revocation ends exactly the sessions it names', () => {
   const cases: Array<[Revocation, boolean[]]> = [
@@ -21,11 +28,27 @@ test('a revocation ends exactly the sessions it names', () => {
     [revocation('DEVICE_ALIASES_CHANGED', 'd2', 'r1'), [false, true, false]],
     [revocation('BROKER_DELETED', 'b1'), [false, false, true]],
   ];
-  for (const [change, expected] of cases) assert.deepEqual([device, registry, broker].map((session) => isRevoked(session, change)), expected, change.kind);
+  for (const [change, expected] of cases)
+    assert.deepEqual(
+      [device, registry, broker].map((session) => isRevoked(session, change)),
+      expected,
+      change.kind,
+    );
 });
 
 test('a recheck keeps a session only if it is still allowed with the same aliases', () => {
-  const ok = (topic_aliases: Record<string, string>) => ({ result: 'OK' as const, principal: { kind: 'device' as const, id: 'd1', registry_id: 'r1', folder_id: 'f', credential_id: 'p1', topic_aliases, registry_aliases: [] } });
+  const ok = (topic_aliases: Record<string, string>) => ({
+    result: 'OK' as const,
+    principal: {
+      kind: 'device' as const,
+      id: 'd1',
+      registry_id: 'r1',
+      folder_id: 'f',
+      credential_id: 'p1',
+      topic_aliases,
+      registry_aliases: [],
+    },
+  });
   assert.equal(recheckVerdict(device, ok({ 'a/': '$devices/d1/events/' })), undefined);
   assert.equal(recheckVerdict(device, ok({ 'b/': '$devices/d1/events/' })), 'aliases changed');
   assert.equal(recheckVerdict(device, { result: 'NOT_AUTHORIZED', reason: 'device no longer exists' }), 'device no longer exists');

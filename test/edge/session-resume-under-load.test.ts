@@ -33,11 +33,17 @@ test('a persistent session resumed under a QoS 1 stream stays connected and miss
   const first = await connect(consumer);
   await first.subscribeAsync('$devices/+/events', { qos: 1 });
   await first.endAsync();
-  const devices: MqttClient[] = await Promise.all(fleet.devices.map((device, i) => connect({ username: device.id, password: device.password, clientId: `d${i}` })));
+  const devices: MqttClient[] = await Promise.all(
+    fleet.devices.map((device, i) => connect({ username: device.id, password: device.password, clientId: `d${i}` })),
+  );
   t.after(() => devices.forEach((device) => device.end(true)));
-  const stream = (round: string) => Promise.all(devices.map(async (device, i) => {
-    for (let n = 0; n < PER_DEVICE; n++) await device.publishAsync(`$devices/${fleet.devices[i]!.id}/events`, `${round}:${i}:${n}`, { qos: 1 });
-  }));
+  const stream = (round: string) =>
+    Promise.all(
+      devices.map(async (device, i) => {
+        for (let n = 0; n < PER_DEVICE; n++)
+          await device.publishAsync(`$devices/${fleet.devices[i]!.id}/events`, `${round}:${i}:${n}`, { qos: 1 });
+      }),
+    );
   await stream('offline');
 
   const live = stream('live');
@@ -48,7 +54,8 @@ test('a persistent session resumed under a QoS 1 stream stays connected and miss
   resumed.on('close', () => (closed = true));
   await live;
   const deadline = Date.now() + 20_000;
-  while (received.size < 2 * DEVICES * PER_DEVICE && Date.now() < deadline && !closed) await new Promise((resolve) => setTimeout(resolve, 100));
+  while (received.size < 2 * DEVICES * PER_DEVICE && Date.now() < deadline && !closed)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(closed, false, 'the resumed connection was not closed');
   assert.equal(received.size, 2 * DEVICES * PER_DEVICE, 'every stored and every live message arrived');
   await resumed.endAsync();

@@ -13,10 +13,34 @@ test('MQTT over WSS talks to MQTT over TLS', async (t) => {
   t.after(() => harness.close());
   const ctx = harness.api.api.ctx;
   const certificate = makeCertificate('ws-device');
-  const R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: 'Registry-Passw0rd-01' })).id;
-  const D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, topic_aliases: {}, certificates: [certificate.certPem], password: 'Device-Passw0rd-0001' })).id;
+  const R = (
+    await createRegistry(ctx, {
+      folder_id: 'f',
+      name: 'r',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: 'Registry-Passw0rd-01',
+    })
+  ).id;
+  const D = (
+    await createDevice(ctx, {
+      registry_id: R,
+      name: 'd',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [certificate.certPem],
+      password: 'Device-Passw0rd-0001',
+    })
+  ).id;
   const overWss = (options: mqtt.IClientOptions) =>
-    mqtt.connectAsync(`wss://localhost:${harness.edge.ports.wss}/mqtt`, { ca: harness.ca, reconnectPeriod: 0, protocolVersion: 4, ...options });
+    mqtt.connectAsync(`wss://localhost:${harness.edge.ports.wss}/mqtt`, {
+      ca: harness.ca,
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+      ...options,
+    });
 
   const registry = await harness.connect({ username: R, password: 'Registry-Passw0rd-01' });
   await registry.subscribeAsync(`$devices/${D}/events`, { qos: 1 });

@@ -30,9 +30,30 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
   before(async () => {
     harness = await startEdgeHarness({ maxPacketBytes: 4096 });
     const ctx = harness.api.api.ctx;
-    R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD })).id;
-    D = (await createDevice(ctx, { registry_id: R, name: 'd', description: '', labels: {}, certificates: [], password: DEVICE_PASSWORD, topic_aliases: { 'home/kitchen/': '$devices/{id}/events/kitchen/' } })).id;
-    C = (await createDevice(ctx, { registry_id: R, name: 'c', description: '', labels: {}, topic_aliases: {}, certificates: [certificate.certPem] })).id;
+    R = (
+      await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD })
+    ).id;
+    D = (
+      await createDevice(ctx, {
+        registry_id: R,
+        name: 'd',
+        description: '',
+        labels: {},
+        certificates: [],
+        password: DEVICE_PASSWORD,
+        topic_aliases: { 'home/kitchen/': '$devices/{id}/events/kitchen/' },
+      })
+    ).id;
+    C = (
+      await createDevice(ctx, {
+        registry_id: R,
+        name: 'c',
+        description: '',
+        labels: {},
+        topic_aliases: {},
+        certificates: [certificate.certPem],
+      })
+    ).id;
   });
   after(() => harness.close());
 
@@ -117,7 +138,8 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
     });
     await registry.subscribeAsync(`$devices/${D}/state/#`, { qos: 1 });
     // Wait for the replay to reach the limit (a loaded machine is slower), then for any excess.
-    for (const deadline = Date.now() + 15_000; replayed < 1000 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const deadline = Date.now() + 15_000; replayed < 1000 && Date.now() < deadline; )
+      await new Promise((resolve) => setTimeout(resolve, 100));
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(replayed, 1000);
   });
@@ -136,10 +158,15 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
 
   test('forbidden SUBSCRIBE gets 0x80 for that filter only; QoS 2 is granted as 1', async () => {
     const device = await asDevice();
-    const suback = new Promise<number[]>((resolve) => device.on('packetreceive', (packet) => {
-      if (packet.cmd === 'suback') resolve(packet.granted as number[]);
-    }));
-    device.subscribe({ [`$devices/${D}/commands`]: { qos: 2 }, [`$devices/${C}/commands`]: { qos: 0 }, '$devices/+': { qos: 0 } }, () => undefined);
+    const suback = new Promise<number[]>((resolve) =>
+      device.on('packetreceive', (packet) => {
+        if (packet.cmd === 'suback') resolve(packet.granted as number[]);
+      }),
+    );
+    device.subscribe(
+      { [`$devices/${D}/commands`]: { qos: 2 }, [`$devices/${C}/commands`]: { qos: 0 }, '$devices/+': { qos: 0 } },
+      () => undefined,
+    );
     assert.deepEqual(await suback, [1, 128, 128]);
     assert.ok(device.connected);
   });
@@ -170,13 +197,29 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
     const deviceData = new DeviceDataServiceClient(api.address, api.channel);
     const registryData = new RegistryDataServiceClient(api.address, api.channel);
     const telemetry = nextMessage(registry, `$devices/${D}/events/emulator`);
-    await call(deviceData, 'publish', { device_id: D, topic: `$devices/${D}/events/emulator`, data: Buffer.from('via gRPC') }, api.metadata);
+    await call(
+      deviceData,
+      'publish',
+      { device_id: D, topic: `$devices/${D}/events/emulator`, data: Buffer.from('via gRPC') },
+      api.metadata,
+    );
     assert.equal((await telemetry).payload.toString(), 'via gRPC');
     const command = nextMessage(device, `$devices/${D}/commands`);
-    await call(registryData, 'publish', { registry_id: R, topic: `$devices/${D}/commands`, data: Buffer.from('cmd via gRPC') }, api.metadata);
+    await call(
+      registryData,
+      'publish',
+      { registry_id: R, topic: `$devices/${D}/commands`, data: Buffer.from('cmd via gRPC') },
+      api.metadata,
+    );
     assert.equal((await command).payload.toString(), 'cmd via gRPC');
-    await assert.rejects(call(deviceData, 'publish', { device_id: D, topic: `$devices/${D}/commands`, data: Buffer.from('x') }, api.metadata), { code: status.PERMISSION_DENIED });
-    await assert.rejects(call(deviceData, 'publish', { device_id: D, topic: `$devices/${D}/events`, data: Buffer.alloc(262_145) }, api.metadata), { code: status.INVALID_ARGUMENT });
+    await assert.rejects(
+      call(deviceData, 'publish', { device_id: D, topic: `$devices/${D}/commands`, data: Buffer.from('x') }, api.metadata),
+      { code: status.PERMISSION_DENIED },
+    );
+    await assert.rejects(
+      call(deviceData, 'publish', { device_id: D, topic: `$devices/${D}/events`, data: Buffer.alloc(262_145) }, api.metadata),
+      { code: status.INVALID_ARGUMENT },
+    );
     deviceData.close();
     registryData.close();
   });
@@ -214,7 +257,10 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
     await dropped;
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(viaFirst.connected, 'the session on the other password stays');
-    await assert.rejects(harness.connect({ username: R, password: 'Second-Passw0rd-0002' }), (error: { code?: number }) => error.code === 4);
+    await assert.rejects(
+      harness.connect({ username: R, password: 'Second-Passw0rd-0002' }),
+      (error: { code?: number }) => error.code === 4,
+    );
   });
 
   test('disabled registry refuses its devices and drops live sessions; deleted device is disconnected', async () => {

@@ -12,6 +12,9 @@ const PURE_RUNS = 2000;
 for (const target of TARGETS) {
   test(`fuzz smoke: ${target.name}`, async () => {
     const result = await runTarget(target, { runs: RUNS[target.name] ?? PURE_RUNS });
-    assert.ok(result.failure === undefined, `${target.name} failed:\n${result.failure}\nreplay: npm run fuzz -- --target ${target.name} --seed=${result.seed}`);
+    assert.ok(
+      result.failure === undefined,
+      `${target.name} failed:\n${result.failure}\nreplay: npm run fuzz -- --target ${target.name} --seed=${result.seed}`,
+    );
   });
 }

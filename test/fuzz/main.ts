@@ -16,37 +16,44 @@ const USAGE = `usage: npm run fuzz -- [--runs N] [--target NAME] [--seed S [--pa
 targets:
 ${TARGETS.map((target) => `  ${target.name.padEnd(16)} ${target.summary}`).join('\n')}`;
 
-const options = parseCommandLine({
-  options: {
-    runs: { type: 'string', default: '10000' },
-    target: { type: 'string' },
-    seed: { type: 'string' },
-    path: { type: 'string' },
-    'time-limit': { type: 'string' },
+const options = parseCommandLine(
+  {
+    options: {
+      runs: { type: 'string', default: '10000' },
+      target: { type: 'string' },
+      seed: { type: 'string' },
+      path: { type: 'string' },
+      'time-limit': { type: 'string' },
+    },
+    allowPositionals: false,
   },
-  allowPositionals: false,
-}, USAGE, ({ values }) => {
-  const targets = values.target === undefined ? TARGETS : TARGETS.filter((target) => target.name === values.target);
-  if (targets.length === 0) throw new UsageError(`--target ${values.target}: expected one of ${NAMES.join(', ')}`);
-  if (values.seed !== undefined && !/^-?\d+$/.test(values.seed)) throw new UsageError(`--seed ${values.seed}: expected an integer`);
-  if (values.path !== undefined && values.seed === undefined) throw new UsageError('--path needs the --seed it was printed with');
-  return {
-    targets,
-    runs: integerOption('--runs', values.runs),
-    seed: values.seed === undefined ? undefined : Number(values.seed),
-    path: values.path,
-    timeLimitSeconds: values['time-limit'] === undefined ? undefined : integerOption('--time-limit', values['time-limit']),
-  };
-});
+  USAGE,
+  ({ values }) => {
+    const targets = values.target === undefined ? TARGETS : TARGETS.filter((target) => target.name === values.target);
+    if (targets.length === 0) throw new UsageError(`--target ${values.target}: expected one of ${NAMES.join(', ')}`);
+    if (values.seed !== undefined && !/^-?\d+$/.test(values.seed)) throw new UsageError(`--seed ${values.seed}: expected an integer`);
+    if (values.path !== undefined && values.seed === undefined) throw new UsageError('--path needs the --seed it was printed with');
+    return {
+      targets,
+      runs: integerOption('--runs', values.runs),
+      seed: values.seed === undefined ? undefined : Number(values.seed),
+      path: values.path,
+      timeLimitSeconds: values['time-limit'] === undefined ? undefined : integerOption('--time-limit', values['time-limit']),
+    };
+  },
+);
 
 let failed = false;
 for (const target of options.targets) {
   const result = await runTarget(target, {
     ...options,
-    onProgress: (inputs, seconds) => console.log(`${target.name}: ${inputs} inputs so far, ${seconds.toFixed(0)} s, ${(inputs / seconds).toFixed(0)} inputs/s`),
+    onProgress: (inputs, seconds) =>
+      console.log(`${target.name}: ${inputs} inputs so far, ${seconds.toFixed(0)} s, ${(inputs / seconds).toFixed(0)} inputs/s`),
   });
   const stopped = result.interrupted ? ` (time limit reached before ${options.runs})` : '';
-  console.log(`${result.target}: ${result.inputs} inputs${stopped} in ${result.seconds.toFixed(1)} s, ${result.perSecond.toFixed(0)} inputs/s, ${result.failure ? 1 : 0} failures, seed ${result.seed}`);
+  console.log(
+    `${result.target}: ${result.inputs} inputs${stopped} in ${result.seconds.toFixed(1)} s, ${result.perSecond.toFixed(0)} inputs/s, ${result.failure ? 1 : 0} failures, seed ${result.seed}`,
+  );
   if (result.failure) {
     failed = true;
     console.log(`${result.failure}\nreplay: npm run fuzz -- --target ${target.name} --seed=${result.seed} --runs ${options.runs}`);

@@ -13,15 +13,24 @@ import { MEASUREMENTS, type Row } from '../../loadtest/bench/report.js';
 test('npm run bench -- --quick measures every scenario on every broker', { timeout: 300_000 }, async (t) => {
   const out = await mkdtemp(path.join(os.tmpdir(), 'iotcore-bench-'));
   t.after(() => rm(out, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/loadtest/bench/main.js'), '--quick', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/loadtest/bench/main.js'), '--quick', '--out', out], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   assert.equal(code, 0, output);
 
-  const report = JSON.parse(await readFile(path.join(out, 'bench.json'), 'utf8')) as { rows: Row[]; results: Record<string, Record<string, number>> };
-  assert.deepEqual(report.rows.map((row) => row.id), MEASUREMENTS.map((m) => m.id), 'a row for every measurement');
+  const report = JSON.parse(await readFile(path.join(out, 'bench.json'), 'utf8')) as {
+    rows: Row[];
+    results: Record<string, Record<string, number>>;
+  };
+  assert.deepEqual(
+    report.rows.map((row) => row.id),
+    MEASUREMENTS.map((m) => m.id),
+    'a row for every measurement',
+  );
   for (const row of report.rows) {
     assert.ok(Number.isFinite(row.iotcore), `${row.id}: iotcore has a figure`);
     for (const [broker, value] of Object.entries(row.baselines)) assert.ok(Number.isFinite(value), `${row.id}: ${broker} has a figure`);
@@ -32,5 +41,10 @@ test('npm run bench -- --quick measures every scenario on every broker', { timeo
     if ('e.connections' in figures) assert.equal(figures['e.connections'], 40, `${broker} held every idle connection`);
   }
   assert.match(await readFile(path.join(out, 'bench.md'), 'utf8'), /\| \(a\) fan-in QoS 1 \| msg\/s \|/);
-  t.diagnostic(output.split('\n').filter((line) => line.startsWith('|')).join('\n'));
+  t.diagnostic(
+    output
+      .split('\n')
+      .filter((line) => line.startsWith('|'))
+      .join('\n'),
+  );
 });

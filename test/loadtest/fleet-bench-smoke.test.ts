@@ -13,7 +13,9 @@ test('npm run bench:fleet on a small fleet reports creates, reads and a complete
   const out = await mkdtemp(path.join(os.tmpdir(), 'iotcore-fleet-bench-'));
   t.after(() => rm(out, { recursive: true, force: true }));
   const args = ['--devices', '300', '--block', '100', '--alias-every', '10', '--import-devices', '200', '--out', out];
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/loadtest/fleet/main.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/loadtest/fleet/main.js'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

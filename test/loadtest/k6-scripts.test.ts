@@ -11,6 +11,9 @@ const execFileAsync = promisify(execFile);
 
 test('the k6 scenarios type-check', { timeout: 120_000 }, async () => {
   const tsc = path.join(REPO_ROOT, 'node_modules/.bin/tsc');
-  const result = await execFileAsync(tsc, ['-p', path.join(REPO_ROOT, 'loadtest/k6/tsconfig.json')]).then(() => '', (error: { stdout: string }) => error.stdout);
+  const result = await execFileAsync(tsc, ['-p', path.join(REPO_ROOT, 'loadtest/k6/tsconfig.json')]).then(
+    () => '',
+    (error: { stdout: string }) => error.stdout,
+  );
   assert.equal(result, '');
 });

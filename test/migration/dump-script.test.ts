@@ -25,16 +25,32 @@ test('scripts/yandex-dump.sh writes a dump that imports completely', async (t) =
     await Promise.all([source.close(), target.close()]);
     await rm(dir, { recursive: true, force: true });
   });
-  const iotcore = (endpoint: string, ...args: string[]) => run(process.execPath, [CLI, '--endpoint', endpoint, '--token', ADMIN_TOKEN, '--folder-id', FOLDER, ...args]);
+  const iotcore = (endpoint: string, ...args: string[]) =>
+    run(process.execPath, [CLI, '--endpoint', endpoint, '--token', ADMIN_TOKEN, '--folder-id', FOLDER, ...args]);
   const cert = makeCertificate('dumped-device');
   await iotcore(source.address, 'registry', 'create', '--name', 'plant', '--password', 'Registry-Passw0rd-1');
-  await iotcore(source.address, 'device', 'create', '--registry-name', 'plant', '--name', 'd1', '--certificate-file', cert.certFile, '--topic-aliases', 'p/d1/=$devices/{id}/events/');
+  await iotcore(
+    source.address,
+    'device',
+    'create',
+    '--registry-name',
+    'plant',
+    '--name',
+    'd1',
+    '--certificate-file',
+    cert.certFile,
+    '--topic-aliases',
+    'p/d1/=$devices/{id}/events/',
+  );
   await iotcore(source.address, 'broker', 'create', '--name', 'b1', '--password', 'Broker-Passw0rd-1');
 
   // `yc iot <args>` → `iotcore <args>` against the source.
   const bin = path.join(dir, 'bin');
   await run('mkdir', ['-p', bin]);
-  await writeFile(path.join(bin, 'yc'), `#!/bin/sh\n[ "$1" = iot ] || exit 2\nshift\nexec "${process.execPath}" "${CLI}" --endpoint "${source.address}" --token "${ADMIN_TOKEN}" "$@"\n`);
+  await writeFile(
+    path.join(bin, 'yc'),
+    `#!/bin/sh\n[ "$1" = iot ] || exit 2\nshift\nexec "${process.execPath}" "${CLI}" --endpoint "${source.address}" --token "${ADMIN_TOKEN}" "$@"\n`,
+  );
   await chmod(path.join(bin, 'yc'), 0o755);
   const dump = path.join(dir, 'dump');
   await run('bash', [SCRIPT, dump, FOLDER], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
@@ -42,12 +58,19 @@ test('scripts/yandex-dump.sh writes a dump that imports completely', async (t) =
   const { stdout } = await iotcore(target.address, '--format', 'json', 'import', 'yandex', '--dump', dump);
   const report = JSON.parse(stdout) as { summary: Record<string, number>; resources: Array<{ kind: string; passwords_missing: string[] }> };
   assert.deepEqual(report.summary, { create: 3, update: 0, unchanged: 0, conflict: 0, error: 0 });
-  assert.deepEqual(report.resources.map((row) => [row.kind, row.passwords_missing.length]), [['registry', 1], ['device', 0], ['broker', 1]]);
+  assert.deepEqual(
+    report.resources.map((row) => [row.kind, row.passwords_missing.length]),
+    [
+      ['registry', 1],
+      ['device', 0],
+      ['broker', 1],
+    ],
+  );
 
   const [registry] = (await source.store.listRegistries(FOLDER, { page_size: 10, page_token: '' })).items;
   const [device] = (await source.store.listDevices({ registry_id: registry!.id }, { page_size: 10, page_token: '' })).items;
   assert.deepEqual(await target.store.getRegistry(registry!.id), registry);
   assert.deepEqual({ ...(await target.store.getDevice(device!.id))!, monitoring: {} }, { ...device!, monitoring: {} });
   assert.deepEqual(await target.store.listCertificates('device', device!.id), await source.store.listCertificates('device', device!.id));
-  assert.deepEqual((await target.store.listPasswords('registry', registry!.id)), [], 'no plaintext, so no password: reported as missing');
+  assert.deepEqual(await target.store.listPasswords('registry', registry!.id), [], 'no plaintext, so no password: reported as missing');
 });

@@ -22,21 +22,34 @@ const D1 = 'arefixturedevice0001';
 interface Report {
   dry_run: boolean;
   summary: Record<string, number>;
-  resources: Array<{ kind: string; id: string; action: string; changes: string[]; conflicts: string[]; passwords_missing: string[]; passwords_supplied: string[]; passwords_generated: string[] }>;
+  resources: Array<{
+    kind: string;
+    id: string;
+    action: string;
+    changes: string[];
+    conflicts: string[];
+    passwords_missing: string[];
+    passwords_supplied: string[];
+    passwords_generated: string[];
+  }>;
 }
 
 function runImport(endpoint: string, ...args: string[]): Promise<{ code: number; report: Report; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, '--endpoint', endpoint, '--token', ADMIN_TOKEN, '--format', 'json', 'import', 'yandex', ...args], (error, stdout, stderr) => {
-      const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
-      let report: Report;
-      try {
-        report = JSON.parse(stdout) as Report;
-      } catch {
-        throw new Error(`import printed no report (exit ${code}): ${stderr}`);
-      }
-      resolve({ code, report, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, '--endpoint', endpoint, '--token', ADMIN_TOKEN, '--format', 'json', 'import', 'yandex', ...args],
+      (error, stdout, stderr) => {
+        const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
+        let report: Report;
+        try {
+          report = JSON.parse(stdout) as Report;
+        } catch {
+          throw new Error(`import printed no report (exit ${code}): ${stderr}`);
+        }
+        resolve({ code, report, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -61,8 +74,12 @@ test('import from a yc --format json dump', async (t) => {
     const { code, report, stdout, stderr } = await runImport(target.address, '--dump', DUMP, '--passwords-file', passwordsFile);
     assert.equal(code, 0, stderr);
     assert.deepEqual(actions(report), {
-      arefixtureregistry01: 'CREATE', arefixturedevice0001: 'CREATE', arefixturedevice0002: 'CREATE',
-      arefixtureregistry02: 'CREATE', arefixturedevice0003: 'CREATE', a36fixturebroker0001: 'CREATE',
+      arefixtureregistry01: 'CREATE',
+      arefixturedevice0001: 'CREATE',
+      arefixturedevice0002: 'CREATE',
+      arefixtureregistry02: 'CREATE',
+      arefixturedevice0003: 'CREATE',
+      a36fixturebroker0001: 'CREATE',
     });
     assert.ok(!stdout.includes('Sensor2-Passw0rd-2023') && !stderr.includes('Sensor2-Passw0rd-2023'), 'passwords are never printed');
 
@@ -77,17 +94,25 @@ test('import from a yc --format json dump', async (t) => {
       assert.equal(imported.status, source.status);
       assert.equal(imported.created_at.toISOString(), new Date(source.created_at as string).toISOString());
     }
-    assert.deepEqual((await store.getRegistry(R1))!.log_options, { disabled: false, destination: { kind: 'log_group_id', value: 'e23fixtureloggroup01' }, min_level: 3 });
+    assert.deepEqual((await store.getRegistry(R1))!.log_options, {
+      disabled: false,
+      destination: { kind: 'log_group_id', value: 'e23fixtureloggroup01' },
+      min_level: 3,
+    });
     assert.equal((await store.getRegistry('arefixtureregistry02'))!.status, 'DISABLED', 'a disabled registry stays disabled');
 
     const sensor1 = await store.getDevice(D1);
-    assert.deepEqual(sensor1!.topic_aliases, {
-      'gh/s1/': `$devices/${D1}/events/`,
-      'gh/s1cmd/': `$devices/${D1}/commands/`,
-      'gh/s1state/': `$devices/${D1}/state/`,
-      'gh/s1cfg/': `$devices/${D1}/config`,
-      'gh/s1mon/': `$devices/${D1}/events/monitor/`,
-    }, 'five aliases, {id} resolved to the device ID');
+    assert.deepEqual(
+      sensor1!.topic_aliases,
+      {
+        'gh/s1/': `$devices/${D1}/events/`,
+        'gh/s1cmd/': `$devices/${D1}/commands/`,
+        'gh/s1state/': `$devices/${D1}/state/`,
+        'gh/s1cfg/': `$devices/${D1}/config`,
+        'gh/s1mon/': `$devices/${D1}/events/monitor/`,
+      },
+      'five aliases, {id} resolved to the device ID',
+    );
     assert.deepEqual(sensor1!.labels, { floor: '1' });
     assert.equal(sensor1!.created_at.toISOString(), '2023-03-14T09:30:00.000Z');
     assert.equal((await store.getDevice('arefixturedevice0002'))!.created_at.toISOString(), '2023-03-15T10:00:00.250Z');
@@ -100,14 +125,27 @@ test('import from a yc --format json dump', async (t) => {
     ] as const) {
       const source = JSON.parse(await readFile(path.join(DUMP, file), 'utf8')) as Array<{ fingerprint: string; created_at: string }>;
       const imported = await store.listCertificates(kind, owner);
-      assert.deepEqual(imported.map((c) => [c.fingerprint, c.created_at.toISOString()]), source.map((c) => [c.fingerprint, new Date(c.created_at).toISOString()]), `${kind} ${owner} certificates`);
+      assert.deepEqual(
+        imported.map((c) => [c.fingerprint, c.created_at.toISOString()]),
+        source.map((c) => [c.fingerprint, new Date(c.created_at).toISOString()]),
+        `${kind} ${owner} certificates`,
+      );
     }
 
     const registryPasswords = await store.listPasswords('registry', R1);
-    assert.deepEqual(registryPasswords.map((p) => [p.id, p.created_at.toISOString()]), [['arefixturepassword01', '2023-03-14T09:28:00.000Z']]);
+    assert.deepEqual(
+      registryPasswords.map((p) => [p.id, p.created_at.toISOString()]),
+      [['arefixturepassword01', '2023-03-14T09:28:00.000Z']],
+    );
     assert.match(registryPasswords[0]!.hash, /^scrypt\$/);
-    assert.ok(await verifyPassword('Gr33n,house"Registry!', registryPasswords[0]!.hash), 'a quoted CSV password with a comma is stored as written');
-    assert.deepEqual((await store.listPasswords('device', 'arefixturedevice0002')).map((p) => p.id), ['arefixturepassword02']);
+    assert.ok(
+      await verifyPassword('Gr33n,house"Registry!', registryPasswords[0]!.hash),
+      'a quoted CSV password with a comma is stored as written',
+    );
+    assert.deepEqual(
+      (await store.listPasswords('device', 'arefixturedevice0002')).map((p) => p.id),
+      ['arefixturepassword02'],
+    );
     const byId = Object.fromEntries(report.resources.map((row) => [row.id, row]));
     assert.deepEqual(byId.arefixturedevice0003!.passwords_missing, ['arefixturepassword03'], 'pump-1 relied on a password nobody supplied');
     assert.deepEqual(byId.a36fixturebroker0001!.passwords_missing, ['a36fixturepassword01']);
@@ -153,8 +191,16 @@ test('import from a yc --format json dump', async (t) => {
     }
     assert.equal(await store.getRegistry('arefixtureregistry09'), undefined);
     assert.equal(await store.getDevice('arefixturedevice0009'), undefined);
-    assert.equal(await store.findCertificate('82227eacc5d0a09bdce79bd97adb44d0f9b65729'), undefined, "the conflicting device's other certificate was not attached");
-    assert.equal((await store.findCertificate('0111844b13ddd12610016648ea6d66b00f994222'))!.owner_id, D1, 'the certificate stays where it was');
+    assert.equal(
+      await store.findCertificate('82227eacc5d0a09bdce79bd97adb44d0f9b65729'),
+      undefined,
+      "the conflicting device's other certificate was not attached",
+    );
+    assert.equal(
+      (await store.findCertificate('0111844b13ddd12610016648ea6d66b00f994222'))!.owner_id,
+      D1,
+      'the certificate stays where it was',
+    );
     assert.ok(await store.getRegistry('arefixtureregistry08'), 'a resource without conflicts is still imported');
   });
 
@@ -163,8 +209,12 @@ test('import from a yc --format json dump', async (t) => {
     t2.after(() => rm(dir, { recursive: true, force: true }));
     await writeFile(path.join(dir, 'registries.json'), '{"registries": []}');
     const result = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(process.execPath, [CLI, '--endpoint', target.address, '--token', ADMIN_TOKEN, 'import', 'yandex', '--dump', dir], (error, _stdout, stderr) =>
-        resolve({ code: error ? 1 : 0, stderr })));
+      execFile(
+        process.execPath,
+        [CLI, '--endpoint', target.address, '--token', ADMIN_TOKEN, 'import', 'yandex', '--dump', dir],
+        (error, _stdout, stderr) => resolve({ code: error ? 1 : 0, stderr }),
+      ),
+    );
     assert.equal(result.code, 1);
     assert.match(result.stderr, /registries\.json: expected a JSON array/);
     assert.ok((await stat(dir)).isDirectory());

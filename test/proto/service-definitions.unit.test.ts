@@ -10,12 +10,14 @@ const pairs = Object.keys(ours.services) as Array<keyof typeof ours.services>;
 for (const name of pairs) {
   test(`${name}: same methods, paths and streaming as Yandex's`, () => {
     const describe = (definition: Record<string, { path: string; requestStream: boolean; responseStream: boolean }>) =>
-      Object.values(definition).map((method) => `${method.path} ${method.requestStream} ${method.responseStream}`).sort();
+      Object.values(definition)
+        .map((method) => `${method.path} ${method.requestStream} ${method.responseStream}`)
+        .sort();
     assert.deepEqual(describe(ours.services[name]!), describe(theirs.services[name]!));
   });
 }
 
-test('messages round-trip between our encoding and Yandex\'s', () => {
+test("messages round-trip between our encoding and Yandex's", () => {
   let checked = 0;
   for (const [name, sample] of Object.entries(ours.samples)) {
     const ourCodec = ours.codecs[name as keyof typeof ours.codecs];

@@ -1,5 +1,10 @@
 // The same services and messages as generated from Yandex's public protos (official Node SDK).
-import { RegistryServiceService, CreateRegistryRequest, UpdateRegistryRequest, ListRegistriesResponse } from '@yandex-cloud/nodejs-sdk/iot-devices-v1/registry_service';
+import {
+  RegistryServiceService,
+  CreateRegistryRequest,
+  UpdateRegistryRequest,
+  ListRegistriesResponse,
+} from '@yandex-cloud/nodejs-sdk/iot-devices-v1/registry_service';
 import { DeviceServiceService, CreateDeviceRequest, ListDevicesRequest } from '@yandex-cloud/nodejs-sdk/iot-devices-v1/device_service';
 import { DeviceDataServiceService, PublishDeviceDataRequest } from '@yandex-cloud/nodejs-sdk/iot-devices-v1/device_data_service';
 import { RegistryDataServiceService } from '@yandex-cloud/nodejs-sdk/iot-devices-v1/registry_data_service';
@@ -26,4 +31,16 @@ export const services = {
   OperationService: OperationServiceService,
 } as unknown as Record<string, Record<string, { path: string; requestStream: boolean; responseStream: boolean }>>;
 
-export const codecs = { Registry, Device, Broker, Operation, CreateRegistryRequest, UpdateRegistryRequest, ListRegistriesResponse, CreateDeviceRequest, ListDevicesRequest, PublishDeviceDataRequest, CreateBrokerRequest } as unknown as Record<string, Codec>;
+export const codecs = {
+  Registry,
+  Device,
+  Broker,
+  Operation,
+  CreateRegistryRequest,
+  UpdateRegistryRequest,
+  ListRegistriesResponse,
+  CreateDeviceRequest,
+  ListDevicesRequest,
+  PublishDeviceDataRequest,
+  CreateBrokerRequest,
+} as unknown as Record<string, Codec>;

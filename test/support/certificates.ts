@@ -17,7 +17,11 @@ export function makeCertificate(commonName = 'localhost'): TestCertificate {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-cert-'));
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${commonName}`, '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${commonName}`, '-keyout', keyFile, '-out', certFile],
+    { stdio: 'ignore' },
+  );
   const fingerprintLine = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha1', '-in', certFile], { encoding: 'utf8' });
   return {
     certPem: readFileSync(certFile, 'utf8'),

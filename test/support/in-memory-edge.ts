@@ -26,7 +26,8 @@ const principal = (fields: Pick<Principal, 'kind' | 'id' | 'registry_id'> & Part
 });
 
 export const principals = {
-  device: (id: string, registryId: string, topicAliases: Record<string, string> = {}) => principal({ kind: 'device', id, registry_id: registryId, topic_aliases: topicAliases }),
+  device: (id: string, registryId: string, topicAliases: Record<string, string> = {}) =>
+    principal({ kind: 'device', id, registry_id: registryId, topic_aliases: topicAliases }),
   registry: (id: string, aliases: DeviceAlias[] = []) => principal({ kind: 'registry', id, registry_id: id, registry_aliases: aliases }),
   broker: (id: string) => principal({ kind: 'broker', id, registry_id: '' }),
 };
@@ -52,7 +53,8 @@ export class InMemoryRegistryLink implements RegistryLink {
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     this.#reachable();
     const entity = this.#entities.get(request.username);
-    if (!entity || request.password?.toString('utf8') !== entity.password) return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'wrong username or password' };
+    if (!entity || request.password?.toString('utf8') !== entity.password)
+      return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'wrong username or password' };
     if (entity.disabled) return { result: 'NOT_AUTHORIZED', reason: `${entity.principal.kind} is disabled` };
     return { result: 'OK', principal: entity.principal };
   }
@@ -177,7 +179,12 @@ export class PacketConnection {
 }
 
 /** A connection that has been accepted with CONNACK 0. */
-export async function connected(edge: RunningEdge, username: string, password: string, fields: Partial<IConnectPacket> = {}): Promise<PacketConnection> {
+export async function connected(
+  edge: RunningEdge,
+  username: string,
+  password: string,
+  fields: Partial<IConnectPacket> = {},
+): Promise<PacketConnection> {
   const connection = new PacketConnection(edge);
   const code = await connection.connect({ clientId: `${username}-client`, username, password: Buffer.from(password), ...fields });
   if (code !== 0) throw new Error(`CONNACK ${code} for ${username}`);

@@ -15,7 +15,10 @@ export async function waitForPort(port: number, timeoutMs: number, isAlive: () =
     if (!isAlive()) throw new Error('process exited before listening');
     const connected = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
     if (connected) return;

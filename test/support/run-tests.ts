@@ -16,7 +16,8 @@ function testFiles(dir: string): string[] {
   });
 }
 
-const USAGE = 'usage: npm test -- [SUBSTRING...]   (the test files whose path contains a SUBSTRING; every file when none)\n       npm run test:unit [-- SUBSTRING...]   (only the socket-free *.unit.test.ts files, no servers)';
+const USAGE =
+  'usage: npm test -- [SUBSTRING...]   (the test files whose path contains a SUBSTRING; every file when none)\n       npm run test:unit [-- SUBSTRING...]   (only the socket-free *.unit.test.ts files, no servers)';
 
 /** The substrings to filter by; --help answers with the usage (exit 0), any other option is a usage error (exit 2). */
 function filtersFromArguments(args: string[]): string[] {
@@ -41,7 +42,9 @@ async function main(): Promise<void> {
     .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)));
   if (unit) return run(files, {});
   const [redis, mongo] = await Promise.all([redisUrl(), mongoUrl()]);
-  console.log(`test servers: redis ${redis}${process.env.REDIS_URL ? ' (REDIS_URL)' : ''}, mongo ${mongo}${process.env.MONGO_URL ? ' (MONGO_URL)' : ''}`);
+  console.log(
+    `test servers: redis ${redis}${process.env.REDIS_URL ? ' (REDIS_URL)' : ''}, mongo ${mongo}${process.env.MONGO_URL ? ' (MONGO_URL)' : ''}`,
+  );
   await run(files, { REDIS_URL: redis, MONGO_URL: mongo });
 }
 

@@ -7,10 +7,26 @@ export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 
 /** Starts `iotcore serve` and resolves once its TLS MQTT listener is up. */
 export async function startServer(dataDir: string, port: number, mqttPort: number, extraArgs: string[] = []): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--api-listen', `127.0.0.1:${port}`, '--mqtt-listen', `127.0.0.1:${mqttPort}`, '--http-listen', '127.0.0.1:0', ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--api-listen',
+      `127.0.0.1:${port}`,
+      '--mqtt-listen',
+      `127.0.0.1:${mqttPort}`,
+      '--http-listen',
+      '127.0.0.1:0',
+      ...extraArgs,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' },
+    },
+  );
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);

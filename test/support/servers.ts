@@ -69,7 +69,10 @@ async function containerServer(kind: 'redis' | 'mongo'): Promise<string | undefi
 
 export async function startRedis(): Promise<ServerHandle> {
   const binary = findOnPath('redis-server');
-  if (!binary) throw new Error('redis-server is not installed: run `npm test` as root (its pretest installs it with apt-get) or `apt-get install redis-server`, or set REDIS_URL');
+  if (!binary)
+    throw new Error(
+      'redis-server is not installed: run `npm test` as root (its pretest installs it with apt-get) or `apt-get install redis-server`, or set REDIS_URL',
+    );
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-redis-'));
   return startProcess({
@@ -97,24 +100,51 @@ export interface RedisClusterHandle {
 export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle> {
   const binary = findOnPath('redis-server');
   const cli = findOnPath('redis-cli');
-  if (!binary || !cli) throw new Error('redis-server and redis-cli are not installed: run `npm test` as root (its pretest installs them with apt-get) or `apt-get install redis-server`');
-  const nodes = await Promise.all(Array.from({ length: masters * 2 }, async () => {
-    const [port, busPort] = [await freePort(), await freePort()];
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-redis-cluster-'));
-    return startProcess({
-      name: 'redis-server (cluster node)',
-      port,
-      url: `redis://127.0.0.1:${port}`,
-      command: binary,
-      args: ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'),
-        '--cluster-node-timeout', '2000', '--save', '', '--appendonly', 'no', '--dir', dir],
-      cleanup: () => rmSync(dir, { recursive: true, force: true }),
-    });
-  }));
+  if (!binary || !cli)
+    throw new Error(
+      'redis-server and redis-cli are not installed: run `npm test` as root (its pretest installs them with apt-get) or `apt-get install redis-server`',
+    );
+  const nodes = await Promise.all(
+    Array.from({ length: masters * 2 }, async () => {
+      const [port, busPort] = [await freePort(), await freePort()];
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-redis-cluster-'));
+      return startProcess({
+        name: 'redis-server (cluster node)',
+        port,
+        url: `redis://127.0.0.1:${port}`,
+        command: binary,
+        args: [
+          '--port',
+          String(port),
+          '--cluster-port',
+          String(busPort),
+          '--bind',
+          '127.0.0.1',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          path.join(dir, 'nodes.conf'),
+          '--cluster-node-timeout',
+          '2000',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
+        ],
+        cleanup: () => rmSync(dir, { recursive: true, force: true }),
+      });
+    }),
+  );
   const stop = async () => {
     await Promise.all(nodes.map((node) => node.stop()));
   };
-  const create = spawn(cli, ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '1', '--cluster-yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const create = spawn(
+    cli,
+    ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '1', '--cluster-yes'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   create.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   create.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -124,7 +154,10 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle
     throw new Error(`redis-cli --cluster create failed (exit ${code}):\n${output.slice(-2000)}`);
   }
   await waitForClusterOk(cli, nodes);
-  const seeds = nodes.slice(0, masters).map((node) => `127.0.0.1:${node.port}`).join(',');
+  const seeds = nodes
+    .slice(0, masters)
+    .map((node) => `127.0.0.1:${node.port}`)
+    .join(',');
   return { url: `redis+cluster://${seeds}`, nodes, stop };
 }
 
@@ -132,12 +165,17 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle
 async function waitForClusterOk(cli: string, nodes: ServerHandle[]): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const states = await Promise.all(nodes.map((node) => new Promise<string>((resolve) => {
-      const info = spawn(cli, ['-p', String(node.port), 'cluster', 'info'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let text = '';
-      info.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      info.once('exit', () => resolve(text));
-    })));
+    const states = await Promise.all(
+      nodes.map(
+        (node) =>
+          new Promise<string>((resolve) => {
+            const info = spawn(cli, ['-p', String(node.port), 'cluster', 'info'], { stdio: ['ignore', 'pipe', 'ignore'] });
+            let text = '';
+            info.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            info.once('exit', () => resolve(text));
+          }),
+      ),
+    );
     if (states.every((state) => state.includes('cluster_state:ok'))) return;
     if (Date.now() > deadline) throw new Error(`the Redis Cluster did not reach cluster_state:ok in 30 s:\n${states.join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -146,7 +184,9 @@ async function waitForClusterOk(cli: string, nodes: ServerHandle[]): Promise<voi
 
 export async function startFerretDb(): Promise<ServerHandle> {
   if (!existsSync(FERRETDB_BINARY)) {
-    throw new Error(`FerretDB is not built (${FERRETDB_BINARY} missing): run \`npm test\` (its pretest builds it with Go) or \`node dist/test/support/provision.js\`, or set MONGO_URL`);
+    throw new Error(
+      `FerretDB is not built (${FERRETDB_BINARY} missing): run \`npm test\` (its pretest builds it with Go) or \`node dist/test/support/provision.js\`, or set MONGO_URL`,
+    );
   }
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-ferretdb-'));
@@ -183,7 +223,9 @@ async function startProcess(spec: ProcessSpec): Promise<ServerHandle> {
       await waitForPort(spec.port, 30_000, () => child.exitCode === null && child.signalCode === null);
     } catch (error) {
       child.kill('SIGKILL');
-      throw new Error(`${spec.name} did not start on port ${spec.port}: ${(error as Error).message}\n${log.split('\n').slice(-15).join('\n')}`);
+      throw new Error(
+        `${spec.name} did not start on port ${spec.port}: ${(error as Error).message}\n${log.split('\n').slice(-15).join('\n')}`,
+      );
     }
   };
   const stop = async () => {

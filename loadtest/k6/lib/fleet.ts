@@ -82,12 +82,28 @@ export interface ClientSettings {
 /** A device's connection: username = device ID, its password, over TLS. */
 export function deviceClient(index: number, settings: ClientSettings): Client {
   const { id, password } = device(index);
-  return new Client({ url: config.url, ca, username: id, password, keepaliveSeconds: 60, ...settings, tags: { role: 'device', ...settings.tags } });
+  return new Client({
+    url: config.url,
+    ca,
+    username: id,
+    password,
+    keepaliveSeconds: 60,
+    ...settings,
+    tags: { role: 'device', ...settings.tags },
+  });
 }
 
 /** A registry connection: username = registry ID, the registry's password, over TLS. */
 export function registryClient(settings: ClientSettings): Client {
-  return new Client({ url: config.url, ca, username: registry.id, password: registry.password, keepaliveSeconds: 60, ...settings, tags: { role: 'registry', ...settings.tags } });
+  return new Client({
+    url: config.url,
+    ca,
+    username: registry.id,
+    password: registry.password,
+    keepaliveSeconds: 60,
+    ...settings,
+    tags: { role: 'registry', ...settings.tags },
+  });
 }
 
 /** Sleeps until the wall-clock time `at` (ms since the epoch); returns at once when it has passed. */

@@ -252,5 +252,8 @@ export function consumeTelemetry(settings: ConsumerSettings): void {
   }
   const silent = config.devices - tallies.size;
   if (silent > 0) console.warn(`consumer ${settings.clientId}: nothing at all from ${silent} devices (counted as lost; see mqtt_errors)`);
-  if (finals < tallies.size) console.warn(`consumer ${settings.clientId}: no final message from ${tallies.size - finals} devices (their messages estimated from the schedule)`);
+  if (finals < tallies.size)
+    console.warn(
+      `consumer ${settings.clientId}: no final message from ${tallies.size - finals} devices (their messages estimated from the schedule)`,
+    );
 }

@@ -8,7 +8,13 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { openRedis } from '../redis.js';
 import type { Logger } from '../logging.js';
-import { followsDirectly, type FeedCursor, type Revocation, type RevocationHandler, type RevocationSource } from '../../contracts/revocations.js';
+import {
+  followsDirectly,
+  type FeedCursor,
+  type Revocation,
+  type RevocationHandler,
+  type RevocationSource,
+} from '../../contracts/revocations.js';
 
 // One hash tag: both keys live on one shard of a Redis Cluster, as the scripts need.
 const STREAM_KEY = '{iotcore:revocations}';
@@ -64,7 +70,13 @@ export class RedisRevocationFeed implements RevocationSource {
   /** Appends a revocation; while Redis is away it waits in ioredis' queue. */
   async publish(revocation: Revocation): Promise<FeedCursor> {
     this.#writer ??= connect(this.#url, 'iotcore:revocation-writer');
-    const [epoch, seq] = await this.#writer.appendRevocation(STREAM_KEY, META_KEY, randomUUID(), this.#maxLength, JSON.stringify(revocation));
+    const [epoch, seq] = await this.#writer.appendRevocation(
+      STREAM_KEY,
+      META_KEY,
+      randomUUID(),
+      this.#maxLength,
+      JSON.stringify(revocation),
+    );
     return { epoch, seq: Number(seq) };
   }
 
@@ -116,7 +128,9 @@ export class RedisRevocationFeed implements RevocationSource {
             live = true;
             handler.ready(cursor!);
           }
-          const reply = (await connection.xread('COUNT', 1000, 'BLOCK', BLOCK_MS, 'STREAMS', STREAM_KEY, `${cursor!.seq}-0`)) as Array<[string, Array<[string, string[]]>]> | null;
+          const reply = (await connection.xread('COUNT', 1000, 'BLOCK', BLOCK_MS, 'STREAMS', STREAM_KEY, `${cursor!.seq}-0`)) as Array<
+            [string, Array<[string, string[]]>]
+          > | null;
           if (stopped) return;
           // Nothing new: also make sure the numbering did not start over or skip past us.
           if (!reply) {
@@ -125,7 +139,8 @@ export class RedisRevocationFeed implements RevocationSource {
           }
           for (const [id, fields] of reply[0]![1]) {
             const next = { epoch: fieldOf(fields, 'epoch'), seq: Number(id.split('-')[0]) };
-            if (!followsDirectly(cursor!, next)) handler.gap(`revocation ${next.epoch}/${next.seq} does not follow ${cursor!.epoch}/${cursor!.seq}`);
+            if (!followsDirectly(cursor!, next))
+              handler.gap(`revocation ${next.epoch}/${next.seq} does not follow ${cursor!.epoch}/${cursor!.seq}`);
             cursor = next;
             const revocation = this.#decode(fieldOf(fields, 'r'));
             if (revocation) handler.revocation(revocation, next);

@@ -4,7 +4,13 @@
 // from the shared Redis feed (`mirror…`), keeping that feed's cursors, and serves it to its edges.
 import { randomUUID } from 'node:crypto';
 import Denque from 'denque';
-import { followsDirectly, type FeedCursor, type Revocation, type RevocationHandler, type RevocationSource } from '../../contracts/revocations.js';
+import {
+  followsDirectly,
+  type FeedCursor,
+  type Revocation,
+  type RevocationHandler,
+  type RevocationSource,
+} from '../../contracts/revocations.js';
 
 type Entry = { cursor: FeedCursor; revocation: Revocation } | { cursor: FeedCursor; gap: string };
 
@@ -38,7 +44,8 @@ export class RevocationLog implements RevocationSource {
 
   /** Copies a revocation of another feed, keeping its cursor; a jump in its numbering is a gap. */
   mirror(revocation: Revocation, cursor: FeedCursor): void {
-    if (!followsDirectly(this.#head, cursor)) this.mirrorGap(`revocation ${cursor.epoch}/${cursor.seq} does not follow ${this.#head.epoch}/${this.#head.seq}`);
+    if (!followsDirectly(this.#head, cursor))
+      this.mirrorGap(`revocation ${cursor.epoch}/${cursor.seq} does not follow ${this.#head.epoch}/${this.#head.seq}`);
     this.#push({ cursor, revocation });
     for (const follower of this.#followers) follower.revocation(revocation, cursor);
   }

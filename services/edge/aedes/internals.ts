@@ -85,7 +85,9 @@ export function checkAedesShape(aedes: Aedes): void {
   }
   stream.destroy();
   if (problems.length > 0) {
-    throw new Error(`aedes internals iotcore relies on have changed (read from aedes 1.2.0; see services/edge/aedes/internals.ts): ${problems.join(', ')}`);
+    throw new Error(
+      `aedes internals iotcore relies on have changed (read from aedes 1.2.0; see services/edge/aedes/internals.ts): ${problems.join(', ')}`,
+    );
   }
 }
 
@@ -94,7 +96,8 @@ export const aedesInternals = {
   clients: (aedes: Aedes): Client[] => Object.values(broker(aedes).clients),
   clientById: (aedes: Aedes, id: string): Client | undefined => broker(aedes).clients[id],
   /** Deletes the stored will of a client of any broker; resolves truthy when this call deleted it. */
-  deleteStoredWill: (aedes: Aedes, will: { clientId: string; brokerId: string }) => broker(aedes).persistence.delWill({ id: will.clientId, brokerId: will.brokerId }),
+  deleteStoredWill: (aedes: Aedes, will: { clientId: string; brokerId: string }) =>
+    broker(aedes).persistence.delWill({ id: will.clientId, brokerId: will.brokerId }),
   onError: (aedes: Aedes, listener: (error: Error) => void) => broker(aedes).on('error', listener),
 
   /** Publishes as `publisher` (its own message for aedes), done when stored and handed to the bus. */

@@ -129,7 +129,11 @@ class AgedBacklog {
   #dropStale(): void {
     if (this.maxAgeMs <= 0) return;
     const oldest = performance.now() - this.maxAgeMs;
-    for (let head = this.#entries.peekFront(); head && head.at < oldest && !((head.message as { qos?: number }).qos ?? 0); head = this.#entries.peekFront()) {
+    for (
+      let head = this.#entries.peekFront();
+      head && head.at < oldest && !((head.message as { qos?: number }).qos ?? 0);
+      head = this.#entries.peekFront()
+    ) {
       this.#entries.shift();
       this.onStale();
       head.callback?.();

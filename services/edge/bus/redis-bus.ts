@@ -35,7 +35,8 @@ const CHANNEL_PREFIX = 'iotcore:';
 export function channelOf(topicOrFilter: string): string {
   const [root, namespace] = topicOrFilter.split('/', 2);
   if (root === '$SYS') return `${CHANNEL_PREFIX}$SYS`;
-  if ((root === INTERNAL_ROOT || root === BROKER_ROOT) && namespace && !/[+#]/.test(namespace)) return `${CHANNEL_PREFIX}${root}/${namespace}`;
+  if ((root === INTERNAL_ROOT || root === BROKER_ROOT) && namespace && !/[+#]/.test(namespace))
+    return `${CHANNEL_PREFIX}${root}/${namespace}`;
   // The ACL only ever produces filters inside one registry or broker namespace.
   throw new Error(`no bus channel for "${topicOrFilter}"`);
 }
@@ -66,7 +67,10 @@ export function redisBus(url: string, logger: Logger): RedisBus {
     if (subscriberWasReady) reconnectListeners.forEach((listener) => listener());
     subscriberWasReady = true;
   });
-  for (const [name, connection] of [['subscriber', subConn], ['publisher', pubConn]] as const) {
+  for (const [name, connection] of [
+    ['subscriber', subConn],
+    ['publisher', pubConn],
+  ] as const) {
     connection.on('error', (error: Error) => {
       // One line per second at most while Redis is away.
       if (Date.now() - lastError > 1000) logger.warn({ err: error, connection: name }, 'Redis bus error');
@@ -89,7 +93,11 @@ export function redisBus(url: string, logger: Logger): RedisBus {
       const count = channels.get(channel) ?? 0;
       channels.set(channel, count + 1);
       if (count > 0) done?.();
-      else subConn.subscribe(channel).then(() => done?.(), (error: Error) => done?.(error));
+      else
+        subConn.subscribe(channel).then(
+          () => done?.(),
+          (error: Error) => done?.(error),
+        );
       return emitter;
     },
     removeListener(filter: string, listener: (message: Message, done: () => void) => void, done?: () => void) {
@@ -101,7 +109,10 @@ export function redisBus(url: string, logger: Logger): RedisBus {
         done?.();
       } else {
         channels.delete(channel);
-        subConn.unsubscribe(channel).then(() => done?.(), () => done?.());
+        subConn.unsubscribe(channel).then(
+          () => done?.(),
+          () => done?.(),
+        );
       }
       return emitter;
     },
@@ -114,7 +125,10 @@ export function redisBus(url: string, logger: Logger): RedisBus {
         return done?.(error as Error);
       }
       const data = pack(message);
-      timed('redis', 'publish', () => pubConn.publish(channel, data)).then(() => done?.(), (error: Error) => done?.(error));
+      timed('redis', 'publish', () => pubConn.publish(channel, data)).then(
+        () => done?.(),
+        (error: Error) => done?.(error),
+      );
     },
     close(done: () => void) {
       closed = true;

@@ -60,9 +60,19 @@ const MAX_INBOX = 100_000;
 /** After this, every edge has applied an edge's drop and nothing writes to its inbox any more. */
 const ORPHAN_INBOX_MS = 10_000;
 
-const sends = new Counter({ name: 'iotcore_bus_sends_total', help: 'messages sent to another edge\'s inbox, by how the target was chosen (route: the route table; broadcast: replica not current)', labelNames: ['mode'] });
-const routeEntries = new Gauge({ name: 'iotcore_route_table_entries', help: '(edge, filter) entries in this edge\'s replica of the cluster route table' });
-const rebuilds = new Counter({ name: 'iotcore_route_table_rebuilds_total', help: 'replica rebuilds from the snapshot (start, and after each loss of the change feed)' });
+const sends = new Counter({
+  name: 'iotcore_bus_sends_total',
+  help: "messages sent to another edge's inbox, by how the target was chosen (route: the route table; broadcast: replica not current)",
+  labelNames: ['mode'],
+});
+const routeEntries = new Gauge({
+  name: 'iotcore_route_table_entries',
+  help: "(edge, filter) entries in this edge's replica of the cluster route table",
+});
+const rebuilds = new Counter({
+  name: 'iotcore_route_table_rebuilds_total',
+  help: 'replica rebuilds from the snapshot (start, and after each loss of the change feed)',
+});
 
 // Drops an edge whose lease ran out; only the caller that removes it does the rest.
 const DROP_SCRIPT = `
@@ -75,7 +85,15 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'op', 'drop', 'edge', A
 return 1`;
 
 type Connection = Redis & {
-  dropEdge(edges: string, filters: string, changes: string, applied: string, edge: string, now: number, maxChanges: number): Promise<number>;
+  dropEdge(
+    edges: string,
+    filters: string,
+    changes: string,
+    applied: string,
+    edge: string,
+    now: number,
+    maxChanges: number,
+  ): Promise<number>;
 };
 
 type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
@@ -121,18 +139,23 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     // The inbox exists from now on (before any peer can route here): a missing inbox later means
     // Redis lost it. It lives on its own shard, so it is not part of the transaction.
     await writer.xadd(inboxKey(id), 'MAXLEN', '~', MAX_INBOX, '*', 'hello', '1');
-    const transaction = writer.multi().zadd(EDGES_KEY, Date.now() + LEASE_MS, id).del(filtersKey(id));
+    const transaction = writer
+      .multi()
+      .zadd(EDGES_KEY, Date.now() + LEASE_MS, id)
+      .del(filtersKey(id));
     if (filters.length > 0) transaction.sadd(filtersKey(id), ...filters);
     transaction.xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'reset', 'edge', id);
     await transaction.exec();
     everRegistered = true;
     if (lost) {
-      logger.warn('this edge\'s inbox was lost (Redis lost its data, or the edge was taken for dead): reconnecting persistent sessions');
+      logger.warn("this edge's inbox was lost (Redis lost its data, or the edge was taken for dead): reconnecting persistent sessions");
       reconnectListeners.forEach((listener) => listener());
     }
   };
   writer.on('ready', () => {
-    register().catch((error: unknown) => logger.warn({ err: error }, 'could not register this edge\'s routes; retrying at the next renewal'));
+    register().catch((error: unknown) =>
+      logger.warn({ err: error }, "could not register this edge's routes; retrying at the next renewal"),
+    );
   });
 
   const renew = setInterval(() => {
@@ -154,7 +177,11 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   renew.unref();
 
   const addRoute = async (filter: string) => {
-    const [, [, change]] = (await writer.multi().sadd(filtersKey(id), filter).xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'add', 'edge', id, 'filter', filter).exec()) as [unknown, [unknown, string]];
+    const [, [, change]] = (await writer
+      .multi()
+      .sadd(filtersKey(id), filter)
+      .xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'add', 'edge', id, 'filter', filter)
+      .exec()) as [unknown, [unknown, string]];
     await appliedEverywhere(change);
   };
 
@@ -174,13 +201,19 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
         const peers = (await writer.zrangebyscore(EDGES_KEY, Date.now() + LEASE_MS - FOLLOWING_MS, '+inf')).filter((edge) => edge !== id);
         const applied = peers.length > 0 ? await writer.hmget(APPLIED_KEY, ...peers) : [];
         // The change the slowest peer has applied; a peer that has not reported yet holds everyone.
-        const slowest = applied.includes(null) ? undefined : (applied as string[]).reduce((min, value) => (compareIds(value, min) < 0 ? value : min), 'max');
+        const slowest = applied.includes(null)
+          ? undefined
+          : (applied as string[]).reduce((min, value) => (compareIds(value, min) < 0 ? value : min), 'max');
         const now = Date.now();
         for (let index = waiters.length - 1; index >= 0; index--) {
           const waiter = waiters[index]!;
           const done = slowest !== undefined && compareIds(slowest, waiter.change) >= 0;
           if (!done && now < waiter.deadline) continue;
-          if (!done) logger.warn({ change: waiter.change }, 'an edge did not apply a new route within 3 s; it is not following the route feed and broadcasts meanwhile');
+          if (!done)
+            logger.warn(
+              { change: waiter.change },
+              'an edge did not apply a new route within 3 s; it is not following the route feed and broadcasts meanwhile',
+            );
           waiters.splice(index, 1);
           waiter.resolve();
         }
@@ -213,8 +246,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       table.dropEdge(change.edge);
       // Peers that had not applied the drop yet may have recreated the inbox meanwhile.
       setTimeout(() => void writer.del(inboxKey(change.edge)).catch(() => undefined), ORPHAN_INBOX_MS).unref();
-    }
-    else table.replaceEdge(change.edge, await feed.smembers(filtersKey(change.edge)));
+    } else table.replaceEdge(change.edge, await feed.smembers(filtersKey(change.edge)));
   };
   feed.on('close', () => {
     current = false;
@@ -260,7 +292,15 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     let last = '0-0';
     while (!closed) {
       try {
-        const reply = (await inbox.xreadBuffer('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', inboxKey(id), last)) as unknown as BufferStreamReply;
+        const reply = (await inbox.xreadBuffer(
+          'COUNT',
+          500,
+          'BLOCK',
+          BLOCK_MS,
+          'STREAMS',
+          inboxKey(id),
+          last,
+        )) as unknown as BufferStreamReply;
         if (closed || !reply) continue;
         for (const [entryId, fields] of reply[0]![1]) {
           last = entryId.toString();
@@ -288,7 +328,8 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   /** The edges a message goes to: by the replica when current, otherwise every live edge. */
   const targetsOf = async (topic: string): Promise<{ edges: Iterable<string>; mode: 'route' | 'broadcast' }> => {
     if (current) return { edges: table.edgesFor(topic), mode: 'route' };
-    if (Date.now() - liveEdges.at > RENEW_MS) liveEdges = { at: Date.now(), edges: (await writer.zrangebyscore(EDGES_KEY, Date.now(), '+inf')).filter((edge) => edge !== id) };
+    if (Date.now() - liveEdges.at > RENEW_MS)
+      liveEdges = { at: Date.now(), edges: (await writer.zrangebyscore(EDGES_KEY, Date.now(), '+inf')).filter((edge) => edge !== id) };
     return { edges: liveEdges.edges, mode: 'broadcast' };
   };
 
@@ -303,7 +344,11 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
         registering.set(filter, registration);
       }
       if (!registration) done?.();
-      else registration.then(() => done?.(), (error: Error) => done?.(error));
+      else
+        registration.then(
+          () => done?.(),
+          (error: Error) => done?.(error),
+        );
       return emitter;
     },
     removeListener(filter: string, listener: (message: Message, done: () => void) => void, done?: () => void) {
@@ -320,23 +365,31 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
         .srem(filtersKey(id), filter)
         .xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'remove', 'edge', id, 'filter', filter)
         .exec()
-        .then(() => done?.(), () => done?.());
+        .then(
+          () => done?.(),
+          () => done?.(),
+        );
       return emitter;
     },
     emit(message: Message, done?: (error?: Error) => void) {
       if (closed) return done?.(new Error('the Redis bus is closed'));
       // Local subscribers need no Redis; a crash takes their connections along, so no need to wait.
       local.emit(message);
-      targetsOf(message.topic).then(({ edges, mode }) => {
-        const data = pack(message);
-        const appends: Array<Promise<unknown>> = [];
-        for (const edge of edges) {
-          if (edge === id) continue;
-          sends.inc({ mode });
-          appends.push(timed('redis', 'xadd', () => writer.xadd(inboxKey(edge), 'MAXLEN', '~', MAX_INBOX, '*', 'm', data)));
-        }
-        return Promise.all(appends);
-      }).then(() => done?.(), (error: Error) => done?.(error));
+      targetsOf(message.topic)
+        .then(({ edges, mode }) => {
+          const data = pack(message);
+          const appends: Array<Promise<unknown>> = [];
+          for (const edge of edges) {
+            if (edge === id) continue;
+            sends.inc({ mode });
+            appends.push(timed('redis', 'xadd', () => writer.xadd(inboxKey(edge), 'MAXLEN', '~', MAX_INBOX, '*', 'm', data)));
+          }
+          return Promise.all(appends);
+        })
+        .then(
+          () => done?.(),
+          (error: Error) => done?.(error),
+        );
     },
     close(callback: () => void) {
       closed = true;
@@ -344,16 +397,25 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       waiters.splice(0).forEach((waiter) => waiter.resolve());
       local.close(() => {
         // Leave the cluster at once instead of after the lease: peers stop sending here.
-        const leaving = writer.status === 'ready'
-          ? Promise.all([
-              writer.multi().zrem(EDGES_KEY, id).del(filtersKey(id)).hdel(APPLIED_KEY, id).xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'drop', 'edge', id).exec(),
-              writer.del(inboxKey(id)),
-            ])
-          : Promise.resolve();
-        void leaving.catch(() => undefined).finally(() => {
-          for (const connection of [writer, feed, inbox]) connection.disconnect();
-          callback();
-        });
+        const leaving =
+          writer.status === 'ready'
+            ? Promise.all([
+                writer
+                  .multi()
+                  .zrem(EDGES_KEY, id)
+                  .del(filtersKey(id))
+                  .hdel(APPLIED_KEY, id)
+                  .xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'drop', 'edge', id)
+                  .exec(),
+                writer.del(inboxKey(id)),
+              ])
+            : Promise.resolve();
+        void leaving
+          .catch(() => undefined)
+          .finally(() => {
+            for (const connection of [writer, feed, inbox]) connection.disconnect();
+            callback();
+          });
       });
     },
   };

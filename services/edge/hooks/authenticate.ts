@@ -37,7 +37,10 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
     const authStarted = process.hrtime.bigint();
     const fail = (code: number, reason: string) => {
       metrics.connacks.inc({ code: String(code) });
-      logger.info({ event: 'auth_failed', clientId: client.id, username, address: info.remoteAddress, cert: info.certificateFingerprint, reason }, 'authentication failed');
+      logger.info(
+        { event: 'auth_failed', clientId: client.id, username, address: info.remoteAddress, cert: info.certificateFingerprint, reason },
+        'authentication failed',
+      );
       done(Object.assign(new Error(reason), { returnCode: code }) as never, null);
     };
     if (persistentWithoutId.has(client)) return fail(IDENTIFIER_REJECTED, 'empty client ID with CleanSession=0');
@@ -49,9 +52,16 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
       .then(async (refused) => {
         if (refused) {
           metrics.authThrottled.inc({ scope: refused });
-          return fail(NOT_AUTHORIZED, `too many failed attempts from this address${refused === 'address' ? '' : ' for this username'}; retry later`);
+          return fail(
+            NOT_AUTHORIZED,
+            `too many failed attempts from this address${refused === 'address' ? '' : ' for this username'}; retry later`,
+          );
         }
-        const outcome: AuthOutcome = await ctx.link.authenticate({ username: username ?? '', password: password ?? undefined, certificate_fingerprint: info.certificateFingerprint });
+        const outcome: AuthOutcome = await ctx.link.authenticate({
+          username: username ?? '',
+          password: password ?? undefined,
+          certificate_fingerprint: info.certificateFingerprint,
+        });
         metrics.authSeconds.observe(Number(process.hrtime.bigint() - authStarted) / 1e9);
         if (outcome.result !== 'OK') {
           if (outcome.result === 'NOT_AUTHORIZED') {
@@ -65,7 +75,10 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
           // this address already sees it.
           if ((await throttle.failure(address, identity)).usernameGuessed) {
             metrics.guessedUsernames.inc();
-            logger.warn({ event: 'credential_guessing', username: identity.slice(0, 200) }, 'many failed attempts for one username: its credential is being guessed');
+            logger.warn(
+              { event: 'credential_guessing', username: identity.slice(0, 200) },
+              'many failed attempts for one username: its credential is being guessed',
+            );
           }
           return fail(BAD_USERNAME_OR_PASSWORD, outcome.reason);
         }
@@ -109,13 +122,29 @@ function connected(ctx: EdgeContext, client: Client, session: ReturnType<typeof 
   const { principal, info } = session;
   if (principal.kind === 'device') {
     const now = new Date();
-    ctx.monitor.record(principal.id, principal.registry_id, { last_auth_ip: info.remoteAddress, last_auth_time: now, last_online_time: now });
+    ctx.monitor.record(principal.id, principal.registry_id, {
+      last_auth_ip: info.remoteAddress,
+      last_auth_time: now,
+      last_online_time: now,
+    });
   }
   if (ctx.ledger && !aedesInternals.isClean(client)) {
-    ctx.ledger.online(client.id).catch((error: unknown) => ctx.logger.warn({ err: error, clientId: client.id }, 'could not record a persistent session online'));
+    ctx.ledger
+      .online(client.id)
+      .catch((error: unknown) => ctx.logger.warn({ err: error, clientId: client.id }, 'could not record a persistent session online'));
   }
   ctx.metrics.connacks.inc({ code: '0' });
   ctx.metrics.opened.inc();
   ctx.metrics.connections.inc({ kind: principal.kind });
-  ctx.logger.info({ event: 'connected', kind: principal.kind, id: principal.id, clientId: client.id, address: `${info.remoteAddress}:${info.remotePort}`, cert: info.certificateFingerprint }, 'connected');
+  ctx.logger.info(
+    {
+      event: 'connected',
+      kind: principal.kind,
+      id: principal.id,
+      clientId: client.id,
+      address: `${info.remoteAddress}:${info.remotePort}`,
+      cert: info.certificateFingerprint,
+    },
+    'connected',
+  );
 }

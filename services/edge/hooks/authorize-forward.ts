@@ -19,7 +19,9 @@ export function authorizeForwardHook(ctx: EdgeContext): Aedes['authorizeForward'
     // Stored QoS 1 messages of persistent sessions were translated on first delivery.
     if (!isInternalTopic(packet.topic)) return packet;
     if (!session.policy.mayReceive(packet.topic)) return null;
-    const route = packet.retain ? replayRoute(session.subscriptions, packet.topic) : liveRoute(session.subscriptions, session.routes, packet.topic);
+    const route = packet.retain
+      ? replayRoute(session.subscriptions, packet.topic)
+      : liveRoute(session.subscriptions, session.routes, packet.topic);
     if (!route) return null;
     packet.topic = route.clientTopic;
     // aedes downgrades only when the subscription is keyed by the packet's own topic.

@@ -35,7 +35,10 @@ export function authorizePublishHook(ctx: EdgeContext): Aedes['authorizePublish'
     const deny = (reason: string) => {
       metrics.dropped.inc({ reason: 'acl' });
       session.closeReason = 'publish_denied';
-      logger.info({ event: 'publish_denied', id: session.principal.id, clientId: client.id, topic: packet.topic }, `disconnected: ${reason}`);
+      logger.info(
+        { event: 'publish_denied', id: session.principal.id, clientId: client.id, topic: packet.topic },
+        `disconnected: ${reason}`,
+      );
       callback(new Error(reason));
     };
     const accept = (decision: Extract<PublishDecision, { ok: true }>) => {
@@ -92,10 +95,13 @@ function publishBeforeAck(ctx: EdgeContext, client: Client, packet: PublishPacke
 function claimOrphanWill(ctx: EdgeContext, packet: PublishPacket, callback: (error: Error | null) => void): void {
   const will = packet as PublishPacket & { clientId: string; brokerId: string };
   const internal = isInternalTopic(packet.topic);
-  aedesInternals.deleteStoredWill(ctx.broker, will).then((claimed) => {
-    if (!claimed || !internal) drop(packet);
-    callback(null);
-  }, (error: Error) => callback(error));
+  aedesInternals.deleteStoredWill(ctx.broker, will).then(
+    (claimed) => {
+      if (!claimed || !internal) drop(packet);
+      callback(null);
+    },
+    (error: Error) => callback(error),
+  );
 }
 
 function drop(packet: PublishPacket): void {

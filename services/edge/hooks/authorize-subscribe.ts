@@ -16,16 +16,32 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
     const requested = externalName(session.principal, sub.topic) ?? sub.topic;
     const decision = session.policy.authorizeSubscribe(requested);
     if (!decision.ok) {
-      ctx.logger.info({ event: 'subscribe_denied', id: session.principal.id, clientId: client.id, filter: sub.topic }, `some of subscriptions failed: ${decision.reason}`);
+      ctx.logger.info(
+        { event: 'subscribe_denied', id: session.principal.id, clientId: client.id, filter: sub.topic },
+        `some of subscriptions failed: ${decision.reason}`,
+      );
       return callback(null, null);
     }
-    if (ctx.maxSubscriptions > 0 && session.subscriptions.size >= ctx.maxSubscriptions && !session.subscriptions.has(decision.internalFilter)) {
+    if (
+      ctx.maxSubscriptions > 0 &&
+      session.subscriptions.size >= ctx.maxSubscriptions &&
+      !session.subscriptions.has(decision.internalFilter)
+    ) {
       ctx.metrics.limitHits.inc({ limit: 'subscriptions' });
-      if (!session.limitLogged) ctx.logger.warn({ event: 'limit', limit: 'subscriptions', id: session.principal.id, clientId: client.id, max: ctx.maxSubscriptions }, `subscription refused: at most ${ctx.maxSubscriptions} per connection`);
+      if (!session.limitLogged)
+        ctx.logger.warn(
+          { event: 'limit', limit: 'subscriptions', id: session.principal.id, clientId: client.id, max: ctx.maxSubscriptions },
+          `subscription refused: at most ${ctx.maxSubscriptions} per connection`,
+        );
       session.limitLogged = true;
       return callback(null, null);
     }
-    session.subscriptions.set(decision.internalFilter, { toClient: decision.toClient, replayPermanent: decision.replayPermanent, replayed: 0, qos: sub.qos });
+    session.subscriptions.set(decision.internalFilter, {
+      toClient: decision.toClient,
+      replayPermanent: decision.replayPermanent,
+      replayed: 0,
+      qos: sub.qos,
+    });
     session.routes.clear();
     session.clientFilters.set(requested, decision.internalFilter);
     recordActivity(ctx, session, 'last_sub_activity_time');

@@ -82,7 +82,10 @@ export class AuthThrottle {
     const pair = keys.address_username;
     for (;;) {
       // Redis decides when it answers (a success on another edge may have ended a back-off we saw).
-      const blocked = (await this.#sharedBlocks([keys.address, pair])) ?? [this.#tables.address.blockedUntil(keys.address), this.#tables.address_username.blockedUntil(pair)];
+      const blocked = (await this.#sharedBlocks([keys.address, pair])) ?? [
+        this.#tables.address.blockedUntil(keys.address),
+        this.#tables.address_username.blockedUntil(pair),
+      ];
       if (blocked[0] || blocked[1]) {
         // The next attempt waiting for a turn is refused by the same back-off: let it see so now.
         this.#wakeNext(pair);
@@ -162,7 +165,11 @@ export class AuthThrottle {
 
   /** Entries held per table, for tests of the memory bound. */
   sizes(): Record<Table, { free: number; penalised: number }> {
-    return { address: this.#tables.address.size, address_username: this.#tables.address_username.size, username: this.#tables.username.size };
+    return {
+      address: this.#tables.address.size,
+      address_username: this.#tables.address_username.size,
+      username: this.#tables.username.size,
+    };
   }
 }
 

@@ -43,7 +43,8 @@ export class PacketSizeGuard extends Transform {
         continue;
       }
       const total = 1 + this.#lengthBytes + this.#length;
-      if (total > this.maxPacketBytes) return this.#reject(`packet of ${total} bytes exceeds the limit of ${this.maxPacketBytes}`, callback);
+      if (total > this.maxPacketBytes)
+        return this.#reject(`packet of ${total} bytes exceeds the limit of ${this.maxPacketBytes}`, callback);
       this.#bodyLeft = this.#length;
       this.#state = this.#length === 0 ? 'type' : 'body';
     }

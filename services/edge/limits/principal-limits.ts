@@ -21,7 +21,8 @@ export class PrincipalLimits {
 
   /** Whether a publish may pass; false means drop it (and it is counted). */
   allowPublish(principal: Principal): boolean {
-    const rate = principal.kind === 'device' ? this.settings.devicePublishRate : principal.kind === 'broker' ? this.settings.brokerPublishRate : 0;
+    const rate =
+      principal.kind === 'device' ? this.settings.devicePublishRate : principal.kind === 'broker' ? this.settings.brokerPublishRate : 0;
     if (rate <= 0) return true;
     let bucket = this.#buckets.get(principal.id);
     if (!bucket) {
@@ -56,7 +57,10 @@ export class PrincipalLimits {
   }
 
   #group(principal: Principal): [string | undefined, number] {
-    if (principal.kind === 'broker') return this.settings.maxConnectionsPerBroker > 0 ? [`broker:${principal.id}`, this.settings.maxConnectionsPerBroker] : [undefined, 0];
-    return this.settings.maxConnectionsPerRegistry > 0 ? [`registry:${principal.registry_id}`, this.settings.maxConnectionsPerRegistry] : [undefined, 0];
+    if (principal.kind === 'broker')
+      return this.settings.maxConnectionsPerBroker > 0 ? [`broker:${principal.id}`, this.settings.maxConnectionsPerBroker] : [undefined, 0];
+    return this.settings.maxConnectionsPerRegistry > 0
+      ? [`registry:${principal.registry_id}`, this.settings.maxConnectionsPerRegistry]
+      : [undefined, 0];
   }
 }

@@ -30,7 +30,12 @@ export interface RedisFailureCounters extends SharedFailureCounters {
 
 export function redisFailureCounters(url: string, options: { prefix?: string } = {}): RedisFailureCounters {
   const prefix = options.prefix ?? 'iotcore:auth:';
-  const redis = openRedis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS, enableAutoPipelining: true });
+  const redis = openRedis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    enableAutoPipelining: true,
+  });
   // Errors surface where commands fail (and are reported there); without a listener ioredis logs each.
   redis.on('error', () => undefined);
   // One hash tag per key: the script touches both, which a Redis Cluster allows only on one shard.
@@ -39,11 +44,13 @@ export function redisFailureCounters(url: string, options: { prefix?: string } =
 
   return {
     async add(entries: Array<{ key: string; policy: BackoffPolicy }>): Promise<FailureCount[]> {
-      return Promise.all(entries.map(async ({ key, policy }) => {
-        const args = [policy.forgetAfterMs, policy.freeFailures, policy.blocks ? 1 : 0, policy.baseDelayMs, policy.maxDelayMs];
-        const [failures, delay] = (await redis.eval(ADD_FAILURE, 2, counter(key), block(key), ...args)) as [number, number];
-        return { failures, blockedUntil: delay > 0 ? Date.now() + delay : 0 };
-      }));
+      return Promise.all(
+        entries.map(async ({ key, policy }) => {
+          const args = [policy.forgetAfterMs, policy.freeFailures, policy.blocks ? 1 : 0, policy.baseDelayMs, policy.maxDelayMs];
+          const [failures, delay] = (await redis.eval(ADD_FAILURE, 2, counter(key), block(key), ...args)) as [number, number];
+          return { failures, blockedUntil: delay > 0 ? Date.now() + delay : 0 };
+        }),
+      );
     },
     async blockedFor(keys: string[]): Promise<number[]> {
       const left = await Promise.all(keys.map((key) => redis.pttl(block(key))));

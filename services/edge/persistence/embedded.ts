@@ -9,7 +9,13 @@ import { levelSessionLedger, type SessionLedger } from './session-ledger.js';
 // aedes-persistence-level keeps each permanent-topic value under "retained:<topic>".
 const RETAINED_KEYS = { gte: 'retained:', lt: 'retained;' };
 
-export async function embeddedMqttPersistence(dataDir: string): Promise<{ persistence: unknown; permanentTopics(): Promise<number>; queued: QueuedCounter; sessions: SessionLedger; close(): Promise<void> }> {
+export async function embeddedMqttPersistence(dataDir: string): Promise<{
+  persistence: unknown;
+  permanentTopics(): Promise<number>;
+  queued: QueuedCounter;
+  sessions: SessionLedger;
+  close(): Promise<void>;
+}> {
   const db = new ClassicLevel<string, Buffer>(path.join(dataDir, 'mqtt'), { keyEncoding: 'utf8', valueEncoding: 'buffer' });
   await db.open();
   return {

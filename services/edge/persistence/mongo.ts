@@ -51,17 +51,22 @@ function queuedCounter(outgoing: Collection): QueuedCounter {
   return async (clientId) => {
     if (sumsBytes) {
       try {
-        const [totals] = await outgoing.aggregate<{ messages: number; bytes: number }>([
-          { $match: { clientId } },
-          { $group: { _id: null, messages: { $sum: 1 }, bytes: { $sum: { $binarySize: '$packet.payload' } } } },
-        ]).toArray();
+        const [totals] = await outgoing
+          .aggregate<{ messages: number; bytes: number }>([
+            { $match: { clientId } },
+            { $group: { _id: null, messages: { $sum: 1 }, bytes: { $sum: { $binarySize: '$packet.payload' } } } },
+          ])
+          .toArray();
         return { messages: totals?.messages ?? 0, bytes: totals?.bytes ?? 0 };
       } catch {
         sumsBytes = false;
       }
     }
     const messages = await outgoing.countDocuments({ clientId });
-    const sample = await outgoing.find({ clientId }, { projection: { 'packet.payload': 1 } }).limit(20).toArray();
+    const sample = await outgoing
+      .find({ clientId }, { projection: { 'packet.payload': 1 } })
+      .limit(20)
+      .toArray();
     const sampled = sample.reduce((sum, doc) => sum + payloadLength(doc.packet?.payload), 0);
     return { messages, bytes: sample.length === 0 ? 0 : Math.round((sampled / sample.length) * messages) };
   };

@@ -19,8 +19,9 @@ export function withOutgoingShortcuts<P>(persistence: P): P {
   const clear = state.outgoingClearMessageId.bind(state);
   const update = state.outgoingUpdate.bind(state);
   state.outgoingClearMessageId = (client, packet) => (client.clean ? Promise.resolve(undefined) : clear(client, packet));
-  state.outgoingUpdate = (client, packet) => update(client, packet).catch((error: Error) => {
-    if (error.message !== 'no such packet') throw error;
-  });
+  state.outgoingUpdate = (client, packet) =>
+    update(client, packet).catch((error: Error) => {
+      if (error.message !== 'no such packet') throw error;
+    });
   return persistence;
 }

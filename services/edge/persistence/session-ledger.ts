@@ -60,7 +60,13 @@ export async function mongoSessionLedger(db: Db, collectionPrefix: string): Prom
     online: async (clientId) => {
       await ledger.deleteOne({ _id: clientId });
     },
-    offlineSince: async (before, limit) => (await ledger.find({ since: { $lt: before } }).limit(limit).toArray()).map((entry) => entry._id),
+    offlineSince: async (before, limit) =>
+      (
+        await ledger
+          .find({ since: { $lt: before } })
+          .limit(limit)
+          .toArray()
+      ).map((entry) => entry._id),
     claim: async (clientId, before, holdMs) => {
       const now = new Date();
       const claimed = await ledger.updateOne(

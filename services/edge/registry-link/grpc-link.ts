@@ -28,15 +28,41 @@ import { timed } from '../../common/dependency-metrics.js';
 const DEADLINE_MS = 5000;
 const RESUBSCRIBE_MS = 1000;
 
-export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer; onStreamError?: (error: unknown) => void }): RegistryLink & { close(): void } {
-  const client = new EdgeAuthServiceClient(options.endpoint, options.ca ? credentials.createSsl(options.ca) : credentials.createInsecure(), {
-    'grpc.keepalive_time_ms': 10_000,
-  });
+export function grpcLink(options: {
+  endpoint: string;
+  token: string;
+  ca?: Buffer;
+  onStreamError?: (error: unknown) => void;
+}): RegistryLink & { close(): void } {
+  const client = new EdgeAuthServiceClient(
+    options.endpoint,
+    options.ca ? credentials.createSsl(options.ca) : credentials.createInsecure(),
+    {
+      'grpc.keepalive_time_ms': 10_000,
+    },
+  );
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${options.token}`);
-  const unary = <Req, Res>(operation: string, method: (request: Req, metadata: Metadata, options: { deadline: Date }, callback: (error: ServiceError | null, response: Res) => void) => unknown, request: Req) =>
-    timed('registry', operation, () => new Promise<Res>((resolve, reject) =>
-      method.call(client, request, metadata, { deadline: new Date(Date.now() + DEADLINE_MS) }, (error, response) => (error ? reject(error) : resolve(response)))));
+  const unary = <Req, Res>(
+    operation: string,
+    method: (
+      request: Req,
+      metadata: Metadata,
+      options: { deadline: Date },
+      callback: (error: ServiceError | null, response: Res) => void,
+    ) => unknown,
+    request: Req,
+  ) =>
+    timed(
+      'registry',
+      operation,
+      () =>
+        new Promise<Res>((resolve, reject) =>
+          method.call(client, request, metadata, { deadline: new Date(Date.now() + DEADLINE_MS) }, (error, response) =>
+            error ? reject(error) : resolve(response),
+          ),
+        ),
+    );
 
   const handlers = new Set<RevocationHandler>();
   let stream: ClientReadableStream<WireRevocation> | undefined;
@@ -65,7 +91,11 @@ export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer
         return;
       }
       const kind = Revocation_Kind[revocation.kind] as Revocation['kind'];
-      for (const handler of handlers) handler.revocation({ kind, entity_id: revocation.entity_id, registry_id: revocation.registry_id, credential_id: revocation.credential_id }, cursor);
+      for (const handler of handlers)
+        handler.revocation(
+          { kind, entity_id: revocation.entity_id, registry_id: revocation.registry_id, credential_id: revocation.credential_id },
+          cursor,
+        );
     });
     stream.on('error', (error: ServiceError) => {
       setLost();
@@ -80,22 +110,32 @@ export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer
 
   return {
     async authenticate(request) {
-      const response = await unary<AuthenticateRequest, AuthenticateResponse>('Authenticate', client.authenticate, AuthenticateRequest.fromPartial({
-        username: request.username,
-        password: request.password ?? Buffer.alloc(0),
-        has_password: request.password !== undefined,
-        certificate_fingerprint: request.certificate_fingerprint ?? '',
-      }));
+      const response = await unary<AuthenticateRequest, AuthenticateResponse>(
+        'Authenticate',
+        client.authenticate,
+        AuthenticateRequest.fromPartial({
+          username: request.username,
+          password: request.password ?? Buffer.alloc(0),
+          has_password: request.password !== undefined,
+          certificate_fingerprint: request.certificate_fingerprint ?? '',
+        }),
+      );
       return outcome(response);
     },
     async lookupDevice(deviceId) {
-      const response = await unary<{ device_id: string }, LookupDeviceResponse>('LookupDevice', client.lookupDevice, { device_id: deviceId });
+      const response = await unary<{ device_id: string }, LookupDeviceResponse>('LookupDevice', client.lookupDevice, {
+        device_id: deviceId,
+      });
       return response.exists ? { registry_id: response.registry_id } : undefined;
     },
     async checkSessions(sessions) {
-      const response = await unary<CheckSessionsRequest, CheckSessionsResponse>('CheckSessions', client.checkSessions, CheckSessionsRequest.fromPartial({
-        sessions: sessions.map((session) => ({ kind: WIRE_KINDS[session.kind], id: session.id, credential_id: session.credential_id })),
-      }));
+      const response = await unary<CheckSessionsRequest, CheckSessionsResponse>(
+        'CheckSessions',
+        client.checkSessions,
+        CheckSessionsRequest.fromPartial({
+          sessions: sessions.map((session) => ({ kind: WIRE_KINDS[session.kind], id: session.id, credential_id: session.credential_id })),
+        }),
+      );
       return response.results.map(outcome);
     },
     reachable: () => streamReady,
@@ -117,11 +157,20 @@ export function grpcLink(options: { endpoint: string; token: string; ca?: Buffer
   };
 }
 
-const KINDS: Record<number, OwnerKind> = { [Principal_Kind.DEVICE]: 'device', [Principal_Kind.REGISTRY]: 'registry', [Principal_Kind.BROKER]: 'broker' };
-const WIRE_KINDS: Record<OwnerKind, Principal_Kind> = { device: Principal_Kind.DEVICE, registry: Principal_Kind.REGISTRY, broker: Principal_Kind.BROKER };
+const KINDS: Record<number, OwnerKind> = {
+  [Principal_Kind.DEVICE]: 'device',
+  [Principal_Kind.REGISTRY]: 'registry',
+  [Principal_Kind.BROKER]: 'broker',
+};
+const WIRE_KINDS: Record<OwnerKind, Principal_Kind> = {
+  device: Principal_Kind.DEVICE,
+  registry: Principal_Kind.REGISTRY,
+  broker: Principal_Kind.BROKER,
+};
 
 function outcome(response: AuthenticateResponse): AuthOutcome {
-  if (response.result === AuthenticateResponse_Result.OK && response.principal) return { result: 'OK', principal: principal(response.principal) };
+  if (response.result === AuthenticateResponse_Result.OK && response.principal)
+    return { result: 'OK', principal: principal(response.principal) };
   const result = response.result === AuthenticateResponse_Result.BAD_USERNAME_OR_PASSWORD ? 'BAD_USERNAME_OR_PASSWORD' : 'NOT_AUTHORIZED';
   return { result, reason: response.reason };
 }

@@ -81,8 +81,13 @@ export class TopicPolicy {
     if (!allowedKinds.has(parts.kind)) return denied;
     if (parts.root === 'registries' && parts.id !== principal.registry_id) return denied;
     if (parts.root === 'devices' && principal.kind === 'device' && parts.id !== principal.id) return denied;
-    const decision: PublishDecision = { ok: true, internalTopic: toInternal(principal.registry_id, parts, canonical), permanent: isPermanent(parts) };
-    if (parts.root === 'devices' && principal.kind === 'registry') decision.requiresDeviceOf = { deviceId: parts.id, registryId: principal.registry_id };
+    const decision: PublishDecision = {
+      ok: true,
+      internalTopic: toInternal(principal.registry_id, parts, canonical),
+      permanent: isPermanent(parts),
+    };
+    if (parts.root === 'devices' && principal.kind === 'registry')
+      decision.requiresDeviceOf = { deviceId: parts.id, registryId: principal.registry_id };
     return decision;
   }
 
@@ -123,7 +128,9 @@ export class TopicPolicy {
     if (this.principal.kind === 'broker') return brokerExternal(this.principal.id, internalTopic) !== undefined;
     const canonical = toCanonical(internalTopic);
     const parts = canonical ? parseCanonical(canonical) : undefined;
-    return parts !== undefined && internalTopic.startsWith(`$iot/${this.principal.registry_id}/`) && this.#mayRead(parts, { filter: false });
+    return (
+      parts !== undefined && internalTopic.startsWith(`$iot/${this.principal.registry_id}/`) && this.#mayRead(parts, { filter: false })
+    );
   }
 
   /**

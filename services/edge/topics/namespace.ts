@@ -32,11 +32,18 @@ export function parseCanonical(topic: string): CanonicalParts | undefined {
 
 export function toInternal(registryId: string, parts: CanonicalParts, canonical: string): string {
   // Level by level, so an empty level (`$devices/D/`) survives the trip back (toCanonical).
-  const suffix = canonical.split('/').slice(2).map((level) => `/${level}`).join('');
+  const suffix = canonical
+    .split('/')
+    .slice(2)
+    .map((level) => `/${level}`)
+    .join('');
   switch (parts.root) {
-    case 'devices': return `${INTERNAL_ROOT}/${registryId}/devices/${parts.id}${suffix}`;
-    case 'monitoring': return `${INTERNAL_ROOT}/${registryId}/monitoring/${parts.id}${suffix}`;
-    case 'registries': return `${INTERNAL_ROOT}/${registryId}/registry${parts.id === '#' ? '/#' : suffix}`;
+    case 'devices':
+      return `${INTERNAL_ROOT}/${registryId}/devices/${parts.id}${suffix}`;
+    case 'monitoring':
+      return `${INTERNAL_ROOT}/${registryId}/monitoring/${parts.id}${suffix}`;
+    case 'registries':
+      return `${INTERNAL_ROOT}/${registryId}/registry${parts.id === '#' ? '/#' : suffix}`;
   }
 }
 
@@ -47,10 +54,14 @@ export function toCanonical(internal: string): string | undefined {
   const registryId = levels[1]!;
   const rest = levels.slice(3);
   switch (levels[2]) {
-    case 'devices': return ['$devices', ...rest].join('/');
-    case 'monitoring': return ['$monitoring', ...rest].join('/');
-    case 'registry': return ['$registries', registryId, ...rest].join('/');
-    default: return undefined;
+    case 'devices':
+      return ['$devices', ...rest].join('/');
+    case 'monitoring':
+      return ['$monitoring', ...rest].join('/');
+    case 'registry':
+      return ['$registries', registryId, ...rest].join('/');
+    default:
+      return undefined;
   }
 }
 

@@ -23,7 +23,11 @@ export const MAX_PERMANENT_REPLAY = 1000;
 const MAX_ROUTES = 256;
 
 /** The first subscription matching a live message, remembered per topic in `routes`. */
-export function liveRoute(subscriptions: Map<string, RoutedSubscription>, routes: Map<string, Route | null>, internalTopic: string): Route | null {
+export function liveRoute(
+  subscriptions: Map<string, RoutedSubscription>,
+  routes: Map<string, Route | null>,
+  internalTopic: string,
+): Route | null {
   return remember(routes, MAX_ROUTES, internalTopic, (topic) => {
     for (const [filter, subscription] of subscriptions) {
       if (filterMatches(filter, topic)) return { subscription, clientTopic: subscription.toClient(topic) };

@@ -62,7 +62,13 @@ export async function listenTcp(options: ListenerOptions): Promise<net.Server> {
  * enforces the packet size itself (`maxPayload`); client certificates are read like on TLS.
  */
 export async function listenWss(options: ListenerOptions & { cert: Buffer; key: Buffer }): Promise<net.Server> {
-  const server = https.createServer({ cert: options.cert, key: options.key, minVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: false });
+  const server = https.createServer({
+    cert: options.cert,
+    key: options.key,
+    minVersion: 'TLSv1.2',
+    requestCert: true,
+    rejectUnauthorized: false,
+  });
   const sockets = new WebSocketServer({ server, maxPayload: options.maxPacketBytes });
   sockets.on('connection', (socket, request) => {
     const tlsSocket = request.socket as tls.TLSSocket;

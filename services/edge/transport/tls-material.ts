@@ -44,7 +44,10 @@ export async function ensureLocalTlsMaterial(dataDir: string, extraSans: string[
 async function serverCertificateValid(certFile: string, sans: string[]): Promise<boolean> {
   if (!existsSync(certFile)) return false;
   const certificate = new X509Certificate(await readFile(certFile));
-  const present = (certificate.subjectAltName ?? '').split(', ').map((entry) => entry.replace(/^(DNS|IP Address):/, '')).sort();
+  const present = (certificate.subjectAltName ?? '')
+    .split(', ')
+    .map((entry) => entry.replace(/^(DNS|IP Address):/, ''))
+    .sort();
   const expiresSoon = new Date(certificate.validTo).getTime() - Date.now() < 30 * DAY;
   return !expiresSoon && sans.every((san) => present.includes(san === '::1' ? '0:0:0:0:0:0:0:1' : san) || present.includes(san));
 }
@@ -59,12 +62,18 @@ function issue(options: { subject: string; isCa: boolean; days: number; sans?: s
   certificate.validity.notAfter = new Date(Date.now() + options.days * DAY);
   certificate.setSubject([{ name: 'commonName', value: options.subject }]);
   const extensions: object[] = options.isCa
-    ? [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }]
+    ? [
+        { name: 'basicConstraints', cA: true, critical: true },
+        { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+      ]
     : [
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
         { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: (options.sans ?? []).map((san) => (isIP(san) ? { type: 7, ip: san } : { type: 2, value: san })) },
+        {
+          name: 'subjectAltName',
+          altNames: (options.sans ?? []).map((san) => (isIP(san) ? { type: 7, ip: san } : { type: 2, value: san })),
+        },
       ];
   certificate.setExtensions(extensions);
   const signerCert = options.signer ? forge.pki.certificateFromPem(options.signer.certPem) : certificate;

@@ -59,9 +59,12 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
         password: request.password || undefined,
         log_options: logOptionsRecord(request.log_options),
       });
-      return done(record.id, 'Create broker',
+      return done(
+        record.id,
+        'Create broker',
         pack(`${PKG}.CreateBrokerMetadata`, CreateBrokerMetadata, CreateBrokerMetadata.fromPartial({ broker_id: record.id })),
-        brokerResponse(record));
+        brokerResponse(record),
+      );
     }),
 
     update: unary(handler, 'BrokerService.Update', async (request) => {
@@ -72,15 +75,21 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
         labels: patch.labels,
         log_options: 'log_options' in patch ? logOptionsRecord(patch.log_options) : undefined,
       });
-      return done(record.id, 'Update broker',
+      return done(
+        record.id,
+        'Update broker',
         pack(`${PKG}.UpdateBrokerMetadata`, UpdateBrokerMetadata, UpdateBrokerMetadata.fromPartial({ broker_id: record.id })),
-        brokerResponse(record));
+        brokerResponse(record),
+      );
     }),
 
     delete: unary(handler, 'BrokerService.Delete', async (request) => {
       const record = await brokers.deleteBroker(ctx, request.broker_id);
-      return done(record.id, 'Delete broker',
-        pack(`${PKG}.DeleteBrokerMetadata`, DeleteBrokerMetadata, DeleteBrokerMetadata.fromPartial({ broker_id: record.id })));
+      return done(
+        record.id,
+        'Delete broker',
+        pack(`${PKG}.DeleteBrokerMetadata`, DeleteBrokerMetadata, DeleteBrokerMetadata.fromPartial({ broker_id: record.id })),
+      );
     }),
 
     ...credentialHandlers<BrokerServiceServer>(ctx, handler, {

@@ -49,41 +49,63 @@ export function credentialHandlers<Server extends Record<CredentialMethod, unkno
   const done = (ownerId: string, description: string, packedMetadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
     completedOperation(ctx, { resource_id: ownerId, description, metadata: packedMetadata, response });
   const rpc = (method: string, body: (request: Request, owner: credentials.Owner) => Promise<unknown>): Handler =>
-    unary<Request, unknown>(handler, `${spec.entity}Service.${method}`, async (request) => body(request, await spec.owner(request[idField] ?? '')));
+    unary<Request, unknown>(handler, `${spec.entity}Service.${method}`, async (request) =>
+      body(request, await spec.owner(request[idField] ?? '')),
+    );
 
   const handlers: Record<CredentialMethod, Handler> = {
     listCertificates: rpc('ListCertificates', async (_request, owner) =>
-      spec.types.ListCertificatesResponse.fromPartial({ certificates: (await ctx.store.listCertificates(kind, owner.id)).map(spec.certificate.message) })),
+      spec.types.ListCertificatesResponse.fromPartial({
+        certificates: (await ctx.store.listCertificates(kind, owner.id)).map(spec.certificate.message),
+      }),
+    ),
 
     addCertificate: rpc('AddCertificate', async (request, owner) => {
       const record = await credentials.addCertificate(ctx, owner, request.certificate_data ?? '');
-      return done(owner.id, `Add ${kind} certificate`,
+      return done(
+        owner.id,
+        `Add ${kind} certificate`,
         metadata(`Add${spec.entity}CertificateMetadata`, spec.types.AddCertificateMetadata, owner.id, { fingerprint: record.fingerprint }),
-        pack(typeName(`${spec.entity}Certificate`), spec.certificate.type, spec.certificate.message(record)));
+        pack(typeName(`${spec.entity}Certificate`), spec.certificate.type, spec.certificate.message(record)),
+      );
     }),
 
     deleteCertificate: rpc('DeleteCertificate', async (request, owner) => {
       const fingerprint = request.fingerprint ?? '';
       await credentials.deleteCertificate(ctx, owner, fingerprint);
-      return done(owner.id, `Delete ${kind} certificate`,
-        metadata(`Delete${spec.entity}CertificateMetadata`, spec.types.DeleteCertificateMetadata, owner.id, { fingerprint: fingerprint.toLowerCase() }));
+      return done(
+        owner.id,
+        `Delete ${kind} certificate`,
+        metadata(`Delete${spec.entity}CertificateMetadata`, spec.types.DeleteCertificateMetadata, owner.id, {
+          fingerprint: fingerprint.toLowerCase(),
+        }),
+      );
     }),
 
     listPasswords: rpc('ListPasswords', async (_request, owner) =>
-      spec.types.ListPasswordsResponse.fromPartial({ passwords: (await ctx.store.listPasswords(kind, owner.id)).map(spec.password.message) })),
+      spec.types.ListPasswordsResponse.fromPartial({
+        passwords: (await ctx.store.listPasswords(kind, owner.id)).map(spec.password.message),
+      }),
+    ),
 
     addPassword: rpc('AddPassword', async (request, owner) => {
       const record = await credentials.addPassword(ctx, owner, request.password ?? '');
-      return done(owner.id, `Add ${kind} password`,
+      return done(
+        owner.id,
+        `Add ${kind} password`,
         metadata(`Add${spec.entity}PasswordMetadata`, spec.types.AddPasswordMetadata, owner.id, { password_id: record.id }),
-        pack(typeName(`${spec.entity}Password`), spec.password.type, spec.password.message(record)));
+        pack(typeName(`${spec.entity}Password`), spec.password.type, spec.password.message(record)),
+      );
     }),
 
     deletePassword: rpc('DeletePassword', async (request, owner) => {
       const passwordId = request.password_id ?? '';
       await credentials.deletePassword(ctx, owner, passwordId);
-      return done(owner.id, `Delete ${kind} password`,
-        metadata(`Delete${spec.entity}PasswordMetadata`, spec.types.DeletePasswordMetadata, owner.id, { password_id: passwordId }));
+      return done(
+        owner.id,
+        `Delete ${kind} password`,
+        metadata(`Delete${spec.entity}PasswordMetadata`, spec.types.DeletePasswordMetadata, owner.id, { password_id: passwordId }),
+      );
     }),
   };
   // Each generated interface types these handlers with its own request/response messages.

@@ -1,9 +1,21 @@
 // Data-plane Publish of devices, registries and brokers (docs/yandex-behaviour.md §3.9): injects a message on behalf of
 // the named principal through the MQTT edge of this process, with the same ACL as MQTT.
 import { status } from '@grpc/grpc-js';
-import { DeviceDataServiceService, PublishDeviceDataResponse, type DeviceDataServiceServer } from '../../generated/yandex/cloud/iot/devices/v1/device_data_service.js';
-import { RegistryDataServiceService, PublishRegistryDataResponse, type RegistryDataServiceServer } from '../../generated/yandex/cloud/iot/devices/v1/registry_data_service.js';
-import { BrokerDataServiceService, PublishBrokerDataResponse, type BrokerDataServiceServer } from '../../generated/yandex/cloud/iot/broker/v1/broker_data_service.js';
+import {
+  DeviceDataServiceService,
+  PublishDeviceDataResponse,
+  type DeviceDataServiceServer,
+} from '../../generated/yandex/cloud/iot/devices/v1/device_data_service.js';
+import {
+  RegistryDataServiceService,
+  PublishRegistryDataResponse,
+  type RegistryDataServiceServer,
+} from '../../generated/yandex/cloud/iot/devices/v1/registry_data_service.js';
+import {
+  BrokerDataServiceService,
+  PublishBrokerDataResponse,
+  type BrokerDataServiceServer,
+} from '../../generated/yandex/cloud/iot/broker/v1/broker_data_service.js';
 import { FieldError } from '../validation/field-error.js';
 import { validateId } from '../validation/resource-fields.js';
 import type { OwnerKind } from '../../contracts/principal.js';

@@ -43,17 +43,20 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
 
   const implementation: DeviceServiceServer = {
     get: unary(handler, 'DeviceService.Get', async (request) =>
-      deviceMessage(await devices.getDevice(ctx, request.device_id), full(request.device_view))),
+      deviceMessage(await devices.getDevice(ctx, request.device_id), full(request.device_view)),
+    ),
 
     getByName: unary(handler, 'DeviceService.GetByName', async (request) =>
-      deviceMessage(await devices.getDeviceByName(ctx, request.registry_id, request.device_name), full(request.device_view))),
+      deviceMessage(await devices.getDeviceByName(ctx, request.registry_id, request.device_name), full(request.device_view)),
+    ),
 
     list: unary(handler, 'DeviceService.List', async (request) => {
-      const scope = request.id?.$case === 'registry_id'
-        ? { registry_id: request.id.value }
-        : request.id?.$case === 'folder_id'
-          ? { folder_id: request.id.value }
-          : undefined;
+      const scope =
+        request.id?.$case === 'registry_id'
+          ? { registry_id: request.id.value }
+          : request.id?.$case === 'folder_id'
+            ? { folder_id: request.id.value }
+            : undefined;
       if (!scope) throw new FieldError('id', 'exactly one of registry_id or folder_id is required');
       validateId(request.id!.$case, request.id!.value);
       const page_size = validatePaging(request.page_size, request.page_token, MAX_DEVICE_PAGE);
@@ -74,23 +77,32 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
         certificates: request.certificates.map((certificate) => certificate.certificate_data),
         password: request.password || undefined,
       });
-      return done(record.id, 'Create device',
+      return done(
+        record.id,
+        'Create device',
         pack(`${PKG}.CreateDeviceMetadata`, CreateDeviceMetadata, CreateDeviceMetadata.fromPartial({ device_id: record.id })),
-        deviceResponse(record));
+        deviceResponse(record),
+      );
     }),
 
     update: unary(handler, 'DeviceService.Update', async (request) => {
       const patch = patchFromMask(request, request.update_mask, ['name', 'description', 'topic_aliases', 'labels'] as const);
       const record = await devices.updateDevice(ctx, request.device_id, patch);
-      return done(record.id, 'Update device',
+      return done(
+        record.id,
+        'Update device',
         pack(`${PKG}.UpdateDeviceMetadata`, UpdateDeviceMetadata, UpdateDeviceMetadata.fromPartial({ device_id: record.id })),
-        deviceResponse(record));
+        deviceResponse(record),
+      );
     }),
 
     delete: unary(handler, 'DeviceService.Delete', async (request) => {
       const record = await devices.deleteDevice(ctx, request.device_id);
-      return done(record.id, 'Delete device',
-        pack(`${PKG}.DeleteDeviceMetadata`, DeleteDeviceMetadata, DeleteDeviceMetadata.fromPartial({ device_id: record.id })));
+      return done(
+        record.id,
+        'Delete device',
+        pack(`${PKG}.DeleteDeviceMetadata`, DeleteDeviceMetadata, DeleteDeviceMetadata.fromPartial({ device_id: record.id })),
+      );
     }),
 
     ...credentialHandlers<DeviceServiceServer>(ctx, handler, {

@@ -22,7 +22,11 @@ import { assertDecoded } from './request-decoding.js';
 import { validateTime } from '../validation/resource-fields.js';
 
 const KINDS = { device: Principal_Kind.DEVICE, registry: Principal_Kind.REGISTRY, broker: Principal_Kind.BROKER } as const;
-const OWNER_KINDS = { [Principal_Kind.DEVICE]: 'device', [Principal_Kind.REGISTRY]: 'registry', [Principal_Kind.BROKER]: 'broker' } as const;
+const OWNER_KINDS = {
+  [Principal_Kind.DEVICE]: 'device',
+  [Principal_Kind.REGISTRY]: 'registry',
+  [Principal_Kind.BROKER]: 'broker',
+} as const;
 /** Sessions one CheckSessions call may ask about. */
 const MAX_CHECKED_SESSIONS = 1000;
 const RESULTS = {
@@ -43,18 +47,27 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
     }),
 
     checkSessions: unary(handler, 'EdgeAuthService.CheckSessions', async (request) => {
-      if (request.sessions.length > MAX_CHECKED_SESSIONS) throw new ApiError(status.INVALID_ARGUMENT, `sessions: at most ${MAX_CHECKED_SESSIONS} per call`);
+      if (request.sessions.length > MAX_CHECKED_SESSIONS)
+        throw new ApiError(status.INVALID_ARGUMENT, `sessions: at most ${MAX_CHECKED_SESSIONS} per call`);
       const results: AuthenticateResponse[] = [];
       for (const session of request.sessions) {
         const kind = OWNER_KINDS[session.kind as keyof typeof OWNER_KINDS];
-        results.push(toResponse(kind ? await authenticator.recheck(kind, session.id, session.credential_id) : { result: 'NOT_AUTHORIZED', reason: 'unknown principal kind' }));
+        results.push(
+          toResponse(
+            kind
+              ? await authenticator.recheck(kind, session.id, session.credential_id)
+              : { result: 'NOT_AUTHORIZED', reason: 'unknown principal kind' },
+          ),
+        );
       }
       return CheckSessionsResponse.fromPartial({ results });
     }),
 
     lookupDevice: unary(handler, 'EdgeAuthService.LookupDevice', async (request) => {
       const device = await ctx.store.getDevice(request.device_id);
-      return LookupDeviceResponse.fromPartial(device ? { exists: true, registry_id: device.registry_id, topic_aliases: device.topic_aliases } : { exists: false });
+      return LookupDeviceResponse.fromPartial(
+        device ? { exists: true, registry_id: device.registry_id, topic_aliases: device.topic_aliases } : { exists: false },
+      );
     }),
 
     watchRevocations: (call: ServerWritableStream<WatchRevocationsRequest, Revocation>) => {
@@ -67,7 +80,8 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
       }
       const after = call.request.after_epoch ? { epoch: call.request.after_epoch, seq: call.request.after_seq } : undefined;
       const unsubscribe = ctx.events.follow(after, {
-        revocation: (revocation, cursor) => call.write(Revocation.fromPartial({ ...revocation, kind: Revocation_Kind[revocation.kind], ...cursor })),
+        revocation: (revocation, cursor) =>
+          call.write(Revocation.fromPartial({ ...revocation, kind: Revocation_Kind[revocation.kind], ...cursor })),
         gap: (reason) => call.write(Revocation.fromPartial({ kind: Revocation_Kind.GAP, reason })),
         ready: (head) => call.write(Revocation.fromPartial({ kind: Revocation_Kind.READY, ...head })),
         // The edge sees the stream end and resumes from its position against a live replica.
@@ -93,5 +107,8 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
 
 function toResponse(outcome: AuthOutcome): AuthenticateResponse {
   if (outcome.result !== 'OK') return AuthenticateResponse.fromPartial({ result: RESULTS[outcome.result], reason: outcome.reason });
-  return AuthenticateResponse.fromPartial({ result: AuthenticateResponse_Result.OK, principal: { ...outcome.principal, kind: KINDS[outcome.principal.kind] } });
+  return AuthenticateResponse.fromPartial({
+    result: AuthenticateResponse_Result.OK,
+    principal: { ...outcome.principal, kind: KINDS[outcome.principal.kind] },
+  });
 }

@@ -7,7 +7,10 @@ import { QuotaExceededError } from '../resources/context.js';
 import { DataPlaneError, type DataPlaneFailure } from '../../contracts/data-plane.js';
 
 export class ApiError extends Error {
-  constructor(readonly code: status, message: string) {
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
     super(message);
     this.name = 'ApiError';
   }

@@ -6,7 +6,11 @@ import { Counter, Histogram } from 'prom-client';
 
 const labelNames = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
 const started = new Counter({ name: 'grpc_server_started_total', help: 'RPCs started on the server', labelNames });
-const handled = new Counter({ name: 'grpc_server_handled_total', help: 'RPCs completed on the server, by status code', labelNames: [...labelNames, 'grpc_code'] });
+const handled = new Counter({
+  name: 'grpc_server_handled_total',
+  help: 'RPCs completed on the server, by status code',
+  labelNames: [...labelNames, 'grpc_code'],
+});
 const handling = new Histogram({
   name: 'grpc_server_handling_seconds',
   help: 'time from the start of an RPC to its status, on the server',
@@ -19,7 +23,10 @@ type Callback = (error: { code?: number } | null, ...rest: unknown[]) => void;
 type StreamCall = NodeJS.EventEmitter;
 
 /** The implementation with every method's calls counted and timed. */
-export function instrumentService(definition: ServiceDefinition, implementation: UntypedServiceImplementation): UntypedServiceImplementation {
+export function instrumentService(
+  definition: ServiceDefinition,
+  implementation: UntypedServiceImplementation,
+): UntypedServiceImplementation {
   const instrumented: UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(definition)) {
     const handler = implementation[name] as ((...args: unknown[]) => unknown) | undefined;
@@ -37,21 +44,23 @@ export function instrumentService(definition: ServiceDefinition, implementation:
         handled.inc({ ...labels, grpc_code: status[code] ?? String(code) });
       };
     };
-    instrumented[name] = (method.responseStream
-      ? (call: StreamCall) => {
-          const finish = begin();
-          call.once('finish', () => finish(status.OK));
-          call.once('cancelled', () => finish(status.CANCELLED));
-          call.once('error', (error: { code?: number }) => finish(error.code ?? status.UNKNOWN));
-          return handler(call);
-        }
-      : (call: unknown, callback: Callback) => {
-          const finish = begin();
-          return handler(call, (error: { code?: number } | null, ...rest: unknown[]) => {
-            finish(error ? (error.code ?? status.UNKNOWN) : status.OK);
-            callback(error, ...rest);
-          });
-        }) as UntypedHandleCall;
+    instrumented[name] = (
+      method.responseStream
+        ? (call: StreamCall) => {
+            const finish = begin();
+            call.once('finish', () => finish(status.OK));
+            call.once('cancelled', () => finish(status.CANCELLED));
+            call.once('error', (error: { code?: number }) => finish(error.code ?? status.UNKNOWN));
+            return handler(call);
+          }
+        : (call: unknown, callback: Callback) => {
+            const finish = begin();
+            return handler(call, (error: { code?: number } | null, ...rest: unknown[]) => {
+              finish(error ? (error.code ?? status.UNKNOWN) : status.OK);
+              callback(error, ...rest);
+            });
+          }
+    ) as UntypedHandleCall;
   }
   return instrumented;
 }

@@ -19,11 +19,35 @@ import { unary, type HandlerContext } from './unary.js';
 export function importService(ctx: ResourceContext, handler: HandlerContext) {
   const implementation: ImportServiceServer = {
     importRegistry: unary(handler, 'ImportService.ImportRegistry', async (request) =>
-      result(await imports.importRegistry(ctx, registryRecord(required('registry', request.registry), ctx), credentials(request.credentials), request.dry_run))),
+      result(
+        await imports.importRegistry(
+          ctx,
+          registryRecord(required('registry', request.registry), ctx),
+          credentials(request.credentials),
+          request.dry_run,
+        ),
+      ),
+    ),
     importDevice: unary(handler, 'ImportService.ImportDevice', async (request) =>
-      result(await imports.importDevice(ctx, deviceRecord(required('device', request.device), ctx), credentials(request.credentials), request.dry_run))),
+      result(
+        await imports.importDevice(
+          ctx,
+          deviceRecord(required('device', request.device), ctx),
+          credentials(request.credentials),
+          request.dry_run,
+        ),
+      ),
+    ),
     importBroker: unary(handler, 'ImportService.ImportBroker', async (request) =>
-      result(await imports.importBroker(ctx, brokerRecord(required('broker', request.broker), ctx), credentials(request.credentials), request.dry_run))),
+      result(
+        await imports.importBroker(
+          ctx,
+          brokerRecord(required('broker', request.broker), ctx),
+          credentials(request.credentials),
+          request.dry_run,
+        ),
+      ),
+    ),
   };
   return { definition: ImportServiceService, implementation };
 }
@@ -70,7 +94,11 @@ function brokerRecord(message: Broker, ctx: ResourceContext): BrokerRecord {
 
 function credentials(message: Credentials | undefined): imports.ImportedCredentials {
   return {
-    certificates: (message?.certificates ?? []).map(({ fingerprint, certificate_data, created_at }) => ({ fingerprint, certificate_data, created_at })),
+    certificates: (message?.certificates ?? []).map(({ fingerprint, certificate_data, created_at }) => ({
+      fingerprint,
+      certificate_data,
+      created_at,
+    })),
     passwords: (message?.passwords ?? []).map(({ id, created_at, password }) => ({ id, created_at, password })),
   };
 }

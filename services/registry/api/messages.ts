@@ -1,7 +1,26 @@
 // Store records → Yandex wire messages. One place knows both shapes, so the services stay thin.
-import { Registry, Registry_Status, RegistryCertificate, RegistryPassword, DeviceAlias, LogOptions } from '../../generated/yandex/cloud/iot/devices/v1/registry.js';
-import { Device, Device_Status, DeviceCertificate, DevicePassword, DeviceMonitoringData } from '../../generated/yandex/cloud/iot/devices/v1/device.js';
-import { Broker, Broker_Status, BrokerCertificate, BrokerPassword, LogOptions as BrokerLogOptions } from '../../generated/yandex/cloud/iot/broker/v1/broker.js';
+import {
+  Registry,
+  Registry_Status,
+  RegistryCertificate,
+  RegistryPassword,
+  DeviceAlias,
+  LogOptions,
+} from '../../generated/yandex/cloud/iot/devices/v1/registry.js';
+import {
+  Device,
+  Device_Status,
+  DeviceCertificate,
+  DevicePassword,
+  DeviceMonitoringData,
+} from '../../generated/yandex/cloud/iot/devices/v1/device.js';
+import {
+  Broker,
+  Broker_Status,
+  BrokerCertificate,
+  BrokerPassword,
+  LogOptions as BrokerLogOptions,
+} from '../../generated/yandex/cloud/iot/broker/v1/broker.js';
 import type { BrokerRecord, CertificateRecord, DeviceRecord, LogOptionsRecord, PasswordRecord, RegistryRecord } from '../store/records.js';
 
 export function registryMessage(record: RegistryRecord): Registry {
@@ -62,11 +81,26 @@ export function logOptionsRecord(message: LogOptions | BrokerLogOptions | undefi
 }
 
 export const registryCertificateMessage = (record: CertificateRecord) =>
-  RegistryCertificate.fromPartial({ registry_id: record.owner_id, fingerprint: record.fingerprint, certificate_data: record.certificate_data, created_at: record.created_at });
+  RegistryCertificate.fromPartial({
+    registry_id: record.owner_id,
+    fingerprint: record.fingerprint,
+    certificate_data: record.certificate_data,
+    created_at: record.created_at,
+  });
 export const deviceCertificateMessage = (record: CertificateRecord) =>
-  DeviceCertificate.fromPartial({ device_id: record.owner_id, fingerprint: record.fingerprint, certificate_data: record.certificate_data, created_at: record.created_at });
+  DeviceCertificate.fromPartial({
+    device_id: record.owner_id,
+    fingerprint: record.fingerprint,
+    certificate_data: record.certificate_data,
+    created_at: record.created_at,
+  });
 export const brokerCertificateMessage = (record: CertificateRecord) =>
-  BrokerCertificate.fromPartial({ broker_id: record.owner_id, fingerprint: record.fingerprint, certificate_data: record.certificate_data, created_at: record.created_at });
+  BrokerCertificate.fromPartial({
+    broker_id: record.owner_id,
+    fingerprint: record.fingerprint,
+    certificate_data: record.certificate_data,
+    created_at: record.created_at,
+  });
 
 export const registryPasswordMessage = (record: PasswordRecord) =>
   RegistryPassword.fromPartial({ registry_id: record.owner_id, id: record.id, created_at: record.created_at });

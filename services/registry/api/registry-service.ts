@@ -31,13 +31,7 @@ import { credentialHandlers } from './credential-handlers.js';
 import { completedOperation, EMPTY_RESPONSE, pack } from './operations.js';
 import { listOperations } from './list-operations.js';
 import { patchFromMask } from './update-mask.js';
-import {
-  deviceAliasMessage,
-  logOptionsRecord,
-  registryCertificateMessage,
-  registryMessage,
-  registryPasswordMessage,
-} from './messages.js';
+import { deviceAliasMessage, logOptionsRecord, registryCertificateMessage, registryMessage, registryPasswordMessage } from './messages.js';
 
 const PKG = 'yandex.cloud.iot.devices.v1';
 const MAX_PAGE = 1000;
@@ -49,14 +43,14 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
   };
   const done = (resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
     completedOperation(ctx, { resource_id: resourceId, description, metadata, response });
-  const registryResponse = (record: Parameters<typeof registryMessage>[0]) =>
-    pack(`${PKG}.Registry`, Registry, registryMessage(record));
+  const registryResponse = (record: Parameters<typeof registryMessage>[0]) => pack(`${PKG}.Registry`, Registry, registryMessage(record));
 
   const implementation: RegistryServiceServer = {
     get: unary(handler, 'RegistryService.Get', async (request) => registryMessage(await registries.getRegistry(ctx, request.registry_id))),
 
     getByName: unary(handler, 'RegistryService.GetByName', async (request) =>
-      registryMessage(await registries.getRegistryByName(ctx, request.folder_id, request.registry_name))),
+      registryMessage(await registries.getRegistryByName(ctx, request.folder_id, request.registry_name)),
+    ),
 
     list: unary(handler, 'RegistryService.List', async (request) => {
       validateId('folder_id', request.folder_id);
@@ -75,9 +69,12 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
         password: request.password || undefined,
         log_options: logOptionsRecord(request.log_options),
       });
-      return done(record.id, 'Create device registry',
+      return done(
+        record.id,
+        'Create device registry',
         pack(`${PKG}.CreateRegistryMetadata`, CreateRegistryMetadata, CreateRegistryMetadata.fromPartial({ registry_id: record.id })),
-        registryResponse(record));
+        registryResponse(record),
+      );
     }),
 
     update: unary(handler, 'RegistryService.Update', async (request) => {
@@ -88,29 +85,41 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
         labels: patch.labels,
         log_options: 'log_options' in patch ? logOptionsRecord(patch.log_options) : undefined,
       });
-      return done(record.id, 'Update device registry',
+      return done(
+        record.id,
+        'Update device registry',
         pack(`${PKG}.UpdateRegistryMetadata`, UpdateRegistryMetadata, UpdateRegistryMetadata.fromPartial({ registry_id: record.id })),
-        registryResponse(record));
+        registryResponse(record),
+      );
     }),
 
     delete: unary(handler, 'RegistryService.Delete', async (request) => {
       const record = await registries.deleteRegistry(ctx, request.registry_id);
-      return done(record.id, 'Delete device registry',
-        pack(`${PKG}.DeleteRegistryMetadata`, DeleteRegistryMetadata, DeleteRegistryMetadata.fromPartial({ registry_id: record.id })));
+      return done(
+        record.id,
+        'Delete device registry',
+        pack(`${PKG}.DeleteRegistryMetadata`, DeleteRegistryMetadata, DeleteRegistryMetadata.fromPartial({ registry_id: record.id })),
+      );
     }),
 
     disable: unary(handler, 'RegistryService.Disable', async (request) => {
       const record = await registries.setRegistryEnabled(ctx, request.registry_id, false);
-      return done(record.id, 'Disable device registry',
+      return done(
+        record.id,
+        'Disable device registry',
         pack(`${PKG}.DisableRegistryMetadata`, DisableRegistryMetadata, DisableRegistryMetadata.fromPartial({ registry_id: record.id })),
-        registryResponse(record));
+        registryResponse(record),
+      );
     }),
 
     enable: unary(handler, 'RegistryService.Enable', async (request) => {
       const record = await registries.setRegistryEnabled(ctx, request.registry_id, true);
-      return done(record.id, 'Enable device registry',
+      return done(
+        record.id,
+        'Enable device registry',
         pack(`${PKG}.EnableRegistryMetadata`, EnableRegistryMetadata, EnableRegistryMetadata.fromPartial({ registry_id: record.id })),
-        registryResponse(record));
+        registryResponse(record),
+      );
     }),
 
     ...credentialHandlers<RegistryServiceServer>(ctx, handler, {

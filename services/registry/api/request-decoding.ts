@@ -12,16 +12,21 @@ export class UndecodableRequest {
 
 /** `definition` with a deserializer that hands decoding failures on as an UndecodableRequest. */
 export function decodingFailuresToHandlers(definition: ServiceDefinition): ServiceDefinition {
-  return Object.fromEntries(Object.entries(definition).map(([name, method]) => [name, {
-    ...method,
-    requestDeserialize: (bytes: Buffer) => {
-      try {
-        return method.requestDeserialize(bytes);
-      } catch (error) {
-        return new UndecodableRequest((error as Error).message);
-      }
-    },
-  }]));
+  return Object.fromEntries(
+    Object.entries(definition).map(([name, method]) => [
+      name,
+      {
+        ...method,
+        requestDeserialize: (bytes: Buffer) => {
+          try {
+            return method.requestDeserialize(bytes);
+          } catch (error) {
+            return new UndecodableRequest((error as Error).message);
+          }
+        },
+      },
+    ]),
+  );
 }
 
 /** Throws INVALID_ARGUMENT for a request that did not decode. */

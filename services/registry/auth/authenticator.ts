@@ -59,7 +59,9 @@ export class Authenticator {
     const password = await this.ctx.store.getPassword(credentialId);
     const owned = password
       ? password.owner_kind === kind && password.owner_id === id
-      : await this.ctx.store.findCertificate(credentialId).then((certificate) => certificate?.owner_kind === kind && certificate.owner_id === id);
+      : await this.ctx.store
+          .findCertificate(credentialId)
+          .then((certificate) => certificate?.owner_kind === kind && certificate.owner_id === id);
     if (!owned) return { result: 'NOT_AUTHORIZED', reason: 'the credential of the session no longer exists' };
     return this.describe(kind, id, credentialId);
   }
@@ -78,11 +80,19 @@ export class Authenticator {
     if (!registry || (kind === 'device' && !device)) return { result: 'NOT_AUTHORIZED', reason: `${kind} no longer exists` };
     if (registry.status === 'DISABLED') return { result: 'NOT_AUTHORIZED', reason: `registry ${registry.id} is disabled` };
     if (device) {
-      return { result: 'OK', principal: { ...base, registry_id: registry.id, folder_id: registry.folder_id, topic_aliases: device.topic_aliases } };
+      return {
+        result: 'OK',
+        principal: { ...base, registry_id: registry.id, folder_id: registry.folder_id, topic_aliases: device.topic_aliases },
+      };
     }
     return {
       result: 'OK',
-      principal: { ...base, registry_id: registry.id, folder_id: registry.folder_id, registry_aliases: await listRegistryAliases(this.ctx, registry.id) },
+      principal: {
+        ...base,
+        registry_id: registry.id,
+        folder_id: registry.folder_id,
+        registry_aliases: await listRegistryAliases(this.ctx, registry.id),
+      },
     };
   }
 }

@@ -45,7 +45,12 @@ export async function levelCredentialCache(dataDir: string): Promise<SharedCrede
  * and the slow hash decides.
  */
 export async function redisCredentialCache(url: string): Promise<SharedCredentialCache> {
-  const redis = openRedis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectionName: 'iotcore:credential-cache' });
+  const redis = openRedis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 250,
+    connectionName: 'iotcore:credential-cache',
+  });
   redis.on('error', () => undefined);
   // Connected before the first CONNECTs when Redis is there; without it, start anyway (hashes decide).
   await new Promise<void>((resolve) => {

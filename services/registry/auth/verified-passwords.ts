@@ -55,7 +55,9 @@ export class VerifiedPasswords {
 
   forget(entityId: string): void {
     this.#memory.delete(entityId);
-    this.options.shared?.forget(entityId).catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not drop shared credential cache entries'));
+    this.options.shared
+      ?.forget(entityId)
+      .catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not drop shared credential cache entries'));
   }
 
   /** This process's answers only: the shared ones are checked against the store on every use. */
@@ -63,7 +65,13 @@ export class VerifiedPasswords {
     this.#memory.clear();
   }
 
-  async #lookUp(entityId: string, mac: string, password: Buffer, passwords: PasswordRecord[], exists: (id: string | undefined) => id is string): Promise<string | undefined> {
+  async #lookUp(
+    entityId: string,
+    mac: string,
+    password: Buffer,
+    passwords: PasswordRecord[],
+    exists: (id: string | undefined) => id is string,
+  ): Promise<string | undefined> {
     const shared = await this.options.shared?.get(entityId, mac).catch((error: unknown) => {
       this.options.logger?.warn({ err: error }, 'shared credential cache unavailable; checking the hash');
       return undefined;
@@ -85,7 +93,9 @@ export class VerifiedPasswords {
       for (const record of passwords) {
         if (!(await verifyPassword(text, record.hash))) continue;
         this.#remember(entityId, mac, record.id);
-        this.options.shared?.set(entityId, mac, record.id).catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not write the shared credential cache'));
+        this.options.shared
+          ?.set(entityId, mac, record.id)
+          .catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not write the shared credential cache'));
         return record.id;
       }
       return undefined;

@@ -22,5 +22,6 @@ export function parseCertificate(field: string, pem: string): { fingerprint: str
 }
 
 export function validateFingerprint(field: string, value: string): void {
-  if (!/^[0-9a-fA-F]{1,50}$/.test(value)) throw new FieldError(field, 'must be a hexadecimal certificate fingerprint (at most 50 characters)');
+  if (!/^[0-9a-fA-F]{1,50}$/.test(value))
+    throw new FieldError(field, 'must be a hexadecimal certificate fingerprint (at most 50 characters)');
 }

@@ -13,7 +13,10 @@ const CLASSES = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/];
 export function assertPasswordStrength(field: string, password: string): void {
   const classes = CLASSES.filter((pattern) => pattern.test(password)).length;
   if (password.length < MIN_LENGTH || classes < 3) {
-    throw new FieldError(field, `must be at least ${MIN_LENGTH} characters and use 3 of: lower-case letters, upper-case letters, digits, special characters`);
+    throw new FieldError(
+      field,
+      `must be at least ${MIN_LENGTH} characters and use 3 of: lower-case letters, upper-case letters, digits, special characters`,
+    );
   }
 }
 
@@ -53,7 +56,10 @@ const hashing = pLimit(4);
 
 function derive(password: string, salt: Buffer, cost: { N: number; r: number; p: number }, length = KEY_LENGTH): Promise<Buffer> {
   const options: ScryptOptions = { ...cost, maxmem: 256 * cost.N * cost.r };
-  return hashing(() => new Promise<Buffer>((resolve, reject) =>
-    scrypt(password, salt, length, options, (error, key) => (error ? reject(error) : resolve(key))),
-  ));
+  return hashing(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scrypt(password, salt, length, options, (error, key) => (error ? reject(error) : resolve(key))),
+      ),
+  );
 }

@@ -68,11 +68,7 @@ export async function deleteCertificate(ctx: ResourceContext, owner: Owner, fing
   ctx.events.revoke({ kind: 'CERTIFICATE_DELETED', entity_id: owner.id, registry_id: owner.registry_id, credential_id: normalized });
 }
 
-async function newPasswordRecord(
-  ctx: ResourceContext,
-  owner: Omit<Owner, 'registry_id'>,
-  password: string,
-): Promise<PasswordRecord> {
+async function newPasswordRecord(ctx: ResourceContext, owner: Omit<Owner, 'registry_id'>, password: string): Promise<PasswordRecord> {
   return { id: ctx.newId(), owner_kind: owner.kind, owner_id: owner.id, hash: await hashPassword(password), created_at: ctx.now() };
 }
 

@@ -90,7 +90,12 @@ export async function listRegistryAliases(ctx: ResourceContext, registryId: stri
  * Refuses aliases that are a prefix of another device's alias in the registry or have one as a
  * prefix; the store finds the candidates through its alias index, the rule and its message stay here.
  */
-export async function assertAliasesFree(ctx: ResourceContext, registryId: string, deviceId: string, aliases: Record<string, string>): Promise<void> {
+export async function assertAliasesFree(
+  ctx: ResourceContext,
+  registryId: string,
+  deviceId: string,
+  aliases: Record<string, string>,
+): Promise<void> {
   const names = Object.keys(aliases);
   if (names.length === 0) return;
   assertNoAliasPrefixConflicts(deviceId, aliases, await ctx.store.findAliasConflicts(registryId, deviceId, names));

@@ -68,7 +68,10 @@ async function publishUntilTaken(shared: SharedRevocationFeed, revocation: Revoc
       await shared.publish(revocation);
       return;
     } catch (error) {
-      logger?.error({ err: error, kind: revocation.kind, id: revocation.entity_id }, 'could not publish a revocation to the shared feed; retrying');
+      logger?.error(
+        { err: error, kind: revocation.kind, id: revocation.entity_id },
+        'could not publish a revocation to the shared feed; retrying',
+      );
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

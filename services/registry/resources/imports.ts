@@ -89,7 +89,12 @@ class ImportPlan {
   }
 }
 
-export async function importRegistry(ctx: ResourceContext, incoming: RegistryRecord, credentials: ImportedCredentials, dryRun: boolean): Promise<ImportOutcome> {
+export async function importRegistry(
+  ctx: ResourceContext,
+  incoming: RegistryRecord,
+  credentials: ImportedCredentials,
+  dryRun: boolean,
+): Promise<ImportOutcome> {
   validateId('registry.id', incoming.id);
   validateTimes('registry', incoming, credentials);
   validateId('registry.folder_id', incoming.folder_id);
@@ -97,13 +102,17 @@ export async function importRegistry(ctx: ResourceContext, incoming: RegistryRec
   plan.check(() => validateCommonFields('registry', incoming));
   const existing = await ctx.store.getRegistry(incoming.id);
   if (existing) {
-    if (existing.folder_id !== incoming.folder_id) plan.conflicts.push(`registry ${incoming.id} already exists in folder ${existing.folder_id}`);
+    if (existing.folder_id !== incoming.folder_id)
+      plan.conflicts.push(`registry ${incoming.id} already exists in folder ${existing.folder_id}`);
     plan.compare(existing, incoming, ['name', 'description', 'labels', 'status', 'log_options', 'created_at']);
   } else {
-    await plan.checkAsync(() => checkQuota('registries', ctx.quotas.registries_per_folder, () => ctx.store.countRegistries(incoming.folder_id)));
+    await plan.checkAsync(() =>
+      checkQuota('registries', ctx.quotas.registries_per_folder, () => ctx.store.countRegistries(incoming.folder_id)),
+    );
   }
   const namesake = await ctx.store.getRegistryByName(incoming.folder_id, incoming.name);
-  if (namesake && namesake.id !== incoming.id) plan.conflicts.push(`name "${incoming.name}" is taken by registry ${namesake.id} in folder ${incoming.folder_id}`);
+  if (namesake && namesake.id !== incoming.id)
+    plan.conflicts.push(`name "${incoming.name}" is taken by registry ${namesake.id} in folder ${incoming.folder_id}`);
   await planCredentials(ctx, plan, credentials);
   const outcome = await apply(ctx, plan, existing !== undefined, dryRun, {
     create: (initial) => ctx.store.createRegistry(incoming, initial),
@@ -116,7 +125,12 @@ export async function importRegistry(ctx: ResourceContext, incoming: RegistryRec
 }
 
 /** `incoming.topic_aliases` may use `{id}`; they are stored resolved, as a normal Create does. */
-export async function importDevice(ctx: ResourceContext, incoming: DeviceRecord, credentials: ImportedCredentials, dryRun: boolean): Promise<ImportOutcome> {
+export async function importDevice(
+  ctx: ResourceContext,
+  incoming: DeviceRecord,
+  credentials: ImportedCredentials,
+  dryRun: boolean,
+): Promise<ImportOutcome> {
   validateId('device.id', incoming.id);
   validateTimes('device', incoming, credentials);
   validateId('device.registry_id', incoming.registry_id);
@@ -132,14 +146,18 @@ export async function importDevice(ctx: ResourceContext, incoming: DeviceRecord,
   const existing = await ctx.store.getDevice(incoming.id);
   if (existing) {
     device = { ...device, monitoring: existing.monitoring };
-    if (existing.registry_id !== incoming.registry_id) plan.conflicts.push(`device ${incoming.id} already exists in registry ${existing.registry_id}`);
+    if (existing.registry_id !== incoming.registry_id)
+      plan.conflicts.push(`device ${incoming.id} already exists in registry ${existing.registry_id}`);
     plan.compare(existing, device, ['name', 'description', 'labels', 'topic_aliases', 'created_at']);
   } else if (registry) {
-    await plan.checkAsync(() => checkQuota('devices', ctx.quotas.devices_per_folder, () => ctx.store.countDevices({ folder_id: registry.folder_id })));
+    await plan.checkAsync(() =>
+      checkQuota('devices', ctx.quotas.devices_per_folder, () => ctx.store.countDevices({ folder_id: registry.folder_id })),
+    );
   }
   if (registry) {
     const namesake = await ctx.store.getDeviceByName(registry.id, incoming.name);
-    if (namesake && namesake.id !== incoming.id) plan.conflicts.push(`name "${incoming.name}" is taken by device ${namesake.id} in registry ${registry.id}`);
+    if (namesake && namesake.id !== incoming.id)
+      plan.conflicts.push(`name "${incoming.name}" is taken by device ${namesake.id} in registry ${registry.id}`);
     await plan.checkAsync(() => assertAliasesFree(ctx, registry.id, device.id, device.topic_aliases));
   }
   await planCredentials(ctx, plan, credentials);
@@ -153,7 +171,12 @@ export async function importDevice(ctx: ResourceContext, incoming: DeviceRecord,
   return outcome;
 }
 
-export async function importBroker(ctx: ResourceContext, incoming: BrokerRecord, credentials: ImportedCredentials, dryRun: boolean): Promise<ImportOutcome> {
+export async function importBroker(
+  ctx: ResourceContext,
+  incoming: BrokerRecord,
+  credentials: ImportedCredentials,
+  dryRun: boolean,
+): Promise<ImportOutcome> {
   validateId('broker.id', incoming.id);
   validateTimes('broker', incoming, credentials);
   validateId('broker.folder_id', incoming.folder_id);
@@ -161,13 +184,15 @@ export async function importBroker(ctx: ResourceContext, incoming: BrokerRecord,
   plan.check(() => validateCommonFields('broker', incoming));
   const existing = await ctx.store.getBroker(incoming.id);
   if (existing) {
-    if (existing.folder_id !== incoming.folder_id) plan.conflicts.push(`broker ${incoming.id} already exists in folder ${existing.folder_id}`);
+    if (existing.folder_id !== incoming.folder_id)
+      plan.conflicts.push(`broker ${incoming.id} already exists in folder ${existing.folder_id}`);
     plan.compare(existing, incoming, ['name', 'description', 'labels', 'log_options', 'created_at']);
   } else {
     await plan.checkAsync(() => checkQuota('brokers', ctx.quotas.brokers_per_folder, () => ctx.store.countBrokers(incoming.folder_id)));
   }
   const namesake = await findBrokerByName(ctx, incoming.folder_id, incoming.name);
-  if (namesake && namesake.id !== incoming.id) plan.conflicts.push(`name "${incoming.name}" is taken by broker ${namesake.id} in folder ${incoming.folder_id}`);
+  if (namesake && namesake.id !== incoming.id)
+    plan.conflicts.push(`name "${incoming.name}" is taken by broker ${namesake.id} in folder ${incoming.folder_id}`);
   await planCredentials(ctx, plan, credentials);
   return apply(ctx, plan, existing !== undefined, dryRun, {
     create: (initial) => ctx.store.createBroker(incoming, initial),
@@ -178,11 +203,16 @@ export async function importBroker(ctx: ResourceContext, incoming: BrokerRecord,
 /** Checked before anything compares or stores them (a bad time cannot even be compared). */
 function validateTimes(kind: string, record: { created_at: Date }, credentials: ImportedCredentials): void {
   validateTime(`${kind}.created_at`, record.created_at);
-  for (const [index, certificate] of credentials.certificates.entries()) validateTime(`credentials.certificates[${index}].created_at`, certificate.created_at);
-  for (const [index, password] of credentials.passwords.entries()) validateTime(`credentials.passwords[${index}].created_at`, password.created_at);
+  for (const [index, certificate] of credentials.certificates.entries())
+    validateTime(`credentials.certificates[${index}].created_at`, certificate.created_at);
+  for (const [index, password] of credentials.passwords.entries())
+    validateTime(`credentials.passwords[${index}].created_at`, password.created_at);
 }
 
-function validateCommonFields(kind: string, record: { name: string; description: string; labels: Record<string, string>; log_options?: RegistryRecord['log_options'] }): void {
+function validateCommonFields(
+  kind: string,
+  record: { name: string; description: string; labels: Record<string, string>; log_options?: RegistryRecord['log_options'] },
+): void {
   validateName(`${kind}.name`, record.name, { required: true });
   validateDescription(`${kind}.description`, record.description);
   validateLabels(`${kind}.labels`, record.labels);
@@ -244,7 +274,13 @@ interface RecordWriter {
   update(): Promise<void>;
 }
 
-async function apply(ctx: ResourceContext, plan: ImportPlan, exists: boolean, dryRun: boolean, writer: RecordWriter): Promise<ImportOutcome> {
+async function apply(
+  ctx: ResourceContext,
+  plan: ImportPlan,
+  exists: boolean,
+  dryRun: boolean,
+  writer: RecordWriter,
+): Promise<ImportOutcome> {
   const outcome = (action: ImportAction): ImportOutcome => ({ action, changes: plan.changes, conflicts: plan.conflicts });
   if (plan.conflicts.length > 0) return outcome('CONFLICT');
   const action: ImportAction = !exists ? 'CREATE' : plan.changes.length > 0 ? 'UPDATE' : 'UNCHANGED';
@@ -305,7 +341,11 @@ function comparable(value: unknown): string | undefined {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([key, inner]) => [key, sortKeys(inner)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, inner]) => [key, sortKeys(inner)]),
+    );
   }
   return value;
 }

@@ -2,7 +2,16 @@
 // check independent of the number of devices: names per scope, IDs per registry/folder/owner in
 // ID order, and each registry's aliases in string order. Records change only through put*/delete*,
 // which keep the indexes in step with the tables.
-import type { AliasRecord, BrokerRecord, CertificateRecord, DeviceRecord, OperationRecord, OwnerKind, PasswordRecord, RegistryRecord } from './records.js';
+import type {
+  AliasRecord,
+  BrokerRecord,
+  CertificateRecord,
+  DeviceRecord,
+  OperationRecord,
+  OwnerKind,
+  PasswordRecord,
+  RegistryRecord,
+} from './records.js';
 import { RegistryAliasIndex } from './alias-index.js';
 import { SortedIdGroups } from './sorted-ids.js';
 
@@ -35,12 +44,18 @@ export class EmbeddedState {
 
   load(collection: Collection, record: unknown): void {
     switch (collection) {
-      case 'registry': return this.putRegistry(record as RegistryRecord);
-      case 'device': return this.putDevice(record as DeviceRecord);
-      case 'broker': return this.putBroker(record as BrokerRecord);
-      case 'password': return this.putPassword(record as PasswordRecord);
-      case 'certificate': return this.putCertificate(record as CertificateRecord);
-      case 'operation': return this.putOperation(record as OperationRecord);
+      case 'registry':
+        return this.putRegistry(record as RegistryRecord);
+      case 'device':
+        return this.putDevice(record as DeviceRecord);
+      case 'broker':
+        return this.putBroker(record as BrokerRecord);
+      case 'password':
+        return this.putPassword(record as PasswordRecord);
+      case 'certificate':
+        return this.putCertificate(record as CertificateRecord);
+      case 'operation':
+        return this.putOperation(record as OperationRecord);
     }
   }
 
@@ -66,7 +81,12 @@ export class EmbeddedState {
 
   listAliases(registryId: string): AliasRecord[] {
     return this.#aliasedDevices.after(registryId, undefined, Infinity).flatMap((deviceId) =>
-      Object.entries(this.devices.get(deviceId)!.topic_aliases).map(([alias, topic_prefix]) => ({ device_id: deviceId, alias, topic_prefix })));
+      Object.entries(this.devices.get(deviceId)!.topic_aliases).map(([alias, topic_prefix]) => ({
+        device_id: deviceId,
+        alias,
+        topic_prefix,
+      })),
+    );
   }
 
   aliasConflicts(registryId: string, exceptDeviceId: string, aliases: string[]): AliasRecord[] {

@@ -40,7 +40,11 @@ export async function openEmbeddedStore(dir: string): Promise<RegistryStore> {
 /** A page of `table` records read through a sorted ID index. */
 function pageOfIndex<T extends { id: string }>(ids: SortedIdGroups, group: string, table: Map<string, T>, page: PageRequest): Page<T> {
   const after = decodePageToken(page.page_token);
-  return pageFromSorted(ids.after(group, after, page.page_size + 1).map((id) => table.get(id)!), (record) => record.id, page);
+  return pageFromSorted(
+    ids.after(group, after, page.page_size + 1).map((id) => table.get(id)!),
+    (record) => record.id,
+    page,
+  );
 }
 
 class EmbeddedStore implements RegistryStore {
@@ -139,7 +143,9 @@ class EmbeddedStore implements RegistryStore {
   }
 
   #deviceIndex(scope: DeviceScope) {
-    return 'registry_id' in scope ? [this.state.devicesByRegistry, scope.registry_id] as const : [this.state.devicesByFolder, scope.folder_id] as const;
+    return 'registry_id' in scope
+      ? ([this.state.devicesByRegistry, scope.registry_id] as const)
+      : ([this.state.devicesByFolder, scope.folder_id] as const);
   }
 
   updateDevice(device: DeviceRecord): Promise<void> {
@@ -176,7 +182,8 @@ class EmbeddedStore implements RegistryStore {
 
   #assertDeviceNameFree(registryId: string, name: string, id: string): void {
     const holder = this.state.nameHolder('device', registryId, name);
-    if (name && holder !== undefined && holder !== id) throw alreadyExists(`name: device "${name}" already exists in registry ${registryId}`);
+    if (name && holder !== undefined && holder !== id)
+      throw alreadyExists(`name: device "${name}" already exists in registry ${registryId}`);
   }
 
   // Brokers ------------------------------------------------------------------------------------
@@ -224,7 +231,8 @@ class EmbeddedStore implements RegistryStore {
 
   addPassword(password: PasswordRecord): Promise<void> {
     return this.#mutate(() => {
-      if (!this.state.ownerExists(password.owner_kind, password.owner_id)) throw notFound(`${password.owner_kind} ${password.owner_id} not found`);
+      if (!this.state.ownerExists(password.owner_kind, password.owner_id))
+        throw notFound(`${password.owner_kind} ${password.owner_id} not found`);
       return this.#put('password', password.id, password, () => this.state.putPassword(password));
     });
   }

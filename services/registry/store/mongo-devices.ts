@@ -48,7 +48,9 @@ export function aliasConflictFilter(registryId: string, exceptDeviceId: string, 
 export function aliasRecords(documents: Array<Pick<DeviceDocument, '_id' | 'topic_aliases'>>): AliasRecord[] {
   return [...documents]
     .sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))
-    .flatMap((document) => Object.entries(document.topic_aliases).map(([alias, topic_prefix]) => ({ device_id: document._id, alias, topic_prefix })));
+    .flatMap((document) =>
+      Object.entries(document.topic_aliases).map(([alias, topic_prefix]) => ({ device_id: document._id, alias, topic_prefix })),
+    );
 }
 
 /** Adds `alias_names` to devices stored before it existed, once per database (marked in `schema`). */
@@ -58,7 +60,9 @@ export async function backfillAliasNames(db: Db, devices: Collection<DeviceDocum
   let batch: Array<{ id: string; names: string[] }> = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    await devices.bulkWrite(batch.map(({ id, names }) => ({ updateOne: { filter: { _id: id }, update: { $set: { alias_names: names } } } })));
+    await devices.bulkWrite(
+      batch.map(({ id, names }) => ({ updateOne: { filter: { _id: id }, update: { $set: { alias_names: names } } } })),
+    );
     batch = [];
   };
   for await (const document of devices.find({ alias_names: { $exists: false } }, { projection: { topic_aliases: 1 } })) {

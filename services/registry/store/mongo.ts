@@ -17,7 +17,16 @@ import type {
   RegistryRecord,
 } from './records.js';
 import { decodePageToken, pageFromSorted } from './paging.js';
-import { aliasConflictFilter, aliasedDevicesFilter, aliasRecords, backfillAliasNames, deviceDocument, deviceRecord, DEVICE_INDEXES, type DeviceDocument } from './mongo-devices.js';
+import {
+  aliasConflictFilter,
+  aliasedDevicesFilter,
+  aliasRecords,
+  backfillAliasNames,
+  deviceDocument,
+  deviceRecord,
+  DEVICE_INDEXES,
+  type DeviceDocument,
+} from './mongo-devices.js';
 
 type WithId<T> = T & { _id: string };
 
@@ -65,7 +74,13 @@ class MongoStore implements RegistryStore {
   // Registries ---------------------------------------------------------------------------------
 
   async createRegistry(registry: RegistryRecord, credentials: InitialCredentials) {
-    await this.#createOwner(this.#registries, 'registry', registry, credentials, `name: registry "${registry.name}" already exists in folder ${registry.folder_id}`);
+    await this.#createOwner(
+      this.#registries,
+      'registry',
+      registry,
+      credentials,
+      `name: registry "${registry.name}" already exists in folder ${registry.folder_id}`,
+    );
   }
 
   async getRegistry(id: string) {
@@ -85,7 +100,13 @@ class MongoStore implements RegistryStore {
   }
 
   async updateRegistry(registry: RegistryRecord) {
-    await this.#replace(this.#registries, 'registry', registry, { folder_id: registry.folder_id, name: registry.name }, `name: registry "${registry.name}" already exists in folder ${registry.folder_id}`);
+    await this.#replace(
+      this.#registries,
+      'registry',
+      registry,
+      { folder_id: registry.folder_id, name: registry.name },
+      `name: registry "${registry.name}" already exists in folder ${registry.folder_id}`,
+    );
   }
 
   async deleteRegistry(id: string) {
@@ -103,8 +124,13 @@ class MongoStore implements RegistryStore {
     const registry = await this.#registries.findOne({ _id: device.registry_id });
     if (!registry) throw notFound(`registry ${device.registry_id} not found`);
     // folder_id is denormalised onto devices so folder-wide listing and quotas need no join.
-    await this.#createOwner(this.#devices, 'device', deviceDocument(device, registry.folder_id), credentials,
-      `name: device "${device.name}" already exists in registry ${device.registry_id}`);
+    await this.#createOwner(
+      this.#devices,
+      'device',
+      deviceDocument(device, registry.folder_id),
+      credentials,
+      `name: device "${device.name}" already exists in registry ${device.registry_id}`,
+    );
     if (!(await this.#registries.findOne({ _id: device.registry_id }))) {
       await this.#deleteOwner(this.#devices, device.id);
       throw notFound(`registry ${device.registry_id} not found`);
@@ -122,8 +148,16 @@ class MongoStore implements RegistryStore {
   async listDevices(scope: { registry_id: string } | { folder_id: string }, page: PageRequest): Promise<Page<DeviceRecord>> {
     const after = decodePageToken(page.page_token);
     const query = after === undefined ? scope : { ...scope, _id: { $gt: after } };
-    const documents = await this.#devices.find(query).sort({ _id: 1 }).limit(page.page_size + 1).toArray();
-    return pageFromSorted(documents.map((document) => deviceRecord(document)!), (device) => device.id, page);
+    const documents = await this.#devices
+      .find(query)
+      .sort({ _id: 1 })
+      .limit(page.page_size + 1)
+      .toArray();
+    return pageFromSorted(
+      documents.map((document) => deviceRecord(document)!),
+      (device) => device.id,
+      page,
+    );
   }
 
   countDevices(scope: { registry_id: string } | { folder_id: string }) {
@@ -133,12 +167,21 @@ class MongoStore implements RegistryStore {
   async updateDevice(device: DeviceRecord) {
     const current = await this.#devices.findOne({ _id: device.id }, { projection: { folder_id: 1 } });
     if (!current) throw notFound(`device ${device.id} not found`);
-    await this.#replace(this.#devices, 'device', deviceDocument(device, current.folder_id),
-      { registry_id: device.registry_id, name: device.name }, `name: device "${device.name}" already exists in registry ${device.registry_id}`);
+    await this.#replace(
+      this.#devices,
+      'device',
+      deviceDocument(device, current.folder_id),
+      { registry_id: device.registry_id, name: device.name },
+      `name: device "${device.name}" already exists in registry ${device.registry_id}`,
+    );
   }
 
   async recordDeviceMonitoring(id: string, patch: DeviceMonitoringRecord) {
-    const fields = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined).map(([name, value]) => [`monitoring.${name}`, value]));
+    const fields = Object.fromEntries(
+      Object.entries(patch)
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => [`monitoring.${name}`, value]),
+    );
     if (Object.keys(fields).length > 0) await this.#devices.updateOne({ _id: id }, { $set: fields });
   }
 
@@ -153,14 +196,22 @@ class MongoStore implements RegistryStore {
 
   async findAliasConflicts(registryId: string, exceptDeviceId: string, aliases: string[]) {
     if (aliases.length === 0) return [];
-    const documents = await this.#devices.find(aliasConflictFilter(registryId, exceptDeviceId, aliases), { projection: { topic_aliases: 1 } }).toArray();
+    const documents = await this.#devices
+      .find(aliasConflictFilter(registryId, exceptDeviceId, aliases), { projection: { topic_aliases: 1 } })
+      .toArray();
     return aliasRecords(documents).filter(({ alias }) => aliases.some((mine) => alias.startsWith(mine) || mine.startsWith(alias)));
   }
 
   // Brokers ------------------------------------------------------------------------------------
 
   async createBroker(broker: BrokerRecord, credentials: InitialCredentials) {
-    await this.#createOwner(this.#brokers, 'broker', broker, credentials, `name: broker "${broker.name}" already exists in folder ${broker.folder_id}`);
+    await this.#createOwner(
+      this.#brokers,
+      'broker',
+      broker,
+      credentials,
+      `name: broker "${broker.name}" already exists in folder ${broker.folder_id}`,
+    );
   }
 
   async getBroker(id: string) {
@@ -176,7 +227,13 @@ class MongoStore implements RegistryStore {
   }
 
   async updateBroker(broker: BrokerRecord) {
-    await this.#replace(this.#brokers, 'broker', broker, { folder_id: broker.folder_id, name: broker.name }, `name: broker "${broker.name}" already exists in folder ${broker.folder_id}`);
+    await this.#replace(
+      this.#brokers,
+      'broker',
+      broker,
+      { folder_id: broker.folder_id, name: broker.name },
+      `name: broker "${broker.name}" already exists in folder ${broker.folder_id}`,
+    );
   }
 
   async deleteBroker(id: string) {
@@ -261,8 +318,16 @@ class MongoStore implements RegistryStore {
   async #page<T extends { id: string }>(collection: Collection<WithId<T>>, filter: object, page: PageRequest): Promise<Page<T>> {
     const after = decodePageToken(page.page_token);
     const query = after === undefined ? filter : { ...filter, _id: { $gt: after } };
-    const documents = await collection.find(query as never).sort({ _id: 1 }).limit(page.page_size + 1).toArray();
-    return pageFromSorted(documents.map((document) => strip(document as WithId<T>)!), (item) => item.id, page);
+    const documents = await collection
+      .find(query as never)
+      .sort({ _id: 1 })
+      .limit(page.page_size + 1)
+      .toArray();
+    return pageFromSorted(
+      documents.map((document) => strip(document as WithId<T>)!),
+      (item) => item.id,
+      page,
+    );
   }
 
   async #createOwner<T extends { id: string }>(
@@ -326,7 +391,9 @@ class MongoStore implements RegistryStore {
   async #certificateConflict(error: unknown, fingerprint: string): Promise<unknown> {
     if (!isDuplicateKey(error)) return error;
     const holder = await this.#certificates.findOne({ _id: fingerprint });
-    return alreadyExists(`certificate ${fingerprint} is already attached to ${holder?.owner_kind ?? 'another'} ${holder?.owner_id ?? 'owner'}`);
+    return alreadyExists(
+      `certificate ${fingerprint} is already attached to ${holder?.owner_kind ?? 'another'} ${holder?.owner_id ?? 'owner'}`,
+    );
   }
 }
 

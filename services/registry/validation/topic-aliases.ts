@@ -14,8 +14,10 @@ export function normalizeTopicAliases(deviceId: string, aliases: Record<string, 
   const normalized: Record<string, string> = {};
   for (const [alias, rawTarget] of entries) {
     if (!alias) throw new FieldError(FIELD, 'an alias must not be empty');
-    if (alias.length > MAX_ALIAS_LENGTH) throw new FieldError(FIELD, `alias "${alias.slice(0, 40)}…" is longer than ${MAX_ALIAS_LENGTH} characters`);
-    if (/[+#\0]/.test(alias) || alias.startsWith('$')) throw new FieldError(FIELD, `alias "${alias}" must not contain +, # or NUL nor start with $`);
+    if (alias.length > MAX_ALIAS_LENGTH)
+      throw new FieldError(FIELD, `alias "${alias.slice(0, 40)}…" is longer than ${MAX_ALIAS_LENGTH} characters`);
+    if (/[+#\0]/.test(alias) || alias.startsWith('$'))
+      throw new FieldError(FIELD, `alias "${alias}" must not contain +, # or NUL nor start with $`);
     const target = rawTarget.replaceAll('{id}', deviceId);
     if (/[+#\0]/.test(target)) throw new FieldError(FIELD, `target of "${alias}" must not contain wildcards`);
     if (target !== own && !target.startsWith(`${own}/`)) {
@@ -40,7 +42,10 @@ export function assertNoAliasPrefixConflicts(
     for (const other of otherDevicesAliases) {
       if (other.device_id === deviceId) continue;
       if (other.alias.startsWith(alias) || alias.startsWith(other.alias)) {
-        throw new FieldError(FIELD, `alias "${alias}" conflicts with alias "${other.alias}" of device ${other.device_id} (one is a prefix of the other)`);
+        throw new FieldError(
+          FIELD,
+          `alias "${alias}" conflicts with alias "${other.alias}" of device ${other.device_id} (one is a prefix of the other)`,
+        );
       }
     }
   }

@@ -46,7 +46,14 @@ test('the count bound still drops new QoS 0 past maxQueuedMessages, and keeps Qo
     if (message.payload === 'holder') release = done;
     else done();
   });
-  for (const [payload, qos] of [['holder', 0], ['a', 0], ['b', 0], ['c', 0], ['d', 1]] as const) bus.emitter.emit({ topic: 't', payload, qos } as never);
+  for (const [payload, qos] of [
+    ['holder', 0],
+    ['a', 0],
+    ['b', 0],
+    ['c', 0],
+    ['d', 1],
+  ] as const)
+    bus.emitter.emit({ topic: 't', payload, qos } as never);
   release!();
   await sleep(20);
   assert.deepEqual(delivered, ['holder', 'a', 'b', 'd']);

@@ -50,13 +50,17 @@ test('100,000 devices subscribed to their own commands, spread over 6 edges: mem
   const before = process.memoryUsage().heapUsed;
   const table = new RouteTable();
   const started = performance.now();
-  for (let n = 0; n < 100_000; n++) table.add(`edge-${n % 6}`, `$iot/areg0123456789abcdef/devices/are${n.toString().padStart(17, '0')}/commands/#`);
+  for (let n = 0; n < 100_000; n++)
+    table.add(`edge-${n % 6}`, `$iot/areg0123456789abcdef/devices/are${n.toString().padStart(17, '0')}/commands/#`);
   const addSeconds = (performance.now() - started) / 1000;
   global.gc?.();
   const bytes = process.memoryUsage().heapUsed - before;
   const matchStarted = performance.now();
-  for (let n = 0; n < 100_000; n++) assert.equal(table.edgesFor(`$iot/areg0123456789abcdef/devices/are${n.toString().padStart(17, '0')}/commands/x`).size, 1);
+  for (let n = 0; n < 100_000; n++)
+    assert.equal(table.edgesFor(`$iot/areg0123456789abcdef/devices/are${n.toString().padStart(17, '0')}/commands/x`).size, 1);
   const matchSeconds = (performance.now() - matchStarted) / 1000;
   assert.equal(table.size, 100_000);
-  t.diagnostic(`route table, 100,000 routes: ~${(bytes / 1e6).toFixed(0)} MB of heap, ${Math.round(100_000 / addSeconds).toLocaleString('en')} adds/s, ${Math.round(100_000 / matchSeconds).toLocaleString('en')} matches/s`);
+  t.diagnostic(
+    `route table, 100,000 routes: ~${(bytes / 1e6).toFixed(0)} MB of heap, ${Math.round(100_000 / addSeconds).toLocaleString('en')} adds/s, ${Math.round(100_000 / matchSeconds).toLocaleString('en')} matches/s`,
+  );
 });

@@ -13,7 +13,8 @@ const link = new InMemoryRegistryLink()
 const edge = await startInMemoryEdge(link);
 test.after(() => edge.close());
 
-const connack = (fields: Parameters<PacketConnection['connect']>[0], remoteAddress = '127.0.0.1') => new PacketConnection(edge, { remoteAddress }).connect(fields);
+const connack = (fields: Parameters<PacketConnection['connect']>[0], remoteAddress = '127.0.0.1') =>
+  new PacketConnection(edge, { remoteAddress }).connect(fields);
 const password = (text: string) => Buffer.from(text);
 
 test('the registry decides: right password 0, wrong password or unknown username 4, a refused principal 5', async () => {
@@ -26,7 +27,8 @@ test('the registry decides: right password 0, wrong password or unknown username
 test('an unreachable registry gives CONNACK 3 and counts as no guess', async () => {
   link.available = false;
   try {
-    for (let attempt = 0; attempt < 30; attempt++) assert.equal(await connack({ clientId: 'e', username: 'd2', password: password('device-pass') }, '10.0.2.1'), 3);
+    for (let attempt = 0; attempt < 30; attempt++)
+      assert.equal(await connack({ clientId: 'e', username: 'd2', password: password('device-pass') }, '10.0.2.1'), 3);
   } finally {
     link.available = true;
   }
@@ -35,9 +37,14 @@ test('an unreachable registry gives CONNACK 3 and counts as no guess', async () 
 
 test('the brake: six wrong passwords from one address refuse that pair without asking the registry; the owner elsewhere connects', async () => {
   const guesser = '10.0.3.1';
-  for (let attempt = 0; attempt < 6; attempt++) assert.equal(await connack({ clientId: 'g', username: 'd2', password: password(`guess-${attempt}`) }, guesser), 4);
+  for (let attempt = 0; attempt < 6; attempt++)
+    assert.equal(await connack({ clientId: 'g', username: 'd2', password: password(`guess-${attempt}`) }, guesser), 4);
   const asked = link.authentications;
-  assert.equal(await connack({ clientId: 'g', username: 'd2', password: password('device-pass') }, guesser), 5, 'backing off, even with the right password');
+  assert.equal(
+    await connack({ clientId: 'g', username: 'd2', password: password('device-pass') }, guesser),
+    5,
+    'backing off, even with the right password',
+  );
   assert.equal(link.authentications, asked, 'refused before the registry was asked');
   assert.equal(await connack({ clientId: 'owner', username: 'd2', password: password('device-pass') }, '10.0.3.2'), 0);
 });
@@ -45,7 +52,11 @@ test('the brake: six wrong passwords from one address refuse that pair without a
 test('a backend connecting many instances at once with one credential from one address is never refused', async () => {
   link.latencyMs = 20;
   try {
-    const codes = await Promise.all(Array.from({ length: 40 }, (_, n) => connack({ clientId: `instance-${n}`, username: 'b1', password: password('broker-pass') }, '10.0.4.1')));
+    const codes = await Promise.all(
+      Array.from({ length: 40 }, (_, n) =>
+        connack({ clientId: `instance-${n}`, username: 'b1', password: password('broker-pass') }, '10.0.4.1'),
+      ),
+    );
     assert.deepEqual(codes, Array(40).fill(0));
   } finally {
     link.latencyMs = 0;
@@ -57,7 +68,13 @@ test('an empty client ID: accepted with CleanSession=1, CONNACK 2 with CleanSess
   // Written by hand: mqtt-packet refuses to generate this CONNECT.
   const field = (text: string) => Buffer.concat([Buffer.from([0, Buffer.byteLength(text)]), Buffer.from(text)]);
   const usernamePasswordNoCleanSession = 0xc0;
-  const body = Buffer.concat([field('MQTT'), Buffer.from([4, usernamePasswordNoCleanSession, 0, 0]), field(''), field('d1'), field('device-pass')]);
+  const body = Buffer.concat([
+    field('MQTT'),
+    Buffer.from([4, usernamePasswordNoCleanSession, 0, 0]),
+    field(''),
+    field('d1'),
+    field('device-pass'),
+  ]);
   const persistent = new PacketConnection(edge);
   persistent.sendBytes(Buffer.concat([Buffer.from([0x10, body.length]), body]));
   assert.equal((await persistent.next('connack')).returnCode, 2);
@@ -67,8 +84,15 @@ test('an empty client ID: accepted with CleanSession=1, CONNACK 2 with CleanSess
 test('a will the principal could not publish itself is refused at CONNECT', async () => {
   const will = (topic: string) => ({ topic, payload: Buffer.from('gone'), qos: 0 as const, retain: false });
   assert.equal(await connack({ clientId: 'w1', username: 'd1', password: password('device-pass'), will: will('$devices/d2/events') }), 5);
-  assert.equal(await connack({ clientId: 'w2', username: 'd1', password: password('device-pass'), will: will('$devices/d1/commands') }), 5, 'a device does not publish commands');
-  assert.equal(await connack({ clientId: 'w3', username: 'd1', password: password('device-pass'), will: will('$devices/d1/events/gone') }), 0);
+  assert.equal(
+    await connack({ clientId: 'w2', username: 'd1', password: password('device-pass'), will: will('$devices/d1/commands') }),
+    5,
+    'a device does not publish commands',
+  );
+  assert.equal(
+    await connack({ clientId: 'w3', username: 'd1', password: password('device-pass'), will: will('$devices/d1/events/gone') }),
+    0,
+  );
 });
 
 test('connections per registry (with its devices) are capped; past the cap CONNACK 5, and a closed connection gives its place back', async (t) => {

@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { InMemoryRegistryLink, connected, principals, startInMemoryEdge } from '../../support/in-memory-edge.js';
 
 const link = new InMemoryRegistryLink()
-  .add({ principal: principals.registry('r1', [{ device_id: 'd1', alias: 'kitchen/', topic_prefix: '$devices/d1/events/' }]), password: 'registry-pass' })
+  .add({
+    principal: principals.registry('r1', [{ device_id: 'd1', alias: 'kitchen/', topic_prefix: '$devices/d1/events/' }]),
+    password: 'registry-pass',
+  })
   .add({ principal: principals.registry('r2'), password: 'registry-pass' })
   .add({ principal: principals.device('d1', 'r1', { 'cmd/': '$devices/d1/commands/' }), password: 'device-pass' });
 const edge = await startInMemoryEdge(link);
@@ -27,7 +30,7 @@ test('a command arrives under the name each subscriber used', async () => {
   assert.deepEqual(topics, ['$devices/d1/commands/reboot', '$me/device/commands/reboot', 'cmd/reboot']);
 });
 
-test('a registry reads its devices\' events under their alias when it subscribed through it', async () => {
+test("a registry reads its devices' events under their alias when it subscribed through it", async () => {
   const registry = await connected(edge, 'r1', 'registry-pass', { clientId: 'aliased' });
   assert.deepEqual(await registry.subscribe([['kitchen/#', 0]]), [0]);
   const device = await connected(edge, 'd1', 'device-pass', { clientId: 'thermometer' });
@@ -35,7 +38,7 @@ test('a registry reads its devices\' events under their alias when it subscribed
   assert.equal((await registry.next('publish')).topic, 'kitchen/temp');
 });
 
-test('a delivery is at most at the subscription\'s QoS', async () => {
+test("a delivery is at most at the subscription's QoS", async () => {
   const registry = await connected(edge, 'r1', 'registry-pass', { clientId: 'qos0' });
   await registry.subscribe([['$devices/d1/events', 0]]);
   const device = await connected(edge, 'd1', 'device-pass', { clientId: 'qos1-publisher' });
@@ -45,7 +48,11 @@ test('a delivery is at most at the subscription\'s QoS', async () => {
 
 test('overlapping subscriptions deliver a message once', async () => {
   const registry = await connected(edge, 'r1', 'registry-pass', { clientId: 'overlap' });
-  await registry.subscribe([['$devices/+/events/#', 1], ['$devices/d1/events/#', 1], ['kitchen/#', 1]]);
+  await registry.subscribe([
+    ['$devices/+/events/#', 1],
+    ['$devices/d1/events/#', 1],
+    ['kitchen/#', 1],
+  ]);
   const device = await connected(edge, 'd1', 'device-pass', { clientId: 'once' });
   device.publish('$devices/d1/events/x', 'once', 1);
   await registry.next('publish');
@@ -54,7 +61,14 @@ test('overlapping subscriptions deliver a message once', async () => {
 
 test('another registry never receives the messages of this one, whatever it subscribes to', async () => {
   const stranger = await connected(edge, 'r2', 'registry-pass', { clientId: 'stranger' });
-  assert.deepEqual(await stranger.subscribe([['$devices/+/events/#', 0], ['$devices/d1/events', 0], ['$registries/+/events', 0]]), [0, 0, 0]);
+  assert.deepEqual(
+    await stranger.subscribe([
+      ['$devices/+/events/#', 0],
+      ['$devices/d1/events', 0],
+      ['$registries/+/events', 0],
+    ]),
+    [0, 0, 0],
+  );
   const device = await connected(edge, 'd1', 'device-pass', { clientId: 'private' });
   device.publish('$devices/d1/events', 'private');
   device.publish('$registries/r1/events', 'private');

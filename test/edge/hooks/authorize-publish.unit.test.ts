@@ -22,7 +22,13 @@ async function closedBy(connection: PacketConnection, topic: string): Promise<vo
 
 test('a device publishes to its own events and state; its registry reads them under the same names', async () => {
   const registry = await connected(edge, 'r1', 'registry-pass');
-  assert.deepEqual(await registry.subscribe([['$devices/+/events/#', 1], ['$registries/r1/events', 1]]), [1, 1]);
+  assert.deepEqual(
+    await registry.subscribe([
+      ['$devices/+/events/#', 1],
+      ['$registries/r1/events', 1],
+    ]),
+    [1, 1],
+  );
   const device = await connected(edge, 'd1', 'device-pass');
   device.publish('$devices/d1/events/temp', '21.5', 1, 7);
   assert.equal((await device.next('puback')).messageId, 7);
@@ -63,7 +69,15 @@ test('permanent topics are stored by name (state, config); the RETAIN flag of ot
   const device = await connected(edge, 'd2', 'device-pass', { clientId: 'stateful' });
   device.publish('$devices/d2/state', 'on', 1, 1);
   await device.next('puback');
-  device.send({ cmd: 'publish', topic: '$devices/d2/events', payload: Buffer.from('not kept'), qos: 1, messageId: 2, retain: true, dup: false });
+  device.send({
+    cmd: 'publish',
+    topic: '$devices/d2/events',
+    payload: Buffer.from('not kept'),
+    qos: 1,
+    messageId: 2,
+    retain: true,
+    dup: false,
+  });
   await device.next('puback');
   const late = await connected(edge, 'r1', 'registry-pass', { clientId: 'late' });
   await late.subscribe([['$devices/d2/#', 0]]);

@@ -14,23 +14,51 @@ test.after(() => edge.close());
 
 test('QoS 2 is granted as QoS 1; QoS 0 and 1 as asked', async () => {
   const device = await connected(edge, 'd1', 'device-pass');
-  assert.deepEqual(await device.subscribe([['$devices/d1/commands', 2], ['$devices/d1/config', 0], ['$me/device/commands/#', 1]]), [1, 0, 1]);
+  assert.deepEqual(
+    await device.subscribe([
+      ['$devices/d1/commands', 2],
+      ['$devices/d1/config', 0],
+      ['$me/device/commands/#', 1],
+    ]),
+    [1, 0, 1],
+  );
   const broker = await connected(edge, 'b1', 'broker-pass');
   assert.deepEqual(await broker.subscribe([['sensors/#', 2]]), [1]);
 });
 
 test('a filter the client may not read gets 0x80 alone; the others in the same SUBSCRIBE are granted', async () => {
   const device = await connected(edge, 'd1', 'device-pass', { clientId: 'mixed' });
-  const granted = await device.subscribe([['$devices/d2/commands', 1], ['$devices/d1/commands', 1], ['$devices/+', 0], ['$registries/r2/commands', 0], ['$devices/d1/events', 0]]);
+  const granted = await device.subscribe([
+    ['$devices/d2/commands', 1],
+    ['$devices/d1/commands', 1],
+    ['$devices/+', 0],
+    ['$registries/r2/commands', 0],
+    ['$devices/d1/events', 0],
+  ]);
   assert.deepEqual(granted, [REFUSED, 1, REFUSED, REFUSED, REFUSED]);
   const broker = await connected(edge, 'b1', 'broker-pass', { clientId: 'mixed' });
-  assert.deepEqual(await broker.subscribe([['$devices/d1/events', 0], ['a/+/b', 0]]), [REFUSED, 0], 'brokers see no $ topics');
+  assert.deepEqual(
+    await broker.subscribe([
+      ['$devices/d1/events', 0],
+      ['a/+/b', 0],
+    ]),
+    [REFUSED, 0],
+    'brokers see no $ topics',
+  );
   assert.ok(!device.isClosed && !broker.isClosed, 'a refused filter does not close the connection');
 });
 
 test('past the subscription cap (here 3) filters get 0x80, the connection stays, and renewing a held filter is granted', async () => {
   const broker = await connected(edge, 'b1', 'broker-pass', { clientId: 'capped' });
-  assert.deepEqual(await broker.subscribe([['a', 0], ['b', 0], ['c', 0], ['d', 1]]), [0, 0, 0, REFUSED]);
+  assert.deepEqual(
+    await broker.subscribe([
+      ['a', 0],
+      ['b', 0],
+      ['c', 0],
+      ['d', 1],
+    ]),
+    [0, 0, 0, REFUSED],
+  );
   assert.deepEqual(await broker.subscribe([['a', 1]], 2), [1], 'a held filter, renewed');
   broker.send({ cmd: 'unsubscribe', messageId: 3, unsubscriptions: ['b'] });
   await broker.next('unsuback');

@@ -76,7 +76,8 @@ test('auth throttle: 200,000 distinct usernames from one address do not reset it
   }
   assert.equal(await throttle.refusal(A, 'real-device'), 'address');
   const sizes = throttle.sizes();
-  for (const [table, size] of Object.entries(sizes)) assert.ok(size.free <= 100_000 && size.penalised <= 100_000, `${table}: ${JSON.stringify(size)}`);
+  for (const [table, size] of Object.entries(sizes))
+    assert.ok(size.free <= 100_000 && size.penalised <= 100_000, `${table}: ${JSON.stringify(size)}`);
 });
 
 test('auth throttle: 100,000 junk usernames from other addresses do not reset the back-off of the real one', async () => {
@@ -90,13 +91,18 @@ test('auth throttle: 100,000 junk usernames from other addresses do not reset th
   assert.equal(await throttle.refusal(A, 'real-device'), undefined);
   await throttle.failure(A, 'real-device');
   now += 7000;
-  assert.equal(await throttle.refusal(A, 'real-device'), 'address_username', 'the ninth failure doubles to 8 s: the count survived the junk');
+  assert.equal(
+    await throttle.refusal(A, 'real-device'),
+    'address_username',
+    'the ninth failure doubles to 8 s: the count survived the junk',
+  );
 });
 
 test('auth throttle: attempts sent together are checked no more than the free failures left at a time; the others wait, then see the outcome', async () => {
   let now = 0;
   const throttle = new AuthThrottle({ now: () => now });
-  const settled = (attempts: Array<Promise<unknown>>) => Promise.all(attempts.map((attempt) => Promise.race([attempt.then(() => true), setImmediatePromise(false)])));
+  const settled = (attempts: Array<Promise<unknown>>) =>
+    Promise.all(attempts.map((attempt) => Promise.race([attempt.then(() => true), setImmediatePromise(false)])));
   // 50 guesses at once: 6 are checked (five free failures and the one that starts the back-off).
   const guesses = Array.from({ length: 50 }, () => throttle.refusal(A, 'dev'));
   assert.equal((await settled(guesses)).filter(Boolean).length, 6, 'six are checked, the others wait');
@@ -116,12 +122,14 @@ test('auth throttle: attempts sent together are checked no more than the free fa
   // checked, six at a time.
   const fleet = new AuthThrottle({ now: () => 0 });
   let checked = 0;
-  await Promise.all(Array.from({ length: 100 }, async () => {
-    assert.equal(await fleet.refusal(A, 'registry'), undefined);
-    checked++;
-    await new Promise((resolve) => setImmediate(resolve));
-    await fleet.success(A, 'registry');
-  }));
+  await Promise.all(
+    Array.from({ length: 100 }, async () => {
+      assert.equal(await fleet.refusal(A, 'registry'), undefined);
+      checked++;
+      await new Promise((resolve) => setImmediate(resolve));
+      await fleet.success(A, 'registry');
+    }),
+  );
   assert.equal(checked, 100);
 });
 

@@ -11,8 +11,20 @@ const X = 'aredevice00000000002'; // another device of R
 const R2 = 'areregistry000000002';
 
 const base = { folder_id: 'f', credential_id: 'c', topic_aliases: {}, registry_aliases: [] };
-const device: Principal = { ...base, kind: 'device', id: D, registry_id: R, topic_aliases: { 'home/kitchen/': `$devices/${D}/events/kitchen/`, 'my/cmd': `$devices/${D}/commands` } };
-const registry: Principal = { ...base, kind: 'registry', id: R, registry_id: R, registry_aliases: [{ device_id: D, alias: 'home/kitchen/', topic_prefix: `$devices/${D}/events/kitchen/` }] };
+const device: Principal = {
+  ...base,
+  kind: 'device',
+  id: D,
+  registry_id: R,
+  topic_aliases: { 'home/kitchen/': `$devices/${D}/events/kitchen/`, 'my/cmd': `$devices/${D}/commands` },
+};
+const registry: Principal = {
+  ...base,
+  kind: 'registry',
+  id: R,
+  registry_id: R,
+  registry_aliases: [{ device_id: D, alias: 'home/kitchen/', topic_prefix: `$devices/${D}/events/kitchen/` }],
+};
 const otherRegistry: Principal = { ...base, kind: 'registry', id: R2, registry_id: R2 };
 const broker: Principal = { ...base, kind: 'broker', id: 'arebroker00000000001', registry_id: '' };
 
@@ -46,7 +58,10 @@ let cases = 0;
 test('ACL matrix of §3.2: publish and subscribe for device and registry', () => {
   for (const [topic, devicePub, deviceSub, registryPub, registrySub] of matrix) {
     const expectations: Array<[Principal, 'pub' | 'sub', boolean]> = [
-      [device, 'pub', devicePub], [device, 'sub', deviceSub], [registry, 'pub', registryPub], [registry, 'sub', registrySub],
+      [device, 'pub', devicePub],
+      [device, 'sub', deviceSub],
+      [registry, 'pub', registryPub],
+      [registry, 'sub', registrySub],
     ];
     for (const [principal, action, expected] of expectations) {
       const policy = new TopicPolicy(principal);
@@ -79,11 +94,24 @@ test('wildcards: narrowing and too-short filters', () => {
   const reg = new TopicPolicy(registry);
   const dev = new TopicPolicy(device);
   const table: Array<[TopicPolicy, string, boolean]> = [
-    [reg, '$devices/#', true], [reg, '$devices/+/#', true], [reg, `$devices/${D}/#`, true], [reg, '$devices/+/events/#', true],
-    [reg, '$devices/+/events/bedroom/+', true], [reg, `$devices/${D}/+`, true], [reg, '$devices/+', false], [reg, '$devices', false],
-    [reg, `$devices/${D}`, false], [reg, '$registries/+', false], [reg, `$registries/${R}/commands/+`, false],
-    [dev, '$registries/#', true], [dev, `$registries/${R}/commands/+`, true], [dev, `$devices/${D}/commands/#`, true],
-    [dev, `$devices/${X}/commands`, false], [dev, '$devices/+', false], [dev, 'a/+/b+', false], [dev, 'a/#/b', false],
+    [reg, '$devices/#', true],
+    [reg, '$devices/+/#', true],
+    [reg, `$devices/${D}/#`, true],
+    [reg, '$devices/+/events/#', true],
+    [reg, '$devices/+/events/bedroom/+', true],
+    [reg, `$devices/${D}/+`, true],
+    [reg, '$devices/+', false],
+    [reg, '$devices', false],
+    [reg, `$devices/${D}`, false],
+    [reg, '$registries/+', false],
+    [reg, `$registries/${R}/commands/+`, false],
+    [dev, '$registries/#', true],
+    [dev, `$registries/${R}/commands/+`, true],
+    [dev, `$devices/${D}/commands/#`, true],
+    [dev, `$devices/${X}/commands`, false],
+    [dev, '$devices/+', false],
+    [dev, 'a/+/b+', false],
+    [dev, 'a/#/b', false],
   ];
   for (const [policy, filter, expected] of table) {
     assert.equal(policy.authorizeSubscribe(filter).ok, expected, `${policy.principal.kind} subscribe ${filter}`);
@@ -107,7 +135,13 @@ test('wildcards: narrowing and too-short filters', () => {
 });
 
 test('malformed topics are refused', () => {
-  for (const topic of ['', `$devices/${D}/events/+`, `$devices/${D}/events/#`, `$devices/${D}/events\0x`, `$devices/${D}/events/${'x'.repeat(1100)}`]) {
+  for (const topic of [
+    '',
+    `$devices/${D}/events/+`,
+    `$devices/${D}/events/#`,
+    `$devices/${D}/events\0x`,
+    `$devices/${D}/events/${'x'.repeat(1100)}`,
+  ]) {
     assert.equal(new TopicPolicy(device).authorizePublish(topic).ok, false, JSON.stringify(topic.slice(0, 60)));
     cases++;
   }

@@ -16,7 +16,11 @@ export const OPERATION_ID = 'arefuzzoperation0001';
 
 const created_at = new Date('2026-01-01T00:00:00Z');
 const common = { folder_id: FOLDER, created_at, description: 'fuzz fixture', labels: { fuzz: 'yes' }, log_options: undefined };
-const OWNERS: Array<[OwnerKind, string, string]> = [['registry', IDS.registry, PASSWORD_IDS.registry], ['device', IDS.device, PASSWORD_IDS.device], ['broker', IDS.broker, PASSWORD_IDS.broker]];
+const OWNERS: Array<[OwnerKind, string, string]> = [
+  ['registry', IDS.registry, PASSWORD_IDS.registry],
+  ['device', IDS.device, PASSWORD_IDS.device],
+  ['broker', IDS.broker, PASSWORD_IDS.broker],
+];
 const KINDS: OwnerKind[] = ['registry', 'device', 'broker'];
 const FIXTURE_PASSWORDS = new Set(Object.values(PASSWORD_IDS));
 
@@ -25,14 +29,30 @@ export async function fixtures(ctx: ResourceContext, certificate: TestCertificat
   const hash = await hashPassword(PASSWORD);
   const restore = async () => {
     const none = { certificates: [], passwords: [] };
-    await importRegistry(ctx, { ...common, id: IDS.registry, name: 'fuzz-registry', status: 'ACTIVE' }, {
-      certificates: [{ fingerprint: certificate.opensslFingerprint, certificate_data: certificate.certPem }],
-      passwords: [],
-    }, false);
-    await importDevice(ctx, {
-      id: IDS.device, registry_id: IDS.registry, created_at, name: 'fuzz-device', description: '', labels: {}, monitoring: {},
-      topic_aliases: { 'home/': `$devices/${IDS.device}/events/` },
-    }, none, false);
+    await importRegistry(
+      ctx,
+      { ...common, id: IDS.registry, name: 'fuzz-registry', status: 'ACTIVE' },
+      {
+        certificates: [{ fingerprint: certificate.opensslFingerprint, certificate_data: certificate.certPem }],
+        passwords: [],
+      },
+      false,
+    );
+    await importDevice(
+      ctx,
+      {
+        id: IDS.device,
+        registry_id: IDS.registry,
+        created_at,
+        name: 'fuzz-device',
+        description: '',
+        labels: {},
+        monitoring: {},
+        topic_aliases: { 'home/': `$devices/${IDS.device}/events/` },
+      },
+      none,
+      false,
+    );
     await importBroker(ctx, { ...common, id: IDS.broker, name: 'fuzz-broker' }, none, false);
     // Passwords the requests added go, from every entity whose ID requests can name (those of IDS,
     // which imports may create as any kind): a wrong password is checked against every password
@@ -50,7 +70,15 @@ export async function fixtures(ctx: ResourceContext, certificate: TestCertificat
       if (!(await ctx.store.getPassword(id))) await ctx.store.addPassword({ id, owner_kind, owner_id, hash, created_at });
     }
     if (!(await ctx.store.getOperation(OPERATION_ID))) {
-      await ctx.store.putOperation({ id: OPERATION_ID, resource_id: IDS.registry, description: 'fuzz fixture', created_at, created_by: 'admin', modified_at: created_at, done: true });
+      await ctx.store.putOperation({
+        id: OPERATION_ID,
+        resource_id: IDS.registry,
+        description: 'fuzz fixture',
+        created_at,
+        created_by: 'admin',
+        modified_at: created_at,
+        done: true,
+      });
     }
   };
   await restore();

@@ -17,13 +17,20 @@ export const DEVICE_CERTIFICATE = 'ab'.repeat(20);
 export const DEVICE_ALIASES: Record<string, string> = {
   'home/': `$devices/${IDS.device}/events/`,
   'glued/': `$devices/${IDS.device}/events/x`,
-  'cmd': `$devices/${IDS.device}/commands`,
+  cmd: `$devices/${IDS.device}/commands`,
   'long/': `$devices/${IDS.device}/events/${'y'.repeat(70_000)}`,
 };
 
 const base = { folder_id: 'fuzz-folder', topic_aliases: {}, registry_aliases: [] };
 const PRINCIPALS: Principal[] = [
-  { ...base, kind: 'registry', id: IDS.registry, registry_id: IDS.registry, credential_id: 'password-registry', registry_aliases: Object.entries(DEVICE_ALIASES).map(([alias, topic_prefix]) => ({ device_id: IDS.device, alias, topic_prefix })) },
+  {
+    ...base,
+    kind: 'registry',
+    id: IDS.registry,
+    registry_id: IDS.registry,
+    credential_id: 'password-registry',
+    registry_aliases: Object.entries(DEVICE_ALIASES).map(([alias, topic_prefix]) => ({ device_id: IDS.device, alias, topic_prefix })),
+  },
   { ...base, kind: 'device', id: IDS.device, registry_id: IDS.registry, credential_id: 'password-device', topic_aliases: DEVICE_ALIASES },
   { ...base, kind: 'broker', id: IDS.broker, registry_id: '', credential_id: 'password-broker' },
 ];

@@ -15,24 +15,58 @@ const topic = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.constantFrom(
-      `$devices/${D}/events`, `$devices/${D}/events/a`, `$devices/${D}/state`, `$devices/${D}/state/s`, `$devices/${D}/commands`, `$devices/${D}/config`,
-      `$registries/${R}/events`, `$registries/${R}/commands`, `$registries/${R}/config/c`, `$monitoring/${D}/json`, `$devices/${IDS.otherDevice}/commands`,
-      `$devices/#`, `$devices/+/events`, `$registries/#`, '$me/device/events', '$me/device/commands', '$me/registry/commands', '$me/monitoring/json',
-      'home/kitchen', 'home/#', 'glued/#', 'glued/+', 'cmd', 'cmd/#', 'long/t', 'long/#', `$iot/${R}/devices/${D}/events`, '$iot/#', `$broker/${IDS.broker}/a`,
-      'a/b', 'a/#', '#', '+', '$SYS/#', '',
+      `$devices/${D}/events`,
+      `$devices/${D}/events/a`,
+      `$devices/${D}/state`,
+      `$devices/${D}/state/s`,
+      `$devices/${D}/commands`,
+      `$devices/${D}/config`,
+      `$registries/${R}/events`,
+      `$registries/${R}/commands`,
+      `$registries/${R}/config/c`,
+      `$monitoring/${D}/json`,
+      `$devices/${IDS.otherDevice}/commands`,
+      `$devices/#`,
+      `$devices/+/events`,
+      `$registries/#`,
+      '$me/device/events',
+      '$me/device/commands',
+      '$me/registry/commands',
+      '$me/monitoring/json',
+      'home/kitchen',
+      'home/#',
+      'glued/#',
+      'glued/+',
+      'cmd',
+      'cmd/#',
+      'long/t',
+      'long/#',
+      `$iot/${R}/devices/${D}/events`,
+      '$iot/#',
+      `$broker/${IDS.broker}/a`,
+      'a/b',
+      'a/#',
+      '#',
+      '+',
+      '$SYS/#',
+      '',
     ),
   },
   { weight: 1, arbitrary: anyTopic },
 );
 /** `value` one time in `times`, else undefined (fc.option's `freq` is the odds of undefined). */
-const sometimes = <T>(value: fc.Arbitrary<T>, times: number) => fc.oneof({ weight: times - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: value });
+const sometimes = <T>(value: fc.Arbitrary<T>, times: number) =>
+  fc.oneof({ weight: times - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: value });
 const messageId = fc.integer({ min: 1, max: 65_535 });
 const qos = fc.constantFrom<mqttPacket.QoS>(0, 1, 2);
 const bytes = (maxLength: number) => fc.uint8Array({ maxLength }).map((array) => Buffer.from(array));
 
 const version = fc.constantFrom(
-  { protocolId: 'MQTT', protocolVersion: 4 }, { protocolId: 'MQTT', protocolVersion: 4 }, { protocolId: 'MQTT', protocolVersion: 4 },
-  { protocolId: 'MQIsdp', protocolVersion: 3 }, { protocolId: 'MQTT', protocolVersion: 5 },
+  { protocolId: 'MQTT', protocolVersion: 4 },
+  { protocolId: 'MQTT', protocolVersion: 4 },
+  { protocolId: 'MQTT', protocolVersion: 4 },
+  { protocolId: 'MQIsdp', protocolVersion: 3 },
+  { protocolId: 'MQTT', protocolVersion: 5 },
 ) as fc.Arbitrary<Pick<mqttPacket.IConnectPacket, 'protocolId' | 'protocolVersion'>>;
 const connect: fc.Arbitrary<mqttPacket.IConnectPacket> = fc
   .record({
@@ -40,23 +74,56 @@ const connect: fc.Arbitrary<mqttPacket.IConnectPacket> = fc
     clientId: fc.oneof(fc.constantFrom('', 'c1', 'c2', 'YCCmdLine'), fc.string({ maxLength: 23 })),
     clean: fc.boolean(),
     keepalive: fc.oneof(fc.constantFrom(0, 1, 60), fc.integer({ min: 0, max: 65_535 })),
-    username: fc.option(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(IDS.device, IDS.device, IDS.registry, IDS.broker) }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) }), { nil: undefined, freq: 8 }),
-    password: fc.option(fc.oneof({ weight: 6, arbitrary: fc.constant(Buffer.from(PASSWORD)) }, { weight: 1, arbitrary: bytes(24) }), { nil: undefined, freq: 8 }),
+    username: fc.option(
+      fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom(IDS.device, IDS.device, IDS.registry, IDS.broker) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
+      ),
+      { nil: undefined, freq: 8 },
+    ),
+    password: fc.option(fc.oneof({ weight: 6, arbitrary: fc.constant(Buffer.from(PASSWORD)) }, { weight: 1, arbitrary: bytes(24) }), {
+      nil: undefined,
+      freq: 8,
+    }),
     will: sometimes(fc.record({ topic: topic.filter((name) => name !== ''), payload: bytes(16), qos, retain: fc.boolean() }), 4),
   })
   // mqtt-packet will not build a password without a username [MQTT-3.1.2-22], an empty will topic
   // nor an MQTT 3.1 CONNECT without a client ID (damage may).
   .map(({ version, password, clientId, ...fields }) => ({
-    cmd: 'connect', ...version, ...fields,
+    cmd: 'connect',
+    ...version,
+    ...fields,
     clientId: clientId || version.protocolVersion !== 3 ? clientId : 'c3',
     password: fields.username === undefined ? undefined : password,
   }));
 
 const clientPacket: fc.Arbitrary<mqttPacket.Packet> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ topic, payload: bytes(48), qos, retain: fc.boolean(), dup: fc.boolean(), messageId }).map((fields): mqttPacket.IPublishPacket => ({ cmd: 'publish', ...fields, messageId: fields.qos === 0 ? undefined : fields.messageId })) },
-  { weight: 3, arbitrary: fc.record({ messageId, subscriptions: fc.array(fc.record({ topic, qos }), { minLength: 1, maxLength: 3 }) }).map((fields): mqttPacket.ISubscribePacket => ({ cmd: 'subscribe', ...fields })) },
-  { weight: 1, arbitrary: fc.record({ messageId, unsubscriptions: fc.array(topic, { minLength: 1, maxLength: 3 }) }).map((fields): mqttPacket.IUnsubscribePacket => ({ cmd: 'unsubscribe', ...fields })) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('puback', 'pubrec', 'pubrel', 'pubcomp', 'unsuback', 'suback', 'connack'), messageId).map(([cmd, id]) => acknowledgement(cmd, id)) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({ topic, payload: bytes(48), qos, retain: fc.boolean(), dup: fc.boolean(), messageId })
+      .map(
+        (fields): mqttPacket.IPublishPacket => ({ cmd: 'publish', ...fields, messageId: fields.qos === 0 ? undefined : fields.messageId }),
+      ),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ messageId, subscriptions: fc.array(fc.record({ topic, qos }), { minLength: 1, maxLength: 3 }) })
+      .map((fields): mqttPacket.ISubscribePacket => ({ cmd: 'subscribe', ...fields })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ messageId, unsubscriptions: fc.array(topic, { minLength: 1, maxLength: 3 }) })
+      .map((fields): mqttPacket.IUnsubscribePacket => ({ cmd: 'unsubscribe', ...fields })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('puback', 'pubrec', 'pubrel', 'pubcomp', 'unsuback', 'suback', 'connack'), messageId)
+      .map(([cmd, id]) => acknowledgement(cmd, id)),
+  },
   { weight: 1, arbitrary: fc.constantFrom<mqttPacket.Packet>({ cmd: 'pingreq' }, { cmd: 'disconnect' }, { cmd: 'pingresp' }) },
   { weight: 1, arbitrary: connect },
 );
@@ -82,7 +149,9 @@ type Damage = InputOf<typeof damage>;
 
 /** One client connection: what it sends, how it is damaged, how it is cut into chunks, and its TLS certificate. */
 export const clientStream = fc.record({
-  packets: fc.tuple(fc.option(connect, { nil: undefined, freq: 10 }), fc.array(clientPacket, { maxLength: 6 })).map(([first, rest]) => (first ? [first, ...rest] : rest)),
+  packets: fc
+    .tuple(fc.option(connect, { nil: undefined, freq: 10 }), fc.array(clientPacket, { maxLength: 6 }))
+    .map(([first, rest]) => (first ? [first, ...rest] : rest)),
   // Half the streams arrive intact, so the broker gets past CONNECT and handles the rest.
   damage: fc.oneof(fc.constant([]), fc.array(damage, { minLength: 1, maxLength: 3 })),
   /** Replaces everything with random bytes. */
@@ -116,7 +185,10 @@ function encode(packet: mqttPacket.Packet): Buffer {
   if (packet.cmd !== 'connect') return mqttPacket.generate(packet);
   // mqtt-packet refuses an empty client ID with CleanSession=0 [MQTT-3.1.3-7]; the flag is cleared by hand.
   const persistentWithoutId = !packet.clean && !packet.clientId;
-  const data = mqttPacket.generate({ ...packet, clean: packet.clean || persistentWithoutId }, { protocolVersion: packet.protocolVersion ?? 4 });
+  const data = mqttPacket.generate(
+    { ...packet, clean: packet.clean || persistentWithoutId },
+    { protocolVersion: packet.protocolVersion ?? 4 },
+  );
   if (persistentWithoutId) data[headerLength(data) + 2 + packet.protocolId!.length + 1]! &= ~0x02;
   return data;
 }

@@ -32,13 +32,25 @@ export type StringsFor = (field: string) => fc.Arbitrary<string>;
 const MAX_DEPTH = 4;
 
 const int32 = fc.oneof(fc.integer({ min: -2, max: 1001 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
-const int64 = fc.oneof(int32, fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), fc.constantFrom('9223372036854775807', '-9223372036854775808'));
+const int64 = fc.oneof(
+  int32,
+  fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
+  fc.constantFrom('9223372036854775807', '-9223372036854775808'),
+);
 const SCALARS: Record<string, fc.Arbitrary<unknown>> = {
   TYPE_BOOL: fc.boolean(),
-  TYPE_INT32: int32, TYPE_SINT32: int32, TYPE_SFIXED32: int32,
-  TYPE_UINT32: fc.nat(), TYPE_FIXED32: fc.nat(),
-  TYPE_INT64: int64, TYPE_SINT64: int64, TYPE_SFIXED64: int64, TYPE_UINT64: int64, TYPE_FIXED64: int64,
-  TYPE_DOUBLE: fc.double(), TYPE_FLOAT: fc.float(),
+  TYPE_INT32: int32,
+  TYPE_SINT32: int32,
+  TYPE_SFIXED32: int32,
+  TYPE_UINT32: fc.nat(),
+  TYPE_FIXED32: fc.nat(),
+  TYPE_INT64: int64,
+  TYPE_SINT64: int64,
+  TYPE_SFIXED64: int64,
+  TYPE_UINT64: int64,
+  TYPE_FIXED64: int64,
+  TYPE_DOUBLE: fc.double(),
+  TYPE_FLOAT: fc.float(),
   TYPE_BYTES: fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
 };
 
@@ -104,7 +116,11 @@ export class ProtoRequests {
     const type = this.#messages.get(fullName)!;
     if (type.options?.mapEntry) {
       const [key, value] = type.field as [FieldDescriptor, FieldDescriptor];
-      return fc.dictionary(this.#strings(`${field.name}.${key.name}`), this.#field(scope, { ...value, name: `${field.name}.${value.name}`, label: 'LABEL_OPTIONAL' }, depth), { maxKeys: 6 });
+      return fc.dictionary(
+        this.#strings(`${field.name}.${key.name}`),
+        this.#field(scope, { ...value, name: `${field.name}.${value.name}`, label: 'LABEL_OPTIONAL' }, depth),
+        { maxKeys: 6 },
+      );
     }
     if (depth >= MAX_DEPTH) return fc.constant(undefined);
     return this.#repeated(field, this.#message(fullName, depth + 1));

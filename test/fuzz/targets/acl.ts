@@ -14,7 +14,14 @@ const KINDS = ['events', 'state', 'commands', 'config'];
 const suffix = fc.constantFrom('', '/a', '/a/b', '/+', '/#');
 /** Topics as they travel inside the edge: a registry's or a broker's namespace, or anything. */
 const internalTopic = fc.oneof(
-  fc.tuple(fc.constantFrom(IDS.registry, IDS.otherRegistry), fc.constantFrom('devices/', 'registry', 'monitoring/'), fc.option(anyId), fc.constantFrom(...KINDS, 'json'), suffix)
+  fc
+    .tuple(
+      fc.constantFrom(IDS.registry, IDS.otherRegistry),
+      fc.constantFrom('devices/', 'registry', 'monitoring/'),
+      fc.option(anyId),
+      fc.constantFrom(...KINDS, 'json'),
+      suffix,
+    )
     .map(([registry, tree, id, kind, rest]) => `$iot/${registry}/${tree}${tree === 'registry' ? '' : (id ?? '')}/${kind}${rest}`),
   fc.tuple(fc.constantFrom(IDS.broker, 'a36fuzzbroker0000002'), anyTopic).map(([broker, topic]) => `$broker/${broker}/${topic}`),
   anyTopic,
@@ -62,15 +69,24 @@ function check({ principal, topic, internal, otherDevice, kind, rest }: Input): 
   if (policy.mayReceive(internal)) assert.ok(internal.startsWith(`$iot/${R}/`), `reads ${internal} of another namespace`);
   if (principal.kind !== 'device') return;
   // A device: never another device's commands or events, by name, through an alias or on delivery.
-  assert.equal(policy.authorizeSubscribe(`$devices/${otherDevice}/${kind}${rest}`).ok, false, `subscribed to $devices/${otherDevice}/${kind}${rest}`);
-  assert.equal(policy.authorizePublish(`$devices/${otherDevice}/${kind}${rest}`).ok, false, `published to $devices/${otherDevice}/${kind}${rest}`);
+  assert.equal(
+    policy.authorizeSubscribe(`$devices/${otherDevice}/${kind}${rest}`).ok,
+    false,
+    `subscribed to $devices/${otherDevice}/${kind}${rest}`,
+  );
+  assert.equal(
+    policy.authorizePublish(`$devices/${otherDevice}/${kind}${rest}`).ok,
+    false,
+    `published to $devices/${otherDevice}/${kind}${rest}`,
+  );
   assert.equal(policy.mayReceive(`$iot/${R}/devices/${otherDevice}/${kind}${rest}`), false, `receives ${otherDevice}'s ${kind}`);
   const publish = policy.authorizePublish(topic);
   const published = publish.ok ? parseCanonical(toCanonical(publish.internalTopic) ?? '') : undefined;
   if (published?.root === 'devices') assert.equal(published.id, principal.id, `publish ${topic} lands on device ${published.id}`);
   const subscribe = policy.authorizeSubscribe(topic);
   const subscribed = subscribe.ok ? parseCanonical(toCanonical(subscribe.internalFilter) ?? '') : undefined;
-  if (subscribed?.root === 'devices') assert.ok([principal.id, '+', '#'].includes(subscribed.id), `subscribe ${topic} names device ${subscribed.id}`);
+  if (subscribed?.root === 'devices')
+    assert.ok([principal.id, '+', '#'].includes(subscribed.id), `subscribe ${topic} names device ${subscribed.id}`);
 }
 
 export const aclTarget: FuzzTarget<Input> = {

@@ -16,7 +16,8 @@ const ME = ['$me/device/', '$me/registry/', '$me/monitoring/', '$me/', '$me'];
 const inputs = fc.boolean().chain((validAliases) =>
   anyPrincipal({ validAliases }).chain((principal) => {
     const aliases = [...Object.keys(principal.topic_aliases), ...principal.registry_aliases.map((entry) => entry.alias), ...ME];
-    const aliased = fc.tuple(fc.constantFrom(...aliases), fc.constantFrom('', 'events', 'commands', 'state/x', '#', '+/a', 'json'), anyTopic)
+    const aliased = fc
+      .tuple(fc.constantFrom(...aliases), fc.constantFrom('', 'events', 'commands', 'state/x', '#', '+/a', 'json'), anyTopic)
       .map(([alias, rest, tail]) => alias + rest + (tail.length % 3 === 0 ? '' : `/${tail}`));
     return fc.record({ validAliases: fc.constant(validAliases), principal: fc.constant(principal), topic: fc.oneof(anyTopic, aliased) });
   }),
@@ -32,12 +33,18 @@ type Input = InputOf<typeof inputs>;
 function assertPublishNamespace(principal: Principal, topic: string, decision: Extract<PublishDecision, { ok: true }>): void {
   const internal = decision.internalTopic;
   if (principal.kind === 'broker') {
-    assert.ok(!topic.startsWith('$') && internal === `$broker/${principal.id}/${topic}` && !decision.permanent, `broker publish ${topic} → ${internal}`);
+    assert.ok(
+      !topic.startsWith('$') && internal === `$broker/${principal.id}/${topic}` && !decision.permanent,
+      `broker publish ${topic} → ${internal}`,
+    );
     return;
   }
   const R = principal.registry_id;
   const [, tree, kind] = internal.match(/^\$iot\/[^/]+\/(devices\/[^/]*|registry)\/([^/]*)/) ?? [];
-  assert.ok(internal.startsWith(`$iot/${R}/`) && tree !== undefined && kind !== undefined, `publish ${topic} → ${internal}: outside $iot/${R}/`);
+  assert.ok(
+    internal.startsWith(`$iot/${R}/`) && tree !== undefined && kind !== undefined,
+    `publish ${topic} → ${internal}: outside $iot/${R}/`,
+  );
   if (principal.kind === 'device') {
     assert.ok(tree === `devices/${principal.id}` || tree === 'registry', `device publish ${topic} → ${internal}: another device's tree`);
     assert.ok(kind === 'events' || kind === 'state', `device publish ${topic} → ${internal}: not upstream`);
@@ -45,20 +52,32 @@ function assertPublishNamespace(principal: Principal, topic: string, decision: E
   } else {
     assert.ok(kind === 'commands' || kind === 'config', `registry publish ${topic} → ${internal}: not downstream`);
     const deviceId = tree.startsWith('devices/') ? tree.slice('devices/'.length) : undefined;
-    assert.deepEqual(decision.requiresDeviceOf, deviceId === undefined ? undefined : { deviceId, registryId: R }, 'a registry publishing to a device must have the device checked');
+    assert.deepEqual(
+      decision.requiresDeviceOf,
+      deviceId === undefined ? undefined : { deviceId, registryId: R },
+      'a registry publishing to a device must have the device checked',
+    );
   }
   assert.equal(decision.permanent, kind === 'state' || kind === 'config', 'permanent exactly for state and config');
 }
 
 /** No filter a client holds spans two namespaces (§3.3); with valid aliases it is a valid filter, delivered under the client's name (§3.6). */
-function assertSubscribeNamespace(principal: Principal, filter: string, decision: Extract<SubscribeDecision, { ok: true }>, validAliases: boolean): void {
+function assertSubscribeNamespace(
+  principal: Principal,
+  filter: string,
+  decision: Extract<SubscribeDecision, { ok: true }>,
+  validAliases: boolean,
+): void {
   const internal = decision.internalFilter;
   const namespace = principal.kind === 'broker' ? `$broker/${principal.id}/` : `$iot/${principal.registry_id}/`;
   assert.ok(internal.startsWith(namespace), `subscribe ${filter} → ${internal}: outside ${namespace}`);
   if (!validAliases) return;
   // The namespace prefix may take it past the limits of client filters (length, levels), nothing else.
   const error = topicFilterError(internal);
-  assert.ok(error === undefined || error === 'filter too long' || error === 'too many filter levels', `subscribe ${filter} → internal filter ${internal}: ${error}`);
+  assert.ok(
+    error === undefined || error === 'filter too long' || error === 'too many filter levels',
+    `subscribe ${filter} → internal filter ${internal}: ${error}`,
+  );
   if (!hasWildcard(filter)) assert.equal(decision.toClient(internal), filter, 'a message arrives under the name subscribed with');
 }
 
@@ -74,6 +93,6 @@ function check({ principal, topic, validAliases }: Input): void {
 
 export const aliasesAndMeTarget: FuzzTarget<Input> = {
   name: 'aliases-and-me',
-  summary: 'alias and $me rewriting: arbitrary principals and aliases; accepted topics stay in the principal\'s own namespace',
+  summary: "alias and $me rewriting: arbitrary principals and aliases; accepted topics stay in the principal's own namespace",
   start: () => pureSession(inputs, check),
 };

@@ -47,14 +47,26 @@ async function start() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-fuzz-api-'));
   const store = await openStore({ dataDir, mongoDb: 'unused' });
   const logger = pino({ level: 'silent' });
-  const registry = registryServices({ store, adminTokens: [TOKEN], idPrefix: 'are', quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 }, logger });
+  const registry = registryServices({
+    store,
+    adminTokens: [TOKEN],
+    idPrefix: 'are',
+    quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 },
+    logger,
+  });
   const edge = await startEdge({ link: inProcessLink(registry.ctx, registry.authenticator), logger, maxPacketBytes: MAX_PAYLOAD_BYTES });
   registry.attachDataPlane(edge.dataPlane);
   const certificates = [makeCertificate('fuzz-a'), makeCertificate('fuzz-b')];
   const restore = await fixtures(registry.ctx, certificates[0]!);
 
-  const methods = new Map<string, Method>(registry.services.flatMap(({ definition, implementation }) =>
-    Object.entries(definition).map(([name, method]): [string, Method] => [method.path, { definition: method, handler: implementation[name]! }])));
+  const methods = new Map<string, Method>(
+    registry.services.flatMap(({ definition, implementation }) =>
+      Object.entries(definition).map(([name, method]): [string, Method] => [
+        method.path,
+        { definition: method, handler: implementation[name]! },
+      ]),
+    ),
+  );
   const proto = new ProtoRequests(PROTO_ROOT, stringsFor(certificates));
   const encodings = new Map([...methods.keys()].map((method) => [method, proto.encodedRequests(method)]));
   const inputs = fc.constantFrom(...methods.keys()).chain((method) => {
@@ -62,11 +74,14 @@ async function start() {
     return fc.oneof(
       { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes): Input => ({ method, made: 'random', bytes })) },
       { weight: 4, arbitrary: fields.map((bytes): Input => ({ method, made: 'fields', bytes })) },
-      { weight: 1, arbitrary: fc.tuple(fields, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean()).map(([bytes, at, xor, cut]): Input => {
-        const damaged = Buffer.from(bytes);
-        if (damaged.length > 0) damaged[at % damaged.length]! ^= xor;
-        return { method, made: 'damaged', bytes: cut ? damaged.subarray(0, at % (damaged.length + 1)) : damaged };
-      }) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(fields, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean()).map(([bytes, at, xor, cut]): Input => {
+          const damaged = Buffer.from(bytes);
+          if (damaged.length > 0) damaged[at % damaged.length]! ^= xor;
+          return { method, made: 'damaged', bytes: cut ? damaged.subarray(0, at % (damaged.length + 1)) : damaged };
+        }),
+      },
     );
   });
 
@@ -96,20 +111,33 @@ function adminMetadata(): Metadata {
 }
 
 /** A unary call as grpc-js makes it: the response must encode, an error must be an API error. */
-async function unaryCall(definition: MethodDefinition<unknown, unknown>, handler: UntypedHandleCall, request: unknown, method: string): Promise<void> {
+async function unaryCall(
+  definition: MethodDefinition<unknown, unknown>,
+  handler: UntypedHandleCall,
+  request: unknown,
+  method: string,
+): Promise<void> {
   const outcome = await new Promise<{ error: { code?: number; details?: string } | null; response: unknown }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${method}: no answer within ${CALL_MS} ms`)), CALL_MS);
-    (handler as (call: unknown, callback: (error: unknown, response?: unknown) => void) => void)({ request, metadata: adminMetadata() }, (error, response) => {
-      clearTimeout(timer);
-      resolve({ error: error as { code?: number; details?: string } | null, response });
-    });
+    (handler as (call: unknown, callback: (error: unknown, response?: unknown) => void) => void)(
+      { request, metadata: adminMetadata() },
+      (error, response) => {
+        clearTimeout(timer);
+        resolve({ error: error as { code?: number; details?: string } | null, response });
+      },
+    );
   });
   if (outcome.error) return assertApiError(outcome.error, method);
   assert.ok(definition.responseSerialize(outcome.response).length >= 0, `${method}: response does not encode`);
 }
 
 /** WatchRevocations: whatever it writes must encode; it ends (or is cancelled) without throwing. */
-async function watch(definition: MethodDefinition<unknown, unknown>, handler: UntypedHandleCall, request: unknown, method: string): Promise<void> {
+async function watch(
+  definition: MethodDefinition<unknown, unknown>,
+  handler: UntypedHandleCall,
+  request: unknown,
+  method: string,
+): Promise<void> {
   const call = Object.assign(new EventEmitter(), {
     request,
     metadata: adminMetadata(),

@@ -36,7 +36,10 @@ const inputs = fc.array(clientStream, { minLength: 1, maxLength: 2 });
  * everything the fuzzed clients may publish: whatever others send must never close them.
  */
 const BYSTANDERS: Array<{ username: string; filters: string[] }> = [
-  { username: IDS.registry, filters: ['$devices/#', `$registries/${IDS.registry}/#`, 'home/#', 'glued/#', 'long/#', `$monitoring/${IDS.device}/json`] },
+  {
+    username: IDS.registry,
+    filters: ['$devices/#', `$registries/${IDS.registry}/#`, 'home/#', 'glued/#', 'long/#', `$monitoring/${IDS.device}/json`],
+  },
   { username: IDS.device, filters: ['$me/device/#', `$registries/${IDS.registry}/#`, 'cmd/#'] },
   { username: IDS.broker, filters: ['#'] },
 ];
@@ -114,7 +117,8 @@ function assertConnackFirst(received: mqttPacket.Packet[]): void {
   if (!first) return;
   const commands = received.map((packet) => packet.cmd).join(', ');
   assert.equal(first.cmd, 'connack', `answered ${commands}: something before CONNACK`);
-  if ((first as mqttPacket.IConnackPacket).returnCode !== 0) assert.equal(rest.length, 0, `answered ${commands}: something after a refusing CONNACK`);
+  if ((first as mqttPacket.IConnackPacket).returnCode !== 0)
+    assert.equal(rest.length, 0, `answered ${commands}: something after a refusing CONNACK`);
 }
 
 function addressOf(n: number): string {
@@ -131,7 +135,11 @@ const send = (connection: MemoryConnection, packet: mqttPacket.Packet) => connec
 
 async function connectBystander(edge: RunningEdge, index: number): Promise<MemoryConnection> {
   const connection = await connectAs(edge, BYSTANDERS[index]!.username, `fuzz-bystander-${index}`, `192.0.2.${10 + index}`);
-  send(connection, { cmd: 'subscribe', messageId: 1, subscriptions: BYSTANDERS[index]!.filters.map((topic) => ({ topic, qos: 0 as const })) });
+  send(connection, {
+    cmd: 'subscribe',
+    messageId: 1,
+    subscriptions: BYSTANDERS[index]!.filters.map((topic) => ({ topic, qos: 0 as const })),
+  });
   await connection.packet((packet) => packet.cmd === 'suback', CLOSE_MS, 'SUBACK');
   return connection;
 }
@@ -139,7 +147,16 @@ async function connectBystander(edge: RunningEdge, index: number): Promise<Memor
 /** A well-formed CONNECT with the right password, accepted. */
 async function connectAs(edge: RunningEdge, username: string, clientId: string, address: string): Promise<MemoryConnection> {
   const connection = open(edge, address, undefined);
-  send(connection, { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean: true, keepalive: 0, username, password: Buffer.from(PASSWORD) });
+  send(connection, {
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clientId,
+    clean: true,
+    keepalive: 0,
+    username,
+    password: Buffer.from(PASSWORD),
+  });
   const connack = await connection.packet((packet) => packet.cmd === 'connack', CLOSE_MS, 'CONNACK');
   assert.equal((connack as mqttPacket.IConnackPacket).returnCode, 0, `CONNACK of ${username}`);
   return connection;
@@ -166,6 +183,7 @@ async function assertStillServing(edge: RunningEdge): Promise<void> {
 
 export const mqttPacketsTarget: FuzzTarget<ClientStream[]> = {
   name: 'mqtt-packets',
-  summary: 'damaged/random MQTT 3.1.1 byte streams into an in-process edge: no crash, connections closed, CONNACK first, bystanders stay, still serving',
+  summary:
+    'damaged/random MQTT 3.1.1 byte streams into an in-process edge: no crash, connections closed, CONNACK first, bystanders stay, still serving',
   start,
 };

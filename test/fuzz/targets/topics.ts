@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { filterMatches, hasWildcard, topicFilterError, topicNameError } from '../../../services/edge/topics/topic-syntax.js';
-import { brokerExternal, brokerInternal, isInternalTopic, parseCanonical, toCanonical, toInternal } from '../../../services/edge/topics/namespace.js';
+import {
+  brokerExternal,
+  brokerInternal,
+  isInternalTopic,
+  parseCanonical,
+  toCanonical,
+  toInternal,
+} from '../../../services/edge/topics/namespace.js';
 import { pureSession, type FuzzTarget, type InputOf } from '../target.js';
 import { anyId, anyTopic } from '../support/topic-inputs.js';
 
@@ -71,8 +78,12 @@ function check({ topic, filter, registryId, brokerId, otherBrokerId }: Input): v
   const parts = validTopic ? parseCanonical(topic) : undefined;
   if (parts?.kind !== undefined) {
     const internal = toInternal(registryId, parts, topic);
-    assert.ok(internal.startsWith(`$iot/${registryId}/`) && isInternalTopic(internal), `internal topic ${internal} outside $iot/${registryId}/`);
-    if (parts.root !== 'registries' || parts.id === registryId) assert.equal(toCanonical(internal), topic, 'canonical → internal → canonical');
+    assert.ok(
+      internal.startsWith(`$iot/${registryId}/`) && isInternalTopic(internal),
+      `internal topic ${internal} outside $iot/${registryId}/`,
+    );
+    if (parts.root !== 'registries' || parts.id === registryId)
+      assert.equal(toCanonical(internal), topic, 'canonical → internal → canonical');
   }
   // Brokers: any topic round-trips, and no other broker sees it.
   const internal = brokerInternal(brokerId, topic);

@@ -3,8 +3,16 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { RegistryServiceClient, CreateRegistryRequest, UpdateRegistryRequest } from '../../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
-import { DeviceServiceClient, CreateDeviceRequest, ListDevicesRequest } from '../../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
+import {
+  RegistryServiceClient,
+  CreateRegistryRequest,
+  UpdateRegistryRequest,
+} from '../../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
+import {
+  DeviceServiceClient,
+  CreateDeviceRequest,
+  ListDevicesRequest,
+} from '../../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { BrokerServiceClient, CreateBrokerRequest } from '../../../services/generated/yandex/cloud/iot/broker/v1/broker_service.js';
 import { Registry } from '../../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
 import { Device } from '../../../services/generated/yandex/cloud/iot/devices/v1/device.js';
@@ -22,11 +30,21 @@ describe('management API rejects bad input', () => {
   let registryId: string;
 
   const createRegistry = async (fields: Partial<CreateRegistryRequest>, metadata = harness.metadata) => {
-    const operation = await call<CreateRegistryRequest, Operation>(registries, 'create', CreateRegistryRequest.fromPartial({ folder_id: 'bad-input', ...fields }), metadata);
+    const operation = await call<CreateRegistryRequest, Operation>(
+      registries,
+      'create',
+      CreateRegistryRequest.fromPartial({ folder_id: 'bad-input', ...fields }),
+      metadata,
+    );
     return Registry.decode((operation.result as { value: { value: Uint8Array } }).value.value);
   };
   const createDevice = async (fields: Partial<CreateDeviceRequest>) => {
-    const operation = await call<CreateDeviceRequest, Operation>(devices, 'create', CreateDeviceRequest.fromPartial({ registry_id: registryId, ...fields }), harness.metadata);
+    const operation = await call<CreateDeviceRequest, Operation>(
+      devices,
+      'create',
+      CreateDeviceRequest.fromPartial({ registry_id: registryId, ...fields }),
+      harness.metadata,
+    );
     return Device.decode((operation.result as { value: { value: Uint8Array } }).value.value);
   };
   const snapshot = async () => ({
@@ -53,7 +71,9 @@ describe('management API rejects bad input', () => {
     registryId = (await createRegistry({ name: 'base' })).id;
   });
   after(async () => {
-    registries.close(); devices.close(); brokers.close();
+    registries.close();
+    devices.close();
+    brokers.close();
     await harness.close();
   });
 
@@ -69,7 +89,11 @@ describe('management API rejects bad input', () => {
   });
 
   test('unknown IDs → NOT_FOUND', async () => {
-    await rejects(() => call(registries, 'get', { registry_id: 'are00000000000000000' }, harness.metadata), status.NOT_FOUND, 'are00000000000000000');
+    await rejects(
+      () => call(registries, 'get', { registry_id: 'are00000000000000000' }, harness.metadata),
+      status.NOT_FOUND,
+      'are00000000000000000',
+    );
     await rejects(() => createDevice({ registry_id: 'are00000000000000000', name: 'orphan' }), status.NOT_FOUND, 'are00000000000000000');
   });
 
@@ -94,7 +118,12 @@ describe('management API rejects bad input', () => {
 
   test('uniqueness of names per folder and per registry → ALREADY_EXISTS', async () => {
     await rejects(() => createRegistry({ name: 'base' }), status.ALREADY_EXISTS, 'name');
-    const other = await call<CreateRegistryRequest, Operation>(registries, 'create', CreateRegistryRequest.fromPartial({ folder_id: 'another-folder', name: 'base' }), harness.metadata);
+    const other = await call<CreateRegistryRequest, Operation>(
+      registries,
+      'create',
+      CreateRegistryRequest.fromPartial({ folder_id: 'another-folder', name: 'base' }),
+      harness.metadata,
+    );
     assert.equal(other.done, true, 'the same name in another folder is allowed');
     await createDevice({ name: 'twin' });
     await rejects(() => createDevice({ name: 'twin' }), status.ALREADY_EXISTS, 'name');
@@ -103,7 +132,11 @@ describe('management API rejects bad input', () => {
   test('password strength: length and 3 of 4 classes; never stored in clear', async () => {
     await rejects(() => createRegistry({ name: 'short-pw', password: 'Sh0rt!' }), status.INVALID_ARGUMENT, 'password');
     await rejects(() => createRegistry({ name: 'two-classes', password: 'onlylowercase12345' }), status.INVALID_ARGUMENT, 'password');
-    await rejects(() => call(registries, 'addPassword', { registry_id: registryId, password: 'abcdefghijklmnop' }, harness.metadata), status.INVALID_ARGUMENT, 'password');
+    await rejects(
+      () => call(registries, 'addPassword', { registry_id: registryId, password: 'abcdefghijklmnop' }, harness.metadata),
+      status.INVALID_ARGUMENT,
+      'password',
+    );
     const device = await createDevice({ name: 'hashed', password: STRONG });
     const [stored] = await harness.store.listPasswords('device', device.id);
     assert.ok(stored, 'the password record exists');
@@ -112,28 +145,59 @@ describe('management API rejects bad input', () => {
   });
 
   test('certificates: invalid PEM → INVALID_ARGUMENT; fingerprint is SHA-1 of the DER; globally unique', async () => {
-    await rejects(() => createRegistry({ name: 'bad-cert', certificates: [{ certificate_data: 'not a certificate' }] }), status.INVALID_ARGUMENT, 'certificate');
+    await rejects(
+      () => createRegistry({ name: 'bad-cert', certificates: [{ certificate_data: 'not a certificate' }] }),
+      status.INVALID_ARGUMENT,
+      'certificate',
+    );
     const certificate = makeCertificate('unique');
     const device = await createDevice({ name: 'cert-owner', certificates: [{ certificate_data: certificate.certPem }] });
     const [stored] = await harness.store.listCertificates('device', device.id);
     assert.equal(stored?.fingerprint, certificate.opensslFingerprint);
-    await rejects(() => createDevice({ name: 'cert-thief', certificates: [{ certificate_data: certificate.certPem }] }), status.ALREADY_EXISTS, certificate.opensslFingerprint);
+    await rejects(
+      () => createDevice({ name: 'cert-thief', certificates: [{ certificate_data: certificate.certPem }] }),
+      status.ALREADY_EXISTS,
+      certificate.opensslFingerprint,
+    );
     assert.equal(await harness.store.getDeviceByName(registryId, 'cert-thief'), undefined);
-    await rejects(() => createRegistry({ name: 'cert-thief-registry', certificates: [{ certificate_data: certificate.certPem }] }), status.ALREADY_EXISTS, certificate.opensslFingerprint);
-    await rejects(() => call(registries, 'addCertificate', { registry_id: registryId, certificate_data: certificate.certPem }, harness.metadata), status.ALREADY_EXISTS, certificate.opensslFingerprint);
+    await rejects(
+      () => createRegistry({ name: 'cert-thief-registry', certificates: [{ certificate_data: certificate.certPem }] }),
+      status.ALREADY_EXISTS,
+      certificate.opensslFingerprint,
+    );
+    await rejects(
+      () => call(registries, 'addCertificate', { registry_id: registryId, certificate_data: certificate.certPem }, harness.metadata),
+      status.ALREADY_EXISTS,
+      certificate.opensslFingerprint,
+    );
   });
 
   test('topic aliases: at most 5, own device only, no prefix of another alias', async () => {
     const six = Object.fromEntries(Array.from({ length: 6 }, (_, index) => [`a${index}/`, '$devices/{id}/events/']));
     await rejects(() => createDevice({ name: 'six-aliases', topic_aliases: six }), status.INVALID_ARGUMENT, 'topic_aliases');
-    await rejects(() => createDevice({ name: 'foreign-alias', topic_aliases: { 'x/': '$devices/are00000000000000000/events/' } }), status.INVALID_ARGUMENT, 'topic_aliases');
-    await rejects(() => createDevice({ name: 'monitoring-alias', topic_aliases: { 'm/': '$monitoring/{id}/json' } }), status.INVALID_ARGUMENT, 'topic_aliases');
+    await rejects(
+      () => createDevice({ name: 'foreign-alias', topic_aliases: { 'x/': '$devices/are00000000000000000/events/' } }),
+      status.INVALID_ARGUMENT,
+      'topic_aliases',
+    );
+    await rejects(
+      () => createDevice({ name: 'monitoring-alias', topic_aliases: { 'm/': '$monitoring/{id}/json' } }),
+      status.INVALID_ARGUMENT,
+      'topic_aliases',
+    );
     const owner = await createDevice({ name: 'alias-owner', topic_aliases: { 'my/alias/': '$devices/{id}/' } });
     assert.deepEqual(owner.topic_aliases, { 'my/alias/': `$devices/${owner.id}/` });
     for (const clash of ['my/', 'my/alias/2/', 'my/ali']) {
-      await rejects(() => createDevice({ name: `clash-${clash.length}`, topic_aliases: { [clash]: '$devices/{id}/' } }), status.INVALID_ARGUMENT, 'topic_aliases');
+      await rejects(
+        () => createDevice({ name: `clash-${clash.length}`, topic_aliases: { [clash]: '$devices/{id}/' } }),
+        status.INVALID_ARGUMENT,
+        'topic_aliases',
+      );
     }
-    const allowed = await createDevice({ name: 'alias-neighbour', topic_aliases: { 'my/alias1/': '$devices/{id}/', 'my/ali/': '$devices/{id}/events/' } });
+    const allowed = await createDevice({
+      name: 'alias-neighbour',
+      topic_aliases: { 'my/alias1/': '$devices/{id}/', 'my/ali/': '$devices/{id}/events/' },
+    });
     assert.equal(Object.keys(allowed.topic_aliases).length, 2);
   });
 
@@ -146,16 +210,38 @@ describe('management API rejects bad input', () => {
     for (const name of ['broker-1', 'broker-2']) {
       await call(brokers, 'create', CreateBrokerRequest.fromPartial({ folder_id: 'bad-input', name }), harness.metadata);
     }
-    await rejects(() => call(brokers, 'create', CreateBrokerRequest.fromPartial({ folder_id: 'bad-input', name: 'broker-3' }), harness.metadata), status.RESOURCE_EXHAUSTED, 'brokers');
+    await rejects(
+      () => call(brokers, 'create', CreateBrokerRequest.fromPartial({ folder_id: 'bad-input', name: 'broker-3' }), harness.metadata),
+      status.RESOURCE_EXHAUSTED,
+      'brokers',
+    );
   });
 
   test('update_mask naming an unknown field → INVALID_ARGUMENT, record unchanged', async () => {
-    await rejects(() => call(registries, 'update', UpdateRegistryRequest.fromPartial({ registry_id: registryId, update_mask: ['folder_id'], name: 'renamed' }), harness.metadata), status.INVALID_ARGUMENT, 'update_mask');
+    await rejects(
+      () =>
+        call(
+          registries,
+          'update',
+          UpdateRegistryRequest.fromPartial({ registry_id: registryId, update_mask: ['folder_id'], name: 'renamed' }),
+          harness.metadata,
+        ),
+      status.INVALID_ARGUMENT,
+      'update_mask',
+    );
     assert.equal((await harness.store.getRegistry(registryId))?.name, 'base');
   });
 
   test('paging: page_size above the maximum, device list without scope', async () => {
-    await rejects(() => call(registries, 'list', { folder_id: 'bad-input', page_size: 1001, page_token: '' }, harness.metadata), status.INVALID_ARGUMENT, 'page_size');
-    await rejects(() => call(devices, 'list', ListDevicesRequest.fromPartial({}), harness.metadata), status.INVALID_ARGUMENT, 'registry_id');
+    await rejects(
+      () => call(registries, 'list', { folder_id: 'bad-input', page_size: 1001, page_token: '' }, harness.metadata),
+      status.INVALID_ARGUMENT,
+      'page_size',
+    );
+    await rejects(
+      () => call(devices, 'list', ListDevicesRequest.fromPartial({}), harness.metadata),
+      status.INVALID_ARGUMENT,
+      'registry_id',
+    );
   });
 });

@@ -41,7 +41,12 @@ describe('EdgeAuthService', () => {
   const checkedCert = makeCertificate('checked-device');
 
   const authenticate = (fields: Partial<AuthenticateRequest>) =>
-    call<AuthenticateRequest, AuthenticateResponse>(client, 'authenticate', AuthenticateRequest.fromPartial({ client_id: 'c', ...fields }), harness.metadata);
+    call<AuthenticateRequest, AuthenticateResponse>(
+      client,
+      'authenticate',
+      AuthenticateRequest.fromPartial({ client_id: 'c', ...fields }),
+      harness.metadata,
+    );
   const withPassword = (username: string, password: string, fingerprint = '') =>
     authenticate({ username, password: Buffer.from(password), has_password: true, certificate_fingerprint: fingerprint });
 
@@ -49,14 +54,33 @@ describe('EdgeAuthService', () => {
     harness = await startApi();
     client = new EdgeAuthServiceClient(harness.address, harness.channel);
     const ctx = harness.api.ctx;
-    const registry = await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD });
+    const registry = await createRegistry(ctx, {
+      folder_id: 'f',
+      name: 'r',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: REGISTRY_PASSWORD,
+    });
     registryId = registry.id;
     const device = await createDevice(ctx, {
-      registry_id: registryId, name: 'd', description: '', labels: {}, topic_aliases: { 'home/': '$devices/{id}/events/' },
-      certificates: [deviceCert.certPem], password: DEVICE_PASSWORD,
+      registry_id: registryId,
+      name: 'd',
+      description: '',
+      labels: {},
+      topic_aliases: { 'home/': '$devices/{id}/events/' },
+      certificates: [deviceCert.certPem],
+      password: DEVICE_PASSWORD,
     });
     deviceId = device.id;
-    await createDevice(ctx, { registry_id: registryId, name: 'other', description: '', labels: {}, topic_aliases: {}, certificates: [otherCert.certPem] });
+    await createDevice(ctx, {
+      registry_id: registryId,
+      name: 'other',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [otherCert.certPem],
+    });
   });
   after(async () => {
     client.close();
@@ -74,14 +98,23 @@ describe('EdgeAuthService', () => {
   test('registry password → registry principal with its devices’ aliases', async () => {
     const response = await withPassword(registryId, REGISTRY_PASSWORD);
     assert.equal(response.principal?.kind, Principal_Kind.REGISTRY);
-    assert.deepEqual(response.principal?.registry_aliases.map((alias) => alias.alias), ['home/']);
+    assert.deepEqual(
+      response.principal?.registry_aliases.map((alias) => alias.alias),
+      ['home/'],
+    );
   });
 
   test('priority rules of §2.5', async () => {
     // unknown certificate + valid password → accepted by password
-    assert.equal((await withPassword(deviceId, DEVICE_PASSWORD, 'ffffffffffffffffffffffffffffffffffffffff')).result, AuthenticateResponse_Result.OK);
+    assert.equal(
+      (await withPassword(deviceId, DEVICE_PASSWORD, 'ffffffffffffffffffffffffffffffffffffffff')).result,
+      AuthenticateResponse_Result.OK,
+    );
     // valid certificate + invalid password → rejected
-    assert.equal((await withPassword(deviceId, 'Wrong-Passw0rd-123', deviceCert.opensslFingerprint)).result, AuthenticateResponse_Result.BAD_USERNAME_OR_PASSWORD);
+    assert.equal(
+      (await withPassword(deviceId, 'Wrong-Passw0rd-123', deviceCert.opensslFingerprint)).result,
+      AuthenticateResponse_Result.BAD_USERNAME_OR_PASSWORD,
+    );
     // certificate of another device + valid password → the entity named by the username
     const crossed = await withPassword(deviceId, DEVICE_PASSWORD, otherCert.opensslFingerprint);
     assert.equal(crossed.principal?.id, deviceId);
@@ -90,10 +123,16 @@ describe('EdgeAuthService', () => {
     assert.equal(byCert.principal?.id, deviceId);
     assert.equal(byCert.principal?.credential_id, deviceCert.opensslFingerprint);
     // unknown certificate, no password → not authorized
-    assert.equal((await authenticate({ certificate_fingerprint: 'ffffffffffffffffffffffffffffffffffffffff' })).result, AuthenticateResponse_Result.NOT_AUTHORIZED);
+    assert.equal(
+      (await authenticate({ certificate_fingerprint: 'ffffffffffffffffffffffffffffffffffffffff' })).result,
+      AuthenticateResponse_Result.NOT_AUTHORIZED,
+    );
     // nothing at all → not authorized; unknown username → bad username or password
     assert.equal((await authenticate({})).result, AuthenticateResponse_Result.NOT_AUTHORIZED);
-    assert.equal((await withPassword('are00000000000000000', DEVICE_PASSWORD)).result, AuthenticateResponse_Result.BAD_USERNAME_OR_PASSWORD);
+    assert.equal(
+      (await withPassword('are00000000000000000', DEVICE_PASSWORD)).result,
+      AuthenticateResponse_Result.BAD_USERNAME_OR_PASSWORD,
+    );
   });
 
   test('a cached password check still honours a deleted password', async () => {
@@ -104,12 +143,27 @@ describe('EdgeAuthService', () => {
   });
 
   test('lookup, activity reports and the FULL device view', async () => {
-    const found = await call<{ device_id: string }, LookupDeviceResponse>(client, 'lookupDevice', { device_id: deviceId }, harness.metadata);
+    const found = await call<{ device_id: string }, LookupDeviceResponse>(
+      client,
+      'lookupDevice',
+      { device_id: deviceId },
+      harness.metadata,
+    );
     assert.deepEqual([found.exists, found.registry_id], [true, registryId]);
-    const missing = await call<{ device_id: string }, LookupDeviceResponse>(client, 'lookupDevice', { device_id: 'are00000000000000000' }, harness.metadata);
+    const missing = await call<{ device_id: string }, LookupDeviceResponse>(
+      client,
+      'lookupDevice',
+      { device_id: 'are00000000000000000' },
+      harness.metadata,
+    );
     assert.equal(missing.exists, false);
     const at = new Date('2026-11-25T12:00:00.000Z');
-    await call(client, 'reportActivity', { activities: [{ device_id: deviceId, last_auth_ip: '127.0.0.1', last_auth_time: at, last_online_time: at }] }, harness.metadata);
+    await call(
+      client,
+      'reportActivity',
+      { activities: [{ device_id: deviceId, last_auth_ip: '127.0.0.1', last_auth_time: at, last_online_time: at }] },
+      harness.metadata,
+    );
     const devices = new DeviceServiceClient(harness.address, harness.channel);
     const full = await call<unknown, Device>(devices, 'get', { device_id: deviceId, device_view: DeviceView.FULL }, harness.metadata);
     const basic = await call<unknown, Device>(devices, 'get', { device_id: deviceId, device_view: DeviceView.BASIC }, harness.metadata);
@@ -122,30 +176,43 @@ describe('EdgeAuthService', () => {
   test('revocations stream: disabled registry and deleted device; disabled registry refuses auth', async () => {
     const stream: ClientReadableStream<Revocation> = client.watchRevocations(WatchRevocationsRequest.fromPartial({}), harness.metadata);
     const received: Revocation[] = [];
-    const ready = new Promise<void>((resolve) => stream.on('data', (revocation: Revocation) => {
-      received.push(revocation);
-      if (revocation.kind === Revocation_Kind.READY) resolve();
-    }));
+    const ready = new Promise<void>((resolve) =>
+      stream.on('data', (revocation: Revocation) => {
+        received.push(revocation);
+        if (revocation.kind === Revocation_Kind.READY) resolve();
+      }),
+    );
     stream.on('error', () => undefined);
     await ready;
     await setRegistryEnabled(harness.api.ctx, registryId, false);
-    assert.equal((await authenticate({ certificate_fingerprint: otherCert.opensslFingerprint })).result, AuthenticateResponse_Result.NOT_AUTHORIZED);
+    assert.equal(
+      (await authenticate({ certificate_fingerprint: otherCert.opensslFingerprint })).result,
+      AuthenticateResponse_Result.NOT_AUTHORIZED,
+    );
     await setRegistryEnabled(harness.api.ctx, registryId, true);
     await deleteDevice(harness.api.ctx, deviceId);
     await new Promise((resolve) => setTimeout(resolve, 100));
     stream.cancel();
-    assert.deepEqual(received.map((revocation) => Revocation_Kind[revocation.kind]), ['READY', 'REGISTRY_DISABLED', 'DEVICE_DELETED']);
+    assert.deepEqual(
+      received.map((revocation) => Revocation_Kind[revocation.kind]),
+      ['READY', 'REGISTRY_DISABLED', 'DEVICE_DELETED'],
+    );
   });
 
   /** Reads a revocation stream until `until` holds for what arrived. */
   const watch = async (request: Partial<WatchRevocationsRequest>, until: (received: Revocation[]) => boolean) => {
-    const stream: ClientReadableStream<Revocation> = client.watchRevocations(WatchRevocationsRequest.fromPartial(request), harness.metadata);
+    const stream: ClientReadableStream<Revocation> = client.watchRevocations(
+      WatchRevocationsRequest.fromPartial(request),
+      harness.metadata,
+    );
     const received: Revocation[] = [];
     stream.on('error', () => undefined);
-    await new Promise<void>((resolve) => stream.on('data', (revocation: Revocation) => {
-      received.push(revocation);
-      if (until(received)) resolve();
-    }));
+    await new Promise<void>((resolve) =>
+      stream.on('data', (revocation: Revocation) => {
+        received.push(revocation);
+        if (until(received)) resolve();
+      }),
+    );
     return { received, stop: () => stream.cancel() };
   };
 
@@ -155,26 +222,67 @@ describe('EdgeAuthService', () => {
     first.stop();
     // Revocations while nobody watches.
     const ctx = harness.api.ctx;
-    const gone = await createDevice(ctx, { registry_id: registryId, name: 'gone', description: '', labels: {}, topic_aliases: {}, certificates: [] });
+    const gone = await createDevice(ctx, {
+      registry_id: registryId,
+      name: 'gone',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+    });
     await deleteDevice(ctx, gone.id);
     await setRegistryEnabled(ctx, registryId, false);
     await setRegistryEnabled(ctx, registryId, true);
-    const resumed = await watch({ after_epoch: head.epoch, after_seq: head.seq }, (received) => received.some((revocation) => revocation.kind === Revocation_Kind.READY));
+    const resumed = await watch({ after_epoch: head.epoch, after_seq: head.seq }, (received) =>
+      received.some((revocation) => revocation.kind === Revocation_Kind.READY),
+    );
     resumed.stop();
-    assert.deepEqual(resumed.received.map((revocation) => Revocation_Kind[revocation.kind]), ['DEVICE_DELETED', 'REGISTRY_DISABLED', 'READY']);
+    assert.deepEqual(
+      resumed.received.map((revocation) => Revocation_Kind[revocation.kind]),
+      ['DEVICE_DELETED', 'REGISTRY_DISABLED', 'READY'],
+    );
     assert.equal(resumed.received[0]!.entity_id, gone.id);
-    assert.deepEqual(resumed.received.map((revocation) => revocation.seq), [head.seq + 1, head.seq + 2, head.seq + 2]);
-    const unknown = await watch({ after_epoch: 'another-feed', after_seq: 7 }, (received) => received.some((revocation) => revocation.kind === Revocation_Kind.READY));
+    assert.deepEqual(
+      resumed.received.map((revocation) => revocation.seq),
+      [head.seq + 1, head.seq + 2, head.seq + 2],
+    );
+    const unknown = await watch({ after_epoch: 'another-feed', after_seq: 7 }, (received) =>
+      received.some((revocation) => revocation.kind === Revocation_Kind.READY),
+    );
     unknown.stop();
-    assert.deepEqual(unknown.received.map((revocation) => Revocation_Kind[revocation.kind]), ['GAP', 'READY']);
+    assert.deepEqual(
+      unknown.received.map((revocation) => Revocation_Kind[revocation.kind]),
+      ['GAP', 'READY'],
+    );
   });
 
   test('CheckSessions: still allowed with current aliases, or why not', async () => {
     const ctx = harness.api.ctx;
-    const device = await createDevice(ctx, { registry_id: registryId, name: 'checked', description: '', labels: {}, topic_aliases: { 'a/': '$devices/{id}/events/a/' }, certificates: [], password: DEVICE_PASSWORD });
+    const device = await createDevice(ctx, {
+      registry_id: registryId,
+      name: 'checked',
+      description: '',
+      labels: {},
+      topic_aliases: { 'a/': '$devices/{id}/events/a/' },
+      certificates: [],
+      password: DEVICE_PASSWORD,
+    });
     const passwordId = (await harness.api.ctx.store.listPasswords('device', device.id))[0]!.id;
-    const certified = await createDevice(ctx, { registry_id: registryId, name: 'certified', description: '', labels: {}, topic_aliases: {}, certificates: [checkedCert.certPem] });
-    const check = (sessions: CheckSessionsRequest['sessions']) => call<CheckSessionsRequest, CheckSessionsResponse>(client, 'checkSessions', CheckSessionsRequest.fromPartial({ sessions }), harness.metadata);
+    const certified = await createDevice(ctx, {
+      registry_id: registryId,
+      name: 'certified',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [checkedCert.certPem],
+    });
+    const check = (sessions: CheckSessionsRequest['sessions']) =>
+      call<CheckSessionsRequest, CheckSessionsResponse>(
+        client,
+        'checkSessions',
+        CheckSessionsRequest.fromPartial({ sessions }),
+        harness.metadata,
+      );
     const sessions = [
       { kind: Principal_Kind.DEVICE, id: device.id, credential_id: passwordId },
       { kind: Principal_Kind.DEVICE, id: certified.id, credential_id: checkedCert.opensslFingerprint },
@@ -182,7 +290,10 @@ describe('EdgeAuthService', () => {
       { kind: Principal_Kind.REGISTRY, id: registryId, credential_id: 'nope' },
     ];
     const before = (await check(sessions)).results;
-    assert.deepEqual(before.map((result) => AuthenticateResponse_Result[result.result]), ['OK', 'OK', 'NOT_AUTHORIZED', 'NOT_AUTHORIZED']);
+    assert.deepEqual(
+      before.map((result) => AuthenticateResponse_Result[result.result]),
+      ['OK', 'OK', 'NOT_AUTHORIZED', 'NOT_AUTHORIZED'],
+    );
     assert.deepEqual(before[0]!.principal?.topic_aliases, { 'a/': `$devices/${device.id}/events/a/` });
     await deletePassword(ctx, { kind: 'device', id: device.id, registry_id: registryId }, passwordId);
     assert.equal((await check(sessions.slice(0, 1))).results[0]!.result, AuthenticateResponse_Result.NOT_AUTHORIZED);
@@ -190,13 +301,24 @@ describe('EdgeAuthService', () => {
   });
 
   test('the internal API needs the token too', async () => {
-    await assert.rejects(call(client, 'authenticate', AuthenticateRequest.fromPartial({}), new Metadata()), { code: status.UNAUTHENTICATED });
+    await assert.rejects(call(client, 'authenticate', AuthenticateRequest.fromPartial({}), new Metadata()), {
+      code: status.UNAUTHENTICATED,
+    });
   });
 
   test('gRPC health reports SERVING', async () => {
-    const health = (loadPackageDefinition(loadSync(healthProto, { enums: String })) as GrpcObject & { grpc: { health: { v1: { Health: new (address: string, credentials: unknown) => object } } } }).grpc.health.v1;
+    const health = (
+      loadPackageDefinition(loadSync(healthProto, { enums: String })) as GrpcObject & {
+        grpc: { health: { v1: { Health: new (address: string, credentials: unknown) => object } } };
+      }
+    ).grpc.health.v1;
     const healthClient = new health.Health(harness.address, harness.channel);
-    const response = await call<{ service: string }, { status: string }>(healthClient, 'check', { service: 'yandex.cloud.iot.devices.v1.RegistryService' }, new Metadata());
+    const response = await call<{ service: string }, { status: string }>(
+      healthClient,
+      'check',
+      { service: 'yandex.cloud.iot.devices.v1.RegistryService' },
+      new Metadata(),
+    );
     assert.equal(response.status, 'SERVING');
     (healthClient as { close(): void }).close();
   });

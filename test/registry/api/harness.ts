@@ -52,12 +52,7 @@ export async function startApi(options: { quotas?: Partial<Quotas> } = {}): Prom
 type Callback<Res> = (error: Error | null, response: Res) => void;
 
 /** Calls a grpc-js unary method (ours or Yandex's SDK client) and returns a promise. */
-export function call<Req, Res>(
-  client: object,
-  method: string,
-  request: Req,
-  metadata: Metadata,
-): Promise<Res> {
+export function call<Req, Res>(client: object, method: string, request: Req, metadata: Metadata): Promise<Res> {
   return new Promise((resolve, reject) => {
     const fn = (client as Record<string, (req: Req, md: Metadata, cb: Callback<Res>) => void>)[method]!;
     fn.call(client, request, metadata, (error, response) => (error ? reject(error) : resolve(response)));

@@ -17,11 +17,24 @@ test('Yandex SDK client: Create/Get/List/Delete registries and devices', async (
   t.after(() => harness.close());
   const registries = new yRegistryService.RegistryServiceClient(harness.address, harness.channel);
   const devices = new yDeviceService.DeviceServiceClient(harness.address, harness.channel);
-  t.after(() => { registries.close(); devices.close(); });
+  t.after(() => {
+    registries.close();
+    devices.close();
+  });
   const md = harness.metadata;
 
-  const created = await call<unknown, Operation>(registries, 'create',
-    yRegistryService.CreateRegistryRequest.fromPartial({ folderId: 'folder-a', name: 'sdk-registry', description: 'made by the Yandex SDK', labels: { env: 'test' }, password: PASSWORD }), md);
+  const created = await call<unknown, Operation>(
+    registries,
+    'create',
+    yRegistryService.CreateRegistryRequest.fromPartial({
+      folderId: 'folder-a',
+      name: 'sdk-registry',
+      description: 'made by the Yandex SDK',
+      labels: { env: 'test' },
+      password: PASSWORD,
+    }),
+    md,
+  );
   assert.equal(created.done, true);
   assert.equal(created.metadata?.typeUrl, 'type.googleapis.com/yandex.cloud.iot.devices.v1.CreateRegistryMetadata');
   assert.equal(created.response?.typeUrl, 'type.googleapis.com/yandex.cloud.iot.devices.v1.Registry');
@@ -39,22 +52,49 @@ test('Yandex SDK client: Create/Get/List/Delete registries and devices', async (
   assert.equal(fetched.name, 'sdk-registry');
   assert.equal(fetched.description, 'made by the Yandex SDK');
 
-  const listed = await call<unknown, yRegistryService.ListRegistriesResponse>(registries, 'list',
-    yRegistryService.ListRegistriesRequest.fromPartial({ folderId: 'folder-a' }), md);
-  assert.deepEqual(listed.registries.map((entry: { id: string }) => entry.id), [registry.id]);
+  const listed = await call<unknown, yRegistryService.ListRegistriesResponse>(
+    registries,
+    'list',
+    yRegistryService.ListRegistriesRequest.fromPartial({ folderId: 'folder-a' }),
+    md,
+  );
+  assert.deepEqual(
+    listed.registries.map((entry: { id: string }) => entry.id),
+    [registry.id],
+  );
 
-  const deviceOperation = await call<unknown, Operation>(devices, 'create',
-    yDeviceService.CreateDeviceRequest.fromPartial({ registryId: registry.id, name: 'sdk-device', topicAliases: { 'home/kitchen/': '$devices/{id}/events/kitchen/' }, password: PASSWORD }), md);
+  const deviceOperation = await call<unknown, Operation>(
+    devices,
+    'create',
+    yDeviceService.CreateDeviceRequest.fromPartial({
+      registryId: registry.id,
+      name: 'sdk-device',
+      topicAliases: { 'home/kitchen/': '$devices/{id}/events/kitchen/' },
+      password: PASSWORD,
+    }),
+    md,
+  );
   const device = yDevice.Device.decode(deviceOperation.response!.value);
   assert.match(device.id, /^are[0-9a-v]{17}$/);
   assert.deepEqual(device.topicAliases, { 'home/kitchen/': `$devices/${device.id}/events/kitchen/` });
 
-  const byName = await call<unknown, yDevice.Device>(devices, 'getByName',
-    yDeviceService.GetByNameDeviceRequest.fromPartial({ registryId: registry.id, deviceName: 'sdk-device' }), md);
+  const byName = await call<unknown, yDevice.Device>(
+    devices,
+    'getByName',
+    yDeviceService.GetByNameDeviceRequest.fromPartial({ registryId: registry.id, deviceName: 'sdk-device' }),
+    md,
+  );
   assert.equal(byName.id, device.id);
-  const deviceList = await call<unknown, yDeviceService.ListDevicesResponse>(devices, 'list',
-    yDeviceService.ListDevicesRequest.fromPartial({ registryId: registry.id }), md);
-  assert.deepEqual(deviceList.devices.map((entry: { id: string }) => entry.id), [device.id]);
+  const deviceList = await call<unknown, yDeviceService.ListDevicesResponse>(
+    devices,
+    'list',
+    yDeviceService.ListDevicesRequest.fromPartial({ registryId: registry.id }),
+    md,
+  );
+  assert.deepEqual(
+    deviceList.devices.map((entry: { id: string }) => entry.id),
+    [device.id],
+  );
 
   await assert.rejects(call(registries, 'delete', { registryId: registry.id }, md), { code: status.FAILED_PRECONDITION });
   await call(devices, 'delete', { deviceId: device.id }, md);

@@ -7,14 +7,43 @@ import { createRegistry } from '../../../services/registry/resources/registries.
 import { createDevice } from '../../../services/registry/resources/devices.js';
 import { startApi } from '../api/harness.js';
 
-test('guesses at one username do not hold up another username\'s password check', async (t) => {
+test("guesses at one username do not hold up another username's password check", async (t) => {
   const harness = await startApi();
   t.after(() => harness.close());
   const ctx = harness.api.ctx;
   const authenticator = harness.api.authenticator;
-  const R = (await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: 'Registry-Passw0rd-01' })).id;
-  const guessed = (await createDevice(ctx, { registry_id: R, name: 'guessed', description: '', labels: {}, topic_aliases: {}, certificates: [], password: 'Guessed-Passw0rd-001' })).id;
-  const other = (await createDevice(ctx, { registry_id: R, name: 'other', description: '', labels: {}, topic_aliases: {}, certificates: [], password: 'Other-Passw0rd-00001' })).id;
+  const R = (
+    await createRegistry(ctx, {
+      folder_id: 'f',
+      name: 'r',
+      description: '',
+      labels: {},
+      certificates: [],
+      password: 'Registry-Passw0rd-01',
+    })
+  ).id;
+  const guessed = (
+    await createDevice(ctx, {
+      registry_id: R,
+      name: 'guessed',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: 'Guessed-Passw0rd-001',
+    })
+  ).id;
+  const other = (
+    await createDevice(ctx, {
+      registry_id: R,
+      name: 'other',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: 'Other-Passw0rd-00001',
+    })
+  ).id;
 
   const finished: string[] = [];
   const check = (label: string, username: string, password: string) =>
@@ -26,8 +55,11 @@ test('guesses at one username do not hold up another username\'s password check'
   const owner = check('owner', guessed, 'Guessed-Passw0rd-001');
   const otherDevice = check('other', other, 'Other-Passw0rd-00001');
 
-  assert.deepEqual(await Promise.all(guesses), guesses.map(() => 'BAD_USERNAME_OR_PASSWORD'));
-  assert.equal(await owner, 'OK', 'the guessed device\'s owner is slowed, not refused');
+  assert.deepEqual(
+    await Promise.all(guesses),
+    guesses.map(() => 'BAD_USERNAME_OR_PASSWORD'),
+  );
+  assert.equal(await owner, 'OK', "the guessed device's owner is slowed, not refused");
   assert.equal(await otherDevice, 'OK');
   const guessesBeforeOther = finished.indexOf('other');
   // All in one queue (four hashes at a time, first come first served) the other device would wait

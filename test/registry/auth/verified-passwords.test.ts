@@ -9,7 +9,12 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { register } from 'prom-client';
 import { VerifiedPasswords } from '../../../services/registry/auth/verified-passwords.js';
-import { credentialMac, levelCredentialCache, redisCredentialCache, type SharedCredentialCache } from '../../../services/registry/auth/shared-credential-cache.js';
+import {
+  credentialMac,
+  levelCredentialCache,
+  redisCredentialCache,
+  type SharedCredentialCache,
+} from '../../../services/registry/auth/shared-credential-cache.js';
 import { hashPassword } from '../../../services/registry/credentials/passwords.js';
 import type { PasswordRecord } from '../../../services/registry/store/records.js';
 import { redisUrl } from '../../support/servers.js';
@@ -25,7 +30,11 @@ async function delta(run: () => Promise<unknown>): Promise<Record<string, number
   const before = await checks();
   await run();
   const after = await checks();
-  return Object.fromEntries(Object.entries(after).map(([path, count]) => [path, count - (before[path] ?? 0)]).filter(([, count]) => count !== 0));
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([path, count]) => [path, count - (before[path] ?? 0)])
+      .filter(([, count]) => count !== 0),
+  );
 }
 
 for (const kind of ['LevelDB', 'Redis'] as const) {
@@ -37,7 +46,9 @@ for (const kind of ['LevelDB', 'Redis'] as const) {
     before(async () => {
       dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-credentials-'));
       shared = kind === 'LevelDB' ? await levelCredentialCache(dir) : await redisCredentialCache(await redisUrl());
-      records = [{ id: `pw-${kind}`, owner_kind: 'device', owner_id: `dev-${kind}`, hash: await hashPassword(PASSWORD), created_at: new Date() }];
+      records = [
+        { id: `pw-${kind}`, owner_kind: 'device', owner_id: `dev-${kind}`, hash: await hashPassword(PASSWORD), created_at: new Date() },
+      ];
     });
     after(async () => {
       await shared.close();
@@ -57,7 +68,10 @@ for (const kind of ['LevelDB', 'Redis'] as const) {
 
     test('after a restart (a new process, same secret) the shared cache answers without a slow hash', async () => {
       const restarted = new VerifiedPasswords({ shared, secret });
-      assert.deepEqual(await delta(async () => assert.equal(await restarted.match(entity, Buffer.from(PASSWORD), records), records[0]!.id)), { shared: 1 });
+      assert.deepEqual(
+        await delta(async () => assert.equal(await restarted.match(entity, Buffer.from(PASSWORD), records), records[0]!.id)),
+        { shared: 1 },
+      );
       // Another secret (a replica configured differently) never finds those entries: it hashes.
       const other = new VerifiedPasswords({ shared, secret: randomBytes(32) });
       assert.deepEqual(await delta(() => other.match(entity, Buffer.from(PASSWORD), records)), { slow: 1 });

@@ -16,19 +16,27 @@ await client.connect();
 after(() => client.close());
 const isFerretDb = 'ferretdbVersion' in (await client.db('admin').command({ buildInfo: 1 }));
 
-test('device queries of the MongoDB store are served by indexes', { skip: isFerretDb && "FerretDB's SQLite backend has no query planner to explain" }, async () => {
+test('device queries of the MongoDB store are served by indexes', {
+  skip: isFerretDb && "FerretDB's SQLite backend has no query planner to explain",
+}, async () => {
   const dbName = uniqueDbName('registry_indexes');
   const store = await openMongoStore(client, dbName);
   const newId = createIdGenerator('tst');
   const at = new Date();
   const registryId = newId();
-  await store.createRegistry({ id: registryId, folder_id: 'f-explain', created_at: at, name: 'r', description: '', labels: {}, status: 'ACTIVE' }, { passwords: [], certificates: [] });
+  await store.createRegistry(
+    { id: registryId, folder_id: 'f-explain', created_at: at, name: 'r', description: '', labels: {}, status: 'ACTIVE' },
+    { passwords: [], certificates: [] },
+  );
   const ids: string[] = [];
   for (let index = 0; index < 500; index++) {
     const id = newId();
     ids.push(id);
     const topic_aliases = index % 10 === 0 ? { [`fleet/${index}/`]: `$devices/${id}/events/` } : {};
-    await store.createDevice({ id, registry_id: registryId, created_at: at, name: `d${index}`, description: '', topic_aliases, labels: {}, monitoring: {} }, { passwords: [], certificates: [] });
+    await store.createDevice(
+      { id, registry_id: registryId, created_at: at, name: `d${index}`, description: '', topic_aliases, labels: {}, monitoring: {} },
+      { passwords: [], certificates: [] },
+    );
   }
   const devices = client.db(dbName).collection('devices');
   const sortedIds = [...ids].sort();
@@ -48,7 +56,10 @@ test('device queries of the MongoDB store are served by indexes', { skip: isFerr
     const plan = JSON.stringify(explained.queryPlanner.winningPlan);
     assert.ok(!plan.includes('COLLSCAN'), `${name}: ${plan}`);
     const stats = explained.executionStats as { nReturned: number; totalDocsExamined: number };
-    assert.ok(stats.totalDocsExamined <= stats.nReturned + 1, `${name}: examined ${stats.totalDocsExamined} documents for ${stats.nReturned}`);
+    assert.ok(
+      stats.totalDocsExamined <= stats.nReturned + 1,
+      `${name}: examined ${stats.totalDocsExamined} documents for ${stats.nReturned}`,
+    );
   }
   await client.db(dbName).dropDatabase();
 });

@@ -14,5 +14,5 @@ runStoreContract(`MongoDB (${await serverName(client)})`, () => openMongoStore(c
 
 async function serverName(mongo: MongoClient): Promise<string> {
   const info = await mongo.db('admin').command({ buildInfo: 1 });
-  return "ferretdbVersion" in info ? "FerretDB v1.24.2, SQLite backend" : `MongoDB ${String(info.version)}`;
+  return 'ferretdbVersion' in info ? 'FerretDB v1.24.2, SQLite backend' : `MongoDB ${String(info.version)}`;
 }

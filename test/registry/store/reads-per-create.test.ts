@@ -52,13 +52,26 @@ function readsPerCreate(name: string, open: () => Promise<RegistryStore>) {
       raw = await open();
       counting = countingReads(raw);
       const newId = createIdGenerator('tst');
-      ctx = { store: counting.store, newId, now: () => new Date(), quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 }, events: new RegistryEvents() };
+      ctx = {
+        store: counting.store,
+        newId,
+        now: () => new Date(),
+        quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 },
+        events: new RegistryEvents(),
+      };
       registryId = (await createRegistry(ctx, { folder_id: 'f-reads', name: 'fleet', description: '', labels: {}, certificates: [] })).id;
     });
     after(() => raw.close());
 
     const create = (index: number) =>
-      createDevice(ctx, { registry_id: registryId, name: `d${index}`, description: '', labels: {}, certificates: [], topic_aliases: { [`fleet/${index}/`]: '$devices/{id}/events/' } });
+      createDevice(ctx, {
+        registry_id: registryId,
+        name: `d${index}`,
+        description: '',
+        labels: {},
+        certificates: [],
+        topic_aliases: { [`fleet/${index}/`]: '$devices/{id}/events/' },
+      });
 
     /** Records read by `action` alone. */
     const readsOf = async (action: () => Promise<unknown>) => {
@@ -71,14 +84,26 @@ function readsPerCreate(name: string, open: () => Promise<RegistryStore>) {
       for (let index = 0; index < 10; index++) await create(index);
       const small = {
         create: await readsOf(() => create(10)),
-        update: await readsOf(async () => updateDevice(ctx, (await ctx.store.getDeviceByName(registryId, 'd10'))!.id, { topic_aliases: { 'fleet/10b/': '$devices/{id}/state' } })),
-        import: await readsOf(() => importDevice(ctx, importedDevice(registryId, 'imported-10'), { certificates: [], passwords: [] }, false)),
+        update: await readsOf(async () =>
+          updateDevice(ctx, (await ctx.store.getDeviceByName(registryId, 'd10'))!.id, {
+            topic_aliases: { 'fleet/10b/': '$devices/{id}/state' },
+          }),
+        ),
+        import: await readsOf(() =>
+          importDevice(ctx, importedDevice(registryId, 'imported-10'), { certificates: [], passwords: [] }, false),
+        ),
       };
       for (let index = 11; index < 1000; index++) await create(index);
       const large = {
         create: await readsOf(() => create(1000)),
-        update: await readsOf(async () => updateDevice(ctx, (await ctx.store.getDeviceByName(registryId, 'd1000'))!.id, { topic_aliases: { 'fleet/1000b/': '$devices/{id}/state' } })),
-        import: await readsOf(() => importDevice(ctx, importedDevice(registryId, 'imported-1000'), { certificates: [], passwords: [] }, false)),
+        update: await readsOf(async () =>
+          updateDevice(ctx, (await ctx.store.getDeviceByName(registryId, 'd1000'))!.id, {
+            topic_aliases: { 'fleet/1000b/': '$devices/{id}/state' },
+          }),
+        ),
+        import: await readsOf(() =>
+          importDevice(ctx, importedDevice(registryId, 'imported-1000'), { certificates: [], passwords: [] }, false),
+        ),
       };
       assert.deepEqual(large, small, 'records read do not grow with the registry');
       assert.ok(large.create <= 3 && large.update <= 3 && large.import <= 3, `a handful of records each: ${JSON.stringify(large)}`);
@@ -86,15 +111,33 @@ function readsPerCreate(name: string, open: () => Promise<RegistryStore>) {
 
     test('the alias rule is still enforced, with the same message', async () => {
       const holder = (await ctx.store.getDeviceByName(registryId, 'd999'))!;
-      const clash = createDevice(ctx, { registry_id: registryId, name: 'clash', description: '', labels: {}, certificates: [], topic_aliases: { 'fleet/999/x': '$devices/{id}/events' } });
-      await assert.rejects(clash, { message: `topic_aliases: alias "fleet/999/x" conflicts with alias "fleet/999/" of device ${holder.id} (one is a prefix of the other)` });
+      const clash = createDevice(ctx, {
+        registry_id: registryId,
+        name: 'clash',
+        description: '',
+        labels: {},
+        certificates: [],
+        topic_aliases: { 'fleet/999/x': '$devices/{id}/events' },
+      });
+      await assert.rejects(clash, {
+        message: `topic_aliases: alias "fleet/999/x" conflicts with alias "fleet/999/" of device ${holder.id} (one is a prefix of the other)`,
+      });
       assert.equal(await ctx.store.getDeviceByName(registryId, 'clash'), undefined);
     });
   });
 }
 
 function importedDevice(registry_id: string, name: string) {
-  return { id: createIdGenerator('are')(), registry_id, created_at: new Date(), name, description: '', labels: {}, topic_aliases: { [`import/${name}/`]: '$devices/{id}/events' }, monitoring: {} };
+  return {
+    id: createIdGenerator('are')(),
+    registry_id,
+    created_at: new Date(),
+    name,
+    description: '',
+    labels: {},
+    topic_aliases: { [`import/${name}/`]: '$devices/{id}/events' },
+    monitoring: {},
+  };
 }
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-reads-'));

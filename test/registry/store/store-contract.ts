@@ -3,25 +3,60 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RegistryStore, StoreError } from '../../../services/registry/store/contract.js';
-import type { CertificateRecord, DeviceRecord, PasswordRecord, RegistryRecord, BrokerRecord, OperationRecord } from '../../../services/registry/store/records.js';
+import type {
+  CertificateRecord,
+  DeviceRecord,
+  PasswordRecord,
+  RegistryRecord,
+  BrokerRecord,
+  OperationRecord,
+} from '../../../services/registry/store/records.js';
 import { createIdGenerator } from '../../../services/registry/ids.js';
 
 const newId = createIdGenerator('tst');
 const at = new Date('2026-11-25T10:00:00.123Z');
 
 export const registry = (folder_id: string, name: string): RegistryRecord => ({
-  id: newId(), folder_id, created_at: at, name, description: 'd', labels: { env: 'test' }, status: 'ACTIVE',
+  id: newId(),
+  folder_id,
+  created_at: at,
+  name,
+  description: 'd',
+  labels: { env: 'test' },
+  status: 'ACTIVE',
   log_options: { disabled: false, destination: { kind: 'folder_id', value: folder_id }, min_level: 0 },
 });
 export const device = (registry_id: string, name: string): DeviceRecord => ({
-  id: newId(), registry_id, created_at: at, name, description: '', topic_aliases: { 'a/': '$devices/x/' }, labels: {}, monitoring: {},
+  id: newId(),
+  registry_id,
+  created_at: at,
+  name,
+  description: '',
+  topic_aliases: { 'a/': '$devices/x/' },
+  labels: {},
+  monitoring: {},
 });
-const broker = (folder_id: string, name: string): BrokerRecord => ({ id: newId(), folder_id, created_at: at, name, description: '', labels: {} });
+const broker = (folder_id: string, name: string): BrokerRecord => ({
+  id: newId(),
+  folder_id,
+  created_at: at,
+  name,
+  description: '',
+  labels: {},
+});
 const password = (owner: { kind: 'registry' | 'device' | 'broker'; id: string }): PasswordRecord => ({
-  id: newId(), owner_kind: owner.kind, owner_id: owner.id, hash: 'scrypt$1$1$1$c2FsdA==$aGFzaA==', created_at: at,
+  id: newId(),
+  owner_kind: owner.kind,
+  owner_id: owner.id,
+  hash: 'scrypt$1$1$1$c2FsdA==$aGFzaA==',
+  created_at: at,
 });
 const certificate = (owner: { kind: 'registry' | 'device' | 'broker'; id: string }, fingerprint = newId()): CertificateRecord => ({
-  fingerprint, owner_kind: owner.kind, owner_id: owner.id, certificate_data: '-----BEGIN CERTIFICATE-----\n…', created_at: at,
+  fingerprint,
+  owner_kind: owner.kind,
+  owner_id: owner.id,
+  certificate_data: '-----BEGIN CERTIFICATE-----\n…',
+  created_at: at,
 });
 const none = { passwords: [], certificates: [] };
 
@@ -112,7 +147,10 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       const d = device(r.id, 'thief');
       const dp = password({ kind: 'device', id: d.id });
       await assert.rejects(
-        store.createDevice(d, { passwords: [dp], certificates: [certificate({ kind: 'device', id: d.id }), { ...shared, owner_kind: 'device', owner_id: d.id }] }),
+        store.createDevice(d, {
+          passwords: [dp],
+          certificates: [certificate({ kind: 'device', id: d.id }), { ...shared, owner_kind: 'device', owner_id: d.id }],
+        }),
         rejectsWith('already_exists'),
       );
       assert.equal(await store.getDevice(d.id), undefined, 'the device was not stored');
@@ -136,7 +174,10 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       await store.ping();
       assert.equal(await store.getPassword('no-such-password'), undefined);
       await store.deletePassword('broker', b.id, p1.id);
-      assert.deepEqual((await store.listPasswords('broker', b.id)).map((p) => p.id), [p2.id]);
+      assert.deepEqual(
+        (await store.listPasswords('broker', b.id)).map((p) => p.id),
+        [p2.id],
+      );
       await assert.rejects(store.deletePassword('broker', b.id, p1.id), rejectsWith('not_found'));
       await assert.rejects(store.deletePassword('device', b.id, p2.id), rejectsWith('not_found'));
       const c = certificate({ kind: 'broker', id: b.id });
@@ -175,15 +216,20 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       const elsewhere = registry('f-alias', 'elsewhere');
       await store.createRegistry(r, none);
       await store.createRegistry(elsewhere, none);
-      const withAliases = (registry_id: string, name: string, topic_aliases: Record<string, string>) => ({ ...device(registry_id, name), topic_aliases });
+      const withAliases = (registry_id: string, name: string, topic_aliases: Record<string, string>) => ({
+        ...device(registry_id, name),
+        topic_aliases,
+      });
       const d1 = withAliases(r.id, 'd1', { 'a/b/': '$devices/d1/events/', 'p*?(': '$devices/d1/state' });
-      const d2 = withAliases(r.id, 'd2', { 'pX': '$devices/d2/events' });
+      const d2 = withAliases(r.id, 'd2', { pX: '$devices/d2/events' });
       const plain = withAliases(r.id, 'plain', {});
       const other = withAliases(elsewhere.id, 'other', { 'z/': '$devices/other/events' });
       for (const d of [d1, d2, plain, other]) await store.createDevice(d, none);
-      const entries = (d: DeviceRecord) => Object.entries(d.topic_aliases).map(([alias, topic_prefix]) => ({ device_id: d.id, alias, topic_prefix }));
+      const entries = (d: DeviceRecord) =>
+        Object.entries(d.topic_aliases).map(([alias, topic_prefix]) => ({ device_id: d.id, alias, topic_prefix }));
       assert.deepEqual(await store.listAliases(r.id), [d1, d2].sort((a, b) => (a.id < b.id ? -1 : 1)).flatMap(entries));
-      const conflicts = async (aliases: string[], except = 'tst00000000000000000') => (await store.findAliasConflicts(r.id, except, aliases)).map((entry) => entry.alias);
+      const conflicts = async (aliases: string[], except = 'tst00000000000000000') =>
+        (await store.findAliasConflicts(r.id, except, aliases)).map((entry) => entry.alias);
       assert.deepEqual(await conflicts(['a/']), ['a/b/'], 'the new alias is a prefix of a stored one');
       assert.deepEqual(await conflicts(['a/b/c/d']), ['a/b/'], 'a stored alias is a prefix of the new one');
       assert.deepEqual(await conflicts(['a/b/']), ['a/b/'], 'equal aliases conflict');
@@ -221,7 +267,11 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
         } while (page_token);
         return seen;
       };
-      const ids = (registryId?: string) => created.filter((d) => !registryId || d.registry_id === registryId).map((d) => d.id).sort();
+      const ids = (registryId?: string) =>
+        created
+          .filter((d) => !registryId || d.registry_id === registryId)
+          .map((d) => d.id)
+          .sort();
       assert.deepEqual(await all({ registry_id: r1.id }), ids(r1.id));
       assert.deepEqual(await all({ folder_id: 'f-device-pages' }), ids());
       assert.equal(await store.countDevices({ registry_id: r2.id }), ids(r2.id).length);
@@ -237,13 +287,23 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       const second = new Date('2026-11-25T11:05:00.000Z');
       await store.recordDeviceMonitoring(d.id, { last_auth_ip: '10.0.0.1', last_auth_time: first });
       await store.recordDeviceMonitoring(d.id, { last_pub_activity_time: second });
-      assert.deepEqual((await store.getDevice(d.id))?.monitoring, { last_auth_ip: '10.0.0.1', last_auth_time: first, last_pub_activity_time: second });
+      assert.deepEqual((await store.getDevice(d.id))?.monitoring, {
+        last_auth_ip: '10.0.0.1',
+        last_auth_time: first,
+        last_pub_activity_time: second,
+      });
       await store.recordDeviceMonitoring('tst00000000000000000', { last_online_time: first });
     });
 
     test('operations are kept per resource', async () => {
       const operation = (resource_id: string): OperationRecord => ({
-        id: newId(), resource_id, description: 'Create device registry', created_at: at, created_by: 'admin', modified_at: at, done: true,
+        id: newId(),
+        resource_id,
+        description: 'Create device registry',
+        created_at: at,
+        created_by: 'admin',
+        modified_at: at,
+        done: true,
         metadata: { type_url: 'type.googleapis.com/x.Meta', value: new Uint8Array([10, 3, 97, 98, 99]) },
         response: { type_url: 'type.googleapis.com/x.Res', value: new Uint8Array([1, 2]) },
       });
