@@ -62,12 +62,16 @@ test('Redis Cluster: killing a master during a QoS 1 stream to a persistent subs
   const deadline = Date.now() + 30_000;
   while (acknowledged.some((seq) => !received.has(seq)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
   const lost = acknowledged.filter((seq) => !received.has(seq));
+  // Each edge's readiness once it is 200 again, or its last answer (which checks still fail).
   const ready = await Promise.all(
     cluster.edges.map(async (edge) => {
+      let last = '';
       for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 200))) {
-        if ((await edge.readiness().catch(() => ({ status: 0 }))).status === 200) return true;
+        const answer = await edge.readiness().catch((error: Error) => ({ status: 0, checks: { error: error.message } }));
+        if (answer.status === 200) return true;
+        last = JSON.stringify(answer);
       }
-      return false;
+      return last;
     }),
   );
   t.diagnostic(

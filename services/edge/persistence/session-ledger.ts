@@ -50,15 +50,21 @@ export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLed
 }
 
 export async function mongoSessionLedger(db: Db, collectionPrefix: string): Promise<SessionLedger> {
-  const ledger: Collection<{ _id: string; since: Date; claimedUntil?: Date }> = db.collection(`${collectionPrefix}offline_sessions`);
+  const ledger: Collection<{ _id: string; since: Date }> = db.collection(`${collectionPrefix}offline_sessions`);
+  // One document per claimed session: its unique _id makes a claim atomic also on servers whose
+  // conditional updates are not (FerretDB v1 reads, then writes: two edges both "won").
+  const claims: Collection<{ _id: string; until: Date }> = db.collection(`${collectionPrefix}offline_session_claims`);
   const outgoing = db.collection(`${collectionPrefix}outgoing`);
   await ledger.createIndex({ since: 1 });
+  const release = (clientId: string) => claims.deleteOne({ _id: clientId });
   return {
     offline: async (clientId, at) => {
-      await ledger.updateOne({ _id: clientId }, { $set: { since: at }, $unset: { claimedUntil: '' } }, { upsert: true });
+      await ledger.updateOne({ _id: clientId }, { $set: { since: at } }, { upsert: true });
+      await release(clientId);
     },
     online: async (clientId) => {
       await ledger.deleteOne({ _id: clientId });
+      await release(clientId);
     },
     offlineSince: async (before, limit) =>
       (
@@ -68,16 +74,28 @@ export async function mongoSessionLedger(db: Db, collectionPrefix: string): Prom
           .toArray()
       ).map((entry) => entry._id),
     claim: async (clientId, before, holdMs) => {
-      const now = new Date();
-      const claimed = await ledger.updateOne(
-        { _id: clientId, since: { $lt: before }, $or: [{ claimedUntil: { $exists: false } }, { claimedUntil: { $lt: now } }] },
-        { $set: { claimedUntil: new Date(now.getTime() + holdMs) } },
-      );
-      return claimed.modifiedCount === 1;
+      if (!(await ledger.findOne({ _id: clientId, since: { $lt: before } }))) return false;
+      const now = Date.now();
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          await claims.insertOne({ _id: clientId, until: new Date(now + holdMs) });
+          return true;
+        } catch (error) {
+          if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+          const held = await claims.findOne({ _id: clientId });
+          if (held && held.until.getTime() >= now) return false;
+          // A lapsed claim (its sweeper died): removed only as it was read, then claimed afresh.
+          if (held) await claims.deleteOne({ _id: clientId, until: held.until });
+        }
+      }
+      return false;
     },
     purge: async (clientId) => {
       await outgoing.deleteMany({ clientId });
       await ledger.deleteOne({ _id: clientId });
+      await release(clientId);
     },
   };
 }
+
+const DUPLICATE_KEY = 11000;
