@@ -4,6 +4,7 @@
 // Every multi-key command and script of iotcore keeps its keys under one hash tag, so each runs on
 // one shard of a cluster.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from './logging.js';
 
 export type RedisClientOptions = RedisOptions & { enableAutoPipelining?: boolean };
 
@@ -31,4 +32,17 @@ export function openRedis(url: string, options: RedisClientOptions = {}): Redis 
 /** Whether `url` names a Redis iotcore can open (for configuration errors at start-up). */
 export function isRedisUrl(url: string): boolean {
   return CLUSTER_URL.test(url) || /^rediss?:\/\//.test(url);
+}
+
+/**
+ * Logs the errors of a group of connections at most once a second between them: a Redis that is
+ * away makes every connection error on every retry.
+ */
+export function throttledErrorLog(logger: Logger, message: string): (connection: Redis, name: string) => void {
+  let lastError = 0;
+  return (connection, name) =>
+    connection.on('error', (error: Error) => {
+      if (Date.now() - lastError > 1000) logger.warn({ err: error, connection: name }, message);
+      lastError = Date.now();
+    });
 }

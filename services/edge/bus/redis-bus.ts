@@ -10,7 +10,7 @@
 // starting (redis/ioredis#2037), which silently broke cross-node takeover after a Redis restart.
 // While Redis is away, publishes wait in ioredis' queue (PUBACK waits with them); errors are logged
 // and reflected in `ready()`, never fatal.
-import { openRedis } from '../../common/redis.js';
+import { openRedis, throttledErrorLog } from '../../common/redis.js';
 import mqemitter, { type MQEmitter, type Message } from 'mqemitter';
 import { pack, unpack } from 'msgpackr';
 import type { Logger } from '../../common/logging.js';
@@ -60,7 +60,7 @@ export function redisBus(url: string, logger: Logger): RedisBus {
     local.emit(message);
   });
 
-  let lastError = 0;
+  const logErrors = throttledErrorLog(logger, 'Redis bus error');
   const reconnectListeners: Array<() => void> = [];
   let subscriberWasReady = false;
   subConn.on('ready', () => {
@@ -71,11 +71,7 @@ export function redisBus(url: string, logger: Logger): RedisBus {
     ['subscriber', subConn],
     ['publisher', pubConn],
   ] as const) {
-    connection.on('error', (error: Error) => {
-      // One line per second at most while Redis is away.
-      if (Date.now() - lastError > 1000) logger.warn({ err: error, connection: name }, 'Redis bus error');
-      lastError = Date.now();
-    });
+    logErrors(connection, name);
     connection.on('ready', () => logger.info({ connection: name }, 'Redis bus connected'));
     connection.on('reconnecting', () => logger.warn({ connection: name }, 'Redis bus reconnecting'));
   }

@@ -20,7 +20,7 @@
 // routes and inbox go; if it was alive after all, it registers again and reports the loss.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { openRedis } from '../../common/redis.js';
+import { openRedis, throttledErrorLog } from '../../common/redis.js';
 import mqemitter, { type MQEmitter, type Message } from 'mqemitter';
 import { pack, unpack } from 'msgpackr';
 import { Counter, Gauge } from 'prom-client';
@@ -101,15 +101,11 @@ type BufferStreamReply = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
 
 export function routedBus(url: string, logger: Logger): ClusterBus {
   const id = randomUUID();
+  const logErrors = throttledErrorLog(logger, 'Redis bus error');
   const connect = (name: string) => {
     const connection = openRedis(url, { maxRetriesPerRequest: null, connectionName: `iotcore:${name}` }) as Connection;
     connection.defineCommand('dropEdge', { numberOfKeys: 4, lua: DROP_SCRIPT });
-    let lastError = 0;
-    connection.on('error', (error: Error) => {
-      // One line per second at most while Redis is away.
-      if (Date.now() - lastError > 1000) logger.warn({ err: error, connection: name }, 'Redis bus error');
-      lastError = Date.now();
-    });
+    logErrors(connection, name);
     return connection;
   };
   // Commands, the change feed and the inbox each on their own connection: the last two block.
