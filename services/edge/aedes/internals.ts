@@ -165,7 +165,7 @@ export const aedesInternals = {
         // A persistent session's QoS 1 message is already in its stored queue, which aedes sends
         // right after CONNACK: a held copy would race it, and the later of the two made aedes clear
         // the stored message or fail the session with "no such packet".
-        if (name === 'deliverQoS' && !internals.clean && (packet as { qos?: number }).qos! > 0) return;
+        if (name === 'deliverQoS' && !internals.clean && ((packet as { qos?: number }).qos ?? 0) > 0) return;
         void connacked.then(() => {
           if (internals.connackSent) deliver(packet, () => undefined);
         });

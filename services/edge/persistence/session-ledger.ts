@@ -62,9 +62,9 @@ export async function mongoSessionLedger(db: Db, collectionPrefix: string): Prom
       await ledger.updateOne({ _id: clientId }, { $set: { since: at } }, { upsert: true });
       await release(clientId);
     },
+    // A claim left behind is harmless: claim() first needs the ledger entry, and offline() clears it.
     online: async (clientId) => {
       await ledger.deleteOne({ _id: clientId });
-      await release(clientId);
     },
     offlineSince: async (before, limit) =>
       (
