@@ -131,10 +131,12 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   /** (Re)registers this edge and all its routes; on a reconnect, tells whether messages were lost. */
   const register = async () => {
     const lost = everRegistered && (await writer.exists(inboxKey(id))) === 0;
-    const filters = [...held.keys()];
     // The inbox exists from now on (before any peer can route here): a missing inbox later means
     // Redis lost it. It lives on its own shard, so it is not part of the transaction.
     await writer.xadd(inboxKey(id), 'MAXLEN', '~', MAX_INBOX, '*', 'hello', '1');
+    // Read only now, next to the transaction that replaces the set: a route added while the inbox
+    // was being created went to Redis before this transaction and would be wiped by it otherwise.
+    const filters = [...held.keys()];
     const transaction = writer
       .multi()
       .zadd(EDGES_KEY, Date.now() + LEASE_MS, id)
