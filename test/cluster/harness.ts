@@ -183,7 +183,11 @@ export async function startCluster(options: {
       ),
     );
   }
-  await Promise.all(registries.map((registry) => registry.start()));
+  // The first replica alone marks the empty database's schema: FerretDB's upsert reads, then inserts,
+  // so replicas starting together could both insert the mark and one exit on E11000 (MongoDB
+  // retries such an upsert itself).
+  await registries[0]!.start();
+  await Promise.all(registries.slice(1).map((registry) => registry.start()));
 
   const edges: NodeProcess[] = [];
   for (let index = 0; index < options.edges; index++) {
