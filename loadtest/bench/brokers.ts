@@ -244,12 +244,19 @@ export async function startPlainAedes(options: {
         '--key',
         options.tls.keyFile,
         ...(options.cluster
-          ? ['--redis-url', options.cluster.redisUrl, '--mongo-url', `${options.cluster.mongoUrl.replace(/\/$/, '')}/aedes-bench`]
+          ? ['--redis-url', options.cluster.redisUrl, '--mongo-url', inDatabase(options.cluster.mongoUrl, 'aedes-bench')]
           : []),
       ]),
   );
   await Promise.all(processes.map((node, index) => node.waitForPort(ports[index]!)));
   return group(options.cluster ? 'aedes + mqemitter-redis' : 'plain aedes', processes, ports);
+}
+
+/** `url` naming `database`, its options (such as maxPoolSize) kept. */
+function inDatabase(url: string, database: string): string {
+  const named = new URL(url);
+  named.pathname = `/${database}`;
+  return named.toString();
 }
 
 function findMosquitto(): string {

@@ -197,7 +197,7 @@ function pacedRate(results: Record<string, Figures>, current: Figures, id: strin
 
 async function clusterFanIn(fleet: Fleet, settings: Settings, tls: TlsFiles): Promise<Record<string, Figures>> {
   const results: Record<string, Figures> = { [AEDES_CLUSTER]: {}, [IOTCORE_CLUSTER]: {} };
-  const [redis, mongo] = await Promise.all([startRedis(), startFerretDb()]);
+  const [redis, mongo] = await Promise.all([startRedis(), startFerretDb('postgresql')]);
   try {
     const targets: Array<{ name: string; dialect: Dialect; start(): Promise<RunningBroker> }> = [
       {
@@ -232,7 +232,7 @@ async function clusterFanIn(fleet: Fleet, settings: Settings, tls: TlsFiles): Pr
  * process and the stock aedes cluster. Returns its table for the report's notes.
  */
 async function scaling(fleet: Fleet, settings: Settings, tls: TlsFiles): Promise<string[]> {
-  const [redis, mongo] = await Promise.all([startRedis(), startFerretDb()]);
+  const [redis, mongo] = await Promise.all([startRedis(), startFerretDb('postgresql')]);
   const stats = new Redis(redis.url);
   const meter: CostMeter = { redisCommands: async () => redisCommandCount(await stats.info('commandstats')) };
   const cluster = { redisUrl: redis.url, mongoUrl: mongo.url };

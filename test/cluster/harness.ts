@@ -1,5 +1,5 @@
-// A real cluster on loopback: its own redis-server and FerretDB (so tests may restart them), one
-// or more registry replicas and N edge processes (`iotcore serve --role …`; edge i is linked to
+// A real cluster on loopback: its own redis-server and FerretDB (on PostgreSQL unless asked for
+// SQLite; tests may kill, pause and restart both), one or more registry replicas and N edge processes (`iotcore serve --role …`; edge i is linked to
 // replica i mod replicas), with helpers to kill -9, restart, pause (SIGSTOP) and resume any of
 // them. Every edge shares one TLS certificate, as edges behind one load balancer do.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,6 +20,7 @@ import {
   startRedis,
   startRedisCluster,
   uniqueDbName,
+  type FerretDbBackend,
   type RedisClusterHandle,
   type ServerHandle,
 } from '../support/servers.js';
@@ -142,9 +143,14 @@ export async function startCluster(options: {
   registries?: number;
   edgeArgs?: string[];
   redisCluster?: boolean;
+  /** FerretDB's backend (PostgreSQL: loadtest/results/cluster-database.md). */
+  database?: FerretDbBackend;
 }): Promise<Cluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-cluster-'));
-  const [redisCluster, mongo] = await Promise.all([options.redisCluster ? startRedisCluster() : undefined, startFerretDb()]);
+  const [redisCluster, mongo] = await Promise.all([
+    options.redisCluster ? startRedisCluster() : undefined,
+    startFerretDb(options.database ?? 'postgresql'),
+  ]);
   const redis = redisCluster ? redisCluster.nodes[0]! : await startRedis();
   const redisUrl = redisCluster?.url ?? redis.url;
   const mongoArgs = ['--mongo-url', mongo.url, '--mongo-db', uniqueDbName('cluster')];
@@ -177,7 +183,11 @@ export async function startCluster(options: {
       ),
     );
   }
-  await Promise.all(registries.map((registry) => registry.start()));
+  // The first replica alone marks the empty database's schema: FerretDB's upsert reads, then inserts,
+  // so replicas starting together could both insert the mark and one exit on E11000 (MongoDB
+  // retries such an upsert itself).
+  await registries[0]!.start();
+  await Promise.all(registries.slice(1).map((registry) => registry.start()));
 
   const edges: NodeProcess[] = [];
   for (let index = 0; index < options.edges; index++) {

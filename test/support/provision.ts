@@ -1,8 +1,8 @@
 // `npm test`'s pretest: makes sure the servers the tests need can be started here.
-//   - redis-server (and mosquitto, used as a third-party client/baseline; jq, which
-//     scripts/yandex-dump.sh uses) from Debian when missing;
-//   - FerretDB (MongoDB-compatible, SQLite backend) built from the Go module proxy into .tools/,
-//     rebuilt only when its wrapper's sources change;
+//   - redis-server, postgresql (under the cluster tests' FerretDB) and mosquitto (a third-party
+//     client/baseline; jq, which scripts/yandex-dump.sh uses) from Debian when missing;
+//   - FerretDB (MongoDB-compatible, on SQLite or PostgreSQL) built from the Go module proxy into
+//     .tools/, rebuilt only when its wrapper's sources change;
 //   - helm, kubeconform and offline Kubernetes schemas for the chart test (test/deploy/chart-tools.ts);
 //   - promtool (Debian's prometheus package), the blackbox exporter, hadolint and the Compose schema
 //     for the deploy/ test (test/deploy/deploy-tools.ts).
@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { FERRETDB_BINARY, FERRETDB_SOURCE, TOOLS_DIR } from './tools.js';
+import { FERRETDB_BINARY, FERRETDB_SOURCE, postgresProgram, TOOLS_DIR } from './tools.js';
 import { ensureChartTools } from '../deploy/chart-tools.js';
 import { ensureDeployTools } from '../deploy/deploy-tools.js';
 
@@ -37,6 +37,8 @@ function ensureDebianPackages(): void {
   // With REDIS_URL the tests use that Redis; everything else is still needed.
   const wanted = DEBIAN_PACKAGES.filter(([binary]) => !(binary === 'redis-server' && process.env.REDIS_URL));
   const missing = wanted.filter(([binary]) => !onPath(binary)).map(([, pkg]) => pkg);
+  // Debian keeps the PostgreSQL server programs off PATH.
+  if (!postgresProgram('postgres')) missing.push('postgresql');
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     fail(`missing Debian packages: ${missing.join(' ')}. Install them: apt-get install ${missing.join(' ')}`);
@@ -46,6 +48,7 @@ function ensureDebianPackages(): void {
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { DEBIAN_FRONTEND: 'noninteractive' });
   // Debian starts the packaged services; tests run their own on free ports.
   spawnSync('service', ['redis-server', 'stop'], { stdio: 'ignore' });
+  spawnSync('service', ['postgresql', 'stop'], { stdio: 'ignore' });
   spawnSync('service', ['mosquitto', 'stop'], { stdio: 'ignore' });
   spawnSync('service', ['prometheus', 'stop'], { stdio: 'ignore' });
   spawnSync('service', ['prometheus-blackbox-exporter', 'stop'], { stdio: 'ignore' });
@@ -58,7 +61,7 @@ function ensureFerretDb(): void {
   const wanted = stamp.digest('hex');
   if (existsSync(FERRETDB_BINARY) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === wanted) return;
   if (!onPath('go')) fail('Go is needed to build the test MongoDB-compatible server (FerretDB): install Go ≥ 1.24 or set MONGO_URL.');
-  console.log('provision: building FerretDB v1.24.2 (SQLite) into .tools/ (first run only)');
+  console.log('provision: building FerretDB v1.24.2 into .tools/ (first run only)');
   mkdirSync(TOOLS_DIR, { recursive: true });
   run('go', ['build', '-trimpath', '-o', FERRETDB_BINARY, '.'], { CGO_ENABLED: '0' }, FERRETDB_SOURCE);
   writeFileSync(stampFile, wanted);

@@ -3,13 +3,15 @@
 //   2. otherwise containers (redis:7, mongo:7) when a container runtime answers;
 //   3. otherwise local processes on free loopback ports: Debian's redis-server and FerretDB v1
 //      (SQLite backend) built by provision.ts — stopped when the test process exits.
+// The cluster tests and benchmarks start their own FerretDB, on its PostgreSQL backend
+// (startFerretDb('postgresql'), over Debian's postgresql).
 // A server that cannot be had is an error naming what is missing, never a silent skip.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitForPort } from './ports.js';
-import { FERRETDB_BINARY } from './tools.js';
+import { FERRETDB_BINARY, postgresProgram } from './tools.js';
 
 export interface ServerHandle {
   url: string;
@@ -182,22 +184,118 @@ async function waitForClusterOk(cli: string, nodes: ServerHandle[]): Promise<voi
   }
 }
 
-export async function startFerretDb(): Promise<ServerHandle> {
+/** Where FerretDB keeps its data: SQLite files of its own, or a PostgreSQL server of its own. */
+export type FerretDbBackend = 'sqlite' | 'postgresql';
+
+/**
+ * FerretDB on a free loopback port. On PostgreSQL, kill() and restart() act on FerretDB alone,
+ * which to its clients is the database going away and coming back with its data; stop() stops
+ * the PostgreSQL server under it too.
+ */
+export async function startFerretDb(backend: FerretDbBackend = 'sqlite'): Promise<ServerHandle> {
   if (!existsSync(FERRETDB_BINARY)) {
     throw new Error(
       `FerretDB is not built (${FERRETDB_BINARY} missing): run \`npm test\` (its pretest builds it with Go) or \`node dist/test/support/provision.js\`, or set MONGO_URL`,
     );
   }
   const port = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-ferretdb-'));
+  const spec = { name: `ferretdb (${backend})`, port, command: FERRETDB_BINARY };
+  const listen = ['--listen-addr', `127.0.0.1:${port}`];
+  if (backend === 'sqlite') {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-ferretdb-'));
+    return startProcess({
+      ...spec,
+      url: `mongodb://127.0.0.1:${port}/`,
+      args: [...listen, '--dir', dir],
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    });
+  }
+  // FerretDB's update and delete on PostgreSQL take a second pooled connection while their query
+  // holds one, so as many concurrent requests as pool connections deadlock it (every request
+  // waiting for a second one). Its clients are kept well below: MONGO_CLIENT_CONNECTIONS each, and
+  // a cluster has a handful of clients (registries, edges, the test's own).
+  const postgres = await startPostgres(FERRETDB_POOL + 10);
+  try {
+    return await startProcess({
+      ...spec,
+      url: `mongodb://127.0.0.1:${port}/?maxPoolSize=${MONGO_CLIENT_CONNECTIONS}`,
+      args: [...listen, '--postgresql-url', `${postgres.url}?pool_max_conns=${FERRETDB_POOL}`],
+      cleanup: () => postgres.stop(),
+    });
+  } catch (error) {
+    await postgres.stop();
+    throw error;
+  }
+}
+
+const MONGO_CLIENT_CONNECTIONS = 10;
+const FERRETDB_POOL = 100;
+
+/**
+ * Debian's PostgreSQL in a temporary directory (its unix socket there too) on a free loopback
+ * port; `url` is its `postgres` database. postgres refuses to run as root, so as root the cluster
+ * belongs to the `postgres` system user. Settings for tests, which kill processes but never the
+ * machine: no fsync and no full-page writes (a killed postgres recovers from the WAL the kernel
+ * already has); synchronous_commit stays on, so a commit is written to the kernel before it is
+ * acknowledged and survives a kill -9 of postgres. 1.2–1.5 s to create and start on a loaded
+ * 2-core machine (FerretDB on SQLite: 0.1 s).
+ */
+export async function startPostgres(maxConnections = 100): Promise<ServerHandle> {
+  const [initdb, postgres] = [postgresProgram('initdb'), postgresProgram('postgres')];
+  if (!initdb || !postgres)
+    throw new Error(
+      'PostgreSQL is not installed: run `npm test` as root (its pretest installs it with apt-get) or `apt-get install postgresql`',
+    );
+  const user = process.getuid?.() === 0 ? systemUser('postgres') : undefined;
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-postgres-'));
+  if (user) chownSync(dir, user.uid, user.gid);
+  const data = path.join(dir, 'data');
+  try {
+    execFileSync(
+      initdb,
+      ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'],
+      {
+        ...user,
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
+  }
+  const settings = {
+    listen_addresses: '127.0.0.1',
+    unix_socket_directories: dir,
+    max_connections: String(maxConnections),
+    fsync: 'off',
+    full_page_writes: 'off',
+  };
   return startProcess({
-    name: 'ferretdb',
+    name: 'postgres',
     port,
-    url: `mongodb://127.0.0.1:${port}/`,
-    command: FERRETDB_BINARY,
-    args: ['--listen-addr', `127.0.0.1:${port}`, '--dir', dir],
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    command: postgres,
+    args: ['-D', data, '-p', String(port), ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`])],
+    user,
+    cwd: dir,
+    // Clients are refused while it recovers after a kill, though the port is open.
+    readyLine: 'database system is ready to accept connections',
+    // SIGTERM (smart shutdown) would wait for every client, FerretDB's pooled connections included.
+    stopSignal: 'SIGINT',
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   });
+}
+
+/** uid and gid of a system user (from /etc/passwd). */
+function systemUser(name: string): { uid: number; gid: number } {
+  const entry = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => fields[0] === name);
+  if (!entry) throw new Error(`no ${name} user to run PostgreSQL as (postgres refuses root): \`apt-get install postgresql\` creates it`);
+  return { uid: Number(entry[2]), gid: Number(entry[3]) };
 }
 
 interface ProcessSpec {
@@ -206,21 +304,43 @@ interface ProcessSpec {
   url: string;
   command: string;
   args: string[];
-  cleanup(): void;
+  /** Run as this user instead of ours. */
+  user?: { uid: number; gid: number };
+  cwd?: string;
+  /** A line the server prints once it serves (after the port opens). */
+  readyLine?: string;
+  stopSignal?: NodeJS.Signals;
+  cleanup(): void | Promise<void>;
 }
 
 async function startProcess(spec: ProcessSpec): Promise<ServerHandle> {
   let child: ChildProcess;
   let log = '';
   const launch = async () => {
-    child = spawn(spec.command, spec.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DO_NOT_TRACK: '1' } });
+    child = spawn(spec.command, spec.args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DO_NOT_TRACK: '1' },
+      cwd: spec.cwd,
+      ...spec.user,
+    });
+    let ready = spec.readyLine === undefined;
+    let launchOutput = '';
     const append = (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-4000);
+      if (ready) return;
+      launchOutput = (launchOutput + chunk.toString()).slice(-1000);
+      ready = launchOutput.includes(spec.readyLine!);
     };
     child.stdout!.on('data', append);
     child.stderr!.on('data', append);
+    const alive = () => child.exitCode === null && child.signalCode === null;
     try {
-      await waitForPort(spec.port, 30_000, () => child.exitCode === null && child.signalCode === null);
+      await waitForPort(spec.port, 30_000, alive);
+      const deadline = Date.now() + 30_000;
+      while (!ready) {
+        if (!alive() || Date.now() > deadline) throw new Error(`no "${spec.readyLine}" within 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     } catch (error) {
       child.kill('SIGKILL');
       throw new Error(
@@ -232,7 +352,7 @@ async function startProcess(spec: ProcessSpec): Promise<ServerHandle> {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGCONT');
-    child.kill('SIGTERM');
+    child.kill(spec.stopSignal ?? 'SIGTERM');
     await exited;
   };
   await launch();
@@ -244,7 +364,7 @@ async function startProcess(spec: ProcessSpec): Promise<ServerHandle> {
     },
     stop: async () => {
       await stop();
-      spec.cleanup();
+      await spec.cleanup();
     },
     kill: (signal) => {
       child.kill(signal);
