@@ -16,9 +16,13 @@ import type { JsonValue } from '@bufbuild/protobuf';
 import type { Logger } from '../../common/logging.js';
 import { UndecodableRequest } from '../api/request-decoding.js';
 import { matchTemplate, splitRequestPath } from './path-template.js';
-import { anyTypes, requestBytes, RequestMappingError, responseJson } from './json-mapping.js';
+import { anyTypes, requestBytes, RequestMappingError, responseJson, type HttpRequestParts } from './json-mapping.js';
 import { errorBody, httpStatus } from './http-status.js';
 import { REST_SERVICES, type Route } from './routes.js';
+import { restCallTimer } from './metrics.js';
+
+/** The `rpc` label of a request no route matched. */
+const UNMATCHED = 'unmatched';
 
 export interface GatewayRequest {
   /** HTTP method, upper case. */
@@ -63,6 +67,13 @@ export function restGateway(
   const types = anyTypes(REST_SERVICES);
 
   return async (request) => {
+    const record = restCallTimer();
+    const { rpc, response } = await answer(request);
+    record(rpc, response.status);
+    return response;
+  };
+
+  async function answer(request: GatewayRequest): Promise<{ rpc: string; response: GatewayResponse }> {
     const path = splitRequestPath(request.path);
     const matches = path
       ? routes.flatMap((route) => {
@@ -70,16 +81,15 @@ export function restGateway(
           return variables ? [{ route, variables }] : [];
         })
       : [];
-    if (matches.length === 0) return failure(status.NOT_FOUND, `no such path: ${request.path}`);
+    if (matches.length === 0) return { rpc: UNMATCHED, response: failure(status.NOT_FOUND, `no such path: ${request.path}`) };
     const match = matches.find(({ route }) => route.httpMethod === request.method);
     if (!match) {
       const allowed = matches.map(({ route }) => route.httpMethod).join(', ');
-      return {
-        ...failure(status.UNIMPLEMENTED, `${request.method} is not allowed on ${request.path} (allowed: ${allowed})`, 405),
-        headers: { allow: allowed },
-      };
+      const response = failure(status.UNIMPLEMENTED, `${request.method} is not allowed on ${request.path} (allowed: ${allowed})`, 405);
+      return { rpc: UNMATCHED, response: { ...response, headers: { allow: allowed } } };
     }
     const { route, variables } = match;
+    const rpc = `${route.method.parent.name}.${route.method.name}`;
     const method = methods.get(route.grpcPath)!;
     try {
       const response = await call(
@@ -87,17 +97,20 @@ export function restGateway(
         decodeRequest(method, route, { variables, query: request.query, body: request.body }),
         request.authorization,
       );
-      return { status: 200, body: responseJson(route.method.output, method.definition.responseSerialize(response), types) };
+      return {
+        rpc,
+        response: { status: 200, body: responseJson(route.method.output, method.definition.responseSerialize(response), types) },
+      };
     } catch (error) {
       const code = (error as Partial<ServiceError>).code;
-      if (typeof code === 'number') return failure(code, (error as ServiceError).details);
+      if (typeof code === 'number') return { rpc, response: failure(code, (error as ServiceError).details) };
       logger.error({ err: error, route: `${route.httpMethod} ${route.path}` }, 'unexpected error in REST call');
-      return failure(status.INTERNAL, 'internal error');
+      return { rpc, response: failure(status.INTERNAL, 'internal error') };
     }
-  };
+  }
 
   /** What the handler gets: a request that did not map onto its message is answered as one that did not decode. */
-  function decodeRequest(method: UnaryMethod, route: Route, parts: Parameters<typeof requestBytes>[1]): unknown {
+  function decodeRequest(method: UnaryMethod, route: Route, parts: HttpRequestParts): unknown {
     try {
       return method.definition.requestDeserialize(Buffer.from(requestBytes(route, parts, types)));
     } catch (error) {
