@@ -7,10 +7,8 @@ import {
   createRegistry,
   fromBinary,
   fromJson,
-  ScalarType,
   toBinary,
   toJson,
-  type DescField,
   type DescFile,
   type DescMessage,
   type DescService,
@@ -84,27 +82,18 @@ function bodyObject(body: string): JsonObject {
 }
 
 /**
- * Query parameters name top-level fields of the request, by proto or JSON name (`page_size` or
- * `pageSize`); a repeated field may be given several times. Nested paths (`a.b`) are not used by
- * any of Yandex's GET requests and are refused as unknown.
+ * Query parameters name top-level fields of the request by proto or JSON name (`page_size` or
+ * `pageSize`), once each. Yandex's GET requests have only string, int64 and enum fields, which
+ * proto3 JSON reads from the string as given, but for an enum given by number (`deviceView=1`).
  */
 function queryObject(schema: DescMessage, query: URLSearchParams): JsonObject {
   const json: JsonObject = {};
   for (const key of new Set(query.keys())) {
     const field = schema.fields.find((candidate) => candidate.name === key || candidate.jsonName === key);
-    if (!field || field.fieldKind === 'map') throw new RequestMappingError(`unknown query parameter "${key}"`);
-    const values = query.getAll(key).map((value) => queryValue(field, value));
-    if (field.fieldKind !== 'list' && values.length > 1) throw new RequestMappingError(`query parameter "${key}" is given more than once`);
-    json[field.jsonName] = field.fieldKind === 'list' ? values : values[0]!;
+    if (!field) throw new RequestMappingError(`unknown query parameter "${key}"`);
+    const [value, ...more] = query.getAll(key) as [string, ...string[]];
+    if (more.length > 0) throw new RequestMappingError(`query parameter "${key}" is given more than once`);
+    json[field.jsonName] = field.fieldKind === 'enum' && /^-?\d+$/.test(value) ? Number(value) : value;
   }
   return json;
-}
-
-/** A query string value as the JSON value fromJson reads: strings suit all but booleans and enum numbers. */
-function queryValue(field: DescField, value: string): JsonValue {
-  const kind = field.fieldKind === 'list' ? field.listKind : field.fieldKind;
-  const scalar = field.fieldKind === 'list' || field.fieldKind === 'scalar' ? field.scalar : undefined;
-  if (kind === 'scalar' && scalar === ScalarType.BOOL && (value === 'true' || value === 'false')) return value === 'true';
-  if (kind === 'enum' && /^-?\d+$/.test(value)) return Number(value);
-  return value;
 }

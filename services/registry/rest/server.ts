@@ -70,11 +70,12 @@ async function serveRequest(request: IncomingMessage, gateway: Gateway): Promise
       headers: { connection: 'close' },
     };
   }
-  const url = new URL(request.url ?? '/', 'http://gateway');
+  // Split by hand: WHATWG URL parsing would resolve `..` and read `//x` as a host.
+  const [path, query = ''] = (request.url ?? '/').split(/\?(.*)/s, 2) as [string, string?];
   return gateway({
     method: request.method ?? 'GET',
-    path: url.pathname,
-    query: url.searchParams,
+    path,
+    query: new URLSearchParams(query),
     authorization: request.headers.authorization,
     body,
   });
