@@ -106,7 +106,7 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
 export async function startRegistryApi(options: RegistryApiOptions): Promise<RunningRegistryApi> {
   const registry = registryServices(options);
   const server = new Server();
-  // gRPC calls are counted and timed (grpc-metrics.ts); REST calls reach the same handlers uncounted.
+  // gRPC calls are counted and timed here (grpc-metrics.ts); REST calls apart, by the gateway (rest/metrics.ts).
   for (const { definition, implementation } of registry.services)
     server.addService(definition, instrumentService(definition, implementation));
   addIntrospection(
