@@ -204,7 +204,7 @@ describe('REST gateway, driven with fetch and curl', () => {
     state.registry = created.id;
     state.registryCertificate = certificate;
     const second = (await ok('POST', '/iot-devices/v1/registries', { folder_id: 'rest', name: 'r2' })).response;
-    const again = await ok('POST', '/iot-devices/v1/registries', { folderId: 'rest', name: 'r3' });
+    const third = await ok('POST', '/iot-devices/v1/registries', { folderId: 'rest', name: 'r3' });
 
     const got = await ok('GET', `/iot-devices/v1/registries/${created.id}`);
     const { '@type': _, ...createdFields } = created;
@@ -238,8 +238,8 @@ describe('REST gateway, driven with fetch and curl', () => {
     const disabled = done(await ok('POST', `/iot-devices/v1/registries/${second.id}:disable`), { registryId: second.id });
     assert.equal(disabled.status, 'DISABLED');
     assert.equal(done(await ok('POST', `/iot-devices/v1/registries/${second.id}:enable`, {}), { registryId: second.id }).status, 'ACTIVE');
-    done(await ok('DELETE', `/iot-devices/v1/registries/${again.response.id}`), { registryId: again.response.id });
-    await fails({ http: 404, code: 5, message: /not found/ }, 'GET', `/iot-devices/v1/registries/${again.response.id}`);
+    done(await ok('DELETE', `/iot-devices/v1/registries/${third.response.id}`), { registryId: third.response.id });
+    await fails({ http: 404, code: 5, message: /not found/ }, 'GET', `/iot-devices/v1/registries/${third.response.id}`);
   });
 
   test('registry certificates and passwords: list, add, delete', async () => {
