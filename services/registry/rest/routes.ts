@@ -38,9 +38,9 @@ export interface Route {
   grpcPath: string;
 }
 
-/** Every annotated method of `services` as a route; throws on an annotation the gateway cannot serve. */
-export function deriveRoutes(services: readonly DescService[] = REST_SERVICES): Route[] {
-  return services.flatMap((service) =>
+/** Every annotated method of the REST services as a route; throws on an annotation the gateway cannot serve. */
+export function deriveRoutes(): Route[] {
+  return REST_SERVICES.flatMap((service) =>
     service.methods.filter((method) => hasOption(method, http)).map((method) => routeOf(method, getOption(method, http))),
   );
 }
