@@ -26,6 +26,8 @@ export async function startRegistryProcess(options: { dataDir: string; mongoUrl?
     options.dataDir,
     '--api-listen',
     `127.0.0.1:${apiPort}`,
+    '--rest-listen',
+    'off',
     '--http-listen',
     '127.0.0.1:0',
     '--admin-tokens',

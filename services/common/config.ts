@@ -10,6 +10,8 @@ export interface ServeConfig {
   role: Role;
   dataDir: string;
   apiListen: string;
+  /** REST gateway address; undefined when `off`. */
+  restListen?: string;
   apiTlsCert?: string;
   apiTlsKey?: string;
   adminTokens: string[];
@@ -96,10 +98,19 @@ export const SERVE_SETTINGS: Setting[] = [
     description: 'address of the management gRPC API',
   },
   {
+    key: 'restListen',
+    flag: '--rest-listen <host:port>',
+    env: 'IOTCORE_REST_LISTEN',
+    default: '0.0.0.0:8443',
+    parse: (value: string) => (value === 'off' ? undefined : value),
+    description:
+      "address of the management API over HTTP/JSON (Yandex's REST paths, e.g. /iot-devices/v1/registries), HTTPS with --api-tls-cert/--api-tls-key as the gRPC API; off = not served",
+  },
+  {
     key: 'apiTlsCert',
     flag: '--api-tls-cert <file>',
     env: 'IOTCORE_API_TLS_CERT',
-    description: 'PEM certificate for the management API (plaintext when omitted)',
+    description: 'PEM certificate for the management API, gRPC and REST (plaintext when omitted)',
   },
   { key: 'apiTlsKey', flag: '--api-tls-key <file>', env: 'IOTCORE_API_TLS_KEY', description: 'PEM private key for the management API' },
   {

@@ -57,6 +57,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     registry = await startRegistryApi({
       store,
       listen: config.apiListen,
+      restListen: config.restListen,
       adminTokens,
       idPrefix: config.idPrefix,
       quotas: {
@@ -76,6 +77,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       { address: registry.address, storage: config.mongoUrl ? 'mongodb' : 'embedded' },
       `management API listening on ${registry.address}`,
     );
+    if (registry.restAddress) logger.info({ address: registry.restAddress }, `REST API listening on ${registry.restAddress}`);
   }
 
   if (config.role !== 'registry') {

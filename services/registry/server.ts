@@ -22,10 +22,15 @@ import { edgeAuthService } from './api/edge-auth-service.js';
 import { importService } from './api/import-service.js';
 import { instrumentService } from './api/grpc-metrics.js';
 import { decodingFailuresToHandlers } from './api/request-decoding.js';
+import { deriveRoutes } from './rest/routes.js';
+import { restGateway } from './rest/gateway.js';
+import { startRestServer } from './rest/server.js';
 
 export interface RegistryApiOptions {
   store: RegistryStore;
   listen: string;
+  /** host:port of the REST gateway (same TLS as the gRPC API); none when omitted. */
+  restListen?: string;
   adminTokens: string[];
   idPrefix: string;
   quotas: Quotas;
@@ -40,6 +45,8 @@ export interface RegistryApiOptions {
 export interface RunningRegistryApi {
   /** host:port actually bound (port 0 resolves to a free port). */
   address: string;
+  /** host:port of the REST gateway, when it runs. */
+  restAddress?: string;
   ctx: ResourceContext;
   authenticator: Authenticator;
   /** The MQTT edge of this process registers itself here to serve the data-plane Publish calls. */
@@ -51,14 +58,14 @@ export interface RunningRegistryApi {
 export interface RegistryServices {
   ctx: ResourceContext;
   authenticator: Authenticator;
-  /** Every service, its implementation counted and timed (grpc-metrics.ts). */
+  /** Every service with its handlers, for the gRPC server and the REST gateway alike. */
   services: Array<{ definition: ServiceDefinition; implementation: UntypedServiceImplementation }>;
   attachDataPlane(plane: DataPlane): void;
   close(): void;
 }
 
 /** Builds the services without a socket (also how the fuzz harness calls every handler in-process). */
-export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'tls'>): RegistryServices {
+export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'restListen' | 'tls'>): RegistryServices {
   const ctx: ResourceContext = {
     store: options.store,
     newId: createIdGenerator(options.idPrefix),
@@ -78,10 +85,10 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 't
     ...dataServices(handler, () => dataPlane),
     edgeAuthService(ctx, authenticator, handler),
     importService(ctx, handler),
-  ].map((service) => {
-    const definition = decodingFailuresToHandlers(service.definition as ServiceDefinition);
-    return { definition, implementation: instrumentService(definition, service.implementation as UntypedServiceImplementation) };
-  });
+  ].map((service) => ({
+    definition: decodingFailuresToHandlers(service.definition as ServiceDefinition),
+    implementation: service.implementation as UntypedServiceImplementation,
+  }));
   return {
     ctx,
     authenticator,
@@ -99,33 +106,46 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 't
 export async function startRegistryApi(options: RegistryApiOptions): Promise<RunningRegistryApi> {
   const registry = registryServices(options);
   const server = new Server();
-  for (const { definition, implementation } of registry.services) server.addService(definition, implementation);
+  // gRPC calls are counted and timed here (grpc-metrics.ts); REST calls apart, by the gateway (rest/metrics.ts).
+  for (const { definition, implementation } of registry.services)
+    server.addService(definition, instrumentService(definition, implementation));
   addIntrospection(
     server,
     registry.services.map((service) => serviceName(service.definition)),
   );
 
-  const credentials = options.tls
-    ? ServerCredentials.createSsl(null, [
-        { cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) },
-      ])
+  const tls = options.tls && { cert: await readFile(options.tls.certFile), key: await readFile(options.tls.keyFile) };
+  const credentials = tls
+    ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }])
     : ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(options.listen, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   const host = options.listen.slice(0, options.listen.lastIndexOf(':'));
+  const rest =
+    options.restListen === undefined
+      ? undefined
+      : await startRestServer({
+          listen: options.restListen,
+          tls,
+          gateway: restGateway(deriveRoutes(), registry.services, options.logger),
+          logger: options.logger,
+        });
   return {
     address: `${host}:${port}`,
+    restAddress: rest?.address,
     ctx: registry.ctx,
     authenticator: registry.authenticator,
     attachDataPlane: registry.attachDataPlane,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await rest?.close();
+      await new Promise<void>((resolve) => {
         registry.close();
         server.tryShutdown(() => resolve());
         // Do not wait forever for long-lived streams (edges watching revocations).
         setTimeout(() => server.forceShutdown(), 2000).unref();
-      }),
+      });
+    },
   };
 }
 

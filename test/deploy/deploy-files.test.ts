@@ -59,7 +59,12 @@ const DASHBOARD = path.join(DEPLOY, 'grafana/dashboards/iotcore.json');
 const ALERTS_TEST = path.join(REPO_ROOT, 'test/deploy/alerts.rules-test.yml');
 const BLACKBOX = 'prometheus-blackbox-exporter';
 /** Ports of the iotcore image and the `iotcore serve` flag that moves each (their defaults). */
-const IMAGE_PORTS: Record<string, string> = { '8883': '--mqtt-listen', '50051': '--api-listen', '9100': '--http-listen' };
+const IMAGE_PORTS: Record<string, string> = {
+  '8883': '--mqtt-listen',
+  '50051': '--api-listen',
+  '8443': '--rest-listen',
+  '9100': '--http-listen',
+};
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -264,7 +269,7 @@ test('the Dockerfile: multi-stage, pinned bases, non-root, health-checked, copie
   assert.match(healthcheck.exec.join(' '), /127\.0\.0\.1:9100\/healthz/, 'the health check asks /healthz on the operations port');
   assert.deepEqual(only(runtime, 'ENTRYPOINT')?.exec, ['node', 'dist/services/cli/main.js']);
   assert.deepEqual(only(runtime, 'CMD')?.exec, ['serve']);
-  assert.deepEqual(only(runtime, 'EXPOSE')?.args.split(/\s+/).sort(), Object.keys(IMAGE_PORTS).sort(), 'EXPOSE names the three ports');
+  assert.deepEqual(only(runtime, 'EXPOSE')?.args.split(/\s+/).sort(), Object.keys(IMAGE_PORTS).sort(), 'EXPOSE names the four ports');
   const env = stageEnv(runtime);
   assert.equal(env.NODE_ENV, 'production');
   assert.ok(env.IOTCORE_DATA_DIR, 'IOTCORE_DATA_DIR is set');
@@ -435,6 +440,8 @@ test("the Dockerfile replayed: both stages' COPY and npm steps, then the image c
       ...only(runtime, 'ENTRYPOINT')!.exec!,
       ...only(runtime, 'CMD')!.exec!,
       '--api-listen',
+      `127.0.0.1:${await freePort()}`,
+      '--rest-listen',
       `127.0.0.1:${await freePort()}`,
       '--mqtt-listen',
       `127.0.0.1:${await freePort()}`,

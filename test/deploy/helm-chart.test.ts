@@ -236,7 +236,7 @@ describe('rendered objects (all features)', () => {
     assert.equal(Buffer.from(secret.data[edgeToken.key], 'base64').toString(), 'test-edge-token');
   });
 
-  test('services: edge LoadBalancer with all MQTT ports, registry ClusterIP with grpc + metrics', () => {
+  test('services: edge LoadBalancer with all MQTT ports, registry ClusterIP with grpc, rest + metrics', () => {
     const edge = find(manifests, 'Service', `${full}-edge`);
     assert.equal(edge.spec.type, 'LoadBalancer');
     assert.deepEqual(
@@ -249,6 +249,7 @@ describe('rendered objects (all features)', () => {
       (registry.spec.ports as Manifest[]).map((port) => [port.name, port.port]),
       [
         ['grpc', 50051],
+        ['rest', 8443],
         ['http-metrics', 9100],
       ],
     );

@@ -1,6 +1,7 @@
 // `npm test`'s pretest: makes sure the servers the tests need can be started here.
 //   - redis-server, postgresql (under the cluster tests' FerretDB) and mosquitto (a third-party
-//     client/baseline; jq, which scripts/yandex-dump.sh uses) from Debian when missing;
+//     client/baseline) from Debian when missing; jq, which scripts/yandex-dump.sh and the README's
+//     REST examples use; curl, which those examples call;
 //   - FerretDB (MongoDB-compatible, on SQLite or PostgreSQL) built from the Go module proxy into
 //     .tools/, rebuilt only when its wrapper's sources change;
 //   - helm, kubeconform and offline Kubernetes schemas for the chart test (test/deploy/chart-tools.ts);
@@ -20,6 +21,7 @@ const DEBIAN_PACKAGES: Array<[binary: string, pkg: string]> = [
   ['mosquitto', 'mosquitto'],
   ['mosquitto_pub', 'mosquitto-clients'],
   ['jq', 'jq'],
+  ['curl', 'curl'],
   ['promtool', 'prometheus'],
   ['prometheus-blackbox-exporter', 'prometheus-blackbox-exporter'],
 ];

@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   console.log(
     `test servers: redis ${redis}${process.env.REDIS_URL ? ' (REDIS_URL)' : ''}, mongo ${mongo}${process.env.MONGO_URL ? ' (MONGO_URL)' : ''}`,
   );
-  await run(files, { REDIS_URL: redis, MONGO_URL: mongo });
+  // Every `iotcore serve` a test starts (several registries at once in test/cluster/) gets its REST
+  // gateway on a free loopback port instead of the default 0.0.0.0:8443, unless the test says otherwise.
+  await run(files, { REDIS_URL: redis, MONGO_URL: mongo, IOTCORE_REST_LISTEN: '127.0.0.1:0' });
 }
 
 async function run(files: string[], env: Record<string, string>): Promise<never> {

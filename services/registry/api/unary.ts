@@ -1,6 +1,6 @@
 // One adapter turns an async function into a grpc-js unary handler: access check, requests that
 // did not decode, error mapping and a log line for unexpected failures. Every management RPC goes
-// through it.
+// through it, called by the gRPC server or by the REST gateway (rest/gateway.ts).
 import type { handleUnaryCall, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from '../../common/logging.js';
 import type { AccessPolicy } from './access.js';
