@@ -14,11 +14,7 @@ const DEVICE_PASSWORD = 'Cluster-Device-Pass1!';
 // Once on one Redis server, once on a 3-master Redis Cluster.
 for (const redisCluster of [false, true]) {
   test(`cluster of three edges${redisCluster ? ' on a Redis Cluster' : ''}`, async (t) => {
-    // On SQLite: an orphan will is claimed by findOneAndDelete (hooks/authorize-publish.ts), which
-    // FerretDB runs as a read, then a delete that ignores its count, so on PostgreSQL two edges
-    // sweeping at once both got the will and published it (1 run in 8). SQLite serializes them; on
-    // MongoDB it is atomic. The file spends no time waiting for the database either way.
-    const cluster: Cluster = await startCluster({ edges: 3, redisCluster, database: 'sqlite' });
+    const cluster: Cluster = await startCluster({ edges: 3, redisCluster });
     t.after(() => cluster.close());
     const registryId = await cluster.api.createRegistry('plant', REGISTRY_PASSWORD);
     const d1 = await cluster.api.createDevice(registryId, 'd1', DEVICE_PASSWORD);

@@ -29,6 +29,7 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
   await client.connect();
   // The callback-style wrapper: aedes 1.2 pipes the retained-message stream it returns.
   const persistence = mongoPersistence({ db: client.db(database), collectionPrefix: COLLECTION_PREFIX });
+  deleteWillsByCount(persistence, client.db(database).collection(`${COLLECTION_PREFIX}will`));
   return {
     persistence,
     ping: async () => {
@@ -38,6 +39,33 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
     queued: queuedCounter(client.db(database).collection(`${COLLECTION_PREFIX}outgoing`)),
     sessions: await mongoSessionLedger(client.db(database), COLLECTION_PREFIX),
     close: () => client.close(),
+  };
+}
+
+interface StoredWill {
+  clientId: string;
+  packet: { brokerId: string; payload?: unknown };
+}
+
+/**
+ * Every surviving edge sweeps a dead edge's wills, and only the one whose delete removed a will
+ * publishes it (hooks/authorize-publish.ts). aedes-persistence-mongodb deletes with
+ * findOneAndDelete, which FerretDB runs as a read, then a delete whose count it ignores: on
+ * PostgreSQL two edges both got the same will and published it twice. The count a delete returns is
+ * atomic on every server. The will is picked by broker as well as client: one the client left since
+ * on another edge is not the one meant.
+ */
+function deleteWillsByCount(persistence: unknown, wills: Collection<StoredWill>): void {
+  const stored = (persistence as { asyncPersistence: { delWill(client: { id: string; brokerId: string }): Promise<unknown> } })
+    .asyncPersistence;
+  if (!stored) throw new Error('aedes-persistence-mongodb no longer exposes asyncPersistence (services/edge/persistence/mongo.ts)');
+  stored.delWill = async (client) => {
+    const will = await wills.findOne({ clientId: client.id, 'packet.brokerId': client.brokerId });
+    if (!will) return null;
+    const { deletedCount } = await wills.deleteOne({ _id: will._id });
+    if (deletedCount !== 1) return null;
+    const payload = will.packet.payload;
+    return { ...will.packet, payload: payload instanceof Binary ? Buffer.from(payload.buffer) : payload };
   };
 }
 
