@@ -43,10 +43,23 @@ export function withQueueLimit<P>(persistence: P, limits: QueueLimits, queued: Q
   const enqueue = state.outgoingEnqueue.bind(state);
   const tallies = new LRUCache<string, Tally>({ max: MAX_TRACKED_SESSIONS });
   const fits = (tally: Tally, bytes: number) => tally.messages < limits.maxMessages && tally.bytes + bytes <= limits.maxBytes;
-  const recount = async (clientId: string) => {
-    const tally = { ...(await queued(clientId)), sinceCount: 0, countedAt: Date.now() };
-    tallies.set(clientId, tally);
-    return tally;
+  // Enqueues that find a session due for a recount while one is under way share it: each asking
+  // on its own made a burst to one session a burst of whole-queue reads (FerretDB on PostgreSQL
+  // spent two thirds of its time on them in loadtest/results/cluster-database.md).
+  const recounting = new Map<string, Promise<Tally>>();
+  const recount = (clientId: string): Promise<Tally> => {
+    let pending = recounting.get(clientId);
+    if (!pending) {
+      pending = queued(clientId)
+        .then((stored) => {
+          const tally = { ...stored, sinceCount: 0, countedAt: Date.now() };
+          tallies.set(clientId, tally);
+          return tally;
+        })
+        .finally(() => recounting.delete(clientId));
+      recounting.set(clientId, pending);
+    }
+    return pending;
   };
   const admit = async (clientId: string, bytes: number): Promise<boolean> => {
     let tally = tallies.get(clientId);
