@@ -11,7 +11,7 @@ import type { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
 export function dataPlane(broker: Aedes, link: RegistryLink, deviceOwners: DeviceOwnerCache): DataPlane {
   return {
     async publish(principalRef, topic, data) {
-      if (!link.describe) throw new DataPlaneError('UNAVAILABLE', 'data-plane publishing is served by the all-in-one process');
+      if (!link.describe) throw new DataPlaneError('UNAVAILABLE', 'data-plane publishing needs the registry in this process');
       const outcome = await link.describe(principalRef.kind, principalRef.id);
       if (outcome.result !== 'OK') throw new DataPlaneError('NOT_FOUND', `${principalRef.kind} ${principalRef.id}: ${outcome.reason}`);
       const decision = await decidePublish(new TopicPolicy(outcome.principal), topic, deviceOwners);

@@ -1,6 +1,6 @@
 // Process start-up: runs the services of this process's role (registry API, MQTT edge, or both)
 // with their stores, bus and operations port, until SIGINT/SIGTERM. The CLI's `serve` calls it.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { ServeConfig } from '../common/config.js';
 import { createLogger } from '../common/logging.js';
 import { ensureAdminToken, ensureSecretFile } from '../registry/admin-token.js';
@@ -8,14 +8,9 @@ import { levelCredentialCache, redisCredentialCache } from '../registry/auth/sha
 import { openStore } from '../registry/store/open.js';
 import { startRegistryApi } from '../registry/server.js';
 import { inProcessLink } from '../registry/edge-link.js';
-import { startEdge } from '../edge/edge.js';
+import type { RunningEdge } from '../edge/edge.js';
 import { grpcLink } from '../edge/registry-link/grpc-link.js';
-import { ensureLocalTlsMaterial } from '../edge/transport/tls-material.js';
-import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
-import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
-import { redisBus } from '../edge/bus/redis-bus.js';
-import { routedBus } from '../edge/bus/routed-bus.js';
-import { redisFailureCounters } from '../edge/limits/shared-auth-failures.js';
+import { startMqttNode } from './mqtt-node.js';
 import { startOpsServer, type ReadinessCheck } from '../common/ops-http.js';
 import { RedisRevocationFeed } from '../common/revocations/redis-feed.js';
 
@@ -26,7 +21,7 @@ export async function serve(config: ServeConfig): Promise<void> {
   const checks: ReadinessCheck[] = [];
 
   let registry: Awaited<ReturnType<typeof startRegistryApi>> | undefined;
-  let edge: Awaited<ReturnType<typeof startEdge>> | undefined;
+  let edge: RunningEdge | undefined;
   // With Redis, revocations go through one feed for the whole cluster, whichever registry replica
   // made them and whichever one an edge is linked to.
   const revocationFeed = config.redisUrl ? new RedisRevocationFeed(config.redisUrl, logger) : undefined;
@@ -80,57 +75,23 @@ export async function serve(config: ServeConfig): Promise<void> {
     if (registry.restAddress) logger.info({ address: registry.restAddress }, `REST API listening on ${registry.restAddress}`);
   }
 
-  if (config.role !== 'registry') {
+  // A registry replica in a cluster publishes the data-plane API's messages through an MQTT node of
+  // its own, without listeners; without the cluster's Redis and MongoDB it has no way to the edges.
+  const publishOnly = config.role === 'registry' && Boolean(config.redisUrl && config.mongoUrl);
+  if (config.role !== 'registry' || publishOnly) {
     const link = registry ? inProcessLink(registry.ctx, registry.authenticator) : remoteLink(config, logger);
-    const tls = await serverTls(config);
-    // Cluster mode: edges share a Redis bus and keep MQTT state in MongoDB, so any edge can die.
-    // Cluster mode: edges share a Redis bus (per-registry channels, or the route table when asked).
-    const clusterBus = config.redisUrl ? (config.clusterBus === 'routes' ? routedBus : redisBus)(config.redisUrl, logger) : undefined;
-    const mongoState = config.mongoUrl ? await mongoMqttPersistence(config.mongoUrl, config.mongoDb) : undefined;
-    const mqttState = mongoState ?? (await embeddedMqttPersistence(config.dataDir));
-    if (clusterBus) closers.unshift(clusterBus.close);
-    // Brute-force counters shared by the edges, so spreading guesses over them gains nothing.
-    const sharedAuthFailures = config.redisUrl ? redisFailureCounters(config.redisUrl) : undefined;
-    if (sharedAuthFailures) closers.unshift(sharedAuthFailures.close);
-    closers.unshift(mqttState.close);
-    if (clusterBus) checks.push({ name: 'redis_bus', check: clusterBus.ready });
-    if (mongoState) checks.push({ name: 'mqtt_state', check: () => mongoState.ping().then(() => true) });
-    if (link.reachable) checks.push({ name: 'registry_service', check: link.reachable });
-    if (tls.caFile) logger.info({ caFile: tls.caFile }, `MQTT clients should trust the CA in ${tls.caFile}`);
-    edge = await startEdge({
+    const node = await startMqttNode(config, logger, {
       link,
-      logger,
-      tls: { ...hostPort(config.mqttListen), cert: tls.cert, key: tls.key },
-      tcp: config.mqttTcpListen ? hostPort(config.mqttTcpListen) : undefined,
-      wss: config.mqttWssListen ? hostPort(config.mqttWssListen) : undefined,
-      maxPacketBytes: config.maxMessageBytes,
-      persistence: mqttState.persistence,
-      permanentTopics: mqttState.permanentTopics,
-      maxSubscriptions: config.maxSubscriptions,
-      maxQueuedAgeMs: config.maxBacklogAgeMs,
-      sessionLimits: {
-        maxQueuedMessages: config.maxQueuedMessages,
-        maxQueuedBytes: config.maxQueuedBytes,
-        expirySeconds: config.sessionExpirySeconds,
-        queued: mqttState.queued,
-        ledger: mqttState.sessions,
-      },
-      clusterBus,
-      sharedAuthFailures,
+      listeners: !publishOnly,
       // A separate edge reads the cluster feed itself; in one process the registry's log mirrors it.
       revocations: registry ? undefined : revocationFeed,
-      limits: {
-        devicePublishRate: config.devicePublishRate,
-        brokerPublishRate: config.brokerPublishRate,
-        maxConnectionsPerBroker: config.maxBrokerConnections,
-        maxConnectionsPerRegistry: config.maxRegistryConnections,
-      },
     });
-    const running = edge;
-    checks.push({ name: 'revocation_feed', check: () => running.revocationsLive(), degradesOnly: true });
+    edge = node.edge;
+    checks.push(...node.checks);
+    closers.unshift(...node.closers);
     registry?.attachDataPlane(edge.dataPlane);
-    closers.unshift(edge.close);
-    logger.info({ ports: edge.ports }, `MQTT over TLS listening on ${config.mqttListen}`);
+    if (publishOnly) logger.info('data-plane publish goes onto the cluster bus (no MQTT listeners in the registry role)');
+    else logger.info({ ports: edge.ports }, `MQTT over TLS listening on ${config.mqttListen}`);
   }
 
   const ops = await startOpsServer({ listen: config.httpListen, checks, logger });
@@ -161,15 +122,4 @@ function remoteLink(config: ServeConfig, logger: ReturnType<typeof createLogger>
     token: config.registryToken,
     onStreamError: (error) => logger.warn({ err: error }, 'revocation stream from the registry broke; resubscribing'),
   });
-}
-
-async function serverTls(config: ServeConfig): Promise<{ cert: Buffer; key: Buffer; caFile?: string }> {
-  if (config.tlsCert && config.tlsKey) return { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) };
-  const files = await ensureLocalTlsMaterial(config.dataDir, config.tlsSans);
-  return { cert: await readFile(files.certFile), key: await readFile(files.keyFile), caFile: files.caFile };
-}
-
-function hostPort(address: string): { host: string; port: number } {
-  const separator = address.lastIndexOf(':');
-  return { host: address.slice(0, separator).replace(/^\[|\]$/g, ''), port: Number(address.slice(separator + 1)) };
 }

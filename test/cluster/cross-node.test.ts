@@ -88,6 +88,20 @@ for (const redisCluster of [false, true]) {
       await gone;
     });
 
+    await t.test('the registry role publishes through the cluster (RegistryDataService.Publish)', async () => {
+      const target = await connect(1, d2, 'd2-from-api');
+      await target.subscribeAsync(`$devices/${d2}/commands/api`, { qos: 1 });
+      const command = nextMessage(target);
+      await cluster.api.registryData.publish({
+        registry_id: registryId,
+        topic: `$devices/${d2}/commands/api`,
+        data: Buffer.from([0, 1, 255]),
+      });
+      const received = await command;
+      assert.equal(received.topic, `$devices/${d2}/commands/api`);
+      assert.deepEqual([...received.payload], [0, 1, 255]);
+    });
+
     await t.test('a persistent session resumes on another edge with its subscription and queued QoS 1 messages', async () => {
       // Subscribed through the publisher's edge, as in the PUBACK test below: on the channel bus a
       // persistent SUBACK comes before other edges have indexed the subscription (issue #14, item 4),

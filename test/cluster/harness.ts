@@ -13,6 +13,7 @@ import { promiseClient } from '../../services/common/grpc-client.js';
 import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { BrokerServiceClient } from '../../services/generated/yandex/cloud/iot/broker/v1/broker_service.js';
+import { RegistryDataServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_data_service.js';
 import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
 import { Device } from '../../services/generated/yandex/cloud/iot/devices/v1/device.js';
 import {
@@ -142,6 +143,8 @@ export async function startCluster(options: {
   edges: number;
   registries?: number;
   edgeArgs?: string[];
+  /** The bus edges and the registry replicas' publish-only MQTT nodes share (default: the serve default). */
+  clusterBus?: 'channels' | 'routes';
   redisCluster?: boolean;
   /** FerretDB's backend (PostgreSQL: loadtest/results/cluster-database.md). */
   database?: FerretDbBackend;
@@ -154,6 +157,7 @@ export async function startCluster(options: {
   const redis = redisCluster ? redisCluster.nodes[0]! : await startRedis();
   const redisUrl = redisCluster?.url ?? redis.url;
   const mongoArgs = ['--mongo-url', mongo.url, '--mongo-db', uniqueDbName('cluster')];
+  const busArgs = options.clusterBus ? ['--cluster-bus', options.clusterBus] : [];
   const tls = await ensureLocalTlsMaterial(path.join(dir, 'shared'), []);
 
   const registries: NodeProcess[] = [];
@@ -178,6 +182,7 @@ export async function startCluster(options: {
           '--redis-url',
           redisUrl,
           ...mongoArgs,
+          ...busArgs,
         ],
         'health and metrics on',
       ),
@@ -218,6 +223,7 @@ export async function startCluster(options: {
           '--redis-url',
           redisUrl,
           ...mongoArgs,
+          ...busArgs,
           ...(options.edgeArgs ?? []),
         ],
         'health and metrics on',
@@ -260,14 +266,17 @@ function apiClients(address: string) {
     registries: new RegistryServiceClient(address, credentials.createInsecure()),
     devices: new DeviceServiceClient(address, credentials.createInsecure()),
     brokers: new BrokerServiceClient(address, credentials.createInsecure()),
+    registryData: new RegistryDataServiceClient(address, credentials.createInsecure()),
   };
   const registries = promiseClient(raw.registries, metadata, 10_000);
   const devices = promiseClient(raw.devices, metadata, 10_000);
   const brokers = promiseClient(raw.brokers, metadata, 10_000);
+  const registryData = promiseClient(raw.registryData, metadata, 10_000);
   return {
     registries,
     devices,
     brokers,
+    registryData,
     async createRegistry(name: string, password: string): Promise<string> {
       return createdId(
         await registries.create({

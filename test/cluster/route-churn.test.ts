@@ -9,7 +9,6 @@ import type { MqttClient } from 'mqtt';
 import { startCluster } from './harness.js';
 
 /** These tests are about the route table, an opt-in bus. */
-const ROUTES = ['--cluster-bus', 'routes'];
 import { nextMessage } from '../edge/harness.js';
 import { scrape, total } from '../support/prometheus-text.js';
 
@@ -22,7 +21,7 @@ const EDGES = 3;
 test(`${SUBSCRIBERS} subscribers come and go across ${EDGES} edges: a message published right after SUBACK always arrives; a killed edge's routes go`, {
   timeout: 300_000,
 }, async (t) => {
-  const cluster = await startCluster({ edges: EDGES, edgeArgs: ROUTES });
+  const cluster = await startCluster({ edges: EDGES, clusterBus: 'routes' });
   const redis = new Redis(cluster.redis.url);
   const publishers: MqttClient[] = [];
   t.after(async () => {
@@ -91,21 +90,23 @@ test(`${SUBSCRIBERS} subscribers come and go across ${EDGES} edges: a message pu
     remaining = await redis.zcard('{iotcore:routes}:edges');
   }
   const dropSeconds = (Date.now() - killedAt) / 1000;
-  assert.equal(remaining, EDGES - 1, 'the killed edge left the route table');
+  // The route table's members: the edges and the registry replica's publish-only MQTT node.
+  assert.equal(remaining, EDGES + 1 - 1, 'the killed edge left the route table');
   const survivors = await redis.zrange('{iotcore:routes}:edges', '0', '-1');
   const gone = [...before].find((edge) => !survivors.includes(edge))!;
   assert.equal(await redis.exists(`{iotcore:routes}:of:${gone}`), 0, 'its routes are gone from Redis');
-  // Each survivor's replica holds exactly the other survivor's routes.
+  // Each survivor's replica holds exactly the other survivors' routes: together, each route once
+  // per survivor but its owner.
+  const survivorPorts = [cluster.edges[0]!.httpPort, cluster.edges[1]!.httpPort, cluster.registry.httpPort];
   const deadline = Date.now() + 5000;
   let converged = false;
   while (!converged && Date.now() < deadline) {
     const replicas = await Promise.all(
-      [0, 1].map(async (edge) =>
-        total(await scrape(`http://127.0.0.1:${cluster.edges[edge]!.httpPort}/metrics`), 'iotcore_route_table_entries'),
-      ),
+      survivorPorts.map(async (port) => total(await scrape(`http://127.0.0.1:${port}/metrics`), 'iotcore_route_table_entries')),
     );
     const sizes = await Promise.all(survivors.map((edge) => redis.scard(`{iotcore:routes}:of:${edge}`)));
-    converged = replicas.reduce((sum, size) => sum + size, 0) === sizes.reduce((sum, size) => sum + size, 0);
+    const routes = sizes.reduce((sum, size) => sum + size, 0);
+    converged = replicas.reduce((sum, size) => sum + size, 0) === (survivors.length - 1) * routes;
     if (!converged) await new Promise((resolve) => setTimeout(resolve, 200));
   }
   t.diagnostic(`killed edge dropped from the route table ${dropSeconds.toFixed(1)} s after SIGKILL (lease 5 s)`);

@@ -144,6 +144,17 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
   value: {{ .Values.mongo.database | quote }}
 {{- end -}}
 
+{{/*
+Bounds on a persistent session's queue, for the edges and for the registry replicas, which store
+the data-plane API's messages for offline sessions too.
+*/}}
+{{- define "iotcore.sessionQueueEnv" -}}
+- name: IOTCORE_MAX_QUEUED_MESSAGES
+  value: {{ .Values.edge.limits.maxQueuedMessages | int64 | quote }}
+- name: IOTCORE_MAX_QUEUED_BYTES
+  value: {{ .Values.edge.limits.maxQueuedBytes | int64 | quote }}
+{{- end }}
+
 {{- define "iotcore.redisEnv" -}}
 - name: IOTCORE_REDIS_URL
 {{- if .Values.redis.bundled.enabled }}

@@ -33,7 +33,11 @@ export function dataServices(handler: HandlerContext, dataPlane: () => DataPlane
     if (topic.length > MAX_SUBTOPIC_LENGTH) throw new FieldError('topic', `must be at most ${MAX_SUBTOPIC_LENGTH} characters`);
     if (data.length > MAX_PAYLOAD_BYTES) throw new FieldError('data', `must be at most ${MAX_PAYLOAD_BYTES} bytes`);
     const plane = dataPlane();
-    if (!plane) throw new ApiError(status.UNAVAILABLE, 'no MQTT edge runs in this process');
+    if (!plane)
+      throw new ApiError(
+        status.UNAVAILABLE,
+        'no way to the MQTT edges from this process: a registry replica publishes through the cluster when given its --redis-url and --mongo-url',
+      );
     await plane.publish({ kind, id }, topic, data);
   };
   const device: DeviceDataServiceServer = {

@@ -1,6 +1,6 @@
 // The gateway without a socket, over the registry's real handlers and embedded store: routing
 // (404, 405), the access check before anything else, and a registry without an MQTT edge in its
-// process (the `registry` role) answering publishes 503 as its gRPC API answers UNAVAILABLE.
+// process (the `registry` role without the cluster's Redis and MongoDB) answering publishes 503 as its gRPC API answers UNAVAILABLE.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -68,11 +68,19 @@ test('a created registry reads back through the gateway', async () => {
   assert.deepEqual({ status: got.status, name: (got.body as { name: string }).name }, { status: 200, name: 'r' });
 });
 
-test('without an MQTT edge in the process, publish is 503 UNAVAILABLE (the registry role, as over gRPC)', async () => {
+test('without an MQTT edge in the process, publish is 503 UNAVAILABLE (a registry role without Redis and MongoDB, as over gRPC)', async () => {
   const response = await request('POST', '/iot-devices/v1/registries/are1/publish', {
     body: JSON.stringify({ topic: '$registries/are1/commands', data: '' }),
   });
-  assert.deepEqual(response, { status: 503, body: { code: 14, message: 'no MQTT edge runs in this process', details: [] } });
+  assert.deepEqual(response, {
+    status: 503,
+    body: {
+      code: 14,
+      message:
+        'no way to the MQTT edges from this process: a registry replica publishes through the cluster when given its --redis-url and --mongo-url',
+      details: [],
+    },
+  });
 });
 
 test('REST calls are counted by RPC and HTTP status, apart from the gRPC metrics', async () => {

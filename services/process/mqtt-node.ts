@@ -1,0 +1,104 @@
+// The MQTT side of a process: the edge with its bus, MQTT state, brute-force counters and
+// readiness checks. An edge process serves devices on its listeners; a registry replica in a
+// cluster runs one without listeners, so the data-plane publish API (gRPC and REST) can put messages
+// on the cluster's bus and MQTT state as any edge does.
+import { readFile } from 'node:fs/promises';
+import type { ServeConfig } from '../common/config.js';
+import type { Logger } from '../common/logging.js';
+import type { ReadinessCheck } from '../common/ops-http.js';
+import type { RegistryLink } from '../contracts/registry-link.js';
+import type { RevocationSource } from '../contracts/revocations.js';
+import { startEdge, type RunningEdge } from '../edge/edge.js';
+import { ensureLocalTlsMaterial } from '../edge/transport/tls-material.js';
+import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
+import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
+import { redisBus } from '../edge/bus/redis-bus.js';
+import { routedBus } from '../edge/bus/routed-bus.js';
+import { redisFailureCounters } from '../edge/limits/shared-auth-failures.js';
+
+export interface MqttNode {
+  edge: RunningEdge;
+  checks: ReadinessCheck[];
+  /** In the order they must run. */
+  closers: Array<() => Promise<void>>;
+}
+
+export interface MqttNodeOptions {
+  link: RegistryLink;
+  /** The cluster's revocation feed when this process reads it itself (the link's otherwise). */
+  revocations?: RevocationSource;
+  /** Serve MQTT clients on the configured listeners; false for a publish-only node. */
+  listeners: boolean;
+}
+
+export async function startMqttNode(config: ServeConfig, logger: Logger, options: MqttNodeOptions): Promise<MqttNode> {
+  const closers: Array<() => Promise<void>> = [];
+  const checks: ReadinessCheck[] = [];
+  // Cluster mode: edges share a Redis bus (per-registry channels, or the route table when asked)
+  // and keep MQTT state in MongoDB, so any edge can die.
+  const clusterBus = config.redisUrl ? (config.clusterBus === 'routes' ? routedBus : redisBus)(config.redisUrl, logger) : undefined;
+  const mongoState = config.mongoUrl ? await mongoMqttPersistence(config.mongoUrl, config.mongoDb) : undefined;
+  const mqttState = mongoState ?? (await embeddedMqttPersistence(config.dataDir));
+  if (clusterBus) closers.unshift(clusterBus.close);
+  // Brute-force counters shared by the edges, so spreading guesses over them gains nothing.
+  const sharedAuthFailures = config.redisUrl && options.listeners ? redisFailureCounters(config.redisUrl) : undefined;
+  if (sharedAuthFailures) closers.unshift(sharedAuthFailures.close);
+  closers.unshift(mqttState.close);
+  // A registry replica whose bus or MQTT state is away still serves the management API: degraded.
+  const degradesOnly = !options.listeners;
+  if (clusterBus) checks.push({ name: 'redis_bus', check: clusterBus.ready, degradesOnly });
+  if (mongoState) checks.push({ name: 'mqtt_state', check: () => mongoState.ping().then(() => true), degradesOnly });
+  if (options.link.reachable) checks.push({ name: 'registry_service', check: options.link.reachable });
+  const listeners = options.listeners ? await listenerOptions(config, logger) : {};
+  const edge = await startEdge({
+    link: options.link,
+    logger,
+    ...listeners,
+    maxPacketBytes: config.maxMessageBytes,
+    persistence: mqttState.persistence,
+    permanentTopics: mqttState.permanentTopics,
+    maxSubscriptions: config.maxSubscriptions,
+    maxQueuedAgeMs: config.maxBacklogAgeMs,
+    sessionLimits: {
+      maxQueuedMessages: config.maxQueuedMessages,
+      maxQueuedBytes: config.maxQueuedBytes,
+      // Expiring sessions is the edges' job: a registry replica's setting need not match theirs.
+      expirySeconds: options.listeners ? config.sessionExpirySeconds : 0,
+      queued: mqttState.queued,
+      ledger: mqttState.sessions,
+    },
+    clusterBus,
+    sharedAuthFailures,
+    revocations: options.revocations,
+    limits: {
+      devicePublishRate: config.devicePublishRate,
+      brokerPublishRate: config.brokerPublishRate,
+      maxConnectionsPerBroker: config.maxBrokerConnections,
+      maxConnectionsPerRegistry: config.maxRegistryConnections,
+    },
+  });
+  if (options.listeners) checks.push({ name: 'revocation_feed', check: () => edge.revocationsLive(), degradesOnly: true });
+  closers.unshift(edge.close);
+  return { edge, checks, closers };
+}
+
+async function listenerOptions(config: ServeConfig, logger: Logger) {
+  const tls = await serverTls(config);
+  if (tls.caFile) logger.info({ caFile: tls.caFile }, `MQTT clients should trust the CA in ${tls.caFile}`);
+  return {
+    tls: { ...hostPort(config.mqttListen), cert: tls.cert, key: tls.key },
+    tcp: config.mqttTcpListen ? hostPort(config.mqttTcpListen) : undefined,
+    wss: config.mqttWssListen ? hostPort(config.mqttWssListen) : undefined,
+  };
+}
+
+async function serverTls(config: ServeConfig): Promise<{ cert: Buffer; key: Buffer; caFile?: string }> {
+  if (config.tlsCert && config.tlsKey) return { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) };
+  const files = await ensureLocalTlsMaterial(config.dataDir, config.tlsSans);
+  return { cert: await readFile(files.certFile), key: await readFile(files.keyFile), caFile: files.caFile };
+}
+
+function hostPort(address: string): { host: string; port: number } {
+  const separator = address.lastIndexOf(':');
+  return { host: address.slice(0, separator).replace(/^\[|\]$/g, ''), port: Number(address.slice(separator + 1)) };
+}
