@@ -132,6 +132,9 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle
           '',
           '--appendonly',
           'no',
+          // A replica's first sync starts at once instead of after the default 5 s wait.
+          '--repl-diskless-sync-delay',
+          '0',
           '--dir',
           dir,
         ],
@@ -164,22 +167,27 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle
 }
 
 /** Until every node reports `cluster_state:ok` (slots assigned and known everywhere). */
+/**
+ * Until every node says cluster_state:ok and every replica has synced with its master: a replica
+ * that never synced does not take over when its master dies (its data counts as too old), so a
+ * test killing a master right after start would see the cluster down for good instead of a failover.
+ */
 async function waitForClusterOk(cli: string, nodes: ServerHandle[]): Promise<void> {
   const deadline = Date.now() + 30_000;
+  const ask = (node: ServerHandle, ...command: string[]) =>
+    new Promise<string>((resolve) => {
+      const info = spawn(cli, ['-p', String(node.port), ...command], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let text = '';
+      info.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      info.once('exit', () => resolve(text));
+    });
   for (;;) {
-    const states = await Promise.all(
-      nodes.map(
-        (node) =>
-          new Promise<string>((resolve) => {
-            const info = spawn(cli, ['-p', String(node.port), 'cluster', 'info'], { stdio: ['ignore', 'pipe', 'ignore'] });
-            let text = '';
-            info.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-            info.once('exit', () => resolve(text));
-          }),
-      ),
-    );
-    if (states.every((state) => state.includes('cluster_state:ok'))) return;
-    if (Date.now() > deadline) throw new Error(`the Redis Cluster did not reach cluster_state:ok in 30 s:\n${states.join('\n')}`);
+    const states = await Promise.all(nodes.map((node) => ask(node, 'cluster', 'info')));
+    const replication = await Promise.all(nodes.map((node) => ask(node, 'info', 'replication')));
+    const synced = replication.every((info) => info.includes('role:master') || info.includes('master_link_status:up'));
+    if (states.every((state) => state.includes('cluster_state:ok')) && synced) return;
+    if (Date.now() > deadline)
+      throw new Error(`the Redis Cluster was not ok and synced in 30 s:\n${states.join('\n')}\n${replication.join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -1,0 +1,88 @@
+// A Redis Cluster losing a master: its replica takes over (after 2 s), the edges carry on, and a
+// QoS 1 stream to a persistent subscriber on another edge loses nothing that was acknowledged.
+// On both buses. (Withdrawn once as a gap of iotcore's: the replica never took over because the
+// harness handed out the cluster before its replicas had synced; startRedisCluster now waits.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import type { MqttClient } from 'mqtt';
+import { startCluster } from './harness.js';
+
+const REGISTRY_PASSWORD = 'Failover-Registry-Pass1';
+const DEVICE_PASSWORD = 'Failover-Device-Pass1!';
+
+for (const clusterBus of ['channels', 'routes'] as const) {
+  test(`Redis Cluster, ${clusterBus} bus: killing a master during a QoS 1 stream to a persistent subscriber on another edge loses nothing acknowledged and does not wedge the edges`, {
+    timeout: 180_000,
+  }, async (t) => {
+    const cluster = await startCluster({ edges: 2, redisCluster: true, clusterBus });
+    const clients: MqttClient[] = [];
+    t.after(async () => {
+      clients.forEach((client) => client.end(true));
+      await cluster.close();
+    });
+    const registryId = await cluster.api.createRegistry('failover', REGISTRY_PASSWORD);
+    const deviceId = await cluster.api.createDevice(registryId, 'streamer', DEVICE_PASSWORD);
+    const topic = `$devices/${deviceId}/events`;
+    const received = new Set<number>();
+    const subscriber = await cluster.connect(1, {
+      username: registryId,
+      password: REGISTRY_PASSWORD,
+      clientId: 'persistent-subscriber',
+      clean: false,
+      reconnectPeriod: 200,
+    });
+    clients.push(subscriber);
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (_topic, payload) => received.add(Number(payload.toString())));
+    await subscriber.subscribeAsync(topic, { qos: 1 });
+    const device = await cluster.connect(0, { username: deviceId, password: DEVICE_PASSWORD, clientId: 'streamer', reconnectPeriod: 200 });
+    clients.push(device);
+    device.on('error', () => undefined);
+
+    // The master serving the revocation feed's hash slot (the bus's channels are on every node).
+    const probe = new Redis(cluster.redisCluster!.nodes[0]!.url);
+    const slot = Number(await probe.call('CLUSTER', 'KEYSLOT', '{iotcore:revocations}'));
+    const ranges = (await probe.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+    probe.disconnect();
+    const masterPort = ranges.find(([from, to]) => from <= slot && slot <= to)![2][1];
+    const master = cluster.redisCluster!.nodes.find((node) => node.port === masterPort)!;
+
+    const acknowledged: number[] = [];
+    let streaming = true;
+    const stream = (async () => {
+      for (let seq = 0; streaming; seq++) {
+        await device.publishAsync(topic, String(seq), { qos: 1 });
+        acknowledged.push(seq);
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const killedAt = acknowledged.length;
+    master.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 8000));
+    streaming = false;
+    await stream;
+    const deadline = Date.now() + 30_000;
+    while (acknowledged.some((seq) => !received.has(seq)) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    const lost = acknowledged.filter((seq) => !received.has(seq));
+    // Each edge's readiness once it is 200 again, or its last answer (which checks still fail).
+    const ready = await Promise.all(
+      cluster.edges.map(async (edge) => {
+        let last = '';
+        for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 200))) {
+          const answer = await edge.readiness().catch((error: Error) => ({ status: 0, checks: { error: error.message } }));
+          if (answer.status === 200) return true;
+          last = JSON.stringify(answer);
+        }
+        return last;
+      }),
+    );
+    t.diagnostic(
+      `master :${masterPort} (slot ${slot}) killed after ${killedAt} messages; acknowledged=${acknowledged.length} received=${received.size} lost=${lost.length}; edges ready again: ${ready.join(', ')}`,
+    );
+    assert.ok(acknowledged.length > killedAt + 50, 'the stream went on after the failover');
+    assert.deepEqual(lost, []);
+    assert.deepEqual(ready, [true, true], '/readyz recovers on both edges');
+  });
+}
