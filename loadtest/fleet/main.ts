@@ -2,7 +2,8 @@
 // each block of devices in one registry, ListDevices pages of 20,000, GetDevice latency, registry
 // memory per device, and `iotcore import yandex` of a generated yc dump. Prints figures; asserts
 // nothing (the tests assert behaviour, test/registry/store/reads-per-create.test.ts the scan-free
-// creates). Options: --store embedded|mongo (mongo: MONGO_URL or the test FerretDB), --devices N,
+// creates). Options: --store embedded|mongo (mongo: MONGO_URL or a FerretDB of its own, on
+// --database postgresql (the cluster tests' backend, default) or sqlite), --devices N,
 // --block N, --concurrency N, --alias-every N, --import-devices N (0 skips), --minutes M (stop
 // creating when a run takes longer; the table says how far it got), --out DIR (loadtest/results).
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
@@ -16,7 +17,7 @@ import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot
 import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
 import { createdId } from '../../test/registry/api/harness.js';
-import { mongoUrl, uniqueDbName } from '../../test/support/servers.js';
+import { startFerretDb, uniqueDbName } from '../../test/support/servers.js';
 import { CLI } from '../../test/support/serve-process.js';
 import { startRegistryProcess, type RegistryProcess } from './registry-process.js';
 import { writeYcDump } from './yc-dump.js';
@@ -24,6 +25,7 @@ import { writeYcDump } from './yc-dump.js';
 const { values: flags } = parseArgs({
   options: {
     store: { type: 'string', default: 'embedded' },
+    database: { type: 'string', default: 'postgresql' },
     devices: { type: 'string', default: '100000' },
     block: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '32' },
@@ -34,6 +36,7 @@ const { values: flags } = parseArgs({
   },
 });
 const store = flags.store === 'mongo' ? 'mongo' : 'embedded';
+const database = flags.database === 'sqlite' ? 'sqlite' : 'postgresql';
 const total = Number(flags.devices);
 const block = Number(flags.block);
 const concurrency = Number(flags.concurrency);
@@ -46,14 +49,15 @@ const say = (line: string) => {
   console.log(line);
 };
 
-// Ctrl-C or SIGTERM still runs the exit handlers that stop the registry and the test FerretDB.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+/** Stops the run's own FerretDB (and the PostgreSQL under it), once. */
+let stopDatabase: () => Promise<void> = async () => undefined;
+// Ctrl-C or SIGTERM still stops the database and runs the exit handlers that stop the registry.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopDatabase().finally(() => process.exit(130)));
 const work = await mkdtemp(path.join(os.tmpdir(), 'iotcore-fleet-'));
 try {
-  const mongo = store === 'mongo' ? { mongoUrl: await mongoUrl(), mongoDb: uniqueDbName('fleet') } : {};
-  say(
-    `# Fleet benchmark: ${store === 'mongo' ? `MongoDB store (${process.env.MONGO_URL ? 'MONGO_URL' : 'test FerretDB v1.24.2, SQLite backend'})` : 'embedded store (LevelDB)'}`,
-  );
+  const server = store === 'mongo' ? await mongoServer() : undefined;
+  const mongo = server ? { mongoUrl: server.url, mongoDb: uniqueDbName('fleet') } : {};
+  say(`# Fleet benchmark: ${server ? `MongoDB store (${server.label})` : 'embedded store (LevelDB)'}`);
   say(
     `${os.cpus().length} cores, ${new Date().toISOString()}, ${concurrency} creates in flight, an alias on every ${aliasEvery}th device, no passwords`,
   );
@@ -66,13 +70,24 @@ try {
       }),
     );
   await mkdir(flags.out, { recursive: true });
-  await writeFile(path.join(flags.out, `fleet-${store}.md`), `${lines.join('\n')}\n`);
+  await writeFile(path.join(flags.out, `fleet-${server?.name ?? store}.md`), `${lines.join('\n')}\n`);
 } catch (error) {
   console.error(error);
   process.exitCode = 1;
 } finally {
   await rm(work, { recursive: true, force: true });
-  process.exit(); // the shared FerretDB child is killed on exit
+  await stopDatabase();
+  process.exit();
+}
+
+/** MONGO_URL when set, else a FerretDB of the run's own on --database. */
+async function mongoServer(): Promise<{ url: string; label: string; name: string }> {
+  if (process.env.MONGO_URL) return { url: process.env.MONGO_URL, label: 'MONGO_URL', name: 'mongo' };
+  const ferretDb = await startFerretDb(database);
+  let stopping: Promise<void> | undefined;
+  stopDatabase = () => (stopping ??= ferretDb.stop());
+  const backend = database === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  return { url: ferretDb.url, label: `test FerretDB v1.24.2, ${backend} backend`, name: `mongo-${database}` };
 }
 
 async function createsAndReads(registry: RegistryProcess): Promise<void> {
