@@ -6,6 +6,8 @@ import { createLogger } from '../common/logging.js';
 import { ensureAdminToken, ensureSecretFile } from '../registry/admin-token.js';
 import { levelCredentialCache, redisCredentialCache } from '../registry/auth/shared-credential-cache.js';
 import { openStore } from '../registry/store/open.js';
+import { openLogStore } from '../registry/logs/open.js';
+import { keepPruned } from '../registry/logs/log-store.js';
 import { startRegistryApi } from '../registry/server.js';
 import { inProcessLink } from '../registry/edge-link.js';
 import { startEdge } from '../edge/edge.js';
@@ -54,8 +56,18 @@ export async function serve(config: ServeConfig): Promise<void> {
         "no --credential-cache-secret: this replica keys the shared password cache with its own secret, so replicas do not reuse each other's entries",
       );
     }
+    const logRetention = { maxAgeMs: config.logRetentionHours * 3_600_000, maxEntries: config.logMaxEvents };
+    const logStore = await openLogStore(config, logRetention, (error) =>
+      logger.info({ err: error }, 'the database refuses TTL indexes: connection logs are bounded by the minutely sweep alone'),
+    );
+    const stopPruning = keepPruned(logStore, logRetention, 60_000, (error) =>
+      logger.warn({ err: error }, 'could not remove old connection logs; retrying in a minute'),
+    );
+    closers.unshift(() => logStore.close());
+    closers.unshift(async () => stopPruning());
     registry = await startRegistryApi({
       store,
+      logStore,
       listen: config.apiListen,
       restListen: config.restListen,
       adminTokens,
@@ -81,7 +93,7 @@ export async function serve(config: ServeConfig): Promise<void> {
   }
 
   if (config.role !== 'registry') {
-    const link = registry ? inProcessLink(registry.ctx, registry.authenticator) : remoteLink(config, logger);
+    const link = registry ? inProcessLink(registry.ctx, registry.authenticator, registry.logStore) : remoteLink(config, logger);
     const tls = await serverTls(config);
     // Cluster mode: edges share a Redis bus and keep MQTT state in MongoDB, so any edge can die.
     // Cluster mode: edges share a Redis bus (per-registry channels, or the route table when asked).
@@ -107,6 +119,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       persistence: mqttState.persistence,
       permanentTopics: mqttState.permanentTopics,
       maxSubscriptions: config.maxSubscriptions,
+      connectionLog: { capacity: config.logBufferEvents },
       maxQueuedAgeMs: config.maxBacklogAgeMs,
       sessionLimits: {
         maxQueuedMessages: config.maxQueuedMessages,
