@@ -23,7 +23,7 @@ interface JsonEntry {
   json_payload: Record<string, string>;
 }
 
-test('device logs: connect, bad password, forbidden publish, disconnect; min_level; disabled; --follow', async (t) => {
+test('device logs: connect, bad password, forbidden publish, disconnect; min_level; disabled; --follow; broker logs', async (t) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-logs-'));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   const port = await freePort();
@@ -172,4 +172,35 @@ test('device logs: connect, bad password, forbidden publish, disconnect; min_lev
   await latest.endAsync();
   assert.ok(shownAt - connectedAt < 1000, `--follow showed the new entry after ${shownAt - connectedAt} ms`);
   assert.equal(followed.match(/clientID: "dev-1"/g)?.length, 1, 'entries already printed are not printed again');
+
+  // A broker's own log.
+  const broker = JSON.parse(await cli('broker', 'create', '--name', 'b1', '--password', 'Broker-Passw0rd-1!', '--format', 'json'));
+  const brokerSince = new Date().toISOString();
+  const brokerClient = await mqtt.connectAsync(`mqtts://localhost:${mqttPort}`, {
+    ca,
+    username: broker.id,
+    password: 'Broker-Passw0rd-1!',
+    clientId: 'broker-client',
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+  });
+  await brokerClient.endAsync();
+  const brokerLogs = async () => JSON.parse(await cli('broker', 'logs', 'b1', '--since', brokerSince, '--format', 'json')) as JsonEntry[];
+  let brokerEntries = await brokerLogs();
+  for (let attempt = 0; brokerEntries.length < 2 && attempt < 25; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    brokerEntries = await brokerLogs();
+  }
+  assert.deepEqual(
+    brokerEntries.map((entry) => [entry.resource.type, entry.resource.id, entry.level, entry.message]),
+    [
+      [
+        'iot.broker',
+        broker.id,
+        'INFO',
+        `connected, username: "${broker.id}", address: "${brokerEntries[0]?.json_payload.address}", clientID: "broker-client"`,
+      ],
+      ['iot.broker', broker.id, 'INFO', 'disconnected: client disconnected'],
+    ],
+  );
 });

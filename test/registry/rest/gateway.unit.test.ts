@@ -17,7 +17,7 @@ import { deriveRoutes } from '../../../services/registry/rest/routes.js';
 
 let dataDir: string;
 let store: RegistryStore;
-let close: () => void;
+let close: () => Promise<void>;
 let gateway: Gateway;
 
 const request = (method: string, url: string, fields: Partial<GatewayRequest> = {}) => {
@@ -38,14 +38,14 @@ before(async () => {
     quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 },
     logger,
   });
-  close = () => {
+  close = async () => {
     registry.close();
-    void logStore.close();
+    await logStore.close();
   };
   gateway = restGateway(deriveRoutes(), registry.services, logger);
 });
 after(async () => {
-  close();
+  await close();
   await store.close();
   await rm(dataDir, { recursive: true, force: true });
 });
