@@ -11,6 +11,7 @@ import {
   resolvePassword,
   type PasswordFlags,
 } from './arguments.js';
+import { logsCommand } from './log-commands.js';
 import { listAll, withApi, type Options } from './command-runner.js';
 import { credentialCommands } from './credential-commands.js';
 import { printList, printOperationResult, printResource } from './printing.js';
@@ -164,5 +165,12 @@ export function brokerCommands(): Command {
     },
   }))
     group.addCommand(command);
+  group.addCommand(
+    logsCommand('show the connection log of a broker', selector, async (api, options, positional) => ({
+      $case: 'broker_id',
+      value: await target(api, options, positional),
+    })),
+  );
+
   return group;
 }

@@ -7,6 +7,7 @@ import { RegistryServiceClient } from '../generated/yandex/cloud/iot/devices/v1/
 import { DeviceServiceClient } from '../generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { BrokerServiceClient } from '../generated/yandex/cloud/iot/broker/v1/broker_service.js';
 import { ImportServiceClient } from '../generated/iotcore/migration/v1/import.js';
+import { LogServiceClient } from '../generated/iotcore/logs/v1/logs.js';
 
 export interface GlobalOptions {
   endpoint: string;
@@ -21,6 +22,7 @@ export interface Api {
   devices: PromiseClient<DeviceServiceClient>;
   brokers: PromiseClient<BrokerServiceClient>;
   imports: PromiseClient<ImportServiceClient>;
+  logs: PromiseClient<LogServiceClient>;
   close(): void;
 }
 
@@ -33,13 +35,15 @@ export function connect(options: GlobalOptions): Api {
     new DeviceServiceClient(options.endpoint, channel),
     new BrokerServiceClient(options.endpoint, channel),
     new ImportServiceClient(options.endpoint, channel),
+    new LogServiceClient(options.endpoint, channel),
   ] as const;
-  const [registries, devices, brokers, imports] = clients.map((client) => promiseClient(client, metadata));
+  const [registries, devices, brokers, imports, logs] = clients.map((client) => promiseClient(client, metadata));
   return {
     registries: registries as PromiseClient<RegistryServiceClient>,
     devices: devices as PromiseClient<DeviceServiceClient>,
     brokers: brokers as PromiseClient<BrokerServiceClient>,
     imports: imports as PromiseClient<ImportServiceClient>,
+    logs: logs as PromiseClient<LogServiceClient>,
     close: () => clients.forEach((client) => client.close()),
   };
 }

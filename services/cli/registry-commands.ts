@@ -17,6 +17,7 @@ import {
   resolvePassword,
   type PasswordFlags,
 } from './arguments.js';
+import { logsCommand } from './log-commands.js';
 import { listAll, withApi, type Options } from './command-runner.js';
 import { credentialCommands } from './credential-commands.js';
 import { printList, printOperationResult, printResource } from './printing.js';
@@ -217,6 +218,13 @@ export function registryCommands(): Command {
     },
   }))
     group.addCommand(command);
+  group.addCommand(
+    logsCommand("show the connection log of a registry (its own and its devices' entries)", selector, async (api, options, positional) => ({
+      $case: 'registry_id',
+      value: await target(api, options, positional),
+    })),
+  );
+
   return group;
 }
 

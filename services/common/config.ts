@@ -46,6 +46,9 @@ export interface ServeConfig {
   sessionExpirySeconds: number;
   maxBacklogAgeMs: number;
   credentialCacheSecret?: string;
+  logRetentionHours: number;
+  logMaxEvents: number;
+  logBufferEvents: number;
 }
 
 interface Setting {
@@ -61,6 +64,11 @@ interface Setting {
 const integer = (value: string): number => {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`not a non-negative integer: ${value}`);
+  return parsed;
+};
+const positive = (value: string): number => {
+  const parsed = integer(value);
+  if (parsed === 0) throw new Error('must be at least 1');
   return parsed;
 };
 const list = (value: string): string[] =>
@@ -311,6 +319,32 @@ export const SERVE_SETTINGS: Setting[] = [
     parse: integer,
     description:
       'under overload, a QoS 0 message that waited this long in the in-process bus backlog is dropped, oldest first, so what is delivered stays recent (counted as stale); QoS 1 is never dropped; 0 = no age bound',
+  },
+  {
+    key: 'logRetentionHours',
+    flag: '--log-retention-hours <n>',
+    env: 'IOTCORE_LOG_RETENTION_HOURS',
+    default: '72',
+    parse: positive,
+    description:
+      'connection logs (iotcore registry|device|broker logs) older than this are removed (a MongoDB TTL index where the server supports one, and a sweep every minute); Cloud Logging keeps 3 days by default',
+  },
+  {
+    key: 'logMaxEvents',
+    flag: '--log-max-events <n>',
+    env: 'IOTCORE_LOG_MAX_EVENTS',
+    default: '1000000',
+    parse: positive,
+    description: 'connection-log entries kept at most, across all registries and brokers; the oldest past it are removed every minute',
+  },
+  {
+    key: 'logBufferEvents',
+    flag: '--log-buffer-events <n>',
+    env: 'IOTCORE_LOG_BUFFER_EVENTS',
+    default: '10000',
+    parse: positive,
+    description:
+      'connection-log entries an edge holds on their way to the store; when the store is slower, further ones are dropped and counted (iotcore_log_events_dropped_total) and MQTT never waits',
   },
   {
     key: 'httpListen',

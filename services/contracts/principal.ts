@@ -1,4 +1,5 @@
 // Who an MQTT client is, as the registry authenticates it and the edge enforces it.
+import type { LogPolicy, LogSubject } from './connection-logs.js';
 
 export type OwnerKind = 'device' | 'registry' | 'broker';
 
@@ -21,6 +22,11 @@ export interface Principal {
   topic_aliases: Record<string, string>;
   /** Registry: the aliases of all its devices; empty otherwise. */
   registry_aliases: DeviceAlias[];
+  /**
+   * The LogOptions of the log this principal's connection events go to (its registry's or its own), as they were at
+   * CONNECT; absent from an older registry during a rolling upgrade (then everything is logged).
+   */
+  log_policy?: LogPolicy;
 }
 
 export interface AuthRequest {
@@ -31,4 +37,7 @@ export interface AuthRequest {
 
 export type AuthResult = 'OK' | 'BAD_USERNAME_OR_PASSWORD' | 'NOT_AUTHORIZED';
 
-export type AuthOutcome = { result: 'OK'; principal: Principal } | { result: Exclude<AuthResult, 'OK'>; reason: string };
+export type AuthOutcome =
+  | { result: 'OK'; principal: Principal }
+  /** `subject`: the entity the username named, when it exists (a wrong password goes to its log). */
+  | { result: Exclude<AuthResult, 'OK'>; reason: string; subject?: LogSubject };

@@ -1,6 +1,7 @@
 // What an MQTT edge needs from the registry service. The registry answers it in-process in the
 // all-in-one process (services/registry/edge-link.ts); a separate edge asks over iotcore.auth.v1
 // (services/edge/registry-link/grpc-link.ts).
+import type { ConnectionLogEntry } from './connection-logs.js';
 import type { AuthOutcome, AuthRequest, OwnerKind } from './principal.js';
 import type { RevocationSource } from './revocations.js';
 
@@ -39,4 +40,6 @@ export interface RegistryLink extends RevocationSource {
   /** Whether the registry service currently answers (a separate edge's readiness); absent in-process. */
   reachable?(): boolean;
   reportActivity(activities: DeviceActivity[]): Promise<void>;
+  /** Stores connection-log entries the edge already filtered by their log's policy. */
+  writeLogs(entries: ConnectionLogEntry[]): Promise<void>;
 }

@@ -13,6 +13,7 @@ import type { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
 import type { EdgeMetrics } from './metrics.js';
 import type { Session, SessionTable } from './session.js';
 import type { SessionLedger } from './persistence/session-ledger.js';
+import type { ConnectionLog } from './connection-log.js';
 
 export interface EdgeContext {
   broker: Aedes;
@@ -27,6 +28,8 @@ export interface EdgeContext {
   throttle: AuthThrottle;
   limits: PrincipalLimits;
   monitor: DeviceMonitor;
+  /** Per-registry and per-broker connection logs (LogOptions applied here). */
+  connectionLog: ConnectionLog;
   deviceOwners: DeviceOwnerCache;
   /** Subscriptions one connection may hold; 0 = unlimited. */
   maxSubscriptions: number;

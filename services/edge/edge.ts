@@ -23,13 +23,15 @@ import type { SessionLedger } from './persistence/session-ledger.js';
 import { expireSessions } from './session-expiry.js';
 import { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
 import { aedesInternals, checkAedesShape } from './aedes/internals.js';
-import { SessionTable } from './session.js';
+import { SessionTable, clientIdOf } from './session.js';
+import { LOG_LEVELS } from '../contracts/connection-logs.js';
 import type { EdgeContext } from './context.js';
 import { authenticateHook, preConnectHook } from './hooks/authenticate.js';
 import { DROPPED_TOPIC, authorizePublishHook } from './hooks/authorize-publish.js';
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import { authorizeForwardHook } from './hooks/authorize-forward.js';
 import { dataPlane } from './data-plane.js';
+import { ConnectionLog, DEFAULT_CONNECTION_LOG_SETTINGS, type ConnectionLogSettings } from './connection-log.js';
 import {
   drainConnections,
   enforceRevocations,
@@ -63,6 +65,8 @@ export interface EdgeOptions {
   sharedAuthFailures?: SharedFailureCounters;
   /** The cluster's revocation feed (Redis) when the edge reads it directly; the registry link's otherwise. */
   revocations?: RevocationSource;
+  /** The buffer of connection-log entries on their way to the registry (defaults: DEFAULT_CONNECTION_LOG_SETTINGS). */
+  connectionLog?: Partial<ConnectionLogSettings>;
   /** Subscriptions one connection may hold (default 1000; 0 = unlimited). */
   maxSubscriptions?: number;
   /** Bounds on persistent sessions, with the persistence's own counters; unbounded when omitted. */
@@ -142,6 +146,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       ),
     (error) => logger.warn({ err: error }, 'could not report device activity'),
   );
+  const connectionLog = connectionLogFor(options, metrics);
   const context: EdgeContext = {
     broker,
     link,
@@ -149,6 +154,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     metrics,
     limits,
     monitor,
+    connectionLog,
     inflight: { in: metrics.inflight.labels({ direction: 'in' }), out: metrics.inflight.labels({ direction: 'out' }) },
     ledger: options.sessionLimits?.ledger,
     connections: new WeakMap<Duplex, ConnectionInfo>(),
@@ -217,6 +223,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await listenersClosed;
       await monitor.flush();
+      await connectionLog.close(2000);
     },
   };
 }
@@ -232,6 +239,13 @@ async function listen(
     const session = ctx.sessions.ofConnection(info);
     if (session) session.closeReason = 'protocol_error';
     ctx.logger.warn({ event: 'oversize', address: info.remoteAddress, reason }, `closing the connection: ${reason}`);
+    if (session) {
+      ctx.connectionLog.record(session.principal, LOG_LEVELS.ERROR, 'oversize', `closing the connection: ${reason}`, {
+        client_id: clientIdOf(session),
+        address: `${info.remoteAddress}:${info.remotePort}`,
+        reason,
+      });
+    }
   };
   const common = { maxPacketBytes: options.maxPacketBytes, onConnection, onOversize };
   const servers: net.Server[] = [];
@@ -244,6 +258,23 @@ async function listen(
   if (options.wss && options.tls) add('wss', await listenWss({ ...options.wss, cert: options.tls.cert, key: options.tls.key, ...common }));
   if (options.tcp) add('tcp', await listenTcp({ ...options.tcp, ...common }));
   return { servers, ports };
+}
+
+/** Connection logs sent through the registry link; store failures are logged at most every 10 s. */
+function connectionLogFor(options: EdgeOptions, metrics: EdgeMetrics): ConnectionLog {
+  let errorLoggedAt = 0;
+  return new ConnectionLog({
+    ...DEFAULT_CONNECTION_LOG_SETTINGS,
+    ...options.connectionLog,
+    sink: (entries) => options.link.writeLogs(entries),
+    onWritten: (count) => metrics.logEventsWritten.inc(count),
+    onDropped: (reason, count) => metrics.logEventsDropped.inc({ reason }, count),
+    onStoreError: (error) => {
+      if (Date.now() - errorLoggedAt < 10_000) return;
+      errorLoggedAt = Date.now();
+      options.logger.warn({ err: error }, 'could not store connection-log entries; they are dropped (iotcore_log_events_dropped_total)');
+    },
+  });
 }
 
 /** The persistence with its per-session queue bounded (a drop is counted, and logged once a minute per session). */

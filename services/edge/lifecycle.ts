@@ -6,8 +6,12 @@ import type { MQEmitter } from 'mqemitter';
 import type { RevocationSource } from '../contracts/revocations.js';
 import { aedesInternals } from './aedes/internals.js';
 import type { EdgeContext } from './context.js';
-import type { CloseReason, Session } from './session.js';
+import { clientIdOf, type CloseReason, type Session } from './session.js';
+import { LOG_LEVELS } from '../contracts/connection-logs.js';
 import { RevocationEnforcer } from './revocation-enforcer.js';
+
+/** Ends of a connection that are nobody's fault: logged at INFO, the others at WARN. */
+const ORDERLY_CLOSES = new Set(['client_disconnect', 'takeover', 'drain', 'shutdown']);
 
 /** Counts, logs and releases what a connection held when it closes, whatever closed it. */
 export function watchConnections(ctx: EdgeContext, shuttingDown: () => boolean): void {
@@ -50,6 +54,13 @@ export function watchConnections(ctx: EdgeContext, shuttingDown: () => boolean):
     ctx.logger.info(
       { event: 'disconnected', kind: session.principal.kind, id: session.principal.id, clientId: client.id, reason },
       `disconnected: ${reason.replaceAll('_', ' ')}`,
+    );
+    ctx.connectionLog.record(
+      session.principal,
+      ORDERLY_CLOSES.has(reason) ? LOG_LEVELS.INFO : LOG_LEVELS.WARN,
+      'disconnected',
+      `disconnected: ${reason === 'client_disconnect' ? 'client disconnected' : reason.replaceAll('_', ' ')}`,
+      { client_id: clientIdOf(session), reason },
     );
   });
 }
@@ -105,6 +116,10 @@ export function enforceRevocations(ctx: EdgeContext, source: RevocationSource): 
     sessions: () => aedesInternals.clients(ctx.broker).flatMap((client) => ctx.sessions.of(client) ?? []),
     revoke: (session, reason) => {
       ctx.logger.info({ event: 'revoked', id: session.principal.id, clientId: session.client.id, reason }, `disconnecting: ${reason}`);
+      ctx.connectionLog.record(session.principal, LOG_LEVELS.WARN, 'revoked', `disconnecting: ${reason}`, {
+        client_id: clientIdOf(session),
+        reason,
+      });
       closeClient(ctx, session.client, 'revoked');
     },
     invalidate: (revocation) => {

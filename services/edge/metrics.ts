@@ -110,6 +110,15 @@ export class EdgeMetrics {
     name: 'iotcore_sessions_expired_total',
     help: 'persistent sessions removed after staying offline past --session-expiry-seconds',
   });
+  readonly logEventsWritten = new Counter({
+    name: 'iotcore_log_events_written_total',
+    help: 'connection-log entries (per-registry and per-broker logs) stored by the registry service',
+  });
+  readonly logEventsDropped = new Counter({
+    name: 'iotcore_log_events_dropped_total',
+    help: 'connection-log entries lost, by reason: buffer_full (the store is slower than the events; the MQTT path never waits for it), store_error (a batch the store refused)',
+    labelNames: ['reason'],
+  });
   readonly revocationRechecks = new Counter({
     name: 'iotcore_revocation_rechecks_total',
     help: 'times the revocation feed had a gap (trimmed or reset while away) and every live session was checked again with the registry',

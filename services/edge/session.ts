@@ -62,6 +62,11 @@ export function newSession(
   };
 }
 
+/** The client ID as the client sent it (the edge scopes aedes' by principal). */
+export function clientIdOf(session: Pick<Session, 'client' | 'principal'>): string {
+  return session.client.id.slice(session.principal.id.length + 1);
+}
+
 /** The sessions of one edge, by aedes client and by connection (the listeners know only the latter). */
 export class SessionTable {
   readonly #byClient = new WeakMap<Client, Session>();

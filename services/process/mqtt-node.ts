@@ -58,6 +58,7 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
     persistence: mqttState.persistence,
     permanentTopics: mqttState.permanentTopics,
     maxSubscriptions: config.maxSubscriptions,
+    connectionLog: { capacity: config.logBufferEvents },
     maxQueuedAgeMs: config.maxBacklogAgeMs,
     sessionLimits: {
       maxQueuedMessages: config.maxQueuedMessages,

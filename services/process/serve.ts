@@ -6,6 +6,8 @@ import { createLogger } from '../common/logging.js';
 import { ensureAdminToken, ensureSecretFile } from '../registry/admin-token.js';
 import { levelCredentialCache, redisCredentialCache } from '../registry/auth/shared-credential-cache.js';
 import { openStore } from '../registry/store/open.js';
+import { openLogStore } from '../registry/logs/open.js';
+import { keepPruned } from '../registry/logs/log-store.js';
 import { startRegistryApi } from '../registry/server.js';
 import { inProcessLink } from '../registry/edge-link.js';
 import type { RunningEdge } from '../edge/edge.js';
@@ -49,8 +51,18 @@ export async function serve(config: ServeConfig): Promise<void> {
         "no --credential-cache-secret: this replica keys the shared password cache with its own secret, so replicas do not reuse each other's entries",
       );
     }
+    const logRetention = { maxAgeMs: config.logRetentionHours * 3_600_000, maxEntries: config.logMaxEvents };
+    const logStore = await openLogStore(config, logRetention, (error) =>
+      logger.info({ err: error }, 'the database refuses TTL indexes: connection logs are bounded by the minutely sweep alone'),
+    );
+    const stopPruning = keepPruned(logStore, logRetention, 60_000, (error) =>
+      logger.warn({ err: error }, 'could not remove old connection logs; retrying in a minute'),
+    );
+    closers.unshift(() => logStore.close());
+    closers.unshift(async () => stopPruning());
     registry = await startRegistryApi({
       store,
+      logStore,
       listen: config.apiListen,
       restListen: config.restListen,
       adminTokens,
@@ -79,7 +91,7 @@ export async function serve(config: ServeConfig): Promise<void> {
   // its own, without listeners; without the cluster's Redis and MongoDB it has no way to the edges.
   const publishOnly = config.role === 'registry' && Boolean(config.redisUrl && config.mongoUrl);
   if (config.role !== 'registry' || publishOnly) {
-    const link = registry ? inProcessLink(registry.ctx, registry.authenticator) : remoteLink(config, logger);
+    const link = registry ? inProcessLink(registry.ctx, registry.authenticator, registry.logStore) : remoteLink(config, logger);
     const node = await startMqttNode(config, logger, {
       link,
       listeners: !publishOnly,

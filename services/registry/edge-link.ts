@@ -2,8 +2,9 @@
 import type { Authenticator } from './auth/authenticator.js';
 import type { ResourceContext } from './resources/context.js';
 import type { RegistryLink } from '../contracts/registry-link.js';
+import type { ConnectionLogStore } from './logs/log-store.js';
 
-export function inProcessLink(ctx: ResourceContext, authenticator: Authenticator): RegistryLink {
+export function inProcessLink(ctx: ResourceContext, authenticator: Authenticator, logs: ConnectionLogStore): RegistryLink {
   return {
     authenticate: (request) => authenticator.authenticate(request),
     describe: (kind, id) => authenticator.describe(kind, id, ''),
@@ -14,6 +15,7 @@ export function inProcessLink(ctx: ResourceContext, authenticator: Authenticator
     follow: (after, handler) => ctx.events.follow(after, handler),
     checkSessions: (sessions) =>
       Promise.all(sessions.map((session) => authenticator.recheck(session.kind, session.id, session.credential_id))),
+    writeLogs: (entries) => logs.append(entries),
     reportActivity: async (activities) => {
       for (const { device_id, ...patch } of activities) await ctx.store.recordDeviceMonitoring(device_id, patch);
     },

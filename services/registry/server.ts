@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '../common/logging.js';
 import type { RegistryStore } from './store/contract.js';
+import type { ConnectionLogStore } from './logs/log-store.js';
 import { RegistryEvents, type SharedRevocationFeed } from './resources/events.js';
 import type { Quotas, ResourceContext } from './resources/context.js';
 import { createIdGenerator } from './ids.js';
@@ -20,6 +21,7 @@ import { addIntrospection } from './api/introspection.js';
 import { dataServices, type DataPlane } from './api/data-services.js';
 import { edgeAuthService } from './api/edge-auth-service.js';
 import { importService } from './api/import-service.js';
+import { logService } from './api/log-service.js';
 import { instrumentService } from './api/grpc-metrics.js';
 import { decodingFailuresToHandlers } from './api/request-decoding.js';
 import { deriveRoutes } from './rest/routes.js';
@@ -28,6 +30,8 @@ import { startRestServer } from './rest/server.js';
 
 export interface RegistryApiOptions {
   store: RegistryStore;
+  /** Where the connection logs the edges send are kept. */
+  logStore: ConnectionLogStore;
   listen: string;
   /** host:port of the REST gateway (same TLS as the gRPC API); none when omitted. */
   restListen?: string;
@@ -49,6 +53,8 @@ export interface RunningRegistryApi {
   restAddress?: string;
   ctx: ResourceContext;
   authenticator: Authenticator;
+  /** Where this process's own edge writes its connection logs (inProcessLink). */
+  logStore: ConnectionLogStore;
   /** The MQTT edge of this process registers itself here to serve the data-plane Publish calls. */
   attachDataPlane(plane: DataPlane): void;
   close(): Promise<void>;
@@ -83,8 +89,9 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     brokerService(ctx, handler),
     operationService(ctx, handler),
     ...dataServices(handler, () => dataPlane),
-    edgeAuthService(ctx, authenticator, handler),
+    edgeAuthService(ctx, authenticator, options.logStore, handler),
     importService(ctx, handler),
+    logService(options.logStore, handler),
   ].map((service) => ({
     definition: decodingFailuresToHandlers(service.definition as ServiceDefinition),
     implementation: service.implementation as UntypedServiceImplementation,
@@ -136,6 +143,7 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
     restAddress: rest?.address,
     ctx: registry.ctx,
     authenticator: registry.authenticator,
+    logStore: options.logStore,
     attachDataPlane: registry.attachDataPlane,
     close: async () => {
       await rest?.close();

@@ -38,7 +38,7 @@ export async function startEdgeHarness(options: HarnessOptions = {}): Promise<Ed
   const tls = await ensureLocalTlsMaterial(dir, []);
   const state = options.sessions ? await embeddedMqttPersistence(dir) : undefined;
   const edge = await startEdge({
-    link: inProcessLink(api.api.ctx, api.api.authenticator),
+    link: inProcessLink(api.api.ctx, api.api.authenticator, api.api.logStore),
     logger: pino({ level: 'silent' }),
     tls: { host: '127.0.0.1', port: 0, cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
     maxPacketBytes: options.maxPacketBytes ?? 262_144,

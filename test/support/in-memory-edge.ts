@@ -8,6 +8,7 @@ import { startEdge, type EdgeOptions, type RunningEdge } from '../../services/ed
 import type { AuthOutcome, AuthRequest, DeviceAlias, Principal } from '../../services/contracts/principal.js';
 import type { DeviceActivity, RegistryLink, SessionRef } from '../../services/contracts/registry-link.js';
 import type { FeedCursor, RevocationHandler } from '../../services/contracts/revocations.js';
+import type { ConnectionLogEntry } from '../../services/contracts/connection-logs.js';
 import type { ConnectionInfo } from '../../services/edge/transport/listeners.js';
 
 interface Entity {
@@ -75,6 +76,14 @@ export class InMemoryRegistryLink implements RegistryLink {
 
   async reportActivity(activities: DeviceActivity[]): Promise<void> {
     this.activity.push(...activities);
+  }
+
+  /** Connection-log entries the edge sent, in order. */
+  readonly logs: ConnectionLogEntry[] = [];
+
+  async writeLogs(entries: ConnectionLogEntry[]): Promise<void> {
+    this.#reachable();
+    this.logs.push(...entries);
   }
 
   /** No revocations ever happen here: the feed is live and empty. */

@@ -9,6 +9,9 @@ import { aedesInternals } from '../aedes/internals.js';
 import { newSession } from '../session.js';
 import { registryLabelOf, type EdgeContext } from '../context.js';
 import { rewriteIncomingPackets } from './authorize-subscribe.js';
+import { LOG_LEVELS } from '../../contracts/connection-logs.js';
+import type { LogOwner } from '../connection-log.js';
+import { clientIdOf } from '../session.js';
 
 // CONNACK return codes of MQTT 3.1.1.
 const IDENTIFIER_REJECTED = 2;
@@ -35,12 +38,20 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
   return (client, username, password, done) => {
     const info = ctx.connections.get(client.conn as Duplex) ?? { remoteAddress: '', remotePort: 0 };
     const authStarted = process.hrtime.bigint();
-    const fail = (code: number, reason: string) => {
+    /** `owner`: the entity whose log records the failure, when the credentials named an existing one. */
+    const fail = (code: number, reason: string, owner?: LogOwner) => {
       metrics.connacks.inc({ code: String(code) });
       logger.info(
         { event: 'auth_failed', clientId: client.id, username, address: info.remoteAddress, cert: info.certificateFingerprint, reason },
         'authentication failed',
       );
+      ctx.connectionLog.record(owner, LOG_LEVELS.ERROR, 'auth_failed', `authentication failed: ${reason}`, {
+        client_id: client.id,
+        username: username ?? undefined,
+        cert: info.certificateFingerprint,
+        address: `${info.remoteAddress}:${info.remotePort}`,
+        reason,
+      });
       done(Object.assign(new Error(reason), { returnCode: code }) as never, null);
     };
     if (persistentWithoutId.has(client)) return fail(IDENTIFIER_REJECTED, 'empty client ID with CleanSession=0');
@@ -69,7 +80,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
             // registry's device) knew its password. Not counted, so such devices retrying behind
             // one NAT do not get its address refused.
             throttle.abandoned(address, identity);
-            return fail(NOT_AUTHORIZED, outcome.reason);
+            return fail(NOT_AUTHORIZED, outcome.reason, outcome.subject);
           }
           // A wrong password or unknown username: counted before CONNACK, so the next attempt from
           // this address already sees it.
@@ -80,7 +91,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
               'many failed attempts for one username: its credential is being guessed',
             );
           }
-          return fail(BAD_USERNAME_OR_PASSWORD, outcome.reason);
+          return fail(BAD_USERNAME_OR_PASSWORD, outcome.reason, outcome.subject);
         }
         void throttle.success(address, identity);
         const { principal } = outcome;
@@ -88,8 +99,9 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         const will = aedesInternals.pendingWill(client);
         const policy = new TopicPolicy(principal);
         const willDecision = will ? policy.authorizePublish(will.topic) : undefined;
-        if (willDecision && !willDecision.ok) return fail(NOT_AUTHORIZED, `will topic "${will!.topic}" not allowed`);
-        if (!ctx.limits.openConnection(principal)) return fail(NOT_AUTHORIZED, `connection limit of the ${principal.kind} reached`);
+        if (willDecision && !willDecision.ok) return fail(NOT_AUTHORIZED, `will topic "${will!.topic}" not allowed`, principal);
+        if (!ctx.limits.openConnection(principal))
+          return fail(NOT_AUTHORIZED, `connection limit of the ${principal.kind} reached`, principal);
         // Takeover and persistent sessions are per principal and client ID: a registry and a device
         // both connecting as "YCCmdLine" (yc's fixed ID) must not kick each other off.
         client.id = `${principal.id}/${client.id}`;
@@ -146,5 +158,14 @@ function connected(ctx: EdgeContext, client: Client, session: ReturnType<typeof 
       cert: info.certificateFingerprint,
     },
     'connected',
+  );
+  const credential = info.certificateFingerprint ? `cert: "${info.certificateFingerprint}"` : `username: "${principal.id}"`;
+  const address = `${info.remoteAddress}:${info.remotePort}`;
+  ctx.connectionLog.record(
+    principal,
+    LOG_LEVELS.INFO,
+    'connected',
+    `connected, ${credential}, address: "${address}", clientID: "${clientIdOf(session)}"`,
+    { client_id: clientIdOf(session), address, cert: info.certificateFingerprint },
   );
 }

@@ -7,6 +7,8 @@ import type { PublishDecision, TopicPolicy } from '../topics/acl.js';
 import { isInternalTopic } from '../topics/namespace.js';
 import { aedesInternals } from '../aedes/internals.js';
 import { recordActivity, type EdgeContext } from '../context.js';
+import { LOG_LEVELS } from '../../contracts/connection-logs.js';
+import { clientIdOf } from '../session.js';
 import type { DeviceOwnerCache } from '../registry-link/device-owner-cache.js';
 
 /** Where handled publishes go: acknowledged, but no subscription can ever match it, and nothing leaves the process. */
@@ -39,6 +41,11 @@ export function authorizePublishHook(ctx: EdgeContext): Aedes['authorizePublish'
         { event: 'publish_denied', id: session.principal.id, clientId: client.id, topic: packet.topic },
         `disconnected: ${reason}`,
       );
+      ctx.connectionLog.record(session.principal, LOG_LEVELS.ERROR, 'publish_denied', `disconnected: ${reason}`, {
+        client_id: clientIdOf(session),
+        topic: packet.topic,
+        reason,
+      });
       callback(new Error(reason));
     };
     const accept = (decision: Extract<PublishDecision, { ok: true }>) => {

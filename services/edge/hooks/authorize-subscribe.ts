@@ -6,7 +6,8 @@ import type { Principal } from '../../contracts/principal.js';
 import { INTERNAL_ROOT, brokerExternal, toCanonical } from '../topics/namespace.js';
 import { aedesInternals } from '../aedes/internals.js';
 import { recordActivity, type EdgeContext } from '../context.js';
-import type { Session } from '../session.js';
+import { clientIdOf, type Session } from '../session.js';
+import { LOG_LEVELS } from '../../contracts/connection-logs.js';
 
 export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscribe'] {
   return (client, sub, callback) => {
@@ -19,6 +20,17 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
       ctx.logger.info(
         { event: 'subscribe_denied', id: session.principal.id, clientId: client.id, filter: sub.topic },
         `some of subscriptions failed: ${decision.reason}`,
+      );
+      ctx.connectionLog.record(
+        session.principal,
+        LOG_LEVELS.ERROR,
+        'subscribe_denied',
+        `some of subscriptions failed: ${decision.reason}`,
+        {
+          client_id: clientIdOf(session),
+          filter: sub.topic,
+          reason: decision.reason,
+        },
       );
       return callback(null, null);
     }

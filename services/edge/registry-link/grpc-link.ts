@@ -9,6 +9,7 @@ import {
   AuthenticateRequest,
   CheckSessionsRequest,
   ReportActivityRequest,
+  WriteLogsRequest,
   AuthenticateResponse_Result,
   Principal_Kind,
   Revocation_Kind,
@@ -16,10 +17,12 @@ import {
   type CheckSessionsResponse,
   type LookupDeviceResponse,
   type Principal as WirePrincipal,
+  type LogSubject as WireLogSubject,
   type Revocation as WireRevocation,
 } from '../../generated/iotcore/auth/v1/auth.js';
 import type { AuthOutcome, OwnerKind, Principal } from '../../contracts/principal.js';
 import type { RegistryLink } from '../../contracts/registry-link.js';
+import { DEFAULT_LOG_POLICY, type LogSubject } from '../../contracts/connection-logs.js';
 import type { FeedCursor, Revocation, RevocationHandler } from '../../contracts/revocations.js';
 import { timed } from '../../common/dependency-metrics.js';
 
@@ -149,6 +152,9 @@ export function grpcLink(options: {
     async reportActivity(activities) {
       await unary('ReportActivity', client.reportActivity, ReportActivityRequest.fromPartial({ activities }));
     },
+    async writeLogs(entries) {
+      await unary('WriteLogs', client.writeLogs, WriteLogsRequest.fromPartial({ entries }));
+    },
     close() {
       closed = true;
       stream?.cancel();
@@ -172,7 +178,12 @@ function outcome(response: AuthenticateResponse): AuthOutcome {
   if (response.result === AuthenticateResponse_Result.OK && response.principal)
     return { result: 'OK', principal: principal(response.principal) };
   const result = response.result === AuthenticateResponse_Result.BAD_USERNAME_OR_PASSWORD ? 'BAD_USERNAME_OR_PASSWORD' : 'NOT_AUTHORIZED';
-  return { result, reason: response.reason };
+  return { result, reason: response.reason, subject: response.subject && logSubject(response.subject) };
+}
+
+function logSubject(wire: WireLogSubject): LogSubject | undefined {
+  const kind = KINDS[wire.kind];
+  return kind && { kind, id: wire.id, registry_id: wire.registry_id, log_policy: wire.log_policy ?? DEFAULT_LOG_POLICY };
 }
 
 function principal(wire: WirePrincipal): Principal {
@@ -186,5 +197,6 @@ function principal(wire: WirePrincipal): Principal {
     credential_id: wire.credential_id,
     topic_aliases: wire.topic_aliases,
     registry_aliases: wire.registry_aliases,
+    log_policy: wire.log_policy,
   };
 }

@@ -9,6 +9,7 @@ import {
   LookupDeviceResponse,
   Principal_Kind,
   ReportActivityResponse,
+  WriteLogsResponse,
   Revocation,
   Revocation_Kind,
   type WatchRevocationsRequest,
@@ -16,6 +17,7 @@ import {
 import type { Authenticator } from '../auth/authenticator.js';
 import type { AuthOutcome } from '../../contracts/principal.js';
 import type { ResourceContext } from '../resources/context.js';
+import type { ConnectionLogStore } from '../logs/log-store.js';
 import { ApiError, toServiceError } from './errors.js';
 import { unary, type HandlerContext } from './unary.js';
 import { assertDecoded } from './request-decoding.js';
@@ -27,6 +29,8 @@ const OWNER_KINDS = {
   [Principal_Kind.REGISTRY]: 'registry',
   [Principal_Kind.BROKER]: 'broker',
 } as const;
+/** Connection-log entries one WriteLogs call may carry (an edge sends at most 500 at a time). */
+const MAX_LOG_ENTRIES = 5000;
 /** Sessions one CheckSessions call may ask about. */
 const MAX_CHECKED_SESSIONS = 1000;
 const RESULTS = {
@@ -35,7 +39,7 @@ const RESULTS = {
   NOT_AUTHORIZED: AuthenticateResponse_Result.NOT_AUTHORIZED,
 } as const;
 
-export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticator, handler: HandlerContext) {
+export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticator, logs: ConnectionLogStore, handler: HandlerContext) {
   const implementation: EdgeAuthServiceServer = {
     authenticate: unary(handler, 'EdgeAuthService.Authenticate', async (request) => {
       const outcome = await authenticator.authenticate({
@@ -101,12 +105,30 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
       for (const { device_id, patch } of reports) await ctx.store.recordDeviceMonitoring(device_id, patch);
       return ReportActivityResponse.fromPartial({});
     }),
+
+    writeLogs: unary(handler, 'EdgeAuthService.WriteLogs', async (request) => {
+      if (request.entries.length > MAX_LOG_ENTRIES)
+        throw new ApiError(status.INVALID_ARGUMENT, `entries: at most ${MAX_LOG_ENTRIES} per call`);
+      const entries = request.entries.map((entry, index) => {
+        validateTime(`entries[${index}].timestamp`, entry.timestamp);
+        if (!entry.uid || !entry.timestamp)
+          throw new ApiError(status.INVALID_ARGUMENT, `entries[${index}]: uid and timestamp are required`);
+        if (!entry.registry_id === !entry.broker_id)
+          throw new ApiError(status.INVALID_ARGUMENT, `entries[${index}]: exactly one of registry_id and broker_id is required`);
+        return { ...entry, timestamp: entry.timestamp };
+      });
+      await logs.append(entries);
+      return WriteLogsResponse.fromPartial({});
+    }),
   };
   return { definition: EdgeAuthServiceService, implementation };
 }
 
 function toResponse(outcome: AuthOutcome): AuthenticateResponse {
-  if (outcome.result !== 'OK') return AuthenticateResponse.fromPartial({ result: RESULTS[outcome.result], reason: outcome.reason });
+  if (outcome.result !== 'OK') {
+    const subject = outcome.subject && { ...outcome.subject, kind: KINDS[outcome.subject.kind] };
+    return AuthenticateResponse.fromPartial({ result: RESULTS[outcome.result], reason: outcome.reason, subject });
+  }
   return AuthenticateResponse.fromPartial({
     result: AuthenticateResponse_Result.OK,
     principal: { ...outcome.principal, kind: KINDS[outcome.principal.kind] },

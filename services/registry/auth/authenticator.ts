@@ -8,6 +8,8 @@ import { listRegistryAliases } from '../resources/devices.js';
 import type { ResourceContext } from '../resources/context.js';
 import type { RevocationHandler } from '../../contracts/revocations.js';
 import { VerifiedPasswords } from './verified-passwords.js';
+import { DEFAULT_LOG_POLICY, type LogPolicy, type LogSubject } from '../../contracts/connection-logs.js';
+import type { LogOptionsRecord } from '../store/records.js';
 
 export class Authenticator {
   readonly #passwords: VerifiedPasswords;
@@ -30,7 +32,8 @@ export class Authenticator {
     if (!owner) return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'unknown username' };
     const passwords = await this.ctx.store.listPasswords(owner.kind, username);
     const passwordId = await this.#passwords.match(username, password, passwords);
-    if (!passwordId) return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'wrong password' };
+    if (!passwordId)
+      return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'wrong password', subject: await this.#logSubject(owner.kind, username) };
     return this.describe(owner.kind, username, passwordId);
   }
 
@@ -72,17 +75,21 @@ export class Authenticator {
     if (kind === 'broker') {
       const broker = await this.ctx.store.getBroker(id);
       if (!broker) return { result: 'NOT_AUTHORIZED', reason: 'broker no longer exists' };
-      return { result: 'OK', principal: { ...base, registry_id: '', folder_id: broker.folder_id } };
+      return {
+        result: 'OK',
+        principal: { ...base, registry_id: '', folder_id: broker.folder_id, log_policy: logPolicy(broker.log_options) },
+      };
     }
     const device = kind === 'device' ? await this.ctx.store.getDevice(id) : undefined;
     const registryId = device ? device.registry_id : id;
     const registry = await this.ctx.store.getRegistry(registryId);
     if (!registry || (kind === 'device' && !device)) return { result: 'NOT_AUTHORIZED', reason: `${kind} no longer exists` };
     if (registry.status === 'DISABLED') return { result: 'NOT_AUTHORIZED', reason: `registry ${registry.id} is disabled` };
+    const log_policy = logPolicy(registry.log_options);
     if (device) {
       return {
         result: 'OK',
-        principal: { ...base, registry_id: registry.id, folder_id: registry.folder_id, topic_aliases: device.topic_aliases },
+        principal: { ...base, registry_id: registry.id, folder_id: registry.folder_id, topic_aliases: device.topic_aliases, log_policy },
       };
     }
     return {
@@ -92,9 +99,25 @@ export class Authenticator {
         registry_id: registry.id,
         folder_id: registry.folder_id,
         registry_aliases: await listRegistryAliases(this.ctx, registry.id),
+        log_policy,
       },
     };
   }
+
+  /** Whose log records a failed attempt on an existing entity: the device's registry, the registry, the broker. */
+  async #logSubject(kind: OwnerKind, id: string): Promise<LogSubject | undefined> {
+    if (kind === 'broker') {
+      const broker = await this.ctx.store.getBroker(id);
+      return broker && { kind, id, registry_id: '', log_policy: logPolicy(broker.log_options) };
+    }
+    const registryId = kind === 'device' ? (await this.ctx.store.getDevice(id))?.registry_id : id;
+    const registry = registryId === undefined ? undefined : await this.ctx.store.getRegistry(registryId);
+    return registry && { kind, id, registry_id: registry.id, log_policy: logPolicy(registry.log_options) };
+  }
+}
+
+function logPolicy(options: LogOptionsRecord | undefined): LogPolicy {
+  return options ? { disabled: options.disabled, min_level: options.min_level } : DEFAULT_LOG_POLICY;
 }
 
 async function findOwner(store: RegistryStore, id: string): Promise<{ kind: OwnerKind } | undefined> {

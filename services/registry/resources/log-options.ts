@@ -1,5 +1,5 @@
-// Yandex LogOptions (docs/yandex-behaviour.md §1.6): kept for API compatibility; iotcore writes connection logs to its
-// own structured log regardless of the destination named here.
+// Yandex LogOptions (docs/yandex-behaviour.md §1.6): `disabled` and `min_level` decide what the connection logs keep
+// (services/edge/connection-log.ts); the destination is kept for API compatibility, iotcore stores the logs itself.
 import { FieldError } from '../validation/field-error.js';
 import type { LogOptionsRecord } from '../store/records.js';
 

@@ -61,6 +61,7 @@ export function inMemoryRegistryLink(): RegistryLink {
       });
     },
     async reportActivity() {},
+    async writeLogs() {},
     // Nothing is ever revoked: the feed is live and empty.
     follow(_after, handler) {
       handler.ready({ epoch: 'fuzz', seq: 0 });

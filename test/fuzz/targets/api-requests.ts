@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import { Metadata, status, type MethodDefinition, type UntypedHandleCall } from '@grpc/grpc-js';
 import { openStore } from '../../../services/registry/store/open.js';
 import { registryServices } from '../../../services/registry/server.js';
+import { openEmbeddedLogStore } from '../../../services/registry/logs/embedded-log-store.js';
 import { inProcessLink } from '../../../services/registry/edge-link.js';
 import { startEdge } from '../../../services/edge/edge.js';
 import { MAX_PAYLOAD_BYTES } from '../../../services/contracts/limits.js';
@@ -47,14 +48,20 @@ async function start() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-fuzz-api-'));
   const store = await openStore({ dataDir, mongoDb: 'unused' });
   const logger = pino({ level: 'silent' });
+  const logStore = await openEmbeddedLogStore(path.join(dataDir, 'logs'));
   const registry = registryServices({
     store,
+    logStore,
     adminTokens: [TOKEN],
     idPrefix: 'are',
     quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 },
     logger,
   });
-  const edge = await startEdge({ link: inProcessLink(registry.ctx, registry.authenticator), logger, maxPacketBytes: MAX_PAYLOAD_BYTES });
+  const edge = await startEdge({
+    link: inProcessLink(registry.ctx, registry.authenticator, logStore),
+    logger,
+    maxPacketBytes: MAX_PAYLOAD_BYTES,
+  });
   registry.attachDataPlane(edge.dataPlane);
   const certificates = [makeCertificate('fuzz-a'), makeCertificate('fuzz-b')];
   const restore = await fixtures(registry.ctx, certificates[0]!);
@@ -99,6 +106,7 @@ async function start() {
       await edge.close();
       registry.close();
       await store.close();
+      await logStore.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

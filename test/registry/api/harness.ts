@@ -6,6 +6,7 @@ import path from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { openStore } from '../../../services/registry/store/open.js';
+import { openEmbeddedLogStore } from '../../../services/registry/logs/embedded-log-store.js';
 import { startRegistryApi, type RunningRegistryApi } from '../../../services/registry/server.js';
 import type { RegistryStore } from '../../../services/registry/store/contract.js';
 import type { Quotas } from '../../../services/registry/resources/context.js';
@@ -25,8 +26,10 @@ export interface ApiHarness {
 export async function startApi(options: { quotas?: Partial<Quotas> } = {}): Promise<ApiHarness> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-api-'));
   const store = await openStore({ dataDir, mongoDb: 'unused' });
+  const logStore = await openEmbeddedLogStore(path.join(dataDir, 'logs'));
   const api = await startRegistryApi({
     store,
+    logStore,
     listen: '127.0.0.1:0',
     adminTokens: [ADMIN_TOKEN],
     idPrefix: 'are',
@@ -44,6 +47,7 @@ export async function startApi(options: { quotas?: Partial<Quotas> } = {}): Prom
     close: async () => {
       await api.close();
       await store.close();
+      await logStore.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -10,13 +10,14 @@ import { pino } from 'pino';
 import { register } from 'prom-client';
 import { openStore } from '../../../services/registry/store/open.js';
 import { registryServices } from '../../../services/registry/server.js';
+import { openEmbeddedLogStore } from '../../../services/registry/logs/embedded-log-store.js';
 import type { RegistryStore } from '../../../services/registry/store/contract.js';
 import { restGateway, type Gateway, type GatewayRequest } from '../../../services/registry/rest/gateway.js';
 import { deriveRoutes } from '../../../services/registry/rest/routes.js';
 
 let dataDir: string;
 let store: RegistryStore;
-let close: () => void;
+let close: () => Promise<void>;
 let gateway: Gateway;
 
 const request = (method: string, url: string, fields: Partial<GatewayRequest> = {}) => {
@@ -28,18 +29,23 @@ before(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-gateway-'));
   store = await openStore({ dataDir, mongoDb: 'unused' });
   const logger = pino({ level: 'silent' });
+  const logStore = await openEmbeddedLogStore(path.join(dataDir, 'logs'));
   const registry = registryServices({
     store,
+    logStore,
     adminTokens: ['unit-token'],
     idPrefix: 'are',
     quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 },
     logger,
   });
-  close = registry.close;
+  close = async () => {
+    registry.close();
+    await logStore.close();
+  };
   gateway = restGateway(deriveRoutes(), registry.services, logger);
 });
 after(async () => {
-  close();
+  await close();
   await store.close();
   await rm(dataDir, { recursive: true, force: true });
 });

@@ -24,6 +24,7 @@ import { MAX_BODY_BYTES } from '../../../services/registry/rest/server.js';
 import { matchTemplate, splitRequestPath } from '../../../services/registry/rest/path-template.js';
 import { openStore } from '../../../services/registry/store/open.js';
 import { startRegistryApi } from '../../../services/registry/server.js';
+import { openEmbeddedLogStore } from '../../../services/registry/logs/embedded-log-store.js';
 
 const run = promisify(execFile);
 
@@ -527,8 +528,10 @@ test('with --api-tls-cert/--api-tls-key the REST gateway speaks HTTPS only', asy
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-rest-tls-'));
   const store = await openStore({ dataDir, mongoDb: 'unused' });
   const certificate = makeCertificate('localhost');
+  const logStore = await openEmbeddedLogStore(path.join(dataDir, 'logs'));
   const registry = await startRegistryApi({
     store,
+    logStore,
     listen: '127.0.0.1:0',
     restListen: '127.0.0.1:0',
     tls: { certFile: certificate.certFile, keyFile: certificate.keyFile },
@@ -540,6 +543,7 @@ test('with --api-tls-cert/--api-tls-key the REST gateway speaks HTTPS only', asy
   t.after(async () => {
     await registry.close();
     await store.close();
+    await logStore.close();
     await rm(dataDir, { recursive: true, force: true });
   });
   const port = Number(registry.restAddress!.split(':').at(-1));
