@@ -7,6 +7,7 @@ import { RegistryServiceClient } from '../generated/yandex/cloud/iot/devices/v1/
 import { DeviceServiceClient } from '../generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { BrokerServiceClient } from '../generated/yandex/cloud/iot/broker/v1/broker_service.js';
 import { ImportServiceClient } from '../generated/iotcore/migration/v1/import.js';
+import { AccessTokenServiceClient } from '../generated/iotcore/access/v1/access.js';
 
 export interface GlobalOptions {
   endpoint: string;
@@ -21,6 +22,7 @@ export interface Api {
   devices: PromiseClient<DeviceServiceClient>;
   brokers: PromiseClient<BrokerServiceClient>;
   imports: PromiseClient<ImportServiceClient>;
+  tokens: PromiseClient<AccessTokenServiceClient>;
   close(): void;
 }
 
@@ -33,13 +35,15 @@ export function connect(options: GlobalOptions): Api {
     new DeviceServiceClient(options.endpoint, channel),
     new BrokerServiceClient(options.endpoint, channel),
     new ImportServiceClient(options.endpoint, channel),
+    new AccessTokenServiceClient(options.endpoint, channel),
   ] as const;
-  const [registries, devices, brokers, imports] = clients.map((client) => promiseClient(client, metadata));
+  const [registries, devices, brokers, imports, tokens] = clients.map((client) => promiseClient(client, metadata));
   return {
     registries: registries as PromiseClient<RegistryServiceClient>,
     devices: devices as PromiseClient<DeviceServiceClient>,
     brokers: brokers as PromiseClient<BrokerServiceClient>,
     imports: imports as PromiseClient<ImportServiceClient>,
+    tokens: tokens as PromiseClient<AccessTokenServiceClient>,
     close: () => clients.forEach((client) => client.close()),
   };
 }
