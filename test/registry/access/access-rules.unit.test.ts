@@ -1,13 +1,16 @@
 // The access rules without a server: role inclusion, what a principal may do on which folder,
-// the PERMISSION_DENIED message, token secrets and grant validation.
+// the PERMISSION_DENIED message, token secrets, grant validation, and the unary adapter's refusal
+// of a handler that forgot to check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { status } from '@grpc/grpc-js';
+import { Metadata, status, type ServerUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { pino } from 'pino';
 import { ROLES, roleCovers } from '../../../services/registry/access/roles.js';
 import { Principal } from '../../../services/registry/access/principal.js';
 import { isTokenSecretShape, newTokenSecret, tokenHash } from '../../../services/registry/access/token-secret.js';
 import { validateGrants } from '../../../services/registry/resources/access-tokens.js';
 import type { ApiError } from '../../../services/registry/api/errors.js';
+import { unary } from '../../../services/registry/api/unary.js';
 import { FieldError } from '../../../services/registry/validation/field-error.js';
 
 test('roles include what Yandex says they include, and nothing else', () => {
@@ -71,4 +74,16 @@ test('grants: at least one, known roles, valid folders, duplicates dropped', () 
       { folder_id: 'g', role: 'admin' },
     ],
   );
+});
+
+test('a handler that answers without an access check is refused with INTERNAL, not answered', async () => {
+  const access = { principal: async () => Principal.scoped('tok3', [{ folder_id: 'f', role: 'iot.viewer' }]) };
+  const handler = unary({ access, logger: pino({ level: 'silent' }) }, 'Test.Unchecked', async () => 'the answer');
+  const outcome = await new Promise<{ error: ServiceError | null; response: unknown }>((resolve) =>
+    handler({ request: {}, metadata: new Metadata() } as ServerUnaryCall<object, string>, (error, response) =>
+      resolve({ error: error as ServiceError | null, response }),
+    ),
+  );
+  assert.equal(outcome.error?.code, status.INTERNAL);
+  assert.equal(outcome.response, undefined);
 });
