@@ -1,5 +1,6 @@
 // Data-plane Publish of devices, registries and brokers (docs/yandex-behaviour.md §3.9): injects a message on behalf of
-// the named principal through the MQTT edge of this process, with the same ACL as MQTT.
+// the named principal through the MQTT edge of this process, with the same ACL as MQTT. The caller
+// needs the writer role on the folder of that principal (a scoped token) or is a bootstrap admin.
 import { status } from '@grpc/grpc-js';
 import {
   DeviceDataServiceService,
@@ -51,7 +52,8 @@ export function dataServices(ctx: ResourceContext, handler: HandlerContext, data
     if (!topic) throw new FieldError('topic', 'is required');
     if (topic.length > MAX_SUBTOPIC_LENGTH) throw new FieldError('topic', `must be at most ${MAX_SUBTOPIC_LENGTH} characters`);
     if (data.length > MAX_PAYLOAD_BYTES) throw new FieldError('data', `must be at most ${MAX_PAYLOAD_BYTES} bytes`);
-    // A bootstrap admin may publish everywhere: no lookup, the edge answers NOT_FOUND as before.
+    // A bootstrap admin may publish everywhere, so its calls skip the store reads that find the
+    // folder (the edge answers NOT_FOUND for an unknown ID, as it always did).
     if (caller.isBootstrapAdmin) caller.requireBootstrapAdmin();
     else caller.require(WRITER_ROLE[kind], await folderOf(kind, id));
     const plane = dataPlane();
