@@ -8,6 +8,7 @@ import { DeviceServiceClient } from '../generated/yandex/cloud/iot/devices/v1/de
 import { BrokerServiceClient } from '../generated/yandex/cloud/iot/broker/v1/broker_service.js';
 import { ImportServiceClient } from '../generated/iotcore/migration/v1/import.js';
 import { LogServiceClient } from '../generated/iotcore/logs/v1/logs.js';
+import { AccessTokenServiceClient } from '../generated/iotcore/access/v1/access.js';
 
 export interface GlobalOptions {
   endpoint: string;
@@ -23,6 +24,7 @@ export interface Api {
   brokers: PromiseClient<BrokerServiceClient>;
   imports: PromiseClient<ImportServiceClient>;
   logs: PromiseClient<LogServiceClient>;
+  tokens: PromiseClient<AccessTokenServiceClient>;
   close(): void;
 }
 
@@ -36,14 +38,16 @@ export function connect(options: GlobalOptions): Api {
     new BrokerServiceClient(options.endpoint, channel),
     new ImportServiceClient(options.endpoint, channel),
     new LogServiceClient(options.endpoint, channel),
+    new AccessTokenServiceClient(options.endpoint, channel),
   ] as const;
-  const [registries, devices, brokers, imports, logs] = clients.map((client) => promiseClient(client, metadata));
+  const [registries, devices, brokers, imports, logs, tokens] = clients.map((client) => promiseClient(client, metadata));
   return {
     registries: registries as PromiseClient<RegistryServiceClient>,
     devices: devices as PromiseClient<DeviceServiceClient>,
     brokers: brokers as PromiseClient<BrokerServiceClient>,
     imports: imports as PromiseClient<ImportServiceClient>,
     logs: logs as PromiseClient<LogServiceClient>,
+    tokens: tokens as PromiseClient<AccessTokenServiceClient>,
     close: () => clients.forEach((client) => client.close()),
   };
 }

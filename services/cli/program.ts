@@ -6,6 +6,7 @@ import { deviceCommands } from './device-commands.js';
 import { brokerCommands } from './broker-commands.js';
 import { mqttCommands } from './mqtt-commands.js';
 import { importCommands } from './import-command.js';
+import { tokenCommands } from './token-commands.js';
 import { answerUsageErrors } from './usage-errors.js';
 
 export function iotcoreProgram(): Command {
@@ -23,5 +24,6 @@ export function iotcoreProgram(): Command {
   program.addCommand(brokerCommands());
   program.addCommand(mqttCommands());
   program.addCommand(importCommands());
+  program.addCommand(tokenCommands());
   return answerUsageErrors(program);
 }

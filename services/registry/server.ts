@@ -11,7 +11,8 @@ import { createIdGenerator } from './ids.js';
 import { Authenticator } from './auth/authenticator.js';
 import { VerifiedPasswords } from './auth/verified-passwords.js';
 import type { SharedCredentialCache } from './auth/shared-credential-cache.js';
-import { bearerTokenAccess } from './api/access.js';
+import { tokenAccess } from './api/access.js';
+import { accessTokenService } from './api/access-token-service.js';
 import type { HandlerContext } from './api/unary.js';
 import { registryService } from './api/registry-service.js';
 import { deviceService } from './api/device-service.js';
@@ -35,6 +36,7 @@ export interface RegistryApiOptions {
   listen: string;
   /** host:port of the REST gateway (same TLS as the gRPC API); none when omitted. */
   restListen?: string;
+  /** Bootstrap admin tokens: every role on every folder, including the access token API. */
   adminTokens: string[];
   idPrefix: string;
   quotas: Quotas;
@@ -79,7 +81,10 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     quotas: options.quotas,
     events: new RegistryEvents({ shared: options.revocationFeed, logger: options.logger }),
   };
-  const handler: HandlerContext = { access: bearerTokenAccess(options.adminTokens), logger: options.logger };
+  const handler: HandlerContext = {
+    access: tokenAccess({ adminTokens: options.adminTokens, store: options.store, now: ctx.now }),
+    logger: options.logger,
+  };
   let dataPlane: DataPlane | undefined;
   const authenticator = new Authenticator(ctx, new VerifiedPasswords({ ...options.credentialCache, logger: options.logger }));
   const stopForgetting = ctx.events.follow(undefined, authenticator.cacheInvalidation());
@@ -88,10 +93,11 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     deviceService(ctx, handler),
     brokerService(ctx, handler),
     operationService(ctx, handler),
-    ...dataServices(handler, () => dataPlane),
+    ...dataServices(ctx, handler, () => dataPlane),
     edgeAuthService(ctx, authenticator, options.logStore, handler),
     importService(ctx, handler),
-    logService(options.logStore, handler),
+    logService(ctx, options.logStore, handler),
+    accessTokenService(ctx, handler),
   ].map((service) => ({
     definition: decodingFailuresToHandlers(service.definition as ServiceDefinition),
     implementation: service.implementation as UntypedServiceImplementation,

@@ -95,6 +95,11 @@ test('iotcore: bad values, missing options and unknown commands are usage errors
     [['mqtt', 'publish', '-t', 'a', '-q', '2'], /argument '2' is invalid\. Expected 0\|1/, 'usage: iotcore mqtt publish [options]'],
     [['mqtt', 'subscribe'], /required option '-t, --topic <topic>' not specified/, 'usage: iotcore mqtt subscribe [options]'],
     [
+      ['token', 'create', '--role', 'iot.viewer', '--expires-in', 'soon'],
+      /argument 'soon' is invalid\. Expected a duration such as 30s/,
+      'usage: iotcore token create [options]',
+    ],
+    [
       ['serve', '--max-message-bytes', 'lots'],
       /--max-message-bytes \(IOTCORE_MAX_MESSAGE_BYTES\): not a non-negative integer: lots/,
       'usage: iotcore serve [options]',

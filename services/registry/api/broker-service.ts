@@ -20,6 +20,8 @@ import * as brokers from '../resources/brokers.js';
 import type * as credentials from '../resources/credentials.js';
 import type { ResourceContext } from '../resources/context.js';
 import type { BrokerRecord } from '../store/records.js';
+import type { Principal } from '../access/principal.js';
+import type { Role } from '../access/roles.js';
 import { unary, type HandlerContext } from './unary.js';
 import { credentialHandlers } from './credential-handlers.js';
 import { completedOperation, EMPTY_RESPONSE, pack } from './operations.js';
@@ -31,8 +33,14 @@ const PKG = 'yandex.cloud.iot.broker.v1';
 const MAX_PAGE = 1000;
 
 export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
-  const owner = async (brokerId: string): Promise<credentials.Owner> => {
+  /** The broker, once the caller is known to hold `role` on its folder. */
+  const authorized = async (brokerId: string, caller: Principal, role: Role) => {
     const broker = await brokers.getBroker(ctx, brokerId);
+    caller.require(role, broker.folder_id);
+    return broker;
+  };
+  const owner = async (brokerId: string, caller: Principal, role: Role): Promise<credentials.Owner> => {
+    const broker = await authorized(brokerId, caller, role);
     return { kind: 'broker', id: broker.id, registry_id: '' };
   };
   const done = (resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
@@ -40,16 +48,21 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
   const brokerResponse = (record: BrokerRecord) => pack(`${PKG}.Broker`, Broker, brokerMessage(record));
 
   const implementation: BrokerServiceServer = {
-    get: unary(handler, 'BrokerService.Get', async (request) => brokerMessage(await brokers.getBroker(ctx, request.broker_id))),
+    get: unary(handler, 'BrokerService.Get', async (request, caller) =>
+      brokerMessage(await authorized(request.broker_id, caller, 'iot.viewer')),
+    ),
 
-    list: unary(handler, 'BrokerService.List', async (request) => {
+    list: unary(handler, 'BrokerService.List', async (request, caller) => {
       validateId('folder_id', request.folder_id);
+      caller.require('iot.viewer', request.folder_id);
       const page_size = validatePaging(request.page_size, request.page_token, MAX_PAGE);
       const page = await ctx.store.listBrokers(request.folder_id, { page_size, page_token: request.page_token });
       return ListBrokersResponse.fromPartial({ brokers: page.items.map(brokerMessage), next_page_token: page.next_page_token });
     }),
 
-    create: unary(handler, 'BrokerService.Create', async (request) => {
+    create: unary(handler, 'BrokerService.Create', async (request, caller) => {
+      validateId('folder_id', request.folder_id);
+      caller.require('iot.editor', request.folder_id);
       const record = await brokers.createBroker(ctx, {
         folder_id: request.folder_id,
         name: request.name,
@@ -67,7 +80,8 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
       );
     }),
 
-    update: unary(handler, 'BrokerService.Update', async (request) => {
+    update: unary(handler, 'BrokerService.Update', async (request, caller) => {
+      await authorized(request.broker_id, caller, 'iot.editor');
       const patch = patchFromMask(request, request.update_mask, ['name', 'description', 'labels', 'log_options'] as const);
       const record = await brokers.updateBroker(ctx, request.broker_id, {
         name: patch.name,
@@ -83,7 +97,8 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
       );
     }),
 
-    delete: unary(handler, 'BrokerService.Delete', async (request) => {
+    delete: unary(handler, 'BrokerService.Delete', async (request, caller) => {
+      await authorized(request.broker_id, caller, 'iot.editor');
       const record = await brokers.deleteBroker(ctx, request.broker_id);
       return done(
         record.id,
@@ -108,8 +123,8 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
       },
     }),
 
-    listOperations: unary(handler, 'BrokerService.ListOperations', async (request) => {
-      const { id } = await owner(request.broker_id);
+    listOperations: unary(handler, 'BrokerService.ListOperations', async (request, caller) => {
+      const { id } = await owner(request.broker_id, caller, 'iot.viewer');
       return ListBrokerOperationsResponse.fromPartial(await listOperations(ctx, id, request));
     }),
   };

@@ -5,6 +5,8 @@ import type { handleUnaryCall } from '@grpc/grpc-js';
 import * as credentials from '../resources/credentials.js';
 import type { ResourceContext } from '../resources/context.js';
 import type { CertificateRecord, OwnerKind, PasswordRecord } from '../store/records.js';
+import type { Principal } from '../access/principal.js';
+import type { Role } from '../access/roles.js';
 import { unary, type HandlerContext } from './unary.js';
 import { completedOperation, EMPTY_RESPONSE, pack, type Encoder } from './operations.js';
 
@@ -17,7 +19,8 @@ export interface CredentialService {
   pkg: string;
   /** 'Registry' — as in RegistryService, AddRegistryCertificateMetadata, RegistryPassword. */
   entity: 'Registry' | 'Device' | 'Broker';
-  owner(id: string): Promise<credentials.Owner>;
+  /** The owner, once the caller is known to hold `role` on its folder. */
+  owner(id: string, caller: Principal, role: Role): Promise<credentials.Owner>;
   certificate: { type: MessageType<unknown>; message(record: CertificateRecord): unknown };
   password: { type: MessageType<unknown>; message(record: PasswordRecord): unknown };
   types: {
@@ -48,19 +51,20 @@ export function credentialHandlers<Server extends Record<CredentialMethod, unkno
     pack(typeName(name), type, type.fromPartial({ [idField]: ownerId, ...fields }));
   const done = (ownerId: string, description: string, packedMetadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
     completedOperation(ctx, { resource_id: ownerId, description, metadata: packedMetadata, response });
-  const rpc = (method: string, body: (request: Request, owner: credentials.Owner) => Promise<unknown>): Handler =>
-    unary<Request, unknown>(handler, `${spec.entity}Service.${method}`, async (request) =>
-      body(request, await spec.owner(request[idField] ?? '')),
+  // Reading credentials is viewing the owner; adding or deleting them is managing it.
+  const rpc = (method: string, role: Role, body: (request: Request, owner: credentials.Owner) => Promise<unknown>): Handler =>
+    unary<Request, unknown>(handler, `${spec.entity}Service.${method}`, async (request, caller) =>
+      body(request, await spec.owner(request[idField] ?? '', caller, role)),
     );
 
   const handlers: Record<CredentialMethod, Handler> = {
-    listCertificates: rpc('ListCertificates', async (_request, owner) =>
+    listCertificates: rpc('ListCertificates', 'iot.viewer', async (_request, owner) =>
       spec.types.ListCertificatesResponse.fromPartial({
         certificates: (await ctx.store.listCertificates(kind, owner.id)).map(spec.certificate.message),
       }),
     ),
 
-    addCertificate: rpc('AddCertificate', async (request, owner) => {
+    addCertificate: rpc('AddCertificate', 'iot.editor', async (request, owner) => {
       const record = await credentials.addCertificate(ctx, owner, request.certificate_data ?? '');
       return done(
         owner.id,
@@ -70,7 +74,7 @@ export function credentialHandlers<Server extends Record<CredentialMethod, unkno
       );
     }),
 
-    deleteCertificate: rpc('DeleteCertificate', async (request, owner) => {
+    deleteCertificate: rpc('DeleteCertificate', 'iot.editor', async (request, owner) => {
       const fingerprint = request.fingerprint ?? '';
       await credentials.deleteCertificate(ctx, owner, fingerprint);
       return done(
@@ -82,13 +86,13 @@ export function credentialHandlers<Server extends Record<CredentialMethod, unkno
       );
     }),
 
-    listPasswords: rpc('ListPasswords', async (_request, owner) =>
+    listPasswords: rpc('ListPasswords', 'iot.viewer', async (_request, owner) =>
       spec.types.ListPasswordsResponse.fromPartial({
         passwords: (await ctx.store.listPasswords(kind, owner.id)).map(spec.password.message),
       }),
     ),
 
-    addPassword: rpc('AddPassword', async (request, owner) => {
+    addPassword: rpc('AddPassword', 'iot.editor', async (request, owner) => {
       const record = await credentials.addPassword(ctx, owner, request.password ?? '');
       return done(
         owner.id,
@@ -98,7 +102,7 @@ export function credentialHandlers<Server extends Record<CredentialMethod, unkno
       );
     }),
 
-    deletePassword: rpc('DeletePassword', async (request, owner) => {
+    deletePassword: rpc('DeletePassword', 'iot.editor', async (request, owner) => {
       const passwordId = request.password_id ?? '';
       await credentials.deletePassword(ctx, owner, passwordId);
       return done(

@@ -21,6 +21,10 @@ import * as devices from '../resources/devices.js';
 import type * as credentials from '../resources/credentials.js';
 import type { ResourceContext } from '../resources/context.js';
 import type { DeviceRecord } from '../store/records.js';
+import { getRegistry } from '../resources/registries.js';
+import type { Principal } from '../access/principal.js';
+import type { Role } from '../access/roles.js';
+import { deviceFolder } from './resource-folders.js';
 import { unary, type HandlerContext } from './unary.js';
 import { credentialHandlers } from './credential-handlers.js';
 import { completedOperation, EMPTY_RESPONSE, pack } from './operations.js';
@@ -32,8 +36,18 @@ const PKG = 'yandex.cloud.iot.devices.v1';
 const MAX_DEVICE_PAGE = 20_000;
 
 export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
-  const owner = async (deviceId: string): Promise<credentials.Owner> => {
+  /** The device, once the caller is known to hold `role` on its folder (its registry's). */
+  const authorized = async (deviceId: string, caller: Principal, role: Role) => {
     const device = await devices.getDevice(ctx, deviceId);
+    caller.require(role, await deviceFolder(ctx, device));
+    return device;
+  };
+  const authorizedRegistry = async (registryId: string, caller: Principal, role: Role) => {
+    const registry = await getRegistry(ctx, registryId);
+    caller.require(role, registry.folder_id);
+  };
+  const owner = async (deviceId: string, caller: Principal, role: Role): Promise<credentials.Owner> => {
+    const device = await authorized(deviceId, caller, role);
     return { kind: 'device', id: device.id, registry_id: device.registry_id };
   };
   const done = (resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
@@ -42,15 +56,16 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
   const full = (view: DeviceView) => view === DeviceView.FULL;
 
   const implementation: DeviceServiceServer = {
-    get: unary(handler, 'DeviceService.Get', async (request) =>
-      deviceMessage(await devices.getDevice(ctx, request.device_id), full(request.device_view)),
+    get: unary(handler, 'DeviceService.Get', async (request, caller) =>
+      deviceMessage(await authorized(request.device_id, caller, 'iot.viewer'), full(request.device_view)),
     ),
 
-    getByName: unary(handler, 'DeviceService.GetByName', async (request) =>
-      deviceMessage(await devices.getDeviceByName(ctx, request.registry_id, request.device_name), full(request.device_view)),
-    ),
+    getByName: unary(handler, 'DeviceService.GetByName', async (request, caller) => {
+      await authorizedRegistry(request.registry_id, caller, 'iot.viewer');
+      return deviceMessage(await devices.getDeviceByName(ctx, request.registry_id, request.device_name), full(request.device_view));
+    }),
 
-    list: unary(handler, 'DeviceService.List', async (request) => {
+    list: unary(handler, 'DeviceService.List', async (request, caller) => {
       const scope =
         request.id?.$case === 'registry_id'
           ? { registry_id: request.id.value }
@@ -59,6 +74,8 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
             : undefined;
       if (!scope) throw new FieldError('id', 'exactly one of registry_id or folder_id is required');
       validateId(request.id!.$case, request.id!.value);
+      if (request.id!.$case === 'registry_id') await authorizedRegistry(request.id!.value, caller, 'iot.viewer');
+      else caller.require('iot.viewer', request.id!.value);
       const page_size = validatePaging(request.page_size, request.page_token, MAX_DEVICE_PAGE);
       const page = await ctx.store.listDevices(scope, { page_size, page_token: request.page_token });
       return ListDevicesResponse.fromPartial({
@@ -67,7 +84,8 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
       });
     }),
 
-    create: unary(handler, 'DeviceService.Create', async (request) => {
+    create: unary(handler, 'DeviceService.Create', async (request, caller) => {
+      await authorizedRegistry(request.registry_id, caller, 'iot.editor');
       const record = await devices.createDevice(ctx, {
         registry_id: request.registry_id,
         name: request.name,
@@ -85,7 +103,8 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
       );
     }),
 
-    update: unary(handler, 'DeviceService.Update', async (request) => {
+    update: unary(handler, 'DeviceService.Update', async (request, caller) => {
+      await authorized(request.device_id, caller, 'iot.editor');
       const patch = patchFromMask(request, request.update_mask, ['name', 'description', 'topic_aliases', 'labels'] as const);
       const record = await devices.updateDevice(ctx, request.device_id, patch);
       return done(
@@ -96,7 +115,8 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
       );
     }),
 
-    delete: unary(handler, 'DeviceService.Delete', async (request) => {
+    delete: unary(handler, 'DeviceService.Delete', async (request, caller) => {
+      await authorized(request.device_id, caller, 'iot.editor');
       const record = await devices.deleteDevice(ctx, request.device_id);
       return done(
         record.id,
@@ -121,8 +141,8 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
       },
     }),
 
-    listOperations: unary(handler, 'DeviceService.ListOperations', async (request) => {
-      const { id } = await owner(request.device_id);
+    listOperations: unary(handler, 'DeviceService.ListOperations', async (request, caller) => {
+      const { id } = await owner(request.device_id, caller, 'iot.viewer');
       return ListDeviceOperationsResponse.fromPartial(await listOperations(ctx, id, request));
     }),
   };

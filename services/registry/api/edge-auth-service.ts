@@ -41,7 +41,8 @@ const RESULTS = {
 
 export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticator, logs: ConnectionLogStore, handler: HandlerContext) {
   const implementation: EdgeAuthServiceServer = {
-    authenticate: unary(handler, 'EdgeAuthService.Authenticate', async (request) => {
+    authenticate: unary(handler, 'EdgeAuthService.Authenticate', async (request, caller) => {
+      caller.requireBootstrapAdmin();
       const outcome = await authenticator.authenticate({
         username: request.username,
         password: request.has_password ? request.password : undefined,
@@ -50,7 +51,8 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
       return toResponse(outcome);
     }),
 
-    checkSessions: unary(handler, 'EdgeAuthService.CheckSessions', async (request) => {
+    checkSessions: unary(handler, 'EdgeAuthService.CheckSessions', async (request, caller) => {
+      caller.requireBootstrapAdmin();
       if (request.sessions.length > MAX_CHECKED_SESSIONS)
         throw new ApiError(status.INVALID_ARGUMENT, `sessions: at most ${MAX_CHECKED_SESSIONS} per call`);
       const results: AuthenticateResponse[] = [];
@@ -67,16 +69,17 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
       return CheckSessionsResponse.fromPartial({ results });
     }),
 
-    lookupDevice: unary(handler, 'EdgeAuthService.LookupDevice', async (request) => {
+    lookupDevice: unary(handler, 'EdgeAuthService.LookupDevice', async (request, caller) => {
+      caller.requireBootstrapAdmin();
       const device = await ctx.store.getDevice(request.device_id);
       return LookupDeviceResponse.fromPartial(
         device ? { exists: true, registry_id: device.registry_id, topic_aliases: device.topic_aliases } : { exists: false },
       );
     }),
 
-    watchRevocations: (call: ServerWritableStream<WatchRevocationsRequest, Revocation>) => {
+    watchRevocations: async (call: ServerWritableStream<WatchRevocationsRequest, Revocation>) => {
       try {
-        handler.access.check(call.metadata);
+        (await handler.access.principal(call.metadata)).requireBootstrapAdmin();
         assertDecoded(call.request);
       } catch (error) {
         call.destroy(toServiceError(error).serviceError);
@@ -95,7 +98,8 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
       call.on('close', unsubscribe);
     },
 
-    reportActivity: unary(handler, 'EdgeAuthService.ReportActivity', async (request) => {
+    reportActivity: unary(handler, 'EdgeAuthService.ReportActivity', async (request, caller) => {
+      caller.requireBootstrapAdmin();
       // Every time is checked before any is stored (an Invalid Date cannot be stored).
       const reports = request.activities.map(({ device_id, last_auth_ip, ...times }, index) => {
         const patch = Object.fromEntries(Object.entries(times).filter(([, value]) => value !== undefined));
@@ -106,7 +110,8 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
       return ReportActivityResponse.fromPartial({});
     }),
 
-    writeLogs: unary(handler, 'EdgeAuthService.WriteLogs', async (request) => {
+    writeLogs: unary(handler, 'EdgeAuthService.WriteLogs', async (request, caller) => {
+      caller.requireBootstrapAdmin();
       if (request.entries.length > MAX_LOG_ENTRIES)
         throw new ApiError(status.INVALID_ARGUMENT, `entries: at most ${MAX_LOG_ENTRIES} per call`);
       const entries = request.entries.map((entry, index) => {

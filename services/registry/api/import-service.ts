@@ -18,36 +18,39 @@ import { unary, type HandlerContext } from './unary.js';
 
 export function importService(ctx: ResourceContext, handler: HandlerContext) {
   const implementation: ImportServiceServer = {
-    importRegistry: unary(handler, 'ImportService.ImportRegistry', async (request) =>
-      result(
+    importRegistry: unary(handler, 'ImportService.ImportRegistry', async (request, caller) => {
+      caller.requireBootstrapAdmin();
+      return result(
         await imports.importRegistry(
           ctx,
           registryRecord(required('registry', request.registry), ctx),
           credentials(request.credentials),
           request.dry_run,
         ),
-      ),
-    ),
-    importDevice: unary(handler, 'ImportService.ImportDevice', async (request) =>
-      result(
+      );
+    }),
+    importDevice: unary(handler, 'ImportService.ImportDevice', async (request, caller) => {
+      caller.requireBootstrapAdmin();
+      return result(
         await imports.importDevice(
           ctx,
           deviceRecord(required('device', request.device), ctx),
           credentials(request.credentials),
           request.dry_run,
         ),
-      ),
-    ),
-    importBroker: unary(handler, 'ImportService.ImportBroker', async (request) =>
-      result(
+      );
+    }),
+    importBroker: unary(handler, 'ImportService.ImportBroker', async (request, caller) => {
+      caller.requireBootstrapAdmin();
+      return result(
         await imports.importBroker(
           ctx,
           brokerRecord(required('broker', request.broker), ctx),
           credentials(request.credentials),
           request.dry_run,
         ),
-      ),
-    ),
+      );
+    }),
   };
   return { definition: ImportServiceService, implementation };
 }

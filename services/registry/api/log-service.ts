@@ -3,14 +3,18 @@ import { LogServiceService, ReadLogsResponse, type LogServiceServer, type ReadLo
 import { FieldError } from '../validation/field-error.js';
 import { validateTime } from '../validation/resource-fields.js';
 import type { ConnectionLogStore, LogPosition, LogQuery } from '../logs/log-store.js';
+import type { Principal } from '../access/principal.js';
+import type { ResourceContext } from '../resources/context.js';
+import { deviceFolder } from './resource-folders.js';
 import { unary, type HandlerContext } from './unary.js';
 
 const MAX_PAGE = 1000;
 
-export function logService(logs: ConnectionLogStore, handler: HandlerContext) {
+export function logService(ctx: ResourceContext, logs: ConnectionLogStore, handler: HandlerContext) {
   const implementation: LogServiceServer = {
-    read: unary(handler, 'LogService.Read', async (request) => {
+    read: unary(handler, 'LogService.Read', async (request, caller) => {
       const query = logQuery(request);
+      await requireViewer(ctx, query.source, caller);
       // One more than asked tells whether there is a next page.
       const entries = await logs.read({ ...query, limit: query.limit + 1 });
       const page = entries.slice(0, query.limit);
@@ -22,6 +26,22 @@ export function logService(logs: ConnectionLogStore, handler: HandlerContext) {
     }),
   };
   return { definition: LogServiceService, implementation };
+}
+
+/**
+ * Reading a log takes iot.viewer on the folder of the registry, device or broker it belongs to. The
+ * log of one that is gone stays readable until retention drops it, by bootstrap admins only.
+ */
+async function requireViewer(ctx: ResourceContext, source: LogQuery['source'], caller: Principal): Promise<void> {
+  let folder: string | undefined;
+  if ('registry_id' in source) folder = (await ctx.store.getRegistry(source.registry_id))?.folder_id;
+  else if ('broker_id' in source) folder = (await ctx.store.getBroker(source.broker_id))?.folder_id;
+  else {
+    const device = await ctx.store.getDevice(source.device_id);
+    folder = device && (await deviceFolder(ctx, device));
+  }
+  if (folder === undefined) caller.requireBootstrapAdmin();
+  else caller.require('iot.viewer', folder);
 }
 
 function logQuery(request: ReadLogsRequest): LogQuery {

@@ -25,6 +25,8 @@ import * as registries from '../resources/registries.js';
 import type * as credentials from '../resources/credentials.js';
 import { listRegistryAliases } from '../resources/devices.js';
 import type { ResourceContext } from '../resources/context.js';
+import type { Principal } from '../access/principal.js';
+import type { Role } from '../access/roles.js';
 import { ApiError } from './errors.js';
 import { unary, type HandlerContext } from './unary.js';
 import { credentialHandlers } from './credential-handlers.js';
@@ -37,8 +39,14 @@ const PKG = 'yandex.cloud.iot.devices.v1';
 const MAX_PAGE = 1000;
 
 export function registryService(ctx: ResourceContext, handler: HandlerContext) {
-  const owner = async (registryId: string): Promise<credentials.Owner> => {
+  /** The registry, once the caller is known to hold `role` on its folder. */
+  const authorized = async (registryId: string, caller: Principal, role: Role) => {
     const registry = await registries.getRegistry(ctx, registryId);
+    caller.require(role, registry.folder_id);
+    return registry;
+  };
+  const owner = async (registryId: string, caller: Principal, role: Role): Promise<credentials.Owner> => {
+    const registry = await authorized(registryId, caller, role);
     return { kind: 'registry', id: registry.id, registry_id: registry.id };
   };
   const done = (resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
@@ -46,20 +54,27 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
   const registryResponse = (record: Parameters<typeof registryMessage>[0]) => pack(`${PKG}.Registry`, Registry, registryMessage(record));
 
   const implementation: RegistryServiceServer = {
-    get: unary(handler, 'RegistryService.Get', async (request) => registryMessage(await registries.getRegistry(ctx, request.registry_id))),
-
-    getByName: unary(handler, 'RegistryService.GetByName', async (request) =>
-      registryMessage(await registries.getRegistryByName(ctx, request.folder_id, request.registry_name)),
+    get: unary(handler, 'RegistryService.Get', async (request, caller) =>
+      registryMessage(await authorized(request.registry_id, caller, 'iot.viewer')),
     ),
 
-    list: unary(handler, 'RegistryService.List', async (request) => {
+    getByName: unary(handler, 'RegistryService.GetByName', async (request, caller) => {
       validateId('folder_id', request.folder_id);
+      caller.require('iot.viewer', request.folder_id);
+      return registryMessage(await registries.getRegistryByName(ctx, request.folder_id, request.registry_name));
+    }),
+
+    list: unary(handler, 'RegistryService.List', async (request, caller) => {
+      validateId('folder_id', request.folder_id);
+      caller.require('iot.viewer', request.folder_id);
       const page_size = validatePaging(request.page_size, request.page_token, MAX_PAGE);
       const page = await ctx.store.listRegistries(request.folder_id, { page_size, page_token: request.page_token });
       return ListRegistriesResponse.fromPartial({ registries: page.items.map(registryMessage), next_page_token: page.next_page_token });
     }),
 
-    create: unary(handler, 'RegistryService.Create', async (request) => {
+    create: unary(handler, 'RegistryService.Create', async (request, caller) => {
+      validateId('folder_id', request.folder_id);
+      caller.require('iot.editor', request.folder_id);
       const record = await registries.createRegistry(ctx, {
         folder_id: request.folder_id,
         name: request.name,
@@ -77,7 +92,8 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
       );
     }),
 
-    update: unary(handler, 'RegistryService.Update', async (request) => {
+    update: unary(handler, 'RegistryService.Update', async (request, caller) => {
+      await authorized(request.registry_id, caller, 'iot.editor');
       const patch = patchFromMask(request, request.update_mask, ['name', 'description', 'labels', 'log_options'] as const);
       const record = await registries.updateRegistry(ctx, request.registry_id, {
         name: patch.name,
@@ -93,7 +109,8 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
       );
     }),
 
-    delete: unary(handler, 'RegistryService.Delete', async (request) => {
+    delete: unary(handler, 'RegistryService.Delete', async (request, caller) => {
+      await authorized(request.registry_id, caller, 'iot.editor');
       const record = await registries.deleteRegistry(ctx, request.registry_id);
       return done(
         record.id,
@@ -102,7 +119,8 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
       );
     }),
 
-    disable: unary(handler, 'RegistryService.Disable', async (request) => {
+    disable: unary(handler, 'RegistryService.Disable', async (request, caller) => {
+      await authorized(request.registry_id, caller, 'iot.editor');
       const record = await registries.setRegistryEnabled(ctx, request.registry_id, false);
       return done(
         record.id,
@@ -112,7 +130,8 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
       );
     }),
 
-    enable: unary(handler, 'RegistryService.Enable', async (request) => {
+    enable: unary(handler, 'RegistryService.Enable', async (request, caller) => {
+      await authorized(request.registry_id, caller, 'iot.editor');
       const record = await registries.setRegistryEnabled(ctx, request.registry_id, true);
       return done(
         record.id,
@@ -138,8 +157,8 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
       },
     }),
 
-    listDeviceTopicAliases: unary(handler, 'RegistryService.ListDeviceTopicAliases', async (request) => {
-      const { id } = await owner(request.registry_id);
+    listDeviceTopicAliases: unary(handler, 'RegistryService.ListDeviceTopicAliases', async (request, caller) => {
+      const { id } = await owner(request.registry_id, caller, 'iot.viewer');
       const page_size = validatePaging(request.page_size, request.page_token, MAX_PAGE);
       const all = await listRegistryAliases(ctx, id);
       const start = request.page_token ? Number.parseInt(request.page_token, 10) : 0;
@@ -149,12 +168,13 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
       return ListDeviceTopicAliasesResponse.fromPartial({ aliases: slice.map(deviceAliasMessage), next_page_token: next });
     }),
 
-    listOperations: unary(handler, 'RegistryService.ListOperations', async (request) => {
-      const { id } = await owner(request.registry_id);
+    listOperations: unary(handler, 'RegistryService.ListOperations', async (request, caller) => {
+      const { id } = await owner(request.registry_id, caller, 'iot.viewer');
       const page = await listOperations(ctx, id, request);
       return ListRegistryOperationsResponse.fromPartial(page);
     }),
 
+    // Unsupported, and so answered alike to every caller: nothing is read or changed.
     listDataStreamExports: unary(handler, 'RegistryService.ListDataStreamExports', async () => {
       throw dataStreamsUnsupported();
     }),

@@ -1,8 +1,9 @@
-// One adapter turns an async function into a grpc-js unary handler: access check, requests that
-// did not decode, error mapping and a log line for unexpected failures. Every management RPC goes
-// through it, called by the gRPC server or by the REST gateway (rest/gateway.ts).
+// One adapter turns an async function into a grpc-js unary handler: the caller's principal,
+// requests that did not decode, error mapping and a log line for unexpected failures. Every
+// management RPC goes through it, called by the gRPC server or by the REST gateway (rest/gateway.ts).
 import type { handleUnaryCall, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from '../../common/logging.js';
+import type { Principal } from '../access/principal.js';
 import type { AccessPolicy } from './access.js';
 import { toServiceError } from './errors.js';
 import { assertDecoded } from './request-decoding.js';
@@ -12,17 +13,23 @@ export interface HandlerContext {
   logger: Logger;
 }
 
+/**
+ * `handler` must ask `caller` (require…) before it answers: one that answers without asking is
+ * refused with INTERNAL and logged, so a missing check fails closed.
+ */
 export function unary<Req, Res>(
   ctx: HandlerContext,
   method: string,
-  handler: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
+  handler: (request: Req, caller: Principal, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    Promise.resolve()
-      .then(() => {
-        ctx.access.check(call.metadata);
+    ctx.access
+      .principal(call.metadata)
+      .then(async (caller) => {
         assertDecoded(call.request);
-        return handler(call.request, call);
+        const response = await handler(call.request, caller, call);
+        if (!caller.authorized) throw new UncheckedHandler(method);
+        return response;
       })
       .then(
         (response) => callback(null, response),
@@ -33,4 +40,12 @@ export function unary<Req, Res>(
         },
       );
   };
+}
+
+/** A handler answered without an access check: a bug, answered as an internal error. */
+class UncheckedHandler extends Error {
+  constructor(method: string) {
+    super(`${method} answered without an access check`);
+    this.name = 'UncheckedHandler';
+  }
 }

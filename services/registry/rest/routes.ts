@@ -11,9 +11,10 @@ import { RegistryDataService } from '../../generated/yandex/cloud/iot/devices/v1
 import { BrokerService } from '../../generated/yandex/cloud/iot/broker/v1/broker_service_pb.js';
 import { BrokerDataService } from '../../generated/yandex/cloud/iot/broker/v1/broker_data_service_pb.js';
 import { OperationService } from '../../generated/yandex/cloud/operation/operation_service_pb.js';
+import { AccessTokenService } from '../../generated/iotcore/access/v1/access_pb.js';
 import { parseTemplate, type PathTemplate } from './path-template.js';
 
-/** The services Yandex served over HTTPS/JSON as well as gRPC. */
+/** The services Yandex served over HTTPS/JSON as well as gRPC, and iotcore's own access token API. */
 export const REST_SERVICES: readonly DescService[] = [
   RegistryService,
   DeviceService,
@@ -22,6 +23,7 @@ export const REST_SERVICES: readonly DescService[] = [
   DeviceDataService,
   RegistryDataService,
   BrokerDataService,
+  AccessTokenService,
 ];
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

@@ -6,6 +6,7 @@
 // input validation (formats, lengths, password strength, alias rules) belongs to the API layer.
 
 import type {
+  AccessTokenRecord,
   AliasRecord,
   BrokerRecord,
   CertificateRecord,
@@ -101,6 +102,16 @@ export interface RegistryStore {
   putOperation(operation: OperationRecord): Promise<void>;
   getOperation(id: string): Promise<OperationRecord | undefined>;
   listOperations(resourceId: string, page: PageRequest): Promise<Page<OperationRecord>>;
+
+  // Scoped API tokens. The hash is unique (already_exists on a clash).
+  createAccessToken(token: AccessTokenRecord): Promise<void>;
+  getAccessToken(id: string): Promise<AccessTokenRecord | undefined>;
+  /** The token whose secret has this SHA-256 (hex); read on every API call that misses the cache. */
+  findAccessTokenByHash(hash: string): Promise<AccessTokenRecord | undefined>;
+  /** Every token, by ID: tokens are few (people and backends, not devices). */
+  listAccessTokens(): Promise<AccessTokenRecord[]>;
+  /** not_found if there is no such token. */
+  deleteAccessToken(id: string): Promise<void>;
 
   /** Rejects when the backing database does not answer (readiness). */
   ping(): Promise<void>;

@@ -3,6 +3,7 @@
 // ID order, and each registry's aliases in string order. Records change only through put*/delete*,
 // which keep the indexes in step with the tables.
 import type {
+  AccessTokenRecord,
   AliasRecord,
   BrokerRecord,
   CertificateRecord,
@@ -15,7 +16,7 @@ import type {
 import { RegistryAliasIndex } from './alias-index.js';
 import { SortedIdGroups } from './sorted-ids.js';
 
-export type Collection = 'registry' | 'device' | 'broker' | 'password' | 'certificate' | 'operation';
+export type Collection = 'registry' | 'device' | 'broker' | 'password' | 'certificate' | 'operation' | 'access_token';
 
 const scoped = (scope: string, name: string) => `${scope}\0${name}`;
 const owner = (kind: OwnerKind, id: string) => `${kind}:${id}`;
@@ -27,6 +28,9 @@ export class EmbeddedState {
   readonly passwords = new Map<string, PasswordRecord>();
   readonly certificates = new Map<string, CertificateRecord>();
   readonly operations = new Map<string, OperationRecord>();
+  readonly accessTokens = new Map<string, AccessTokenRecord>();
+  /** Token ID by the SHA-256 of its secret. */
+  readonly accessTokensByHash = new Map<string, string>();
 
   readonly registriesByFolder = new SortedIdGroups();
   readonly brokersByFolder = new SortedIdGroups();
@@ -40,7 +44,7 @@ export class EmbeddedState {
   readonly #certificatesByOwner = new SortedIdGroups();
 
   /** Loading order matters: registries before their devices (a device's folder is its registry's). */
-  static readonly loadOrder: Collection[] = ['registry', 'broker', 'device', 'password', 'certificate', 'operation'];
+  static readonly loadOrder: Collection[] = ['registry', 'broker', 'device', 'password', 'certificate', 'operation', 'access_token'];
 
   load(collection: Collection, record: unknown): void {
     switch (collection) {
@@ -56,6 +60,8 @@ export class EmbeddedState {
         return this.putCertificate(record as CertificateRecord);
       case 'operation':
         return this.putOperation(record as OperationRecord);
+      case 'access_token':
+        return this.putAccessToken(record as AccessTokenRecord);
     }
   }
 
@@ -186,5 +192,17 @@ export class EmbeddedState {
   putOperation(operation: OperationRecord): void {
     this.operations.set(operation.id, operation);
     this.operationsByResource.add(operation.resource_id, operation.id);
+  }
+
+  putAccessToken(token: AccessTokenRecord): void {
+    this.accessTokens.set(token.id, token);
+    this.accessTokensByHash.set(token.hash, token.id);
+  }
+
+  deleteAccessToken(id: string): void {
+    const token = this.accessTokens.get(id);
+    if (!token) return;
+    this.accessTokens.delete(id);
+    this.accessTokensByHash.delete(token.hash);
   }
 }

@@ -5,6 +5,7 @@
 import { ClassicLevel } from 'classic-level';
 import { alreadyExists, failedPrecondition, notFound, type InitialCredentials, type RegistryStore } from './contract.js';
 import type {
+  AccessTokenRecord,
   BrokerRecord,
   CertificateRecord,
   DeviceMonitoringRecord,
@@ -304,6 +305,36 @@ class EmbeddedStore implements RegistryStore {
 
   async listOperations(resourceId: string, page: PageRequest): Promise<Page<OperationRecord>> {
     return pageOfIndex(this.state.operationsByResource, resourceId, this.state.operations, page);
+  }
+
+  // Access tokens -------------------------------------------------------------------------------
+
+  createAccessToken(token: AccessTokenRecord): Promise<void> {
+    return this.#mutate(() => {
+      if (this.state.accessTokens.has(token.id) || this.state.accessTokensByHash.has(token.hash))
+        throw alreadyExists(`access token ${token.id} already exists`);
+      return this.#put('access_token', token.id, token, () => this.state.putAccessToken(token));
+    });
+  }
+
+  async getAccessToken(id: string) {
+    return this.state.accessTokens.get(id);
+  }
+
+  async findAccessTokenByHash(hash: string) {
+    const id = this.state.accessTokensByHash.get(hash);
+    return id === undefined ? undefined : this.state.accessTokens.get(id);
+  }
+
+  async listAccessTokens() {
+    return [...this.state.accessTokens.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  deleteAccessToken(id: string): Promise<void> {
+    return this.#mutate(() => {
+      if (!this.state.accessTokens.has(id)) throw notFound(`access token ${id} not found`);
+      return { batch: [{ type: 'del', key: key('access_token', id) }], commit: () => this.state.deleteAccessToken(id) };
+    });
   }
 
   async ping(): Promise<void> {

@@ -5,6 +5,7 @@
 import { MongoServerError, type Collection, type Db, type MongoClient } from 'mongodb';
 import { alreadyExists, failedPrecondition, notFound, type InitialCredentials, type RegistryStore } from './contract.js';
 import type {
+  AccessTokenRecord,
   BrokerRecord,
   CertificateRecord,
   DeviceMonitoringRecord,
@@ -45,6 +46,7 @@ class MongoStore implements RegistryStore {
   readonly #passwords: Collection<WithId<PasswordRecord>>;
   readonly #certificates: Collection<WithId<CertificateRecord>>;
   readonly #operations: Collection<WithId<OperationRecord>>;
+  readonly #accessTokens: Collection<WithId<AccessTokenRecord>>;
 
   constructor(
     private readonly client: MongoClient,
@@ -57,6 +59,7 @@ class MongoStore implements RegistryStore {
     this.#passwords = db.collection('passwords');
     this.#certificates = db.collection('certificates');
     this.#operations = db.collection('operations');
+    this.#accessTokens = db.collection('access_tokens');
   }
 
   async createIndexes(): Promise<void> {
@@ -69,6 +72,7 @@ class MongoStore implements RegistryStore {
     await this.#passwords.createIndex({ owner_id: 1 }, { name: 'owner' });
     await this.#certificates.createIndex({ owner_id: 1 }, { name: 'owner' });
     await this.#operations.createIndex({ resource_id: 1, _id: 1 }, { name: 'resource' });
+    await this.#accessTokens.createIndex({ hash: 1 }, { unique: true, name: 'hash' });
   }
 
   // Registries ---------------------------------------------------------------------------------
@@ -303,6 +307,34 @@ class MongoStore implements RegistryStore {
   async listOperations(resourceId: string, page: PageRequest) {
     const result = await this.#page(this.#operations, { resource_id: resourceId }, page);
     return { items: result.items.map((operation) => reviveOperation(operation)!), next_page_token: result.next_page_token };
+  }
+
+  // Access tokens -------------------------------------------------------------------------------
+
+  async createAccessToken(token: AccessTokenRecord) {
+    try {
+      await this.#accessTokens.insertOne({ _id: token.id, ...token });
+    } catch (error) {
+      throw isDuplicateKey(error) ? alreadyExists(`access token ${token.id} already exists`) : error;
+    }
+  }
+
+  async getAccessToken(id: string) {
+    return strip(await this.#accessTokens.findOne({ _id: id }));
+  }
+
+  async findAccessTokenByHash(hash: string) {
+    return strip(await this.#accessTokens.findOne({ hash }));
+  }
+
+  async listAccessTokens() {
+    const documents = await this.#accessTokens.find({}).sort({ _id: 1 }).toArray();
+    return documents.map((document) => strip(document)!);
+  }
+
+  async deleteAccessToken(id: string) {
+    const result = await this.#accessTokens.deleteOne({ _id: id });
+    if (result.deletedCount === 0) throw notFound(`access token ${id} not found`);
   }
 
   async ping() {

@@ -96,6 +96,18 @@ export interface OperationRecord {
   error?: { code: number; message: string };
 }
 
+/** A scoped API token (access/ and api/access-token-service.ts); the secret itself is never stored. */
+export interface AccessTokenRecord {
+  id: string;
+  /** Lower-case hex SHA-256 of the whole secret (`iotc_…`); unique. */
+  hash: string;
+  description: string;
+  grants: Array<{ folder_id: string; role: string }>;
+  created_at: Date;
+  expires_at?: Date;
+  created_by: string;
+}
+
 export interface Page<T> {
   items: T[];
   /** Empty when there is no further page. */

@@ -494,6 +494,49 @@ describe('REST gateway, driven with fetch and curl', () => {
     assert.equal((await ok('GET', `/iot-devices/v1/registries/${registry}`)).id, registry);
   });
 
+  test('access tokens: create (secret once), list, a viewer refused with 403 naming the role, revoke', async () => {
+    const created = await ok('POST', '/iotcore-access/v1/tokens', {
+      description: 'dashboard',
+      grants: [{ folderId: 'rest', role: 'iot.viewer' }],
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    assert.deepEqual(Object.keys(created).sort(), ['accessToken', 'secret']);
+    assert.match(created.secret, /^iotc_[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(created.accessToken.grants, [{ folderId: 'rest', role: 'iot.viewer' }]);
+    assert.equal(created.accessToken.createdBy, 'bootstrap-admin');
+    const viewer = created.secret as string;
+
+    const listed = await ok('GET', '/iotcore-access/v1/tokens?folderId=rest');
+    assert.deepEqual(
+      listed.accessTokens.map((listedToken: Json) => listedToken.id),
+      [created.accessToken.id],
+    );
+    assert.ok(!JSON.stringify(listed).includes(viewer), 'List never shows a secret');
+
+    assert.equal((await rest('GET', '/iot-devices/v1/registries?folderId=rest', undefined, viewer)).status, 200);
+    await fails(
+      { http: 403, code: 7, message: /^permission denied: role iot\.editor on folder rest required$/ },
+      'POST',
+      '/iot-devices/v1/registries',
+      { folderId: 'rest', name: 'by-viewer' },
+      viewer,
+    );
+    await fails(
+      { http: 403, code: 7, message: /role admin on folder rest/ },
+      'GET',
+      '/iotcore-access/v1/tokens?folderId=rest',
+      undefined,
+      viewer,
+    );
+
+    assert.deepEqual(await ok('DELETE', `/iotcore-access/v1/tokens/${created.accessToken.id}`), {});
+    const refusedAt = Date.now() + 5000;
+    while ((await rest('GET', '/iot-devices/v1/registries?folderId=rest', undefined, viewer)).status !== 401) {
+      assert.ok(Date.now() < refusedAt, 'a revoked token is refused within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+
   test("the README's curl examples work as written", async () => {
     const readme = await readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('### REST API'), readme.indexOf('\n## ', readme.indexOf('### REST API')));

@@ -10,6 +10,7 @@ import type {
   RegistryRecord,
   BrokerRecord,
   OperationRecord,
+  AccessTokenRecord,
 } from '../../../services/registry/store/records.js';
 import { createIdGenerator } from '../../../services/registry/ids.js';
 
@@ -318,6 +319,32 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       await store.putOperation({ ...first, description: 'put again' });
       assert.equal((await store.getOperation(first.id))?.description, 'put again', 'a second put replaces');
       assert.equal((await store.listOperations('res-1', { page_size: 10, page_token: '' })).items.length, 2);
+    });
+    test('access tokens: found by hash, hash unique, listed, deleted', async () => {
+      const token = (hash: string, expires_at?: Date): AccessTokenRecord => ({
+        id: newId(),
+        hash,
+        description: 'dashboard',
+        grants: [{ folder_id: 'f1', role: 'iot.viewer' }],
+        created_at: at,
+        ...(expires_at && { expires_at }),
+        created_by: 'bootstrap-admin',
+      });
+      const forever = token('a'.repeat(64));
+      const expiring = token('b'.repeat(64), new Date('2026-12-01T00:00:00Z'));
+      await store.createAccessToken(forever);
+      await store.createAccessToken(expiring);
+      assert.deepEqual(await store.findAccessTokenByHash(forever.hash), forever);
+      assert.deepEqual(await store.getAccessToken(expiring.id), expiring);
+      assert.equal(await store.findAccessTokenByHash('c'.repeat(64)), undefined);
+      await assert.rejects(store.createAccessToken(token(forever.hash)), (error: StoreError) => error.kind === 'already_exists');
+      assert.deepEqual(
+        (await store.listAccessTokens()).map((record) => record.id),
+        [forever.id, expiring.id].sort(),
+      );
+      await store.deleteAccessToken(forever.id);
+      assert.equal(await store.findAccessTokenByHash(forever.hash), undefined);
+      await assert.rejects(store.deleteAccessToken(forever.id), (error: StoreError) => error.kind === 'not_found');
     });
   });
 }

@@ -1,0 +1,26 @@
+// The folder an access check is made on comes from the stored resource, never from the request: a
+// device's folder is its registry's, an operation's that of the resource it acted on.
+import { notFound } from '../store/contract.js';
+import type { DeviceRecord, OperationRecord } from '../store/records.js';
+import type { ResourceContext } from '../resources/context.js';
+
+export async function deviceFolder(ctx: ResourceContext, device: DeviceRecord): Promise<string> {
+  const registry = await ctx.store.getRegistry(device.registry_id);
+  // A registry is deleted only when empty, so this is a device caught mid-delete.
+  if (!registry) throw notFound(`device ${device.id} not found`);
+  return registry.folder_id;
+}
+
+/**
+ * The folder of the registry, device or broker an operation acted on; undefined once that resource
+ * is gone (its operations are then visible to bootstrap admins only).
+ */
+export async function operationFolder(ctx: ResourceContext, operation: OperationRecord): Promise<string | undefined> {
+  const id = operation.resource_id;
+  const registry = await ctx.store.getRegistry(id);
+  if (registry) return registry.folder_id;
+  const broker = await ctx.store.getBroker(id);
+  if (broker) return broker.folder_id;
+  const device = await ctx.store.getDevice(id);
+  return device && (await ctx.store.getRegistry(device.registry_id))?.folder_id;
+}
