@@ -13,7 +13,10 @@
 //
 // Consistency: a SUBSCRIBE's callback (and so its SUBACK) waits until every live edge (lease renewed
 // in the last 1.5 s) has applied the route (bounded: a peer that does not answer in 3 s is not
-// following the feed, and such a peer broadcasts, below).
+// following the feed, and such a peer broadcasts, below). A peer that holds the wait up for 100 ms
+// with no route-feed connection open in Redis (CLIENT LIST) is not waited for either: it is dead, or
+// its replica is not current and it broadcasts. That keeps an edge killed a moment ago from holding
+// up the SUBSCRIBEs of the sessions resuming elsewhere until its lease renewals look stale.
 // An edge whose replica may be stale (feed connection lost, not yet rebuilt) sends every message to
 // every live edge instead: more traffic, never a miss. A replica is rebuilt from the snapshot after
 // any loss of its feed. An edge whose lease ran out is dropped by the first peer to notice: its
@@ -41,6 +44,7 @@ const ROUTES = '{iotcore:routes}';
 const EDGES_KEY = `${ROUTES}:edges`;
 const CHANGES_KEY = `${ROUTES}:changes`;
 const APPLIED_KEY = `${ROUTES}:applied`;
+const FEED_CONNECTION = 'route-feed:';
 const filtersKey = (edge: string) => `${ROUTES}:of:${edge}`;
 const inboxKey = (edge: string) => `{iotcore:inbox:${edge}}`;
 
@@ -52,6 +56,8 @@ const BLOCK_MS = 5000;
 const RETRY_MS = 200;
 /** How long a SUBSCRIBE waits for every live edge to have applied its route. */
 const ROUTE_WAIT_MS = 3000;
+/** After this much of a wait, peers without a route-feed connection in Redis are not waited for. */
+const FEED_CHECK_MS = 100;
 const ROUTE_POLL_MS = 5;
 /** Changes kept in the feed; a follower that falls further behind rebuilds from the snapshot. */
 const MAX_CHANGES = 100_000;
@@ -110,7 +116,8 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   };
   // Commands, the change feed and the inbox each on their own connection: the last two block.
   const writer = connect('bus-writer');
-  const feed = connect('route-feed');
+  // Named with the edge ID: peers tell from Redis' client list whether this edge follows the feed.
+  const feed = connect(`${FEED_CONNECTION}${id}`);
   const inbox = connect('inbox');
   const local = mqemitter({ concurrency: 100 });
   const table = new RouteTable();
@@ -185,18 +192,27 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
 
   // --- waiting until every live edge has applied a change ---------------------------------------
 
-  const waiters: Array<{ change: string; deadline: number; resolve: () => void }> = [];
+  const waiters: Array<{ change: string; since: number; deadline: number; resolve: () => void }> = [];
   let polling = false;
+  let following: { at: number; edges: Set<string> | undefined } = { at: 0, edges: undefined };
   const appliedEverywhere = (change: string) =>
     new Promise<void>((resolve) => {
-      waiters.push({ change, deadline: Date.now() + ROUTE_WAIT_MS, resolve });
+      waiters.push({ change, since: Date.now(), deadline: Date.now() + ROUTE_WAIT_MS, resolve });
       if (!polling) void poll();
     });
+  /** The peers to wait for: lease renewed lately, and (once a wait is long) a feed connection open. */
+  const peersToWaitFor = async () => {
+    const peers = (await writer.zrangebyscore(EDGES_KEY, Date.now() + LEASE_MS - FOLLOWING_MS, '+inf')).filter((edge) => edge !== id);
+    if (peers.length === 0 || !waiters.some((waiter) => Date.now() - waiter.since >= FEED_CHECK_MS)) return peers;
+    if (Date.now() - following.at >= FEED_CHECK_MS) following = { at: Date.now(), edges: await edgesFollowingTheFeed(writer) };
+    const edges = following.edges;
+    return edges ? peers.filter((peer) => edges.has(peer)) : peers;
+  };
   const poll = async () => {
     polling = true;
     while (waiters.length > 0 && !closed) {
       try {
-        const peers = (await writer.zrangebyscore(EDGES_KEY, Date.now() + LEASE_MS - FOLLOWING_MS, '+inf')).filter((edge) => edge !== id);
+        const peers = await peersToWaitFor();
         const applied = peers.length > 0 ? await writer.hmget(APPLIED_KEY, ...peers) : [];
         // The change the slowest peer has applied; a peer that has not reported yet holds everyone.
         const slowest = applied.includes(null)
@@ -424,6 +440,22 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     ready: () => [writer, feed, inbox].every((connection) => connection.status === 'ready'),
     close: () => new Promise<void>((resolve) => emitter.close(resolve)),
   };
+}
+
+/**
+ * The edges with a route-feed connection open on any Redis master, from CLIENT LIST; undefined when
+ * Redis will not say (a managed Redis may refuse CLIENT), and then every peer is waited for.
+ */
+async function edgesFollowingTheFeed(redis: Redis): Promise<Set<string> | undefined> {
+  const cluster = redis as unknown as { nodes?: (role: 'master') => Redis[] };
+  const nodes = typeof cluster.nodes === 'function' ? cluster.nodes('master') : [redis];
+  try {
+    const lists = await Promise.all(nodes.map((node) => node.client('LIST') as Promise<string>));
+    const name = new RegExp(`\\bname=iotcore:${FEED_CONNECTION}(\\S+)`, 'g');
+    return new Set(lists.flatMap((list) => [...list.matchAll(name)].map((match) => match[1]!)));
+  } catch {
+    return undefined;
+  }
 }
 
 function changeOf(fields: string[]): RouteChange {

@@ -26,3 +26,26 @@ test('routes added while an edge registers are not wiped by its registration', a
   assert.ok(key, "the edge's route set exists");
   assert.deepEqual((await redis.smembers(key)).sort(), [...filters].sort());
 });
+
+test('a SUBSCRIBE does not wait for a peer that renews its lease but follows no feed (a dead or broadcasting edge)', async (t) => {
+  const url = await redisUrl();
+  const redis = new Redis(url);
+  // A peer whose lease is fresh, kept fresh, that never applies a change and has no feed connection:
+  // what an edge SIGKILLed a moment ago looks like until its last renewal is 1.5 s old.
+  const ghost = `ghost-${Date.now()}`;
+  const renew = () => redis.zadd('{iotcore:routes}:edges', Date.now() + 5000, ghost);
+  await renew();
+  const renewing = setInterval(() => void renew(), 200);
+  const bus = routedBus(url, logger);
+  t.after(async () => {
+    clearInterval(renewing);
+    await bus.close();
+    await redis.zrem('{iotcore:routes}:edges', ghost);
+    redis.disconnect();
+  });
+  const started = Date.now();
+  await new Promise<void>((resolve) => bus.emitter.on('$iot/ghost/devices/d1/commands', (_message, done) => done(), resolve));
+  const waited = Date.now() - started;
+  // Without the feed check it waits out the whole 3 s bound.
+  assert.ok(waited < 1000, `the SUBSCRIBE waited ${waited} ms`);
+});
