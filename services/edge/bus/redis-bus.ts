@@ -63,10 +63,28 @@ export function redisBus(url: string, logger: Logger): RedisBus {
   const logErrors = throttledErrorLog(logger, 'Redis bus error');
   const reconnectListeners: Array<() => void> = [];
   let subscriberWasReady = false;
+  let lostAt = 0;
+  const messagesMayBeLost = () => {
+    // One recovery for a burst of events (a failover drops and recreates several connections).
+    if (Date.now() - lostAt < 1000) return;
+    lostAt = Date.now();
+    reconnectListeners.forEach((listener) => listener());
+  };
   subConn.on('ready', () => {
-    if (subscriberWasReady) reconnectListeners.forEach((listener) => listener());
+    if (subscriberWasReady) messagesMayBeLost();
     subscriberWasReady = true;
   });
+  // On a Redis Cluster a node that leaves (a master that failed) may take with it messages it had
+  // acknowledged to a publisher but not yet passed to the other nodes, or this edge's subscription:
+  // the same loss as a dropped connection, though the cluster client as a whole stays ready.
+  for (const connection of [subConn, pubConn]) {
+    connection.on('-node', () => {
+      // The first look at the cluster replaces the seed nodes: nothing was carried yet.
+      if (!subscriberWasReady) return;
+      logger.warn('a Redis Cluster node left the bus; persistent sessions collect what they may have missed');
+      messagesMayBeLost();
+    });
+  }
   for (const [name, connection] of [
     ['subscriber', subConn],
     ['publisher', pubConn],
