@@ -122,6 +122,8 @@ export interface Cluster {
   redisUrl: string;
   /** Set when the cluster runs on a Redis Cluster. */
   redisCluster?: RedisClusterHandle;
+  /** The bus between the edges. */
+  bus: ClusterBus;
   mongo: ServerHandle;
   /** The first registry replica. */
   registry: NodeProcess;
@@ -139,12 +141,14 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+export type ClusterBus = 'channels' | 'routes';
+
 export async function startCluster(options: {
   edges: number;
   registries?: number;
   edgeArgs?: string[];
-  /** The bus edges and the registry replicas' publish-only MQTT nodes share (default: the serve default). */
-  clusterBus?: 'channels' | 'routes';
+  /** The bus edges and the registry replicas' publish-only MQTT nodes share (default: routes, serve's default). */
+  clusterBus?: ClusterBus;
   redisCluster?: boolean;
   /** FerretDB's backend (PostgreSQL: loadtest/results/cluster-database.md). */
   database?: FerretDbBackend;
@@ -157,7 +161,8 @@ export async function startCluster(options: {
   const redis = redisCluster ? redisCluster.nodes[0]! : await startRedis();
   const redisUrl = redisCluster?.url ?? redis.url;
   const mongoArgs = ['--mongo-url', mongo.url, '--mongo-db', uniqueDbName('cluster')];
-  const busArgs = options.clusterBus ? ['--cluster-bus', options.clusterBus] : [];
+  const bus = options.clusterBus ?? 'routes';
+  const busArgs = ['--cluster-bus', bus];
   const tls = await ensureLocalTlsMaterial(path.join(dir, 'shared'), []);
 
   const registries: NodeProcess[] = [];
@@ -237,6 +242,7 @@ export async function startCluster(options: {
   return {
     redis,
     redisUrl,
+    bus,
     redisCluster,
     mongo,
     registry: registries[0]!,
