@@ -154,11 +154,40 @@ export async function startCluster(options: {
   database?: FerretDbBackend;
 }): Promise<Cluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-cluster-'));
-  const [redisCluster, mongo] = await Promise.all([
-    options.redisCluster ? startRedisCluster() : undefined,
+  // What is running so far, stopped newest first by close() or when starting fails: a process left
+  // running keeps the test file alive after its test failed.
+  const stops: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    return await startProcesses(options, dir, stops, stopAll);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function startProcesses(
+  options: Parameters<typeof startCluster>[0],
+  dir: string,
+  stops: Array<() => Promise<unknown>>,
+  stopAll: () => Promise<void>,
+): Promise<Cluster> {
+  const started = await Promise.allSettled([
+    options.redisCluster ? startRedisCluster() : Promise.resolve(undefined),
     startFerretDb(options.database ?? 'postgresql'),
   ]);
+  for (const result of started) if (result.status === 'fulfilled' && result.value) stops.push(() => result.value!.stop());
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [redisCluster, mongo] = started.map((result) => (result as PromiseFulfilledResult<unknown>).value) as [
+    RedisClusterHandle | undefined,
+    ServerHandle,
+  ];
   const redis = redisCluster ? redisCluster.nodes[0]! : await startRedis();
+  if (!redisCluster) stops.push(() => redis.stop());
   const redisUrl = redisCluster?.url ?? redis.url;
   const mongoArgs = ['--mongo-url', mongo.url, '--mongo-db', uniqueDbName('cluster')];
   const bus = options.clusterBus ?? 'routes';
@@ -193,6 +222,7 @@ export async function startCluster(options: {
       ),
     );
   }
+  for (const registry of registries) stops.push(() => registry.kill('SIGKILL'));
   // The first replica alone marks the empty database's schema: FerretDB's upsert reads, then inserts,
   // so replicas starting together could both insert the mark and one exit on E11000 (MongoDB
   // retries such an upsert itself).
@@ -235,9 +265,11 @@ export async function startCluster(options: {
       ),
     );
   }
+  for (const edge of edges) stops.push(() => edge.kill('SIGKILL'));
   await Promise.all(edges.map((edge) => edge.start()));
   const ca = await readFile(tls.caFile);
   const apis = registries.map((registry) => apiClients(`127.0.0.1:${registry.port}`));
+  stops.push(async () => apis.forEach((api) => api.close()));
 
   return {
     redis,
@@ -254,12 +286,7 @@ export async function startCluster(options: {
     url: (index) => `mqtts://localhost:${edges[index]!.port}`,
     connect: (index, clientOptions) =>
       mqtt.connectAsync(`mqtts://localhost:${edges[index]!.port}`, { ca, reconnectPeriod: 0, connectTimeout: 5000, ...clientOptions }),
-    close: async () => {
-      apis.forEach((api) => api.close());
-      await Promise.all([...edges, ...registries].map((node) => node.kill('SIGKILL')));
-      await Promise.all([redisCluster ? redisCluster.stop() : redis.stop(), mongo.stop()]);
-      await rm(dir, { recursive: true, force: true });
-    },
+    close: stopAll,
   };
 }
 
