@@ -1,7 +1,7 @@
 // A real cluster on loopback: its own redis-server and FerretDB (on PostgreSQL unless asked for
-// SQLite; tests may kill, pause and restart both), one or more registry replicas and N edge processes (`iotcore serve --role …`; edge i is linked to
-// replica i mod replicas), with helpers to kill -9, restart, pause (SIGSTOP) and resume any of
-// them. Every edge shares one TLS certificate, as edges behind one load balancer do.
+// SQLite; tests may kill, pause and restart both), one or more registry replicas and N edge
+// processes (`iotcore serve --role …`; edge i is linked to replica i mod replicas), with helpers to
+// kill -9, restart, pause (SIGSTOP) and resume any of them. Every edge shares one TLS certificate, as edges behind one load balancer do.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
 import { promiseClient } from '../../services/common/grpc-client.js';
+import { SERVE_SETTINGS } from '../../services/common/config.js';
 import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { BrokerServiceClient } from '../../services/generated/yandex/cloud/iot/broker/v1/broker_service.js';
@@ -142,12 +143,14 @@ export interface Cluster {
 }
 
 export type ClusterBus = 'channels' | 'routes';
+/** What `iotcore serve` runs when not told. */
+const DEFAULT_BUS = SERVE_SETTINGS.find((setting) => setting.key === 'clusterBus')!.default as ClusterBus;
 
 export async function startCluster(options: {
   edges: number;
   registries?: number;
   edgeArgs?: string[];
-  /** The bus edges and the registry replicas' publish-only MQTT nodes share (default: routes, serve's default). */
+  /** The bus edges and the registry replicas' publish-only MQTT nodes share (default: serve's). */
   clusterBus?: ClusterBus;
   redisCluster?: boolean;
   /** FerretDB's backend (PostgreSQL: loadtest/results/cluster-database.md). */
@@ -190,7 +193,7 @@ async function startProcesses(
   if (!redisCluster) stops.push(() => redis.stop());
   const redisUrl = redisCluster?.url ?? redis.url;
   const mongoArgs = ['--mongo-url', mongo.url, '--mongo-db', uniqueDbName('cluster')];
-  const bus = options.clusterBus ?? 'routes';
+  const bus = options.clusterBus ?? DEFAULT_BUS;
   const busArgs = ['--cluster-bus', bus];
   const tls = await ensureLocalTlsMaterial(path.join(dir, 'shared'), []);
 

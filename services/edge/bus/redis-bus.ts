@@ -64,10 +64,11 @@ export function redisBus(url: string, logger: Logger): RedisBus {
   const reconnectListeners: Array<() => void> = [];
   let subscriberWasReady = false;
   let lostAt = 0;
-  const messagesMayBeLost = () => {
+  const messagesMayBeLost = (why?: string) => {
     // One recovery for a burst of events (a failover drops and recreates several connections).
     if (Date.now() - lostAt < 1000) return;
     lostAt = Date.now();
+    if (why) logger.warn(`${why}; persistent sessions collect what they may have missed`);
     reconnectListeners.forEach((listener) => listener());
   };
   subConn.on('ready', () => {
@@ -81,8 +82,7 @@ export function redisBus(url: string, logger: Logger): RedisBus {
     connection.on('-node', () => {
       // The first look at the cluster replaces the seed nodes: nothing was carried yet.
       if (!subscriberWasReady) return;
-      logger.warn('a Redis Cluster node left the bus; persistent sessions collect what they may have missed');
-      messagesMayBeLost();
+      messagesMayBeLost('a Redis Cluster node left the bus');
     });
   }
   for (const [name, connection] of [
