@@ -30,6 +30,8 @@ export interface RedisBus {
 }
 
 const CHANNEL_PREFIX = 'iotcore:';
+/** How long a recovery waits for the channels to be subscribed again before sessions resume. */
+const RESUBSCRIBE_WAIT_MS = 2000;
 
 /** The Redis channel that carries a topic, or the messages a filter can match. */
 export function channelOf(topicOrFilter: string): string {
@@ -69,7 +71,14 @@ export function redisBus(url: string, logger: Logger): RedisBus {
     if (Date.now() - lostAt < 1000) return;
     lostAt = Date.now();
     if (why) logger.warn(`${why}; persistent sessions collect what they may have missed`);
-    reconnectListeners.forEach((listener) => listener());
+    // The cluster client moves its subscriber connection to another node on its own, but a
+    // subscription made while it moved can miss the move: subscribe again (a no-op where it held),
+    // and only then let persistent sessions resume, so nothing published after they resume is missed.
+    // Bounded: a subscription stuck in a cluster that is still settling must not hold the recovery.
+    const resubscribed = channels.size > 0 ? subConn.subscribe(...channels.keys()) : Promise.resolve();
+    void Promise.race([resubscribed, new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_WAIT_MS))])
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not subscribe the bus channels again'))
+      .finally(() => reconnectListeners.forEach((listener) => listener()));
   };
   subConn.on('ready', () => {
     if (subscriberWasReady) messagesMayBeLost();

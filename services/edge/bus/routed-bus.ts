@@ -18,7 +18,7 @@
 // its replica is not current and it broadcasts. That keeps an edge killed a moment ago from holding
 // up the SUBSCRIBEs of the sessions resuming elsewhere until its lease renewals look stale.
 // An edge whose replica may be stale (feed connection lost, not yet rebuilt) sends every message to
-// every live edge instead: more traffic, never a miss. A replica is rebuilt from the snapshot after
+// every registered edge instead: more traffic, never a miss. A replica is rebuilt from the snapshot after
 // any loss of its feed. An edge whose lease ran out is dropped by the first peer to notice: its
 // routes and inbox go; if it was alive after all, it registers again and reports the loss.
 import { randomUUID } from 'node:crypto';
@@ -130,14 +130,15 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   /** The replica reflects the feed up to `lastChange` (false: rebuilding, or the feed is lost). */
   let current = false;
   let lastChange = '0-0';
-  let liveEdges: { at: number; edges: string[] } = { at: 0, edges: [] };
+  let registeredEdges: { at: number; edges: string[] } = { at: 0, edges: [] };
   let everRegistered = false;
 
   // --- this edge's own routes -------------------------------------------------------------------
 
   /** (Re)registers this edge and all its routes; on a reconnect, tells whether messages were lost. */
   const register = async () => {
-    const lost = everRegistered && (await writer.exists(inboxKey(id))) === 0;
+    // Lost: a peer dropped this edge (peers stopped routing here meanwhile), or Redis lost the inbox.
+    const lost = everRegistered && ((await writer.zscore(EDGES_KEY, id)) === null || (await writer.exists(inboxKey(id))) === 0);
     // The inbox exists from now on (before any peer can route here): a missing inbox later means
     // Redis lost it. It lives on its own shard, so it is not part of the transaction.
     await writer.xadd(inboxKey(id), 'MAXLEN', '~', MAX_INBOX, '*', 'hello', '1');
@@ -163,6 +164,11 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     );
   });
 
+  /** A dropped edge's inbox, unless the edge has registered again since (and reads it). */
+  const deleteInboxUnlessRegistered = async (edge: string) => {
+    if ((await writer.zscore(EDGES_KEY, edge)) === null) await writer.del(inboxKey(edge));
+  };
+
   const renew = setInterval(() => {
     // While Redis is away, renewals would only pile up in ioredis' queue.
     if (writer.status !== 'ready') return;
@@ -173,7 +179,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       const expired = await writer.zrangebyscore(EDGES_KEY, '-inf', Date.now());
       for (const edge of expired) {
         if ((await writer.dropEdge(EDGES_KEY, filtersKey(edge), CHANGES_KEY, APPLIED_KEY, edge, Date.now(), MAX_CHANGES)) === 1) {
-          await writer.del(inboxKey(edge));
+          await deleteInboxUnlessRegistered(edge);
           logger.warn({ edge }, 'an edge missed its lease: its routes and inbox are dropped');
         }
       }
@@ -244,7 +250,9 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   const rebuild = async () => {
     current = false;
     const [head] = (await feed.xrevrange(CHANGES_KEY, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
-    const edges = (await feed.zrangebyscore(EDGES_KEY, Date.now(), '+inf')).filter((edge) => edge !== id);
+    // Every registered edge, its lease current or not: one whose lease ran out stays until a peer
+    // drops it (a change this replica then applies), and may renew it first, which no change tells.
+    const edges = (await feed.zrange(EDGES_KEY, '0', '-1')).filter((edge) => edge !== id);
     const sets = await Promise.all(edges.map((edge) => feed.smembers(filtersKey(edge))));
     table.clear();
     edges.forEach((edge, index) => table.replaceEdge(edge, sets[index]!));
@@ -259,7 +267,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     else if (change.op === 'drop') {
       table.dropEdge(change.edge);
       // Peers that had not applied the drop yet may have recreated the inbox meanwhile.
-      setTimeout(() => void writer.del(inboxKey(change.edge)).catch(() => undefined), ORPHAN_INBOX_MS).unref();
+      setTimeout(() => void deleteInboxUnlessRegistered(change.edge).catch(() => undefined), ORPHAN_INBOX_MS).unref();
     } else table.replaceEdge(change.edge, await feed.smembers(filtersKey(change.edge)));
   };
   feed.on('close', () => {
@@ -339,12 +347,12 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
 
   // --- sending ------------------------------------------------------------------------------------
 
-  /** The edges a message goes to: by the replica when current, otherwise every live edge. */
+  /** The edges a message goes to: by the replica when current, otherwise every registered edge. */
   const targetsOf = async (topic: string): Promise<{ edges: Iterable<string>; mode: 'route' | 'broadcast' }> => {
     if (current) return { edges: table.edgesFor(topic), mode: 'route' };
-    if (Date.now() - liveEdges.at > RENEW_MS)
-      liveEdges = { at: Date.now(), edges: (await writer.zrangebyscore(EDGES_KEY, Date.now(), '+inf')).filter((edge) => edge !== id) };
-    return { edges: liveEdges.edges, mode: 'broadcast' };
+    if (Date.now() - registeredEdges.at > RENEW_MS)
+      registeredEdges = { at: Date.now(), edges: (await writer.zrange(EDGES_KEY, '0', '-1')).filter((edge) => edge !== id) };
+    return { edges: registeredEdges.edges, mode: 'broadcast' };
   };
 
   const emitter = {
