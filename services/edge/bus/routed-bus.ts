@@ -309,6 +309,17 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
 
   // --- the inbox ----------------------------------------------------------------------------------
 
+  // On a Redis Cluster, a master that fails may take with it inbox entries it had acknowledged to a
+  // sender but not yet passed to the replica that takes over: the same loss as a lost inbox.
+  let nodeLossReportedAt = 0;
+  inbox.on('-node', () => {
+    // Before the first registration this is the cluster client replacing its seed nodes.
+    if (!everRegistered || Date.now() - nodeLossReportedAt < 1000) return;
+    nodeLossReportedAt = Date.now();
+    logger.warn('a Redis Cluster node left: persistent sessions collect what they may have missed');
+    reconnectListeners.forEach((listener) => listener());
+  });
+
   const readInbox = async () => {
     // Everything from the start of this edge's inbox: it was created by this edge's registration.
     let last = '0-0';
