@@ -13,6 +13,8 @@ import { inProcessLink } from '../../services/registry/edge-link.js';
 import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
 import type { LimitSettings } from '../../services/edge/limits/principal-limits.js';
 import { embeddedMqttPersistence } from '../../services/edge/persistence/embedded.js';
+import { mongoMqttPersistence } from '../../services/edge/persistence/mongo.js';
+import { mongoUrl } from '../support/servers.js';
 
 export interface EdgeHarness {
   api: ApiHarness;
@@ -30,13 +32,19 @@ export interface HarnessOptions {
   maxSubscriptions?: number;
   /** MQTT state in LevelDB (as `iotcore serve` keeps it) with these session bounds; in memory otherwise. */
   sessions?: { maxQueuedMessages: number; maxQueuedBytes: number; expirySeconds: number };
+  /** With `sessions`: keep MQTT state in the test MongoDB, as a cluster edge does, instead of LevelDB. */
+  mongoDb?: string;
 }
 
 export async function startEdgeHarness(options: HarnessOptions = {}): Promise<EdgeHarness> {
   const api = await startApi();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-edge-'));
   const tls = await ensureLocalTlsMaterial(dir, []);
-  const state = options.sessions ? await embeddedMqttPersistence(dir) : undefined;
+  const state = !options.sessions
+    ? undefined
+    : options.mongoDb
+      ? await mongoMqttPersistence(await mongoUrl(), options.mongoDb)
+      : await embeddedMqttPersistence(dir);
   const edge = await startEdge({
     link: inProcessLink(api.api.ctx, api.api.authenticator, api.api.logStore),
     logger: pino({ level: 'silent' }),

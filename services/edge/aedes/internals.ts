@@ -23,6 +23,8 @@ interface ClientInternals {
   _parser: EventEmitter;
   /** True once the client sent DISCONNECT. */
   _disconnected: boolean;
+  /** True once aedes started closing the client. */
+  closed: boolean;
   subscriptions: Record<string, unknown>;
   close(done?: () => void): void;
   /** Stops reading the connection; aedes resumes it once CONNACK 0 is sent. */
@@ -67,6 +69,7 @@ export function checkAedesShape(aedes: Aedes): void {
     ['duplicates', (value) => typeof value === 'object' && value !== null],
     ['_parser', (value) => value instanceof EventEmitter],
     ['_disconnected', (value) => value === false],
+    ['closed', (value) => value === false],
     ['subscriptions', (value) => typeof value === 'object' && value !== null],
     ['close', (value) => typeof value === 'function'],
     ['pause', (value) => typeof value === 'function'],
@@ -139,6 +142,12 @@ export const aedesInternals = {
     client(c)._parser.prependListener('packet', listener);
   },
   disconnectedByClient: (c: Client): boolean => client(c)._disconnected,
+  isClosing: (c: Client): boolean => client(c).closed,
+  /** Calls `listener` once the client's connection has closed, or now if aedes is closing it already. */
+  whenClosed(c: Client, listener: () => void): void {
+    if (client(c).closed) listener();
+    else client(c).conn.once('close', listener);
+  },
   /**
    * Reads nothing more from the client until its CONNECT is accepted. aedes pauses only once
    * authentication starts, a turn after CONNECT, and handled packets arriving in between.

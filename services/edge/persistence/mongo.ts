@@ -8,6 +8,7 @@ import mongoPersistence from 'aedes-persistence-mongodb';
 import { recordMongoCommands } from '../../common/dependency-metrics.js';
 import type { QueuedCounter } from './queue-limit.js';
 import { mongoSessionLedger, type SessionLedger } from './session-ledger.js';
+import { type OutgoingStore, writeMessageIdsAtClose } from './message-ids-at-close.js';
 
 export interface MongoMqttState {
   persistence: unknown;
@@ -30,6 +31,7 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
   // The callback-style wrapper: aedes 1.2 pipes the retained-message stream it returns.
   const persistence = mongoPersistence({ db: client.db(database), collectionPrefix: COLLECTION_PREFIX });
   deleteWillsByCount(persistence, client.db(database).collection(`${COLLECTION_PREFIX}will`));
+  writeMessageIdsAtClose(asyncPersistenceOf<OutgoingStore>(persistence), client.db(database).collection(`${COLLECTION_PREFIX}outgoing`));
   return {
     persistence,
     ping: async () => {
@@ -56,9 +58,7 @@ interface StoredWill {
  * on another edge is not the one meant.
  */
 function deleteWillsByCount(persistence: unknown, wills: Collection<StoredWill>): void {
-  const stored = (persistence as { asyncPersistence: { delWill(client: { id: string; brokerId: string }): Promise<unknown> } })
-    .asyncPersistence;
-  if (!stored) throw new Error('aedes-persistence-mongodb no longer exposes asyncPersistence (services/edge/persistence/mongo.ts)');
+  const stored = asyncPersistenceOf<{ delWill(client: { id: string; brokerId: string }): Promise<unknown> }>(persistence);
   stored.delWill = async (client) => {
     const will = await wills.findOne({ clientId: client.id, 'packet.brokerId': client.brokerId });
     if (!will) return null;
@@ -67,6 +67,13 @@ function deleteWillsByCount(persistence: unknown, wills: Collection<StoredWill>)
     const payload = will.packet.payload;
     return { ...will.packet, payload: payload instanceof Binary ? Buffer.from(payload.buffer) : payload };
   };
+}
+
+/** The promise-based store inside aedes-persistence-mongodb's callback wrapper, whose methods are replaced here. */
+function asyncPersistenceOf<Store>(persistence: unknown): Store {
+  const stored = (persistence as { asyncPersistence?: Store }).asyncPersistence;
+  if (!stored) throw new Error('aedes-persistence-mongodb no longer exposes asyncPersistence (services/edge/persistence/mongo.ts)');
+  return stored;
 }
 
 /**
