@@ -5,30 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { register } from 'prom-client';
 import type { Packet } from 'mqtt';
-import { createRegistry } from '../../services/registry/resources/registries.js';
-import { createDevice } from '../../services/registry/resources/devices.js';
-import { startEdgeHarness, type EdgeHarness } from './harness.js';
+import { registryAndDevice, startEdgeHarness, type EdgeHarness } from './harness.js';
 
 const REGISTRY_PASSWORD = 'Registry-Passw0rd-01';
 const DEVICE_PASSWORD = 'Device-Passw0rd-0001';
 
 async function fleet(harness: EdgeHarness): Promise<{ R: string; D: string }> {
-  const ctx = harness.api.api.ctx;
-  const R = (
-    await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD })
-  ).id;
-  const D = (
-    await createDevice(ctx, {
-      registry_id: R,
-      name: 'd',
-      description: '',
-      labels: {},
-      topic_aliases: {},
-      certificates: [],
-      password: DEVICE_PASSWORD,
-    })
-  ).id;
-  return { R, D };
+  const { registry, device } = await registryAndDevice(harness, { registry: REGISTRY_PASSWORD, device: DEVICE_PASSWORD });
+  return { R: registry, D: device };
 }
 
 async function counter(name: string, labels: Record<string, string>): Promise<number> {

@@ -15,6 +15,8 @@ import type { LimitSettings } from '../../services/edge/limits/principal-limits.
 import { embeddedMqttPersistence } from '../../services/edge/persistence/embedded.js';
 import { mongoMqttPersistence } from '../../services/edge/persistence/mongo.js';
 import { mongoUrl } from '../support/servers.js';
+import { createDevice } from '../../services/registry/resources/devices.js';
+import { createRegistry } from '../../services/registry/resources/registries.js';
 
 export interface EdgeHarness {
   api: ApiHarness;
@@ -86,6 +88,29 @@ export async function startEdgeHarness(options: HarnessOptions = {}): Promise<Ed
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A registry "r" in folder "f" with one device "d", each with the given password. */
+export async function registryAndDevice(
+  harness: EdgeHarness,
+  passwords: { registry: string; device: string },
+): Promise<{ registry: string; device: string }> {
+  const ctx = harness.api.api.ctx;
+  const registry = (
+    await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: passwords.registry })
+  ).id;
+  const device = (
+    await createDevice(ctx, {
+      registry_id: registry,
+      name: 'd',
+      description: '',
+      labels: {},
+      topic_aliases: {},
+      certificates: [],
+      password: passwords.device,
+    })
+  ).id;
+  return { registry, device };
 }
 
 /** Resolves with the next message whose topic matches, or rejects after `ms`. */

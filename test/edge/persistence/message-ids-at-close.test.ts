@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import { MongoClient } from 'mongodb';
 import mqttPacket, { type Packet } from 'mqtt-packet';
-import { createDevice } from '../../../services/registry/resources/devices.js';
-import { createRegistry } from '../../../services/registry/resources/registries.js';
 import { mongoUrl, uniqueDbName } from '../../support/servers.js';
-import { startEdgeHarness, type EdgeHarness } from '../harness.js';
+import { registryAndDevice, startEdgeHarness, type EdgeHarness } from '../harness.js';
 
 const REGISTRY_PASSWORD = 'Registry-Passw0rd-01';
 const DEVICE_PASSWORD = 'Device-Passw0rd-0001';
@@ -24,21 +22,7 @@ async function setUp(t: { after(fn: () => Promise<void>): void }) {
     await harness.close();
     await mongo.close();
   });
-  const ctx = harness.api.api.ctx;
-  const registry = (
-    await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD })
-  ).id;
-  const device = (
-    await createDevice(ctx, {
-      registry_id: registry,
-      name: 'd',
-      description: '',
-      labels: {},
-      topic_aliases: {},
-      certificates: [],
-      password: DEVICE_PASSWORD,
-    })
-  ).id;
+  const { registry, device } = await registryAndDevice(harness, { registry: REGISTRY_PASSWORD, device: DEVICE_PASSWORD });
   // The edge names a session by principal and client ID.
   const stored = (filter: object = {}) =>
     mongo
