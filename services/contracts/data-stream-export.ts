@@ -60,3 +60,42 @@ function canMatchExportedTopic(levels: string[]): boolean {
   }
   return levels.length >= 3;
 }
+
+/** Whether a registry's message on `topic` is one Yandex exported: `…/events[/…]` or `…/commands[/…]`. */
+export function isExportedTopic(topic: string): boolean {
+  const [root, owner, kind] = topic.split('/', 3);
+  return (root === '$devices' || root === '$registries') && !!owner && kind !== undefined && EXPORTED_KINDS.has(kind);
+}
+
+/** Whether an export with `filter` (already valid) takes the message on `topic`. */
+export function exportTakes(filter: string, topic: string): boolean {
+  if (!isExportedTopic(topic)) return false;
+  if (filter === '') return true;
+  const filterLevels = filter.split('/');
+  const topicLevels = topic.split('/');
+  for (const [index, level] of filterLevels.entries()) {
+    if (level === '#') return true;
+    if (index >= topicLevels.length || (level !== '+' && level !== topicLevels[index])) return false;
+  }
+  return filterLevels.length === topicLevels.length;
+}
+
+/** One exported message as Yandex wrote it to the stream. */
+export interface ExportRecord {
+  /** The sending device; empty when the registry sent the message. */
+  device_id: string;
+  mqtt_topic: string;
+  /** The payload as text, or base64 when it is not valid UTF-8. */
+  payload: string;
+  is_base64: boolean;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function exportRecord(deviceId: string, topic: string, payload: Uint8Array): ExportRecord {
+  try {
+    return { device_id: deviceId, mqtt_topic: topic, payload: strictUtf8.decode(payload), is_base64: false };
+  } catch {
+    return { device_id: deviceId, mqtt_topic: topic, payload: Buffer.from(payload).toString('base64'), is_base64: true };
+  }
+}
