@@ -80,6 +80,15 @@ export function exportTakes(filter: string, topic: string): boolean {
   return filterLevels.length === topicLevels.length;
 }
 
+/** What an edge needs of an export to write records (the registry link's view of it). */
+export interface RegistryExport {
+  id: string;
+  /** Empty: every events and commands topic. */
+  mqtt_topic_filter: string;
+  /** The Kafka topic. */
+  stream: string;
+}
+
 /** One exported message as Yandex wrote it to the stream. */
 export interface ExportRecord {
   /** The sending device; empty when the registry sent the message. */
