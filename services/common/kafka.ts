@@ -29,6 +29,33 @@ export function parseKafkaBrokers(value: string): string[] {
   return brokers;
 }
 
+/** The Kafka connection of `iotcore serve`'s settings; undefined without --kafka-brokers. */
+export function kafkaConnectionOf(
+  settings: {
+    kafkaBrokers?: string[];
+    kafkaSecurity: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+    kafkaSaslMechanism: KafkaSaslMechanism;
+    kafkaSaslUsername?: string;
+    kafkaSaslPassword?: string;
+  },
+  tlsCa?: string,
+): KafkaConnection | undefined {
+  if (!settings.kafkaBrokers) return undefined;
+  const tls = settings.kafkaSecurity === 'SSL' || settings.kafkaSecurity === 'SASL_SSL';
+  const sasl = settings.kafkaSecurity.startsWith('SASL_');
+  return {
+    brokers: settings.kafkaBrokers,
+    ...(tls && { tls: tlsCa ? { ca: tlsCa } : {} }),
+    ...(sasl && {
+      sasl: {
+        mechanism: settings.kafkaSaslMechanism,
+        username: settings.kafkaSaslUsername ?? '',
+        password: settings.kafkaSaslPassword ?? '',
+      },
+    }),
+  };
+}
+
 /** The connection part of every client's options. */
 export function kafkaClientOptions(connection: KafkaConnection): ConnectionOptions & { bootstrapBrokers: string[] } {
   return {
