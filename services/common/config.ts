@@ -157,10 +157,10 @@ export const SERVE_SETTINGS: Setting[] = [
     key: 'clusterBus',
     flag: '--cluster-bus <bus>',
     env: 'IOTCORE_CLUSTER_BUS',
-    default: 'channels',
+    default: 'routes',
     choices: ['channels', 'routes'],
     description:
-      'how edges pass messages over Redis (cluster mode): channels, one Redis channel per registry that every edge with a subscriber in the registry receives; routes (experimental), a cluster-wide route table and per-edge inbox streams, so a message goes only to edges with a matching subscriber',
+      'how edges pass messages over Redis (cluster mode): routes, a cluster-wide route table and per-edge inbox streams, so a message goes only to edges with a matching subscriber and a dropped connection loses nothing; channels (the bus before 0.2), one Redis pub/sub channel per registry that every edge with a client of the registry receives',
   },
   {
     key: 'registryEndpoint',

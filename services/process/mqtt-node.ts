@@ -4,6 +4,7 @@
 // on the cluster's bus and MQTT state as any edge does.
 import { readFile } from 'node:fs/promises';
 import type { ServeConfig } from '../common/config.js';
+import { hostPort } from '../common/host-port.js';
 import type { Logger } from '../common/logging.js';
 import type { ReadinessCheck } from '../common/ops-http.js';
 import type { RegistryLink } from '../contracts/registry-link.js';
@@ -40,7 +41,7 @@ export interface MqttNodeOptions {
 export async function startMqttNode(config: ServeConfig, logger: Logger, options: MqttNodeOptions): Promise<MqttNode> {
   const closers: Array<() => Promise<void>> = [];
   const checks: ReadinessCheck[] = [];
-  // Cluster mode: edges share a Redis bus (per-registry channels, or the route table when asked)
+  // Cluster mode: edges share a Redis bus (the route table, or per-registry channels when asked)
   // and keep MQTT state in MongoDB, so any edge can die.
   const clusterBus = config.redisUrl ? (config.clusterBus === 'routes' ? routedBus : redisBus)(config.redisUrl, logger) : undefined;
   const mongoState = config.mongoUrl ? await mongoMqttPersistence(config.mongoUrl, config.mongoDb) : undefined;
@@ -126,9 +127,4 @@ async function serverTls(config: ServeConfig): Promise<{ cert: Buffer; key: Buff
   if (config.tlsCert && config.tlsKey) return { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) };
   const files = await ensureLocalTlsMaterial(config.dataDir, config.tlsSans);
   return { cert: await readFile(files.certFile), key: await readFile(files.keyFile), caFile: files.caFile };
-}
-
-function hostPort(address: string): { host: string; port: number } {
-  const separator = address.lastIndexOf(':');
-  return { host: address.slice(0, separator).replace(/^\[|\]$/g, ''), port: Number(address.slice(separator + 1)) };
 }

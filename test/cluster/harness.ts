@@ -1,7 +1,7 @@
 // A real cluster on loopback: its own redis-server and FerretDB (on PostgreSQL unless asked for
-// SQLite; tests may kill, pause and restart both), one or more registry replicas and N edge processes (`iotcore serve --role …`; edge i is linked to
-// replica i mod replicas), with helpers to kill -9, restart, pause (SIGSTOP) and resume any of
-// them. Every edge shares one TLS certificate, as edges behind one load balancer do.
+// SQLite; tests may kill, pause and restart both), one or more registry replicas and N edge
+// processes (`iotcore serve --role …`; edge i is linked to replica i mod replicas), with helpers to
+// kill -9, restart, pause (SIGSTOP) and resume any of them. Every edge shares one TLS certificate, as edges behind one load balancer do.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
 import { promiseClient } from '../../services/common/grpc-client.js';
+import { SERVE_SETTINGS } from '../../services/common/config.js';
 import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { BrokerServiceClient } from '../../services/generated/yandex/cloud/iot/broker/v1/broker_service.js';
@@ -122,6 +123,8 @@ export interface Cluster {
   redisUrl: string;
   /** Set when the cluster runs on a Redis Cluster. */
   redisCluster?: RedisClusterHandle;
+  /** The bus between the edges. */
+  bus: ClusterBus;
   mongo: ServerHandle;
   /** The first registry replica. */
   registry: NodeProcess;
@@ -139,25 +142,59 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+export type ClusterBus = 'channels' | 'routes';
+/** What `iotcore serve` runs when not told. */
+const DEFAULT_BUS = SERVE_SETTINGS.find((setting) => setting.key === 'clusterBus')!.default as ClusterBus;
+
 export async function startCluster(options: {
   edges: number;
   registries?: number;
   edgeArgs?: string[];
-  /** The bus edges and the registry replicas' publish-only MQTT nodes share (default: the serve default). */
-  clusterBus?: 'channels' | 'routes';
+  /** The bus edges and the registry replicas' publish-only MQTT nodes share (default: serve's). */
+  clusterBus?: ClusterBus;
   redisCluster?: boolean;
   /** FerretDB's backend (PostgreSQL: loadtest/results/cluster-database.md). */
   database?: FerretDbBackend;
 }): Promise<Cluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-cluster-'));
-  const [redisCluster, mongo] = await Promise.all([
-    options.redisCluster ? startRedisCluster() : undefined,
+  // What is running so far, stopped newest first by close() or when starting fails: a process left
+  // running keeps the test file alive after its test failed.
+  const stops: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    return await startProcesses(options, dir, stops, stopAll);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function startProcesses(
+  options: Parameters<typeof startCluster>[0],
+  dir: string,
+  stops: Array<() => Promise<unknown>>,
+  stopAll: () => Promise<void>,
+): Promise<Cluster> {
+  const started = await Promise.allSettled([
+    options.redisCluster ? startRedisCluster() : Promise.resolve(undefined),
     startFerretDb(options.database ?? 'postgresql'),
   ]);
+  for (const result of started) if (result.status === 'fulfilled' && result.value) stops.push(() => result.value!.stop());
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [redisCluster, mongo] = started.map((result) => (result as PromiseFulfilledResult<unknown>).value) as [
+    RedisClusterHandle | undefined,
+    ServerHandle,
+  ];
   const redis = redisCluster ? redisCluster.nodes[0]! : await startRedis();
+  if (!redisCluster) stops.push(() => redis.stop());
   const redisUrl = redisCluster?.url ?? redis.url;
   const mongoArgs = ['--mongo-url', mongo.url, '--mongo-db', uniqueDbName('cluster')];
-  const busArgs = options.clusterBus ? ['--cluster-bus', options.clusterBus] : [];
+  const bus = options.clusterBus ?? DEFAULT_BUS;
+  const busArgs = ['--cluster-bus', bus];
   const tls = await ensureLocalTlsMaterial(path.join(dir, 'shared'), []);
 
   const registries: NodeProcess[] = [];
@@ -188,6 +225,7 @@ export async function startCluster(options: {
       ),
     );
   }
+  for (const registry of registries) stops.push(() => registry.kill('SIGKILL'));
   // The first replica alone marks the empty database's schema: FerretDB's upsert reads, then inserts,
   // so replicas starting together could both insert the mark and one exit on E11000 (MongoDB
   // retries such an upsert itself).
@@ -230,13 +268,16 @@ export async function startCluster(options: {
       ),
     );
   }
+  for (const edge of edges) stops.push(() => edge.kill('SIGKILL'));
   await Promise.all(edges.map((edge) => edge.start()));
   const ca = await readFile(tls.caFile);
   const apis = registries.map((registry) => apiClients(`127.0.0.1:${registry.port}`));
+  stops.push(async () => apis.forEach((api) => api.close()));
 
   return {
     redis,
     redisUrl,
+    bus,
     redisCluster,
     mongo,
     registry: registries[0]!,
@@ -248,12 +289,7 @@ export async function startCluster(options: {
     url: (index) => `mqtts://localhost:${edges[index]!.port}`,
     connect: (index, clientOptions) =>
       mqtt.connectAsync(`mqtts://localhost:${edges[index]!.port}`, { ca, reconnectPeriod: 0, connectTimeout: 5000, ...clientOptions }),
-    close: async () => {
-      apis.forEach((api) => api.close());
-      await Promise.all([...edges, ...registries].map((node) => node.kill('SIGKILL')));
-      await Promise.all([redisCluster ? redisCluster.stop() : redis.stop(), mongo.stop()]);
-      await rm(dir, { recursive: true, force: true });
-    },
+    close: stopAll,
   };
 }
 

@@ -34,6 +34,8 @@ for (const clusterBus of ['channels', 'routes'] as const) {
     });
     clients.push(subscriber);
     subscriber.on('error', () => undefined);
+    let subscriberConnects = 0;
+    subscriber.on('connect', () => subscriberConnects++);
     subscriber.on('message', (_topic, payload) => received.add(Number(payload.toString())));
     await subscriber.subscribeAsync(topic, { qos: 1 });
     const device = await cluster.connect(0, { username: deviceId, password: DEVICE_PASSWORD, clientId: 'streamer', reconnectPeriod: 200 });
@@ -79,8 +81,10 @@ for (const clusterBus of ['channels', 'routes'] as const) {
       }),
     );
     t.diagnostic(
-      `master :${masterPort} (slot ${slot}) killed after ${killedAt} messages; acknowledged=${acknowledged.length} received=${received.size} lost=${lost.length}; edges ready again: ${ready.join(', ')}`,
+      `master :${masterPort} (slot ${slot}) killed after ${killedAt} messages; acknowledged=${acknowledged.length} received=${received.size} lost=${lost.length}; subscriber (re)connected ${subscriberConnects} times, connected now: ${subscriber.connected}; edges ready again: ${ready.join(', ')}`,
     );
+    // What the edges said, when something went wrong: a failure in CI is otherwise a bare list of numbers.
+    if (lost.length > 0) cluster.edges.forEach((edge, index) => t.diagnostic(`edge ${index}:\n${edge.logTail(80)}`));
     assert.ok(acknowledged.length > killedAt + 50, 'the stream went on after the failover');
     assert.deepEqual(lost, []);
     assert.deepEqual(ready, [true, true], '/readyz recovers on both edges');

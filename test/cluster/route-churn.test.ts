@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { startCluster } from './harness.js';
 
-/** These tests are about the route table, an opt-in bus. */
+/** These tests are about the route table (the default bus). */
 import { nextMessage } from '../edge/harness.js';
 import { scrape, total } from '../support/prometheus-text.js';
 

@@ -168,7 +168,6 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle
   return { url: `redis+cluster://${seeds}`, nodes, stop };
 }
 
-/** Until every node reports `cluster_state:ok` (slots assigned and known everywhere). */
 /**
  * Until every node says cluster_state:ok and every replica has synced with its master: a replica
  * that never synced does not take over when its master dies (its data counts as too old), so a

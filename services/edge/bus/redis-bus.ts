@@ -30,6 +30,8 @@ export interface RedisBus {
 }
 
 const CHANNEL_PREFIX = 'iotcore:';
+/** How long a recovery waits for the channels to be subscribed again before sessions resume. */
+const RESUBSCRIBE_WAIT_MS = 2000;
 
 /** The Redis channel that carries a topic, or the messages a filter can match. */
 export function channelOf(topicOrFilter: string): string {
@@ -63,10 +65,35 @@ export function redisBus(url: string, logger: Logger): RedisBus {
   const logErrors = throttledErrorLog(logger, 'Redis bus error');
   const reconnectListeners: Array<() => void> = [];
   let subscriberWasReady = false;
+  let lostAt = 0;
+  const messagesMayBeLost = (why?: string) => {
+    // One recovery for a burst of events (a failover drops and recreates several connections).
+    if (Date.now() - lostAt < 1000) return;
+    lostAt = Date.now();
+    if (why) logger.warn(`${why}; persistent sessions collect what they may have missed`);
+    // The cluster client moves its subscriber connection to another node on its own, but a
+    // subscription made while it moved can miss the move: subscribe again (a no-op where it held),
+    // and only then let persistent sessions resume, so nothing published after they resume is missed.
+    // Bounded: a subscription stuck in a cluster that is still settling must not hold the recovery.
+    const resubscribed = channels.size > 0 ? subConn.subscribe(...channels.keys()) : Promise.resolve();
+    void Promise.race([resubscribed, new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_WAIT_MS))])
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not subscribe the bus channels again'))
+      .finally(() => reconnectListeners.forEach((listener) => listener()));
+  };
   subConn.on('ready', () => {
-    if (subscriberWasReady) reconnectListeners.forEach((listener) => listener());
+    if (subscriberWasReady) messagesMayBeLost();
     subscriberWasReady = true;
   });
+  // On a Redis Cluster a node that leaves (a master that failed) may take with it messages it had
+  // acknowledged to a publisher but not yet passed to the other nodes, or this edge's subscription:
+  // the same loss as a dropped connection, though the cluster client as a whole stays ready.
+  for (const connection of [subConn, pubConn]) {
+    connection.on('-node', () => {
+      // The first look at the cluster replaces the seed nodes: nothing was carried yet.
+      if (!subscriberWasReady) return;
+      messagesMayBeLost('a Redis Cluster node left the bus');
+    });
+  }
   for (const [name, connection] of [
     ['subscriber', subConn],
     ['publisher', pubConn],

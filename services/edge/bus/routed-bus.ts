@@ -13,9 +13,12 @@
 //
 // Consistency: a SUBSCRIBE's callback (and so its SUBACK) waits until every live edge (lease renewed
 // in the last 1.5 s) has applied the route (bounded: a peer that does not answer in 3 s is not
-// following the feed, and such a peer broadcasts, below).
+// following the feed, and such a peer broadcasts, below). A peer that holds the wait up for 100 ms
+// with no route-feed connection open in Redis (CLIENT LIST) is not waited for either: it is dead, or
+// its replica is not current and it broadcasts. That keeps an edge killed a moment ago from holding
+// up the SUBSCRIBEs of the sessions resuming elsewhere until its lease renewals look stale.
 // An edge whose replica may be stale (feed connection lost, not yet rebuilt) sends every message to
-// every live edge instead: more traffic, never a miss. A replica is rebuilt from the snapshot after
+// every registered edge instead: more traffic, never a miss. A replica is rebuilt from the snapshot after
 // any loss of its feed. An edge whose lease ran out is dropped by the first peer to notice: its
 // routes and inbox go; if it was alive after all, it registers again and reports the loss.
 import { randomUUID } from 'node:crypto';
@@ -41,6 +44,7 @@ const ROUTES = '{iotcore:routes}';
 const EDGES_KEY = `${ROUTES}:edges`;
 const CHANGES_KEY = `${ROUTES}:changes`;
 const APPLIED_KEY = `${ROUTES}:applied`;
+const FEED_CONNECTION = 'route-feed:';
 const filtersKey = (edge: string) => `${ROUTES}:of:${edge}`;
 const inboxKey = (edge: string) => `{iotcore:inbox:${edge}}`;
 
@@ -52,11 +56,14 @@ const BLOCK_MS = 5000;
 const RETRY_MS = 200;
 /** How long a SUBSCRIBE waits for every live edge to have applied its route. */
 const ROUTE_WAIT_MS = 3000;
+/** After this much of a wait, peers without a route-feed connection in Redis are not waited for. */
+const FEED_CHECK_MS = 100;
 const ROUTE_POLL_MS = 5;
 /** Changes kept in the feed; a follower that falls further behind rebuilds from the snapshot. */
 const MAX_CHANGES = 100_000;
-/** Messages kept per inbox for a reader that is behind. */
+/** Inbox entries kept for a reader that is behind (each holds up to MAX_BATCH messages). */
 const MAX_INBOX = 100_000;
+const MAX_BATCH = 100;
 /** After this, every edge has applied an edge's drop and nothing writes to its inbox any more. */
 const ORPHAN_INBOX_MS = 10_000;
 
@@ -102,15 +109,18 @@ type BufferStreamReply = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
 export function routedBus(url: string, logger: Logger): ClusterBus {
   const id = randomUUID();
   const logErrors = throttledErrorLog(logger, 'Redis bus error');
-  const connect = (name: string) => {
-    const connection = openRedis(url, { maxRetriesPerRequest: null, connectionName: `iotcore:${name}` }) as Connection;
+  const connect = (name: string, options: { enableAutoPipelining?: boolean } = {}) => {
+    const connection = openRedis(url, { maxRetriesPerRequest: null, connectionName: `iotcore:${name}`, ...options }) as Connection;
     connection.defineCommand('dropEdge', { numberOfKeys: 4, lua: DROP_SCRIPT });
     logErrors(connection, name);
     return connection;
   };
   // Commands, the change feed and the inbox each on their own connection: the last two block.
-  const writer = connect('bus-writer');
-  const feed = connect('route-feed');
+  // The sends of one event-loop turn go to Redis in one write (one system call per command was a
+  // sixth of a sending edge's CPU).
+  const writer = connect('bus-writer', { enableAutoPipelining: true });
+  // Named with the edge ID: peers tell from Redis' client list whether this edge follows the feed.
+  const feed = connect(`${FEED_CONNECTION}${id}`);
   const inbox = connect('inbox');
   const local = mqemitter({ concurrency: 100 });
   const table = new RouteTable();
@@ -123,14 +133,15 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   /** The replica reflects the feed up to `lastChange` (false: rebuilding, or the feed is lost). */
   let current = false;
   let lastChange = '0-0';
-  let liveEdges: { at: number; edges: string[] } = { at: 0, edges: [] };
+  let registeredEdges: { at: number; edges: string[] } = { at: 0, edges: [] };
   let everRegistered = false;
 
   // --- this edge's own routes -------------------------------------------------------------------
 
   /** (Re)registers this edge and all its routes; on a reconnect, tells whether messages were lost. */
   const register = async () => {
-    const lost = everRegistered && (await writer.exists(inboxKey(id))) === 0;
+    // Lost: a peer dropped this edge (peers stopped routing here meanwhile), or Redis lost the inbox.
+    const lost = everRegistered && ((await writer.zscore(EDGES_KEY, id)) === null || (await writer.exists(inboxKey(id))) === 0);
     // The inbox exists from now on (before any peer can route here): a missing inbox later means
     // Redis lost it. It lives on its own shard, so it is not part of the transaction.
     await writer.xadd(inboxKey(id), 'MAXLEN', '~', MAX_INBOX, '*', 'hello', '1');
@@ -156,6 +167,11 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     );
   });
 
+  /** A dropped edge's inbox, unless the edge has registered again since (and reads it). */
+  const deleteInboxUnlessRegistered = async (edge: string) => {
+    if ((await writer.zscore(EDGES_KEY, edge)) === null) await writer.del(inboxKey(edge));
+  };
+
   const renew = setInterval(() => {
     // While Redis is away, renewals would only pile up in ioredis' queue.
     if (writer.status !== 'ready') return;
@@ -166,7 +182,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       const expired = await writer.zrangebyscore(EDGES_KEY, '-inf', Date.now());
       for (const edge of expired) {
         if ((await writer.dropEdge(EDGES_KEY, filtersKey(edge), CHANGES_KEY, APPLIED_KEY, edge, Date.now(), MAX_CHANGES)) === 1) {
-          await writer.del(inboxKey(edge));
+          await deleteInboxUnlessRegistered(edge);
           logger.warn({ edge }, 'an edge missed its lease: its routes and inbox are dropped');
         }
       }
@@ -185,18 +201,27 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
 
   // --- waiting until every live edge has applied a change ---------------------------------------
 
-  const waiters: Array<{ change: string; deadline: number; resolve: () => void }> = [];
+  const waiters: Array<{ change: string; since: number; deadline: number; resolve: () => void }> = [];
   let polling = false;
+  let following: { at: number; edges: Set<string> | undefined } = { at: 0, edges: undefined };
   const appliedEverywhere = (change: string) =>
     new Promise<void>((resolve) => {
-      waiters.push({ change, deadline: Date.now() + ROUTE_WAIT_MS, resolve });
+      waiters.push({ change, since: Date.now(), deadline: Date.now() + ROUTE_WAIT_MS, resolve });
       if (!polling) void poll();
     });
+  /** The peers to wait for: lease renewed lately, and (once a wait is long) a feed connection open. */
+  const peersToWaitFor = async () => {
+    const peers = (await writer.zrangebyscore(EDGES_KEY, Date.now() + LEASE_MS - FOLLOWING_MS, '+inf')).filter((edge) => edge !== id);
+    if (peers.length === 0 || !waiters.some((waiter) => Date.now() - waiter.since >= FEED_CHECK_MS)) return peers;
+    if (Date.now() - following.at >= FEED_CHECK_MS) following = { at: Date.now(), edges: await edgesFollowingTheFeed(writer) };
+    const edges = following.edges;
+    return edges ? peers.filter((peer) => edges.has(peer)) : peers;
+  };
   const poll = async () => {
     polling = true;
     while (waiters.length > 0 && !closed) {
       try {
-        const peers = (await writer.zrangebyscore(EDGES_KEY, Date.now() + LEASE_MS - FOLLOWING_MS, '+inf')).filter((edge) => edge !== id);
+        const peers = await peersToWaitFor();
         const applied = peers.length > 0 ? await writer.hmget(APPLIED_KEY, ...peers) : [];
         // The change the slowest peer has applied; a peer that has not reported yet holds everyone.
         const slowest = applied.includes(null)
@@ -228,7 +253,9 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   const rebuild = async () => {
     current = false;
     const [head] = (await feed.xrevrange(CHANGES_KEY, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
-    const edges = (await feed.zrangebyscore(EDGES_KEY, Date.now(), '+inf')).filter((edge) => edge !== id);
+    // Every registered edge, its lease current or not: one whose lease ran out stays until a peer
+    // drops it (a change this replica then applies), and may renew it first, which no change tells.
+    const edges = (await feed.zrange(EDGES_KEY, '0', '-1')).filter((edge) => edge !== id);
     const sets = await Promise.all(edges.map((edge) => feed.smembers(filtersKey(edge))));
     table.clear();
     edges.forEach((edge, index) => table.replaceEdge(edge, sets[index]!));
@@ -243,7 +270,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     else if (change.op === 'drop') {
       table.dropEdge(change.edge);
       // Peers that had not applied the drop yet may have recreated the inbox meanwhile.
-      setTimeout(() => void writer.del(inboxKey(change.edge)).catch(() => undefined), ORPHAN_INBOX_MS).unref();
+      setTimeout(() => void deleteInboxUnlessRegistered(change.edge).catch(() => undefined), ORPHAN_INBOX_MS).unref();
     } else table.replaceEdge(change.edge, await feed.smembers(filtersKey(change.edge)));
   };
   feed.on('close', () => {
@@ -285,6 +312,17 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
 
   // --- the inbox ----------------------------------------------------------------------------------
 
+  // On a Redis Cluster, a master that fails may take with it inbox entries it had acknowledged to a
+  // sender but not yet passed to the replica that takes over: the same loss as a lost inbox.
+  let nodeLossReportedAt = 0;
+  inbox.on('-node', () => {
+    // Before the first registration this is the cluster client replacing its seed nodes.
+    if (!everRegistered || Date.now() - nodeLossReportedAt < 1000) return;
+    nodeLossReportedAt = Date.now();
+    logger.warn('a Redis Cluster node left: persistent sessions collect what they may have missed');
+    reconnectListeners.forEach((listener) => listener());
+  });
+
   const readInbox = async () => {
     // Everything from the start of this edge's inbox: it was created by this edge's registration.
     let last = '0-0';
@@ -302,15 +340,18 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
         if (closed || !reply) continue;
         for (const [entryId, fields] of reply[0]![1]) {
           last = entryId.toString();
-          if (fields[0]?.toString() !== 'm' || !fields[1]) continue;
-          let message: Message;
-          try {
-            message = unpack(fields[1]) as Message;
-          } catch (error) {
-            logger.warn({ err: error }, 'undecodable message in the inbox; ignored');
-            continue;
+          // An entry carries the messages one sender had for this edge in one event-loop turn.
+          for (let index = 0; index + 1 < fields.length; index += 2) {
+            if (fields[index]!.toString() !== 'm') continue;
+            let message: Message;
+            try {
+              message = unpack(fields[index + 1]!) as Message;
+            } catch (error) {
+              logger.warn({ err: error }, 'undecodable message in the inbox; ignored');
+              continue;
+            }
+            local.emit(message);
           }
-          local.emit(message);
         }
       } catch (error) {
         if (closed) return;
@@ -323,12 +364,60 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
 
   // --- sending ------------------------------------------------------------------------------------
 
-  /** The edges a message goes to: by the replica when current, otherwise every live edge. */
-  const targetsOf = async (topic: string): Promise<{ edges: Iterable<string>; mode: 'route' | 'broadcast' }> => {
-    if (current) return { edges: table.edgesFor(topic), mode: 'route' };
-    if (Date.now() - liveEdges.at > RENEW_MS)
-      liveEdges = { at: Date.now(), edges: (await writer.zrangebyscore(EDGES_KEY, Date.now(), '+inf')).filter((edge) => edge !== id) };
-    return { edges: liveEdges.edges, mode: 'broadcast' };
+  /** Where a message goes while the replica is not current: every registered edge. */
+  const registeredPeers = async (): Promise<string[]> => {
+    if (Date.now() - registeredEdges.at > RENEW_MS)
+      registeredEdges = { at: Date.now(), edges: (await writer.zrange(EDGES_KEY, '0', '-1')).filter((edge) => edge !== id) };
+    return registeredEdges.edges;
+  };
+  const routeSends = sends.labels('route');
+  const broadcastSends = sends.labels('broadcast');
+  /**
+   * Messages for each peer, gathered over one event-loop turn and appended as one inbox entry: one
+   * Redis command and one stream entry for a burst instead of one per message.
+   */
+  type Batch = { entry: Array<string | Buffer>; done: Array<(error?: Error) => void> };
+  const outgoing = new Map<string, Batch>();
+  let flushScheduled = false;
+  const append = (edge: string, { entry, done }: Batch) => {
+    outgoing.delete(edge);
+    timed('redis', 'xadd', () => writer.xadd(inboxKey(edge), 'MAXLEN', '~', MAX_INBOX, '*', ...entry)).then(
+      () => done.forEach((callback) => callback()),
+      (error: Error) => done.forEach((callback) => callback(error)),
+    );
+  };
+  const flush = () => {
+    flushScheduled = false;
+    for (const [edge, batch] of outgoing) append(edge, batch);
+  };
+  /** Queues the message for each target's inbox (encoded once, only if there is a target); `done` once all have it. */
+  const send = (message: Message, edges: Iterable<string>, counter: typeof routeSends, done?: (error?: Error) => void) => {
+    let data: Buffer | undefined;
+    let pending = 0;
+    let failed: Error | undefined;
+    const appended = (error?: Error) => {
+      failed ??= error;
+      if (--pending === 0) done?.(failed);
+    };
+    for (const edge of edges) {
+      if (edge === id) continue;
+      data ??= pack(message);
+      counter.inc();
+      pending++;
+      let batch = outgoing.get(edge);
+      if (batch && batch.done.length >= MAX_BATCH) append(edge, batch);
+      if (!batch || batch.done.length >= MAX_BATCH) {
+        batch = { entry: [], done: [] };
+        outgoing.set(edge, batch);
+      }
+      batch.entry.push('m', data);
+      batch.done.push(appended);
+    }
+    if (pending === 0) return done?.();
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
   };
 
   const emitter = {
@@ -373,24 +462,15 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       if (closed) return done?.(new Error('the Redis bus is closed'));
       // Local subscribers need no Redis; a crash takes their connections along, so no need to wait.
       local.emit(message);
-      targetsOf(message.topic)
-        .then(({ edges, mode }) => {
-          const data = pack(message);
-          const appends: Array<Promise<unknown>> = [];
-          for (const edge of edges) {
-            if (edge === id) continue;
-            sends.inc({ mode });
-            appends.push(timed('redis', 'xadd', () => writer.xadd(inboxKey(edge), 'MAXLEN', '~', MAX_INBOX, '*', 'm', data)));
-          }
-          return Promise.all(appends);
-        })
-        .then(
-          () => done?.(),
-          (error: Error) => done?.(error),
-        );
+      if (current) return send(message, table.edgesFor(message.topic), routeSends, done);
+      registeredPeers().then(
+        (edges) => send(message, edges, broadcastSends, done),
+        (error: Error) => done?.(error),
+      );
     },
     close(callback: () => void) {
       closed = true;
+      flush();
       clearInterval(renew);
       waiters.splice(0).forEach((waiter) => waiter.resolve());
       local.close(() => {
@@ -424,6 +504,22 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     ready: () => [writer, feed, inbox].every((connection) => connection.status === 'ready'),
     close: () => new Promise<void>((resolve) => emitter.close(resolve)),
   };
+}
+
+/**
+ * The edges with a route-feed connection open on any Redis master, from CLIENT LIST; undefined when
+ * Redis will not say (a managed Redis may refuse CLIENT), and then every peer is waited for.
+ */
+async function edgesFollowingTheFeed(redis: Redis): Promise<Set<string> | undefined> {
+  const cluster = redis as unknown as { nodes?: (role: 'master') => Redis[] };
+  const nodes = typeof cluster.nodes === 'function' ? cluster.nodes('master') : [redis];
+  try {
+    const lists = await Promise.all(nodes.map((node) => node.client('LIST') as Promise<string>));
+    const name = new RegExp(`\\bname=iotcore:${FEED_CONNECTION}(\\S+)`, 'g');
+    return new Set(lists.flatMap((list) => [...list.matchAll(name)].map((match) => match[1]!)));
+  } catch {
+    return undefined;
+  }
 }
 
 function changeOf(fields: string[]): RouteChange {

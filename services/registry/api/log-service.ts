@@ -5,7 +5,7 @@ import { validateTime } from '../validation/resource-fields.js';
 import type { ConnectionLogStore, LogPosition, LogQuery } from '../logs/log-store.js';
 import type { Principal } from '../access/principal.js';
 import type { ResourceContext } from '../resources/context.js';
-import { deviceFolder } from './resource-folders.js';
+import { ownerFolder } from './resource-folders.js';
 import { unary, type HandlerContext } from './unary.js';
 
 const MAX_PAGE = 1000;
@@ -33,13 +33,12 @@ export function logService(ctx: ResourceContext, logs: ConnectionLogStore, handl
  * log of one that is gone stays readable until retention drops it, by bootstrap admins only.
  */
 async function requireViewer(ctx: ResourceContext, source: LogQuery['source'], caller: Principal): Promise<void> {
-  let folder: string | undefined;
-  if ('registry_id' in source) folder = (await ctx.store.getRegistry(source.registry_id))?.folder_id;
-  else if ('broker_id' in source) folder = (await ctx.store.getBroker(source.broker_id))?.folder_id;
-  else {
-    const device = await ctx.store.getDevice(source.device_id);
-    folder = device && (await deviceFolder(ctx, device));
-  }
+  const folder =
+    'registry_id' in source
+      ? await ownerFolder(ctx, 'registry', source.registry_id)
+      : 'broker_id' in source
+        ? await ownerFolder(ctx, 'broker', source.broker_id)
+        : await ownerFolder(ctx, 'device', source.device_id);
   if (folder === undefined) caller.requireBootstrapAdmin();
   else caller.require('iot.viewer', folder);
 }

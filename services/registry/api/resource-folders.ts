@@ -3,6 +3,7 @@
 import { notFound } from '../store/contract.js';
 import type { DeviceRecord, OperationRecord } from '../store/records.js';
 import type { ResourceContext } from '../resources/context.js';
+import type { OwnerKind } from '../../contracts/principal.js';
 
 export async function deviceFolder(ctx: ResourceContext, device: DeviceRecord): Promise<string> {
   const registry = await ctx.store.getRegistry(device.registry_id);
@@ -11,16 +12,19 @@ export async function deviceFolder(ctx: ResourceContext, device: DeviceRecord): 
   return registry.folder_id;
 }
 
+/** The folder of a registry, device or broker; undefined once it is gone. */
+export async function ownerFolder(ctx: ResourceContext, kind: OwnerKind, id: string): Promise<string | undefined> {
+  if (kind === 'registry') return (await ctx.store.getRegistry(id))?.folder_id;
+  if (kind === 'broker') return (await ctx.store.getBroker(id))?.folder_id;
+  const device = await ctx.store.getDevice(id);
+  return device && (await ctx.store.getRegistry(device.registry_id))?.folder_id;
+}
+
 /**
  * The folder of the registry, device or broker an operation acted on; undefined once that resource
  * is gone (its operations are then visible to bootstrap admins only).
  */
 export async function operationFolder(ctx: ResourceContext, operation: OperationRecord): Promise<string | undefined> {
   const id = operation.resource_id;
-  const registry = await ctx.store.getRegistry(id);
-  if (registry) return registry.folder_id;
-  const broker = await ctx.store.getBroker(id);
-  if (broker) return broker.folder_id;
-  const device = await ctx.store.getDevice(id);
-  return device && (await ctx.store.getRegistry(device.registry_id))?.folder_id;
+  return (await ownerFolder(ctx, 'registry', id)) ?? (await ownerFolder(ctx, 'broker', id)) ?? ownerFolder(ctx, 'device', id);
 }

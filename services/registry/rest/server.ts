@@ -6,6 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import type { Logger } from '../../common/logging.js';
+import { hostPort } from '../../common/host-port.js';
 import type { Gateway, GatewayResponse } from './gateway.js';
 import { errorBody } from './http-status.js';
 
@@ -42,17 +43,17 @@ export async function startRestServer(options: RestServerOptions): Promise<Runni
   const server: Server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handle)
     : createHttpServer(handle);
-  const separator = options.listen.lastIndexOf(':');
-  const host = options.listen.slice(0, separator).replace(/^\[|\]$/g, '');
+  const { host, port } = hostPort(options.listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(Number(options.listen.slice(separator + 1)), host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
+  const bound = (server.address() as AddressInfo).port;
   return {
-    address: `${options.listen.slice(0, separator)}:${(server.address() as AddressInfo).port}`,
+    address: host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -26,3 +26,58 @@ test('routes added while an edge registers are not wiped by its registration', a
   assert.ok(key, "the edge's route set exists");
   assert.deepEqual((await redis.smembers(key)).sort(), [...filters].sort());
 });
+
+test('a SUBSCRIBE does not wait for a peer that renews its lease but follows no feed (a dead or broadcasting edge)', async (t) => {
+  const url = await redisUrl();
+  const redis = new Redis(url);
+  // A peer whose lease is fresh, kept fresh, that never applies a change and has no feed connection:
+  // what an edge SIGKILLed a moment ago looks like until its last renewal is 1.5 s old.
+  const ghost = `ghost-${Date.now()}`;
+  const renew = () => redis.zadd('{iotcore:routes}:edges', Date.now() + 5000, ghost);
+  await renew();
+  const renewing = setInterval(() => void renew(), 200);
+  const bus = routedBus(url, logger);
+  t.after(async () => {
+    clearInterval(renewing);
+    await bus.close();
+    await redis.zrem('{iotcore:routes}:edges', ghost);
+    redis.disconnect();
+  });
+  const started = Date.now();
+  await new Promise<void>((resolve) => bus.emitter.on('$iot/ghost/devices/d1/commands', (_message, done) => done(), resolve));
+  const waited = Date.now() - started;
+  // Without the feed check it waits out the whole 3 s bound.
+  assert.ok(waited < 1000, `the SUBSCRIBE waited ${waited} ms`);
+});
+
+test('a peer whose lease ran out but that renews it before anyone drops it keeps getting its messages from an edge that rebuilt its replica meanwhile', async (t) => {
+  const url = await redisUrl();
+  const redis = new Redis(url);
+  // The peer, as an edge cut off from Redis for longer than its lease looks once it is back: still
+  // registered with its routes, lease in the past, renewing again. No change in the feed says so.
+  const peer = `late-${Date.now()}`;
+  const topic = `$iot/late/devices/${peer}/commands`;
+  await redis.sadd(`{iotcore:routes}:of:${peer}`, topic);
+  await redis.zadd('{iotcore:routes}:edges', Date.now() - 1, peer);
+  const appliedBefore = new Set(Object.keys(await redis.hgetall('{iotcore:routes}:applied')));
+  const bus = routedBus(url, logger);
+  let renewing: NodeJS.Timeout | undefined;
+  t.after(async () => {
+    clearInterval(renewing);
+    await bus.close();
+    await redis.del(`{iotcore:routes}:of:${peer}`, `{iotcore:inbox:${peer}}`);
+    await redis.zrem('{iotcore:routes}:edges', peer);
+    redis.disconnect();
+  });
+  // The new edge's replica is built (it reports what it applied) while the peer's lease is out...
+  while (Object.keys(await redis.hgetall('{iotcore:routes}:applied')).every((edge) => appliedBefore.has(edge)))
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  // ...and the peer renews before the new edge's first look for expired leases (every 500 ms).
+  const renew = () => redis.zadd('{iotcore:routes}:edges', Date.now() + 5000, peer);
+  await renew();
+  renewing = setInterval(() => void renew(), 200);
+  await new Promise<void>((resolve, reject) =>
+    bus.emitter.emit({ topic, payload: Buffer.from('for the late peer') } as never, (error?: Error) => (error ? reject(error) : resolve())),
+  );
+  assert.equal(await redis.xlen(`{iotcore:inbox:${peer}}`), 1, "the message went to the peer's inbox");
+});

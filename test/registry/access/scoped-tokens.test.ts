@@ -30,6 +30,7 @@ import {
 import { DeviceDataServiceClient } from '../../../services/generated/yandex/cloud/iot/devices/v1/device_data_service.js';
 import { RegistryDataServiceClient } from '../../../services/generated/yandex/cloud/iot/devices/v1/registry_data_service.js';
 import { AccessTokenServiceClient, CreateAccessTokenRequest } from '../../../services/generated/iotcore/access/v1/access.js';
+import { LogServiceClient, ReadLogsRequest } from '../../../services/generated/iotcore/logs/v1/logs.js';
 
 const run = promisify(execFile);
 const REGISTRY_PASSWORD = 'Registry-Passw0rd!';
@@ -64,15 +65,17 @@ describe('scoped tokens on the all-in-one server', () => {
       new DeviceDataServiceClient(endpoint, channel),
       new RegistryDataServiceClient(endpoint, channel),
       new AccessTokenServiceClient(endpoint, channel),
+      new LogServiceClient(endpoint, channel),
     ] as const;
     opened.push(...raw);
-    const [registries, devices, deviceData, registryData, tokens] = raw;
+    const [registries, devices, deviceData, registryData, tokens, logs] = raw;
     return {
       registries: promiseClient(registries, metadata),
       devices: promiseClient(devices, metadata),
       deviceData: promiseClient(deviceData, metadata),
       registryData: promiseClient(registryData, metadata),
       tokens: promiseClient(tokens, metadata),
+      logs: promiseClient(logs, metadata),
     };
   };
   const listIn = (folder_id: string) => ListRegistriesRequest.fromPartial({ folder_id });
@@ -135,6 +138,17 @@ describe('scoped tokens on the all-in-one server', () => {
     );
     await denied(viewer.devices.delete({ device_id: ids['folder-a/device']! }), /role iot\.editor on folder folder-a/);
     await denied(viewer.registries.list(listIn('folder-b')), /role iot\.viewer on folder folder-b/);
+  });
+
+  test("connection logs: a viewer reads its folder's and not another's", async () => {
+    const viewer = as((await newToken('--folder-id', 'folder-a', '--role', 'iot.viewer')).secret);
+    const logOf = (source: ReadLogsRequest['source']) => viewer.logs.read(ReadLogsRequest.fromPartial({ source }));
+    await logOf({ $case: 'device_id', value: ids['folder-a/device']! });
+    await logOf({ $case: 'registry_id', value: ids['folder-a/registry']! });
+    await denied(logOf({ $case: 'device_id', value: ids['folder-b/device']! }), /role iot\.viewer on folder folder-b/);
+    await denied(logOf({ $case: 'registry_id', value: ids['folder-b/registry']! }), /role iot\.viewer on folder folder-b/);
+    // The log of something that does not exist (any more) is for bootstrap admins.
+    await denied(logOf({ $case: 'device_id', value: 'are00000000000000000' }), /bootstrap admin/);
   });
 
   test('an editor of folder A manages A and cannot touch folder B', async () => {
