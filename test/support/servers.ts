@@ -386,9 +386,16 @@ export async function startKafka(): Promise<KafkaHandle> {
   return Object.assign(handle, { bootstrap: `127.0.0.1:${port}` });
 }
 
-/** A KRaft cluster ID: 16 random bytes in URL-safe base64 without padding (what `kafka-storage random-uuid` prints). */
+/**
+ * A KRaft cluster ID: 16 random bytes in URL-safe base64 without padding (what `kafka-storage
+ * random-uuid` prints), never starting with '-', which Kafka's Uuid.randomUuid() avoids as well:
+ * `format -t -…` takes it for an option and fails (1 start in 64 did in a test run).
+ */
 function randomClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** uid and gid of a system user (from /etc/passwd). */
