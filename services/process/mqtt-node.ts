@@ -88,6 +88,7 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
     },
   });
   if (options.listeners) checks.push({ name: 'revocation_feed', check: () => edge.revocationsLive(), degradesOnly: true });
+  if (exporter) checks.push({ name: 'kafka_export', check: () => exporter.delivering(), degradesOnly: true });
   closers.unshift(edge.close);
   // After the edge: what its last messages offered still goes out, for up to 5 s.
   if (exporter) closers.splice(1, 0, () => exporter.stop(5_000));

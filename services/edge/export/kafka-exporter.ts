@@ -19,6 +19,10 @@ export class KafkaExporter {
   #running = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
+  /** When Kafka stopped acknowledging; undefined while it does. */
+  #failingSince: number | undefined;
+  /** The last record offered was dropped and Kafka has acknowledged nothing since: the backlog is full. */
+  #full = false;
 
   constructor(
     private readonly producer: ExportProducer,
@@ -31,10 +35,20 @@ export class KafkaExporter {
   offer(stream: string, record: ExportRecord): void {
     if (this.backlog.offer({ topic: stream, key: record.device_id, value: JSON.stringify(record) })) {
       this.metrics.backlog.set(this.backlog.length);
+      this.#full = false;
       this.#wake?.();
     } else {
+      this.#full = true;
       this.metrics.dropped.inc();
     }
+  }
+
+  /**
+   * False while Kafka does not acknowledge or the backlog is full (records are being dropped):
+   * /readyz's `kafka_export`, which only degrades, since MQTT goes on without Kafka.
+   */
+  delivering(): boolean {
+    return this.#failingSince === undefined && !this.#full;
   }
 
   start(): void {
@@ -54,8 +68,6 @@ export class KafkaExporter {
 
   async #run(): Promise<void> {
     let retryDelay = FIRST_RETRY_DELAY_MS;
-    // Logged when Kafka stops acknowledging and when it is back, not on every retry.
-    let failingSince: number | undefined;
     while (this.#running) {
       const batch = this.backlog.head(BATCH_RECORDS);
       if (batch.length === 0) {
@@ -70,17 +82,19 @@ export class KafkaExporter {
         this.backlog.acknowledge(batch.length);
         this.metrics.delivered.inc(batch.length);
         this.metrics.backlog.set(this.backlog.length);
+        this.#full = false;
         retryDelay = FIRST_RETRY_DELAY_MS;
-        if (failingSince !== undefined)
+        // Logged when Kafka stops acknowledging and when it is back, not on every retry.
+        if (this.#failingSince !== undefined)
           this.logger.info(
-            { failingMs: Date.now() - failingSince, backlog: this.backlog.length },
+            { failingMs: Date.now() - this.#failingSince, backlog: this.backlog.length },
             'Kafka acknowledges exported records again',
           );
-        failingSince = undefined;
+        this.#failingSince = undefined;
       } catch (error) {
         this.metrics.failures.inc();
-        if (failingSince === undefined) {
-          failingSince = Date.now();
+        if (this.#failingSince === undefined) {
+          this.#failingSince = Date.now();
           this.logger.warn({ err: error, backlog: this.backlog.length }, 'Kafka did not acknowledge exported records; retrying');
         }
         await sleep(retryDelay);
