@@ -31,6 +31,9 @@ const link: RegistryLink = {
       return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'wrong password', subject: { ...found, log_policy } };
     return { result: 'OK', principal: found };
   },
+  async registryExports() {
+    return [];
+  },
   async lookupDevice(deviceId) {
     return principal(deviceId)?.kind === 'device' ? { registry_id: REGISTRY_ID } : undefined;
   },

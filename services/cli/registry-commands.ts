@@ -20,6 +20,7 @@ import {
 import { logsCommand } from './log-commands.js';
 import { listAll, withApi, type Options } from './command-runner.js';
 import { credentialCommands } from './credential-commands.js';
+import { ydsExportCommand } from './yds-export-commands.js';
 import { printList, printOperationResult, printResource } from './printing.js';
 import { registryId } from './resolve.js';
 import type { Api } from './connection.js';
@@ -218,6 +219,7 @@ export function registryCommands(): Command {
     },
   }))
     group.addCommand(command);
+  group.addCommand(ydsExportCommand());
   group.addCommand(
     logsCommand("show the connection log of a registry (its own and its devices' entries)", selector, async (api, options, positional) => ({
       $case: 'registry_id',

@@ -3,6 +3,7 @@
 // is written from the same list (`iotcore serve --help` prints it too).
 import { Option, type Command } from 'commander';
 import { isRedisUrl } from './redis.js';
+import { parseKafkaBrokers } from './kafka.js';
 
 export type Role = 'all' | 'registry' | 'edge';
 
@@ -49,6 +50,14 @@ export interface ServeConfig {
   logRetentionHours: number;
   logMaxEvents: number;
   logBufferEvents: number;
+  kafkaBrokers?: string[];
+  kafkaSecurity: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+  kafkaTlsCa?: string;
+  kafkaSaslMechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  kafkaSaslUsername?: string;
+  kafkaSaslPassword?: string;
+  exportBacklogRecords: number;
+  exportBacklogBytes: number;
 }
 
 interface Setting {
@@ -347,6 +356,55 @@ export const SERVE_SETTINGS: Setting[] = [
       'connection-log entries an edge holds on their way to the store; when the store is slower, further ones are dropped and counted (iotcore_log_events_dropped_total) and MQTT never waits',
   },
   {
+    key: 'kafkaBrokers',
+    flag: '--kafka-brokers <host:port,…>',
+    env: 'IOTCORE_KAFKA_BROKERS',
+    parse: parseKafkaBrokers,
+    description:
+      "Kafka cluster the data stream exports write to (AddDataStreamExport; an export's stream is the Kafka topic); unset: exports are stored but nothing is exported",
+  },
+  {
+    key: 'kafkaSecurity',
+    flag: '--kafka-security <protocol>',
+    env: 'IOTCORE_KAFKA_SECURITY',
+    default: 'PLAINTEXT',
+    choices: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'],
+    description: "how to reach the Kafka brokers, by Kafka's security.protocol names: TLS (SSL), SASL, both, or neither",
+  },
+  {
+    key: 'kafkaTlsCa',
+    flag: '--kafka-tls-ca <file>',
+    env: 'IOTCORE_KAFKA_TLS_CA',
+    description: "PEM CA certificates to trust for the Kafka brokers' TLS (default: the system's)",
+  },
+  {
+    key: 'kafkaSaslMechanism',
+    flag: '--kafka-sasl-mechanism <mechanism>',
+    env: 'IOTCORE_KAFKA_SASL_MECHANISM',
+    default: 'PLAIN',
+    choices: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
+    description: 'SASL mechanism with --kafka-security SASL_PLAINTEXT or SASL_SSL',
+  },
+  { key: 'kafkaSaslUsername', flag: '--kafka-sasl-username <name>', env: 'IOTCORE_KAFKA_SASL_USERNAME', description: 'SASL username' },
+  { key: 'kafkaSaslPassword', flag: '--kafka-sasl-password <secret>', env: 'IOTCORE_KAFKA_SASL_PASSWORD', description: 'SASL password' },
+  {
+    key: 'exportBacklogRecords',
+    flag: '--export-backlog-records <n>',
+    env: 'IOTCORE_EXPORT_BACKLOG_RECORDS',
+    default: '100000',
+    parse: positive,
+    description:
+      'exported records an edge holds while Kafka is slow or away; past it (or --export-backlog-bytes) new ones are dropped and counted (iotcore_export_records_dropped_total) and MQTT never waits',
+  },
+  {
+    key: 'exportBacklogBytes',
+    flag: '--export-backlog-bytes <n>',
+    env: 'IOTCORE_EXPORT_BACKLOG_BYTES',
+    default: '67108864',
+    parse: positive,
+    description: 'memory the held exported records may take, as --export-backlog-records',
+  },
+  {
     key: 'httpListen',
     flag: '--http-listen <host:port>',
     env: 'IOTCORE_HTTP_LISTEN',
@@ -407,6 +465,10 @@ export function resolveServeConfig(raw: Record<string, unknown>): ServeConfig {
   }
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
     throw new Error('--tls-cert and --tls-key must be given together');
+  }
+  const sasl = String(config.kafkaSecurity).startsWith('SASL_');
+  if (sasl && !(config.kafkaSaslUsername && config.kafkaSaslPassword)) {
+    throw new Error(`--kafka-security ${String(config.kafkaSecurity)} needs --kafka-sasl-username and --kafka-sasl-password`);
   }
   return config as unknown as ServeConfig;
 }

@@ -2,6 +2,7 @@
 // all-in-one process (services/registry/edge-link.ts); a separate edge asks over iotcore.auth.v1
 // (services/edge/registry-link/grpc-link.ts).
 import type { ConnectionLogEntry } from './connection-logs.js';
+import type { RegistryExport } from './data-stream-export.js';
 import type { AuthOutcome, AuthRequest, OwnerKind } from './principal.js';
 import type { RevocationSource } from './revocations.js';
 
@@ -42,4 +43,6 @@ export interface RegistryLink extends RevocationSource {
   reportActivity(activities: DeviceActivity[]): Promise<void>;
   /** Stores connection-log entries the edge already filtered by their log's policy. */
   writeLogs(entries: ConnectionLogEntry[]): Promise<void>;
+  /** The registry's data stream exports (none for an unknown registry). */
+  registryExports(registryId: string): Promise<RegistryExport[]>;
 }

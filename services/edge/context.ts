@@ -14,6 +14,7 @@ import type { EdgeMetrics } from './metrics.js';
 import type { Session, SessionTable } from './session.js';
 import type { SessionLedger } from './persistence/session-ledger.js';
 import type { ConnectionLog } from './connection-log.js';
+import type { MessageExports } from './export/message-exports.js';
 
 export interface EdgeContext {
   broker: Aedes;
@@ -31,6 +32,8 @@ export interface EdgeContext {
   /** Per-registry and per-broker connection logs (LogOptions applied here). */
   connectionLog: ConnectionLog;
   deviceOwners: DeviceOwnerCache;
+  /** The data stream exports, when this edge writes to Kafka. */
+  exports: MessageExports | undefined;
   /** Subscriptions one connection may hold; 0 = unlimited. */
   maxSubscriptions: number;
   /** When persistent sessions went offline (for their expiry); absent when sessions never expire. */

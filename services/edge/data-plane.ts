@@ -7,8 +7,9 @@ import type { RegistryLink } from '../contracts/registry-link.js';
 import { TopicPolicy } from './topics/acl.js';
 import { decidePublish } from './hooks/authorize-publish.js';
 import type { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
+import { exportMessage, type MessageExports } from './export/message-exports.js';
 
-export function dataPlane(broker: Aedes, link: RegistryLink, deviceOwners: DeviceOwnerCache): DataPlane {
+export function dataPlane(broker: Aedes, link: RegistryLink, deviceOwners: DeviceOwnerCache, exports?: MessageExports): DataPlane {
   return {
     async publish(principalRef, topic, data) {
       if (!link.describe) throw new DataPlaneError('UNAVAILABLE', 'data-plane publishing needs the registry in this process');
@@ -16,6 +17,7 @@ export function dataPlane(broker: Aedes, link: RegistryLink, deviceOwners: Devic
       if (outcome.result !== 'OK') throw new DataPlaneError('NOT_FOUND', `${principalRef.kind} ${principalRef.id}: ${outcome.reason}`);
       const decision = await decidePublish(new TopicPolicy(outcome.principal), topic, deviceOwners);
       if (!decision.ok) throw new DataPlaneError('PERMISSION_DENIED', decision.reason);
+      exportMessage(exports, outcome.principal, decision.internalTopic, data);
       const packet: PublishPacket = {
         cmd: 'publish',
         topic: decision.internalTopic,

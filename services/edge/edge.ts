@@ -26,6 +26,7 @@ import { aedesInternals, checkAedesShape } from './aedes/internals.js';
 import { SessionTable, clientIdOf } from './session.js';
 import { LOG_LEVELS } from '../contracts/connection-logs.js';
 import type { EdgeContext } from './context.js';
+import type { MessageExports } from './export/message-exports.js';
 import { authenticateHook, preConnectHook } from './hooks/authenticate.js';
 import { DROPPED_TOPIC, authorizePublishHook } from './hooks/authorize-publish.js';
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
@@ -69,6 +70,8 @@ export interface EdgeOptions {
   connectionLog?: Partial<ConnectionLogSettings>;
   /** Subscriptions one connection may hold (default 1000; 0 = unlimited). */
   maxSubscriptions?: number;
+  /** Where accepted device and registry messages are offered for the data stream exports; none when omitted. */
+  exports?: MessageExports;
   /** Bounds on persistent sessions, with the persistence's own counters; unbounded when omitted. */
   sessionLimits?: {
     maxQueuedMessages: number;
@@ -160,6 +163,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     connections: new WeakMap<Duplex, ConnectionInfo>(),
     throttle: brakeFor(options.sharedAuthFailures, logger),
     deviceOwners: new DeviceOwnerCache(link),
+    exports: options.exports,
     maxSubscriptions: options.maxSubscriptions ?? 1000,
     sessions: new SessionTable(),
     takenOver: (previous) => markTakenOver(context, previous),
@@ -201,7 +205,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
 
   return {
     broker,
-    dataPlane: dataPlane(broker, link, context.deviceOwners),
+    dataPlane: dataPlane(broker, link, context.deviceOwners, options.exports),
     ports,
     accept,
     droppedMessages: bus.dropped,

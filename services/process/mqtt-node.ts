@@ -16,6 +16,12 @@ import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
 import { redisBus } from '../edge/bus/redis-bus.js';
 import { routedBus } from '../edge/bus/routed-bus.js';
 import { redisFailureCounters } from '../edge/limits/shared-auth-failures.js';
+import { kafkaConnectionOf } from '../common/kafka.js';
+import { ExportBacklog } from '../edge/export/export-backlog.js';
+import { exportMetrics } from '../edge/export/export-metrics.js';
+import { KafkaExporter } from '../edge/export/kafka-exporter.js';
+import { createExportProducer } from '../edge/export/kafka-producer.js';
+import { RegistryExports } from '../edge/export/registry-exports.js';
 
 export interface MqttNode {
   edge: RunningEdge;
@@ -51,6 +57,7 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
   if (mongoState) checks.push({ name: 'mqtt_state', check: () => mongoState.ping().then(() => true), degradesOnly });
   if (options.link.reachable) checks.push({ name: 'registry_service', check: options.link.reachable });
   const listeners = options.listeners ? await listenerOptions(config, logger) : {};
+  const exporter = await startExporter(config, logger);
   const edge = await startEdge({
     link: options.link,
     logger,
@@ -72,6 +79,7 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
     clusterBus,
     sharedAuthFailures,
     revocations: options.revocations,
+    exports: exporter && new RegistryExports(options.link, (stream, record) => exporter.offer(stream, record), logger),
     limits: {
       devicePublishRate: config.devicePublishRate,
       brokerPublishRate: config.brokerPublishRate,
@@ -80,8 +88,30 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
     },
   });
   if (options.listeners) checks.push({ name: 'revocation_feed', check: () => edge.revocationsLive(), degradesOnly: true });
+  if (exporter) checks.push({ name: 'kafka_export', check: () => exporter.delivering(), degradesOnly: true });
   closers.unshift(edge.close);
+  // After the edge: what its last messages offered still goes out, for up to 5 s.
+  if (exporter) closers.splice(1, 0, () => exporter.stop(5_000));
   return { edge, checks, closers };
+}
+
+/**
+ * The Kafka exporter of this process's data stream exports (each process exports the messages
+ * its own clients publish; ARCHITECTURE.md), when --kafka-brokers is set.
+ */
+async function startExporter(config: ServeConfig, logger: Logger): Promise<KafkaExporter | undefined> {
+  const ca = config.kafkaTlsCa ? await readFile(config.kafkaTlsCa, 'utf8') : undefined;
+  const connection = kafkaConnectionOf(config, ca);
+  if (!connection) return undefined;
+  const exporter = new KafkaExporter(
+    createExportProducer(connection, `iotcore-${config.role}-${process.pid}`),
+    new ExportBacklog({ maxRecords: config.exportBacklogRecords, maxBytes: config.exportBacklogBytes }),
+    exportMetrics(),
+    logger,
+  );
+  exporter.start();
+  logger.info({ brokers: connection.brokers }, 'data stream exports write to Kafka');
+  return exporter;
 }
 
 async function listenerOptions(config: ServeConfig, logger: Logger) {

@@ -16,6 +16,8 @@ export function inProcessLink(ctx: ResourceContext, authenticator: Authenticator
     checkSessions: (sessions) =>
       Promise.all(sessions.map((session) => authenticator.recheck(session.kind, session.id, session.credential_id))),
     writeLogs: (entries) => logs.append(entries),
+    registryExports: async (registryId) =>
+      (await ctx.store.listDataStreamExports(registryId)).map(({ id, mqtt_topic_filter, stream }) => ({ id, mqtt_topic_filter, stream })),
     reportActivity: async (activities) => {
       for (const { device_id, ...patch } of activities) await ctx.store.recordDeviceMonitoring(device_id, patch);
     },

@@ -236,6 +236,23 @@ describe('rendered objects (all features)', () => {
     assert.equal(Buffer.from(secret.data[edgeToken.key], 'base64').toString(), 'test-edge-token');
   });
 
+  test('edges and registry replicas export to Kafka: brokers, SASL password from its Secret, the CA mounted', () => {
+    for (const component of ['edge', 'registry']) {
+      const pod = find(manifests, 'Deployment', `${full}-${component}`).spec.template.spec;
+      const container = (pod.containers as Manifest[])[0]!;
+      const vars = env(container);
+      assert.equal(vars.IOTCORE_KAFKA_BROKERS.value, 'kafka-0.kafka:9093,kafka-1.kafka:9093');
+      assert.equal(vars.IOTCORE_KAFKA_SECURITY.value, 'SASL_SSL');
+      assert.equal(vars.IOTCORE_KAFKA_SASL_MECHANISM.value, 'SCRAM-SHA-512');
+      assert.deepEqual(vars.IOTCORE_KAFKA_SASL_PASSWORD.valueFrom.secretKeyRef, { name: 'kafka-credentials', key: 'kafka-sasl-password' });
+      assert.equal(vars.IOTCORE_EXPORT_BACKLOG_RECORDS.value, '100000');
+      const mount = (container.volumeMounts as Manifest[]).find((candidate) => candidate.name === 'kafka-ca');
+      assert.equal(vars.IOTCORE_KAFKA_TLS_CA.value, `${mount?.mountPath}/ca.crt`);
+      const volume = (pod.volumes as Manifest[]).find((candidate) => candidate.name === 'kafka-ca');
+      assert.equal(volume?.secret.secretName, 'kafka-ca');
+    }
+  });
+
   test('services: edge LoadBalancer with all MQTT ports, registry ClusterIP with grpc, rest + metrics', () => {
     const edge = find(manifests, 'Service', `${full}-edge`);
     assert.equal(edge.spec.type, 'LoadBalancer');
@@ -330,6 +347,7 @@ describe('values are validated', () => {
     ['an unknown top-level key', ['--set', 'edgee.replicas=3'], /additional properties 'edgee' not allowed/],
     ['a ClusterIP edge Service', ['--set', 'edge.service.type=ClusterIP'], /\/edge\/service\/type/],
     ['certManager without issuer or names', ['--set', 'tls.mode=certManager'], /\/tls\/certManager/],
+    ['a Kafka broker without a port', ['--set', 'kafka.brokers=kafka-0'], /\/kafka\/brokers/],
   ];
   for (const [name, args, detail] of rejectedBySchema) {
     test(`values.schema.json rejects ${name}`, async () => {

@@ -9,6 +9,7 @@ import type { AuthOutcome, AuthRequest, DeviceAlias, Principal } from '../../ser
 import type { DeviceActivity, RegistryLink, SessionRef } from '../../services/contracts/registry-link.js';
 import type { FeedCursor, RevocationHandler } from '../../services/contracts/revocations.js';
 import type { ConnectionLogEntry } from '../../services/contracts/connection-logs.js';
+import type { RegistryExport } from '../../services/contracts/data-stream-export.js';
 import type { ConnectionInfo } from '../../services/edge/transport/listeners.js';
 
 interface Entity {
@@ -58,6 +59,11 @@ export class InMemoryRegistryLink implements RegistryLink {
       return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'wrong username or password' };
     if (entity.disabled) return { result: 'NOT_AUTHORIZED', reason: `${entity.principal.kind} is disabled` };
     return { result: 'OK', principal: entity.principal };
+  }
+
+  async registryExports(): Promise<RegistryExport[]> {
+    this.#reachable();
+    return [];
   }
 
   async lookupDevice(deviceId: string): Promise<{ registry_id: string } | undefined> {

@@ -4,6 +4,8 @@
 //     REST examples use; curl, which those examples call;
 //   - FerretDB (MongoDB-compatible, on SQLite or PostgreSQL) built from the Go module proxy into
 //     .tools/, rebuilt only when its wrapper's sources change;
+//   - Apache Kafka (KRaft) jars from Maven Central into .tools/kafka-<version>/, run with Debian's
+//     Java 17 (openjdk-17-jre-headless) and fetched with Debian's maven;
 //   - helm, kubeconform and offline Kubernetes schemas for the chart test (test/deploy/chart-tools.ts);
 //   - promtool (Debian's prometheus package), the blackbox exporter, hadolint and the Compose schema
 //     for the deploy/ test (test/deploy/deploy-tools.ts).
@@ -13,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FERRETDB_BINARY, FERRETDB_SOURCE, postgresProgram, TOOLS_DIR } from './tools.js';
+import { ensureKafkaJars } from './kafka-jars.js';
 import { ensureChartTools } from '../deploy/chart-tools.js';
 import { ensureDeployTools } from '../deploy/deploy-tools.js';
 
@@ -22,6 +25,8 @@ const DEBIAN_PACKAGES: Array<[binary: string, pkg: string]> = [
   ['mosquitto_pub', 'mosquitto-clients'],
   ['jq', 'jq'],
   ['curl', 'curl'],
+  ['java', 'openjdk-17-jre-headless'],
+  ['mvn', 'maven'],
   ['promtool', 'prometheus'],
   ['prometheus-blackbox-exporter', 'prometheus-blackbox-exporter'],
 ];
@@ -29,6 +34,7 @@ const DEBIAN_PACKAGES: Array<[binary: string, pkg: string]> = [
 async function main(): Promise<void> {
   ensureDebianPackages();
   if (!process.env.MONGO_URL) ensureFerretDb();
+  ensureKafkaJars();
   // helm and kubeconform from the Go proxy, Kubernetes JSON schemas from PyPI (cached in .tools/).
   await ensureChartTools();
   await ensureDeployTools();

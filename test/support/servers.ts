@@ -4,14 +4,16 @@
 //   3. otherwise local processes on free loopback ports: Debian's redis-server and FerretDB v1
 //      (SQLite backend) built by provision.ts — stopped when the test process exits.
 // The cluster tests and benchmarks start their own FerretDB, on its PostgreSQL backend
-// (startFerretDb('postgresql'), over Debian's postgresql).
+// (startFerretDb('postgresql'), over Debian's postgresql). Tests of the Kafka export start their
+// own Kafka broker (startKafka(), the jars provision.ts fetched, on Java 17).
 // A server that cannot be had is an error naming what is missing, never a silent skip.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitForPort } from './ports.js';
-import { FERRETDB_BINARY, postgresProgram } from './tools.js';
+import { FERRETDB_BINARY, KAFKA_JARS, postgresProgram } from './tools.js';
 
 export interface ServerHandle {
   url: string;
@@ -293,6 +295,107 @@ export async function startPostgres(maxConnections = 100): Promise<ServerHandle>
     stopSignal: 'SIGINT',
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   });
+}
+
+export interface KafkaHandle extends ServerHandle {
+  /** `host:port` of the broker's listener, for a client's bootstrap list. */
+  bootstrap: string;
+}
+
+/**
+ * One Apache Kafka process in KRaft mode, broker and controller at once, on free loopback ports
+ * with its own temporary log directory (formatted once, so restart() keeps every record). Single-
+ * node settings: internal topics with one partition and one replica, no delay before the first
+ * consumer-group rebalance, and no automatic topic creation (as on Yandex Data Streams, where a
+ * stream exists before anything is written to it). 4–6 s to start here.
+ */
+export async function startKafka(): Promise<KafkaHandle> {
+  const java = findOnPath('java');
+  if (!java)
+    throw new Error('Java is not installed: run `npm test` as root (its pretest installs openjdk-17-jre-headless) or install a JRE ≥ 17');
+  if (!existsSync(KAFKA_JARS))
+    throw new Error(
+      `the Kafka jars are not fetched (${KAFKA_JARS} missing): run \`npm test\` (its pretest fetches them with Maven) or \`node dist/test/support/provision.js\``,
+    );
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-kafka-'));
+  const settings = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': path.join(dir, 'data'),
+    'num.partitions': '1',
+    'auto.create.topics.enable': 'false',
+    'offsets.topic.num.partitions': '1',
+    'offsets.topic.replication.factor': '1',
+    'transaction.state.log.num.partitions': '1',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'share.coordinator.state.topic.num.partitions': '1',
+    'share.coordinator.state.topic.replication.factor': '1',
+    'group.initial.rebalance.delay.ms': '0',
+  };
+  const properties = path.join(dir, 'server.properties');
+  writeFileSync(
+    properties,
+    Object.entries(settings)
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join(''),
+  );
+  // Warnings and errors, and the one line that says the server is up.
+  const logConfig = path.join(dir, 'log4j2.properties');
+  writeFileSync(
+    logConfig,
+    [
+      'rootLogger.level=WARN',
+      'rootLogger.appenderRef.stdout.ref=STDOUT',
+      'appender.stdout.type=Console',
+      'appender.stdout.name=STDOUT',
+      'appender.stdout.layout.type=PatternLayout',
+      'appender.stdout.layout.pattern=[%d] %p %m (%c)%n',
+      'logger.started.name=kafka.server.KafkaRaftServer',
+      'logger.started.level=INFO',
+      '',
+    ].join('\n'),
+  );
+  // A small heap and the quick-start JIT: the machine's two cores are shared with the tests.
+  const jvm = ['-Xms64m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${logConfig}`];
+  const classpath = ['-cp', `${KAFKA_JARS}/*`];
+  try {
+    execFileSync(java, [...jvm, ...classpath, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', properties], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`formatting the Kafka log directory failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
+  }
+  const handle = await startProcess({
+    name: 'kafka',
+    port,
+    url: `kafka://127.0.0.1:${port}`,
+    command: java,
+    args: [...jvm, ...classpath, 'kafka.Kafka', properties],
+    readyLine: 'Kafka Server started',
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  });
+  return Object.assign(handle, { bootstrap: `127.0.0.1:${port}` });
+}
+
+/**
+ * A KRaft cluster ID: 16 random bytes in URL-safe base64 without padding (what `kafka-storage
+ * random-uuid` prints), never starting with '-', which Kafka's Uuid.randomUuid() avoids as well:
+ * `format -t -…` takes it for an option and fails (1 start in 64 did in a test run).
+ */
+function randomClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** uid and gid of a system user (from /etc/passwd). */

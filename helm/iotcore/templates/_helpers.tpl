@@ -172,6 +172,39 @@ the data-plane API's messages for offline sessions too.
 {{- end }}
 {{- end -}}
 
+{{/*
+Export to Kafka, on the edges and the registry replicas (each exports the messages it accepts);
+included only with kafka.brokers. The CA is the kafka-ca volume, mounted only with kafka.tlsCaSecret.
+*/}}
+{{- define "iotcore.kafkaEnv" -}}
+{{- $kafka := .Values.kafka -}}
+- name: IOTCORE_KAFKA_BROKERS
+  value: {{ $kafka.brokers | quote }}
+- name: IOTCORE_KAFKA_SECURITY
+  value: {{ $kafka.security | quote }}
+{{- if $kafka.tlsCaSecret }}
+- name: IOTCORE_KAFKA_TLS_CA
+  value: /etc/iotcore/kafka-ca/ca.crt
+{{- end }}
+{{- if hasPrefix "SASL_" $kafka.security }}
+- name: IOTCORE_KAFKA_SASL_MECHANISM
+  value: {{ $kafka.sasl.mechanism | quote }}
+- name: IOTCORE_KAFKA_SASL_USERNAME
+  value: {{ $kafka.sasl.username | quote }}
+{{- with $kafka.sasl.existingSecret }}
+- name: IOTCORE_KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $kafka.sasl.existingSecretKey }}
+{{- end }}
+{{- end }}
+- name: IOTCORE_EXPORT_BACKLOG_RECORDS
+  value: {{ $kafka.backlogRecords | int64 | quote }}
+- name: IOTCORE_EXPORT_BACKLOG_BYTES
+  value: {{ $kafka.backlogBytes | int64 | quote }}
+{{- end -}}
+
 {{/* Checksum that rolls the pods when chart-managed secrets or config change. */}}
 {{- define "iotcore.configChecksum" -}}
 {{- $parts := list .Values.auth .Values.mongo .Values.redis .Values.tls .Values.logLevel .Values.idPrefix -}}

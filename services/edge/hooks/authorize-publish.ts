@@ -10,6 +10,7 @@ import { recordActivity, type EdgeContext } from '../context.js';
 import { LOG_LEVELS } from '../../contracts/connection-logs.js';
 import { clientIdOf } from '../session.js';
 import type { DeviceOwnerCache } from '../registry-link/device-owner-cache.js';
+import { exportMessage } from '../export/message-exports.js';
 
 /** Where handled publishes go: acknowledged, but no subscription can ever match it, and nothing leaves the process. */
 export const DROPPED_TOPIC = '$iot-dropped';
@@ -55,6 +56,7 @@ export function authorizePublishHook(ctx: EdgeContext): Aedes['authorizePublish'
         drop(packet);
         return callback(null);
       }
+      exportMessage(ctx.exports, session.principal, decision.internalTopic, packet.payload);
       packet.topic = decision.internalTopic;
       // The RETAIN flag is not supported (docs/yandex-behaviour.md §4.3): storage is decided by the topic name.
       packet.retain = decision.permanent;

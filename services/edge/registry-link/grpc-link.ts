@@ -15,6 +15,7 @@ import {
   Revocation_Kind,
   type AuthenticateResponse,
   type CheckSessionsResponse,
+  type ListRegistryExportsResponse,
   type LookupDeviceResponse,
   type Principal as WirePrincipal,
   type LogSubject as WireLogSubject,
@@ -154,6 +155,16 @@ export function grpcLink(options: {
     },
     async writeLogs(entries) {
       await unary('WriteLogs', client.writeLogs, WriteLogsRequest.fromPartial({ entries }));
+    },
+    async registryExports(registryId) {
+      const response = await unary<{ registry_id: string }, ListRegistryExportsResponse>(
+        'ListRegistryExports',
+        client.listRegistryExports,
+        {
+          registry_id: registryId,
+        },
+      );
+      return response.exports;
     },
     close() {
       closed = true;

@@ -6,6 +6,7 @@ import {
   AuthenticateResponse,
   AuthenticateResponse_Result,
   CheckSessionsResponse,
+  ListRegistryExportsResponse,
   LookupDeviceResponse,
   Principal_Kind,
   ReportActivityResponse,
@@ -124,6 +125,14 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
       });
       await logs.append(entries);
       return WriteLogsResponse.fromPartial({});
+    }),
+
+    listRegistryExports: unary(handler, 'EdgeAuthService.ListRegistryExports', async (request, caller) => {
+      caller.requireBootstrapAdmin();
+      const records = await ctx.store.listDataStreamExports(request.registry_id);
+      return ListRegistryExportsResponse.fromPartial({
+        exports: records.map(({ id, mqtt_topic_filter, stream }) => ({ id, mqtt_topic_filter, stream })),
+      });
     }),
   };
   return { definition: EdgeAuthServiceService, implementation };

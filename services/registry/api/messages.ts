@@ -5,6 +5,7 @@ import {
   RegistryCertificate,
   RegistryPassword,
   DeviceAlias,
+  DataStreamExport,
   LogOptions,
 } from '../../generated/yandex/cloud/iot/devices/v1/registry.js';
 import {
@@ -21,7 +22,15 @@ import {
   BrokerPassword,
   LogOptions as BrokerLogOptions,
 } from '../../generated/yandex/cloud/iot/broker/v1/broker.js';
-import type { BrokerRecord, CertificateRecord, DeviceRecord, LogOptionsRecord, PasswordRecord, RegistryRecord } from '../store/records.js';
+import type {
+  BrokerRecord,
+  CertificateRecord,
+  DataStreamExportRecord,
+  DeviceRecord,
+  LogOptionsRecord,
+  PasswordRecord,
+  RegistryRecord,
+} from '../store/records.js';
 
 export function registryMessage(record: RegistryRecord): Registry {
   return Registry.fromPartial({
@@ -110,3 +119,16 @@ export const brokerPasswordMessage = (record: PasswordRecord) =>
   BrokerPassword.fromPartial({ broker_id: record.owner_id, id: record.id, created_at: record.created_at });
 
 export const deviceAliasMessage = (entry: { device_id: string; alias: string; topic_prefix: string }) => DeviceAlias.fromPartial(entry);
+
+export function dataStreamExportMessage(record: DataStreamExportRecord): DataStreamExport {
+  return DataStreamExport.fromPartial({
+    id: record.id,
+    name: record.name,
+    registry_id: record.registry_id,
+    mqtt_topic_filter: record.mqtt_topic_filter,
+    database: record.database,
+    stream: record.stream,
+    service_account_id: record.service_account_id,
+    created_at: record.created_at,
+  });
+}

@@ -18,12 +18,16 @@ import {
   ListRegistryPasswordsResponse,
   ListDeviceTopicAliasesResponse,
   ListRegistryOperationsResponse,
+  AddDataStreamExportMetadata,
+  DeleteDataStreamExportMetadata,
+  ListDataStreamExportsResponse,
 } from '../../generated/yandex/cloud/iot/devices/v1/registry_service.js';
-import { Registry, RegistryCertificate, RegistryPassword } from '../../generated/yandex/cloud/iot/devices/v1/registry.js';
+import { DataStreamExport, Registry, RegistryCertificate, RegistryPassword } from '../../generated/yandex/cloud/iot/devices/v1/registry.js';
 import { validateId, validatePaging } from '../validation/resource-fields.js';
 import * as registries from '../resources/registries.js';
 import type * as credentials from '../resources/credentials.js';
 import { listRegistryAliases } from '../resources/devices.js';
+import { addDataStreamExport, deleteDataStreamExport } from '../resources/data-stream-exports.js';
 import type { ResourceContext } from '../resources/context.js';
 import type { Principal } from '../access/principal.js';
 import type { Role } from '../access/roles.js';
@@ -33,7 +37,14 @@ import { credentialHandlers } from './credential-handlers.js';
 import { completedOperation, EMPTY_RESPONSE, pack } from './operations.js';
 import { listOperations } from './list-operations.js';
 import { patchFromMask } from './update-mask.js';
-import { deviceAliasMessage, logOptionsRecord, registryCertificateMessage, registryMessage, registryPasswordMessage } from './messages.js';
+import {
+  dataStreamExportMessage,
+  deviceAliasMessage,
+  logOptionsRecord,
+  registryCertificateMessage,
+  registryMessage,
+  registryPasswordMessage,
+} from './messages.js';
 
 const PKG = 'yandex.cloud.iot.devices.v1';
 const MAX_PAGE = 1000;
@@ -174,20 +185,40 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
       return ListRegistryOperationsResponse.fromPartial(page);
     }),
 
-    // Unsupported, and so answered alike to every caller: nothing is read or changed.
-    listDataStreamExports: unary(handler, 'RegistryService.ListDataStreamExports', async () => {
-      throw dataStreamsUnsupported();
+    listDataStreamExports: unary(handler, 'RegistryService.ListDataStreamExports', async (request, caller) => {
+      const { id } = await authorized(request.registry_id, caller, 'iot.viewer');
+      const records = await ctx.store.listDataStreamExports(id);
+      return ListDataStreamExportsResponse.fromPartial({ data_stream_exports: records.map(dataStreamExportMessage) });
     }),
-    addDataStreamExport: unary(handler, 'RegistryService.AddDataStreamExport', async () => {
-      throw dataStreamsUnsupported();
+
+    addDataStreamExport: unary(handler, 'RegistryService.AddDataStreamExport', async (request, caller) => {
+      const { id } = await authorized(request.registry_id, caller, 'iot.editor');
+      const record = await addDataStreamExport(ctx, {
+        registry_id: id,
+        name: request.name,
+        mqtt_topic_filter: request.mqtt_topic_filter,
+        database: request.database,
+        stream: request.stream,
+        service_account_id: request.service_account_id,
+      });
+      const metadata = AddDataStreamExportMetadata.fromPartial({ registry_id: id, data_stream_export_id: record.id });
+      return done(
+        id,
+        'Add data stream export',
+        pack(`${PKG}.AddDataStreamExportMetadata`, AddDataStreamExportMetadata, metadata),
+        pack(`${PKG}.DataStreamExport`, DataStreamExport, dataStreamExportMessage(record)),
+      );
     }),
-    deleteDataStreamExport: unary(handler, 'RegistryService.DeleteDataStreamExport', async () => {
-      throw dataStreamsUnsupported();
+
+    deleteDataStreamExport: unary(handler, 'RegistryService.DeleteDataStreamExport', async (request, caller) => {
+      const { id } = await authorized(request.registry_id, caller, 'iot.editor');
+      await deleteDataStreamExport(ctx, id, request.data_stream_export_id);
+      const metadata = DeleteDataStreamExportMetadata.fromPartial({
+        registry_id: id,
+        data_stream_export_id: request.data_stream_export_id,
+      });
+      return done(id, 'Delete data stream export', pack(`${PKG}.DeleteDataStreamExportMetadata`, DeleteDataStreamExportMetadata, metadata));
     }),
   };
   return { definition: RegistryServiceService, implementation };
-}
-
-function dataStreamsUnsupported(): ApiError {
-  return new ApiError(status.UNIMPLEMENTED, 'export to Yandex Data Streams is not available in iotcore');
 }

@@ -10,6 +10,7 @@ import type {
   AliasRecord,
   BrokerRecord,
   CertificateRecord,
+  DataStreamExportRecord,
   DeviceMonitoringRecord,
   DeviceRecord,
   OperationRecord,
@@ -50,7 +51,7 @@ export interface RegistryStore {
   countRegistries(folderId: string): Promise<number>;
   /** Replaces the record (same id); not_found if missing, already_exists on a name clash. */
   updateRegistry(registry: RegistryRecord): Promise<void>;
-  /** failed_precondition while the registry still has devices; removes its credentials too. */
+  /** failed_precondition while the registry still has devices; removes its credentials and data stream export too. */
   deleteRegistry(id: string): Promise<void>;
 
   // Devices. Names are unique per registry; the registry must exist (not_found).
@@ -97,6 +98,12 @@ export interface RegistryStore {
   listCertificates(ownerKind: OwnerKind, ownerId: string): Promise<CertificateRecord[]>;
   findCertificate(fingerprint: string): Promise<CertificateRecord | undefined>;
   deleteCertificate(ownerKind: OwnerKind, ownerId: string, fingerprint: string): Promise<void>;
+
+  // Data stream exports: at most one per registry (already_exists); the registry must exist (not_found).
+  createDataStreamExport(dataStreamExport: DataStreamExportRecord): Promise<void>;
+  listDataStreamExports(registryId: string): Promise<DataStreamExportRecord[]>;
+  /** not_found if the registry has no such export. */
+  deleteDataStreamExport(registryId: string, exportId: string): Promise<void>;
 
   // Operations (history of mutations per resource).
   putOperation(operation: OperationRecord): Promise<void>;

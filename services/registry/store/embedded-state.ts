@@ -7,6 +7,7 @@ import type {
   AliasRecord,
   BrokerRecord,
   CertificateRecord,
+  DataStreamExportRecord,
   DeviceRecord,
   OperationRecord,
   OwnerKind,
@@ -16,7 +17,15 @@ import type {
 import { RegistryAliasIndex } from './alias-index.js';
 import { SortedIdGroups } from './sorted-ids.js';
 
-export type Collection = 'registry' | 'device' | 'broker' | 'password' | 'certificate' | 'operation' | 'access_token';
+export type Collection =
+  | 'registry'
+  | 'device'
+  | 'broker'
+  | 'password'
+  | 'certificate'
+  | 'operation'
+  | 'access_token'
+  | 'data_stream_export';
 
 const scoped = (scope: string, name: string) => `${scope}\0${name}`;
 const owner = (kind: OwnerKind, id: string) => `${kind}:${id}`;
@@ -29,6 +38,8 @@ export class EmbeddedState {
   readonly certificates = new Map<string, CertificateRecord>();
   readonly operations = new Map<string, OperationRecord>();
   readonly accessTokens = new Map<string, AccessTokenRecord>();
+  /** By registry ID: a registry has at most one. */
+  readonly dataStreamExports = new Map<string, DataStreamExportRecord>();
   /** Token ID by the SHA-256 of its secret. */
   readonly accessTokensByHash = new Map<string, string>();
 
@@ -44,7 +55,16 @@ export class EmbeddedState {
   readonly #certificatesByOwner = new SortedIdGroups();
 
   /** Loading order matters: registries before their devices (a device's folder is its registry's). */
-  static readonly loadOrder: Collection[] = ['registry', 'broker', 'device', 'password', 'certificate', 'operation', 'access_token'];
+  static readonly loadOrder: Collection[] = [
+    'registry',
+    'broker',
+    'device',
+    'password',
+    'certificate',
+    'operation',
+    'access_token',
+    'data_stream_export',
+  ];
 
   load(collection: Collection, record: unknown): void {
     switch (collection) {
@@ -62,6 +82,11 @@ export class EmbeddedState {
         return this.putOperation(record as OperationRecord);
       case 'access_token':
         return this.putAccessToken(record as AccessTokenRecord);
+      case 'data_stream_export': {
+        const dataStreamExport = record as DataStreamExportRecord;
+        this.dataStreamExports.set(dataStreamExport.registry_id, dataStreamExport);
+        return;
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import type {
   AccessTokenRecord,
   BrokerRecord,
   CertificateRecord,
+  DataStreamExportRecord,
   DeviceMonitoringRecord,
   DeviceRecord,
   OperationRecord,
@@ -106,7 +107,16 @@ class EmbeddedStore implements RegistryStore {
       if (!this.state.registries.has(id)) throw notFound(`registry ${id} not found`);
       const devices = this.state.devicesByRegistry.size(id);
       if (devices > 0) throw failedPrecondition(`registry ${id} still has ${devices} device(s); delete them first`);
-      return this.#deleteOwner('registry', id, () => this.state.deleteRegistry(id));
+      const removal = this.#deleteOwner('registry', id, () => this.state.deleteRegistry(id));
+      const dataStreamExport = this.state.dataStreamExports.get(id);
+      if (!dataStreamExport) return removal;
+      return {
+        batch: [...removal.batch, { type: 'del', key: key('data_stream_export', dataStreamExport.id) }],
+        commit: () => {
+          removal.commit();
+          this.state.dataStreamExports.delete(id);
+        },
+      };
     });
   }
 
@@ -291,6 +301,36 @@ class EmbeddedStore implements RegistryStore {
         throw alreadyExists(`certificate ${certificate.fingerprint} is already attached to ${holder.owner_kind} ${holder.owner_id}`);
       }
     }
+  }
+
+  // Data stream exports ------------------------------------------------------------------------
+
+  createDataStreamExport(dataStreamExport: DataStreamExportRecord): Promise<void> {
+    return this.#mutate(() => {
+      const registryId = dataStreamExport.registry_id;
+      if (!this.state.registries.has(registryId)) throw notFound(`registry ${registryId} not found`);
+      const existing = this.state.dataStreamExports.get(registryId);
+      if (existing) throw alreadyExists(`registry ${registryId} already has a data stream export (${existing.id}); delete it first`);
+      return this.#put('data_stream_export', dataStreamExport.id, dataStreamExport, () =>
+        this.state.dataStreamExports.set(registryId, dataStreamExport),
+      );
+    });
+  }
+
+  async listDataStreamExports(registryId: string) {
+    const dataStreamExport = this.state.dataStreamExports.get(registryId);
+    return dataStreamExport ? [dataStreamExport] : [];
+  }
+
+  deleteDataStreamExport(registryId: string, exportId: string): Promise<void> {
+    return this.#mutate(() => {
+      if (this.state.dataStreamExports.get(registryId)?.id !== exportId)
+        throw notFound(`data stream export ${exportId} not found in registry ${registryId}`);
+      return {
+        batch: [{ type: 'del', key: key('data_stream_export', exportId) }],
+        commit: () => this.state.dataStreamExports.delete(registryId),
+      };
+    });
   }
 
   // Operations ---------------------------------------------------------------------------------

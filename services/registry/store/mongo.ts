@@ -8,6 +8,7 @@ import type {
   AccessTokenRecord,
   BrokerRecord,
   CertificateRecord,
+  DataStreamExportRecord,
   DeviceMonitoringRecord,
   DeviceRecord,
   OperationRecord,
@@ -47,6 +48,7 @@ class MongoStore implements RegistryStore {
   readonly #certificates: Collection<WithId<CertificateRecord>>;
   readonly #operations: Collection<WithId<OperationRecord>>;
   readonly #accessTokens: Collection<WithId<AccessTokenRecord>>;
+  readonly #dataStreamExports: Collection<WithId<DataStreamExportRecord>>;
 
   constructor(
     private readonly client: MongoClient,
@@ -60,6 +62,7 @@ class MongoStore implements RegistryStore {
     this.#certificates = db.collection('certificates');
     this.#operations = db.collection('operations');
     this.#accessTokens = db.collection('access_tokens');
+    this.#dataStreamExports = db.collection('data_stream_exports');
   }
 
   async createIndexes(): Promise<void> {
@@ -73,6 +76,8 @@ class MongoStore implements RegistryStore {
     await this.#certificates.createIndex({ owner_id: 1 }, { name: 'owner' });
     await this.#operations.createIndex({ resource_id: 1, _id: 1 }, { name: 'resource' });
     await this.#accessTokens.createIndex({ hash: 1 }, { unique: true, name: 'hash' });
+    // One export per registry, also when two replicas add one at the same time.
+    await this.#dataStreamExports.createIndex({ registry_id: 1 }, { unique: true, name: 'registry' });
   }
 
   // Registries ---------------------------------------------------------------------------------
@@ -120,6 +125,7 @@ class MongoStore implements RegistryStore {
     const devices = await this.#devices.countDocuments({ registry_id: id });
     if (devices > 0) throw failedPrecondition(`registry ${id} still has ${devices} device(s); delete them first`);
     await this.#deleteOwner(this.#registries, id);
+    await this.#dataStreamExports.deleteMany({ registry_id: id });
   }
 
   // Devices ------------------------------------------------------------------------------------
@@ -285,6 +291,35 @@ class MongoStore implements RegistryStore {
   async deleteCertificate(ownerKind: OwnerKind, ownerId: string, fingerprint: string) {
     const result = await this.#certificates.deleteOne({ _id: fingerprint, owner_kind: ownerKind, owner_id: ownerId });
     if (result.deletedCount === 0) throw notFound(`certificate ${fingerprint} not found on ${ownerKind} ${ownerId}`);
+  }
+
+  // Data stream exports ------------------------------------------------------------------------
+
+  async createDataStreamExport(dataStreamExport: DataStreamExportRecord) {
+    const registryId = dataStreamExport.registry_id;
+    if (!(await this.#registries.findOne({ _id: registryId }))) throw notFound(`registry ${registryId} not found`);
+    try {
+      await this.#dataStreamExports.insertOne({ _id: dataStreamExport.id, ...dataStreamExport });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const existing = await this.#dataStreamExports.findOne({ registry_id: registryId });
+      throw alreadyExists(`registry ${registryId} already has a data stream export (${existing?.id ?? 'another'}); delete it first`);
+    }
+    // Without transactions the registry may have been deleted meanwhile; then the export goes too.
+    if (!(await this.#registries.findOne({ _id: registryId }))) {
+      await this.#dataStreamExports.deleteOne({ _id: dataStreamExport.id });
+      throw notFound(`registry ${registryId} not found`);
+    }
+  }
+
+  async listDataStreamExports(registryId: string) {
+    const documents = await this.#dataStreamExports.find({ registry_id: registryId }).sort({ _id: 1 }).toArray();
+    return documents.map((document) => strip(document)!);
+  }
+
+  async deleteDataStreamExport(registryId: string, exportId: string) {
+    const result = await this.#dataStreamExports.deleteOne({ _id: exportId, registry_id: registryId });
+    if (result.deletedCount === 0) throw notFound(`data stream export ${exportId} not found in registry ${registryId}`);
   }
 
   // Operations ---------------------------------------------------------------------------------

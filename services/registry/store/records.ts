@@ -76,6 +76,25 @@ export interface CertificateRecord {
   created_at: Date;
 }
 
+/**
+ * Yandex `DataStreamExport`: a registry's messages written to a stream (on iotcore a Kafka topic,
+ * see export/ in the edge). At most one per registry, as on Yandex.
+ */
+export interface DataStreamExportRecord {
+  id: string;
+  registry_id: string;
+  created_at: Date;
+  name: string;
+  /** Empty: every exported topic of the registry. */
+  mqtt_topic_filter: string;
+  /** Yandex's Data Streams database; kept as given (the Kafka cluster of --kafka-brokers stands in for it). */
+  database: string;
+  /** The Kafka topic the records go to. */
+  stream: string;
+  /** Kept as given for round trips and imports; iotcore authenticates to Kafka with its own settings. */
+  service_account_id: string;
+}
+
 /** A packed protobuf `Any`. */
 export interface PackedAny {
   type_url: string;

@@ -51,6 +51,9 @@ export function inMemoryRegistryLink(): RegistryLink {
       if (certificate_fingerprint) return { result: 'NOT_AUTHORIZED', reason: 'unknown certificate' };
       return { result: 'NOT_AUTHORIZED', reason: 'no password and no client certificate' };
     },
+    async registryExports() {
+      return [];
+    },
     async lookupDevice(deviceId) {
       return deviceId === IDS.device ? { registry_id: IDS.registry } : undefined;
     },

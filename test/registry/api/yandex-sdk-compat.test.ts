@@ -1,5 +1,5 @@
 // Wire compatibility: a client generated from Yandex's own public protos (the official Node SDK's
-// generated code, not our protos) manages registries and devices on iotcore.
+// generated code, not our protos) manages registries, devices and data stream exports on iotcore.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
@@ -101,4 +101,69 @@ test('Yandex SDK client: Create/Get/List/Delete registries and devices', async (
   const deleted = await call<unknown, Operation>(registries, 'delete', { registryId: registry.id }, md);
   assert.equal(deleted.done, true);
   await assert.rejects(call(registries, 'get', { registryId: registry.id }, md), { code: status.NOT_FOUND });
+});
+
+test('Yandex SDK client: AddDataStreamExport, ListDataStreamExports and DeleteDataStreamExport', async (t) => {
+  const harness = await startApi();
+  t.after(() => harness.close());
+  const registries = new yRegistryService.RegistryServiceClient(harness.address, harness.channel);
+  t.after(() => registries.close());
+  const md = harness.metadata;
+  const created = await call<unknown, Operation>(
+    registries,
+    'create',
+    yRegistryService.CreateRegistryRequest.fromPartial({ folderId: 'folder-a', name: 'sdk-export' }),
+    md,
+  );
+  const registry = yRegistry.Registry.decode(created.response!.value);
+  const added = await call<unknown, Operation>(
+    registries,
+    'addDataStreamExport',
+    yRegistryService.AddDataStreamExportRequest.fromPartial({
+      registryId: registry.id,
+      name: 'to-yds',
+      mqttTopicFilter: '$devices/+/events/#',
+      database: '/ru-central1/b1gexample/etnexample',
+      stream: 'iot-events',
+      serviceAccountId: 'ajeexample',
+    }),
+    md,
+  );
+  assert.equal(added.metadata?.typeUrl, 'type.googleapis.com/yandex.cloud.iot.devices.v1.AddDataStreamExportMetadata');
+  assert.equal(added.response?.typeUrl, 'type.googleapis.com/yandex.cloud.iot.devices.v1.DataStreamExport');
+  const exported = yRegistry.DataStreamExport.decode(added.response!.value);
+  assert.equal(yRegistryService.AddDataStreamExportMetadata.decode(added.metadata!.value).dataStreamExportId, exported.id);
+  const listed = await call<unknown, yRegistryService.ListDataStreamExportsResponse>(
+    registries,
+    'listDataStreamExports',
+    yRegistryService.ListDataStreamExportsRequest.fromPartial({ registryId: registry.id }),
+    md,
+  );
+  assert.deepEqual(listed.dataStreamExports, [exported]);
+  assert.deepEqual(
+    { ...exported, id: '', createdAt: undefined },
+    {
+      id: '',
+      name: 'to-yds',
+      registryId: registry.id,
+      mqttTopicFilter: '$devices/+/events/#',
+      database: '/ru-central1/b1gexample/etnexample',
+      stream: 'iot-events',
+      serviceAccountId: 'ajeexample',
+      createdAt: undefined,
+    },
+  );
+  await call(
+    registries,
+    'deleteDataStreamExport',
+    yRegistryService.DeleteDataStreamExportRequest.fromPartial({ registryId: registry.id, dataStreamExportId: exported.id }),
+    md,
+  );
+  const after = await call<unknown, yRegistryService.ListDataStreamExportsResponse>(
+    registries,
+    'listDataStreamExports',
+    yRegistryService.ListDataStreamExportsRequest.fromPartial({ registryId: registry.id }),
+    md,
+  );
+  assert.deepEqual(after.dataStreamExports, []);
 });

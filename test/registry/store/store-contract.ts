@@ -11,6 +11,7 @@ import type {
   BrokerRecord,
   OperationRecord,
   AccessTokenRecord,
+  DataStreamExportRecord,
 } from '../../../services/registry/store/records.js';
 import { createIdGenerator } from '../../../services/registry/ids.js';
 
@@ -58,6 +59,16 @@ const certificate = (owner: { kind: 'registry' | 'device' | 'broker'; id: string
   owner_id: owner.id,
   certificate_data: '-----BEGIN CERTIFICATE-----\n…',
   created_at: at,
+});
+export const dataStreamExport = (registry_id: string, name = 'telemetry'): DataStreamExportRecord => ({
+  id: newId(),
+  registry_id,
+  created_at: at,
+  name,
+  mqtt_topic_filter: '$devices/+/events/#',
+  database: '/ru-central1/b1gexample/etnexample',
+  stream: 'iot-telemetry',
+  service_account_id: 'ajeexample',
 });
 const none = { passwords: [], certificates: [] };
 
@@ -320,6 +331,28 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       assert.equal((await store.getOperation(first.id))?.description, 'put again', 'a second put replaces');
       assert.equal((await store.listOperations('res-1', { page_size: 10, page_token: '' })).items.length, 2);
     });
+    test('data stream exports: one per registry, registry must exist, deleted by ID or with the registry', async () => {
+      const r = registry('f-export', 'r');
+      await store.createRegistry(r, none);
+      await assert.rejects(store.createDataStreamExport(dataStreamExport('tst00000000000000000')), rejectsWith('not_found'));
+      const first = dataStreamExport(r.id);
+      await store.createDataStreamExport(first);
+      assert.deepEqual(await store.listDataStreamExports(r.id), [first]);
+      await assert.rejects(store.createDataStreamExport(dataStreamExport(r.id, 'second')), rejectsWith('already_exists'));
+      const other = registry('f-export', 'other');
+      await store.createRegistry(other, none);
+      assert.deepEqual(await store.listDataStreamExports(other.id), []);
+      await assert.rejects(store.deleteDataStreamExport(other.id, first.id), rejectsWith('not_found'));
+      await store.deleteDataStreamExport(r.id, first.id);
+      assert.deepEqual(await store.listDataStreamExports(r.id), []);
+      await assert.rejects(store.deleteDataStreamExport(r.id, first.id), rejectsWith('not_found'));
+      const again = dataStreamExport(r.id);
+      await store.createDataStreamExport(again);
+      await store.deleteRegistry(r.id);
+      await store.createRegistry({ ...r, name: 'r-again' }, none);
+      assert.deepEqual(await store.listDataStreamExports(r.id), [], 'the export went with its registry');
+    });
+
     test('access tokens: found by hash, hash unique, listed, deleted', async () => {
       const token = (hash: string, expires_at?: Date): AccessTokenRecord => ({
         id: newId(),
