@@ -14,6 +14,9 @@ export interface ServeConfig {
   restListen?: string;
   apiTlsCert?: string;
   apiTlsKey?: string;
+  /** host:port the endpoint discovery hands out; the API's own address when undefined. */
+  apiAdvertise?: string;
+  iamTokenHours: number;
   adminTokens: string[];
   mongoUrl?: string;
   mongoDb: string;
@@ -121,6 +124,21 @@ export const SERVE_SETTINGS: Setting[] = [
     description: 'PEM certificate for the management API, gRPC and REST (plaintext when omitted)',
   },
   { key: 'apiTlsKey', flag: '--api-tls-key <file>', env: 'IOTCORE_API_TLS_KEY', description: 'PEM private key for the management API' },
+  {
+    key: 'apiAdvertise',
+    flag: '--api-advertise <host:port>',
+    env: 'IOTCORE_API_ADVERTISE',
+    description:
+      "address Yandex's SDKs are told to use for every service (yandex.cloud.endpoint.ApiEndpointService), e.g. a load balancer's; default: the API's own listen address (a wildcard host replaced by the host the client dialled)",
+  },
+  {
+    key: 'iamTokenHours',
+    flag: '--iam-token-hours <hours>',
+    env: 'IOTCORE_IAM_TOKEN_HOURS',
+    default: '12',
+    parse: positive,
+    description: 'lifetime of the IAM tokens yandex.cloud.iam.v1.IamTokenService/Create hands out (Yandex: 12)',
+  },
   {
     key: 'adminTokens',
     flag: '--admin-tokens <tokens>',

@@ -73,6 +73,7 @@ export async function serve(config: ServeConfig): Promise<void> {
         brokers_per_folder: config.quotaBrokersPerFolder,
       },
       tls: config.apiTlsCert && config.apiTlsKey ? { certFile: config.apiTlsCert, keyFile: config.apiTlsKey } : undefined,
+      apiAdvertise: config.apiAdvertise,
       logger,
       revocationFeed,
       credentialCache,

@@ -13,6 +13,7 @@ import { VerifiedPasswords } from './auth/verified-passwords.js';
 import type { SharedCredentialCache } from './auth/shared-credential-cache.js';
 import { tokenAccess } from './api/access.js';
 import { accessTokenService } from './api/access-token-service.js';
+import { endpointService } from './api/endpoint-service.js';
 import type { HandlerContext } from './api/unary.js';
 import { registryService } from './api/registry-service.js';
 import { deviceService } from './api/device-service.js';
@@ -41,6 +42,8 @@ export interface RegistryApiOptions {
   idPrefix: string;
   quotas: Quotas;
   tls?: { certFile: string; keyFile: string };
+  /** host:port endpoint discovery hands out instead of the bound address (a load balancer's). */
+  apiAdvertise?: string;
   logger: Logger;
   /** The cluster's revocation feed (Redis), shared by registry replicas; in-process when omitted. */
   revocationFeed?: SharedRevocationFeed;
@@ -69,6 +72,8 @@ export interface RegistryServices {
   /** Every service with its handlers, for the gRPC server and the REST gateway alike. */
   services: Array<{ definition: ServiceDefinition; implementation: UntypedServiceImplementation }>;
   attachDataPlane(plane: DataPlane): void;
+  /** The address the gRPC server bound, for endpoint discovery. */
+  setBoundAddress(address: string): void;
   close(): void;
 }
 
@@ -86,6 +91,7 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     logger: options.logger,
   };
   let dataPlane: DataPlane | undefined;
+  let boundAddress = '';
   const authenticator = new Authenticator(ctx, new VerifiedPasswords({ ...options.credentialCache, logger: options.logger }));
   const stopForgetting = ctx.events.follow(undefined, authenticator.cacheInvalidation());
   const services = [
@@ -98,6 +104,7 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     importService(ctx, handler),
     logService(ctx, options.logStore, handler),
     accessTokenService(ctx, handler),
+    endpointService(handler, { advertise: options.apiAdvertise, bound: () => boundAddress }),
   ].map((service) => ({
     definition: decodingFailuresToHandlers(service.definition as ServiceDefinition),
     implementation: service.implementation as UntypedServiceImplementation,
@@ -108,6 +115,9 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     services,
     attachDataPlane: (plane) => {
       dataPlane = plane;
+    },
+    setBoundAddress: (address) => {
+      boundAddress = address;
     },
     close: () => {
       stopForgetting();
@@ -135,6 +145,7 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
     server.bindAsync(options.listen, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   const host = options.listen.slice(0, options.listen.lastIndexOf(':'));
+  registry.setBoundAddress(`${host}:${port}`);
   const rest =
     options.restListen === undefined
       ? undefined

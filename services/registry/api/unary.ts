@@ -42,6 +42,33 @@ export function unary<Req, Res>(
   };
 }
 
+/**
+ * For the few methods that are public by design, as Yandex's are: service discovery, and the IAM
+ * token exchange, whose request is itself the credential. No principal is looked up, so a
+ * missing or stale bearer token (the SDKs send none there) cannot make them fail.
+ */
+export function publicUnary<Req, Res>(
+  ctx: HandlerContext,
+  method: string,
+  handler: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    Promise.resolve()
+      .then(() => {
+        assertDecoded(call.request);
+        return handler(call.request, call);
+      })
+      .then(
+        (response) => callback(null, response),
+        (error: unknown) => {
+          const { serviceError, unexpected } = toServiceError(error);
+          if (unexpected) ctx.logger.error({ err: error, method }, 'unexpected error in API call');
+          callback(serviceError);
+        },
+      );
+  };
+}
+
 /** A handler answered without an access check: a bug, answered as an internal error. */
 class UncheckedHandler extends Error {
   constructor(method: string) {
