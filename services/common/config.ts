@@ -188,7 +188,7 @@ export const SERVE_SETTINGS: Setting[] = [
     flag: '--credential-cache-secret <secret>',
     env: 'IOTCORE_CREDENTIAL_CACHE_SECRET',
     description:
-      'key of the shared verified-password cache (Redis in a cluster, DATA_DIR/credential-cache otherwise); every registry replica needs the same one (default: DATA_DIR/credential-cache-secret, made on first start)',
+      'key of the shared verified-password cache (Redis in a cluster, DATA_DIR/credential-cache otherwise) and of the IAM tokens; every registry replica needs the same one (default: DATA_DIR/credential-cache-secret, made on first start)',
   },
   {
     key: 'idPrefix',

@@ -1,5 +1,6 @@
 // The registry service process part: opens the store, wires the resource rules into the gRPC
 // services and serves them. Reads like a table of contents on purpose.
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '../common/logging.js';
@@ -14,6 +15,8 @@ import type { SharedCredentialCache } from './auth/shared-credential-cache.js';
 import { tokenAccess } from './api/access.js';
 import { accessTokenService } from './api/access-token-service.js';
 import { endpointService } from './api/endpoint-service.js';
+import { serviceAccountService } from './api/service-account-service.js';
+import { iamTokenService } from './api/iam-token-service.js';
 import type { HandlerContext } from './api/unary.js';
 import { registryService } from './api/registry-service.js';
 import { deviceService } from './api/device-service.js';
@@ -47,6 +50,10 @@ export interface RegistryApiOptions {
   logger: Logger;
   /** The cluster's revocation feed (Redis), shared by registry replicas; in-process when omitted. */
   revocationFeed?: SharedRevocationFeed;
+  /** HMAC key of the IAM tokens (access/iam-token.ts); every registry replica needs the same. Random per process when omitted. */
+  iamTokenKey?: Buffer;
+  /** Lifetime of an IAM token; 12 hours (Yandex's) when omitted. */
+  iamTokenLifetimeMs?: number;
   /** Verified passwords remembered across restarts and replicas, under `secret`; per process when omitted. */
   credentialCache?: { shared: SharedCredentialCache; secret: Buffer };
 }
@@ -86,8 +93,9 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     quotas: options.quotas,
     events: new RegistryEvents({ shared: options.revocationFeed, logger: options.logger }),
   };
+  const iamTokens = { key: options.iamTokenKey ?? randomBytes(32), lifetimeMs: options.iamTokenLifetimeMs ?? 12 * 3_600_000 };
   const handler: HandlerContext = {
-    access: tokenAccess({ adminTokens: options.adminTokens, store: options.store, now: ctx.now }),
+    access: tokenAccess({ adminTokens: options.adminTokens, store: options.store, now: ctx.now, iamTokenKey: iamTokens.key }),
     logger: options.logger,
   };
   let dataPlane: DataPlane | undefined;
@@ -104,6 +112,8 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     importService(ctx, handler),
     logService(ctx, options.logStore, handler),
     accessTokenService(ctx, handler),
+    serviceAccountService(ctx, handler),
+    iamTokenService(ctx, handler, iamTokens),
     endpointService(handler, { advertise: options.apiAdvertise, bound: () => boundAddress }),
   ].map((service) => ({
     definition: decodingFailuresToHandlers(service.definition as ServiceDefinition),

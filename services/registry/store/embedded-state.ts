@@ -12,11 +12,22 @@ import type {
   OwnerKind,
   PasswordRecord,
   RegistryRecord,
+  ServiceAccountKeyRecord,
+  ServiceAccountRecord,
 } from './records.js';
 import { RegistryAliasIndex } from './alias-index.js';
 import { SortedIdGroups } from './sorted-ids.js';
 
-export type Collection = 'registry' | 'device' | 'broker' | 'password' | 'certificate' | 'operation' | 'access_token';
+export type Collection =
+  | 'registry'
+  | 'device'
+  | 'broker'
+  | 'password'
+  | 'certificate'
+  | 'operation'
+  | 'access_token'
+  | 'service_account'
+  | 'service_account_key';
 
 const scoped = (scope: string, name: string) => `${scope}\0${name}`;
 const owner = (kind: OwnerKind, id: string) => `${kind}:${id}`;
@@ -31,6 +42,8 @@ export class EmbeddedState {
   readonly accessTokens = new Map<string, AccessTokenRecord>();
   /** Token ID by the SHA-256 of its secret. */
   readonly accessTokensByHash = new Map<string, string>();
+  readonly serviceAccounts = new Map<string, ServiceAccountRecord>();
+  readonly serviceAccountKeys = new Map<string, ServiceAccountKeyRecord>();
 
   readonly registriesByFolder = new SortedIdGroups();
   readonly brokersByFolder = new SortedIdGroups();
@@ -44,7 +57,17 @@ export class EmbeddedState {
   readonly #certificatesByOwner = new SortedIdGroups();
 
   /** Loading order matters: registries before their devices (a device's folder is its registry's). */
-  static readonly loadOrder: Collection[] = ['registry', 'broker', 'device', 'password', 'certificate', 'operation', 'access_token'];
+  static readonly loadOrder: Collection[] = [
+    'registry',
+    'broker',
+    'device',
+    'password',
+    'certificate',
+    'operation',
+    'access_token',
+    'service_account',
+    'service_account_key',
+  ];
 
   load(collection: Collection, record: unknown): void {
     switch (collection) {
@@ -62,6 +85,14 @@ export class EmbeddedState {
         return this.putOperation(record as OperationRecord);
       case 'access_token':
         return this.putAccessToken(record as AccessTokenRecord);
+      case 'service_account': {
+        const account = record as ServiceAccountRecord;
+        return void this.serviceAccounts.set(account.id, account);
+      }
+      case 'service_account_key': {
+        const key = record as ServiceAccountKeyRecord;
+        return void this.serviceAccountKeys.set(key.id, key);
+      }
     }
   }
 
