@@ -86,6 +86,8 @@ export interface OperationRecord {
   id: string;
   /** The registry/device/broker the operation acted on (for ListOperations). */
   resource_id: string;
+  /** Set by a Delete: the folder the resource was in, which decides who sees the operation once it is gone. */
+  folder_id?: string;
   description: string;
   created_at: Date;
   created_by: string;
