@@ -85,7 +85,7 @@ export function tokenAccess(options: { adminTokens: string[]; store: RegistrySto
       if (isAdmin(token)) return { kind: 'admin', id: digest(token).toString('hex') };
       const record = isTokenSecretShape(token) ? await lookup(tokenHash(token)) : undefined;
       if (!record) throw new ApiError(status.UNAUTHENTICATED, 'invalid token');
-      scoped(record);
+      assertNotExpired(`token ${record.id}`, record.expires_at, options.now());
       return { kind: 'token', id: record.id };
     },
   };
