@@ -1,8 +1,9 @@
-// Yandex's own Python SDK against `iotcore serve`, configured as a user moving from Yandex would:
-// the key file `iotcore iam key create` wrote, the endpoint and the CA, nothing else. It finds the
-// services through endpoint discovery, trades its JWT for an IAM token, creates, lists, publishes
-// through the data-plane API (an MQTT subscriber receives it) and deletes; a key without the role
-// is refused, and a deleted key's IAM token stops working within seconds.
+// Yandex's own SDKs against `iotcore serve`, configured as the README's "Coming from Yandex" says.
+// Python: the key file `iotcore iam key create` wrote, the endpoint and the CA, nothing else. It
+// finds the services through endpoint discovery, trades its JWT for an IAM token, creates, lists,
+// publishes through the data-plane API (an MQTT subscriber receives it) and deletes; a key without
+// the role is refused, and a deleted key's IAM token stops working within seconds. Node: a Session
+// with an API token as its IAM token and the address given to each client.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, type ChildProcess } from 'node:child_process';
@@ -12,6 +13,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { credentials } from '@grpc/grpc-js';
 import mqtt from 'mqtt';
+import { Session } from '@yandex-cloud/nodejs-sdk';
+import * as yRegistryService from '@yandex-cloud/nodejs-sdk/iot-devices-v1/registry_service';
 import { ApiEndpointServiceClient } from '../../../services/generated/yandex/cloud/endpoint/api_endpoint_service.js';
 import { makeCertificate } from '../../support/certificates.js';
 import { freePort } from '../../support/ports.js';
@@ -24,7 +27,9 @@ const run = promisify(execFile);
 const FLOW = path.join(REPO_ROOT, 'test/registry/iam/yandex_sdk_flow.py');
 const FOLDER = 'sdk-folder';
 
-test("Yandex's Python SDK: a service account key file, the endpoint and the CA are all it needs", { timeout: 300_000 }, async (t) => {
+test("Yandex's SDKs need only the endpoint and the CA: Python with a service account key file, Node with an API token", {
+  timeout: 300_000,
+}, async (t) => {
   const started = Date.now();
   const python = await ensurePythonSdk();
   t.diagnostic(`yandexcloud ready in ${Date.now() - started} ms`);
@@ -124,6 +129,16 @@ test("Yandex's Python SDK: a service account key file, the endpoint and the CA a
   await t.test('delete (the Delete operations waited for too)', async () => {
     const after = await sdk('delete', { YC_KEY_FILE: editorKey, ...ids });
     assert.deepEqual(after, { registries: [] });
+  });
+
+  await t.test('Node SDK: a Session with an API token as its IAM token, the CA, and the address per client', async () => {
+    const session = new Session({ iamToken: adminToken, ssl: { rootCerts: await readFile(apiCertificate.certFile) } });
+    const registries = session.client(yRegistryService.RegistryServiceClient, endpoint);
+    const listed = await registries.list(yRegistryService.ListRegistriesRequest.fromPartial({ folderId: FOLDER }));
+    assert.deepEqual(
+      listed.registries.map((registry) => registry.name),
+      [],
+    );
   });
 
   await t.test("an API token given as the SDK's OAuth token works, and stops when revoked", async () => {
