@@ -8,7 +8,7 @@ import { DeviceServiceClient } from '../generated/yandex/cloud/iot/devices/v1/de
 import { BrokerServiceClient } from '../generated/yandex/cloud/iot/broker/v1/broker_service.js';
 import { ImportServiceClient } from '../generated/iotcore/migration/v1/import.js';
 import { LogServiceClient } from '../generated/iotcore/logs/v1/logs.js';
-import { AccessTokenServiceClient } from '../generated/iotcore/access/v1/access.js';
+import { AccessTokenServiceClient, ServiceAccountServiceClient } from '../generated/iotcore/access/v1/access.js';
 
 export interface GlobalOptions {
   endpoint: string;
@@ -25,6 +25,7 @@ export interface Api {
   imports: PromiseClient<ImportServiceClient>;
   logs: PromiseClient<LogServiceClient>;
   tokens: PromiseClient<AccessTokenServiceClient>;
+  serviceAccounts: PromiseClient<ServiceAccountServiceClient>;
   close(): void;
 }
 
@@ -39,8 +40,9 @@ export function connect(options: GlobalOptions): Api {
     new ImportServiceClient(options.endpoint, channel),
     new LogServiceClient(options.endpoint, channel),
     new AccessTokenServiceClient(options.endpoint, channel),
+    new ServiceAccountServiceClient(options.endpoint, channel),
   ] as const;
-  const [registries, devices, brokers, imports, logs, tokens] = clients.map((client) => promiseClient(client, metadata));
+  const [registries, devices, brokers, imports, logs, tokens, serviceAccounts] = clients.map((client) => promiseClient(client, metadata));
   return {
     registries: registries as PromiseClient<RegistryServiceClient>,
     devices: devices as PromiseClient<DeviceServiceClient>,
@@ -48,6 +50,7 @@ export function connect(options: GlobalOptions): Api {
     imports: imports as PromiseClient<ImportServiceClient>,
     logs: logs as PromiseClient<LogServiceClient>,
     tokens: tokens as PromiseClient<AccessTokenServiceClient>,
+    serviceAccounts: serviceAccounts as PromiseClient<ServiceAccountServiceClient>,
     close: () => clients.forEach((client) => client.close()),
   };
 }

@@ -7,6 +7,7 @@ import { brokerCommands } from './broker-commands.js';
 import { mqttCommands } from './mqtt-commands.js';
 import { importCommands } from './import-command.js';
 import { tokenCommands } from './token-commands.js';
+import { iamCommands } from './iam-commands.js';
 import { answerUsageErrors } from './usage-errors.js';
 
 export function iotcoreProgram(): Command {
@@ -25,5 +26,6 @@ export function iotcoreProgram(): Command {
   program.addCommand(mqttCommands());
   program.addCommand(importCommands());
   program.addCommand(tokenCommands());
+  program.addCommand(iamCommands());
   return answerUsageErrors(program);
 }

@@ -22,11 +22,7 @@ export function tokenCommands(): Command {
         .option('--expires-in <duration>', 'lifetime such as 30s, 15m, 24h, 90d (default: no expiry)', duration)
         .option('--description <text>', 'what the token is for'),
       async (api, options) => {
-        const grants: Grant[] = [
-          ...((options.role as string[] | undefined) ?? []).map((role) => ({ folder_id: options.folderId, role })),
-          ...((options.grant as string[] | undefined) ?? []).map(parseGrant),
-        ];
-        if (grants.length === 0) throw new Error('pass at least one --role or --grant');
+        const grants = grantOptions(options);
         const expiresIn = options.expiresIn as number | undefined;
         const response = await api.tokens.create(
           CreateAccessTokenRequest.fromPartial({
@@ -69,6 +65,13 @@ export function tokenCommands(): Command {
     ),
   );
   return group;
+}
+
+/** --role (on --folder-id) and --grant FOLDER=ROLE, as `token create` and `iam service-account create` take them. */
+export function grantOptions(options: { folderId: string; role?: string[]; grant?: string[] }): Grant[] {
+  const grants = [...(options.role ?? []).map((role) => ({ folder_id: options.folderId, role })), ...(options.grant ?? []).map(parseGrant)];
+  if (grants.length === 0) throw new Error('pass at least one --role or --grant');
+  return grants;
 }
 
 function parseGrant(value: string): Grant {

@@ -15,6 +15,9 @@ export interface ServeConfig {
   restListen?: string;
   apiTlsCert?: string;
   apiTlsKey?: string;
+  /** host:port the endpoint discovery hands out; the API's own address when undefined. */
+  apiAdvertise?: string;
+  iamTokenHours: number;
   adminTokens: string[];
   mongoUrl?: string;
   mongoDb: string;
@@ -131,6 +134,21 @@ export const SERVE_SETTINGS: Setting[] = [
   },
   { key: 'apiTlsKey', flag: '--api-tls-key <file>', env: 'IOTCORE_API_TLS_KEY', description: 'PEM private key for the management API' },
   {
+    key: 'apiAdvertise',
+    flag: '--api-advertise <host:port>',
+    env: 'IOTCORE_API_ADVERTISE',
+    description:
+      "address Yandex's SDKs are told to use for every service (yandex.cloud.endpoint.ApiEndpointService), e.g. a load balancer's; default: the API's own listen address (a wildcard host replaced by the host the client dialled)",
+  },
+  {
+    key: 'iamTokenHours',
+    flag: '--iam-token-hours <hours>',
+    env: 'IOTCORE_IAM_TOKEN_HOURS',
+    default: '12',
+    parse: positive,
+    description: 'lifetime of the IAM tokens yandex.cloud.iam.v1.IamTokenService/Create hands out (Yandex: 12)',
+  },
+  {
     key: 'adminTokens',
     flag: '--admin-tokens <tokens>',
     env: 'IOTCORE_ADMIN_TOKENS',
@@ -179,7 +197,7 @@ export const SERVE_SETTINGS: Setting[] = [
     flag: '--credential-cache-secret <secret>',
     env: 'IOTCORE_CREDENTIAL_CACHE_SECRET',
     description:
-      'key of the shared verified-password cache (Redis in a cluster, DATA_DIR/credential-cache otherwise); every registry replica needs the same one (default: DATA_DIR/credential-cache-secret, made on first start)',
+      'key of the shared verified-password cache (Redis in a cluster, DATA_DIR/credential-cache otherwise) and of the IAM tokens; every registry replica needs the same one (default: DATA_DIR/credential-cache-secret, made on first start)',
   },
   {
     key: 'idPrefix',

@@ -9,6 +9,7 @@ import { openStore } from '../registry/store/open.js';
 import { openLogStore } from '../registry/logs/open.js';
 import { keepPruned } from '../registry/logs/log-store.js';
 import { startRegistryApi } from '../registry/server.js';
+import { iamTokenKey } from '../registry/access/iam-token.js';
 import { inProcessLink } from '../registry/edge-link.js';
 import type { RunningEdge } from '../edge/edge.js';
 import { grpcLink } from '../edge/registry-link/grpc-link.js';
@@ -48,7 +49,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     closers.unshift(() => credentialCache.shared.close());
     if (config.role === 'registry' && config.redisUrl && !config.credentialCacheSecret) {
       logger.warn(
-        "no --credential-cache-secret: this replica keys the shared password cache with its own secret, so replicas do not reuse each other's entries",
+        "no --credential-cache-secret: this replica keys the shared password cache and its IAM tokens with its own secret, so replicas do not reuse each other's cache entries and refuse each other's IAM tokens",
       );
     }
     const logRetention = { maxAgeMs: config.logRetentionHours * 3_600_000, maxEntries: config.logMaxEvents };
@@ -73,6 +74,10 @@ export async function serve(config: ServeConfig): Promise<void> {
         brokers_per_folder: config.quotaBrokersPerFolder,
       },
       tls: config.apiTlsCert && config.apiTlsKey ? { certFile: config.apiTlsCert, keyFile: config.apiTlsKey } : undefined,
+      apiAdvertise: config.apiAdvertise,
+      // The replicas' shared secret, so an IAM token made by one is taken by all.
+      iamTokenKey: iamTokenKey(credentialCache.secret),
+      iamTokenLifetimeMs: config.iamTokenHours * 3_600_000,
       logger,
       revocationFeed,
       credentialCache,

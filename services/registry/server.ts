@@ -1,5 +1,6 @@
 // The registry service process part: opens the store, wires the resource rules into the gRPC
 // services and serves them. Reads like a table of contents on purpose.
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '../common/logging.js';
@@ -13,6 +14,9 @@ import { VerifiedPasswords } from './auth/verified-passwords.js';
 import type { SharedCredentialCache } from './auth/shared-credential-cache.js';
 import { tokenAccess } from './api/access.js';
 import { accessTokenService } from './api/access-token-service.js';
+import { endpointService } from './api/endpoint-service.js';
+import { serviceAccountService } from './api/service-account-service.js';
+import { iamTokenService } from './api/iam-token-service.js';
 import type { HandlerContext } from './api/unary.js';
 import { registryService } from './api/registry-service.js';
 import { deviceService } from './api/device-service.js';
@@ -41,9 +45,15 @@ export interface RegistryApiOptions {
   idPrefix: string;
   quotas: Quotas;
   tls?: { certFile: string; keyFile: string };
+  /** host:port endpoint discovery hands out instead of the bound address (a load balancer's). */
+  apiAdvertise?: string;
   logger: Logger;
   /** The cluster's revocation feed (Redis), shared by registry replicas; in-process when omitted. */
   revocationFeed?: SharedRevocationFeed;
+  /** HMAC key of the IAM tokens (access/iam-token.ts); every registry replica needs the same. Random per process when omitted. */
+  iamTokenKey?: Buffer;
+  /** Lifetime of an IAM token; 12 hours (Yandex's) when omitted. */
+  iamTokenLifetimeMs?: number;
   /** Verified passwords remembered across restarts and replicas, under `secret`; per process when omitted. */
   credentialCache?: { shared: SharedCredentialCache; secret: Buffer };
 }
@@ -69,6 +79,8 @@ export interface RegistryServices {
   /** Every service with its handlers, for the gRPC server and the REST gateway alike. */
   services: Array<{ definition: ServiceDefinition; implementation: UntypedServiceImplementation }>;
   attachDataPlane(plane: DataPlane): void;
+  /** The address the gRPC server bound, for endpoint discovery. */
+  setBoundAddress(address: string): void;
   close(): void;
 }
 
@@ -81,11 +93,13 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     quotas: options.quotas,
     events: new RegistryEvents({ shared: options.revocationFeed, logger: options.logger }),
   };
+  const iamTokens = { key: options.iamTokenKey ?? randomBytes(32), lifetimeMs: options.iamTokenLifetimeMs ?? 12 * 3_600_000 };
   const handler: HandlerContext = {
-    access: tokenAccess({ adminTokens: options.adminTokens, store: options.store, now: ctx.now }),
+    access: tokenAccess({ adminTokens: options.adminTokens, store: options.store, now: ctx.now, iamTokenKey: iamTokens.key }),
     logger: options.logger,
   };
   let dataPlane: DataPlane | undefined;
+  let boundAddress = '';
   const authenticator = new Authenticator(ctx, new VerifiedPasswords({ ...options.credentialCache, logger: options.logger }));
   const stopForgetting = ctx.events.follow(undefined, authenticator.cacheInvalidation());
   const services = [
@@ -98,6 +112,9 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     importService(ctx, handler),
     logService(ctx, options.logStore, handler),
     accessTokenService(ctx, handler),
+    serviceAccountService(ctx, handler),
+    iamTokenService(ctx, handler, iamTokens),
+    endpointService(handler, { advertise: options.apiAdvertise, bound: () => boundAddress }),
   ].map((service) => ({
     definition: decodingFailuresToHandlers(service.definition as ServiceDefinition),
     implementation: service.implementation as UntypedServiceImplementation,
@@ -108,6 +125,9 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     services,
     attachDataPlane: (plane) => {
       dataPlane = plane;
+    },
+    setBoundAddress: (address) => {
+      boundAddress = address;
     },
     close: () => {
       stopForgetting();
@@ -135,6 +155,7 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
     server.bindAsync(options.listen, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   const host = options.listen.slice(0, options.listen.lastIndexOf(':'));
+  registry.setBoundAddress(`${host}:${port}`);
   const rest =
     options.restListen === undefined
       ? undefined

@@ -22,6 +22,11 @@ import { Operation } from '../../services/generated/yandex/cloud/operation/opera
 import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
 import { Device } from '../../services/generated/yandex/cloud/iot/devices/v1/device.js';
 import { Broker } from '../../services/generated/yandex/cloud/iot/broker/v1/broker.js';
+import {
+  ApiEndpointServiceService,
+  ListApiEndpointsResponse,
+} from '../../services/generated/yandex/cloud/endpoint/api_endpoint_service.js';
+import { CreateIamTokenRequest, CreateIamTokenResponse } from '../../services/generated/yandex/cloud/iam/v1/iam_token_service.js';
 
 export const services = {
   RegistryService: RegistryServiceService,
@@ -31,6 +36,7 @@ export const services = {
   BrokerService: BrokerServiceService,
   BrokerDataService: BrokerDataServiceService,
   OperationService: OperationServiceService,
+  ApiEndpointService: ApiEndpointServiceService,
 };
 
 interface Codec {
@@ -51,6 +57,9 @@ const messageTypes = {
   ListDevicesRequest,
   PublishDeviceDataRequest,
   CreateBrokerRequest,
+  ListApiEndpointsResponse,
+  CreateIamTokenRequest,
+  CreateIamTokenResponse,
 };
 export const codecs = messageTypes as unknown as Record<keyof typeof messageTypes, Codec>;
 
@@ -146,4 +155,7 @@ export const samples: Record<keyof typeof codecs, object> = {
     password: 'p',
     log_options: logOptions,
   },
+  ListApiEndpointsResponse: { endpoints: [{ id: 'iot-devices', address: 'iot.example.com:443' }], next_page_token: 'n' },
+  CreateIamTokenRequest: { identity: { $case: 'jwt' as const, value: 'a.b.c' } },
+  CreateIamTokenResponse: { iam_token: 't1.x.y', expires_at: at },
 };

@@ -15,6 +15,8 @@ import { Operation } from '@yandex-cloud/nodejs-sdk/operation/operation';
 import { Registry } from '@yandex-cloud/nodejs-sdk/iot-devices-v1/registry';
 import { Device } from '@yandex-cloud/nodejs-sdk/iot-devices-v1/device';
 import { Broker } from '@yandex-cloud/nodejs-sdk/iot-broker-v1/broker';
+import { ApiEndpointServiceService, ListApiEndpointsResponse } from '@yandex-cloud/nodejs-sdk/endpoint/api_endpoint_service';
+import { CreateIamTokenRequest, CreateIamTokenResponse } from '@yandex-cloud/nodejs-sdk/iam-v1/iam_token_service';
 
 interface Codec {
   encode(message: never): { finish(): Uint8Array };
@@ -29,6 +31,7 @@ export const services = {
   BrokerService: BrokerServiceService,
   BrokerDataService: BrokerDataServiceService,
   OperationService: OperationServiceService,
+  ApiEndpointService: ApiEndpointServiceService,
 } as unknown as Record<string, Record<string, { path: string; requestStream: boolean; responseStream: boolean }>>;
 
 export const codecs = {
@@ -43,4 +46,7 @@ export const codecs = {
   ListDevicesRequest,
   PublishDeviceDataRequest,
   CreateBrokerRequest,
+  ListApiEndpointsResponse,
+  CreateIamTokenRequest,
+  CreateIamTokenResponse,
 } as unknown as Record<string, Codec>;

@@ -13,13 +13,29 @@ export interface TestCertificate {
   opensslFingerprint: string;
 }
 
-export function makeCertificate(commonName = 'localhost'): TestCertificate {
+/** `subjectAltNames` such as `IP:127.0.0.1,DNS:localhost`, for a server certificate clients verify by name. */
+export function makeCertificate(commonName = 'localhost', subjectAltNames?: string): TestCertificate {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-cert-'));
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${commonName}`, '-keyout', keyFile, '-out', certFile],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${commonName}`,
+      ...(subjectAltNames ? ['-addext', `subjectAltName=${subjectAltNames}`] : []),
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
     { stdio: 'ignore' },
   );
   const fingerprintLine = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha1', '-in', certFile], { encoding: 'utf8' });

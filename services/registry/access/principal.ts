@@ -15,7 +15,7 @@ export class Principal {
   #authorized = false;
 
   private constructor(
-    /** For logs and `created_by`: `bootstrap-admin` or `token:<id>`; never a secret. */
+    /** For logs and `created_by`: `bootstrap-admin`, `token:<id>` or `service-account:<id>`; never a secret. */
     readonly name: string,
     /** Undefined: every role on every folder. */
     private readonly grants: readonly Grant[] | undefined,
@@ -27,6 +27,10 @@ export class Principal {
 
   static scoped(tokenId: string, grants: readonly Grant[]): Principal {
     return new Principal(`token:${tokenId}`, grants);
+  }
+
+  static serviceAccount(accountId: string, grants: readonly Grant[]): Principal {
+    return new Principal(`service-account:${accountId}`, grants);
   }
 
   get isBootstrapAdmin(): boolean {

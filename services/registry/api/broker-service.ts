@@ -100,11 +100,13 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
     delete: unary(handler, 'BrokerService.Delete', async (request, caller) => {
       await authorized(request.broker_id, caller, 'iot.editor');
       const record = await brokers.deleteBroker(ctx, request.broker_id);
-      return done(
-        record.id,
-        'Delete broker',
-        pack(`${PKG}.DeleteBrokerMetadata`, DeleteBrokerMetadata, DeleteBrokerMetadata.fromPartial({ broker_id: record.id })),
-      );
+      return completedOperation(ctx, {
+        resource_id: record.id,
+        folder_id: record.folder_id,
+        description: 'Delete broker',
+        metadata: pack(`${PKG}.DeleteBrokerMetadata`, DeleteBrokerMetadata, DeleteBrokerMetadata.fromPartial({ broker_id: record.id })),
+        response: EMPTY_RESPONSE,
+      });
     }),
 
     ...credentialHandlers<BrokerServiceServer>(ctx, handler, {

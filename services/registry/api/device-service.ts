@@ -116,13 +116,15 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
     }),
 
     delete: unary(handler, 'DeviceService.Delete', async (request, caller) => {
-      await authorized(request.device_id, caller, 'iot.editor');
+      const folder = await deviceFolder(ctx, await authorized(request.device_id, caller, 'iot.editor'));
       const record = await devices.deleteDevice(ctx, request.device_id);
-      return done(
-        record.id,
-        'Delete device',
-        pack(`${PKG}.DeleteDeviceMetadata`, DeleteDeviceMetadata, DeleteDeviceMetadata.fromPartial({ device_id: record.id })),
-      );
+      return completedOperation(ctx, {
+        resource_id: record.id,
+        folder_id: folder,
+        description: 'Delete device',
+        metadata: pack(`${PKG}.DeleteDeviceMetadata`, DeleteDeviceMetadata, DeleteDeviceMetadata.fromPartial({ device_id: record.id })),
+        response: EMPTY_RESPONSE,
+      });
     }),
 
     ...credentialHandlers<DeviceServiceServer>(ctx, handler, {

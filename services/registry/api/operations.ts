@@ -17,12 +17,14 @@ export const EMPTY_RESPONSE: PackedAny = { type_url: 'type.googleapis.com/google
 
 export async function completedOperation(
   ctx: ResourceContext,
-  input: { resource_id: string; description: string; metadata: PackedAny; response: PackedAny },
+  input: { resource_id: string; description: string; metadata: PackedAny; response: PackedAny; folder_id?: string },
 ): Promise<Operation> {
   const now = ctx.now();
   const record: OperationRecord = {
     id: ctx.newId(),
     resource_id: input.resource_id,
+    // Absent rather than undefined: MongoDB would store an undefined field as null.
+    ...(input.folder_id && { folder_id: input.folder_id }),
     description: input.description,
     created_at: now,
     created_by: 'admin',

@@ -123,11 +123,17 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
     delete: unary(handler, 'RegistryService.Delete', async (request, caller) => {
       await authorized(request.registry_id, caller, 'iot.editor');
       const record = await registries.deleteRegistry(ctx, request.registry_id);
-      return done(
-        record.id,
-        'Delete device registry',
-        pack(`${PKG}.DeleteRegistryMetadata`, DeleteRegistryMetadata, DeleteRegistryMetadata.fromPartial({ registry_id: record.id })),
-      );
+      return completedOperation(ctx, {
+        resource_id: record.id,
+        folder_id: record.folder_id,
+        description: 'Delete device registry',
+        metadata: pack(
+          `${PKG}.DeleteRegistryMetadata`,
+          DeleteRegistryMetadata,
+          DeleteRegistryMetadata.fromPartial({ registry_id: record.id }),
+        ),
+        response: EMPTY_RESPONSE,
+      });
     }),
 
     disable: unary(handler, 'RegistryService.Disable', async (request, caller) => {

@@ -21,10 +21,16 @@ export async function ownerFolder(ctx: ResourceContext, kind: OwnerKind, id: str
 }
 
 /**
- * The folder of the registry, device or broker an operation acted on; undefined once that resource
- * is gone (its operations are then visible to bootstrap admins only).
+ * The folder of the registry, device or broker an operation acted on; once that resource is gone,
+ * the folder its Delete recorded (the SDKs wait for a Delete's operation as for any other), else
+ * undefined (visible to bootstrap admins only).
  */
 export async function operationFolder(ctx: ResourceContext, operation: OperationRecord): Promise<string | undefined> {
   const id = operation.resource_id;
-  return (await ownerFolder(ctx, 'registry', id)) ?? (await ownerFolder(ctx, 'broker', id)) ?? ownerFolder(ctx, 'device', id);
+  return (
+    (await ownerFolder(ctx, 'registry', id)) ??
+    (await ownerFolder(ctx, 'broker', id)) ??
+    (await ownerFolder(ctx, 'device', id)) ??
+    operation.folder_id
+  );
 }

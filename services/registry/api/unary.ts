@@ -23,23 +23,45 @@ export function unary<Req, Res>(
   handler: (request: Req, caller: Principal, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    ctx.access
-      .principal(call.metadata)
-      .then(async (caller) => {
-        assertDecoded(call.request);
-        const response = await handler(call.request, caller, call);
-        if (!caller.authorized) throw new UncheckedHandler(method);
-        return response;
-      })
-      .then(
-        (response) => callback(null, response),
-        (error: unknown) => {
-          const { serviceError, unexpected } = toServiceError(error);
-          if (unexpected) ctx.logger.error({ err: error, method }, 'unexpected error in API call');
-          callback(serviceError);
-        },
-      );
+    const answer = ctx.access.principal(call.metadata).then(async (caller) => {
+      assertDecoded(call.request);
+      const response = await handler(call.request, caller, call);
+      if (!caller.authorized) throw new UncheckedHandler(method);
+      return response;
+    });
+    respond(ctx, method, answer, callback);
   };
+}
+
+/**
+ * For the few methods that are public by design, as Yandex's are: service discovery, and the IAM
+ * token exchange, whose request is itself the credential. No principal is looked up, so a
+ * missing or stale bearer token (the SDKs send none there) cannot make them fail.
+ */
+export function publicUnary<Req, Res>(
+  ctx: HandlerContext,
+  method: string,
+  handler: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    const answer = Promise.resolve().then(() => {
+      assertDecoded(call.request);
+      return handler(call.request, call);
+    });
+    respond(ctx, method, answer, callback);
+  };
+}
+
+/** The response, or the error mapped to a gRPC status; an unexpected one is logged. */
+function respond<Res>(ctx: HandlerContext, method: string, answer: Promise<Res>, callback: sendUnaryData<Res>): void {
+  answer.then(
+    (response) => callback(null, response),
+    (error: unknown) => {
+      const { serviceError, unexpected } = toServiceError(error);
+      if (unexpected) ctx.logger.error({ err: error, method }, 'unexpected error in API call');
+      callback(serviceError);
+    },
+  );
 }
 
 /** A handler answered without an access check: a bug, answered as an internal error. */

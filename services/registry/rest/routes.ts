@@ -12,9 +12,14 @@ import { BrokerService } from '../../generated/yandex/cloud/iot/broker/v1/broker
 import { BrokerDataService } from '../../generated/yandex/cloud/iot/broker/v1/broker_data_service_pb.js';
 import { OperationService } from '../../generated/yandex/cloud/operation/operation_service_pb.js';
 import { AccessTokenService } from '../../generated/iotcore/access/v1/access_pb.js';
+import { ApiEndpointService } from '../../generated/yandex/cloud/endpoint/api_endpoint_service_pb.js';
+import { IamTokenService } from '../../generated/yandex/cloud/iam/v1/iam_token_service_pb.js';
 import { parseTemplate, type PathTemplate } from './path-template.js';
 
-/** The services Yandex served over HTTPS/JSON as well as gRPC, and iotcore's own access token API. */
+/**
+ * The services Yandex served over HTTPS/JSON as well as gRPC (endpoint discovery and the IAM token
+ * exchange too: scripts `curl` those), and iotcore's own access token API.
+ */
 export const REST_SERVICES: readonly DescService[] = [
   RegistryService,
   DeviceService,
@@ -24,6 +29,8 @@ export const REST_SERVICES: readonly DescService[] = [
   RegistryDataService,
   BrokerDataService,
   AccessTokenService,
+  ApiEndpointService,
+  IamTokenService,
 ];
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

@@ -7,6 +7,8 @@
 
 import type {
   AccessTokenRecord,
+  ServiceAccountKeyRecord,
+  ServiceAccountRecord,
   AliasRecord,
   BrokerRecord,
   CertificateRecord,
@@ -119,6 +121,21 @@ export interface RegistryStore {
   listAccessTokens(): Promise<AccessTokenRecord[]>;
   /** not_found if there is no such token. */
   deleteAccessToken(id: string): Promise<void>;
+
+  // Service accounts and their authorized keys: few, like tokens. Names are unique per folder
+  // (already_exists); deleting an account deletes its keys (not_found when there is none).
+  createServiceAccount(account: ServiceAccountRecord): Promise<void>;
+  getServiceAccount(id: string): Promise<ServiceAccountRecord | undefined>;
+  /** Every service account, by ID. */
+  listServiceAccounts(): Promise<ServiceAccountRecord[]>;
+  deleteServiceAccount(id: string): Promise<void>;
+  /** failed_precondition when the account does not exist (any more). */
+  createServiceAccountKey(key: ServiceAccountKeyRecord): Promise<void>;
+  /** Read on every IAM token exchange and, through a short cache, on every call with an IAM token. */
+  getServiceAccountKey(id: string): Promise<ServiceAccountKeyRecord | undefined>;
+  /** The account's keys, by ID. */
+  listServiceAccountKeys(serviceAccountId: string): Promise<ServiceAccountKeyRecord[]>;
+  deleteServiceAccountKey(id: string): Promise<void>;
 
   /** Rejects when the backing database does not answer (readiness). */
   ping(): Promise<void>;

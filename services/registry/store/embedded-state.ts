@@ -13,6 +13,8 @@ import type {
   OwnerKind,
   PasswordRecord,
   RegistryRecord,
+  ServiceAccountKeyRecord,
+  ServiceAccountRecord,
 } from './records.js';
 import { RegistryAliasIndex } from './alias-index.js';
 import { SortedIdGroups } from './sorted-ids.js';
@@ -25,7 +27,9 @@ export type Collection =
   | 'certificate'
   | 'operation'
   | 'access_token'
-  | 'data_stream_export';
+  | 'data_stream_export'
+  | 'service_account'
+  | 'service_account_key';
 
 const scoped = (scope: string, name: string) => `${scope}\0${name}`;
 const owner = (kind: OwnerKind, id: string) => `${kind}:${id}`;
@@ -42,6 +46,8 @@ export class EmbeddedState {
   readonly dataStreamExports = new Map<string, DataStreamExportRecord>();
   /** Token ID by the SHA-256 of its secret. */
   readonly accessTokensByHash = new Map<string, string>();
+  readonly serviceAccounts = new Map<string, ServiceAccountRecord>();
+  readonly serviceAccountKeys = new Map<string, ServiceAccountKeyRecord>();
 
   readonly registriesByFolder = new SortedIdGroups();
   readonly brokersByFolder = new SortedIdGroups();
@@ -64,6 +70,8 @@ export class EmbeddedState {
     'operation',
     'access_token',
     'data_stream_export',
+    'service_account',
+    'service_account_key',
   ];
 
   load(collection: Collection, record: unknown): void {
@@ -86,6 +94,14 @@ export class EmbeddedState {
         const dataStreamExport = record as DataStreamExportRecord;
         this.dataStreamExports.set(dataStreamExport.registry_id, dataStreamExport);
         return;
+      }
+      case 'service_account': {
+        const account = record as ServiceAccountRecord;
+        return void this.serviceAccounts.set(account.id, account);
+      }
+      case 'service_account_key': {
+        const key = record as ServiceAccountKeyRecord;
+        return void this.serviceAccountKeys.set(key.id, key);
       }
     }
   }

@@ -17,6 +17,8 @@ import type {
   PageRequest,
   PasswordRecord,
   RegistryRecord,
+  ServiceAccountKeyRecord,
+  ServiceAccountRecord,
 } from './records.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
 import { decodePageToken, pageFromSorted } from './paging.js';
@@ -27,6 +29,7 @@ type BatchOperation = { type: 'put'; key: string; value: string } | { type: 'del
 type DeviceScope = { registry_id: string } | { folder_id: string };
 
 const key = (collection: Collection, id: string) => `${collection}:${id}`;
+const byId = <T extends { id: string }>(records: T[]): T[] => records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 export async function openEmbeddedStore(dir: string): Promise<RegistryStore> {
   const db = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8' });
@@ -367,13 +370,75 @@ class EmbeddedStore implements RegistryStore {
   }
 
   async listAccessTokens() {
-    return [...this.state.accessTokens.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return byId([...this.state.accessTokens.values()]);
   }
 
   deleteAccessToken(id: string): Promise<void> {
     return this.#mutate(() => {
       if (!this.state.accessTokens.has(id)) throw notFound(`access token ${id} not found`);
       return { batch: [{ type: 'del', key: key('access_token', id) }], commit: () => this.state.deleteAccessToken(id) };
+    });
+  }
+
+  // Service accounts ----------------------------------------------------------------------------
+
+  createServiceAccount(account: ServiceAccountRecord): Promise<void> {
+    return this.#mutate(() => {
+      if (this.state.serviceAccounts.has(account.id)) throw alreadyExists(`service account ${account.id} already exists`);
+      for (const other of this.state.serviceAccounts.values()) {
+        if (other.folder_id === account.folder_id && other.name === account.name)
+          throw alreadyExists(`name: service account "${account.name}" already exists in folder ${account.folder_id}`);
+      }
+      return this.#put('service_account', account.id, account, () => this.state.serviceAccounts.set(account.id, account));
+    });
+  }
+
+  async getServiceAccount(id: string) {
+    return this.state.serviceAccounts.get(id);
+  }
+
+  async listServiceAccounts() {
+    return byId([...this.state.serviceAccounts.values()]);
+  }
+
+  deleteServiceAccount(id: string): Promise<void> {
+    return this.#mutate(() => {
+      if (!this.state.serviceAccounts.has(id)) throw notFound(`service account ${id} not found`);
+      const keyIds = [...this.state.serviceAccountKeys.values()].filter((k) => k.service_account_id === id).map((k) => k.id);
+      return {
+        batch: [
+          ...keyIds.map((keyId) => ({ type: 'del' as const, key: key('service_account_key', keyId) })),
+          { type: 'del', key: key('service_account', id) },
+        ],
+        commit: () => {
+          for (const keyId of keyIds) this.state.serviceAccountKeys.delete(keyId);
+          this.state.serviceAccounts.delete(id);
+        },
+      };
+    });
+  }
+
+  createServiceAccountKey(record: ServiceAccountKeyRecord): Promise<void> {
+    return this.#mutate(() => {
+      if (!this.state.serviceAccounts.has(record.service_account_id))
+        throw failedPrecondition(`service account ${record.service_account_id} not found`);
+      if (this.state.serviceAccountKeys.has(record.id)) throw alreadyExists(`key ${record.id} already exists`);
+      return this.#put('service_account_key', record.id, record, () => this.state.serviceAccountKeys.set(record.id, record));
+    });
+  }
+
+  async getServiceAccountKey(id: string) {
+    return this.state.serviceAccountKeys.get(id);
+  }
+
+  async listServiceAccountKeys(serviceAccountId: string) {
+    return byId([...this.state.serviceAccountKeys.values()].filter((record) => record.service_account_id === serviceAccountId));
+  }
+
+  deleteServiceAccountKey(id: string): Promise<void> {
+    return this.#mutate(() => {
+      if (!this.state.serviceAccountKeys.has(id)) throw notFound(`key ${id} not found`);
+      return { batch: [{ type: 'del', key: key('service_account_key', id) }], commit: () => this.state.serviceAccountKeys.delete(id) };
     });
   }
 

@@ -17,6 +17,8 @@ import type {
   PageRequest,
   PasswordRecord,
   RegistryRecord,
+  ServiceAccountKeyRecord,
+  ServiceAccountRecord,
 } from './records.js';
 import { decodePageToken, pageFromSorted } from './paging.js';
 import {
@@ -49,6 +51,8 @@ class MongoStore implements RegistryStore {
   readonly #operations: Collection<WithId<OperationRecord>>;
   readonly #accessTokens: Collection<WithId<AccessTokenRecord>>;
   readonly #dataStreamExports: Collection<WithId<DataStreamExportRecord>>;
+  readonly #serviceAccounts: Collection<WithId<ServiceAccountRecord>>;
+  readonly #serviceAccountKeys: Collection<WithId<ServiceAccountKeyRecord>>;
 
   constructor(
     private readonly client: MongoClient,
@@ -63,6 +67,8 @@ class MongoStore implements RegistryStore {
     this.#operations = db.collection('operations');
     this.#accessTokens = db.collection('access_tokens');
     this.#dataStreamExports = db.collection('data_stream_exports');
+    this.#serviceAccounts = db.collection('service_accounts');
+    this.#serviceAccountKeys = db.collection('service_account_keys');
   }
 
   async createIndexes(): Promise<void> {
@@ -78,6 +84,8 @@ class MongoStore implements RegistryStore {
     await this.#accessTokens.createIndex({ hash: 1 }, { unique: true, name: 'hash' });
     // One export per registry, also when two replicas add one at the same time.
     await this.#dataStreamExports.createIndex({ registry_id: 1 }, { unique: true, name: 'registry' });
+    await this.#serviceAccounts.createIndex({ folder_id: 1, name: 1 }, { unique: true, name: 'folder_name' });
+    await this.#serviceAccountKeys.createIndex({ service_account_id: 1 }, { name: 'service_account' });
   }
 
   // Registries ---------------------------------------------------------------------------------
@@ -370,6 +378,58 @@ class MongoStore implements RegistryStore {
   async deleteAccessToken(id: string) {
     const result = await this.#accessTokens.deleteOne({ _id: id });
     if (result.deletedCount === 0) throw notFound(`access token ${id} not found`);
+  }
+
+  // Service accounts ----------------------------------------------------------------------------
+
+  async createServiceAccount(account: ServiceAccountRecord) {
+    try {
+      await this.#serviceAccounts.insertOne({ _id: account.id, ...account });
+    } catch (error) {
+      throw isDuplicateKey(error)
+        ? alreadyExists(`name: service account "${account.name}" already exists in folder ${account.folder_id}`)
+        : error;
+    }
+  }
+
+  async getServiceAccount(id: string) {
+    return strip(await this.#serviceAccounts.findOne({ _id: id }));
+  }
+
+  async listServiceAccounts() {
+    return (await this.#serviceAccounts.find({}).sort({ _id: 1 }).toArray()).map((document) => strip(document)!);
+  }
+
+  async deleteServiceAccount(id: string) {
+    // The account first: a key left behind by a failure in between authenticates nobody (a token
+    // exchange needs the account), and a retry of the delete removes it.
+    const result = await this.#serviceAccounts.deleteOne({ _id: id });
+    await this.#serviceAccountKeys.deleteMany({ service_account_id: id });
+    if (result.deletedCount === 0) throw notFound(`service account ${id} not found`);
+  }
+
+  async createServiceAccountKey(key: ServiceAccountKeyRecord) {
+    if (!(await this.#serviceAccounts.findOne({ _id: key.service_account_id }, { projection: { _id: 1 } })))
+      throw failedPrecondition(`service account ${key.service_account_id} not found`);
+    try {
+      await this.#serviceAccountKeys.insertOne({ _id: key.id, ...key });
+    } catch (error) {
+      throw isDuplicateKey(error) ? alreadyExists(`key ${key.id} already exists`) : error;
+    }
+  }
+
+  async getServiceAccountKey(id: string) {
+    return strip(await this.#serviceAccountKeys.findOne({ _id: id }));
+  }
+
+  async listServiceAccountKeys(serviceAccountId: string) {
+    const documents = await this.#serviceAccountKeys.find({ service_account_id: serviceAccountId }).sort({ _id: 1 }).toArray();
+    return documents.map((document) => strip(document)!);
+  }
+
+  async deleteServiceAccountKey(id: string) {
+    const result = await this.#serviceAccountKeys.deleteOne({ _id: id });
+    if (result.deletedCount === 0) throw notFound(`key ${id} not found`);
   }
 
   async ping() {

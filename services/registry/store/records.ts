@@ -105,6 +105,8 @@ export interface OperationRecord {
   id: string;
   /** The registry/device/broker the operation acted on (for ListOperations). */
   resource_id: string;
+  /** Set by a Delete: the folder the resource was in, which decides who sees the operation once it is gone. */
+  folder_id?: string;
   description: string;
   created_at: Date;
   created_by: string;
@@ -125,6 +127,32 @@ export interface AccessTokenRecord {
   created_at: Date;
   expires_at?: Date;
   created_by: string;
+}
+
+/**
+ * A service account (api/service-account-service.ts): a named holder of grants, as a scoped token
+ * is, that authenticates with its authorized keys rather than a secret. Name unique per folder.
+ */
+export interface ServiceAccountRecord {
+  id: string;
+  folder_id: string;
+  name: string;
+  description: string;
+  grants: Array<{ folder_id: string; role: string }>;
+  created_at: Date;
+  created_by: string;
+}
+
+/** An authorized key of a service account: only the public half is kept; the private half was shown once. */
+export interface ServiceAccountKeyRecord {
+  id: string;
+  service_account_id: string;
+  description: string;
+  /** `RSA_2048`, as `yc iam key create` makes. */
+  key_algorithm: string;
+  /** SPKI PEM. */
+  public_key: string;
+  created_at: Date;
 }
 
 export interface Page<T> {

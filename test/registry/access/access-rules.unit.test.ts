@@ -77,7 +77,10 @@ test('grants: at least one, known roles, valid folders, duplicates dropped', () 
 });
 
 test('a handler that answers without an access check is refused with INTERNAL, not answered', async () => {
-  const access = { principal: async () => Principal.scoped('tok3', [{ folder_id: 'f', role: 'iot.viewer' }]) };
+  const access = {
+    principal: async () => Principal.scoped('tok3', [{ folder_id: 'f', role: 'iot.viewer' }]),
+    iamTokenSource: async () => assert.fail('not asked'),
+  };
   const handler = unary({ access, logger: pino({ level: 'silent' }) }, 'Test.Unchecked', async () => 'the answer');
   const outcome = await new Promise<{ error: ServiceError | null; response: unknown }>((resolve) =>
     handler({ request: {}, metadata: new Metadata() } as ServerUnaryCall<object, string>, (error, response) =>

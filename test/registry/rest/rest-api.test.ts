@@ -74,6 +74,8 @@ describe('REST gateway, driven with fetch and curl', () => {
   let mqttPort: number;
   let token: string;
   let ca: Buffer;
+  let apiPort: number;
+  let restPort: number;
   const calls: Array<{ method: string; path: string }> = [];
   const clients: MqttClient[] = [];
 
@@ -162,7 +164,7 @@ describe('REST gateway, driven with fetch and curl', () => {
 
   before(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'iotcore-rest-'));
-    const [apiPort, restPort] = [await freePort(), await freePort()];
+    [apiPort, restPort] = [await freePort(), await freePort()];
     mqttPort = await freePort();
     // ./data as in the README, so its curl examples read data/admin-token as written.
     server = await startServer(path.join(work, 'data'), apiPort, mqttPort, ['--rest-listen', `127.0.0.1:${restPort}`]);
@@ -535,6 +537,23 @@ describe('REST gateway, driven with fetch and curl', () => {
       assert.ok(Date.now() < refusedAt, 'a revoked token is refused within 5 s');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  });
+
+  test("endpoint discovery and the IAM token exchange answer without a bearer token, as Yandex's", async () => {
+    const endpoints = await rest('GET', '/endpoints', undefined, null);
+    assert.equal(endpoints.status, 200);
+    assert.ok(
+      endpoints.body.endpoints.some((endpoint: Json) => endpoint.id === 'iot-devices' && endpoint.address === `127.0.0.1:${apiPort}`),
+    );
+    const iam = (await rest('GET', '/endpoints/iam', undefined, null)).body;
+    assert.deepEqual(iam, { id: 'iam', address: `127.0.0.1:${apiPort}` });
+
+    const exchanged = await rest('POST', '/iam/v1/tokens', { yandexPassportOauthToken: token }, null);
+    assert.equal(exchanged.status, 200);
+    assert.match(exchanged.body.iamToken, /^t1\./);
+    assert.ok(Date.parse(exchanged.body.expiresAt) > Date.now() + 11 * 3_600_000, '12 hours by default');
+    assert.equal((await rest('GET', '/iot-devices/v1/registries?folderId=rest', undefined, exchanged.body.iamToken)).status, 200);
+    await fails({ http: 401, code: 16, message: /invalid token/ }, 'POST', '/iam/v1/tokens', { yandexPassportOauthToken: 'nope' }, null);
   });
 
   test("the README's curl examples work as written", async () => {

@@ -12,6 +12,8 @@ import type {
   OperationRecord,
   AccessTokenRecord,
   DataStreamExportRecord,
+  ServiceAccountKeyRecord,
+  ServiceAccountRecord,
 } from '../../../services/registry/store/records.js';
 import { createIdGenerator } from '../../../services/registry/ids.js';
 
@@ -378,6 +380,47 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       await store.deleteAccessToken(forever.id);
       assert.equal(await store.findAccessTokenByHash(forever.hash), undefined);
       await assert.rejects(store.deleteAccessToken(forever.id), (error: StoreError) => error.kind === 'not_found');
+    });
+    test('service accounts: name unique per folder; keys need their account and go with it', async () => {
+      const account = (folder_id: string, name: string): ServiceAccountRecord => ({
+        id: newId(),
+        folder_id,
+        name,
+        description: '',
+        grants: [{ folder_id, role: 'iot.editor' }],
+        created_at: at,
+        created_by: 'bootstrap-admin',
+      });
+      const robot = account('f1', 'robot');
+      await store.createServiceAccount(robot);
+      await store.createServiceAccount(account('f2', 'robot'));
+      await assert.rejects(store.createServiceAccount(account('f1', 'robot')), (error: StoreError) => error.kind === 'already_exists');
+      assert.deepEqual(await store.getServiceAccount(robot.id), robot);
+      assert.equal((await store.listServiceAccounts()).length, 2);
+      const key = (service_account_id: string): ServiceAccountKeyRecord => ({
+        id: newId(),
+        service_account_id,
+        description: '',
+        key_algorithm: 'RSA_2048',
+        public_key: '-----BEGIN PUBLIC KEY-----',
+        created_at: at,
+      });
+      const first = key(robot.id);
+      const second = key(robot.id);
+      await store.createServiceAccountKey(first);
+      await store.createServiceAccountKey(second);
+      await assert.rejects(store.createServiceAccountKey(key('nobody')), (error: StoreError) => error.kind === 'failed_precondition');
+      assert.deepEqual(await store.getServiceAccountKey(first.id), first);
+      assert.deepEqual(
+        (await store.listServiceAccountKeys(robot.id)).map((record) => record.id),
+        [first.id, second.id].sort(),
+      );
+      await store.deleteServiceAccountKey(first.id);
+      await assert.rejects(store.deleteServiceAccountKey(first.id), (error: StoreError) => error.kind === 'not_found');
+      await store.deleteServiceAccount(robot.id);
+      assert.equal(await store.getServiceAccount(robot.id), undefined);
+      assert.equal(await store.getServiceAccountKey(second.id), undefined, 'keys go with their account');
+      await assert.rejects(store.deleteServiceAccount(robot.id), (error: StoreError) => error.kind === 'not_found');
     });
   });
 }
