@@ -30,6 +30,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../../common/logging.js';
 import { timed } from '../../common/dependency-metrics.js';
 import { RouteTable, type RouteChange } from './route-table.js';
+import { InboxBatches } from './inbox-batches.js';
 
 export interface ClusterBus {
   emitter: MQEmitter;
@@ -61,9 +62,8 @@ const FEED_CHECK_MS = 100;
 const ROUTE_POLL_MS = 5;
 /** Changes kept in the feed; a follower that falls further behind rebuilds from the snapshot. */
 const MAX_CHANGES = 100_000;
-/** Inbox entries kept for a reader that is behind (each holds up to MAX_BATCH messages). */
+/** Inbox entries kept for a reader that is behind (each holds up to 100 messages: inbox-batches.ts). */
 const MAX_INBOX = 100_000;
-const MAX_BATCH = 100;
 /** After this, every edge has applied an edge's drop and nothing writes to its inbox any more. */
 const ORPHAN_INBOX_MS = 10_000;
 
@@ -372,24 +372,9 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   };
   const routeSends = sends.labels('route');
   const broadcastSends = sends.labels('broadcast');
-  /**
-   * Messages for each peer, gathered over one event-loop turn and appended as one inbox entry: one
-   * Redis command and one stream entry for a burst instead of one per message.
-   */
-  type Batch = { entry: Array<string | Buffer>; done: Array<(error?: Error) => void> };
-  const outgoing = new Map<string, Batch>();
-  let flushScheduled = false;
-  const append = (edge: string, { entry, done }: Batch) => {
-    outgoing.delete(edge);
-    timed('redis', 'xadd', () => writer.xadd(inboxKey(edge), 'MAXLEN', '~', MAX_INBOX, '*', ...entry)).then(
-      () => done.forEach((callback) => callback()),
-      (error: Error) => done.forEach((callback) => callback(error)),
-    );
-  };
-  const flush = () => {
-    flushScheduled = false;
-    for (const [edge, batch] of outgoing) append(edge, batch);
-  };
+  const batches = new InboxBatches((edge, entry) =>
+    timed('redis', 'xadd', () => writer.xadd(inboxKey(edge), 'MAXLEN', '~', MAX_INBOX, '*', ...entry)),
+  );
   /** Queues the message for each target's inbox (encoded once, only if there is a target); `done` once all have it. */
   const send = (message: Message, edges: Iterable<string>, counter: typeof routeSends, done?: (error?: Error) => void) => {
     let data: Buffer | undefined;
@@ -404,20 +389,9 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       data ??= pack(message);
       counter.inc();
       pending++;
-      let batch = outgoing.get(edge);
-      if (batch && batch.done.length >= MAX_BATCH) append(edge, batch);
-      if (!batch || batch.done.length >= MAX_BATCH) {
-        batch = { entry: [], done: [] };
-        outgoing.set(edge, batch);
-      }
-      batch.entry.push('m', data);
-      batch.done.push(appended);
+      batches.add(edge, data, appended);
     }
-    if (pending === 0) return done?.();
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
+    if (pending === 0) done?.();
   };
 
   const emitter = {
@@ -470,7 +444,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     },
     close(callback: () => void) {
       closed = true;
-      flush();
+      batches.flush();
       clearInterval(renew);
       waiters.splice(0).forEach((waiter) => waiter.resolve());
       local.close(() => {

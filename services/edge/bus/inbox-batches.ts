@@ -1,0 +1,58 @@
+// What one edge sends to each peer, gathered over one event-loop turn and appended to the peer's
+// inbox as one stream entry (`m <message> m <message> …`, up to `maxBatch` messages) in one XADD:
+// under load a few hundredths of a Redis command per message instead of one, and a quarter less
+// CPU per cross-edge message (loadtest/results/scaling.md). Order per peer is kept: entries are
+// appended in the order they were started, on one connection.
+
+/** Appends one entry (field/value pairs) to `edge`'s inbox. */
+export type AppendEntry = (edge: string, entry: Array<string | Buffer>) => Promise<unknown>;
+
+type Done = (error?: Error) => void;
+
+interface Batch {
+  entry: Array<string | Buffer>;
+  done: Done[];
+}
+
+export class InboxBatches {
+  readonly #outgoing = new Map<string, Batch>();
+  #flushScheduled = false;
+
+  constructor(
+    private readonly append: AppendEntry,
+    private readonly maxBatch = 100,
+  ) {}
+
+  /** Queues an encoded message for `edge`; `done` once the entry holding it is in the inbox, or failed. */
+  add(edge: string, message: Buffer, done: Done): void {
+    let batch = this.#outgoing.get(edge);
+    if (batch && batch.done.length >= this.maxBatch) {
+      this.#send(edge, batch);
+      batch = undefined;
+    }
+    if (!batch) {
+      batch = { entry: [], done: [] };
+      this.#outgoing.set(edge, batch);
+    }
+    batch.entry.push('m', message);
+    batch.done.push(done);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Sends every batch now (the end of the turn, or closing). */
+  flush(): void {
+    this.#flushScheduled = false;
+    for (const [edge, batch] of this.#outgoing) this.#send(edge, batch);
+  }
+
+  #send(edge: string, { entry, done }: Batch): void {
+    this.#outgoing.delete(edge);
+    this.append(edge, entry).then(
+      () => done.forEach((callback) => callback()),
+      (error: Error) => done.forEach((callback) => callback(error)),
+    );
+  }
+}
