@@ -4,11 +4,10 @@
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { Key, ServiceAccount, type CreateKeyResponse } from '../generated/iotcore/access/v1/access.js';
-import { collect } from './arguments.js';
 import { withApi } from './command-runner.js';
 import type { Api } from './connection.js';
 import { printList, printResource } from './printing.js';
-import { grantOptions } from './token-commands.js';
+import { formatGrants, grantOptions, withGrantOptions } from './token-commands.js';
 
 export function iamCommands(): Command {
   const group = new Command('iam').description('service accounts and authorized keys (for Yandex SDKs)');
@@ -21,16 +20,11 @@ function serviceAccountCommands(): Command {
   const group = new Command('service-account').description('manage service accounts of --folder-id');
   group.addCommand(
     withApi(
-      new Command('create')
-        .description('create a service account with roles')
-        .requiredOption('--name <name>', 'name, unique in the folder')
-        .option(
-          '--role <role>',
-          'role on --folder-id: iot.viewer, iot.editor, iot.devices.writer, iot.registries.writer, admin (repeatable)',
-          collect,
-        )
-        .option('--grant <folder=role>', 'a role on another folder (repeatable)', collect)
-        .option('--description <text>', 'what the account is for'),
+      withGrantOptions(
+        new Command('create')
+          .description('create a service account with roles')
+          .requiredOption('--name <name>', 'name, unique in the folder'),
+      ).option('--description <text>', 'what the account is for'),
       async (api, options) => {
         const account = await api.serviceAccounts.create({
           folder_id: options.folderId,
@@ -48,7 +42,7 @@ function serviceAccountCommands(): Command {
       printList(ServiceAccount, service_accounts, options.format, [
         ['ID', (account) => account.id],
         ['NAME', (account) => account.name],
-        ['GRANTS', (account) => account.grants.map((grant) => `${grant.folder_id}=${grant.role}`).join(',')],
+        ['GRANTS', (account) => formatGrants(account.grants)],
       ]);
     }),
   );

@@ -11,14 +11,7 @@ export function tokenCommands(): Command {
 
   group.addCommand(
     withApi(
-      new Command('create')
-        .description('create a token; its secret is printed once and cannot be shown again')
-        .option(
-          '--role <role>',
-          'role on --folder-id: iot.viewer, iot.editor, iot.devices.writer, iot.registries.writer, admin (repeatable)',
-          collect,
-        )
-        .option('--grant <folder=role>', 'a role on another folder (repeatable)', collect)
+      withGrantOptions(new Command('create').description('create a token; its secret is printed once and cannot be shown again'))
         .option('--expires-in <duration>', 'lifetime such as 30s, 15m, 24h, 90d (default: no expiry)', duration)
         .option('--description <text>', 'what the token is for'),
       async (api, options) => {
@@ -46,7 +39,7 @@ export function tokenCommands(): Command {
         printList(AccessToken, access_tokens, options.format, [
           ['ID', (token) => token.id],
           ['DESCRIPTION', (token) => token.description],
-          ['GRANTS', (token) => token.grants.map((grant) => `${grant.folder_id}=${grant.role}`).join(',')],
+          ['GRANTS', (token) => formatGrants(token.grants)],
           ['EXPIRES', (token) => token.expires_at?.toISOString() ?? 'never'],
         ]);
       },
@@ -65,6 +58,22 @@ export function tokenCommands(): Command {
     ),
   );
   return group;
+}
+
+/** Adds --role and --grant, as `token create` and `iam service-account create` take them. */
+export function withGrantOptions(command: Command): Command {
+  return command
+    .option(
+      '--role <role>',
+      'role on --folder-id: iot.viewer, iot.editor, iot.devices.writer, iot.registries.writer, admin (repeatable)',
+      collect,
+    )
+    .option('--grant <folder=role>', 'a role on another folder (repeatable)', collect);
+}
+
+/** Grants as FOLDER=ROLE, comma-separated (the form --grant takes). */
+export function formatGrants(grants: Grant[]): string {
+  return grants.map((grant) => `${grant.folder_id}=${grant.role}`).join(',');
 }
 
 /** --role (on --folder-id) and --grant FOLDER=ROLE, as `token create` and `iam service-account create` take them. */
