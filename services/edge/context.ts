@@ -15,6 +15,7 @@ import type { Session, SessionTable } from './session.js';
 import type { SessionLedger } from './persistence/session-ledger.js';
 import type { ConnectionLog } from './connection-log.js';
 import type { MessageExports } from './export/message-exports.js';
+import type { SharedSubscriptions } from './shared-subscriptions.js';
 
 export interface EdgeContext {
   broker: Aedes;
@@ -34,6 +35,8 @@ export interface EdgeContext {
   deviceOwners: DeviceOwnerCache;
   /** The data stream exports, when this edge writes to Kafka. */
   exports: MessageExports | undefined;
+  /** Shared-subscription groups; absent on a bus that cannot give a message to one member cluster-wide. */
+  shared: SharedSubscriptions | undefined;
   /** Subscriptions one connection may hold; 0 = unlimited. */
   maxSubscriptions: number;
   /** When persistent sessions went offline (for their expiry); absent when sessions never expire. */

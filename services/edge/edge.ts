@@ -16,6 +16,8 @@ import { AuthThrottle, type SharedFailureCounters } from './limits/auth-throttle
 import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.js';
 import { DeviceMonitor } from './monitoring.js';
 import { boundedEmitter } from './bus/bounded-emitter.js';
+import { localSharedRouting, type SharedRouting } from './bus/shared-routing.js';
+import { SharedSubscriptions } from './shared-subscriptions.js';
 import { EdgeMetrics } from './metrics.js';
 import { withOutgoingShortcuts } from './persistence/outgoing-messages.js';
 import { withQueueLimit, type QueuedCounter } from './persistence/queue-limit.js';
@@ -59,7 +61,7 @@ export interface EdgeOptions {
   /** An aedes persistence (sessions, queued QoS 1, permanent-topic values); in memory when omitted. */
   persistence?: unknown;
   /** The cluster bus shared with other edges (Redis); an in-process bounded bus when omitted. */
-  clusterBus?: { emitter: MQEmitter; onReconnect(listener: () => void): void };
+  clusterBus?: { emitter: MQEmitter; onReconnect(listener: () => void): void; shared?: SharedRouting };
   /** How many permanent-topic values the persistence holds (for /metrics). */
   permanentTopics?: () => Promise<number>;
   /** Brute-force counters shared with the other edges (Redis); this edge's own when omitted. */
@@ -120,6 +122,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     onDrop: (reason) => metrics.dropped.inc({ reason }),
   });
   const mq = options.clusterBus?.emitter ?? bus.emitter;
+  const sharedRouting = options.clusterBus ? options.clusterBus.shared : localSharedRouting(bus.emitter);
   // Handled publishes (rate-limited, or already published before PUBACK) never leave the process.
   aedesInternals.skipEmit(mq, (topic) => topic === DROPPED_TOPIC);
   let ctx: EdgeContext | undefined;
@@ -164,6 +167,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     throttle: brakeFor(options.sharedAuthFailures, logger),
     deviceOwners: new DeviceOwnerCache(link),
     exports: options.exports,
+    shared: sharedRouting && new SharedSubscriptions(sharedRouting),
     maxSubscriptions: options.maxSubscriptions ?? 1000,
     sessions: new SessionTable(),
     takenOver: (previous) => markTakenOver(context, previous),

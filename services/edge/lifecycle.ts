@@ -42,6 +42,7 @@ export function watchConnections(ctx: EdgeContext, shuttingDown: () => boolean):
     metrics.closed.inc({ reason });
     ctx.inflight.out.dec(session.unacknowledged);
     session.unacknowledged = 0;
+    ctx.shared?.left(session);
     ctx.limits.closeConnection(session.principal);
     // Moving to another edge is not going offline: the new connection is already recorded online.
     if (ctx.ledger && !aedesInternals.isClean(client) && reason !== 'takeover') {

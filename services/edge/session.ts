@@ -2,6 +2,7 @@
 // policy built from it at CONNECT), its subscriptions in the internal namespace with how to name
 // deliveries for the client, and its per-connection counters.
 import type { Client } from 'aedes';
+import type { Message } from 'mqemitter';
 import type { Principal } from '../contracts/principal.js';
 import type { TopicPolicy } from './topics/acl.js';
 import type { ConnectionInfo } from './transport/listeners.js';
@@ -34,6 +35,8 @@ export interface Session {
   closeReason?: CloseReason;
   /** QoS 1 messages sent to this connection and not yet acknowledged. */
   unacknowledged: number;
+  /** Of those, the ones delivered for a shared subscription, by packet identifier (shared-subscriptions.ts). */
+  sharedUnacknowledged: Map<number, { key: string; message: Message }>;
   /** Internal topic → the subscription that delivers it and the name it arrives under (null: none). */
   routes: Map<string, Route | null>;
   meters: RegistryMeters;
@@ -58,6 +61,7 @@ export function newSession(
     clientFilters: new Map(),
     deliveries: new RecentDeliveries(),
     unacknowledged: 0,
+    sharedUnacknowledged: new Map(),
     routes: new Map(),
   };
 }

@@ -33,6 +33,8 @@ interface ClientInternals {
   conn: EventEmitter;
   /** Set once CONNACK is written. */
   connackSent: boolean;
+  /** The packet identifier aedes gives the next QoS 1 delivery without one (1…65535, wrapping). */
+  _nextId: number;
   /** What each subscription of the client delivers through (read when the subscription is made). */
   deliver0: Deliver;
   deliverQoS: Deliver;
@@ -75,6 +77,7 @@ export function checkAedesShape(aedes: Aedes): void {
     ['pause', (value) => typeof value === 'function'],
     ['conn', (value) => value === stream],
     ['connackSent', (value) => value === false],
+    ['_nextId', (value) => typeof value === 'number' && value >= 1 && value <= 65535],
     ['deliver0', (value) => typeof value === 'function'],
     ['deliverQoS', (value) => typeof value === 'function'],
   ];
@@ -189,6 +192,22 @@ export const aedesInternals = {
     });
   },
   subscriptionCount: (c: Client): number => Object.keys(client(c).subscriptions).length,
+  /** CONNACK written and not closing: a delivery now reaches the client or is known unacknowledged. */
+  isConnected: (c: Client): boolean => client(c).connackSent && !client(c).closed,
+  /** Delivers a packet to one client as its subscriptions do (QoS 0, or QoS 1 with a packet identifier). */
+  deliverTo(c: Client, packet: PublishPacket, qos: number): void {
+    (qos > 0 ? client(c).deliverQoS : client(c).deliver0)(packet, () => undefined);
+  },
+  /**
+   * Takes the packet identifier aedes would give the next QoS 1 delivery; a delivery that carries it
+   * is sent under it (aedes' QoSPacket keeps an identifier it is given), so a PUBACK can be told apart.
+   */
+  takeMessageId(c: Client): number {
+    const internals = client(c);
+    const id = internals._nextId;
+    internals._nextId = id >= 65535 ? 1 : id + 1;
+    return id;
+  },
 };
 
 const connackWaiters = new WeakMap<Client, () => void>();

@@ -23,8 +23,11 @@ export class InboxBatches {
     private readonly maxBatch = 100,
   ) {}
 
-  /** Queues an encoded message for `edge`; `done` once the entry holding it is in the inbox, or failed. */
-  add(edge: string, message: Buffer, done: Done): void {
+  /**
+   * Queues an encoded message for `edge` under `field` (`m`: for its subscribers; see routed-bus.ts
+   * for the others); `done` once the entry holding it is in the inbox, or failed.
+   */
+  add(edge: string, message: Buffer, done: Done, field = 'm'): void {
     let batch = this.#outgoing.get(edge);
     if (batch && batch.done.length >= this.maxBatch) {
       this.#send(edge, batch);
@@ -34,7 +37,7 @@ export class InboxBatches {
       batch = { entry: [], done: [] };
       this.#outgoing.set(edge, batch);
     }
-    batch.entry.push('m', message);
+    batch.entry.push(field, message);
     batch.done.push(done);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;

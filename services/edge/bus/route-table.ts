@@ -2,8 +2,11 @@
 // client of another edge subscribes to, which edges hold it. A message is sent only to the edges
 // `edgesFor` its topic names, so Redis traffic grows with the subscribers a message has, not with
 // the edges. Pure: bus/routed-bus.ts feeds it from Redis; matching is qlobber's MQTT trie (the one
-// mqemitter and aedes-persistence use).
+// mqemitter and aedes-persistence use). Shared subscriptions are routes too, under their group key
+// (`$share/<group>/<filter>`): a message goes to one edge of each group it reaches, in turn.
 import { QlobberDedup } from 'qlobber';
+import { isSharedKey } from '../topics/shared-filter.js';
+import { SharedGroups } from './shared-groups.js';
 
 /** One entry of the change feed. */
 export type RouteChange =
@@ -15,6 +18,7 @@ export type RouteChange =
 
 export class RouteTable {
   readonly #trie = new QlobberDedup<string>({ separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true });
+  readonly #shared = new SharedGroups<string>();
   readonly #filtersOf = new Map<string, Set<string>>();
   #routes = 0;
 
@@ -24,7 +28,8 @@ export class RouteTable {
     if (!filters) this.#filtersOf.set(edge, (filters = new Set()));
     if (filters.has(filter)) return;
     filters.add(filter);
-    this.#trie.add(filter, edge);
+    if (isSharedKey(filter)) this.#shared.add(filter, edge);
+    else this.#trie.add(filter, edge);
     this.#routes++;
   }
 
@@ -32,7 +37,7 @@ export class RouteTable {
     const filters = this.#filtersOf.get(edge);
     if (!filters?.delete(filter)) return;
     if (filters.size === 0) this.#filtersOf.delete(edge);
-    this.#trie.remove(filter, edge);
+    this.#forget(edge, filter);
     this.#routes--;
   }
 
@@ -45,13 +50,19 @@ export class RouteTable {
   dropEdge(edge: string): void {
     const filters = this.#filtersOf.get(edge);
     if (!filters) return;
-    for (const filter of filters) this.#trie.remove(filter, edge);
+    for (const filter of filters) this.#forget(edge, filter);
     this.#routes -= filters.size;
     this.#filtersOf.delete(edge);
   }
 
+  #forget(edge: string, filter: string): void {
+    if (isSharedKey(filter)) this.#shared.remove(filter, edge);
+    else this.#trie.remove(filter, edge);
+  }
+
   clear(): void {
     this.#trie.clear();
+    this.#shared.clear();
     this.#filtersOf.clear();
     this.#routes = 0;
   }
@@ -59,6 +70,16 @@ export class RouteTable {
   /** The edges with a subscription matching `topic`. */
   edgesFor(topic: string): Set<string> {
     return this.#trie.match(topic);
+  }
+
+  /** The shared-subscription groups (keys) whose filter matches `topic`. */
+  sharedGroupsFor(topic: string): Set<string> | undefined {
+    return this.#shared.size > 0 ? this.#shared.groupsFor(topic) : undefined;
+  }
+
+  /** The next edge in turn holding a member of the group `key`, among those `usable` accepts. */
+  nextEdgeOf(key: string, usable?: (edge: string) => boolean): string | undefined {
+    return this.#shared.next(key, usable);
   }
 
   edges(): string[] {

@@ -9,7 +9,9 @@
 //   {iotcore:routes}:of:<edge>   set: the filters the edge's clients hold (the snapshot)
 //   {iotcore:routes}:changes     stream: add / remove / reset / drop, in order (the change feed)
 //   {iotcore:routes}:applied     hash: edge ID → the last change it applied (for the SUBACK wait)
-//   {iotcore:inbox:<edge>}       stream: messages for the edge, msgpack
+//   {iotcore:inbox:<edge>}       stream: messages for the edge, msgpack; field `m` for its subscribers,
+//                                `s<key>` for one member of the shared-subscription group `key` there
+//                                (`S<key>`: forwarded once already, dropped if that edge has none either)
 //
 // Consistency: a SUBSCRIBE's callback (and so its SUBACK) waits until every live edge (lease renewed
 // in the last 1.5 s) has applied the route (bounded: a peer that does not answer in 3 s is not
@@ -21,6 +23,11 @@
 // every registered edge instead: more traffic, never a miss. A replica is rebuilt from the snapshot after
 // any loss of its feed. An edge whose lease ran out is dropped by the first peer to notice: its
 // routes and inbox go; if it was alive after all, it registers again and reports the loss.
+//
+// Shared subscriptions: a group's key (`$share/<group>/<filter>`) is a route like any filter; the
+// edge that publishes sends each message reaching a group to one edge holding members of it, in
+// turn (its own included), and that edge picks the member (round-robin over edges, then over each
+// edge's members).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { openRedis, throttledErrorLog } from '../../common/redis.js';
@@ -31,6 +38,8 @@ import type { Logger } from '../../common/logging.js';
 import { timed } from '../../common/dependency-metrics.js';
 import { RouteTable, type RouteChange } from './route-table.js';
 import { InboxBatches } from './inbox-batches.js';
+import { isSharedKey } from '../topics/shared-filter.js';
+import { sharedMessagesUndeliverable, type SharedDelivery, type SharedRouting } from './shared-routing.js';
 
 export interface ClusterBus {
   emitter: MQEmitter;
@@ -38,6 +47,8 @@ export interface ClusterBus {
   onReconnect(listener: () => void): void;
   /** Every connection is up (a replica being rebuilt meanwhile broadcasts: it is no reason to refuse clients). */
   ready(): boolean;
+  /** Cluster-wide shared subscriptions; absent on a bus that cannot pick one member cluster-wide. */
+  shared?: SharedRouting;
   close(): Promise<void>;
 }
 
@@ -259,6 +270,8 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     const sets = await Promise.all(edges.map((edge) => feed.smembers(filtersKey(edge))));
     table.clear();
     edges.forEach((edge, index) => table.replaceEdge(edge, sets[index]!));
+    // This edge's own groups: a message published here may go to a member here.
+    for (const filter of held.keys()) if (isSharedKey(filter)) table.add(id, filter);
     lastChange = head?.[0] ?? '0-0';
     rebuilds.inc();
     routeEntries.set(table.size);
@@ -342,7 +355,8 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
           last = entryId.toString();
           // An entry carries the messages one sender had for this edge in one event-loop turn.
           for (let index = 0; index + 1 < fields.length; index += 2) {
-            if (fields[index]!.toString() !== 'm') continue;
+            const field = fields[index]!.toString();
+            if (field !== 'm' && field[0] !== 's' && field[0] !== 'S') continue;
             let message: Message;
             try {
               message = unpack(fields[index + 1]!) as Message;
@@ -350,7 +364,8 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
               logger.warn({ err: error }, 'undecodable message in the inbox; ignored');
               continue;
             }
-            local.emit(message);
+            if (field === 'm') local.emit(message);
+            else deliverShared(field.slice(1), message, field[0] === 'S');
           }
         }
       } catch (error) {
@@ -375,7 +390,10 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   const batches = new InboxBatches((edge, entry) =>
     timed('redis', 'xadd', () => writer.xadd(inboxKey(edge), 'MAXLEN', '~', MAX_INBOX, '*', ...entry)),
   );
-  /** Queues the message for each target's inbox (encoded once, only if there is a target); `done` once all have it. */
+  /**
+   * Queues the message for each target's inbox (encoded once, only if there is a target), and for
+   * one edge of each shared-subscription group it reaches; `done` once all have it.
+   */
   const send = (message: Message, edges: Iterable<string>, counter: typeof routeSends, done?: (error?: Error) => void) => {
     let data: Buffer | undefined;
     let pending = 0;
@@ -391,16 +409,66 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       pending++;
       batches.add(edge, data, appended);
     }
+    for (const key of table.sharedGroupsFor(message.topic) ?? []) {
+      const target = sharedTarget(key, message);
+      if (!target) continue;
+      data ??= pack(message);
+      pending++;
+      batches.add(target.edge, data, appended, target.field);
+    }
     if (pending === 0) done?.();
+  };
+
+  // --- shared subscriptions -----------------------------------------------------------------------
+
+  let sharedDelivery: SharedDelivery | undefined;
+  /**
+   * The next edge in turn with a member of group `key`: this one delivers at once (undefined
+   * returned), another gets it in its inbox; a group without a reachable member drops it.
+   */
+  const sharedTarget = (key: string, message: Message): { edge: string; field: string } | undefined => {
+    const edge = table.nextEdgeOf(key, (candidate) => candidate !== id || sharedDelivery !== undefined);
+    if (edge === id && sharedDelivery!.deliver(key, message)) return undefined;
+    // Here had no member after all (the last one left this instant): another edge with one, which
+    // must not send it on again.
+    const other = edge !== undefined && edge !== id ? edge : table.nextEdgeOf(key, (candidate) => candidate !== id);
+    if (other === undefined) {
+      sharedMessagesUndeliverable.inc();
+      return undefined;
+    }
+    return { edge: other, field: `${edge === id ? 'S' : 's'}${key}` };
+  };
+  /** A shared message from the inbox; one this edge has no member for goes on once to another edge. */
+  const deliverShared = (key: string, message: Message, forwarded: boolean) => {
+    if (sharedDelivery?.deliver(key, message)) return;
+    if (forwarded) {
+      sharedMessagesUndeliverable.inc();
+      return;
+    }
+    const other = table.nextEdgeOf(key, (candidate) => candidate !== id);
+    if (other === undefined) sharedMessagesUndeliverable.inc();
+    else batches.add(other, pack(message), noop, `S${key}`);
+  };
+  const shared: SharedRouting = {
+    deliverThrough: (delivery) => {
+      sharedDelivery = delivery;
+    },
+    redispatch: (key, message) => {
+      const target = sharedTarget(key, message);
+      if (target) batches.add(target.edge, pack(message), noop, target.field);
+    },
   };
 
   const emitter = {
     on(filter: string, listener: (message: Message, done: () => void) => void, done?: (error?: Error) => void) {
-      local.on(filter, listener);
+      // A shared group's key matches no topic: its messages come through `sharedTarget`.
+      const sharedGroup = isSharedKey(filter);
+      if (!sharedGroup) local.on(filter, listener);
       const count = held.get(filter) ?? 0;
       held.set(filter, count + 1);
       let registration = registering.get(filter);
       if (count === 0) {
+        if (sharedGroup) table.add(id, filter);
         registration = addRoute(filter).finally(() => registering.delete(filter));
         registering.set(filter, registration);
       }
@@ -413,7 +481,8 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       return emitter;
     },
     removeListener(filter: string, listener: (message: Message, done: () => void) => void, done?: () => void) {
-      local.removeListener(filter, listener);
+      const sharedGroup = isSharedKey(filter);
+      if (!sharedGroup) local.removeListener(filter, listener);
       const count = (held.get(filter) ?? 1) - 1;
       if (count > 0) {
         held.set(filter, count);
@@ -421,6 +490,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
         return emitter;
       }
       held.delete(filter);
+      if (sharedGroup) table.remove(id, filter);
       writer
         .multi()
         .srem(filtersKey(id), filter)
@@ -476,9 +546,12 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     emitter: emitter as unknown as MQEmitter,
     onReconnect: (listener) => reconnectListeners.push(listener),
     ready: () => [writer, feed, inbox].every((connection) => connection.status === 'ready'),
+    shared,
     close: () => new Promise<void>((resolve) => emitter.close(resolve)),
   };
 }
+
+function noop(): void {}
 
 /**
  * The edges with a route-feed connection open on any Redis master, from CLIENT LIST; undefined when

@@ -118,7 +118,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         aedesInternals.disableCounterDedup(client);
         // Before aedes restores a persistent session's subscriptions, which deliver through these.
         aedesInternals.holdDeliveriesUntilConnack(client);
-        rewriteIncomingPackets(client, session);
+        rewriteIncomingPackets(ctx, client, session);
         connected(ctx, client, session);
         done(null, true);
       })

@@ -6,11 +6,17 @@ import { isInternalTopic } from '../topics/namespace.js';
 import { liveRoute, replayRoute } from '../topics/routes.js';
 import { aedesInternals } from '../aedes/internals.js';
 import type { EdgeContext } from '../context.js';
+import type { Session } from '../session.js';
+
+type ForwardedPacket = Parameters<Aedes['authorizeForward']>[1];
+import { sharedGroupOf } from '../shared-subscriptions.js';
 
 export function authorizeForwardHook(ctx: EdgeContext): Aedes['authorizeForward'] {
   return (client, packet) => {
     const session = ctx.sessions.of(client);
     if (!session) return null;
+    const group = sharedGroupOf(packet);
+    if (group !== undefined) return forwardShared(ctx, session, packet, group);
     const { brokerId, brokerCounter } = packet as PublishPacket & { brokerId?: string; brokerCounter?: number };
     // A message is offered twice only through overlapping subscriptions, or live and from the
     // store of a persistent session that is just resuming.
@@ -26,12 +32,35 @@ export function authorizeForwardHook(ctx: EdgeContext): Aedes['authorizeForward'
     packet.topic = route.clientTopic;
     // aedes downgrades only when the subscription is keyed by the packet's own topic.
     packet.qos = Math.min(packet.qos, route.subscription.qos) as typeof packet.qos;
-    session.meters.delivered[packet.qos === 0 ? 0 : 1].inc();
-    session.meters.deliveredBytes.inc(packet.payload.length);
-    if (packet.qos === 1) {
-      session.unacknowledged++;
-      ctx.inflight.out.inc();
-    }
+    counted(ctx, session, packet);
     return packet;
   };
+}
+
+/**
+ * A message for one member of a shared group (shared-subscriptions.ts picked this session): named
+ * as the member subscribed, and a QoS 1 one remembered under its packet identifier until PUBACK,
+ * to go to another member if this one leaves first. Never deduplicated: the member gets it once
+ * for the group besides any plain subscription of its own, as MQTT 5 has it.
+ */
+function forwardShared(ctx: EdgeContext, session: Session, packet: ForwardedPacket, group: string): ForwardedPacket | null {
+  const subscription = session.subscriptions.get(group);
+  if (!subscription || !session.policy.mayReceive(packet.topic)) return null;
+  const message = { ...packet };
+  packet.topic = subscription.toClient(packet.topic);
+  if (packet.qos === 1) {
+    packet.messageId = aedesInternals.takeMessageId(session.client);
+    ctx.shared?.sent(session, packet.messageId, group, message);
+  }
+  counted(ctx, session, packet);
+  return packet;
+}
+
+function counted(ctx: EdgeContext, session: Session, packet: PublishPacket): void {
+  session.meters.delivered[packet.qos === 0 ? 0 : 1].inc();
+  session.meters.deliveredBytes.inc(packet.payload.length);
+  if (packet.qos === 1) {
+    session.unacknowledged++;
+    ctx.inflight.out.inc();
+  }
 }

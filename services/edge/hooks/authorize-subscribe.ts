@@ -1,9 +1,13 @@
 // SUBSCRIBE: may this client read what the filter matches (docs/yandex-behaviour.md, topics and
 // permissions)? A refused filter gets SUBACK 0x80 alone; an accepted one is rewritten to its
 // internal filter, remembering how to name deliveries for the client. QoS 2 is granted as QoS 1.
+// A shared subscription (`$share/<group>/<filter>`) is decided on its filter, exactly as a plain
+// one, and its session joins the group (shared-subscriptions.ts).
 import type { Aedes, Client } from 'aedes';
 import type { Principal } from '../../contracts/principal.js';
 import { INTERNAL_ROOT, brokerExternal, toCanonical } from '../topics/namespace.js';
+import type { SubscribeDecision } from '../topics/acl.js';
+import { isSharedKey, parseSharedFilter, parseSharedKey, sharedKey } from '../topics/shared-filter.js';
 import { aedesInternals } from '../aedes/internals.js';
 import { recordActivity, type EdgeContext } from '../context.js';
 import { clientIdOf, type Session } from '../session.js';
@@ -15,7 +19,15 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
     if (!session) return callback(new Error('subscribe without an authenticated session'));
     // A restored persistent session re-authorizes the internal filters it stored.
     const requested = externalName(session.principal, sub.topic) ?? sub.topic;
-    const decision = session.policy.authorizeSubscribe(requested);
+    const shared = parseSharedFilter(requested);
+    const decision: SubscribeDecision =
+      shared === undefined
+        ? session.policy.authorizeSubscribe(requested)
+        : 'error' in shared
+          ? { ok: false, reason: shared.error }
+          : !ctx.shared
+            ? { ok: false, reason: 'shared subscriptions need the route bus (--cluster-bus routes)' }
+            : session.policy.authorizeSubscribe(shared.filter);
     if (!decision.ok) {
       ctx.logger.info(
         { event: 'subscribe_denied', id: session.principal.id, clientId: client.id, filter: sub.topic },
@@ -34,11 +46,8 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
       );
       return callback(null, null);
     }
-    if (
-      ctx.maxSubscriptions > 0 &&
-      session.subscriptions.size >= ctx.maxSubscriptions &&
-      !session.subscriptions.has(decision.internalFilter)
-    ) {
+    const internalFilter = shared && 'group' in shared ? sharedKey(shared.group, decision.internalFilter) : decision.internalFilter;
+    if (ctx.maxSubscriptions > 0 && session.subscriptions.size >= ctx.maxSubscriptions && !session.subscriptions.has(internalFilter)) {
       ctx.metrics.limitHits.inc({ limit: 'subscriptions' });
       if (!session.limitLogged)
         ctx.logger.warn(
@@ -48,17 +57,19 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
       session.limitLogged = true;
       return callback(null, null);
     }
-    session.subscriptions.set(decision.internalFilter, {
+    session.subscriptions.set(internalFilter, {
       toClient: decision.toClient,
-      replayPermanent: decision.replayPermanent,
+      // Stored values are not sent to shared subscriptions [MQTT5 4.8.2]: aedes finds none under a group key.
+      replayPermanent: decision.replayPermanent && !shared,
       replayed: 0,
       qos: sub.qos,
     });
+    if (shared) ctx.shared?.join(internalFilter, session);
     session.routes.clear();
-    session.clientFilters.set(requested, decision.internalFilter);
+    session.clientFilters.set(requested, internalFilter);
     recordActivity(ctx, session, 'last_sub_activity_time');
     // Rewritten in place: aedes looks up stored (permanent) messages with this same object.
-    sub.topic = decision.internalFilter;
+    sub.topic = internalFilter;
     callback(null, sub);
   };
 }
@@ -66,29 +77,42 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
 /**
  * Packet rewrites aedes has no hook for, applied as each packet is parsed: SUBSCRIBE asking QoS 2
  * is granted QoS 1 (aedes would answer SUBACK with the QoS requested), and UNSUBSCRIBE names the
- * internal filters the subscriptions were rewritten to.
+ * internal filters the subscriptions were rewritten to. A PUBACK settles a shared delivery.
  */
-export function rewriteIncomingPackets(client: Client, session: Session): void {
-  aedesInternals.beforeEachPacket(client, (packet: { cmd: string; unsubscriptions?: string[]; subscriptions?: Array<{ qos: number }> }) => {
-    if (packet.cmd === 'subscribe') {
-      for (const subscription of packet.subscriptions ?? []) subscription.qos = Math.min(subscription.qos, 1);
-      return;
-    }
-    if (packet.cmd !== 'unsubscribe' || !packet.unsubscriptions) return;
-    packet.unsubscriptions = packet.unsubscriptions.map((filter) => {
-      const internal = session.clientFilters.get(filter);
-      if (internal) {
-        session.clientFilters.delete(filter);
-        session.subscriptions.delete(internal);
-        session.routes.clear();
+export function rewriteIncomingPackets(ctx: EdgeContext, client: Client, session: Session): void {
+  aedesInternals.beforeEachPacket(
+    client,
+    (packet: { cmd: string; messageId?: number; unsubscriptions?: string[]; subscriptions?: Array<{ qos: number }> }) => {
+      if (packet.cmd === 'puback') {
+        if (session.sharedUnacknowledged.size > 0) session.sharedUnacknowledged.delete(packet.messageId!);
+        return;
       }
-      return internal ?? filter;
-    });
-  });
+      if (packet.cmd === 'subscribe') {
+        for (const subscription of packet.subscriptions ?? []) subscription.qos = Math.min(subscription.qos, 1);
+        return;
+      }
+      if (packet.cmd !== 'unsubscribe' || !packet.unsubscriptions) return;
+      packet.unsubscriptions = packet.unsubscriptions.map((filter) => {
+        const internal = session.clientFilters.get(filter);
+        if (internal) {
+          session.clientFilters.delete(filter);
+          session.subscriptions.delete(internal);
+          if (isSharedKey(internal)) ctx.shared?.leave(internal, session);
+          session.routes.clear();
+        }
+        return internal ?? filter;
+      });
+    },
+  );
 }
 
-/** The client-facing form of an internal filter (persistent sessions store internal filters). */
+/** The client-facing form of an internal filter or group key (persistent sessions store those). */
 function externalName(principal: Principal, filter: string): string | undefined {
+  const group = isSharedKey(filter) ? parseSharedKey(filter) : undefined;
+  if (group) {
+    const inner = externalName(principal, group.filter);
+    return inner === undefined ? undefined : `$share/${group.group}/${inner}`;
+  }
   if (principal.kind === 'broker') return brokerExternal(principal.id, filter);
   return filter.startsWith(`${INTERNAL_ROOT}/${principal.registry_id}/`) ? toCanonical(filter) : undefined;
 }
