@@ -177,6 +177,64 @@ test('serve + CLI: create registry and device, list them, data survives a restar
   ]);
   assert.match(await mosquittoSub.done, /hello from mosquitto/);
 
+  // The README's shared subscription: two mosquitto_sub replicas of one group, each gets one of two events.
+  const replicas = ['backend-1', 'backend-2'].map((clientId) =>
+    execFileOutput(
+      'stdbuf',
+      [
+        '-oL',
+        'mosquitto_sub',
+        '-h',
+        'localhost',
+        '-p',
+        String(mqttPort),
+        '--cafile',
+        ca,
+        '-u',
+        registry.id,
+        '-P',
+        'Registry-Passw0rd!',
+        '-i',
+        clientId,
+        '-q',
+        '1',
+        '-t',
+        '$share/backend/$devices/+/events/#',
+        '-C',
+        '1',
+        '-W',
+        '15',
+        '-d',
+      ],
+      env,
+      'received SUBACK',
+    ),
+  );
+  await Promise.all(replicas.map((replica) => replica.subscribed));
+  for (const n of [1, 2])
+    await run('mosquitto_pub', [
+      '-h',
+      'localhost',
+      '-p',
+      String(mqttPort),
+      '--cafile',
+      ca,
+      '-u',
+      device.id,
+      '-P',
+      'Device-Passw0rd-1!',
+      '-t',
+      `$devices/${device.id}/events/shared`,
+      '-m',
+      `shared ${n}`,
+      '-q',
+      '1',
+      '-i',
+      'mosq-pub',
+    ]);
+  const outputs = await Promise.all(replicas.map((replica) => replica.done));
+  assert.deepEqual(outputs.map((output) => output.match(/shared \d/)?.[0]).sort(), ['shared 1', 'shared 2'], 'one event to each replica');
+
   // A permanent-topic value outlives the process too.
   await run(
     process.execPath,
