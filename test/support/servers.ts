@@ -300,6 +300,19 @@ export async function startPostgres(maxConnections = 100): Promise<ServerHandle>
 export interface KafkaHandle extends ServerHandle {
   /** `host:port` of the broker's listener, for a client's bootstrap list. */
   bootstrap: string;
+  /** `host:port` of the SASL_SSL listener, when asked for. */
+  secureBootstrap?: string;
+}
+
+/**
+ * A second listener as managed Kafka services offer one: SASL over TLS, with PLAIN and SCRAM
+ * (SHA-256 and SHA-512) for one user, and the server certificate and key given (PEM; the key
+ * unencrypted PKCS#8, as ensureLocalTlsMaterial writes it).
+ */
+export interface KafkaSecureListener {
+  user: { name: string; password: string };
+  certFile: string;
+  keyFile: string;
 }
 
 /**
@@ -309,7 +322,7 @@ export interface KafkaHandle extends ServerHandle {
  * consumer-group rebalance, and no automatic topic creation (as on Yandex Data Streams, where a
  * stream exists before anything is written to it). 4–6 s to start here.
  */
-export async function startKafka(): Promise<KafkaHandle> {
+export async function startKafka(options: { secure?: KafkaSecureListener } = {}): Promise<KafkaHandle> {
   const java = findOnPath('java');
   if (!java)
     throw new Error('Java is not installed: run `npm test` as root (its pretest installs openjdk-17-jre-headless) or install a JRE ≥ 17');
@@ -317,17 +330,20 @@ export async function startKafka(): Promise<KafkaHandle> {
     throw new Error(
       `the Kafka jars are not fetched (${KAFKA_JARS} missing): run \`npm test\` (its pretest fetches them with Maven) or \`node dist/test/support/provision.js\``,
     );
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  const [port, controllerPort, securePort] = [await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iotcore-kafka-'));
+  const secure = options.secure;
+  const secureListener = secure ? `,SASL_SSL://127.0.0.1:${securePort}` : '';
   const settings = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${secureListener}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}${secureListener}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+    ...(secure && secureListenerSettings(secure, dir)),
     'log.dirs': path.join(dir, 'data'),
     'num.partitions': '1',
     'auto.create.topics.enable': 'false',
@@ -367,7 +383,14 @@ export async function startKafka(): Promise<KafkaHandle> {
   const jvm = ['-Xms64m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${logConfig}`];
   const classpath = ['-cp', `${KAFKA_JARS}/*`];
   try {
-    execFileSync(java, [...jvm, ...classpath, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', properties], {
+    // SCRAM credentials live in the cluster metadata: written when the log directory is formatted.
+    const scram = secure
+      ? ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => [
+          '--add-scram',
+          `${mechanism}=[name=${secure.user.name},password=${secure.user.password}]`,
+        ])
+      : [];
+    execFileSync(java, [...jvm, ...classpath, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', properties, ...scram], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   } catch (error) {
@@ -383,7 +406,22 @@ export async function startKafka(): Promise<KafkaHandle> {
     readyLine: 'Kafka Server started',
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   });
-  return Object.assign(handle, { bootstrap: `127.0.0.1:${port}` });
+  return Object.assign(handle, { bootstrap: `127.0.0.1:${port}`, ...(secure && { secureBootstrap: `127.0.0.1:${securePort}` }) });
+}
+
+function secureListenerSettings(secure: KafkaSecureListener, dir: string): Record<string, string> {
+  // A PEM keystore is one file: the private key, then the certificate chain.
+  const keystore = path.join(dir, 'keystore.pem');
+  writeFileSync(keystore, `${readFileSync(secure.keyFile, 'utf8').trim()}\n${readFileSync(secure.certFile, 'utf8').trim()}\n`);
+  const { name, password } = secure.user;
+  return {
+    'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': keystore,
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${name}="${password}";`,
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+  };
 }
 
 /**
