@@ -150,6 +150,7 @@ export async function startCluster(options: {
   edges: number;
   registries?: number;
   edgeArgs?: string[];
+  registryArgs?: string[];
   /** The bus edges and the registry replicas' publish-only MQTT nodes share (default: serve's). */
   clusterBus?: ClusterBus;
   redisCluster?: boolean;
@@ -220,6 +221,7 @@ async function startProcesses(
           redisUrl,
           ...mongoArgs,
           ...busArgs,
+          ...(options.registryArgs ?? []),
         ],
         'health and metrics on',
       ),
