@@ -63,6 +63,8 @@ test('two delivery processes on one Redis queue: one SIGKILLed mid-stream, the o
     });
     workers.push(worker);
     await new Promise<void>((resolve) => worker.stdout!.once('data', () => resolve()));
+    // Its warnings, if any, to the test's output (and the pipe never fills).
+    worker.stdout!.pipe(process.stderr);
   }
   const eventIds = () =>
     receiver.requests.flatMap((request) =>

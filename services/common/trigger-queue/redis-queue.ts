@@ -24,7 +24,21 @@ export interface RedisTriggerQueueOptions {
   claimIdleMs: number;
 }
 
-type StreamEntry = [id: string, fields: string[]] | null;
+type StreamEntry = [id: string, fields: string[] | Record<string, string>] | null;
+
+/**
+ * XREADGROUP's entries of its one stream: RESP2's `[[key, entries]]`, or RESP3's map by key, which
+ * ioredis hands over as a flat `[key, entries]` (or a Map/object, depending on its settings).
+ */
+function streamEntries(reply: unknown): StreamEntry[] {
+  if (!reply) return [];
+  if (Array.isArray(reply))
+    return typeof reply[0] === 'string'
+      ? ((reply[1] as StreamEntry[]) ?? [])
+      : ((reply[0] as [string, StreamEntry[]] | undefined)?.[1] ?? []);
+  if (reply instanceof Map) return ([...reply.values()][0] as StreamEntry[] | undefined) ?? [];
+  return Object.values(reply as Record<string, StreamEntry[]>)[0] ?? [];
+}
 
 export function redisTriggerQueue(url: string, options: RedisTriggerQueueOptions): TriggerQueue {
   const redis: Redis = openRedis(url, { maxRetriesPerRequest: 2 });
@@ -46,7 +60,8 @@ export function redisTriggerQueue(url: string, options: RedisTriggerQueueOptions
       // XAUTOCLAIM answers nil for an entry deleted meanwhile.
       if (!entry) return [];
       const [id, fields] = entry;
-      return [{ id, message: JSON.parse(fields[fields.indexOf('m') + 1]!) as TriggerMessage }];
+      const value = Array.isArray(fields) ? fields[fields.indexOf('m') + 1] : fields.m;
+      return [{ id, message: JSON.parse(value!) as TriggerMessage }];
     });
 
   return {
@@ -66,18 +81,8 @@ export function redisTriggerQueue(url: string, options: RedisTriggerQueueOptions
       ];
       const taken = decode(claimed);
       if (taken.length >= max) return taken;
-      const fresh = (await redis.call(
-        'XREADGROUP',
-        'GROUP',
-        GROUP,
-        consumer,
-        'COUNT',
-        max - taken.length,
-        'STREAMS',
-        key(triggerId),
-        '>',
-      )) as Array<[string, StreamEntry[]]> | null;
-      return [...taken, ...decode(fresh?.[0]?.[1] ?? [])];
+      const fresh = await redis.call('XREADGROUP', 'GROUP', GROUP, consumer, 'COUNT', max - taken.length, 'STREAMS', key(triggerId), '>');
+      return [...taken, ...decode(streamEntries(fresh))];
     },
     async touch(triggerId, consumer, ids) {
       if (ids.length > 0) await redis.call('XCLAIM', key(triggerId), GROUP, consumer, 0, ...ids, 'JUSTID');
