@@ -385,11 +385,11 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       assert.equal(await store.getTrigger('tst00000000000000000'), undefined);
       assert.deepEqual(
         (await store.listTriggers('f-trigger')).map((t) => t.id),
-        [onRegistry.id, onBroker.id],
+        [onRegistry.id, onBroker.id].sort(),
       );
       assert.deepEqual(
         (await store.listSourceTriggers('registry', 'tstregistry000000000')).map((t) => t.id),
-        [onRegistry.id, elsewhere.id],
+        [onRegistry.id, elsewhere.id].sort(),
       );
       assert.deepEqual(await store.listSourceTriggers('broker', 'tstbroker00000000000'), [onBroker]);
       assert.deepEqual(await store.listSourceTriggers('broker', 'tstregistry000000000'), []);
