@@ -5,14 +5,15 @@
 // the dead letter after the configured retries; the metrics say so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { freePort } from '../support/ports.js';
+import { REPO_ROOT } from '../support/tools.js';
 import { makeCertificate } from '../support/certificates.js';
 import { CLI, startServer, stopServer } from '../support/serve-process.js';
 import { type ReceivedRequest, startWebhookReceiver } from '../support/webhook-receiver.js';
@@ -182,12 +183,53 @@ test('triggers to HTTP through iotcore serve: batches, Yandex JSON, signature, r
     );
   });
 
+  await t.test("the README's receiver.mjs gets the messages and refuses a request with a wrong signature", async () => {
+    const readme = await readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('### Triggers to HTTP');
+    const section = readme.slice(start, readme.indexOf('\n### ', start + 1));
+    const receiverCode = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(receiverCode, 'the section has the receiver');
+    const file = path.join(dataDir, 'receiver.mjs');
+    await writeFile(file, receiverCode);
+    const { device, client } = await plant('readme');
+    const receiverPort = await freePort();
+    const created = await cli(
+      ...['trigger', 'create', '--registry-name', 'readme', '--mqtt-topic', '$devices/+/events/#'],
+      ...['--url', `http://localhost:${receiverPort}/iot`, '--batch-size', '10', '--batch-cutoff', '2s'],
+    );
+    const receiver = spawn(process.execPath, [file], {
+      env: { ...process.env, TRIGGER_SECRET: created.signing_secret, PORT: String(receiverPort) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    t.after(() => receiver.kill());
+    let printed = '';
+    receiver.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const forged = async () => {
+      for (;;) {
+        try {
+          return await fetch(`http://localhost:${receiverPort}/iot`, {
+            method: 'POST',
+            body: '{"messages":[]}',
+            headers: { 'x-iotcore-signature': 'sha256=00' },
+          });
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    };
+    assert.equal((await forged()).status, 401);
+    await client.publishAsync(`$devices/${device.id}/events`, 'hello', { qos: 1 });
+    const deadline = Date.now() + 15_000;
+    while (!printed.includes('\n') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(printed, `${device.id} $devices/${device.id}/events hello\n`);
+  });
+
   await t.test('the metrics count deliveries, failures, retries, dead letters and request time', async () => {
     const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"+]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-    assert.equal(value('iotcore_trigger_messages_delivered_total'), 45);
-    assert.equal(value('iotcore_trigger_messages_queued_total'), 51);
-    assert.equal(value('iotcore_trigger_batches_total{outcome="delivered"}'), 7);
+    assert.equal(value('iotcore_trigger_messages_delivered_total'), 46);
+    assert.equal(value('iotcore_trigger_messages_queued_total'), 52);
+    assert.equal(value('iotcore_trigger_batches_total{outcome="delivered"}'), 8);
     assert.equal(value('iotcore_trigger_batches_total{outcome="dead_letter"}'), 2);
     assert.equal(value('iotcore_trigger_dead_letters_total{destination="mqtt",outcome="written"}'), 2);
     assert.equal(value('iotcore_trigger_retries_total'), 6, '4 on the flaky endpoint, 2 on the failing one');
@@ -196,7 +238,7 @@ test('triggers to HTTP through iotcore serve: batches, Yandex JSON, signature, r
     assert.equal(value('iotcore_trigger_request_failures_total{reason="http_429"}'), 1);
     assert.equal(value('iotcore_trigger_request_failures_total{reason="http_5xx"}'), 4);
     assert.equal(value('iotcore_trigger_request_failures_total{reason="http_4xx"}'), 1);
-    assert.equal(value('iotcore_trigger_request_duration_seconds_count'), 15);
+    assert.equal(value('iotcore_trigger_request_duration_seconds_count'), 16);
     assert.match(text, /^iotcore_trigger_backlog_messages\{trigger="[a-z0-9]+"\} 0$/m);
   });
 });
