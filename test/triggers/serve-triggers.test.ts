@@ -11,7 +11,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { credentials, Metadata } from '@grpc/grpc-js';
 import mqtt, { type MqttClient } from 'mqtt';
+import { CreateRegistryRequest, RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
+import { CreateDeviceRequest, DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
+import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
+import { Device } from '../../services/generated/yandex/cloud/iot/devices/v1/device.js';
+import type { Operation } from '../../services/generated/yandex/cloud/operation/operation.js';
+import { call, createdId } from '../registry/api/harness.js';
 import { freePort } from '../support/ports.js';
 import { REPO_ROOT } from '../support/tools.js';
 import { makeCertificate } from '../support/certificates.js';
@@ -47,9 +54,31 @@ test('triggers to HTTP through iotcore serve: batches, Yandex JSON, signature, r
   const clients: MqttClient[] = [];
   t.after(() => Promise.all(clients.map((client) => client.endAsync())));
   /** A registry with one device, connected over MQTT. */
+  // Registries and devices through the API (the CLI is exercised by the trigger commands; each run
+  // of it costs a Node start).
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${(await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim()}`);
+  const registries = new RegistryServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  const devices = new DeviceServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  t.after(() => [registries, devices].forEach((client) => client.close()));
   const plant = async (name: string) => {
-    const registry = await cli('registry', 'create', '--name', name);
-    const device = await cli('device', 'create', '--registry-name', name, '--name', `${name}-pump`, '--password', PASSWORD);
+    const registry = {
+      id: createdId(
+        await call<unknown, Operation>(registries, 'create', CreateRegistryRequest.fromPartial({ folder_id: 'default', name }), metadata),
+        Registry,
+      ),
+    };
+    const device = {
+      id: createdId(
+        await call<unknown, Operation>(
+          devices,
+          'create',
+          CreateDeviceRequest.fromPartial({ registry_id: registry.id, name: `${name}-pump`, password: PASSWORD }),
+          metadata,
+        ),
+        Device,
+      ),
+    };
     const client = await mqtt.connectAsync(`mqtts://localhost:${mqttPort}`, {
       ca,
       username: device.id,
