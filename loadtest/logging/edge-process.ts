@@ -34,6 +34,9 @@ const link: RegistryLink = {
   async registryExports() {
     return [];
   },
+  async sourceTriggers() {
+    return [];
+  },
   async lookupDevice(deviceId) {
     return principal(deviceId)?.kind === 'device' ? { registry_id: REGISTRY_ID } : undefined;
   },

@@ -30,12 +30,12 @@ export function positiveInteger(value: string): number {
   return Number(value);
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** A commander argParser for `30s`, `15m`, `24h`, `90d` (one number, one unit): milliseconds. */
+/** A commander argParser for `500ms`, `30s`, `15m`, `24h`, `90d` (one number, one unit): milliseconds. */
 export function duration(value: string): number {
-  const match = /^(\d+)([smhd])$/.exec(value);
-  if (!match || Number(match[1]) === 0) throw new InvalidArgumentError('Expected a duration such as 30s, 15m, 24h or 90d.');
+  const match = /^(\d+)(ms|[smhd])$/.exec(value);
+  if (!match || Number(match[1]) === 0) throw new InvalidArgumentError('Expected a duration such as 500ms, 30s, 15m, 24h or 90d.');
   return Number(match[1]) * DURATION_UNITS[match[2]!]!;
 }
 

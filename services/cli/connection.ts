@@ -9,6 +9,7 @@ import { BrokerServiceClient } from '../generated/yandex/cloud/iot/broker/v1/bro
 import { ImportServiceClient } from '../generated/iotcore/migration/v1/import.js';
 import { LogServiceClient } from '../generated/iotcore/logs/v1/logs.js';
 import { AccessTokenServiceClient, ServiceAccountServiceClient } from '../generated/iotcore/access/v1/access.js';
+import { TriggerServiceClient } from '../generated/iotcore/triggers/v1/triggers.js';
 
 export interface GlobalOptions {
   endpoint: string;
@@ -26,6 +27,7 @@ export interface Api {
   logs: PromiseClient<LogServiceClient>;
   tokens: PromiseClient<AccessTokenServiceClient>;
   serviceAccounts: PromiseClient<ServiceAccountServiceClient>;
+  triggers: PromiseClient<TriggerServiceClient>;
   close(): void;
 }
 
@@ -41,8 +43,11 @@ export function connect(options: GlobalOptions): Api {
     new LogServiceClient(options.endpoint, channel),
     new AccessTokenServiceClient(options.endpoint, channel),
     new ServiceAccountServiceClient(options.endpoint, channel),
+    new TriggerServiceClient(options.endpoint, channel),
   ] as const;
-  const [registries, devices, brokers, imports, logs, tokens, serviceAccounts] = clients.map((client) => promiseClient(client, metadata));
+  const [registries, devices, brokers, imports, logs, tokens, serviceAccounts, triggers] = clients.map((client) =>
+    promiseClient(client, metadata),
+  );
   return {
     registries: registries as PromiseClient<RegistryServiceClient>,
     devices: devices as PromiseClient<DeviceServiceClient>,
@@ -51,6 +56,7 @@ export function connect(options: GlobalOptions): Api {
     logs: logs as PromiseClient<LogServiceClient>,
     tokens: tokens as PromiseClient<AccessTokenServiceClient>,
     serviceAccounts: serviceAccounts as PromiseClient<ServiceAccountServiceClient>,
+    triggers: triggers as PromiseClient<TriggerServiceClient>,
     close: () => clients.forEach((client) => client.close()),
   };
 }

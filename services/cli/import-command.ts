@@ -102,6 +102,17 @@ function importTarget(api: Api): ImportTarget {
   };
   return {
     imports: api.imports,
+    listExports: async (registryId) => {
+      try {
+        return (await api.registries.listDataStreamExports({ registry_id: registryId })).data_stream_exports;
+      } catch (error) {
+        if ((error as ServiceError).code === status.NOT_FOUND) return [];
+        throw error;
+      }
+    },
+    addExport: async ({ registry_id, name, mqtt_topic_filter, database, stream, service_account_id }) => {
+      await api.registries.addDataStreamExport({ registry_id, name, mqtt_topic_filter, database, stream, service_account_id });
+    },
     passwordIds: (kind, id) =>
       kind === 'registry'
         ? ids(() => api.registries.listPasswords({ registry_id: id }))

@@ -7,6 +7,7 @@ import { brokerCommands } from './broker-commands.js';
 import { mqttCommands } from './mqtt-commands.js';
 import { importCommands } from './import-command.js';
 import { tokenCommands } from './token-commands.js';
+import { triggerCommands } from './trigger-commands.js';
 import { iamCommands } from './iam-commands.js';
 import { answerUsageErrors } from './usage-errors.js';
 
@@ -26,6 +27,7 @@ export function iotcoreProgram(): Command {
   program.addCommand(mqttCommands());
   program.addCommand(importCommands());
   program.addCommand(tokenCommands());
+  program.addCommand(triggerCommands());
   program.addCommand(iamCommands());
   return answerUsageErrors(program);
 }

@@ -61,6 +61,10 @@ export interface ServeConfig {
   kafkaSaslPassword?: string;
   exportBacklogRecords: number;
   exportBacklogBytes: number;
+  triggerBacklogMessages: number;
+  triggerRequestTimeoutMs: number;
+  triggerClaimIdleMs: number;
+  triggerTlsCa?: string;
 }
 
 interface Setting {
@@ -421,6 +425,38 @@ export const SERVE_SETTINGS: Setting[] = [
     default: '67108864',
     parse: positive,
     description: 'memory the held exported records may take, as --export-backlog-records',
+  },
+  {
+    key: 'triggerBacklogMessages',
+    flag: '--trigger-backlog-messages <n>',
+    env: 'IOTCORE_TRIGGER_BACKLOG_MESSAGES',
+    default: '100000',
+    parse: positive,
+    description:
+      "messages one trigger's delivery queue holds while its endpoint is slow or down; past it new ones are dropped and counted (iotcore_trigger_messages_dropped_total) and MQTT never waits",
+  },
+  {
+    key: 'triggerRequestTimeoutMs',
+    flag: '--trigger-request-timeout-ms <ms>',
+    env: 'IOTCORE_TRIGGER_REQUEST_TIMEOUT_MS',
+    default: '10000',
+    parse: positive,
+    description: "how long a trigger's request may go unanswered before it counts as failed and is retried",
+  },
+  {
+    key: 'triggerClaimIdleMs',
+    flag: '--trigger-claim-idle-ms <ms>',
+    env: 'IOTCORE_TRIGGER_CLAIM_IDLE_MS',
+    default: '30000',
+    parse: positive,
+    description:
+      'in a cluster: how long a batch taken by a registry replica may go untouched before another replica takes it over (the first one died)',
+  },
+  {
+    key: 'triggerTlsCa',
+    flag: '--trigger-tls-ca <file>',
+    env: 'IOTCORE_TRIGGER_TLS_CA',
+    description: "PEM CA certificates trusted for triggers' https:// endpoints, besides the system CAs",
   },
   {
     key: 'httpListen',

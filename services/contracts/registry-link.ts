@@ -3,6 +3,7 @@
 // (services/edge/registry-link/grpc-link.ts).
 import type { ConnectionLogEntry } from './connection-logs.js';
 import type { RegistryExport } from './data-stream-export.js';
+import type { TriggerRule } from './trigger.js';
 import type { AuthOutcome, AuthRequest, OwnerKind } from './principal.js';
 import type { RevocationSource } from './revocations.js';
 
@@ -45,4 +46,6 @@ export interface RegistryLink extends RevocationSource {
   writeLogs(entries: ConnectionLogEntry[]): Promise<void>;
   /** The registry's data stream exports (none for an unknown registry). */
   registryExports(registryId: string): Promise<RegistryExport[]>;
+  /** The triggers of a registry or broker (none for an unknown one). */
+  sourceTriggers(kind: 'registry' | 'broker', id: string): Promise<TriggerRule[]>;
 }

@@ -112,7 +112,10 @@ export async function readFolderFromApi(options: YandexApiOptions): Promise<Fold
         });
         read();
       }
-      snapshot.registries.push({ registry, credentials: registryCredentials, devices: deviceSnapshots });
+      const exports = await call('RegistryService.ListDataStreamExports', () =>
+        registryApi.listDataStreamExports({ registry_id: registry.id }),
+      ).then((r) => r.data_stream_exports);
+      snapshot.registries.push({ registry, credentials: registryCredentials, devices: deviceSnapshots, exports });
     }
     for (const broker of brokers) {
       snapshot.brokers.push({

@@ -3,7 +3,7 @@
 // (snake_case), which the generated `fromJSON` readers accept as they are.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Registry } from '../generated/yandex/cloud/iot/devices/v1/registry.js';
+import { DataStreamExport, Registry } from '../generated/yandex/cloud/iot/devices/v1/registry.js';
 import { Device } from '../generated/yandex/cloud/iot/devices/v1/device.js';
 import { Broker } from '../generated/yandex/cloud/iot/broker/v1/broker.js';
 import type { CertificateSnapshot, CredentialSnapshot, FolderSnapshot, PasswordIdSnapshot } from './yandex-snapshot.js';
@@ -25,6 +25,7 @@ export async function readDump(dir: string): Promise<FolderSnapshot> {
       await mergeAliasList(dir, path.join(base, 'topic-aliases.json'), devices);
       return {
         registry,
+        exports: (await readList(dir, path.join(base, 'yds-exports.json'))).map((entry) => DataStreamExport.fromJSON(entry)),
         credentials: await readCredentials(dir, base),
         devices: await Promise.all(
           devices.map(async (device) => {
@@ -42,7 +43,17 @@ export async function readDump(dir: string): Promise<FolderSnapshot> {
       return { broker, credentials: await readCredentials(dir, path.join('brokers', broker.id)) };
     }),
   );
-  return { registries, brokers };
+  const triggers = (await exists(dir, 'triggers.json')) ? await readList(dir, 'triggers.json') : undefined;
+  return { registries, brokers, triggers };
+}
+
+async function exists(dir: string, file: string): Promise<boolean> {
+  try {
+    await readFile(path.join(dir, file));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function readCredentials(dir: string, base: string): Promise<CredentialSnapshot> {

@@ -3,11 +3,15 @@
 import type { ImportReport, ReportAction } from './importer.js';
 
 const ACTIONS: ReportAction[] = ['CREATE', 'UPDATE', 'UNCHANGED', 'CONFLICT', 'ERROR'];
+/** Counted only when there are any (folders without triggers keep the summary they had). */
+const OCCASIONAL: ReportAction[] = ['MANUAL', 'SKIPPED'];
 
 export function summarize(report: ImportReport): Record<string, number> {
-  return Object.fromEntries(
-    ACTIONS.map((action) => [action.toLowerCase(), report.resources.filter((row) => row.action === action).length]),
-  );
+  const count = (action: ReportAction) => report.resources.filter((row) => row.action === action).length;
+  return Object.fromEntries([
+    ...ACTIONS.map((action) => [action.toLowerCase(), count(action)]),
+    ...OCCASIONAL.filter((action) => count(action) > 0).map((action) => [action.toLowerCase(), count(action)]),
+  ]);
 }
 
 export function failed(report: ImportReport): boolean {
@@ -43,6 +47,12 @@ export function renderReport(report: ImportReport, format: 'text' | 'json', gene
   const generated = report.resources.reduce((sum, row) => sum + row.passwords_generated.length, 0);
   if (generated)
     lines.push(`${generated} new password(s) ${report.dry_run ? 'would be written' : 'written'} to ${generatedFile} (mode 0600)`);
+  const manual = report.resources.filter((row) => row.action === 'MANUAL').length;
+  if (manual)
+    lines.push(
+      `${manual} IoT trigger(s) to recreate by hand: run each MANUAL line's command with the URL of an endpoint doing its function's work (docs/migration.md, "Triggers and exports")`,
+    );
+  for (const note of report.notes) lines.push(`note: ${note}`);
   for (const warning of report.password_warnings) lines.push(`warning: --passwords-file: ${warning}`);
   return `${lines.join('\n')}\n`;
 }

@@ -9,13 +9,18 @@ import {
   type ImportServiceClient,
 } from '../generated/iotcore/migration/v1/import.js';
 import type { PromiseClient } from '../common/grpc-client.js';
+import type { DataStreamExport } from '../generated/yandex/cloud/iot/devices/v1/registry.js';
 import { entities, type CredentialSnapshot, type EntityKind, type FolderSnapshot } from './yandex-snapshot.js';
 import type { GeneratedPasswordsFile, SuppliedPassword } from './password-sources.js';
+import { planTrigger } from './yandex-triggers.js';
 
 export interface ImportTarget {
   imports: PromiseClient<ImportServiceClient>;
   /** Password IDs iotcore already holds for an entity (none when it does not exist yet). */
   passwordIds(kind: EntityKind, id: string): Promise<string[]>;
+  /** The registry's data stream exports in iotcore (none when the registry does not exist). */
+  listExports(registryId: string): Promise<DataStreamExport[]>;
+  addExport(dataStreamExport: DataStreamExport): Promise<void>;
 }
 
 export interface ImportOptions {
@@ -27,10 +32,11 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export type ReportAction = 'CREATE' | 'UPDATE' | 'UNCHANGED' | 'CONFLICT' | 'ERROR';
+/** MANUAL: iotcore cannot make it alone (an IoT trigger: the user supplies its endpoint); SKIPPED: not an IoT Core resource. */
+export type ReportAction = 'CREATE' | 'UPDATE' | 'UNCHANGED' | 'CONFLICT' | 'ERROR' | 'MANUAL' | 'SKIPPED';
 
 export interface ResourceReport {
-  kind: EntityKind;
+  kind: EntityKind | 'yds_export' | 'trigger';
   id: string;
   name: string;
   action: ReportAction;
@@ -50,10 +56,12 @@ export interface ImportReport {
   resources: ResourceReport[];
   /** Problems with --passwords-file rows (unknown entities or IDs); never the passwords. */
   password_warnings: string[];
+  /** What was not read or needs the user's attention as a whole (e.g. triggers not in the source). */
+  notes: string[];
 }
 
 export async function importSnapshot(snapshot: FolderSnapshot, target: ImportTarget, options: ImportOptions): Promise<ImportReport> {
-  const report: ImportReport = { dry_run: options.dryRun, resources: [], password_warnings: [] };
+  const report: ImportReport = { dry_run: options.dryRun, resources: [], password_warnings: [], notes: [] };
   const supplied = groupByEntity(options.supplied);
   const all = [...entities(snapshot)];
   const known = new Set(all.map((entity) => entity.id));
@@ -118,7 +126,7 @@ export async function importSnapshot(snapshot: FolderSnapshot, target: ImportTar
   };
 
   const folder = (yandexFolder: string) => options.intoFolderId ?? yandexFolder;
-  for (const { registry, credentials, devices } of snapshot.registries) {
+  for (const { registry, credentials, devices, exports } of snapshot.registries) {
     await send('registry', registry.id, registry.name, credentials, (c) =>
       target.imports.importRegistry({
         registry: { ...registry, folder_id: folder(registry.folder_id) },
@@ -126,6 +134,8 @@ export async function importSnapshot(snapshot: FolderSnapshot, target: ImportTar
         dry_run: options.dryRun,
       }),
     );
+    const registryRow = report.resources[report.resources.length - 1]!;
+    for (const dataStreamExport of exports) report.resources.push(await importExport(target, options, registryRow, dataStreamExport));
     for (const { device, credentials: deviceCredentials } of devices) {
       await send('device', device.id, device.name, deviceCredentials, (c) =>
         target.imports.importDevice({ device: { ...device, monitoring_data: undefined }, credentials: c, dry_run: options.dryRun }),
@@ -137,7 +147,74 @@ export async function importSnapshot(snapshot: FolderSnapshot, target: ImportTar
       target.imports.importBroker({ broker: { ...broker, folder_id: folder(broker.folder_id) }, credentials: c, dry_run: options.dryRun }),
     );
   }
+  if (snapshot.triggers === undefined)
+    report.notes.push(
+      'IoT triggers were not read (the live API reads IoT Core only; a dump has them in triggers.json from `yc serverless trigger list`): recreate them with `iotcore trigger create`',
+    );
+  for (const json of snapshot.triggers ?? []) {
+    const plan = planTrigger(json);
+    report.resources.push({
+      ...emptyRow('trigger', plan.id, plan.name),
+      action: plan.kind === 'iot' ? 'MANUAL' : 'SKIPPED',
+      changes: plan.command ? [plan.command, ...plan.needs] : plan.needs,
+    });
+  }
   return report;
+}
+
+function emptyRow(kind: ResourceReport['kind'], id: string, name: string): ResourceReport {
+  return {
+    kind,
+    id,
+    name,
+    action: 'ERROR',
+    changes: [],
+    conflicts: [],
+    passwords_supplied: [],
+    passwords_generated: [],
+    passwords_missing: [],
+  };
+}
+
+/**
+ * A registry's data stream export: made with AddDataStreamExport (which gives it a new ID, so the
+ * Yandex ID is not kept), unless the registry already has the same one (a rerun: UNCHANGED) or
+ * another one (Yandex allowed one per registry too: CONFLICT).
+ */
+async function importExport(
+  target: ImportTarget,
+  options: ImportOptions,
+  registryRow: ResourceReport,
+  dataStreamExport: DataStreamExport,
+): Promise<ResourceReport> {
+  const row = emptyRow('yds_export', dataStreamExport.id, dataStreamExport.name || dataStreamExport.stream);
+  if (registryRow.action === 'CONFLICT' || registryRow.action === 'ERROR') {
+    row.error = `its registry ${registryRow.id} was not imported`;
+    return row;
+  }
+  try {
+    const held = await target.listExports(dataStreamExport.registry_id);
+    const same = held.find(
+      (other) =>
+        other.stream === dataStreamExport.stream &&
+        other.database === dataStreamExport.database &&
+        other.mqtt_topic_filter === dataStreamExport.mqtt_topic_filter,
+    );
+    if (same) {
+      row.action = 'UNCHANGED';
+      row.changes = [`imported as ${same.id}`];
+    } else if (held.length > 0) {
+      row.action = 'CONFLICT';
+      row.conflicts = [`registry ${dataStreamExport.registry_id} already has data stream export ${held[0]!.id} (one per registry)`];
+    } else {
+      if (!options.dryRun) await target.addExport(dataStreamExport);
+      row.action = 'CREATE';
+      row.changes = [`stream ${dataStreamExport.stream} (a Kafka topic on --kafka-brokers); a new export ID`];
+    }
+  } catch (error) {
+    row.error = (error as { details?: string }).details ?? (error as Error).message;
+  }
+  return row;
 }
 
 /**

@@ -4,6 +4,7 @@
 import type { Registry } from '../generated/yandex/cloud/iot/devices/v1/registry.js';
 import type { Device } from '../generated/yandex/cloud/iot/devices/v1/device.js';
 import type { Broker } from '../generated/yandex/cloud/iot/broker/v1/broker.js';
+import type { DataStreamExport } from '../generated/yandex/cloud/iot/devices/v1/registry.js';
 
 export interface CertificateSnapshot {
   fingerprint: string;
@@ -30,6 +31,8 @@ export interface RegistrySnapshot {
   registry: Registry;
   credentials: CredentialSnapshot;
   devices: DeviceSnapshot[];
+  /** Its data stream exports (`yc iot registry yds-export list`). */
+  exports: DataStreamExport[];
 }
 
 export interface BrokerSnapshot {
@@ -40,6 +43,11 @@ export interface BrokerSnapshot {
 export interface FolderSnapshot {
   registries: RegistrySnapshot[];
   brokers: BrokerSnapshot[];
+  /**
+   * The folder's triggers as `yc serverless trigger list --format json` prints them (every kind);
+   * undefined when they were not read (the live API reads IoT Core only, or the dump lacks them).
+   */
+  triggers?: unknown[];
 }
 
 export type EntityKind = 'registry' | 'device' | 'broker';

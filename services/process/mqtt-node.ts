@@ -22,6 +22,10 @@ import { exportMetrics } from '../edge/export/export-metrics.js';
 import { KafkaExporter } from '../edge/export/kafka-exporter.js';
 import { createExportProducer } from '../edge/export/kafka-producer.js';
 import { RegistryExports } from '../edge/export/registry-exports.js';
+import { allExports } from '../edge/export/message-exports.js';
+import { SourceTriggers } from '../edge/triggers/source-triggers.js';
+import { TriggerIntake } from '../edge/triggers/trigger-intake.js';
+import type { TriggerQueue } from '../contracts/trigger-queue.js';
 
 export interface MqttNode {
   edge: RunningEdge;
@@ -36,6 +40,8 @@ export interface MqttNodeOptions {
   revocations?: RevocationSource;
   /** Serve MQTT clients on the configured listeners; false for a publish-only node. */
   listeners: boolean;
+  /** Where the messages triggers take are queued for delivery; triggers take nothing here without it. */
+  triggerQueue?: TriggerQueue;
 }
 
 export async function startMqttNode(config: ServeConfig, logger: Logger, options: MqttNodeOptions): Promise<MqttNode> {
@@ -58,6 +64,7 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
   if (options.link.reachable) checks.push({ name: 'registry_service', check: options.link.reachable });
   const listeners = options.listeners ? await listenerOptions(config, logger) : {};
   const exporter = await startExporter(config, logger);
+  const triggerIntake = options.triggerQueue && new TriggerIntake(options.triggerQueue, logger);
   const edge = await startEdge({
     link: options.link,
     logger,
@@ -79,7 +86,10 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
     clusterBus,
     sharedAuthFailures,
     revocations: options.revocations,
-    exports: exporter && new RegistryExports(options.link, (stream, record) => exporter.offer(stream, record), logger),
+    exports: allExports([
+      exporter && new RegistryExports(options.link, (stream, record) => exporter.offer(stream, record), logger),
+      triggerIntake && new SourceTriggers(options.link, (triggerId, message) => triggerIntake.offer(triggerId, message), logger),
+    ]),
     limits: {
       devicePublishRate: config.devicePublishRate,
       brokerPublishRate: config.brokerPublishRate,
@@ -92,6 +102,7 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
   closers.unshift(edge.close);
   // After the edge: what its last messages offered still goes out, for up to 5 s.
   if (exporter) closers.splice(1, 0, () => exporter.stop(5_000));
+  if (triggerIntake) closers.splice(1, 0, () => waitFor(() => triggerIntake.pending === 0, 5_000));
   return { edge, checks, closers };
 }
 
@@ -112,6 +123,11 @@ async function startExporter(config: ServeConfig, logger: Logger): Promise<Kafka
   exporter.start();
   logger.info({ brokers: connection.brokers }, 'data stream exports write to Kafka');
   return exporter;
+}
+
+async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 async function listenerOptions(config: ServeConfig, logger: Logger) {

@@ -16,6 +16,7 @@ import { grpcLink } from '../edge/registry-link/grpc-link.js';
 import { startMqttNode } from './mqtt-node.js';
 import { startOpsServer, type ReadinessCheck } from '../common/ops-http.js';
 import { RedisRevocationFeed } from '../common/revocations/redis-feed.js';
+import { openTriggerQueue, startDeliveryWorkers } from './triggers.js';
 
 export async function serve(config: ServeConfig): Promise<void> {
   const logger = createLogger({ name: 'iotcore', level: config.logLevel });
@@ -34,6 +35,8 @@ export async function serve(config: ServeConfig): Promise<void> {
       "no --redis-url: revocations reach only the edges linked to this registry process; run every replica with the cluster's Redis",
     );
   }
+  const triggerQueue = await openTriggerQueue(config, logger);
+  if (triggerQueue) closers.push(() => triggerQueue.close());
   if (config.role !== 'edge') {
     let adminTokens = config.adminTokens;
     if (adminTokens.length === 0) {
@@ -102,6 +105,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       listeners: !publishOnly,
       // A separate edge reads the cluster feed itself; in one process the registry's log mirrors it.
       revocations: registry ? undefined : revocationFeed,
+      triggerQueue,
     });
     edge = node.edge;
     checks.push(...node.checks);
@@ -109,6 +113,16 @@ export async function serve(config: ServeConfig): Promise<void> {
     registry?.attachDataPlane(edge.dataPlane);
     if (publishOnly) logger.info('data-plane publish goes onto the cluster bus (no MQTT listeners in the registry role)');
     else logger.info({ ports: edge.ports }, `MQTT over TLS listening on ${config.mqttListen}`);
+  }
+
+  if (registry && triggerQueue) {
+    const workers = await startDeliveryWorkers(config, logger, {
+      store: registry.ctx.store,
+      queue: triggerQueue,
+      dataPlane: () => edge?.dataPlane,
+    });
+    // First: a batch in flight is finished (or left in the queue) while the edge can still publish dead letters.
+    closers.unshift(() => workers.stop());
   }
 
   const ops = await startOpsServer({ listen: config.httpListen, checks, logger });

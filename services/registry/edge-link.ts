@@ -18,6 +18,8 @@ export function inProcessLink(ctx: ResourceContext, authenticator: Authenticator
     writeLogs: (entries) => logs.append(entries),
     registryExports: async (registryId) =>
       (await ctx.store.listDataStreamExports(registryId)).map(({ id, mqtt_topic_filter, stream }) => ({ id, mqtt_topic_filter, stream })),
+    sourceTriggers: async (kind, id) =>
+      (await ctx.store.listSourceTriggers(kind, id)).map(({ id: triggerId, device_id, filter }) => ({ id: triggerId, device_id, filter })),
     reportActivity: async (activities) => {
       for (const { device_id, ...patch } of activities) await ctx.store.recordDeviceMonitoring(device_id, patch);
     },

@@ -14,6 +14,7 @@ import { VerifiedPasswords } from './auth/verified-passwords.js';
 import type { SharedCredentialCache } from './auth/shared-credential-cache.js';
 import { tokenAccess } from './api/access.js';
 import { accessTokenService } from './api/access-token-service.js';
+import { triggerService } from './api/trigger-service.js';
 import { endpointService } from './api/endpoint-service.js';
 import { serviceAccountService } from './api/service-account-service.js';
 import { iamTokenService } from './api/iam-token-service.js';
@@ -112,6 +113,7 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     importService(ctx, handler),
     logService(ctx, options.logStore, handler),
     accessTokenService(ctx, handler),
+    triggerService(ctx, handler),
     serviceAccountService(ctx, handler),
     iamTokenService(ctx, handler, iamTokens),
     endpointService(handler, { advertise: options.apiAdvertise, bound: () => boundAddress }),

@@ -96,7 +96,7 @@ test('iotcore: bad values, missing options and unknown commands are usage errors
     [['mqtt', 'subscribe'], /required option '-t, --topic <topic>' not specified/, 'usage: iotcore mqtt subscribe [options]'],
     [
       ['token', 'create', '--role', 'iot.viewer', '--expires-in', 'soon'],
-      /argument 'soon' is invalid\. Expected a duration such as 30s/,
+      /argument 'soon' is invalid\. Expected a duration such as 500ms, 30s/,
       'usage: iotcore token create [options]',
     ],
     [

@@ -253,6 +253,15 @@ describe('rendered objects (all features)', () => {
     }
   });
 
+  test('edges and registry replicas get the trigger settings', () => {
+    for (const component of ['edge', 'registry']) {
+      const vars = env((find(manifests, 'Deployment', `${full}-${component}`).spec.template.spec.containers as Manifest[])[0]!);
+      assert.equal(vars.IOTCORE_TRIGGER_BACKLOG_MESSAGES.value, '5000');
+      assert.equal(vars.IOTCORE_TRIGGER_REQUEST_TIMEOUT_MS.value, '2000');
+      assert.equal(vars.IOTCORE_TRIGGER_CLAIM_IDLE_MS.value, '10000');
+    }
+  });
+
   test('services: edge LoadBalancer with all MQTT ports, registry ClusterIP with grpc, rest + metrics', () => {
     const edge = find(manifests, 'Service', `${full}-edge`);
     assert.equal(edge.spec.type, 'LoadBalancer');

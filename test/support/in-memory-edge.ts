@@ -10,6 +10,7 @@ import type { DeviceActivity, RegistryLink, SessionRef } from '../../services/co
 import type { FeedCursor, RevocationHandler } from '../../services/contracts/revocations.js';
 import type { ConnectionLogEntry } from '../../services/contracts/connection-logs.js';
 import type { RegistryExport } from '../../services/contracts/data-stream-export.js';
+import type { TriggerRule } from '../../services/contracts/trigger.js';
 import type { ConnectionInfo } from '../../services/edge/transport/listeners.js';
 
 interface Entity {
@@ -62,6 +63,11 @@ export class InMemoryRegistryLink implements RegistryLink {
   }
 
   async registryExports(): Promise<RegistryExport[]> {
+    this.#reachable();
+    return [];
+  }
+
+  async sourceTriggers(): Promise<TriggerRule[]> {
     this.#reachable();
     return [];
   }

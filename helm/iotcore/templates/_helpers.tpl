@@ -205,6 +205,16 @@ included only with kafka.brokers. The CA is the kafka-ca volume, mounted only wi
   value: {{ $kafka.backlogBytes | int64 | quote }}
 {{- end -}}
 
+{{/* Triggers to HTTP: the queue bound (edges and registry replicas) and the delivery settings (registry). */}}
+{{- define "iotcore.triggerEnv" -}}
+- name: IOTCORE_TRIGGER_BACKLOG_MESSAGES
+  value: {{ .Values.triggers.backlogMessages | int64 | quote }}
+- name: IOTCORE_TRIGGER_REQUEST_TIMEOUT_MS
+  value: {{ .Values.triggers.requestTimeoutMs | int64 | quote }}
+- name: IOTCORE_TRIGGER_CLAIM_IDLE_MS
+  value: {{ .Values.triggers.claimIdleMs | int64 | quote }}
+{{- end -}}
+
 {{/* Checksum that rolls the pods when chart-managed secrets or config change. */}}
 {{- define "iotcore.configChecksum" -}}
 {{- $parts := list .Values.auth .Values.mongo .Values.redis .Values.tls .Values.logLevel .Values.idPrefix -}}

@@ -1,7 +1,8 @@
-// The one call the publish paths (MQTT PUBLISH and the data-plane API) make for the exports: the
-// accepted message with its internal topic, turned back into the Yandex topic an export filters on.
+// The one call the publish paths (MQTT PUBLISH and the data-plane API) make for what takes copies
+// of accepted messages — the data stream exports and the triggers: the message with its internal
+// topic, turned back into the Yandex topic (or the broker's own topic) they filter on.
 import type { Principal } from '../../contracts/principal.js';
-import { toCanonical } from '../topics/namespace.js';
+import { BROKER_ROOT, toCanonical } from '../topics/namespace.js';
 
 export interface MessageExports {
   offer(principal: Principal, topic: string, payload: Buffer): void;
@@ -13,7 +14,19 @@ export function exportMessage(
   internalTopic: string,
   payload: Buffer | string,
 ): void {
-  if (!exports || principal.kind === 'broker') return;
-  const topic = toCanonical(internalTopic);
+  if (!exports) return;
+  const topic = principal.kind === 'broker' ? brokerTopic(internalTopic, principal.id) : toCanonical(internalTopic);
   if (topic) exports.offer(principal, topic, typeof payload === 'string' ? Buffer.from(payload) : payload);
+}
+
+/** Every consumer of copies in one: each gets every message (each filters for itself). */
+export function allExports(consumers: Array<MessageExports | undefined>): MessageExports | undefined {
+  const present = consumers.filter((consumer) => consumer !== undefined);
+  if (present.length <= 1) return present[0];
+  return { offer: (principal, topic, payload) => present.forEach((consumer) => consumer.offer(principal, topic, payload)) };
+}
+
+function brokerTopic(internalTopic: string, brokerId: string): string | undefined {
+  const prefix = `${BROKER_ROOT}/${brokerId}/`;
+  return internalTopic.startsWith(prefix) ? internalTopic.slice(prefix.length) : undefined;
 }

@@ -16,6 +16,7 @@ import {
   type AuthenticateResponse,
   type CheckSessionsResponse,
   type ListRegistryExportsResponse,
+  type ListSourceTriggersResponse,
   type LookupDeviceResponse,
   type Principal as WirePrincipal,
   type LogSubject as WireLogSubject,
@@ -165,6 +166,17 @@ export function grpcLink(options: {
         },
       );
       return response.exports;
+    },
+    async sourceTriggers(kind, id) {
+      const response = await unary<{ kind: string; id: string }, ListSourceTriggersResponse>(
+        'ListSourceTriggers',
+        client.listSourceTriggers,
+        {
+          kind,
+          id,
+        },
+      );
+      return response.triggers;
     },
     close() {
       closed = true;

@@ -7,6 +7,7 @@ import {
   AuthenticateResponse_Result,
   CheckSessionsResponse,
   ListRegistryExportsResponse,
+  ListSourceTriggersResponse,
   LookupDeviceResponse,
   Principal_Kind,
   ReportActivityResponse,
@@ -20,6 +21,7 @@ import type { AuthOutcome } from '../../contracts/principal.js';
 import type { ResourceContext } from '../resources/context.js';
 import type { ConnectionLogStore } from '../logs/log-store.js';
 import { ApiError, toServiceError } from './errors.js';
+import { FieldError } from '../validation/field-error.js';
 import { unary, type HandlerContext } from './unary.js';
 import { assertDecoded } from './request-decoding.js';
 import { validateTime } from '../validation/resource-fields.js';
@@ -133,6 +135,13 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
       return ListRegistryExportsResponse.fromPartial({
         exports: records.map(({ id, mqtt_topic_filter, stream }) => ({ id, mqtt_topic_filter, stream })),
       });
+    }),
+
+    listSourceTriggers: unary(handler, 'EdgeAuthService.ListSourceTriggers', async (request, caller) => {
+      caller.requireBootstrapAdmin();
+      if (request.kind !== 'registry' && request.kind !== 'broker') throw new FieldError('kind', 'must be registry or broker');
+      const records = await ctx.store.listSourceTriggers(request.kind, request.id);
+      return ListSourceTriggersResponse.fromPartial({ triggers: records.map(({ id, device_id, filter }) => ({ id, device_id, filter })) });
     }),
   };
   return { definition: EdgeAuthServiceService, implementation };

@@ -12,13 +12,14 @@ import { BrokerService } from '../../generated/yandex/cloud/iot/broker/v1/broker
 import { BrokerDataService } from '../../generated/yandex/cloud/iot/broker/v1/broker_data_service_pb.js';
 import { OperationService } from '../../generated/yandex/cloud/operation/operation_service_pb.js';
 import { AccessTokenService } from '../../generated/iotcore/access/v1/access_pb.js';
+import { TriggerService } from '../../generated/iotcore/triggers/v1/triggers_pb.js';
 import { ApiEndpointService } from '../../generated/yandex/cloud/endpoint/api_endpoint_service_pb.js';
 import { IamTokenService } from '../../generated/yandex/cloud/iam/v1/iam_token_service_pb.js';
 import { parseTemplate, type PathTemplate } from './path-template.js';
 
 /**
  * The services Yandex served over HTTPS/JSON as well as gRPC (endpoint discovery and the IAM token
- * exchange too: scripts `curl` those), and iotcore's own access token API.
+ * exchange too: scripts `curl` those), and iotcore's own access token and trigger APIs.
  */
 export const REST_SERVICES: readonly DescService[] = [
   RegistryService,
@@ -29,6 +30,7 @@ export const REST_SERVICES: readonly DescService[] = [
   RegistryDataService,
   BrokerDataService,
   AccessTokenService,
+  TriggerService,
   ApiEndpointService,
   IamTokenService,
 ];

@@ -13,6 +13,7 @@ import type {
   BrokerRecord,
   CertificateRecord,
   DataStreamExportRecord,
+  TriggerRecord,
   DeviceMonitoringRecord,
   DeviceRecord,
   OperationRecord,
@@ -106,6 +107,19 @@ export interface RegistryStore {
   listDataStreamExports(registryId: string): Promise<DataStreamExportRecord[]>;
   /** not_found if the registry has no such export. */
   deleteDataStreamExport(registryId: string, exportId: string): Promise<void>;
+
+  // Triggers to HTTP: independent of their registry or broker (a trigger of a deleted one takes
+  // nothing); few per folder, so listings read them all.
+  createTrigger(trigger: TriggerRecord): Promise<void>;
+  getTrigger(id: string): Promise<TriggerRecord | undefined>;
+  /** The folder's triggers, by ID. */
+  listTriggers(folderId: string): Promise<TriggerRecord[]>;
+  /** The triggers of a registry or broker, by ID (what the edges match on). */
+  listSourceTriggers(kind: 'registry' | 'broker', id: string): Promise<TriggerRecord[]>;
+  /** Every trigger, by ID: what the delivery workers serve. */
+  listAllTriggers(): Promise<TriggerRecord[]>;
+  /** not_found if there is no such trigger. */
+  deleteTrigger(id: string): Promise<void>;
 
   // Operations (history of mutations per resource).
   putOperation(operation: OperationRecord): Promise<void>;

@@ -14,6 +14,7 @@ import type {
   PasswordRecord,
   RegistryRecord,
   ServiceAccountKeyRecord,
+  TriggerRecord,
   ServiceAccountRecord,
 } from './records.js';
 import { RegistryAliasIndex } from './alias-index.js';
@@ -29,7 +30,8 @@ export type Collection =
   | 'access_token'
   | 'data_stream_export'
   | 'service_account'
-  | 'service_account_key';
+  | 'service_account_key'
+  | 'trigger';
 
 const scoped = (scope: string, name: string) => `${scope}\0${name}`;
 const owner = (kind: OwnerKind, id: string) => `${kind}:${id}`;
@@ -48,6 +50,7 @@ export class EmbeddedState {
   readonly accessTokensByHash = new Map<string, string>();
   readonly serviceAccounts = new Map<string, ServiceAccountRecord>();
   readonly serviceAccountKeys = new Map<string, ServiceAccountKeyRecord>();
+  readonly triggers = new Map<string, TriggerRecord>();
 
   readonly registriesByFolder = new SortedIdGroups();
   readonly brokersByFolder = new SortedIdGroups();
@@ -72,6 +75,7 @@ export class EmbeddedState {
     'data_stream_export',
     'service_account',
     'service_account_key',
+    'trigger',
   ];
 
   load(collection: Collection, record: unknown): void {
@@ -102,6 +106,10 @@ export class EmbeddedState {
       case 'service_account_key': {
         const key = record as ServiceAccountKeyRecord;
         return void this.serviceAccountKeys.set(key.id, key);
+      }
+      case 'trigger': {
+        const trigger = record as TriggerRecord;
+        return void this.triggers.set(trigger.id, trigger);
       }
     }
   }

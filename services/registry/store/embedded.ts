@@ -18,6 +18,7 @@ import type {
   PasswordRecord,
   RegistryRecord,
   ServiceAccountKeyRecord,
+  TriggerRecord,
   ServiceAccountRecord,
 } from './records.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
@@ -439,6 +440,38 @@ class EmbeddedStore implements RegistryStore {
     return this.#mutate(() => {
       if (!this.state.serviceAccountKeys.has(id)) throw notFound(`key ${id} not found`);
       return { batch: [{ type: 'del', key: key('service_account_key', id) }], commit: () => this.state.serviceAccountKeys.delete(id) };
+    });
+  }
+
+  // Triggers -----------------------------------------------------------------------------------
+
+  createTrigger(trigger: TriggerRecord): Promise<void> {
+    return this.#mutate(() => {
+      if (this.state.triggers.has(trigger.id)) throw alreadyExists(`trigger ${trigger.id} already exists`);
+      return this.#put('trigger', trigger.id, trigger, () => this.state.triggers.set(trigger.id, trigger));
+    });
+  }
+
+  async getTrigger(id: string) {
+    return this.state.triggers.get(id);
+  }
+
+  async listTriggers(folderId: string) {
+    return byId([...this.state.triggers.values()].filter((trigger) => trigger.folder_id === folderId));
+  }
+
+  async listSourceTriggers(kind: 'registry' | 'broker', id: string) {
+    return byId([...this.state.triggers.values()].filter((trigger) => trigger.source.kind === kind && trigger.source.id === id));
+  }
+
+  async listAllTriggers() {
+    return byId([...this.state.triggers.values()]);
+  }
+
+  deleteTrigger(id: string): Promise<void> {
+    return this.#mutate(() => {
+      if (!this.state.triggers.has(id)) throw notFound(`trigger ${id} not found`);
+      return { batch: [{ type: 'del', key: key('trigger', id) }], commit: () => this.state.triggers.delete(id) };
     });
   }
 

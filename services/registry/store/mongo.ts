@@ -18,6 +18,7 @@ import type {
   PasswordRecord,
   RegistryRecord,
   ServiceAccountKeyRecord,
+  TriggerRecord,
   ServiceAccountRecord,
 } from './records.js';
 import { decodePageToken, pageFromSorted } from './paging.js';
@@ -53,6 +54,7 @@ class MongoStore implements RegistryStore {
   readonly #dataStreamExports: Collection<WithId<DataStreamExportRecord>>;
   readonly #serviceAccounts: Collection<WithId<ServiceAccountRecord>>;
   readonly #serviceAccountKeys: Collection<WithId<ServiceAccountKeyRecord>>;
+  readonly #triggers: Collection<WithId<TriggerRecord>>;
 
   constructor(
     private readonly client: MongoClient,
@@ -69,6 +71,7 @@ class MongoStore implements RegistryStore {
     this.#dataStreamExports = db.collection('data_stream_exports');
     this.#serviceAccounts = db.collection('service_accounts');
     this.#serviceAccountKeys = db.collection('service_account_keys');
+    this.#triggers = db.collection('triggers');
   }
 
   async createIndexes(): Promise<void> {
@@ -86,6 +89,8 @@ class MongoStore implements RegistryStore {
     await this.#dataStreamExports.createIndex({ registry_id: 1 }, { unique: true, name: 'registry' });
     await this.#serviceAccounts.createIndex({ folder_id: 1, name: 1 }, { unique: true, name: 'folder_name' });
     await this.#serviceAccountKeys.createIndex({ service_account_id: 1 }, { name: 'service_account' });
+    await this.#triggers.createIndex({ folder_id: 1 }, { name: 'folder' });
+    await this.#triggers.createIndex({ 'source.id': 1 }, { name: 'source' });
   }
 
   // Registries ---------------------------------------------------------------------------------
@@ -378,6 +383,38 @@ class MongoStore implements RegistryStore {
   async deleteAccessToken(id: string) {
     const result = await this.#accessTokens.deleteOne({ _id: id });
     if (result.deletedCount === 0) throw notFound(`access token ${id} not found`);
+  }
+
+  // Triggers -----------------------------------------------------------------------------------
+
+  async createTrigger(trigger: TriggerRecord) {
+    try {
+      await this.#triggers.insertOne({ _id: trigger.id, ...trigger });
+    } catch (error) {
+      throw isDuplicateKey(error) ? alreadyExists(`trigger ${trigger.id} already exists`) : error;
+    }
+  }
+
+  async getTrigger(id: string) {
+    return strip(await this.#triggers.findOne({ _id: id }));
+  }
+
+  async listTriggers(folderId: string) {
+    return (await this.#triggers.find({ folder_id: folderId }).sort({ _id: 1 }).toArray()).map((document) => strip(document)!);
+  }
+
+  async listSourceTriggers(kind: 'registry' | 'broker', id: string) {
+    const documents = await this.#triggers.find({ 'source.id': id, 'source.kind': kind }).sort({ _id: 1 }).toArray();
+    return documents.map((document) => strip(document)!);
+  }
+
+  async listAllTriggers() {
+    return (await this.#triggers.find({}).sort({ _id: 1 }).toArray()).map((document) => strip(document)!);
+  }
+
+  async deleteTrigger(id: string) {
+    const result = await this.#triggers.deleteOne({ _id: id });
+    if (result.deletedCount === 0) throw notFound(`trigger ${id} not found`);
   }
 
   // Service accounts ----------------------------------------------------------------------------

@@ -95,6 +95,36 @@ export interface DataStreamExportRecord {
   service_account_id: string;
 }
 
+/**
+ * A trigger to HTTP (iotcore.triggers.v1): a registry's or broker's messages POSTed in batches.
+ * The signing secret is kept as is: it must be usable to sign every request (like the bearer
+ * token, it is never returned after Create and never logged).
+ */
+export interface TriggerRecord {
+  id: string;
+  /** The folder of its registry or broker. */
+  folder_id: string;
+  created_at: Date;
+  name: string;
+  description: string;
+  source: { kind: 'registry' | 'broker'; id: string };
+  /** Registry triggers: only this device's topics; empty = all. */
+  device_id: string;
+  /** `mqtt_topic` as given (an alias stays an alias here). */
+  mqtt_topic: string;
+  /** The canonical filter matched (alias resolved); empty = every topic. */
+  filter: string;
+  batch_size: number;
+  batch_cutoff_ms: number;
+  retry_attempts: number;
+  retry_interval_ms: number;
+  url: string;
+  /** Empty: no Authorization header. */
+  bearer_token: string;
+  signing_secret: string;
+  dead_letter?: { kind: 'mqtt_topic' | 'kafka_topic'; value: string };
+}
+
 /** A packed protobuf `Any`. */
 export interface PackedAny {
   type_url: string;

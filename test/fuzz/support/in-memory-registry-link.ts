@@ -54,6 +54,9 @@ export function inMemoryRegistryLink(): RegistryLink {
     async registryExports() {
       return [];
     },
+    async sourceTriggers() {
+      return [];
+    },
     async lookupDevice(deviceId) {
       return deviceId === IDS.device ? { registry_id: IDS.registry } : undefined;
     },

@@ -539,6 +539,32 @@ describe('REST gateway, driven with fetch and curl', () => {
     }
   });
 
+  test('triggers: create (signing secret once), get, list, delete; a bad URL scheme is a 400', async () => {
+    const registry = (await ok('POST', '/iot-devices/v1/registries', { folderId: 'rest-triggers', name: 'rt' })).response.id;
+    const created = await ok('POST', '/iotcore-triggers/v1/triggers', {
+      name: 'to-backend',
+      iotMessage: { registryId: registry, mqttTopic: '$devices/+/events' },
+      batchSettings: { size: '10', cutoff: '5s' },
+      httpEndpoint: { url: 'https://backend.example/iot' },
+    });
+    assert.match(created.signingSecret, /^iots_[A-Za-z0-9_-]{43}$/);
+    const id = created.trigger.id as string;
+    assert.deepEqual(created.trigger.batchSettings, { size: '10', cutoff: '5s' });
+    const fetched = await ok('GET', `/iotcore-triggers/v1/triggers/${id}`);
+    assert.equal(fetched.iotMessage.registryId, registry);
+    assert.ok(!JSON.stringify(fetched).includes('iots_'), 'Get never shows the secret');
+    assert.deepEqual(
+      (await ok('GET', '/iotcore-triggers/v1/triggers?folderId=rest-triggers')).triggers.map((trigger: Json) => trigger.id),
+      [id],
+    );
+    await fails({ http: 400, code: 3, message: /^http_endpoint\.url: must be http/ }, 'POST', '/iotcore-triggers/v1/triggers', {
+      iotMessage: { registryId: registry },
+      httpEndpoint: { url: 'file:///etc/passwd' },
+    });
+    assert.deepEqual(await ok('DELETE', `/iotcore-triggers/v1/triggers/${id}`), {});
+    await fails({ http: 404, code: 5, message: /not found/ }, 'GET', `/iotcore-triggers/v1/triggers/${id}`);
+  });
+
   test("endpoint discovery and the IAM token exchange answer without a bearer token, as Yandex's", async () => {
     const endpoints = await rest('GET', '/endpoints', undefined, null);
     assert.equal(endpoints.status, 200);

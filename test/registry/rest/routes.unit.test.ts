@@ -43,8 +43,8 @@ test('the route table equals the google.api.http annotations of every generated 
   assert.deepEqual(routes.sort(), annotated.sort());
   assert.equal(
     new Set(routes).size,
-    52,
-    "Yandex's 46 of IoT Core, its endpoint discovery (2) and IAM token exchange, and iotcore.access.v1's 3",
+    56,
+    "Yandex's 46 of IoT Core, its endpoint discovery (2) and IAM token exchange, iotcore.access.v1's 3 and iotcore.triggers.v1's 4",
   );
 });
 

@@ -14,6 +14,7 @@ import type {
   DataStreamExportRecord,
   ServiceAccountKeyRecord,
   ServiceAccountRecord,
+  TriggerRecord,
 } from '../../../services/registry/store/records.js';
 import { createIdGenerator } from '../../../services/registry/ids.js';
 
@@ -71,6 +72,25 @@ export const dataStreamExport = (registry_id: string, name = 'telemetry'): DataS
   database: '/ru-central1/b1gexample/etnexample',
   stream: 'iot-telemetry',
   service_account_id: 'ajeexample',
+});
+export const trigger = (folder_id: string, source: TriggerRecord['source']): TriggerRecord => ({
+  id: newId(),
+  folder_id,
+  created_at: at,
+  name: 'to-backend',
+  description: '',
+  source,
+  device_id: '',
+  mqtt_topic: '$devices/+/events',
+  filter: '$devices/+/events',
+  batch_size: 10,
+  batch_cutoff_ms: 2_000,
+  retry_attempts: 3,
+  retry_interval_ms: 10_000,
+  url: 'https://backend.example/iot',
+  bearer_token: 'bearer',
+  signing_secret: 'iots_secret',
+  dead_letter: { kind: 'mqtt_topic', value: `$registries/${source.id}/commands/dead` },
 });
 const none = { passwords: [], certificates: [] };
 
@@ -353,6 +373,32 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       await store.deleteRegistry(r.id);
       await store.createRegistry({ ...r, name: 'r-again' }, none);
       assert.deepEqual(await store.listDataStreamExports(r.id), [], 'the export went with its registry');
+    });
+
+    test('triggers: by ID, by folder, by registry or broker, all; deleted by ID', async () => {
+      const onRegistry = trigger('f-trigger', { kind: 'registry', id: 'tstregistry000000000' });
+      const { dead_letter: _, ...onBroker } = trigger('f-trigger', { kind: 'broker', id: 'tstbroker00000000000' });
+      const elsewhere = trigger('f-other', { kind: 'registry', id: 'tstregistry000000000' });
+      for (const record of [onRegistry, onBroker, elsewhere]) await store.createTrigger(record);
+      await assert.rejects(store.createTrigger(onRegistry), rejectsWith('already_exists'));
+      assert.deepEqual(await store.getTrigger(onRegistry.id), onRegistry);
+      assert.equal(await store.getTrigger('tst00000000000000000'), undefined);
+      assert.deepEqual(
+        (await store.listTriggers('f-trigger')).map((t) => t.id),
+        [onRegistry.id, onBroker.id].sort(),
+      );
+      assert.deepEqual(
+        (await store.listSourceTriggers('registry', 'tstregistry000000000')).map((t) => t.id),
+        [onRegistry.id, elsewhere.id].sort(),
+      );
+      assert.deepEqual(await store.listSourceTriggers('broker', 'tstbroker00000000000'), [onBroker]);
+      assert.deepEqual(await store.listSourceTriggers('broker', 'tstregistry000000000'), []);
+      const all = (await store.listAllTriggers()).map((t) => t.id);
+      for (const record of [onRegistry, onBroker, elsewhere]) assert.ok(all.includes(record.id));
+      await store.deleteTrigger(onRegistry.id);
+      assert.equal(await store.getTrigger(onRegistry.id), undefined);
+      await assert.rejects(store.deleteTrigger(onRegistry.id), rejectsWith('not_found'));
+      assert.deepEqual(await store.listTriggers('f-trigger'), [onBroker]);
     });
 
     test('access tokens: found by hash, hash unique, listed, deleted', async () => {
