@@ -8,7 +8,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
 import { redisTriggerQueue } from '../../services/common/trigger-queue/redis-queue.js';
+import { startTriggerWorkers } from '../../services/registry/triggers/trigger-workers.js';
+import { webhookClient } from '../../services/registry/triggers/webhook-client.js';
 import { redisUrl } from '../support/servers.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -87,4 +90,63 @@ test('two delivery processes on one Redis queue: one SIGKILLed mid-stream, the o
   );
   assert.deepEqual(lost, []);
   assert.equal(await queue.length(triggerId), 0, 'every entry acknowledged and deleted');
+});
+
+test('a batch waiting for its cutoff longer than the claim time is neither stolen by another replica nor taken twice', async (t) => {
+  const url = await redisUrl();
+  const receiver = await startWebhookReceiver();
+  t.after(() => receiver.close());
+  const claimIdleMs = 300;
+  const triggerId = `trg${randomUUID().replaceAll('-', '').slice(0, 17)}`;
+  const trigger = {
+    id: triggerId,
+    folder_id: 'f',
+    name: '',
+    description: '',
+    source: { kind: 'registry' as const, id: 'areregistry000000000' },
+    device_id: '',
+    mqtt_topic: '',
+    filter: '',
+    batch_size: 10,
+    batch_cutoff_ms: 2_000,
+    retry_attempts: 0,
+    retry_interval_ms: 100,
+    url: receiver.url,
+    bearer_token: '',
+    signing_secret: 'iots_test',
+    created_at: new Date(),
+  };
+  const queue = redisTriggerQueue(url, { maxEntries: 100_000, claimIdleMs });
+  t.after(async () => {
+    await queue.remove(triggerId);
+    await queue.close();
+  });
+  // Two replicas of the registry's delivery workers on one queue.
+  const replicas = ['replica-a', 'replica-b'].map((consumer) =>
+    startTriggerWorkers({
+      store: { listAllTriggers: async () => [trigger] },
+      queue,
+      consumer,
+      client: webhookClient({ timeoutMs: 5_000 }),
+      deadLetters: { mqtt: async () => undefined },
+      claimIdleMs,
+      logger: pino({ level: 'silent' }),
+    }),
+  );
+  t.after(() => Promise.all(replicas.map((replica) => replica.stop())));
+  for (let i = 0; i < 3; i++)
+    await queue.append(triggerId, {
+      event_id: `slow-${i}`,
+      created_at: new Date().toISOString(),
+      mqtt_topic: '$devices/d/events',
+      device_id: 'd',
+      payload: Buffer.from(`m-${i}`).toString('base64'),
+    });
+  await receiver.until(() => receiver.requests.length >= 1, 10_000);
+  // Well past the cutoff and several claim times: a second copy would have arrived.
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  const batches = receiver.requests.map((request) =>
+    request.body.messages.map((m: { event_metadata: { event_id: string } }) => m.event_metadata.event_id).sort(),
+  );
+  assert.deepEqual(batches, [['slow-0', 'slow-1', 'slow-2']], 'one batch, each message once');
 });

@@ -88,11 +88,22 @@ export class TriggerDelivery {
     const { queue, consumer } = this.ctx;
     const batch: QueuedTriggerMessage[] = [];
     let deadline: number | undefined;
+    let touched = Date.now();
     while (this.#running) {
       batch.push(...(await queue.take(this.trigger.id, consumer, this.trigger.batch_size - batch.length)));
       if (batch.length >= this.trigger.batch_size) return batch;
       if (batch.length > 0) deadline ??= Date.now() + this.trigger.batch_cutoff_ms;
       if (deadline !== undefined && Date.now() >= deadline) return batch;
+      // A cutoff (up to 60 s) may outlast the claim time: keep what is taken from being claimed
+      // again, by another replica or by this one's own next take.
+      if (batch.length > 0 && Date.now() - touched >= this.ctx.claimIdleMs / 3) {
+        await queue.touch(
+          this.trigger.id,
+          consumer,
+          batch.map((entry) => entry.id),
+        );
+        touched = Date.now();
+      }
       if (batch.length === 0) this.ctx.metrics.backlog.set({ trigger: this.trigger.id }, 0);
       await this.#sleep(deadline === undefined ? POLL_MS : Math.min(POLL_MS, deadline - Date.now()));
     }
