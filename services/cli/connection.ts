@@ -16,7 +16,7 @@ export interface GlobalOptions {
   endpoint: string;
   token?: string;
   apiCa?: string;
-  apiPlaintext?: boolean;
+  plaintext?: boolean;
   format: 'text' | 'json' | 'yaml';
   folderId: string;
 }
@@ -33,7 +33,7 @@ export interface Api {
 }
 
 export function connect(options: GlobalOptions): Api {
-  const plaintext = options.apiPlaintext ?? parseSwitch(process.env.IOTCORE_API_PLAINTEXT ?? 'false');
+  const plaintext = options.plaintext ?? parseSwitch(process.env.IOTCORE_API_PLAINTEXT ?? 'false');
   const channel = plaintext ? credentials.createInsecure() : credentials.createSsl(apiTrustedRoots(options.apiCa, dataDir()));
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${resolveToken(options)}`);

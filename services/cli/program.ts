@@ -21,13 +21,11 @@ export function iotcoreProgram(): Command {
         "CA certificates the management API's TLS certificate must chain to (default: DATA_DIR/tls/ca.pem when it exists, and the system's)",
       ).env('IOTCORE_API_CA'),
     )
-    // A bare switch: an optional value would swallow the command name after it. IOTCORE_API_PLAINTEXT
-    // is read in connection.ts, strictly, so that =false does not turn TLS off.
+    // Not --api-plaintext: a global option takes its flag from every subcommand, serve's included. A
+    // bare switch (a value would swallow the command name after it); IOTCORE_API_PLAINTEXT is read in
+    // connection.ts, strictly, so that =false does not turn TLS off.
     .addOption(
-      new Option(
-        '--api-plaintext',
-        'talk to a management API served with `iotcore serve --api-plaintext` (env: IOTCORE_API_PLAINTEXT=true)',
-      ),
+      new Option('--plaintext', 'talk to a management API served with `iotcore serve --api-plaintext` (env: IOTCORE_API_PLAINTEXT=true)'),
     )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
     .addOption(new Option('--folder-id <id>', 'folder (tenant namespace)').env('IOTCORE_FOLDER_ID').default('default'));
