@@ -1,6 +1,7 @@
 // Yandex's Go SDK (`github.com/yandex-cloud/go-sdk/v2` from the Go module proxy, pinned in
-// test/tools/yandex-go-sdk/go.mod) in a small program built into .tools/yandex-go-sdk/ on first
-// use, and again when its source changes. Fails saying what is missing; never lets the test skip.
+// test/tools/yandex-go-sdk/go.mod) in a small program built into .tools/yandex-go-sdk/ by
+// provision.ts (or by the test when run alone), again when its source changes. Fails saying what
+// is missing; never lets the test skip.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -31,6 +32,7 @@ export async function ensureGoSdkFlow(): Promise<string> {
     () => false,
   );
   if (ready && (await readFile(STAMP, 'utf8').catch(() => '')) === stamp) return BINARY;
+  console.log('building the Go SDK test program into .tools/yandex-go-sdk/ (first run, or its source changed)');
   await mkdir(DIR, { recursive: true });
   // Built aside and moved into place, so an interrupted build is never taken for a finished one.
   const building = `${BINARY}.${process.pid}`;

@@ -29,8 +29,10 @@ const run = promisify(execFile);
 const FLOW = path.join(REPO_ROOT, 'test/registry/iam/yandex_sdk_flow.py');
 const FOLDER = 'sdk-folder';
 
+// Run alone on a fresh machine the test installs the Python SDK and builds the Go program itself
+// (a cold Go build fetched ~170 MB of modules in 2.5 minutes here); npm test provisions both first.
 test("Yandex's SDKs need only the endpoint and the CA: Python and Go with a service account key file, Node with an API token", {
-  timeout: 300_000,
+  timeout: 600_000,
 }, async (t) => {
   const started = Date.now();
   const python = await ensurePythonSdk();
