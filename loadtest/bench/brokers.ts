@@ -181,6 +181,9 @@ export async function startIotcoreCluster(options: {
           `127.0.0.1:${apiPort}`,
           '--registry-token',
           options.token,
+          // The registry's default TLS, from the local CA in its data dir.
+          '--registry-ca',
+          path.join(options.dataDir, 'tls/ca.pem'),
           '--redis-url',
           options.redisUrl,
           '--mongo-url',

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Metadata, credentials } from '@grpc/grpc-js';
+import { Metadata, credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { promiseClient } from '../../services/common/grpc-client.js';
 import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
@@ -37,7 +37,9 @@ export async function ensureFleet(dataDir: string, size: number, tls: TlsFiles, 
   const broker = await startIotcore({ dataDir, apiPort, tls });
   try {
     const token = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim();
-    const fleet = { dataDir, token, ...(await createFleet(`127.0.0.1:${apiPort}`, token, size, log)) };
+    // The API's default TLS: a certificate from the local CA in the data dir.
+    const channel = credentials.createSsl(await readFile(path.join(dataDir, 'tls/ca.pem')));
+    const fleet = { dataDir, token, ...(await createFleet(`127.0.0.1:${apiPort}`, token, channel, size, log)) };
     await writeFile(file, JSON.stringify(fleet));
     return fleet;
   } finally {
@@ -49,13 +51,14 @@ export async function ensureFleet(dataDir: string, size: number, tls: TlsFiles, 
 export async function createFleet(
   endpoint: string,
   token: string,
+  channel: ChannelCredentials,
   size: number,
   log: (line: string) => void,
 ): Promise<Pick<Fleet, 'registry' | 'devices'>> {
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${token}`);
-  const registries = new RegistryServiceClient(endpoint, credentials.createInsecure());
-  const devicesClient = new DeviceServiceClient(endpoint, credentials.createInsecure());
+  const registries = new RegistryServiceClient(endpoint, channel);
+  const devicesClient = new DeviceServiceClient(endpoint, channel);
   try {
     const registryApi = promiseClient(registries, metadata, 60_000);
     const devicesApi = promiseClient(devicesClient, metadata, 60_000);

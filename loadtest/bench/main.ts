@@ -6,7 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
+import { ensureLocalTlsMaterial } from '../../services/common/tls-material.js';
 import { startFerretDb, startRedis } from '../../test/support/servers.js';
 import { REPO_ROOT, TOOLS_DIR } from '../../test/support/tools.js';
 import { freePort } from '../../test/support/ports.js';

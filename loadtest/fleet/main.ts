@@ -6,7 +6,7 @@
 // --database postgresql (the cluster tests' backend, default) or sqlite), --devices N,
 // --block N, --concurrency N, --alias-every N, --import-devices N (0 skips), --minutes M (stop
 // creating when a run takes longer; the table says how far it got), --out DIR (loadtest/results).
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -93,8 +93,9 @@ async function mongoServer(): Promise<{ url: string; label: string; name: string
 async function createsAndReads(registry: RegistryProcess): Promise<void> {
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${registry.token}`);
-  const registries = promiseClient(new RegistryServiceClient(registry.endpoint, credentials.createInsecure()), metadata, 120_000);
-  const devices = promiseClient(new DeviceServiceClient(registry.endpoint, credentials.createInsecure()), metadata, 120_000);
+  const channel = credentials.createSsl(await readFile(registry.caFile));
+  const registries = promiseClient(new RegistryServiceClient(registry.endpoint, channel), metadata, 120_000);
+  const devices = promiseClient(new DeviceServiceClient(registry.endpoint, channel), metadata, 120_000);
   try {
     const registryId = createdId(
       await registries.create({
@@ -199,6 +200,8 @@ async function importDump(registry: RegistryProcess): Promise<void> {
         'json',
         '--endpoint',
         registry.endpoint,
+        '--api-ca',
+        registry.caFile,
         '--token',
         registry.token,
       ]);

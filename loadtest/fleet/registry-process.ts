@@ -8,6 +8,8 @@ import { freePort } from '../../test/support/ports.js';
 
 export interface RegistryProcess {
   endpoint: string;
+  /** The local CA the API's default TLS certificate chains to. */
+  caFile: string;
   token: string;
   /** Resident set size of the registry process, bytes. */
   rss(): Promise<number>;
@@ -39,6 +41,7 @@ export async function startRegistryProcess(options: { dataDir: string; mongoUrl?
   await waitFor(child, 'management API listening');
   return {
     endpoint: `127.0.0.1:${apiPort}`,
+    caFile: path.join(options.dataDir, 'tls/ca.pem'),
     token,
     rss: async () => Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(path.join('/proc', String(child.pid), 'status'), 'utf8'))![1]) * 1024,
     stop: async () => {

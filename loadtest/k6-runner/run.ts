@@ -46,7 +46,7 @@ const USAGE = `usage: npm run loadtest:k6 -- <${SCENARIOS.join('|')}> [options]
   --endpoint HOST:PORT   MQTT over TLS (localhost:8883)
   --ca FILE              CA of the broker's certificate (data/tls/ca.pem; '' = system roots)
   --api HOST:PORT        management API (127.0.0.1:50051)
-  --api-ca FILE          CA for a management API served over TLS (plaintext when omitted)
+  --api-ca FILE          CA of the management API's TLS (default: data/tls/ca.pem when it exists, and the system's; IOTCORE_API_PLAINTEXT=true for a plaintext API)
   --token T              admin token (IOTCORE_TOKEN, else data/admin-token)
   --folder-id F          folder of the test registry (k6)
   --registry-name NAME   the test registry, reused by name (k6-loadtest)

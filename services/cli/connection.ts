@@ -1,7 +1,9 @@
-// How the CLI reaches the management API: endpoint, bearer token, optional TLS.
+// How the CLI reaches the management API: endpoint, bearer token, TLS (plaintext only when asked).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
+import { apiTrustedRoots } from '../common/api-trust.js';
+import { parseSwitch } from '../common/config.js';
 import { promiseClient, type PromiseClient } from '../common/grpc-client.js';
 import { RegistryServiceClient } from '../generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../generated/yandex/cloud/iot/devices/v1/device_service.js';
@@ -15,6 +17,7 @@ export interface GlobalOptions {
   endpoint: string;
   token?: string;
   apiCa?: string;
+  plaintext?: boolean;
   format: 'text' | 'json' | 'yaml';
   folderId: string;
 }
@@ -32,7 +35,8 @@ export interface Api {
 }
 
 export function connect(options: GlobalOptions): Api {
-  const channel = options.apiCa ? credentials.createSsl(readFileSync(options.apiCa)) : credentials.createInsecure();
+  const plaintext = options.plaintext ?? parseSwitch(process.env.IOTCORE_API_PLAINTEXT ?? 'false');
+  const channel = plaintext ? credentials.createInsecure() : credentials.createSsl(apiTrustedRoots(options.apiCa, dataDir()));
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${resolveToken(options)}`);
   const clients = [
@@ -64,10 +68,15 @@ export function connect(options: GlobalOptions): Api {
 /** --token, then IOTCORE_TOKEN (commander), then the all-in-one admin token file. */
 function resolveToken(options: GlobalOptions): string {
   if (options.token) return options.token;
-  const file = path.join(process.env.IOTCORE_DATA_DIR ?? './data', 'admin-token');
+  const file = path.join(dataDir(), 'admin-token');
   try {
     return readFileSync(file, 'utf8').trim();
   } catch {
     throw new Error(`no API token: pass --token or set IOTCORE_TOKEN (the all-in-one server writes one to ${file})`);
   }
+}
+
+/** The all-in-one server's data dir, where its admin token and local CA are. */
+function dataDir(): string {
+  return process.env.IOTCORE_DATA_DIR ?? './data';
 }

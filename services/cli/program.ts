@@ -16,7 +16,18 @@ export function iotcoreProgram(): Command {
     .description('self-hosted, Yandex IoT Core–compatible MQTT broker')
     .addOption(new Option('--endpoint <host:port>', 'management API endpoint').env('IOTCORE_ENDPOINT').default('localhost:50051'))
     .addOption(new Option('--token <token>', 'management API bearer token (default: DATA_DIR/admin-token)').env('IOTCORE_TOKEN'))
-    .addOption(new Option('--api-ca <file>', 'CA certificate to reach a TLS management API').env('IOTCORE_API_CA'))
+    .addOption(
+      new Option(
+        '--api-ca <file>',
+        "CA certificates the management API's TLS certificate must chain to (default: DATA_DIR/tls/ca.pem when it exists, and the system's)",
+      ).env('IOTCORE_API_CA'),
+    )
+    // Not --api-plaintext: a global option takes its flag from every subcommand, serve's included. A
+    // bare switch (a value would swallow the command name after it); IOTCORE_API_PLAINTEXT is read in
+    // connection.ts, strictly, so that =false does not turn TLS off.
+    .addOption(
+      new Option('--plaintext', 'talk to a management API served with `iotcore serve --api-plaintext` (env: IOTCORE_API_PLAINTEXT=true)'),
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
     .addOption(new Option('--folder-id <id>', 'folder (tenant namespace)').env('IOTCORE_FOLDER_ID').default('default'));
 

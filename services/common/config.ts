@@ -15,6 +15,8 @@ export interface ServeConfig {
   restListen?: string;
   apiTlsCert?: string;
   apiTlsKey?: string;
+  /** Serve the management API without TLS; only when asked for by name. */
+  apiPlaintext: boolean;
   /** host:port the endpoint discovery hands out; the API's own address when undefined. */
   apiAdvertise?: string;
   iamTokenHours: number;
@@ -28,6 +30,9 @@ export interface ServeConfig {
   drainDeadlineSeconds: number;
   registryEndpoint?: string;
   registryToken?: string;
+  /** CA file an edge trusts for the registry's API (default: DATA_DIR/tls/ca.pem and the system's). */
+  registryCa?: string;
+  registryPlaintext: boolean;
   idPrefix: string;
   quotaRegistriesPerFolder: number;
   quotaDevicesPerFolder: number;
@@ -92,6 +97,13 @@ const list = (value: string): string[] =>
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+// A switch (`--api-plaintext`, or `--api-plaintext false`, or its variable set to true/false):
+// spelled out so that IOTCORE_API_PLAINTEXT=false does not turn TLS off.
+export const parseSwitch = (value: string): boolean => {
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no', ''].includes(value)) return false;
+  throw new Error(`not true or false: ${value}`);
+};
 const redisUrl = (value: string): string => {
   if (!isRedisUrl(value))
     throw new Error(`not a Redis URL (redis://host:port, or redis+cluster://host:port,host:port for a Redis Cluster): ${value}`);
@@ -128,15 +140,25 @@ export const SERVE_SETTINGS: Setting[] = [
     default: '0.0.0.0:8443',
     parse: (value: string) => (value === 'off' ? undefined : value),
     description:
-      "address of the management API over HTTP/JSON (Yandex's REST paths, e.g. /iot-devices/v1/registries), HTTPS with --api-tls-cert/--api-tls-key as the gRPC API; off = not served",
+      "address of the management API over HTTP/JSON (Yandex's REST paths, e.g. /iot-devices/v1/registries): HTTPS with the gRPC API's certificate, plain HTTP with --api-plaintext; off = not served",
   },
   {
     key: 'apiTlsCert',
     flag: '--api-tls-cert <file>',
     env: 'IOTCORE_API_TLS_CERT',
-    description: 'PEM certificate for the management API, gRPC and REST (plaintext when omitted)',
+    description:
+      'PEM certificate for the management API, gRPC and REST (default: one from the local CA in DATA_DIR/tls, the one MQTT uses, made on first start)',
   },
   { key: 'apiTlsKey', flag: '--api-tls-key <file>', env: 'IOTCORE_API_TLS_KEY', description: 'PEM private key for the management API' },
+  {
+    key: 'apiPlaintext',
+    flag: '--api-plaintext [bool]',
+    env: 'IOTCORE_API_PLAINTEXT',
+    default: 'false',
+    parse: parseSwitch,
+    description:
+      'serve the management API (gRPC and REST) without TLS, e.g. inside a private cluster network: bearer tokens then travel in clear',
+  },
   {
     key: 'apiAdvertise',
     flag: '--api-advertise <host:port>',
@@ -195,6 +217,21 @@ export const SERVE_SETTINGS: Setting[] = [
     flag: '--registry-token <token>',
     env: 'IOTCORE_REGISTRY_TOKEN',
     description: 'bearer token an edge presents to the registry service (one of its admin tokens)',
+  },
+  {
+    key: 'registryCa',
+    flag: '--registry-ca <file>',
+    env: 'IOTCORE_REGISTRY_CA',
+    description:
+      "PEM CA certificates an edge trusts for the registry service's TLS (default: DATA_DIR/tls/ca.pem when it exists, and the system's)",
+  },
+  {
+    key: 'registryPlaintext',
+    flag: '--registry-plaintext [bool]',
+    env: 'IOTCORE_REGISTRY_PLAINTEXT',
+    default: 'false',
+    parse: parseSwitch,
+    description: 'an edge talks to a registry service served with --api-plaintext',
   },
   {
     key: 'credentialCacheSecret',
@@ -504,7 +541,9 @@ export function addServeOptions(command: Command): Command {
 export function resolveServeConfig(raw: Record<string, unknown>): ServeConfig {
   const config: Record<string, unknown> = {};
   for (const setting of SERVE_SETTINGS) {
-    const value = (raw[setting.key] as string | undefined) ?? setting.default;
+    // A switch given without a value arrives as `true`.
+    const given = raw[setting.key] === true ? 'true' : (raw[setting.key] as string | undefined);
+    const value = given ?? setting.default;
     if (value === undefined) continue;
     try {
       config[setting.key] = setting.parse ? setting.parse(value) : value;
@@ -517,6 +556,8 @@ export function resolveServeConfig(raw: Record<string, unknown>): ServeConfig {
   if (Boolean(config.apiTlsCert) !== Boolean(config.apiTlsKey)) {
     throw new Error('--api-tls-cert and --api-tls-key must be given together');
   }
+  if (config.apiPlaintext && config.apiTlsCert) throw new Error('--api-plaintext and --api-tls-cert contradict each other');
+  if (config.registryPlaintext && config.registryCa) throw new Error('--registry-plaintext and --registry-ca contradict each other');
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
     throw new Error('--tls-cert and --tls-key must be given together');
   }

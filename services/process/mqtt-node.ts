@@ -10,7 +10,7 @@ import type { ReadinessCheck } from '../common/ops-http.js';
 import type { RegistryLink } from '../contracts/registry-link.js';
 import type { RevocationSource } from '../contracts/revocations.js';
 import { startEdge, type RunningEdge } from '../edge/edge.js';
-import { ensureLocalTlsMaterial } from '../edge/transport/tls-material.js';
+import { localServerTls } from './server-tls.js';
 import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
 import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
 import { redisBus } from '../edge/bus/redis-bus.js';
@@ -142,6 +142,6 @@ async function listenerOptions(config: ServeConfig, logger: Logger) {
 
 async function serverTls(config: ServeConfig): Promise<{ cert: Buffer; key: Buffer; caFile?: string }> {
   if (config.tlsCert && config.tlsKey) return { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) };
-  const files = await ensureLocalTlsMaterial(config.dataDir, config.tlsSans);
+  const files = await localServerTls(config);
   return { cert: await readFile(files.certFile), key: await readFile(files.keyFile), caFile: files.caFile };
 }

@@ -13,6 +13,8 @@ import { iamTokenKey } from '../registry/access/iam-token.js';
 import { inProcessLink } from '../registry/edge-link.js';
 import type { RunningEdge } from '../edge/edge.js';
 import { grpcLink } from '../edge/registry-link/grpc-link.js';
+import { apiTrustedRoots } from '../common/api-trust.js';
+import { apiServerTls } from './server-tls.js';
 import { startMqttNode } from './mqtt-node.js';
 import { startOpsServer, type ReadinessCheck } from '../common/ops-http.js';
 import { RedisRevocationFeed } from '../common/revocations/redis-feed.js';
@@ -64,6 +66,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     );
     closers.unshift(() => logStore.close());
     closers.unshift(async () => stopPruning());
+    const apiTls = await apiServerTls(config);
     registry = await startRegistryApi({
       store,
       logStore,
@@ -76,7 +79,7 @@ export async function serve(config: ServeConfig): Promise<void> {
         devices_per_folder: config.quotaDevicesPerFolder,
         brokers_per_folder: config.quotaBrokersPerFolder,
       },
-      tls: config.apiTlsCert && config.apiTlsKey ? { certFile: config.apiTlsCert, keyFile: config.apiTlsKey } : undefined,
+      tls: apiTls,
       apiAdvertise: config.apiAdvertise,
       // The replicas' shared secret, so an IAM token made by one is taken by all.
       iamTokenKey: iamTokenKey(credentialCache.secret),
@@ -89,9 +92,10 @@ export async function serve(config: ServeConfig): Promise<void> {
     if (config.mongoUrl) checks.push({ name: 'registry_store', check: () => store.ping().then(() => true) });
     closers.unshift(registry.close);
     logger.info(
-      { address: registry.address, storage: config.mongoUrl ? 'mongodb' : 'embedded' },
-      `management API listening on ${registry.address}`,
+      { address: registry.address, storage: config.mongoUrl ? 'mongodb' : 'embedded', tls: Boolean(apiTls) },
+      `management API listening on ${registry.address}${apiTls ? ' (TLS)' : ' (plaintext: --api-plaintext)'}`,
     );
+    if (apiTls?.caFile) logger.info({ caFile: apiTls.caFile }, `management API clients should trust the CA in ${apiTls.caFile}`);
     if (registry.restAddress) logger.info({ address: registry.restAddress }, `REST API listening on ${registry.restAddress}`);
   }
 
@@ -151,6 +155,7 @@ function remoteLink(config: ServeConfig, logger: ReturnType<typeof createLogger>
   return grpcLink({
     endpoint: config.registryEndpoint,
     token: config.registryToken,
+    ca: config.registryPlaintext ? undefined : apiTrustedRoots(config.registryCa, config.dataDir),
     onStreamError: (error) => logger.warn({ err: error }, 'revocation stream from the registry broke; resubscribing'),
   });
 }

@@ -8,10 +8,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import mqtt, { type MqttClient } from 'mqtt';
 import { freePort } from '../support/ports.js';
-import { startServer } from '../support/serve-process.js';
+import { apiChannel, startServer } from '../support/serve-process.js';
 import { promiseClient } from '../../services/common/grpc-client.js';
 import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
@@ -43,8 +43,8 @@ test('SIGKILL during a QoS 1 flood and API writes: nothing acknowledged is lost'
   metadata.set('authorization', `Bearer ${(await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim()}`);
   const address = `127.0.0.1:${port}`;
   const api = () => ({
-    registries: promiseClient(new RegistryServiceClient(address, credentials.createInsecure()), metadata, 5000),
-    devices: promiseClient(new DeviceServiceClient(address, credentials.createInsecure()), metadata, 5000),
+    registries: promiseClient(new RegistryServiceClient(address, apiChannel(dataDir)), metadata, 5000),
+    devices: promiseClient(new DeviceServiceClient(address, apiChannel(dataDir)), metadata, 5000),
   });
   let clients = api();
   const R = createdId(

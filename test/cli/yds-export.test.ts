@@ -12,7 +12,14 @@ const run = promisify(execFile);
 test('yds-export add, list and delete by registry name, with JSON as yc prints it', async (t) => {
   const harness = await startApi();
   t.after(() => harness.close());
-  const env = { ...process.env, IOTCORE_ENDPOINT: harness.address, IOTCORE_TOKEN: ADMIN_TOKEN, IOTCORE_FOLDER_ID: 'folder-a' };
+  // The in-process test API is plaintext (`iotcore serve --api-plaintext`'s counterpart).
+  const env = {
+    ...process.env,
+    IOTCORE_ENDPOINT: harness.address,
+    IOTCORE_API_PLAINTEXT: 'true',
+    IOTCORE_TOKEN: ADMIN_TOKEN,
+    IOTCORE_FOLDER_ID: 'folder-a',
+  };
   const cli = async (...args: string[]) => (await run(process.execPath, [CLI, ...args], { env })).stdout;
   const registry = JSON.parse(await cli('registry', 'create', '--name', 'plant', '--format', 'json'));
 

@@ -1,14 +1,15 @@
 // A real cluster on loopback: its own redis-server and FerretDB (on PostgreSQL unless asked for
 // SQLite; tests may kill, pause and restart both), one or more registry replicas and N edge
 // processes (`iotcore serve --role …`; edge i is linked to replica i mod replicas), with helpers to
-// kill -9, restart, pause (SIGSTOP) and resume any of them. Every edge shares one TLS certificate, as edges behind one load balancer do.
+// kill -9, restart, pause (SIGSTOP) and resume any of them. Every edge shares one TLS certificate, as edges behind one load balancer do;
+// the registry replicas serve their API with one from the same CA, which the edges trust for the registry link.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
+import { ensureLocalTlsMaterial } from '../../services/common/tls-material.js';
 import { promiseClient } from '../../services/common/grpc-client.js';
 import { SERVE_SETTINGS } from '../../services/common/config.js';
 import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
@@ -213,6 +214,10 @@ async function startProcesses(
           path.join(dir, `registry-${index}`),
           '--api-listen',
           `127.0.0.1:${apiPort}`,
+          '--api-tls-cert',
+          tls.certFile,
+          '--api-tls-key',
+          tls.keyFile,
           '--admin-tokens',
           TOKEN,
           '--http-listen',
@@ -260,6 +265,8 @@ async function startProcesses(
           `127.0.0.1:${linked.port}`,
           '--registry-token',
           TOKEN,
+          '--registry-ca',
+          tls.caFile,
           '--redis-url',
           redisUrl,
           ...mongoArgs,
@@ -273,7 +280,7 @@ async function startProcesses(
   for (const edge of edges) stops.push(() => edge.kill('SIGKILL'));
   await Promise.all(edges.map((edge) => edge.start()));
   const ca = await readFile(tls.caFile);
-  const apis = registries.map((registry) => apiClients(`127.0.0.1:${registry.port}`));
+  const apis = registries.map((registry) => apiClients(`127.0.0.1:${registry.port}`, credentials.createSsl(ca)));
   stops.push(async () => apis.forEach((api) => api.close()));
 
   return {
@@ -297,14 +304,14 @@ async function startProcesses(
 
 export type ApiClients = ReturnType<typeof apiClients>;
 
-function apiClients(address: string) {
+export function apiClients(address: string, channel: ChannelCredentials) {
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${TOKEN}`);
   const raw = {
-    registries: new RegistryServiceClient(address, credentials.createInsecure()),
-    devices: new DeviceServiceClient(address, credentials.createInsecure()),
-    brokers: new BrokerServiceClient(address, credentials.createInsecure()),
-    registryData: new RegistryDataServiceClient(address, credentials.createInsecure()),
+    registries: new RegistryServiceClient(address, channel),
+    devices: new DeviceServiceClient(address, channel),
+    brokers: new BrokerServiceClient(address, channel),
+    registryData: new RegistryDataServiceClient(address, channel),
   };
   const registries = promiseClient(raw.registries, metadata, 10_000);
   const devices = promiseClient(raw.devices, metadata, 10_000);

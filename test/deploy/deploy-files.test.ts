@@ -310,6 +310,7 @@ test('the Dockerfile: multi-stage, pinned bases, non-root, health-checked, copie
     '.git',
     'services/generated',
     'deploy/tls/server-key.pem',
+    'deploy/tls/api-key.pem',
     'deploy/.env',
   ]) {
     assert.ok(ignored(local), `.dockerignore keeps ${local} out of the build context`);
@@ -547,6 +548,12 @@ test('compose.yaml follows the Compose Specification and names only real setting
     setting(registries[0]![1], '--admin-tokens', 'IOTCORE_ADMIN_TOKENS'),
     'the registry has admin tokens (not a generated file in a container)',
   );
+  for (const flag of ['--api-tls-cert', '--api-tls-key'])
+    assert.match(
+      setting(registries[0]![1], flag, flag === '--api-tls-cert' ? 'IOTCORE_API_TLS_CERT' : 'IOTCORE_API_TLS_KEY') ?? '',
+      /^\/run\/secrets\//,
+      `the registry serves its API with TLS: ${flag} is a mounted secret`,
+    );
   const ports = new Set<string>();
   for (const [name, edge] of edges) {
     assert.deepEqual(
@@ -564,6 +571,11 @@ test('compose.yaml follows the Compose Specification and names only real setting
       `${name} asks the registry service`,
     );
     assert.ok(setting(edge, '--registry-token', 'IOTCORE_REGISTRY_TOKEN'), `${name} has a registry token`);
+    assert.equal(
+      setting(edge, '--registry-ca', 'IOTCORE_REGISTRY_CA'),
+      setting(registries[0]![1], '--api-tls-cert', 'IOTCORE_API_TLS_CERT'),
+      `${name} trusts the registry's API certificate (the registry link is TLS)`,
+    );
     assert.ok(
       setting(registries[0]![1], '--admin-tokens', 'IOTCORE_ADMIN_TOKENS')!
         .split(',')
@@ -860,6 +872,8 @@ test('the compose cluster replayed: commands start and get healthy, traffic flow
         CLI,
         '--endpoint',
         `127.0.0.1:${registry.ports['50051']}`,
+        '--api-ca',
+        secretFiles.api_cert!,
         '--token',
         variables.IOTCORE_ADMIN_TOKEN!,
         ...args,

@@ -4,6 +4,7 @@
 // Tools are built/downloaded into .tools/ on first use by chart-tools.ts (a few minutes once).
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,13 +99,15 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'default values',
     args: [],
-    kinds: { ...BASE_KINDS, Service: 5, StatefulSet: 2 },
+    // Secret: the tokens and the management API's generated certificate
+    kinds: { ...BASE_KINDS, Secret: 2, Service: 5, StatefulSet: 2 },
   },
   {
     name: 'all features',
     args: ['-f', ALL_FEATURES_VALUES],
     kinds: {
       ...BASE_KINDS,
+      Secret: 2,
       Service: 5,
       StatefulSet: 2,
       Certificate: 1,
@@ -138,6 +141,10 @@ const SCENARIOS: Scenario[] = [
       'edge.replicas=4',
       '--set',
       'networkPolicy.enabled=true',
+      '--set',
+      'registry.apiTls.mode=secret',
+      '--set',
+      'registry.apiTls.secretName=iotcore-api-example-com',
     ],
     // Secret: only the data store URL secret (tokens come from auth.existingSecret)
     kinds: { Deployment: 2, Secret: 1, ServiceAccount: 1, PodDisruptionBudget: 2, Service: 3, NetworkPolicy: 2 },
@@ -260,6 +267,43 @@ describe('rendered objects (all features)', () => {
       assert.equal(vars.IOTCORE_TRIGGER_REQUEST_TIMEOUT_MS.value, '2000');
       assert.equal(vars.IOTCORE_TRIGGER_CLAIM_IDLE_MS.value, '10000');
     }
+  });
+
+  test('the management API is TLS: the registry serves the generated certificate, the edges trust its CA', () => {
+    const registryPod = find(manifests, 'Deployment', `${full}-registry`).spec.template.spec;
+    const edgePod = find(manifests, 'Deployment', `${full}-edge`).spec.template.spec;
+    const [registry, edge] = [registryPod.containers[0] as Manifest, edgePod.containers[0] as Manifest];
+    const mounted = (pod: Manifest, container: Manifest, file: string) => {
+      const mount = (container.volumeMounts as Manifest[]).find((entry) => file.startsWith(`${entry.mountPath}/`))!;
+      assert.ok(mount, `${file} is mounted`);
+      const volume = (pod.volumes as Manifest[]).find((entry) => entry.name === mount.name)!;
+      const item = (volume.secret.items as Manifest[]).find((entry) => entry.path === file.slice(mount.mountPath.length + 1))!;
+      const secret = find(manifests, 'Secret', volume.secret.secretName);
+      return Buffer.from(secret.data[item.key], 'base64');
+    };
+    const certificate = new X509Certificate(mounted(registryPod, registry, env(registry).IOTCORE_API_TLS_CERT.value));
+    assert.ok(mounted(registryPod, registry, env(registry).IOTCORE_API_TLS_KEY.value).toString().includes('PRIVATE KEY'));
+    const ca = new X509Certificate(mounted(edgePod, edge, env(edge).IOTCORE_REGISTRY_CA.value));
+    assert.ok(certificate.checkIssued(ca) && certificate.verify(ca.publicKey), "the edges' CA signed the registry's certificate");
+    const dialled = env(edge).IOTCORE_REGISTRY_ENDPOINT.value.split(':')[0];
+    assert.equal(certificate.checkHost(dialled), dialled, `valid for the name the edges dial (${dialled})`);
+    assert.equal(certificate.checkHost('iot-api.example.com'), 'iot-api.example.com', 'and for registry.apiTls.dnsNames');
+    assert.equal(certificate.checkIP('127.0.0.1'), '127.0.0.1', 'and for `kubectl port-forward`');
+    assert.equal(env(registry).IOTCORE_API_PLAINTEXT, undefined);
+    assert.equal(env(edge).IOTCORE_REGISTRY_PLAINTEXT, undefined);
+    assert.equal(registry.startupProbe.tcpSocket.port, 'grpc', "the kubelet's gRPC probe cannot speak TLS");
+  });
+
+  test('registry.apiTls.mode=plaintext: an explicit opt-in on both sides, no certificate', async () => {
+    const plaintext = parseManifests(await template(['-f', ALL_FEATURES_VALUES, '--set', 'registry.apiTls.mode=plaintext']));
+    const registry = find(plaintext, 'Deployment', `${full}-registry`).spec.template.spec.containers[0] as Manifest;
+    const edge = find(plaintext, 'Deployment', `${full}-edge`).spec.template.spec.containers[0] as Manifest;
+    assert.equal(env(registry).IOTCORE_API_PLAINTEXT.value, 'true');
+    assert.equal(env(edge).IOTCORE_REGISTRY_PLAINTEXT.value, 'true');
+    assert.equal(env(registry).IOTCORE_API_TLS_CERT, undefined);
+    assert.equal(env(edge).IOTCORE_REGISTRY_CA, undefined);
+    assert.ok(!plaintext.some((manifest) => manifest.metadata.name === `${full}-api-tls`), 'no API certificate Secret');
+    assert.equal(registry.startupProbe.grpc.port, 50051);
   });
 
   test('services: edge LoadBalancer with all MQTT ports, registry ClusterIP with grpc, rest + metrics', () => {

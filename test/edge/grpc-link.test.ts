@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { ADMIN_TOKEN, startApi } from '../registry/api/harness.js';
 import { startEdge } from '../../services/edge/edge.js';
 import { grpcLink } from '../../services/edge/registry-link/grpc-link.js';
-import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
+import { ensureLocalTlsMaterial } from '../../services/common/tls-material.js';
 import { createRegistry } from '../../services/registry/resources/registries.js';
 import { createDevice, deleteDevice } from '../../services/registry/resources/devices.js';
 import { closed, nextMessage } from './harness.js';

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { startApi, type ApiHarness } from '../registry/api/harness.js';
 import { startEdge, type RunningEdge } from '../../services/edge/edge.js';
 import { inProcessLink } from '../../services/registry/edge-link.js';
-import { ensureLocalTlsMaterial } from '../../services/edge/transport/tls-material.js';
+import { ensureLocalTlsMaterial } from '../../services/common/tls-material.js';
 import type { LimitSettings } from '../../services/edge/limits/principal-limits.js';
 import { embeddedMqttPersistence } from '../../services/edge/persistence/embedded.js';
 import { mongoMqttPersistence } from '../../services/edge/persistence/mongo.js';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { freePort } from '../support/ports.js';
-import { startServer, stopServer } from '../support/serve-process.js';
+import { apiChannel, startServer, stopServer } from '../support/serve-process.js';
 import { createFleet } from '../../loadtest/bench/fleet.js';
 
 const DEVICES = 20;
@@ -25,7 +25,7 @@ test('a persistent session resumed under a QoS 1 stream stays connected and miss
     await rm(dataDir, { recursive: true, force: true });
   });
   const token = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim();
-  const fleet = await createFleet(`127.0.0.1:${apiPort}`, token, DEVICES, () => undefined);
+  const fleet = await createFleet(`127.0.0.1:${apiPort}`, token, apiChannel(dataDir), DEVICES, () => undefined);
   const ca = await readFile(path.join(dataDir, 'tls/ca.pem'));
   const connect = (options: IClientOptions) => mqtt.connectAsync(`mqtts://localhost:${mqttPort}`, { ca, reconnectPeriod: 0, ...options });
   const consumer = { username: fleet.registry.id, password: fleet.registry.password, clientId: 'backend', clean: false };

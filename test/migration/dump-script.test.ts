@@ -26,7 +26,7 @@ test('scripts/yandex-dump.sh writes a dump that imports completely', async (t) =
     await rm(dir, { recursive: true, force: true });
   });
   const iotcore = (endpoint: string, ...args: string[]) =>
-    run(process.execPath, [CLI, '--endpoint', endpoint, '--token', ADMIN_TOKEN, '--folder-id', FOLDER, ...args]);
+    run(process.execPath, [CLI, '--endpoint', endpoint, '--plaintext', '--token', ADMIN_TOKEN, '--folder-id', FOLDER, ...args]);
   const cert = makeCertificate('dumped-device');
   await iotcore(source.address, 'registry', 'create', '--name', 'plant', '--password', 'Registry-Passw0rd-1');
   await iotcore(
@@ -93,7 +93,7 @@ test('scripts/yandex-dump.sh writes a dump that imports completely', async (t) =
   await run('mkdir', ['-p', bin]);
   await writeFile(
     path.join(bin, 'yc'),
-    `#!/bin/sh\n[ "$1" = serverless ] && exec cat "${triggers}"\n[ "$1" = iot ] || exit 2\nshift\nexec "${process.execPath}" "${CLI}" --endpoint "${source.address}" --token "${ADMIN_TOKEN}" "$@"\n`,
+    `#!/bin/sh\n[ "$1" = serverless ] && exec cat "${triggers}"\n[ "$1" = iot ] || exit 2\nshift\nexec "${process.execPath}" "${CLI}" --endpoint "${source.address}" --plaintext --token "${ADMIN_TOKEN}" "$@"\n`,
   );
   await chmod(path.join(bin, 'yc'), 0o755);
   const dump = path.join(dir, 'dump');

@@ -38,7 +38,7 @@ function runImport(endpoint: string, ...args: string[]): Promise<{ code: number;
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [CLI, '--endpoint', endpoint, '--token', ADMIN_TOKEN, '--format', 'json', 'import', 'yandex', ...args],
+      [CLI, '--endpoint', endpoint, '--plaintext', '--token', ADMIN_TOKEN, '--format', 'json', 'import', 'yandex', ...args],
       (error, stdout, stderr) => {
         const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
         let report: Report;
@@ -211,7 +211,7 @@ test('import from a yc --format json dump', async (t) => {
     const result = await new Promise<{ code: number; stderr: string }>((resolve) =>
       execFile(
         process.execPath,
-        [CLI, '--endpoint', target.address, '--token', ADMIN_TOKEN, 'import', 'yandex', '--dump', dir],
+        [CLI, '--endpoint', target.address, '--plaintext', '--token', ADMIN_TOKEN, 'import', 'yandex', '--dump', dir],
         (error, _stdout, stderr) => resolve({ code: error ? 1 : 0, stderr }),
       ),
     );

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import mqtt from 'mqtt';
 import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
@@ -20,20 +20,20 @@ import { promiseClient } from '../../services/common/grpc-client.js';
 import { startApi, ADMIN_TOKEN, createdId } from '../registry/api/harness.js';
 import { makeCertificate } from '../support/certificates.js';
 import { freePort } from '../support/ports.js';
-import { CLI, startServer, stopServer } from '../support/serve-process.js';
+import { apiChannel, CLI, startServer, stopServer } from '../support/serve-process.js';
 import { nextMessage } from '../edge/harness.js';
 
 const FOLDER = 'b1gyandexfolder00001';
 const REGISTRY_PASSWORD = 'Registry-Passw0rd-Yandex';
 const DEVICE_PASSWORD = 'Device-Passw0rd-Yandex!';
 
-function clients(address: string, token: string) {
+function clients(address: string, token: string, channelCredentials: ChannelCredentials) {
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${token}`);
   const channel = {
-    registries: new RegistryServiceClient(address, insecure()),
-    devices: new DeviceServiceClient(address, insecure()),
-    brokers: new BrokerServiceClient(address, insecure()),
+    registries: new RegistryServiceClient(address, channelCredentials),
+    devices: new DeviceServiceClient(address, channelCredentials),
+    brokers: new BrokerServiceClient(address, channelCredentials),
   };
   return {
     registries: promiseClient(channel.registries, metadata),
@@ -42,8 +42,6 @@ function clients(address: string, token: string) {
     close: () => Object.values(channel).forEach((client) => client.close()),
   };
 }
-
-const insecure = () => credentials.createInsecure();
 
 function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
@@ -57,7 +55,7 @@ test('import a folder through the live API and reconnect its devices unchanged',
   // --- "Yandex": populate a folder the way a customer would have it ---------------------------
   const yandex = await startApi();
   t.after(() => yandex.close());
-  const source = clients(yandex.address, ADMIN_TOKEN);
+  const source = clients(yandex.address, ADMIN_TOKEN, credentials.createInsecure());
   t.after(() => source.close());
   const registryCert = makeCertificate('registry');
   const deviceCert = makeCertificate('device-with-cert');
@@ -143,7 +141,7 @@ test('import a folder through the live API and reconnect its devices unchanged',
     await rm(dataDir, { recursive: true, force: true });
   });
   const targetToken = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim();
-  const target = clients(`127.0.0.1:${apiPort}`, targetToken);
+  const target = clients(`127.0.0.1:${apiPort}`, targetToken, apiChannel(dataDir));
   t.after(() => target.close());
 
   // The user's provisioning records know the registry's and meter-1's passwords; the broker's is
@@ -154,6 +152,8 @@ test('import a folder through the live API and reconnect its devices unchanged',
   const importArgs = [
     '--endpoint',
     `127.0.0.1:${apiPort}`,
+    '--api-ca',
+    path.join(dataDir, 'tls/ca.pem'),
     '--token',
     targetToken,
     '--folder-id',

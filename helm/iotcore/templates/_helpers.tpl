@@ -73,6 +73,10 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 {{- default (printf "%s-mqtt-tls" (include "iotcore.fullname" .)) .Values.tls.secretName -}}
 {{- end -}}
 
+{{- define "iotcore.apiTlsSecretName" -}}
+{{- default (printf "%s-api-tls" (include "iotcore.fullname" .)) .Values.registry.apiTls.secretName -}}
+{{- end -}}
+
 {{- define "iotcore.registryServiceName" -}}
 {{- printf "%s-registry" (include "iotcore.fullname" .) -}}
 {{- end -}}
@@ -109,6 +113,9 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 {{- $ports := list (int .Values.edge.mqtt.port) (int .Values.httpPort) -}}
 {{- if .Values.edge.plaintext.enabled }}{{ $ports = append $ports (int .Values.edge.plaintext.port) }}{{ end -}}
 {{- if .Values.edge.wss.enabled }}{{ $ports = append $ports (int .Values.edge.wss.port) }}{{ end -}}
+{{- if and (eq .Values.registry.apiTls.mode "secret") (not .Values.registry.apiTls.secretName) -}}
+{{- fail "registry.apiTls.secretName is required when registry.apiTls.mode=secret" -}}
+{{- end -}}
 {{- if ne (len $ports) (len (uniq $ports)) -}}
 {{- fail "edge MQTT ports and httpPort must all differ" -}}
 {{- end -}}
@@ -217,6 +224,6 @@ included only with kafka.brokers. The CA is the kafka-ca volume, mounted only wi
 
 {{/* Checksum that rolls the pods when chart-managed secrets or config change. */}}
 {{- define "iotcore.configChecksum" -}}
-{{- $parts := list .Values.auth .Values.mongo .Values.redis .Values.tls .Values.logLevel .Values.idPrefix -}}
+{{- $parts := list .Values.auth .Values.mongo .Values.redis .Values.tls .Values.registry.apiTls .Values.logLevel .Values.idPrefix -}}
 {{- toJson $parts | sha256sum | trunc 16 -}}
 {{- end -}}

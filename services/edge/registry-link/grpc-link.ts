@@ -36,6 +36,7 @@ const RESUBSCRIBE_MS = 1000;
 export function grpcLink(options: {
   endpoint: string;
   token: string;
+  /** Roots that verify the registry's certificate; plaintext without (--registry-plaintext). */
   ca?: Buffer;
   onStreamError?: (error: unknown) => void;
 }): RegistryLink & { close(): void } {

@@ -13,7 +13,7 @@ import { freePort } from '../../support/ports.js';
 import { CLI, startServer, stopServer } from '../../support/serve-process.js';
 import { createTopic, readRecords } from '../../support/kafka-records.js';
 import { startKafka } from '../../support/servers.js';
-import { ensureLocalTlsMaterial } from '../../../services/edge/transport/tls-material.js';
+import { ensureLocalTlsMaterial } from '../../../services/common/tls-material.js';
 
 const run = promisify(execFile);
 const DEVICE_PASSWORD = 'Device-Passw0rd-1!';

@@ -10,10 +10,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import mqtt, { type MqttClient } from 'mqtt';
 import { freePort } from '../../support/ports.js';
-import { CLI, startServer, stopServer } from '../../support/serve-process.js';
+import { apiChannel, CLI, startServer, stopServer } from '../../support/serve-process.js';
 import { promiseClient } from '../../../services/common/grpc-client.js';
 import {
   CreateRegistryRequest,
@@ -58,7 +58,7 @@ describe('scoped tokens on the all-in-one server', () => {
   const as = (token: string) => {
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${token}`);
-    const channel = credentials.createInsecure();
+    const channel = apiChannel(path.join(work, 'data'));
     const raw = [
       new RegistryServiceClient(endpoint, channel),
       new DeviceServiceClient(endpoint, channel),

@@ -1,5 +1,6 @@
 // The REST gateway as a backend, a function or a shell script calls it: `iotcore serve` (the
-// all-in-one process) with --rest-listen, driven with `fetch` and `curl` only (never our generated
+// all-in-one process, HTTPS by default from its local CA) with --rest-listen, driven with Node's
+// HTTPS client and `curl` only (never our generated
 // clients). Every route is called at least once (checked at the end against the route table);
 // JSON field names are compared with Yandex's REST reference; publishes reach MQTT subscribers;
 // bad input gets the right HTTP status and a `{code, message, details}` body.
@@ -8,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,7 +68,7 @@ const BROKER_PASSWORD = 'Br0ker-Passw0rd!!';
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 type Json = any;
 
-describe('REST gateway, driven with fetch and curl', () => {
+describe('REST gateway, driven with node:https and curl', () => {
   let work: string;
   let server: ChildProcess;
   let api: string;
@@ -82,12 +83,22 @@ describe('REST gateway, driven with fetch and curl', () => {
   /** One HTTP call; the bearer token unless `auth` says otherwise (null: no header). */
   const rest = async (method: string, url: string, body?: unknown, auth: string | null = token) => {
     calls.push({ method, path: url.split('?')[0]! });
-    const response = await fetch(`${api}${url}`, {
-      method,
-      headers: auth === null ? {} : { authorization: `Bearer ${auth}` },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    // node:https rather than fetch, which cannot be given a CA to trust.
+    const response = await new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>((resolve, reject) => {
+      const request = httpsRequest(
+        `${api}${url}`,
+        { method, ca, headers: auth === null ? {} : { authorization: `Bearer ${auth}` } },
+        (answer) => {
+          let text = '';
+          answer.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          answer.on('end', () => resolve({ status: answer.statusCode!, headers: answer.headers, text }));
+        },
+      );
+      request.on('error', reject);
+      request.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
     });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
+    const header = (name: string) => [response.headers[name.toLowerCase()] ?? null].flat()[0] ?? null;
+    return { status: response.status, headers: { get: header }, body: JSON.parse(response.text) as Json };
   };
   const ok = async (method: string, url: string, body?: unknown): Promise<Json> => {
     const response = await rest(method, url, body);
@@ -124,9 +135,9 @@ describe('REST gateway, driven with fetch and curl', () => {
   /** A POST whose body is larger than the gateway reads: the status and error code it answers, without finishing the body. */
   const oversized = (headers: Record<string, string>, chunk: Buffer) =>
     new Promise<{ status: number; code: number }>((resolve, reject) => {
-      const request = httpRequest(
+      const request = httpsRequest(
         `${api}/iot-devices/v1/registries`,
-        { method: 'POST', headers: { ...headers, authorization: `Bearer ${token}` } },
+        { method: 'POST', ca, headers: { ...headers, authorization: `Bearer ${token}` } },
         (response) => {
           let body = '';
           response.on('data', (data: Buffer) => (body += data.toString()));
@@ -168,9 +179,10 @@ describe('REST gateway, driven with fetch and curl', () => {
     mqttPort = await freePort();
     // ./data as in the README, so its curl examples read data/admin-token as written.
     server = await startServer(path.join(work, 'data'), apiPort, mqttPort, ['--rest-listen', `127.0.0.1:${restPort}`]);
-    api = `http://127.0.0.1:${restPort}`;
+    api = `https://127.0.0.1:${restPort}`;
     token = (await readFile(path.join(work, 'data/admin-token'), 'utf8')).trim();
     ca = await readFile(path.join(work, 'data/tls/ca.pem'));
+    await assert.rejects(fetch(`http://127.0.0.1:${restPort}/endpoints`), 'no plain HTTP on the default REST port');
   });
   after(async () => {
     await Promise.all(clients.map((client) => client.endAsync()));
@@ -587,7 +599,7 @@ describe('REST gateway, driven with fetch and curl', () => {
     const section = readme.slice(readme.indexOf('### REST API'), readme.indexOf('\n## ', readme.indexOf('### REST API')));
     const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!);
     assert.equal(blocks.length, 2, 'two curl blocks: create and list, then publish a command');
-    const setup = blocks[0]!.replace('API=http://localhost:8443', `API=${api}`);
+    const setup = blocks[0]!.replace('API=https://localhost:8443', `API=${api}`);
     assert.notEqual(setup, blocks[0], 'the example names the default address');
     const first = await run('bash', ['-euo', 'pipefail', '-c', `${setup}\necho "ids $R $D"`], { cwd: work });
     const [, registry, device] = /ids (\S+) (\S+)\s*$/.exec(first.stdout)!;

@@ -1,6 +1,6 @@
-// All-in-one mode's TLS: a local CA and a server certificate signed by it, made on first start in
-// DATA_DIR/tls so devices can pin DATA_DIR/tls/ca.pem. Reused while the SAN list still matches
-// and the certificate has more than 30 days left.
+// The default TLS of MQTT and the management API: a local CA and a server certificate signed by
+// it, made on first start in DATA_DIR/tls so devices and API clients can pin DATA_DIR/tls/ca.pem.
+// Reused while the SAN list still matches and the certificate has more than 30 days left.
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -17,9 +17,14 @@ export interface TlsFiles {
 
 const DAY = 24 * 60 * 60 * 1000;
 
+/** Where the local CA's certificate is (whether or not it has been made yet). */
+export function localCaFile(dataDir: string): string {
+  return path.resolve(dataDir, 'tls', 'ca.pem');
+}
+
 export async function ensureLocalTlsMaterial(dataDir: string, extraSans: string[]): Promise<TlsFiles & { created: boolean }> {
   const dir = path.resolve(dataDir, 'tls');
-  const files = { caFile: path.join(dir, 'ca.pem'), certFile: path.join(dir, 'server.pem'), keyFile: path.join(dir, 'server-key.pem') };
+  const files = { caFile: localCaFile(dataDir), certFile: path.join(dir, 'server.pem'), keyFile: path.join(dir, 'server-key.pem') };
   const caKeyFile = path.join(dir, 'ca-key.pem');
   const sans = [...new Set(['localhost', '127.0.0.1', '::1', os.hostname(), ...extraSans])].sort();
   await mkdir(dir, { recursive: true });
