@@ -10,6 +10,7 @@
 // name); `database` names Yandex's Data Streams database and is kept for round trips and imports,
 // the Kafka cluster of `--kafka-brokers` standing in for it. The record key is the device ID, so one
 // device's records stay in order on one partition.
+import { filterMatches } from './topic-filter.js';
 
 /** Yandex's protos: `mqtt_topic_filter` ≤ 1024, `database` and `stream` ≤ 512. */
 export const MAX_EXPORT_FILTER_LENGTH = 1024;
@@ -69,15 +70,7 @@ export function isExportedTopic(topic: string): boolean {
 
 /** Whether an export with `filter` (already valid) takes the message on `topic`. */
 export function exportTakes(filter: string, topic: string): boolean {
-  if (!isExportedTopic(topic)) return false;
-  if (filter === '') return true;
-  const filterLevels = filter.split('/');
-  const topicLevels = topic.split('/');
-  for (const [index, level] of filterLevels.entries()) {
-    if (level === '#') return true;
-    if (index >= topicLevels.length || (level !== '+' && level !== topicLevels[index])) return false;
-  }
-  return filterLevels.length === topicLevels.length;
+  return isExportedTopic(topic) && (filter === '' || filterMatches(filter, topic));
 }
 
 /** What an edge needs of an export to write records (the registry link's view of it). */

@@ -6,6 +6,7 @@
 // `IoTBrokerMessage` a broker's. Batches of 1–10 messages with a cutoff of 1–60 s (defaults 1, 1 s).
 // The function received `{"messages": [{event_metadata, details}]}` with the payload in base64.
 import { createHmac } from 'node:crypto';
+import { filterMatches } from './topic-filter.js';
 
 export const MAX_TRIGGER_BATCH_SIZE = 10;
 export const MIN_CUTOFF_MS = 1_000;
@@ -101,29 +102,17 @@ export function resolveAlias(topic: string, aliases: ReadonlyArray<{ alias: stri
   return best && best.topic_prefix + topic.slice(best.alias.length);
 }
 
-/** Standard MQTT matching: `+` one level, a trailing `#` any number of levels, its parent included. */
-export function filterMatches(filter: string, topic: string): boolean {
-  if (filter === '') return true;
-  const filterLevels = filter.split('/');
-  const topicLevels = topic.split('/');
-  for (const [index, level] of filterLevels.entries()) {
-    if (level === '#') return true;
-    if (index >= topicLevels.length || (level !== '+' && level !== topicLevels[index])) return false;
-  }
-  return filterLevels.length === topicLevels.length;
-}
-
 /** Whether a registry trigger takes a message on canonical `topic` ($monitoring never). */
 export function registryTriggerTakes(rule: TriggerRule, topic: string): boolean {
   const [root, owner] = topic.split('/', 2);
   if (root !== '$devices' && root !== '$registries') return false;
   if (rule.device_id && !(root === '$devices' && owner === rule.device_id)) return false;
-  return filterMatches(rule.filter, topic);
+  return rule.filter === '' || filterMatches(rule.filter, topic);
 }
 
 /** Whether a broker trigger takes a message on the broker's `topic`. */
 export function brokerTriggerTakes(rule: TriggerRule, topic: string): boolean {
-  return filterMatches(rule.filter, topic);
+  return rule.filter === '' || filterMatches(rule.filter, topic);
 }
 
 /** The device a registry message is about: its sender, else the device of a `$devices/<id>/…` topic. */

@@ -76,17 +76,7 @@ export async function importSnapshot(snapshot: FolderSnapshot, target: ImportTar
     credentials: CredentialSnapshot,
     request: (credentials: Credentials) => Promise<ImportResult>,
   ) => {
-    const row: ResourceReport = {
-      kind,
-      id,
-      name,
-      action: 'ERROR',
-      changes: [],
-      conflicts: [],
-      passwords_supplied: [],
-      passwords_generated: [],
-      passwords_missing: [],
-    };
+    const row = emptyRow(kind, id, name);
     try {
       const passwords = await choosePasswords(
         target,

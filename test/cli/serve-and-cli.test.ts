@@ -123,39 +123,9 @@ test('serve + CLI: create registry and device, list them, data survives a restar
   );
   assert.equal((await subscriber.done).trim(), 'hello from the CLI');
 
-  // stdbuf: mosquitto_sub block-buffers its output when it is not a terminal.
-  const mosquittoSub = execFileOutput(
-    'stdbuf',
-    [
-      '-oL',
-      'mosquitto_sub',
-      '-h',
-      'localhost',
-      '-p',
-      String(mqttPort),
-      '--cafile',
-      ca,
-      '-u',
-      registry.id,
-      '-P',
-      'Registry-Passw0rd!',
-      '-t',
-      `$devices/${device.id}/events`,
-      '-q',
-      '1',
-      '-C',
-      '1',
-      '-W',
-      '15',
-      '-i',
-      'mosq-sub',
-      '-d',
-    ],
-    env,
-    'received SUBACK',
-  );
-  await mosquittoSub.subscribed;
-  await run('mosquitto_pub', [
+  // mosquitto_sub and mosquitto_pub on the TLS listener with a client's credentials; stdbuf:
+  // mosquitto_sub block-buffers its output when it is not a terminal.
+  const mosquitto = (username: string, password: string, clientId: string) => [
     '-h',
     'localhost',
     '-p',
@@ -163,75 +133,33 @@ test('serve + CLI: create registry and device, list them, data survives a restar
     '--cafile',
     ca,
     '-u',
-    device.id,
+    username,
     '-P',
-    'Device-Passw0rd-1!',
-    '-t',
-    `$devices/${device.id}/events`,
-    '-m',
-    'hello from mosquitto',
+    password,
+    '-i',
+    clientId,
     '-q',
     '1',
-    '-i',
-    'mosq-pub',
-  ]);
-  assert.match(await mosquittoSub.done, /hello from mosquitto/);
-
-  // The README's shared subscription: two mosquitto_sub replicas of one group, each gets one of two events.
-  const replicas = ['backend-1', 'backend-2'].map((clientId) =>
+  ];
+  const mosquittoSub = (clientId: string, filter: string) =>
     execFileOutput(
       'stdbuf',
-      [
-        '-oL',
-        'mosquitto_sub',
-        '-h',
-        'localhost',
-        '-p',
-        String(mqttPort),
-        '--cafile',
-        ca,
-        '-u',
-        registry.id,
-        '-P',
-        'Registry-Passw0rd!',
-        '-i',
-        clientId,
-        '-q',
-        '1',
-        '-t',
-        '$share/backend/$devices/+/events/#',
-        '-C',
-        '1',
-        '-W',
-        '15',
-        '-d',
-      ],
+      ['-oL', 'mosquitto_sub', ...mosquitto(registry.id, 'Registry-Passw0rd!', clientId), '-t', filter, '-C', '1', '-W', '15', '-d'],
       env,
       'received SUBACK',
-    ),
-  );
+    );
+  const mosquittoPub = (topic: string, message: string) =>
+    run('mosquitto_pub', [...mosquitto(device.id, 'Device-Passw0rd-1!', 'mosq-pub'), '-t', topic, '-m', message]);
+
+  const plain = mosquittoSub('mosq-sub', `$devices/${device.id}/events`);
+  await plain.subscribed;
+  await mosquittoPub(`$devices/${device.id}/events`, 'hello from mosquitto');
+  assert.match(await plain.done, /hello from mosquitto/);
+
+  // The README's shared subscription: two mosquitto_sub replicas of one group, each gets one of two events.
+  const replicas = ['backend-1', 'backend-2'].map((clientId) => mosquittoSub(clientId, '$share/backend/$devices/+/events/#'));
   await Promise.all(replicas.map((replica) => replica.subscribed));
-  for (const n of [1, 2])
-    await run('mosquitto_pub', [
-      '-h',
-      'localhost',
-      '-p',
-      String(mqttPort),
-      '--cafile',
-      ca,
-      '-u',
-      device.id,
-      '-P',
-      'Device-Passw0rd-1!',
-      '-t',
-      `$devices/${device.id}/events/shared`,
-      '-m',
-      `shared ${n}`,
-      '-q',
-      '1',
-      '-i',
-      'mosq-pub',
-    ]);
+  for (const n of [1, 2]) await mosquittoPub(`$devices/${device.id}/events/shared`, `shared ${n}`);
   const outputs = await Promise.all(replicas.map((replica) => replica.done));
   assert.deepEqual(outputs.map((output) => output.match(/shared \d/)?.[0]).sort(), ['shared 1', 'shared 2'], 'one event to each replica');
 

@@ -1,6 +1,7 @@
 // The pure trigger rules: filters, matching, the Yandex request body, signature, retry policy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { filterMatches } from '../../services/contracts/topic-filter.js';
 import { createHmac } from 'node:crypto';
 import {
   brokerFilterError,
@@ -8,7 +9,6 @@ import {
   classifyResponse,
   deadLetterTopicError,
   endpointUrlError,
-  filterMatches,
   messageDeviceId,
   registryFilterError,
   registryTriggerTakes,

@@ -36,14 +36,4 @@ export function hasWildcard(filter: string): boolean {
 }
 
 /** Whether `topic` matches `filter` (both already syntactically valid). */
-export function filterMatches(filter: string, topic: string): boolean {
-  const filterLevels = filter.split('/');
-  const topicLevels = topic.split('/');
-  for (let index = 0; index < filterLevels.length; index++) {
-    const level = filterLevels[index];
-    if (level === '#') return true;
-    if (index >= topicLevels.length) return false;
-    if (level !== '+' && level !== topicLevels[index]) return false;
-  }
-  return filterLevels.length === topicLevels.length;
-}
+export { filterMatches } from '../../contracts/topic-filter.js';

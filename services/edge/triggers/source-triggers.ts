@@ -42,15 +42,16 @@ export class SourceTriggers {
       principal.kind === 'broker'
         ? { kind: 'broker' as const, id: principal.id }
         : { kind: 'registry' as const, id: principal.registry_id };
-    // Taken now, whenever the rules arrive: the time the message was accepted.
-    const created_at = new Date(this.now()).toISOString();
+    // Taken now, whenever the rules arrive: the time the message was accepted (formatted only for
+    // a message some trigger takes: this runs for every PUBLISH).
+    const acceptedAt = this.now();
     const write = (rules: TriggerRule[]) => {
       for (const rule of rules) {
         const takes = source.kind === 'broker' ? brokerTriggerTakes(rule, topic) : registryTriggerTakes(rule, topic);
         if (!takes) continue;
         this.sink(rule.id, {
           event_id: randomUUID(),
-          created_at,
+          created_at: new Date(acceptedAt).toISOString(),
           mqtt_topic: topic,
           device_id: source.kind === 'broker' ? '' : messageDeviceId(principal.kind === 'device' ? principal.id : undefined, topic),
           payload: payload.toString('base64'),

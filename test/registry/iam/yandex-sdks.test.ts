@@ -200,5 +200,8 @@ test("Yandex's SDKs need only the endpoint and the CA: Python and Go with a serv
     // The SDK's own exchange fails too; grpc reports a failed credentials plugin as UNAVAILABLE naming the cause.
     const exchange = await sdk('list', { YC_KEY_FILE: editorKey });
     assert.match(`${exchange.code} ${exchange.details}`, /UNAUTHENTICATED/);
+    // And the Go SDK's exchange of the deleted key.
+    const goExchange = await goSdk('list', editorKey);
+    assert.match(`${goExchange.code} ${goExchange.details}`, /Unauthenticated|UNAUTHENTICATED/, JSON.stringify(goExchange));
   });
 });

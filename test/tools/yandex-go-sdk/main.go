@@ -131,6 +131,10 @@ func (f flow) publish(ctx context.Context) map[string]any {
 	return map[string]any{}
 }
 
+func (f flow) list(ctx context.Context) map[string]any {
+	return map[string]any{"registries": f.registryNames(ctx)}
+}
+
 func (f flow) delete(ctx context.Context) map[string]any {
 	op, err := f.devices(ctx).Delete(ctx, &devices.DeleteDeviceRequest{DeviceId: os.Getenv("DEVICE_ID")})
 	f.wait(ctx, op, err, &devices.DeleteDeviceMetadata{}, &emptypb.Empty{})
@@ -169,10 +173,10 @@ func main() {
 	}
 	defer sdk.Shutdown(ctx)
 	f := flow{sdk: sdk, folder: os.Getenv("FOLDER_ID")}
-	steps := map[string]func(context.Context) map[string]any{"create": f.create, "publish": f.publish, "delete": f.delete}
+	steps := map[string]func(context.Context) map[string]any{"create": f.create, "publish": f.publish, "list": f.list, "delete": f.delete}
 	step, ok := steps[os.Args[len(os.Args)-1]]
 	if len(os.Args) != 2 || !ok {
-		fmt.Fprintln(os.Stderr, "usage: yandex-go-sdk create|publish|delete")
+		fmt.Fprintln(os.Stderr, "usage: yandex-go-sdk create|publish|list|delete")
 		os.Exit(2)
 	}
 	print(step(ctx))
