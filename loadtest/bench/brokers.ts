@@ -2,12 +2,13 @@
 // the same server certificate: iotcore (all-in-one, or a registry and two edges on Redis and the
 // MongoDB-compatible server), Mosquitto from Debian, and plain aedes (alone, or two stock cluster
 // nodes on mqemitter-redis and aedes-persistence-mongodb).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitForPort } from '../../test/support/ports.js';
+import { anonymousDialect, BENCH_REGISTRY, benchDevicePassword } from './scenarios.js';
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(DIST, 'services/cli/main.js');
@@ -208,16 +209,23 @@ export async function startIotcoreCluster(options: {
  * Mosquitto 2 from Debian, anonymous, tuned as the stronger baseline: unlimited in-flight QoS 1
  * messages and a deep queue (its default of 20 in flight halves its QoS 1 rate; docs/field-notes.md).
  */
-export async function startMosquitto(options: { workDir: string; tls: TlsFiles }): Promise<RunningBroker> {
+/**
+ * Mosquitto as a user choosing it would run it: anonymous, or (`auth`) with a password file in
+ * mosquitto_passwd's default hashing and an ACL file that gives each client what the Yandex model
+ * gives it — a device writes its events and reads its commands and the registry's broadcast, the
+ * registry reads every device's events and writes commands.
+ */
+export async function startMosquitto(options: { workDir: string; tls: TlsFiles; auth?: { devices: number } }): Promise<RunningBroker> {
   const port = await freePort();
-  const config = path.join(options.workDir, 'mosquitto.conf');
+  const config = path.join(options.workDir, options.auth ? 'mosquitto-auth.conf' : 'mosquitto.conf');
+  const access = options.auth ? await mosquittoAccessFiles(options.workDir, options.auth.devices) : undefined;
   await writeFile(
     config,
     [
       `listener ${port} 127.0.0.1`,
       `certfile ${options.tls.certFile}`,
       `keyfile ${options.tls.keyFile}`,
-      'allow_anonymous true',
+      ...(access ? ['allow_anonymous false', `password_file ${access.passwords}`, `acl_file ${access.acl}`] : ['allow_anonymous true']),
       // Started as root, Mosquitto would switch to its own user, which cannot read our 0600 key.
       ...(process.getuid?.() === 0 ? ['user root'] : []),
       'max_inflight_messages 0',
@@ -230,7 +238,34 @@ export async function startMosquitto(options: { workDir: string; tls: TlsFiles }
   );
   const broker = new BrokerProcess(findMosquitto(), ['-c', config]);
   await broker.waitForPort(port);
-  return group('mosquitto', [broker], [port]);
+  return group(access ? 'mosquitto with auth' : 'mosquitto', [broker], [port]);
+}
+
+/** The password file (hashed by `mosquitto_passwd -U`, its default: PBKDF2-SHA512) and ACL file of the bench's clients. */
+async function mosquittoAccessFiles(workDir: string, devices: number): Promise<{ passwords: string; acl: string }> {
+  const passwords = path.join(workDir, 'mosquitto.passwd');
+  const acl = path.join(workDir, 'mosquitto.acl');
+  const users = [`${BENCH_REGISTRY.username}:${BENCH_REGISTRY.password}`];
+  for (let index = 0; index < devices; index++) users.push(`device-${index}:${benchDevicePassword(index)}`);
+  await writeFile(passwords, `${users.join('\n')}\n`, { mode: 0o600 });
+  const hashed = spawnSync('mosquitto_passwd', ['-U', passwords], { encoding: 'utf8' });
+  if (hashed.status !== 0) throw new Error(`mosquitto_passwd -U failed: ${hashed.stderr || hashed.error?.message}`);
+  const dialect = anonymousDialect();
+  await writeFile(
+    acl,
+    [
+      `user ${BENCH_REGISTRY.username}`,
+      `topic read ${dialect.allEvents}`,
+      'topic write devices/+/commands',
+      `topic write ${dialect.broadcastCommands}`,
+      '',
+      'pattern write devices/%u/events',
+      'pattern read devices/%u/commands',
+      `pattern read ${dialect.broadcastCommands}`,
+      '',
+    ].join('\n'),
+  );
+  return { passwords, acl };
 }
 
 /** Plain aedes (no auth, no ACL), alone or as two stock cluster nodes. */

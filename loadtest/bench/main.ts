@@ -14,6 +14,7 @@ import { startIotcore, startIotcoreCluster, startMosquitto, startPlainAedes, typ
 import { ensureFleet, type Fleet } from './fleet.js';
 import {
   anonymousDialect,
+  credentialedDialect,
   commands,
   fanIn,
   fanOut,
@@ -24,14 +25,24 @@ import {
   type Figures,
   type Settings,
 } from './scenarios.js';
-import { AEDES, AEDES_CLUSTER, IOTCORE, IOTCORE_CLUSTER, MOSQUITTO, buildRows, markdownTable, writeReport } from './report.js';
+import {
+  AEDES,
+  AEDES_CLUSTER,
+  IOTCORE,
+  IOTCORE_CLUSTER,
+  MOSQUITTO,
+  MOSQUITTO_AUTH,
+  buildRows,
+  markdownTable,
+  writeReport,
+} from './report.js';
 import { summarizeCpuProfiles } from './profile-summary.js';
 import { integerOption, listOption, parseCommandLine, UsageError } from '../command-line.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --quick               a short run: seconds per scenario, a small fleet (what npm test runs)
   --only a,b,c,d,e,f,g  scenarios to run (all; the table in loadtest/README.md)
-  --brokers LIST        mosquitto,aedes,iotcore: which brokers (all three)
+  --brokers LIST        mosquitto,mosquitto-auth,aedes,iotcore: which brokers (all four)
   --qos 0,1             QoS levels of the fan-in and fan-out scenarios (0,1)
   --devices N           devices of the fan-in, commands and fan-out scenarios (1000; --quick: 20)
   --storm-devices N     devices of the connect storm (5000; --quick: 20)
@@ -68,7 +79,12 @@ const { quick, profile, outDir, scenarios, brokers, qosLevels, sizes } = parseCo
       profile: args.profile,
       outDir: args.out,
       scenarios: listOption('--only', args.only ?? 'a,b,c,d,e,f,g', ['a', 'b', 'c', 'd', 'e', 'f', 'g']),
-      brokers: listOption('--brokers', args.brokers ?? 'mosquitto,aedes,iotcore', ['mosquitto', 'aedes', 'iotcore']),
+      brokers: listOption('--brokers', args.brokers ?? 'mosquitto,mosquitto-auth,aedes,iotcore', [
+        'mosquitto',
+        'mosquitto-auth',
+        'aedes',
+        'iotcore',
+      ]),
       qosLevels: [...listOption('--qos', args.qos ?? '0,1', ['0', '1'])].map((qos) => Number(qos) as 0 | 1),
       sizes: {
         devices: integerOption('--devices', args.devices ?? (quick ? '20' : '1000')),
@@ -96,11 +112,17 @@ async function main(): Promise<void> {
   const fleetSize = Math.max(settings.devices, scenarios.has('d') || scenarios.has('e') ? settings.stormDevices : 0);
   const fleet = await ensureFleet(path.join(workDir, quick ? 'fleet-quick' : 'fleet'), fleetSize, tls, log);
   const profileDir = profile ? path.join(workDir, `profile-${Date.now()}`) : undefined;
-  const results: Record<string, Figures> = { [MOSQUITTO]: {}, [AEDES]: {}, [IOTCORE]: {} };
+  const results: Record<string, Figures> = { [MOSQUITTO]: {}, [MOSQUITTO_AUTH]: {}, [AEDES]: {}, [IOTCORE]: {} };
 
   // Mosquitto first in every scenario: the paced runs use half of its peak.
   const single: Array<{ name: string; key: string; dialect: Dialect; start(): Promise<RunningBroker> }> = [
     { name: MOSQUITTO, key: 'mosquitto', dialect: anonymousDialect(), start: () => startMosquitto({ workDir, tls }) },
+    {
+      name: MOSQUITTO_AUTH,
+      key: 'mosquitto-auth',
+      dialect: credentialedDialect(),
+      start: () => startMosquitto({ workDir, tls, auth: { devices: fleetSize } }),
+    },
     { name: AEDES, key: 'aedes', dialect: anonymousDialect(), start: () => startPlainAedes({ tls }) },
     {
       name: IOTCORE,
@@ -164,7 +186,9 @@ async function main(): Promise<void> {
 
   const rows = buildRows(results);
   notes.unshift(
-    'Brokers: Mosquitto with max_inflight_messages 0 and max_queued_messages 100000 (its stronger setting); plain aedes with',
+    'Brokers: Mosquitto with max_inflight_messages 0 and max_queued_messages 100000 (its stronger setting), anonymous and',
+    "with auth (a password_file in mosquitto_passwd's default PBKDF2-SHA512 hashing and an acl_file giving each client the",
+    'topics the Yandex model gives it); plain aedes with',
     'its defaults, no authentication and no ACL; iotcore all-in-one with its defaults (passwords, ACL, Yandex topics, LevelDB',
     'state, connection logs at info). Every broker listens on TLS with the same certificate; the load generator (mqtt.js in',
     `${settings.threads} publishing threads and a receiving thread) runs on the same ${os.cpus().length} cores, so figures are ratios for this`,

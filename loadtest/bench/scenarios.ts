@@ -30,6 +30,19 @@ export function yandexDialect(fleet: Fleet): Dialect {
   };
 }
 
+/** The baselines' topics with a username and password per client, for Mosquitto's password file and ACL. */
+export function credentialedDialect(): Dialect {
+  const anonymous = anonymousDialect();
+  return {
+    ...anonymous,
+    device: (index) => ({ ...anonymous.device(index), username: `device-${index}`, password: benchDevicePassword(index) }),
+    registry: (clientId) => ({ clientId, username: BENCH_REGISTRY.username, password: BENCH_REGISTRY.password }),
+  };
+}
+
+export const BENCH_REGISTRY = { username: 'registry', password: 'Bench-Registry-Passw0rd' };
+export const benchDevicePassword = (index: number) => `Bench-Device-${index}-Passw0rd`;
+
 export function anonymousDialect(): Dialect {
   return {
     device: (index) => ({ clientId: `device-${index}` }),
