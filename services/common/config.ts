@@ -36,6 +36,7 @@ export interface ServeConfig {
   mqttListen: string;
   mqttTcpListen?: string;
   mqttWssListen?: string;
+  consoleMqttUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
   tlsSans: string[];
@@ -248,6 +249,17 @@ export const SERVE_SETTINGS: Setting[] = [
     flag: '--mqtt-wss-listen <host:port>',
     env: 'IOTCORE_MQTT_WSS_LISTEN',
     description: 'MQTT over secure WebSocket (same certificate as TLS); off unless given',
+  },
+  {
+    key: 'consoleMqttUrl',
+    flag: '--console-mqtt-url <url>',
+    env: 'IOTCORE_CONSOLE_MQTT_URL',
+    parse: (value: string) => {
+      if (!/^wss:\/\/[^\s;,'"]+$/.test(value)) throw new Error('must be a wss:// URL');
+      return value;
+    },
+    description:
+      "where browsers reach MQTT over secure WebSocket (the edges' --mqtt-wss-listen behind a load balancer), for the web console's live view; default: this process's --mqtt-wss-listen port on the console's host",
   },
   {
     key: 'tlsCert',

@@ -15,6 +15,8 @@ import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
 import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
 import { redisBus } from '../edge/bus/redis-bus.js';
 import { routedBus } from '../edge/bus/routed-bus.js';
+import { openRedis } from '../common/redis.js';
+import { localReport, reportEdge } from './cluster-state.js';
 import { redisFailureCounters } from '../edge/limits/shared-auth-failures.js';
 import { kafkaConnectionOf } from '../common/kafka.js';
 import { ExportBacklog } from '../edge/export/export-backlog.js';
@@ -90,6 +92,16 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
   if (options.listeners) checks.push({ name: 'revocation_feed', check: () => edge.revocationsLive(), degradesOnly: true });
   if (exporter) checks.push({ name: 'kafka_export', check: () => exporter.delivering(), degradesOnly: true });
   closers.unshift(edge.close);
+  // An edge of a cluster tells the registry's console its figures (cluster-state.ts).
+  const edgeId = clusterBus && 'id' in clusterBus && typeof clusterBus.id === 'string' ? clusterBus.id : undefined;
+  if (options.listeners && config.redisUrl && edgeId) {
+    const redis = openRedis(config.redisUrl, { maxRetriesPerRequest: 1 });
+    const stopReporting = reportEdge(redis, edgeId, () => localReport(checks));
+    closers.push(async () => {
+      stopReporting();
+      redis.disconnect();
+    });
+  }
   // After the edge: what its last messages offered still goes out, for up to 5 s.
   if (exporter) closers.splice(1, 0, () => exporter.stop(5_000));
   return { edge, checks, closers };
