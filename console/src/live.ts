@@ -12,7 +12,7 @@ export interface LiveMessage {
   at: number;
 }
 
-export type LiveStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'error';
+export type LiveStatus = 'connecting' | 'connected' | 'subscribed' | 'reconnecting' | 'closed' | 'error';
 
 interface Credential {
   username: string;
@@ -56,15 +56,19 @@ export function subscribeLive(
       clean: true,
       reconnectPeriod: 0,
       connectTimeout: 10_000,
+      // mqtt.js would start its keep-alive timer in a worker made from a blob: URL, which the CSP
+      // refuses (no blob: scripts); plain timers are enough for a 60 s keep-alive.
+      timerVariant: 'native',
     });
     client = connection;
     connection.on('connect', () => {
       onStatus('connected');
-      connection.subscribe(
-        filters.map((filter) => filter.trim()).filter(Boolean),
-        { qos: 1 },
-        (error) => error && onStatus('error', error.message),
-      );
+      connection.subscribe(filters.map((filter) => filter.trim()).filter(Boolean), { qos: 1 }, (error, granted) => {
+        if (error) return onStatus('error', error.message);
+        // SUBACK 0x80: the registry may not read this filter (docs/yandex-behaviour.md §3).
+        const refused = (granted ?? []).filter((grant) => grant.qos === 128).map((grant) => grant.topic);
+        onStatus(refused.length ? 'error' : 'subscribed', refused.length ? `not allowed: ${refused.join(', ')}` : undefined);
+      });
     });
     connection.on('message', (topic, payload, packet) =>
       onMessage({ topic, qos: packet.qos, retain: packet.retain, payload, at: Date.now() }),

@@ -37,6 +37,7 @@ export interface ServeConfig {
   mqttTcpListen?: string;
   mqttWssListen?: string;
   consoleMqttUrl?: string;
+  mqttWssClientCertificates: 'request' | 'off';
   tlsCert?: string;
   tlsKey?: string;
   tlsSans: string[];
@@ -249,6 +250,15 @@ export const SERVE_SETTINGS: Setting[] = [
     flag: '--mqtt-wss-listen <host:port>',
     env: 'IOTCORE_MQTT_WSS_LISTEN',
     description: 'MQTT over secure WebSocket (same certificate as TLS); off unless given',
+  },
+  {
+    key: 'mqttWssClientCertificates',
+    flag: '--mqtt-wss-client-certificates <mode>',
+    env: 'IOTCORE_MQTT_WSS_CLIENT_CERTIFICATES',
+    default: 'request',
+    choices: ['request', 'off'],
+    description:
+      "whether the WSS listener asks for a client certificate: off for browsers (the web console's live view), which would show a certificate picker or, headless, cancel the handshake",
   },
   {
     key: 'consoleMqttUrl',

@@ -132,7 +132,9 @@ async function listenerOptions(config: ServeConfig, logger: Logger) {
   return {
     tls: { ...hostPort(config.mqttListen), cert: tls.cert, key: tls.key },
     tcp: config.mqttTcpListen ? hostPort(config.mqttTcpListen) : undefined,
-    wss: config.mqttWssListen ? hostPort(config.mqttWssListen) : undefined,
+    wss: config.mqttWssListen
+      ? { ...hostPort(config.mqttWssListen), requestCert: config.mqttWssClientCertificates === 'request' }
+      : undefined,
   };
 }
 
