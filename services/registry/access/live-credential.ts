@@ -23,7 +23,7 @@ export function liveCredentialKey(secret: Buffer): Buffer {
 }
 
 export function isLiveCredentialShape(password: Buffer | string): boolean {
-  return password.toString('utf8', 0, PREFIX.length) === PREFIX;
+  return typeof password === 'string' ? password.startsWith(PREFIX) : password.subarray(0, PREFIX.length).toString('utf8') === PREFIX;
 }
 
 export function signLiveCredential(credential: LiveCredential, key: Buffer): string {
