@@ -62,7 +62,8 @@ export function consoleService(ctx: ResourceContext, handler: HandlerContext, op
       const registry = await ctx.store.getRegistry(request.registry_id);
       if (!registry) throw notFound(`registry ${request.registry_id} not found`);
       caller.require(LIVE_VIEW_ROLE, registry.folder_id);
-      const expiresAt = new Date(ctx.now().getTime() + minutes * 60_000);
+      // Whole seconds: what the credential carries, so the answer and the edge's deadline agree.
+      const expiresAt = new Date(Math.floor((ctx.now().getTime() + minutes * 60_000) / 1000) * 1000);
       const websocket = options.websocket();
       return IssueLiveCredentialResponse.fromPartial({
         username: registry.id,
