@@ -41,6 +41,8 @@ export interface ServeConfig {
   mqttListen: string;
   mqttTcpListen?: string;
   mqttWssListen?: string;
+  consoleMqttUrl?: string;
+  mqttWssClientCertificates: 'request' | 'off';
   tlsCert?: string;
   tlsKey?: string;
   tlsSans: string[];
@@ -289,6 +291,26 @@ export const SERVE_SETTINGS: Setting[] = [
     flag: '--mqtt-wss-listen <host:port>',
     env: 'IOTCORE_MQTT_WSS_LISTEN',
     description: 'MQTT over secure WebSocket (same certificate as TLS); off unless given',
+  },
+  {
+    key: 'mqttWssClientCertificates',
+    flag: '--mqtt-wss-client-certificates <mode>',
+    env: 'IOTCORE_MQTT_WSS_CLIENT_CERTIFICATES',
+    default: 'request',
+    choices: ['request', 'off'],
+    description:
+      "whether the WSS listener asks for a client certificate: off for browsers (the web console's live view), which would show a certificate picker or, headless, cancel the handshake",
+  },
+  {
+    key: 'consoleMqttUrl',
+    flag: '--console-mqtt-url <url>',
+    env: 'IOTCORE_CONSOLE_MQTT_URL',
+    parse: (value: string) => {
+      if (!/^wss:\/\/[^\s;,'"]+$/.test(value)) throw new Error('must be a wss:// URL');
+      return value;
+    },
+    description:
+      "where browsers reach MQTT over secure WebSocket (the edges' --mqtt-wss-listen behind a load balancer), for the web console's live view; default: this process's --mqtt-wss-listen port on the console's host",
   },
   {
     key: 'tlsCert',

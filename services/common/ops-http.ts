@@ -74,7 +74,8 @@ export async function startOpsServer(options: { listen: string; checks: Readines
   };
 }
 
-async function readiness(
+/** Runs the checks (each bounded by CHECK_TIMEOUT_MS); also what the web console's cluster page shows. */
+export async function readiness(
   checks: ReadinessCheck[],
   draining: boolean,
 ): Promise<{ ready: boolean; status: 'ok' | 'degraded' | 'failing'; checks: Record<string, boolean> }> {

@@ -27,6 +27,8 @@ export interface Principal {
    * CONNECT; absent from an older registry during a rolling upgrade (then everything is logged).
    */
   log_policy?: LogPolicy;
+  /** When the connection must end (Unix ms): a live-view credential's expiry. Absent: it lasts until revoked. */
+  expires_at_ms?: number;
 }
 
 export interface AuthRequest {

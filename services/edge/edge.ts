@@ -50,7 +50,8 @@ export interface EdgeOptions {
   tls?: { host: string; port: number; cert: Buffer; key: Buffer };
   tcp?: { host: string; port: number };
   /** MQTT over secure WebSocket, with the TLS listener's certificate. */
-  wss?: { host: string; port: number };
+  /** `requestCert`: ask for a client certificate (false for browsers, which cannot answer one headless). */
+  wss?: { host: string; port: number; requestCert: boolean };
   maxPacketBytes: number;
   /** Backlog of the message bus past which QoS 0 messages are dropped (default 100 000). */
   maxQueuedMessages?: number;

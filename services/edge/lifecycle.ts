@@ -108,6 +108,29 @@ export function reconnectPersistentSessions(ctx: EdgeContext): void {
   for (const client of persistent) client.close();
 }
 
+/**
+ * A principal that came with an expiry (a live-view credential, registry auth/authenticator.ts) is
+ * disconnected then: the credential bounds the connection, not just the CONNECT.
+ */
+export function endAtExpiry(ctx: EdgeContext, session: Session): void {
+  const expiresAt = session.principal.expires_at_ms;
+  if (!expiresAt) return;
+  const timer = setTimeout(
+    () => {
+      if (ctx.sessions.of(session.client) !== session) return;
+      const reason = 'credential expired';
+      ctx.logger.info({ event: 'revoked', id: session.principal.id, clientId: session.client.id, reason }, `disconnecting: ${reason}`);
+      ctx.connectionLog.record(session.principal, LOG_LEVELS.WARN, 'revoked', `disconnecting: ${reason}`, {
+        client_id: clientIdOf(session),
+        reason,
+      });
+      closeClient(ctx, session.client, 'revoked');
+    },
+    Math.max(0, expiresAt - Date.now()),
+  );
+  timer.unref();
+}
+
 /** Ends sessions the registry revokes (see revocation-enforcer.ts). */
 export function enforceRevocations(ctx: EdgeContext, source: RevocationSource): RevocationEnforcer<Session> {
   return new RevocationEnforcer({

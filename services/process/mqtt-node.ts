@@ -15,6 +15,8 @@ import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
 import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
 import { redisBus } from '../edge/bus/redis-bus.js';
 import { routedBus } from '../edge/bus/routed-bus.js';
+import { openRedis } from '../common/redis.js';
+import { localReport, reportEdge } from './cluster-state.js';
 import { redisFailureCounters } from '../edge/limits/shared-auth-failures.js';
 import { kafkaConnectionOf } from '../common/kafka.js';
 import { ExportBacklog } from '../edge/export/export-backlog.js';
@@ -100,6 +102,16 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
   if (options.listeners) checks.push({ name: 'revocation_feed', check: () => edge.revocationsLive(), degradesOnly: true });
   if (exporter) checks.push({ name: 'kafka_export', check: () => exporter.delivering(), degradesOnly: true });
   closers.unshift(edge.close);
+  // An edge of a cluster tells the registry's console its figures (cluster-state.ts).
+  const edgeId = clusterBus && 'id' in clusterBus && typeof clusterBus.id === 'string' ? clusterBus.id : undefined;
+  if (options.listeners && config.redisUrl && edgeId) {
+    const redis = openRedis(config.redisUrl, { maxRetriesPerRequest: 1 });
+    const stopReporting = reportEdge(redis, edgeId, () => localReport(checks));
+    closers.push(async () => {
+      stopReporting();
+      redis.disconnect();
+    });
+  }
   // After the edge: what its last messages offered still goes out, for up to 5 s.
   if (exporter) closers.splice(1, 0, () => exporter.stop(5_000));
   if (triggerIntake) closers.splice(1, 0, () => waitFor(() => triggerIntake.pending === 0, 5_000));
@@ -136,7 +148,9 @@ async function listenerOptions(config: ServeConfig, logger: Logger) {
   return {
     tls: { ...hostPort(config.mqttListen), cert: tls.cert, key: tls.key },
     tcp: config.mqttTcpListen ? hostPort(config.mqttTcpListen) : undefined,
-    wss: config.mqttWssListen ? hostPort(config.mqttWssListen) : undefined,
+    wss: config.mqttWssListen
+      ? { ...hostPort(config.mqttWssListen), requestCert: config.mqttWssClientCertificates === 'request' }
+      : undefined,
   };
 }
 

@@ -10,6 +10,7 @@ import { openLogStore } from '../registry/logs/open.js';
 import { keepPruned } from '../registry/logs/log-store.js';
 import { startRegistryApi } from '../registry/server.js';
 import { iamTokenKey } from '../registry/access/iam-token.js';
+import { liveCredentialKey } from '../registry/access/live-credential.js';
 import { inProcessLink } from '../registry/edge-link.js';
 import type { RunningEdge } from '../edge/edge.js';
 import { grpcLink } from '../edge/registry-link/grpc-link.js';
@@ -19,6 +20,10 @@ import { startMqttNode } from './mqtt-node.js';
 import { startOpsServer, type ReadinessCheck } from '../common/ops-http.js';
 import { RedisRevocationFeed } from '../common/revocations/redis-feed.js';
 import { openTriggerQueue, startDeliveryWorkers } from './triggers.js';
+import { openRedis } from '../common/redis.js';
+import { EDGES_KEY } from '../edge/bus/routed-bus.js';
+import { localClusterState, redisClusterState } from './cluster-state.js';
+import { consoleBuildDir } from './console-build.js';
 
 export async function serve(config: ServeConfig): Promise<void> {
   const logger = createLogger({ name: 'iotcore', level: config.logLevel });
@@ -27,6 +32,8 @@ export async function serve(config: ServeConfig): Promise<void> {
   const checks: ReadinessCheck[] = [];
 
   let registry: Awaited<ReturnType<typeof startRegistryApi>> | undefined;
+  // The console's live view: a configured URL, or this process's WSS port once its edge listens.
+  const consoleWebsocket: { url?: string; port?: number } = { url: config.consoleMqttUrl };
   let edge: RunningEdge | undefined;
   // With Redis, revocations go through one feed for the whole cluster, whichever registry replica
   // made them and whichever one an edge is linked to.
@@ -84,6 +91,9 @@ export async function serve(config: ServeConfig): Promise<void> {
       // The replicas' shared secret, so an IAM token made by one is taken by all.
       iamTokenKey: iamTokenKey(credentialCache.secret),
       iamTokenLifetimeMs: config.iamTokenHours * 3_600_000,
+      liveCredentialKey: liveCredentialKey(credentialCache.secret),
+      consoleWebsocket,
+      consoleDir: consoleBuildDir(),
       logger,
       revocationFeed,
       credentialCache,
@@ -97,6 +107,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     );
     if (apiTls?.caFile) logger.info({ caFile: apiTls.caFile }, `management API clients should trust the CA in ${apiTls.caFile}`);
     if (registry.restAddress) logger.info({ address: registry.restAddress }, `REST API listening on ${registry.restAddress}`);
+    if (registry.restAddress && !consoleBuildDir()) logger.warn('the web console is not built (npm run build): /console/ is not served');
   }
 
   // A registry replica in a cluster publishes the data-plane API's messages through an MQTT node of
@@ -115,6 +126,7 @@ export async function serve(config: ServeConfig): Promise<void> {
     checks.push(...node.checks);
     closers.unshift(...node.closers);
     registry?.attachDataPlane(edge.dataPlane);
+    if (edge.ports.wss !== undefined) consoleWebsocket.port = edge.ports.wss;
     if (publishOnly) logger.info('data-plane publish goes onto the cluster bus (no MQTT listeners in the registry role)');
     else logger.info({ ports: edge.ports }, `MQTT over TLS listening on ${config.mqttListen}`);
   }
@@ -127,6 +139,12 @@ export async function serve(config: ServeConfig): Promise<void> {
     });
     // First: a batch in flight is finished (or left in the queue) while the edge can still publish dead letters.
     closers.unshift(() => workers.stop());
+  }
+  if (registry && config.role === 'all') registry.attachCluster(localClusterState(checks));
+  else if (registry && config.redisUrl) {
+    const redis = openRedis(config.redisUrl, { maxRetriesPerRequest: 1 });
+    closers.push(async () => redis.disconnect());
+    registry.attachCluster(redisClusterState(redis, EDGES_KEY, checks));
   }
 
   const ops = await startOpsServer({ listen: config.httpListen, checks, logger });

@@ -28,11 +28,13 @@ import { dataServices, type DataPlane } from './api/data-services.js';
 import { edgeAuthService } from './api/edge-auth-service.js';
 import { importService } from './api/import-service.js';
 import { logService } from './api/log-service.js';
+import { consoleService, type ClusterState } from './api/console-service.js';
 import { instrumentService } from './api/grpc-metrics.js';
 import { decodingFailuresToHandlers } from './api/request-decoding.js';
 import { deriveRoutes } from './rest/routes.js';
 import { restGateway } from './rest/gateway.js';
 import { startRestServer } from './rest/server.js';
+import { consoleAssets } from './rest/console-assets.js';
 
 export interface RegistryApiOptions {
   store: RegistryStore;
@@ -57,6 +59,12 @@ export interface RegistryApiOptions {
   iamTokenLifetimeMs?: number;
   /** Verified passwords remembered across restarts and replicas, under `secret`; per process when omitted. */
   credentialCache?: { shared: SharedCredentialCache; secret: Buffer };
+  /** HMAC key of the console's live-view MQTT credentials; every registry replica needs the same. Random per process when omitted. */
+  liveCredentialKey?: Buffer;
+  /** Where browsers reach MQTT over WebSocket, for the console's live view. */
+  consoleWebsocket?: { url?: string; port?: number };
+  /** The directory of the built console (`/console/` on the REST listener); not served when omitted. */
+  consoleDir?: string;
 }
 
 export interface RunningRegistryApi {
@@ -70,6 +78,8 @@ export interface RunningRegistryApi {
   logStore: ConnectionLogStore;
   /** The MQTT edge of this process registers itself here to serve the data-plane Publish calls. */
   attachDataPlane(plane: DataPlane): void;
+  /** What the console's cluster page shows, once the process knows it (its MQTT side and Redis). */
+  attachCluster(cluster: () => Promise<ClusterState>): void;
   close(): Promise<void>;
 }
 
@@ -80,6 +90,7 @@ export interface RegistryServices {
   /** Every service with its handlers, for the gRPC server and the REST gateway alike. */
   services: Array<{ definition: ServiceDefinition; implementation: UntypedServiceImplementation }>;
   attachDataPlane(plane: DataPlane): void;
+  attachCluster(cluster: () => Promise<ClusterState>): void;
   /** The address the gRPC server bound, for endpoint discovery. */
   setBoundAddress(address: string): void;
   close(): void;
@@ -100,8 +111,13 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     logger: options.logger,
   };
   let dataPlane: DataPlane | undefined;
+  let cluster = async (): Promise<ClusterState> => ({ role: 'registry', edges: [], readiness: [] });
   let boundAddress = '';
-  const authenticator = new Authenticator(ctx, new VerifiedPasswords({ ...options.credentialCache, logger: options.logger }));
+  const liveCredentialKey = options.liveCredentialKey ?? randomBytes(32);
+  const authenticator = new Authenticator(ctx, new VerifiedPasswords({ ...options.credentialCache, logger: options.logger }), {
+    key: liveCredentialKey,
+    issuerHolds: async (issuer, role, folderId) => (await handler.access.principalByName(issuer))?.has(role, folderId) ?? false,
+  });
   const stopForgetting = ctx.events.follow(undefined, authenticator.cacheInvalidation());
   const services = [
     registryService(ctx, handler),
@@ -117,6 +133,7 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     serviceAccountService(ctx, handler),
     iamTokenService(ctx, handler, iamTokens),
     endpointService(handler, { advertise: options.apiAdvertise, bound: () => boundAddress }),
+    consoleService(ctx, handler, { liveCredentialKey, websocket: () => options.consoleWebsocket ?? {}, cluster: () => cluster() }),
   ].map((service) => ({
     definition: decodingFailuresToHandlers(service.definition as ServiceDefinition),
     implementation: service.implementation as UntypedServiceImplementation,
@@ -127,6 +144,9 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     services,
     attachDataPlane: (plane) => {
       dataPlane = plane;
+    },
+    attachCluster: (source) => {
+      cluster = source;
     },
     setBoundAddress: (address) => {
       boundAddress = address;
@@ -165,6 +185,7 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
           listen: options.restListen,
           tls,
           gateway: restGateway(deriveRoutes(), registry.services, options.logger),
+          console: options.consoleDir ? consoleAssets(options.consoleDir, options.consoleWebsocket ?? {}) : undefined,
           logger: options.logger,
         });
   return {
@@ -174,6 +195,7 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Run
     authenticator: registry.authenticator,
     logStore: options.logStore,
     attachDataPlane: registry.attachDataPlane,
+    attachCluster: registry.attachCluster,
     close: async () => {
       await rest?.close();
       await new Promise<void>((resolve) => {

@@ -53,7 +53,7 @@ export async function startEdgeHarness(options: HarnessOptions = {}): Promise<Ed
     tls: { host: '127.0.0.1', port: 0, cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
     maxPacketBytes: options.maxPacketBytes ?? 262_144,
     limits: options.limits,
-    wss: options.wss ? { host: '127.0.0.1', port: 0 } : undefined,
+    wss: options.wss ? { host: '127.0.0.1', port: 0, requestCert: true } : undefined,
     maxSubscriptions: options.maxSubscriptions,
     persistence: state?.persistence,
     sessionLimits: state && options.sessions ? { ...options.sessions, queued: state.queued, ledger: state.sessions } : undefined,

@@ -32,6 +32,8 @@ const DEBIAN_PACKAGES: Array<[binary: string, pkg: string]> = [
   ['mvn', 'maven'],
   ['promtool', 'prometheus'],
   ['prometheus-blackbox-exporter', 'prometheus-blackbox-exporter'],
+  // The web console's browser test (test/console/): Debian's Chromium, driven by playwright-core.
+  ['chromium', 'chromium'],
 ];
 
 async function main(): Promise<void> {

@@ -43,6 +43,8 @@ import { sharedMessagesUndeliverable, type SharedDelivery, type SharedRouting } 
 
 export interface ClusterBus {
   emitter: MQEmitter;
+  /** This edge's ID in the route table (`EDGES_KEY`); none for the channel bus, which has no table. */
+  id?: string;
   /** Messages for this edge may have been lost (its inbox was dropped or Redis lost its data). */
   onReconnect(listener: () => void): void;
   /** Every connection is up (a replica being rebuilt meanwhile broadcasts: it is no reason to refuse clients). */
@@ -53,7 +55,7 @@ export interface ClusterBus {
 }
 
 const ROUTES = '{iotcore:routes}';
-const EDGES_KEY = `${ROUTES}:edges`;
+export const EDGES_KEY = `${ROUTES}:edges`;
 const CHANGES_KEY = `${ROUTES}:changes`;
 const APPLIED_KEY = `${ROUTES}:applied`;
 const FEED_CONNECTION = 'route-feed:';
@@ -544,6 +546,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
 
   return {
     emitter: emitter as unknown as MQEmitter,
+    id,
     onReconnect: (listener) => reconnectListeners.push(listener),
     ready: () => [writer, feed, inbox].every((connection) => connection.status === 'ready'),
     shared,

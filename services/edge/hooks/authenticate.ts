@@ -12,6 +12,7 @@ import { rewriteIncomingPackets } from './authorize-subscribe.js';
 import { LOG_LEVELS } from '../../contracts/connection-logs.js';
 import type { LogOwner } from '../connection-log.js';
 import { clientIdOf } from '../session.js';
+import { endAtExpiry } from '../lifecycle.js';
 
 // CONNACK return codes of MQTT 3.1.1.
 const IDENTIFIER_REJECTED = 2;
@@ -114,6 +115,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         if (previous) ctx.takenOver(previous);
         const session = newSession(client, principal, policy, info, metrics.meters(metrics.registry(registryLabelOf(principal))));
         ctx.sessions.add(session);
+        endAtExpiry(ctx, session);
         // Replaced by RecentDeliveries in authorizeForward (see bus/recent-deliveries.ts).
         aedesInternals.disableCounterDedup(client);
         // Before aedes restores a persistent session's subscriptions, which deliver through these.

@@ -222,5 +222,6 @@ function principal(wire: WirePrincipal): Principal {
     topic_aliases: wire.topic_aliases,
     registry_aliases: wire.registry_aliases,
     log_policy: wire.log_policy,
+    ...(wire.expires_at_ms ? { expires_at_ms: wire.expires_at_ms } : {}),
   };
 }

@@ -61,12 +61,12 @@ export async function listenTcp(options: ListenerOptions): Promise<net.Server> {
  * MQTT over secure WebSocket (subprotocol "mqtt"), off unless configured. The WebSocket layer
  * enforces the packet size itself (`maxPayload`); client certificates are read like on TLS.
  */
-export async function listenWss(options: ListenerOptions & { cert: Buffer; key: Buffer }): Promise<net.Server> {
+export async function listenWss(options: ListenerOptions & { cert: Buffer; key: Buffer; requestCert: boolean }): Promise<net.Server> {
   const server = https.createServer({
     cert: options.cert,
     key: options.key,
     minVersion: 'TLSv1.2',
-    requestCert: true,
+    requestCert: options.requestCert,
     rejectUnauthorized: false,
   });
   const sockets = new WebSocketServer({ server, maxPayload: options.maxPacketBytes });

@@ -52,6 +52,12 @@ export class Principal {
     if (!this.has(role, folderId)) throw permissionDenied(`role ${role} on folder ${folderId}`);
   }
 
+  /** The principal's own grants (undefined: every role everywhere). Any caller may read its own, so this counts as the check. */
+  ownGrants(): readonly Grant[] | undefined {
+    this.#authorized = true;
+    return this.grants;
+  }
+
   /** Internal APIs (edge authentication, migration import): bootstrap admin tokens only. */
   requireBootstrapAdmin(): void {
     this.#authorized = true;

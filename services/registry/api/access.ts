@@ -25,6 +25,12 @@ export interface AccessPolicy {
   principal(metadata: Metadata): Promise<Principal>;
   /** What an IAM token made from this API token stands for; UNAUTHENTICATED unless it is a valid API token. */
   iamTokenSource(token: string): Promise<IamTokenSource>;
+  /**
+   * The principal `Principal.name` names, with its grants as they are now; undefined once its token is
+   * revoked or expired or its service account deleted (cached as token lookups are). For credentials
+   * that act for a principal after the call that made them (live-view MQTT credentials).
+   */
+  principalByName(name: string): Promise<Principal | undefined>;
 }
 
 /** A source's rights as last read: how to make its principal, and until when it holds. */
@@ -81,6 +87,22 @@ export function tokenAccess(options: { adminTokens: string[]; store: RegistrySto
       return scoped(record);
     },
 
+    async principalByName(name) {
+      if (name === Principal.bootstrapAdmin().name) return Principal.bootstrapAdmin();
+      const separator = name.indexOf(':');
+      const kind = name.slice(0, separator);
+      const id = name.slice(separator + 1);
+      if (kind !== 'token' && kind !== 'service-account') return undefined;
+      const cacheKey = `${kind}:${id}`;
+      let resolved = sources.get(cacheKey)?.resolved;
+      if (!sources.has(cacheKey)) {
+        resolved = kind === 'token' ? await readSource(options.store, digests, { kind, id }) : await readServiceAccount(options.store, id);
+        sources.set(cacheKey, { resolved });
+      }
+      if (!resolved || (resolved.expires_at && resolved.expires_at.getTime() <= options.now().getTime())) return undefined;
+      return resolved.principal();
+    },
+
     async iamTokenSource(token) {
       if (isAdmin(token)) return { kind: 'admin', id: digest(token).toString('hex') };
       const record = isTokenSecretShape(token) ? await lookup(tokenHash(token)) : undefined;
@@ -106,6 +128,11 @@ async function readSource(store: RegistryStore, adminDigests: Buffer[], source: 
       return account && { principal: () => Principal.serviceAccount(account.id, account.grants as Grant[]) };
     }
   }
+}
+
+async function readServiceAccount(store: RegistryStore, id: string): Promise<Resolved | undefined> {
+  const account = await store.getServiceAccount(id);
+  return account && { principal: () => Principal.serviceAccount(account.id, account.grants as Grant[]) };
 }
 
 function assertNotExpired(what: string, expiresAt: Date | undefined, now: Date): void {

@@ -10,6 +10,18 @@ import type { RevocationHandler } from '../../contracts/revocations.js';
 import { VerifiedPasswords } from './verified-passwords.js';
 import { DEFAULT_LOG_POLICY, type LogPolicy, type LogSubject } from '../../contracts/connection-logs.js';
 import type { LogOptionsRecord } from '../store/records.js';
+import { isLiveCredentialShape, liveCredentialOfId, readLiveCredential, type LiveCredential } from '../access/live-credential.js';
+import type { Role } from '../access/roles.js';
+
+/** The role a live-view credential's issuer must still hold on the registry's folder at every CONNECT. */
+export const LIVE_VIEW_ROLE: Role = 'iot.registries.writer';
+
+/** What checking a live-view credential (access/live-credential.ts) needs from the API side. */
+export interface LiveCredentialCheck {
+  key: Buffer;
+  /** Whether the API principal named `issuer` still holds `role` on the folder (its token not revoked or expired). */
+  issuerHolds(issuer: string, role: Role, folderId: string): Promise<boolean>;
+}
 
 export class Authenticator {
   readonly #passwords: VerifiedPasswords;
@@ -17,6 +29,7 @@ export class Authenticator {
   constructor(
     private readonly ctx: ResourceContext,
     passwords = new VerifiedPasswords(),
+    private readonly live?: LiveCredentialCheck,
   ) {
     this.#passwords = passwords;
   }
@@ -28,6 +41,8 @@ export class Authenticator {
   }
 
   async #byPassword(username: string, password: Buffer): Promise<AuthOutcome> {
+    // A live-view credential is never compared with stored passwords, nor a stored password read as one.
+    if (isLiveCredentialShape(password)) return this.#byLiveCredential(username, password.toString('utf8'));
     const owner = await findOwner(this.ctx.store, username);
     if (!owner) return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'unknown username' };
     const passwords = await this.ctx.store.listPasswords(owner.kind, username);
@@ -35,6 +50,28 @@ export class Authenticator {
     if (!passwordId)
       return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'wrong password', subject: await this.#logSubject(owner.kind, username) };
     return this.describe(owner.kind, username, passwordId);
+  }
+
+  async #byLiveCredential(username: string, password: string): Promise<AuthOutcome> {
+    const read = this.live && readLiveCredential(password, this.live.key);
+    if (!read || read.credential.registryId !== username)
+      return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'invalid live-view credential' };
+    return this.#liveSession(read.credential, read.credentialId);
+  }
+
+  /** A live-view session is allowed while the credential has not expired and its issuer may still act as the registry. */
+  async #liveSession(credential: LiveCredential, credentialId: string): Promise<AuthOutcome> {
+    if (credential.expiresAt.getTime() <= this.ctx.now().getTime()) {
+      return { result: 'BAD_USERNAME_OR_PASSWORD', reason: 'live-view credential expired' };
+    }
+    const registry = await this.ctx.store.getRegistry(credential.registryId);
+    if (!registry) return { result: 'NOT_AUTHORIZED', reason: 'registry no longer exists' };
+    if (!(await this.live?.issuerHolds(credential.issuer, LIVE_VIEW_ROLE, registry.folder_id))) {
+      return { result: 'NOT_AUTHORIZED', reason: `the live-view credential's issuer no longer holds ${LIVE_VIEW_ROLE}` };
+    }
+    const outcome = await this.describe('registry', registry.id, credentialId);
+    if (outcome.result === 'OK') outcome.principal.expires_at_ms = credential.expiresAt.getTime();
+    return outcome;
   }
 
   async #byCertificate(fingerprint: string): Promise<AuthOutcome> {
@@ -59,6 +96,12 @@ export class Authenticator {
    * current aliases, for the edge to compare.
    */
   async recheck(kind: OwnerKind, id: string, credentialId: string): Promise<AuthOutcome> {
+    const live = liveCredentialOfId(credentialId);
+    if (live) {
+      if (kind !== 'registry' || live.registryId !== id)
+        return { result: 'NOT_AUTHORIZED', reason: 'not a live-view session of this registry' };
+      return this.#liveSession(live, credentialId);
+    }
     const password = await this.ctx.store.getPassword(credentialId);
     const owned = password
       ? password.owner_kind === kind && password.owner_id === id

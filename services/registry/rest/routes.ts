@@ -1,9 +1,11 @@
 // The REST routes, derived from the `(google.api.http)` annotations of our protos (copied from
 // Yandex's and checked against them by test/proto/http-annotations.test.ts): no route is written
-// by hand. A method without an annotation (Yandex's data-stream exports) is gRPC only.
-import { getOption, hasOption, ScalarType, type DescMethod, type DescService } from '@bufbuild/protobuf';
+// by hand, with one exception: Yandex served its data-stream-export methods over gRPC only, and the
+// web console needs them, so they get iotcore routes below (under /iotcore-devices/, a prefix of our
+// own that cannot collide with Yandex's paths), validated by the same code as the annotations.
+import { create, getOption, hasOption, ScalarType, type DescMethod, type DescService } from '@bufbuild/protobuf';
 import { http } from '../../generated/google/api/annotations_pb.js';
-import type { HttpRule } from '../../generated/google/api/http_pb.js';
+import { HttpRuleSchema, type HttpRule } from '../../generated/google/api/http_pb.js';
 import { RegistryService } from '../../generated/yandex/cloud/iot/devices/v1/registry_service_pb.js';
 import { DeviceService } from '../../generated/yandex/cloud/iot/devices/v1/device_service_pb.js';
 import { DeviceDataService } from '../../generated/yandex/cloud/iot/devices/v1/device_data_service_pb.js';
@@ -15,6 +17,8 @@ import { AccessTokenService } from '../../generated/iotcore/access/v1/access_pb.
 import { TriggerService } from '../../generated/iotcore/triggers/v1/triggers_pb.js';
 import { ApiEndpointService } from '../../generated/yandex/cloud/endpoint/api_endpoint_service_pb.js';
 import { IamTokenService } from '../../generated/yandex/cloud/iam/v1/iam_token_service_pb.js';
+import { LogService } from '../../generated/iotcore/logs/v1/logs_pb.js';
+import { ConsoleService } from '../../generated/iotcore/console/v1/console_pb.js';
 import { parseTemplate, type PathTemplate } from './path-template.js';
 
 /**
@@ -33,6 +37,20 @@ export const REST_SERVICES: readonly DescService[] = [
   TriggerService,
   ApiEndpointService,
   IamTokenService,
+  LogService,
+  ConsoleService,
+];
+
+const EXPORTS = '/iotcore-devices/v1/registries/{registry_id}/dataStreamExports';
+
+/** iotcore's routes for the methods Yandex left without one (see the top of the file). */
+const IOTCORE_RULES: ReadonlyArray<[method: DescMethod, rule: HttpRule]> = [
+  [RegistryService.method.listDataStreamExports, create(HttpRuleSchema, { pattern: { case: 'get', value: EXPORTS } })],
+  [RegistryService.method.addDataStreamExport, create(HttpRuleSchema, { pattern: { case: 'post', value: EXPORTS }, body: '*' })],
+  [
+    RegistryService.method.deleteDataStreamExport,
+    create(HttpRuleSchema, { pattern: { case: 'delete', value: `${EXPORTS}/{data_stream_export_id}` } }),
+  ],
 ];
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -51,9 +69,12 @@ export interface Route {
 
 /** Every annotated method of the REST services as a route; throws on an annotation the gateway cannot serve. */
 export function deriveRoutes(): Route[] {
-  return REST_SERVICES.flatMap((service) =>
-    service.methods.filter((method) => hasOption(method, http)).map((method) => routeOf(method, getOption(method, http))),
-  );
+  return [
+    ...REST_SERVICES.flatMap((service) =>
+      service.methods.filter((method) => hasOption(method, http)).map((method) => routeOf(method, getOption(method, http))),
+    ),
+    ...IOTCORE_RULES.map(([method, rule]) => routeOf(method, rule)),
+  ];
 }
 
 function routeOf(method: DescMethod, rule: HttpRule): Route {

@@ -9,6 +9,7 @@ import type { Logger } from '../../common/logging.js';
 import { hostPort } from '../../common/host-port.js';
 import type { Gateway, GatewayResponse } from './gateway.js';
 import { errorBody } from './http-status.js';
+import type { ConsoleAssets } from './console-assets.js';
 
 /**
  * The gRPC API's default message limit: a publish of the largest payload (256 KiB, base64 in
@@ -20,6 +21,8 @@ export interface RestServerOptions {
   listen: string;
   tls?: { cert: Buffer; key: Buffer };
   gateway: Gateway;
+  /** The web console's files under /console/; the API alone when omitted. */
+  console?: ConsoleAssets;
   logger: Logger;
 }
 
@@ -31,6 +34,12 @@ export interface RunningRestServer {
 
 export async function startRestServer(options: RestServerOptions): Promise<RunningRestServer> {
   const handle = (request: IncomingMessage, response: ServerResponse) => {
+    const asset = options.console?.serve(request.method ?? 'GET', (request.url ?? '/').split('?', 1)[0]!, request.headers.host);
+    if (asset) {
+      response.writeHead(asset.status, asset.headers);
+      response.end(asset.body);
+      return;
+    }
     serveRequest(request, options.gateway).then(
       (answer) => send(response, answer),
       (error: unknown) => {

@@ -80,6 +80,7 @@ test('a handler that answers without an access check is refused with INTERNAL, n
   const access = {
     principal: async () => Principal.scoped('tok3', [{ folder_id: 'f', role: 'iot.viewer' }]),
     iamTokenSource: async () => assert.fail('not asked'),
+    principalByName: async () => assert.fail('not asked'),
   };
   const handler = unary({ access, logger: pino({ level: 'silent' }) }, 'Test.Unchecked', async () => 'the answer');
   const outcome = await new Promise<{ error: ServiceError | null; response: unknown }>((resolve) =>

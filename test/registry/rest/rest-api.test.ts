@@ -613,6 +613,37 @@ describe('REST gateway, driven with node:https and curl', () => {
     assert.equal((await commands.next()).toString(), 'reboot');
   });
 
+  test("iotcore's own routes: connection logs, the data-stream exports, the web console's WhoAmI, live credential and cluster", async () => {
+    const registry = (await ok('POST', '/iot-devices/v1/registries', { folderId: 'rest', name: 'rest-console' })).response.id as string;
+    const exports = `/iotcore-devices/v1/registries/${registry}/dataStreamExports`;
+    assert.deepEqual(await ok('GET', exports), {});
+    const added = await ok('POST', exports, { name: 'e1', database: 'db', stream: 'telemetry', mqttTopicFilter: '$devices/+/events/#' });
+    const exportId = added.response.id as string;
+    assert.equal((await ok('GET', exports)).dataStreamExports[0].stream, 'telemetry');
+    await ok('DELETE', `${exports}/${exportId}`);
+    assert.deepEqual(await ok('GET', exports), {});
+
+    const logs = await ok('POST', '/iotcore-logs/v1/read', { registryId: registry, since: new Date(Date.now() - 60_000).toISOString() });
+    assert.deepEqual(logs, {}, 'no connection yet: no entries');
+    await fails({ http: 400, code: 3, message: /source/ }, 'POST', '/iotcore-logs/v1/read', {});
+
+    const whoami = await ok('GET', '/iotcore-console/v1/whoami');
+    assert.equal(whoami.name, 'bootstrap-admin');
+    assert.equal(whoami.bootstrapAdmin, true);
+    assert.ok(whoami.folderIds.includes('default'));
+    const live = await ok('POST', `/iotcore-console/v1/registries/${registry}:issueLiveCredential`, { minutes: 2 });
+    assert.equal(live.username, registry);
+    assert.match(live.password, /^iotlv1\./);
+    assert.ok(Date.parse(live.expiresAt) - Date.now() <= 2 * 60_000);
+    await fails({ http: 400, code: 3, message: /minutes/ }, 'POST', `/iotcore-console/v1/registries/${registry}:issueLiveCredential`, {
+      minutes: 61,
+    });
+    const cluster = await ok('GET', '/iotcore-console/v1/cluster');
+    assert.equal(cluster.role, 'all');
+    assert.equal(cluster.edges[0].alive, true);
+    await ok('DELETE', `/iot-devices/v1/registries/${registry}`);
+  });
+
   test('every route of the route table was called', () => {
     const missed = deriveRoutes().filter(
       (route) => !calls.some((call) => call.method === route.httpMethod && matchTemplate(route.template, splitRequestPath(call.path)!)),

@@ -1,5 +1,6 @@
-// The REST route table is the google.api.http annotations of our protos, nothing more or less: no
-// route the protos do not declare, no annotated method without its route, in any generated service
+// The REST route table is the google.api.http annotations of our protos, plus iotcore's three routes
+// for the data-stream-export methods Yandex served over gRPC only (under /iotcore-devices/): no other
+// route, no annotated method without its route, in any generated service
 // (test/proto/http-annotations.test.ts checks the annotations themselves against Yandex's).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,25 +40,27 @@ test('the route table equals the google.api.http annotations of every generated 
         return `${rule.pattern.case?.toUpperCase()} ${rule.pattern.value} body=${rule.body} → /${service.typeName}/${method.name}`;
       }),
   );
+  const exports = '/iotcore-devices/v1/registries/{registry_id}/dataStreamExports';
+  const iotcoreRoutes = [
+    `GET ${exports} body= → /yandex.cloud.iot.devices.v1.RegistryService/ListDataStreamExports`,
+    `POST ${exports} body=* → /yandex.cloud.iot.devices.v1.RegistryService/AddDataStreamExport`,
+    `DELETE ${exports}/{data_stream_export_id} body= → /yandex.cloud.iot.devices.v1.RegistryService/DeleteDataStreamExport`,
+  ];
   const routes = deriveRoutes().map((route) => `${route.httpMethod} ${route.path} body=${route.body} → ${route.grpcPath}`);
-  assert.deepEqual(routes.sort(), annotated.sort());
+  assert.deepEqual(routes.sort(), [...annotated, ...iotcoreRoutes].sort());
   assert.equal(
     new Set(routes).size,
-    56,
-    "Yandex's 46 of IoT Core, its endpoint discovery (2) and IAM token exchange, iotcore.access.v1's 3 and iotcore.triggers.v1's 4",
+    63,
+    "Yandex's 46 of IoT Core, its endpoint discovery (2) and IAM token exchange, iotcore.access.v1's 3, iotcore.logs.v1's 1, iotcore.console.v1's 3, the 3 export routes and iotcore.triggers.v1's 4",
   );
 });
 
-test('the REST services serve every method over REST except the gRPC-only data-stream exports', () => {
+test('the REST services serve every method over REST', () => {
   const routed = new Set(deriveRoutes().map((route) => route.grpcPath));
   const grpcOnly = REST_SERVICES.flatMap((service) => service.methods.map((method) => `/${service.typeName}/${method.name}`)).filter(
     (method) => !routed.has(method),
   );
-  assert.deepEqual(grpcOnly, [
-    '/yandex.cloud.iot.devices.v1.RegistryService/ListDataStreamExports',
-    '/yandex.cloud.iot.devices.v1.RegistryService/AddDataStreamExport',
-    '/yandex.cloud.iot.devices.v1.RegistryService/DeleteDataStreamExport',
-  ]);
+  assert.deepEqual(grpcOnly, []);
 });
 
 test('no two routes match the same request', () => {
