@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import mqtt, { type MqttClient } from 'mqtt';
 import { CreateRegistryRequest, RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { CreateDeviceRequest, DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
@@ -22,7 +22,7 @@ import { call, createdId } from '../registry/api/harness.js';
 import { freePort } from '../support/ports.js';
 import { REPO_ROOT } from '../support/tools.js';
 import { makeCertificate } from '../support/certificates.js';
-import { CLI, startServer, stopServer } from '../support/serve-process.js';
+import { apiChannel, CLI, startServer, stopServer } from '../support/serve-process.js';
 import { type ReceivedRequest, startWebhookReceiver } from '../support/webhook-receiver.js';
 
 const run = promisify(execFile);
@@ -58,8 +58,8 @@ test('triggers to HTTP through iotcore serve: batches, Yandex JSON, signature, r
   // of it costs a Node start).
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${(await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim()}`);
-  const registries = new RegistryServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
-  const devices = new DeviceServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  const registries = new RegistryServiceClient(`localhost:${port}`, apiChannel(dataDir));
+  const devices = new DeviceServiceClient(`localhost:${port}`, apiChannel(dataDir));
   t.after(() => [registries, devices].forEach((client) => client.close()));
   const plant = async (name: string) => {
     const registry = {
