@@ -7,6 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -49,18 +51,38 @@ const cspViolations: string[] = [];
 /** The pages' console errors, shown when a step fails. */
 const consoleErrors: string[] = [];
 
+/** A request to the REST listener (HTTPS from the server's local CA: node:https, as fetch cannot be given a CA). */
+function https(
+  method: string,
+  route: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(`${api}${route}`, { method, ca, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 async function rest(
   method: string,
   route: string,
   body?: unknown,
   token = adminToken,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${api}${route}`, {
+  const response = await https(
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    route,
+    { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body === undefined ? undefined : JSON.stringify(body),
+  );
+  return { status: response.status, json: JSON.parse(response.text) as Record<string, unknown> };
 }
 
 async function newPage(): Promise<Page> {
@@ -98,13 +120,14 @@ before(async () => {
     'off',
   ]);
   // `localhost`, a name the generated MQTT certificate carries, so the page's WSS URL is one the certificate names.
-  api = `http://localhost:${restPort}`;
+  api = `https://localhost:${restPort}`;
   adminToken = (await readFile(path.join(work, 'data/admin-token'), 'utf8')).trim();
   ca = await readFile(path.join(work, 'data/tls/ca.pem'));
   await mkdir(SCREENSHOTS, { recursive: true });
-  // The MQTT WebSocket's certificate comes from the server's local CA, which a fresh profile does not
-  // trust: Chromium is told to accept that one server key (by its SPKI hash), nothing more.
-  // (Playwright's ignoreHTTPSErrors covers navigations, not a page's WebSocket handshakes.)
+  // The console's HTTPS and the MQTT WebSocket serve the certificate of the server's local CA, which
+  // a fresh profile does not trust: Chromium is told to accept that one server key (by its SPKI
+  // hash), nothing more. (Playwright's ignoreHTTPSErrors covers navigations, not a page's WebSocket
+  // handshakes.)
   const serverKey = new X509Certificate(await readFile(path.join(work, 'data/tls/server.pem'))).publicKey;
   const spki = createHash('sha256')
     .update(serverKey.export({ type: 'spki', format: 'der' }))
@@ -134,16 +157,16 @@ let registryId = '';
 let deviceId = '';
 
 test('the console is served with a strict Content-Security-Policy and no token in its address', async () => {
-  const response = await fetch(`${api}/console/`);
+  const response = await https('GET', '/console/');
   assert.equal(response.status, 200);
-  const csp = response.headers.get('content-security-policy') ?? '';
+  const csp = String(response.headers['content-security-policy'] ?? '');
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'self'(;|$)/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
   assert.match(csp, /connect-src 'self' wss:\/\/localhost:\d+/);
   assert.match(csp, /frame-ancestors 'none'/);
-  assert.equal(response.headers.get('set-cookie'), null, 'no cookie: the API is authenticated by the bearer header only');
-  const html = await response.text();
+  assert.equal(response.headers['set-cookie'], undefined, 'no cookie: the API is authenticated by the bearer header only');
+  const html = response.text;
   assert.doesNotMatch(html, /<script>(?!<\/script>)|<style>|style="/, 'no inline script or style in the page');
 });
 
