@@ -101,7 +101,7 @@ export function RegistryPage({ registryId, tab }: { registryId: string; tab: str
       ) : null}
       {current === 'triggers' ? (
         <Section title="Triggers">
-          <Triggers />
+          <Triggers registryId={registryId} folderId={folderId} canEdit={canEdit} />
         </Section>
       ) : null}
     </>
