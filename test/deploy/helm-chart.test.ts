@@ -226,6 +226,7 @@ describe('rendered objects (all features)', () => {
     assert.equal(vars.IOTCORE_MQTT_LISTEN.value, '0.0.0.0:8883');
     assert.equal(vars.IOTCORE_MQTT_TCP_LISTEN.value, '0.0.0.0:1883');
     assert.equal(vars.IOTCORE_MQTT_WSS_LISTEN.value, '0.0.0.0:8884');
+    assert.equal(vars.IOTCORE_MQTT_WSS_CLIENT_CERTIFICATES.value, 'off', "browsers' WebSocket: no client certificate asked for");
     assert.equal(vars.IOTCORE_REDIS_URL.value, `redis://${full}-redis:6379`);
     assert.match(vars.IOTCORE_MONGO_URL.value, new RegExp(`^mongodb://${full}-mongo:27017`));
     assert.equal(vars.IOTCORE_REGISTRY_ENDPOINT.value, `${full}-registry.${NAMESPACE}.svc:50051`);
@@ -235,6 +236,7 @@ describe('rendered objects (all features)', () => {
     const edge = env(find(manifests, 'Deployment', `${full}-edge`).spec.template.spec.containers[0]);
     const registry = env(find(manifests, 'Deployment', `${full}-registry`).spec.template.spec.containers[0]);
     assert.equal(registry.IOTCORE_ROLE.value, 'registry');
+    assert.equal(registry.IOTCORE_CONSOLE_MQTT_URL.value, 'wss://mqtt.iot.example.com:8884', "the console's live view address");
     const edgeToken = edge.IOTCORE_REGISTRY_TOKEN.valueFrom.secretKeyRef;
     const referenced = (registry.IOTCORE_ADMIN_TOKENS.value as string).match(/\$\(([A-Z_]+)\)/g) ?? [];
     const sources = referenced.map((ref) => registry[ref.slice(2, -1)].valueFrom.secretKeyRef);
