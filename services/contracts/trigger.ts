@@ -25,7 +25,6 @@ export const MAX_URL_LENGTH = 2048;
 export const SIGNATURE_HEADER = 'x-iotcore-signature';
 
 export const IOT_MESSAGE_EVENT = 'yandex.cloud.events.iot.IoTMessage';
-export const IOT_BROKER_MESSAGE_EVENT = 'yandex.cloud.events.iot.IoTBrokerMessage';
 
 export type TriggerSourceKind = 'registry' | 'broker';
 
@@ -175,7 +174,8 @@ export function triggerRequestBody(
     messages: messages.map((message) => ({
       event_metadata: {
         event_id: message.event_id,
-        event_type: broker ? IOT_BROKER_MESSAGE_EVENT : IOT_MESSAGE_EVENT,
+        // Brokers' messages too: Yandex sends every IoT trigger's items as IoTMessage events (spec §7.5).
+        event_type: IOT_MESSAGE_EVENT,
         created_at: message.created_at,
         folder_id: trigger.folder_id,
       },

@@ -226,6 +226,24 @@ test('serve + CLI: create registry and device, list them, data survives a restar
     return true;
   });
 
+  // Yandex's message limit is 256 KiB of payload: exactly that passes on a long topic (the packet
+  // is larger by its header and topic); a packet past that payload plus the longest topic's room
+  // closes the connection before it is buffered.
+  const limitCa = await readFile(ca);
+  const sender = await mqtt.connectAsync(`mqtts://localhost:${mqttPort}`, {
+    ca: limitCa,
+    username: device.id,
+    password: 'Device-Passw0rd-1!',
+    clientId: 'large',
+    reconnectPeriod: 0,
+  });
+  const longTopic = `$devices/${device.id}/events/${'s'.repeat(1000)}`;
+  await sender.publishAsync(longTopic, Buffer.alloc(262_144, 1), { qos: 1 });
+  const senderClosed = new Promise<void>((resolve) => sender.once('close', () => resolve()));
+  sender.publish(`${longTopic.slice(0, -100)}`, Buffer.alloc(262_144 + 4 * 1088, 1), { qos: 1 });
+  await senderClosed;
+  sender.end(true);
+
   // SIGTERM with a client still connected: the server closes it and exits 0 promptly.
   const connected = await mqtt.connectAsync(`mqtts://localhost:${mqttPort}`, {
     ca: await readFile(ca),

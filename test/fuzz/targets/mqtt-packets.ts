@@ -3,6 +3,7 @@
 // crash, every connection must be closed once its client hangs up, MQTT's order of answers must
 // hold, clients connected throughout must stay connected, and the broker must keep serving a
 // well-formed CONNECT, SUBSCRIBE and PUBLISH.
+import { publishPacketBytesFor } from '../../../services/contracts/limits.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,7 +57,7 @@ async function start() {
   const edge = await startEdge({
     link: inMemoryRegistryLink(),
     logger: pino({ level: 'silent' }),
-    maxPacketBytes: defaults.maxMessageBytes,
+    maxPacketBytes: publishPacketBytesFor(defaults.maxMessageBytes),
     maxSubscriptions: defaults.maxSubscriptions,
     persistence: state.persistence,
     permanentTopics: state.permanentTopics,
