@@ -95,7 +95,7 @@ export class EdgeMetrics {
   });
   readonly permanentTopics = new Gauge({
     name: 'iotcore_permanent_topics',
-    help: 'permanent-topic (state/config) values and broker retained messages stored',
+    help: 'permanent-topic (state/config) values stored',
     async collect() {
       const counts = await Promise.all([...sources].map((source) => source.permanentTopics?.() ?? 0));
       this.set(counts.reduce((sum, count) => sum + count, 0));

@@ -82,6 +82,9 @@ test('ACL matrix over MQTT: delivered / SUBACK 0x80 / disconnect', { timeout: 12
     [`$registries/${R}/config`, false, true, true, false],
     [`$monitoring/${D}/json`, false, true, false, true],
     [`$devices/${Y}/commands`, false, false, false, false],
+    // A device of another registry: its topics are refused, SUBSCRIBE included (0x80).
+    [`$devices/${Y}/events`, false, false, false, false],
+    [`$monitoring/${Y}/json`, false, false, false, false],
     [`$registries/${R2}/events`, false, false, false, false],
     [`$device/${D}/events`, false, false, false, false],
     ['plain/topic', false, false, false, false],
@@ -96,10 +99,14 @@ test('ACL matrix over MQTT: delivered / SUBACK 0x80 / disconnect', { timeout: 12
     await client.subscribeAsync(filters, { qos: 1 });
     return client;
   };
-  const registryReader = await reader(R, 'Registry-Passw0rd-01', ['$devices/#', `$registries/${R}/#`]);
+  const registryReader = await reader(R, 'Registry-Passw0rd-01', ['$devices/+/events/#', '$devices/+/state/#', `$registries/${R}/#`]);
   const deviceReader = await reader(D, 'Device-Passw0rd-0001', [`$devices/${D}/#`, `$registries/${R}/#`]);
   const otherReader = await reader(X, 'Device-Passw0rd-0002', [`$devices/${X}/#`]);
   const readers = [registryReader, deviceReader, otherReader];
+  // The broadest filters, narrowed as Yandex documents: `$devices/#` of a registry reads events
+  // only, `$registries/#` of a device reads commands only.
+  const registryNarrowed = await reader(R, 'Registry-Passw0rd-01', ['$devices/#']);
+  const deviceNarrowed = await reader(X, 'Device-Passw0rd-0002', ['$registries/#']);
 
   const subscribers = {
     D: await harness.connect({ ...credentials.D, clientId: 'd-sub' }),
@@ -148,5 +155,8 @@ test('ACL matrix over MQTT: delivered / SUBACK 0x80 / disconnect', { timeout: 12
     log.get(otherReader)!.some((topic) => topic.includes(D)),
     false,
   );
+  const kinds = (client: MqttClient) => new Set(log.get(client)!.map((topic) => topic.split('/')[2]));
+  assert.deepEqual([...kinds(registryNarrowed)], ['events'], "a registry's $devices/# reads events only");
+  assert.deepEqual([...kinds(deviceNarrowed)], ['commands'], "a device's $registries/# reads commands only");
   console.log(`ACL matrix over MQTT: ${cases} cases`);
 });

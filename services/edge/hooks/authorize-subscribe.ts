@@ -28,49 +28,54 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
           : !ctx.shared
             ? { ok: false, reason: 'shared subscriptions need the route bus (--cluster-bus routes)' }
             : session.policy.authorizeSubscribe(shared.filter);
-    if (!decision.ok) {
+    const deny = (reason: string) => {
       ctx.logger.info(
         { event: 'subscribe_denied', id: session.principal.id, clientId: client.id, filter: sub.topic },
-        `some of subscriptions failed: ${decision.reason}`,
+        `some of subscriptions failed: ${reason}`,
       );
-      ctx.connectionLog.record(
-        session.principal,
-        LOG_LEVELS.ERROR,
-        'subscribe_denied',
-        `some of subscriptions failed: ${decision.reason}`,
-        {
-          client_id: clientIdOf(session),
-          filter: sub.topic,
-          reason: decision.reason,
-        },
-      );
-      return callback(null, null);
-    }
-    const internalFilter = shared && 'group' in shared ? sharedKey(shared.group, decision.internalFilter) : decision.internalFilter;
-    if (ctx.maxSubscriptions > 0 && session.subscriptions.size >= ctx.maxSubscriptions && !session.subscriptions.has(internalFilter)) {
-      ctx.metrics.limitHits.inc({ limit: 'subscriptions' });
-      if (!session.limitLogged)
-        ctx.logger.warn(
-          { event: 'limit', limit: 'subscriptions', id: session.principal.id, clientId: client.id, max: ctx.maxSubscriptions },
-          `subscription refused: at most ${ctx.maxSubscriptions} per connection`,
-        );
-      session.limitLogged = true;
-      return callback(null, null);
-    }
-    session.subscriptions.set(internalFilter, {
-      toClient: decision.toClient,
-      // Stored values are not sent to shared subscriptions [MQTT5 4.8.2]: aedes finds none under a group key.
-      replayPermanent: decision.replayPermanent && !shared,
-      replayed: 0,
-      qos: sub.qos,
-    });
-    if (shared) ctx.shared?.join(internalFilter, session);
-    session.routes.clear();
-    session.clientFilters.set(requested, internalFilter);
-    recordActivity(ctx, session, 'last_sub_activity_time');
-    // Rewritten in place: aedes looks up stored (permanent) messages with this same object.
-    sub.topic = internalFilter;
-    callback(null, sub);
+      ctx.connectionLog.record(session.principal, LOG_LEVELS.ERROR, 'subscribe_denied', `some of subscriptions failed: ${reason}`, {
+        client_id: clientIdOf(session),
+        filter: sub.topic,
+        reason,
+      });
+      callback(null, null);
+    };
+    const grant = (granted: Extract<SubscribeDecision, { ok: true }>) => {
+      const group = shared && 'group' in shared ? shared.group : undefined;
+      const internalFilter = group === undefined ? granted.internalFilter : sharedKey(group, granted.internalFilter);
+      if (ctx.maxSubscriptions > 0 && session.subscriptions.size >= ctx.maxSubscriptions && !session.subscriptions.has(internalFilter)) {
+        ctx.metrics.limitHits.inc({ limit: 'subscriptions' });
+        if (!session.limitLogged)
+          ctx.logger.warn(
+            { event: 'limit', limit: 'subscriptions', id: session.principal.id, clientId: client.id, max: ctx.maxSubscriptions },
+            `subscription refused: at most ${ctx.maxSubscriptions} per connection`,
+          );
+        session.limitLogged = true;
+        return callback(null, null);
+      }
+      session.subscriptions.set(internalFilter, {
+        toClient: granted.toClient,
+        // Stored values are not sent to shared subscriptions [MQTT5 4.8.2]: aedes finds none under a group key.
+        replayPermanent: granted.replayPermanent && group === undefined,
+        replayed: 0,
+        qos: sub.qos,
+      });
+      if (group !== undefined) ctx.shared?.join(internalFilter, session);
+      session.routes.clear();
+      session.clientFilters.set(requested, internalFilter);
+      recordActivity(ctx, session, 'last_sub_activity_time');
+      // Rewritten in place: aedes looks up stored (permanent) messages with this same object.
+      sub.topic = internalFilter;
+      callback(null, sub);
+    };
+    if (!decision.ok) return deny(decision.reason);
+    if (!decision.requiresDeviceOf) return grant(decision);
+    const { deviceId, registryId } = decision.requiresDeviceOf;
+    ctx.deviceOwners.registryOf(deviceId).then(
+      (owner) =>
+        owner === registryId ? grant(decision) : deny(`not allowed to subscribe: "${requested}": device of another registry or unknown`),
+      (error: Error) => callback(error),
+    );
   };
 }
 

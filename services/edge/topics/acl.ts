@@ -16,10 +16,26 @@ import { brokerExternal, brokerInternal, isPermanent, parseCanonical, toCanonica
 import type { Principal } from '../../contracts/principal.js';
 import { hasWildcard, topicFilterError, topicNameError } from './topic-syntax.js';
 import { remember } from '../../common/bounded-memo.js';
+import { MAX_SUBTOPIC_LENGTH } from '../../contracts/limits.js';
 
 const KINDS = ['events', 'state', 'commands', 'config'];
 const UPSTREAM = new Set(['events', 'state']);
 const DOWNSTREAM = new Set(['commands', 'config']);
+
+const SUBTOPIC_TOO_LONG = `subtopic longer than ${MAX_SUBTOPIC_LENGTH} characters`;
+
+/**
+ * Yandex's narrowing of the broadest filters (§3.2): a registry's `$devices/#` (≡ `$devices/+/#`)
+ * is `$devices/+/events/#`, and a device's `$registries/#` is `$registries/<its registry>/commands/#`,
+ * so neither replays nor delivers the other permanent topic kind.
+ */
+function narrowed(principal: Principal, canonical: string): string {
+  if (canonical !== '$devices/#' && canonical !== '$devices/+/#' && canonical !== '$registries/#' && canonical !== '$registries/+/#')
+    return canonical;
+  if (principal.kind === 'registry' && canonical.startsWith('$devices/')) return '$devices/+/events/#';
+  if (principal.kind === 'device' && canonical.startsWith('$registries/')) return `$registries/${principal.registry_id}/commands/#`;
+  return canonical;
+}
 
 export type PublishDecision =
   | {
@@ -39,6 +55,8 @@ export type SubscribeDecision =
       replayPermanent: boolean;
       /** Internal topic → the name this subscription delivers it under. */
       toClient: (internalTopic: string) => string;
+      /** A filter naming one device: the edge must check the device is in the principal's registry. */
+      requiresDeviceOf?: { deviceId: string; registryId: string };
     }
   | { ok: false; reason: string };
 
@@ -76,6 +94,7 @@ export class TopicPolicy {
     if (!parts?.kind || !KINDS.includes(parts.kind) || parts.root === 'monitoring') {
       return { ok: false, reason: `publish to topic "${topic}" not allowed` };
     }
+    if (parts.rest.length > MAX_SUBTOPIC_LENGTH) return { ok: false, reason: SUBTOPIC_TOO_LONG };
     const allowedKinds = principal.kind === 'device' ? UPSTREAM : DOWNSTREAM;
     const denied = { ok: false as const, reason: `publish to topic "${topic}" not allowed` };
     if (!allowedKinds.has(parts.kind)) return denied;
@@ -107,16 +126,21 @@ export class TopicPolicy {
     const resolution = this.#aliases.resolve(principal, filter);
     const resolved = resolution.canonical === filter ? undefined : topicFilterError(resolution.canonical);
     if (resolved) return { ok: false, reason: `filter "${filter}" resolves to ${resolved}` };
-    const parts = parseCanonical(resolution.canonical);
+    const canonical = narrowed(principal, resolution.canonical);
+    const parts = parseCanonical(canonical);
     const denied = { ok: false as const, reason: `not allowed to subscribe: "${filter}"` };
     if (!parts || !this.#mayRead(parts, { filter: true })) return denied;
-    const internalFilter = toInternal(principal.registry_id, parts, resolution.canonical);
-    return {
+    if (parts.rest.length > MAX_SUBTOPIC_LENGTH) return { ok: false, reason: SUBTOPIC_TOO_LONG };
+    const decision: SubscribeDecision = {
       ok: true,
-      internalFilter,
+      internalFilter: toInternal(principal.registry_id, parts, canonical),
       replayPermanent: !(resolution.viaAlias && hasWildcard(filter)),
       toClient: (internal) => resolution.toClient(toCanonical(internal) ?? internal),
     };
+    // A device of another registry (or none) is invisible, and Yandex refuses a filter naming it.
+    const namedDevice = parts.root !== 'registries' && !hasWildcard(parts.id) && parts.id !== principal.id;
+    if (namedDevice) decision.requiresDeviceOf = { deviceId: parts.id, registryId: principal.registry_id };
+    return decision;
   }
 
   /** Delivery check: may this principal read the message published on `internalTopic`? */

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TopicPolicy } from '../../../services/edge/topics/acl.js';
+import { filterMatches } from '../../../services/contracts/topic-filter.js';
 import type { Principal } from '../../../services/contracts/principal.js';
 
 const R = 'areregistry000000001';
@@ -117,21 +118,84 @@ test('wildcards: narrowing and too-short filters', () => {
     assert.equal(policy.authorizeSubscribe(filter).ok, expected, `${policy.principal.kind} subscribe ${filter}`);
     cases++;
   }
-  // Narrowing: a registry's `$devices/#` delivers events and state, never commands.
-  const all = reg.authorizeSubscribe('$devices/#');
-  assert.ok(all.ok);
-  const events = new TopicPolicy(device).authorizePublish(`$devices/${D}/events`);
+  // Narrowing as Yandex documents it: a registry's `$devices/#` (and `$devices/+/#`) is
+  // `$devices/+/events/#` (no state, no commands); a device's `$registries/#` is its registry's
+  // `commands/#` (no config, no events).
+  const events = new TopicPolicy(device).authorizePublish(`$devices/${D}/events/a`);
+  const state = new TopicPolicy(device).authorizePublish(`$devices/${D}/state`);
   const commands = reg.authorizePublish(`$devices/${D}/commands`);
-  assert.ok(events.ok && commands.ok);
-  assert.equal(reg.mayReceive(events.internalTopic), true);
-  assert.equal(reg.mayReceive(commands.internalTopic), false);
-  // A device's `$registries/#` delivers its registry's commands, never events.
-  const registryCommands = reg.authorizePublish(`$registries/${R}/commands`);
+  assert.ok(events.ok && state.ok && commands.ok);
+  for (const filter of ['$devices/#', '$devices/+/#']) {
+    const all = reg.authorizeSubscribe(filter);
+    assert.ok(all.ok);
+    assert.equal(all.internalFilter, `$iot/${R}/devices/+/events/#`, filter);
+    assert.equal(all.toClient(events.internalTopic), `$devices/${D}/events/a`);
+    assert.ok(filterMatches(all.internalFilter, events.internalTopic));
+    assert.ok(!filterMatches(all.internalFilter, state.internalTopic), `${filter} does not read state`);
+    assert.ok(!filterMatches(all.internalFilter, commands.internalTopic), `${filter} does not read commands`);
+    cases += 4;
+  }
+  // A narrower filter of the registry still reads state, as the subscribe how-to shows.
+  const deviceTree = reg.authorizeSubscribe(`$devices/${D}/#`);
+  assert.ok(deviceTree.ok && filterMatches(deviceTree.internalFilter, state.internalTopic) && reg.mayReceive(state.internalTopic));
+  const registryCommands = reg.authorizePublish(`$registries/${R}/commands/x`);
+  const registryConfig = reg.authorizePublish(`$registries/${R}/config`);
   const registryEvents = dev.authorizePublish(`$registries/${R}/events`);
-  assert.ok(registryCommands.ok && registryEvents.ok);
-  assert.equal(dev.mayReceive(registryCommands.internalTopic), true);
-  assert.equal(dev.mayReceive(registryEvents.internalTopic), false);
-  cases += 4;
+  assert.ok(registryCommands.ok && registryConfig.ok && registryEvents.ok);
+  for (const filter of ['$registries/#', '$registries/+/#']) {
+    const all = dev.authorizeSubscribe(filter);
+    assert.ok(all.ok);
+    assert.equal(all.internalFilter, `$iot/${R}/registry/commands/#`, filter);
+    assert.equal(all.toClient(registryCommands.internalTopic), `$registries/${R}/commands/x`);
+    assert.ok(!filterMatches(all.internalFilter, registryConfig.internalTopic), `${filter} does not read config`);
+    assert.ok(!filterMatches(all.internalFilter, registryEvents.internalTopic), `${filter} does not read events`);
+    cases += 4;
+  }
+  // The registry's own `$registries/#` is not narrowed: it reads its events and state.
+  const ownRegistry = reg.authorizeSubscribe('$registries/#');
+  assert.ok(ownRegistry.ok && filterMatches(ownRegistry.internalFilter, registryEvents.internalTopic));
+  cases += 2;
+});
+
+test('a filter naming one device asks the edge to check the device is in the registry', () => {
+  const reg = new TopicPolicy(registry);
+  const dev = new TopicPolicy(device);
+  for (const [policy, filter, deviceId] of [
+    [reg, `$devices/${X}/events`, X],
+    [reg, `$devices/${D}/#`, D],
+    [reg, `$monitoring/${X}/json`, X],
+    [dev, `$monitoring/${X}/json`, X],
+  ] as const) {
+    const decision = policy.authorizeSubscribe(filter);
+    assert.ok(decision.ok, filter);
+    assert.deepEqual(decision.requiresDeviceOf, { deviceId, registryId: R }, filter);
+    cases++;
+  }
+  for (const [policy, filter] of [
+    [reg, '$devices/+/events'],
+    [reg, '$devices/#'],
+    [dev, `$devices/${D}/commands`],
+    [dev, '$me/monitoring/json'],
+    [reg, `$registries/${R}/events`],
+  ] as const) {
+    const decision = policy.authorizeSubscribe(filter);
+    assert.ok(decision.ok && decision.requiresDeviceOf === undefined, filter);
+    cases++;
+  }
+});
+
+test('a subtopic longer than 1024 characters is refused, 1024 passes', () => {
+  const dev = new TopicPolicy(device);
+  const reg = new TopicPolicy(registry);
+  const subtopic = (length: number) => 'x'.repeat(length);
+  assert.ok(dev.authorizePublish(`$devices/${D}/events/${subtopic(1024)}`).ok);
+  assert.ok(reg.authorizeSubscribe(`$devices/${D}/events/${subtopic(1024)}`).ok);
+  assert.equal(dev.authorizePublish(`$devices/${D}/events/${subtopic(1025)}`).ok, false);
+  const long = dev.authorizePublish(`$devices/${D}/state/${subtopic(1025)}`);
+  assert.ok(!long.ok && /subtopic/.test(long.reason));
+  const longFilter = reg.authorizeSubscribe(`$devices/+/events/${subtopic(1025)}`);
+  assert.ok(!longFilter.ok && /subtopic/.test(longFilter.reason));
+  cases += 5;
 });
 
 test('malformed topics are refused', () => {
