@@ -24,8 +24,16 @@ export class QuotaExceededError extends Error {
   }
 }
 
+/** Yandex's quota codes (docs/yandex-behaviour.md, limits), named in the error so a user knows which one to raise. */
+const QUOTA_CODES: Record<string, string> = {
+  registries: 'iot.registries.count',
+  devices: 'iot.devices.count',
+  brokers: 'iot.brokers.count',
+};
+
 export function assertWithinQuota(what: string, current: number, limit: number): void {
   if (limit > 0 && current >= limit) {
-    throw new QuotaExceededError(`quota exceeded: at most ${limit} ${what} per folder`);
+    const code = QUOTA_CODES[what];
+    throw new QuotaExceededError(`quota exceeded${code ? ` (${code})` : ''}: at most ${limit} ${what} per folder`);
   }
 }

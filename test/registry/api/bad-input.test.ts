@@ -213,7 +213,7 @@ describe('management API rejects bad input', () => {
     await rejects(
       () => call(brokers, 'create', CreateBrokerRequest.fromPartial({ folder_id: 'bad-input', name: 'broker-3' }), harness.metadata),
       status.RESOURCE_EXHAUSTED,
-      'brokers',
+      'iot.brokers.count',
     );
   });
 
