@@ -62,8 +62,6 @@ export function Labels({
   canEdit: boolean;
   onSave: (labels: Record<string, string>) => Promise<unknown>;
 }) {
-  const [key, setKey] = useState('');
-  const [value, setValue] = useState('');
   const action = useAction();
   const entries = Object.entries(labels);
   return (
@@ -93,28 +91,97 @@ export function Labels({
         ))}
       </ul>
       {canEdit ? (
-        <form
-          class="inline"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void action
-              .run(() => onSave({ ...labels, [key]: value }))
-              .then((ok) => {
-                if (!ok) return;
-                setKey('');
-                setValue('');
-              });
-          }}
-        >
-          <input aria-label="Label key" placeholder="key" value={key} onInput={(e) => setKey(e.currentTarget.value)} required />
-          <input aria-label="Label value" placeholder="value" value={value} onInput={(e) => setValue(e.currentTarget.value)} />
-          <button type="submit" disabled={action.busy}>
-            Add label
-          </button>
-        </form>
+        <AddEntryForm
+          busy={action.busy}
+          keyField={{ label: 'Label key', placeholder: 'key' }}
+          valueField={{ label: 'Label value', placeholder: 'value', required: false }}
+          submit="Add label"
+          onAdd={(key, value) => action.run(() => onSave({ ...labels, [key]: value }))}
+        />
       ) : null}
       <ErrorText error={action.error} />
     </div>
+  );
+}
+
+interface EntryField {
+  label: string;
+  placeholder: string;
+  required?: boolean;
+}
+
+/** A key and a value added to a map (labels, aliases); the inputs clear once `onAdd` succeeded. */
+export function AddEntryForm({
+  keyField,
+  valueField,
+  submit,
+  busy,
+  onAdd,
+}: {
+  keyField: EntryField;
+  valueField: EntryField;
+  submit: string;
+  busy: boolean;
+  onAdd: (key: string, value: string) => Promise<boolean>;
+}) {
+  const [key, setKey] = useState('');
+  const [value, setValue] = useState('');
+  return (
+    <form
+      class="inline"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void onAdd(key, value).then((ok) => {
+          if (!ok) return;
+          setKey('');
+          setValue('');
+        });
+      }}
+    >
+      <input
+        aria-label={keyField.label}
+        placeholder={keyField.placeholder}
+        value={key}
+        onInput={(e) => setKey(e.currentTarget.value)}
+        required={keyField.required ?? true}
+      />
+      <input
+        aria-label={valueField.label}
+        placeholder={valueField.placeholder}
+        value={value}
+        onInput={(e) => setValue(e.currentTarget.value)}
+        required={valueField.required ?? true}
+      />
+      <button type="submit" disabled={busy}>
+        {submit}
+      </button>
+    </form>
+  );
+}
+
+/** The "Description and labels" card of a registry, device or broker; `update` PATCHes with an update mask. */
+export function DescriptionAndLabels({
+  resource,
+  canEdit,
+  update,
+}: {
+  resource: Json;
+  canEdit: boolean;
+  update: (patch: Json, mask: string) => Promise<unknown>;
+}) {
+  return (
+    <Section title="Description and labels">
+      <Description
+        text={String(resource.description ?? '')}
+        canEdit={canEdit}
+        onSave={(description) => update({ description }, 'description')}
+      />
+      <Labels
+        labels={(resource.labels as Record<string, string>) ?? {}}
+        canEdit={canEdit}
+        onSave={(labels) => update({ labels }, 'labels')}
+      />
+    </Section>
   );
 }
 

@@ -1,7 +1,7 @@
 // A broker: labels, description, credentials, delete, connection logs.
 import { api, enc, type Json } from '../api';
 import { can } from '../access';
-import { ConfirmDelete, Credentials, Description, ErrorText, Labels, Section, Tabs } from '../components';
+import { ConfirmDelete, Credentials, DescriptionAndLabels, ErrorText, Section, Tabs } from '../components';
 import { useLoad } from '../hooks';
 import { href } from '../route';
 import { useIdentity } from '../session';
@@ -34,18 +34,7 @@ export function BrokerPage({ brokerId, tab }: { brokerId: string; tab: string })
       />
       {current === 'settings' ? (
         <>
-          <Section title="Description and labels">
-            <Description
-              text={String(broker.data.description ?? '')}
-              canEdit={canEdit}
-              onSave={(description) => update({ description }, 'description')}
-            />
-            <Labels
-              labels={(broker.data.labels as Record<string, string>) ?? {}}
-              canEdit={canEdit}
-              onSave={(labels) => update({ labels }, 'labels')}
-            />
-          </Section>
+          <DescriptionAndLabels resource={broker.data} canEdit={canEdit} update={update} />
           <Section title="Credentials">
             <Credentials base={path} canEdit={canEdit} />
           </Section>

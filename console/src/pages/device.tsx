@@ -1,9 +1,9 @@
 // A device: status and monitoring, labels, description, credentials, aliases, delete; live view and
 // connection logs.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { api, enc, query, type Json } from '../api';
 import { can } from '../access';
-import { ConfirmDelete, Credentials, Description, ErrorText, formatTime, Labels, Section, Tabs } from '../components';
+import { AddEntryForm, ConfirmDelete, Credentials, DescriptionAndLabels, ErrorText, formatTime, Section, Tabs } from '../components';
 import { isOnline, type Monitoring } from '../device-status';
 import { useAction, useLoad } from '../hooks';
 import { href } from '../route';
@@ -68,18 +68,7 @@ export function DevicePage({ deviceId, tab }: { deviceId: string; tab: string })
               <dd>{formatTime(monitoring?.lastDisconnectTime)}</dd>
             </dl>
           </Section>
-          <Section title="Description and labels">
-            <Description
-              text={String(device.data.description ?? '')}
-              canEdit={canEdit}
-              onSave={(description) => update({ description }, 'description')}
-            />
-            <Labels
-              labels={(device.data.labels as Record<string, string>) ?? {}}
-              canEdit={canEdit}
-              onSave={(labels) => update({ labels }, 'labels')}
-            />
-          </Section>
+          <DescriptionAndLabels resource={device.data} canEdit={canEdit} update={update} />
           <Section title="Topic aliases">
             <Aliases
               aliases={(device.data.topicAliases as Record<string, string>) ?? {}}
@@ -123,8 +112,6 @@ function Aliases({
   canEdit: boolean;
   onSave: (aliases: Record<string, string>) => Promise<unknown>;
 }) {
-  const [alias, setAlias] = useState('');
-  const [topic, setTopic] = useState('');
   const action = useAction();
   return (
     <div>
@@ -164,31 +151,13 @@ function Aliases({
         </tbody>
       </table>
       {canEdit ? (
-        <form
-          class="inline"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void action
-              .run(() => onSave({ ...aliases, [alias]: topic }))
-              .then((ok) => {
-                if (!ok) return;
-                setAlias('');
-                setTopic('');
-              });
-          }}
-        >
-          <input aria-label="Alias" placeholder="alias" value={alias} onInput={(e) => setAlias(e.currentTarget.value)} required />
-          <input
-            aria-label="Topic"
-            placeholder="$devices/<id>/events/…"
-            value={topic}
-            onInput={(e) => setTopic(e.currentTarget.value)}
-            required
-          />
-          <button type="submit" disabled={action.busy}>
-            Add alias
-          </button>
-        </form>
+        <AddEntryForm
+          busy={action.busy}
+          keyField={{ label: 'Alias', placeholder: 'alias' }}
+          valueField={{ label: 'Topic', placeholder: '$devices/<id>/events/…' }}
+          submit="Add alias"
+          onAdd={(alias, topic) => action.run(() => onSave({ ...aliases, [alias]: topic }))}
+        />
       ) : null}
       <ErrorText error={action.error} />
     </div>

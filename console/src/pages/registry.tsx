@@ -2,7 +2,7 @@
 // live view, connection logs, Data Streams exports and (to come) triggers.
 import { api, enc, type Json } from '../api';
 import { can } from '../access';
-import { ConfirmDelete, Credentials, Description, ErrorText, Labels, Section, Tabs } from '../components';
+import { ConfirmDelete, Credentials, DescriptionAndLabels, ErrorText, Section, Tabs } from '../components';
 import { useAction, useLoad } from '../hooks';
 import { href } from '../route';
 import { useIdentity } from '../session';
@@ -49,18 +49,7 @@ export function RegistryPage({ registryId, tab }: { registryId: string; tab: str
       ) : null}
       {current === 'settings' ? (
         <>
-          <Section title="Description and labels">
-            <Description
-              text={String(registry.data.description ?? '')}
-              canEdit={canEdit}
-              onSave={(description) => update({ description }, 'description')}
-            />
-            <Labels
-              labels={(registry.data.labels as Record<string, string>) ?? {}}
-              canEdit={canEdit}
-              onSave={(labels) => update({ labels }, 'labels')}
-            />
-          </Section>
+          <DescriptionAndLabels resource={registry.data} canEdit={canEdit} update={update} />
           <Section title="Credentials">
             <Credentials base={path} canEdit={canEdit} />
           </Section>
