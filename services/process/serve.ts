@@ -21,7 +21,7 @@ import { startOpsServer, type ReadinessCheck } from '../common/ops-http.js';
 import { RedisRevocationFeed } from '../common/revocations/redis-feed.js';
 import { openTriggerQueue, startDeliveryWorkers } from './triggers.js';
 import { openRedis } from '../common/redis.js';
-import { EDGES_KEY } from '../edge/bus/routed-bus.js';
+import { EDGES_KEY } from '../edge/bus/route-keys.js';
 import { localClusterState, redisClusterState } from './cluster-state.js';
 import { consoleBuildDir } from './console-build.js';
 

@@ -4,7 +4,7 @@
 // subscriber, into each one's inbox — a Redis stream it reads with XREAD BLOCK from the last ID it
 // saw, so a dropped connection loses nothing. Local subscribers get the message without Redis.
 //
-// Keys (hash tags keep the route keys on one Redis Cluster shard and each inbox on one):
+// Keys (route-keys.ts):
 //   {iotcore:routes}:edges       sorted set: edge ID → lease end (ms); an edge renews it twice a second
 //   {iotcore:routes}:of:<edge>   set: the filters the edge's clients hold (the snapshot)
 //   {iotcore:routes}:changes     stream: add / remove / reset / drop, in order (the change feed)
@@ -13,31 +13,40 @@
 //                                `s<key>` for one member of the shared-subscription group `key` there
 //                                (`S<key>`: forwarded once already, dropped if that edge has none either)
 //
-// Consistency: a SUBSCRIBE's callback (and so its SUBACK) waits until every live edge (lease renewed
-// in the last 1.5 s) has applied the route (bounded: a peer that does not answer in 3 s is not
-// following the feed, and such a peer broadcasts, below). A peer that holds the wait up for 100 ms
-// with no route-feed connection open in Redis (CLIENT LIST) is not waited for either: it is dead, or
-// its replica is not current and it broadcasts. That keeps an edge killed a moment ago from holding
-// up the SUBSCRIBEs of the sessions resuming elsewhere until its lease renewals look stale.
-// An edge whose replica may be stale (feed connection lost, not yet rebuilt) sends every message to
-// every registered edge instead: more traffic, never a miss. A replica is rebuilt from the snapshot after
-// any loss of its feed. An edge whose lease ran out is dropped by the first peer to notice: its
-// routes and inbox go; if it was alive after all, it registers again and reports the loss.
+// Consistency: a SUBSCRIBE's callback (and so its SUBACK) waits until every live edge has applied
+// the route (route-wait.ts). An edge whose replica may be stale (route-replica.ts: feed connection
+// lost, not yet rebuilt) sends every message to every registered edge instead: more traffic, never
+// a miss. An edge whose lease ran out is dropped by the first peer to notice: its routes and inbox
+// go; if it was alive after all, it registers again and reports the loss.
 //
 // Shared subscriptions: a group's key (`$share/<group>/<filter>`) is a route like any filter; the
 // edge that publishes sends each message reaching a group to one edge holding members of it, in
 // turn (its own included), and that edge picks the member (round-robin over edges, then over each
 // edge's members).
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { openRedis, throttledErrorLog } from '../../common/redis.js';
 import mqemitter, { type MQEmitter, type Message } from 'mqemitter';
 import { pack, unpack } from 'msgpackr';
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import type { Logger } from '../../common/logging.js';
 import { timed } from '../../common/dependency-metrics.js';
-import { RouteTable, type RouteChange } from './route-table.js';
 import { InboxBatches } from './inbox-batches.js';
+import {
+  APPLIED_KEY,
+  BLOCK_MS,
+  CHANGES_KEY,
+  DROP_SCRIPT,
+  EDGES_KEY,
+  FEED_CONNECTION,
+  filtersKey,
+  inboxKey,
+  LEASE_MS,
+  MAX_CHANGES,
+  RETRY_MS,
+  type Connection,
+} from './route-keys.js';
+import { RouteReplica } from './route-replica.js';
+import { RouteWait } from './route-wait.js';
 import { isSharedKey } from '../topics/shared-filter.js';
 import { sharedMessagesUndeliverable, type SharedDelivery, type SharedRouting } from './shared-routing.js';
 
@@ -54,27 +63,7 @@ export interface ClusterBus {
   close(): Promise<void>;
 }
 
-const ROUTES = '{iotcore:routes}';
-export const EDGES_KEY = `${ROUTES}:edges`;
-const CHANGES_KEY = `${ROUTES}:changes`;
-const APPLIED_KEY = `${ROUTES}:applied`;
-const FEED_CONNECTION = 'route-feed:';
-const filtersKey = (edge: string) => `${ROUTES}:of:${edge}`;
-const inboxKey = (edge: string) => `{iotcore:inbox:${edge}}`;
-
-const LEASE_MS = 5000;
 const RENEW_MS = 500;
-/** A SUBSCRIBE waits for the edges that renewed their lease this recently (a dead one is not waited for). */
-const FOLLOWING_MS = 1500;
-const BLOCK_MS = 5000;
-const RETRY_MS = 200;
-/** How long a SUBSCRIBE waits for every live edge to have applied its route. */
-const ROUTE_WAIT_MS = 3000;
-/** After this much of a wait, peers without a route-feed connection in Redis are not waited for. */
-const FEED_CHECK_MS = 100;
-const ROUTE_POLL_MS = 5;
-/** Changes kept in the feed; a follower that falls further behind rebuilds from the snapshot. */
-const MAX_CHANGES = 100_000;
 /** Inbox entries kept for a reader that is behind (each holds up to 100 messages: inbox-batches.ts). */
 const MAX_INBOX = 100_000;
 /** After this, every edge has applied an edge's drop and nothing writes to its inbox any more. */
@@ -85,38 +74,7 @@ const sends = new Counter({
   help: "messages sent to another edge's inbox, by how the target was chosen (route: the route table; broadcast: replica not current)",
   labelNames: ['mode'],
 });
-const routeEntries = new Gauge({
-  name: 'iotcore_route_table_entries',
-  help: "(edge, filter) entries in this edge's replica of the cluster route table",
-});
-const rebuilds = new Counter({
-  name: 'iotcore_route_table_rebuilds_total',
-  help: 'replica rebuilds from the snapshot (start, and after each loss of the change feed)',
-});
 
-// Drops an edge whose lease ran out; only the caller that removes it does the rest.
-const DROP_SCRIPT = `
-local lease = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not lease or tonumber(lease) >= tonumber(ARGV[2]) then return 0 end
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('DEL', KEYS[2])
-redis.call('HDEL', KEYS[4], ARGV[1])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'op', 'drop', 'edge', ARGV[1])
-return 1`;
-
-type Connection = Redis & {
-  dropEdge(
-    edges: string,
-    filters: string,
-    changes: string,
-    applied: string,
-    edge: string,
-    now: number,
-    maxChanges: number,
-  ): Promise<number>;
-};
-
-type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
 type BufferStreamReply = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
 
 export function routedBus(url: string, logger: Logger): ClusterBus {
@@ -136,16 +94,12 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   const feed = connect(`${FEED_CONNECTION}${id}`);
   const inbox = connect('inbox');
   const local = mqemitter({ concurrency: 100 });
-  const table = new RouteTable();
   /** Filters this edge's clients hold → how many; the first and last change the table. */
   const held = new Map<string, number>();
   /** Route registrations under way, so a second subscriber to a filter waits for the first. */
   const registering = new Map<string, Promise<void>>();
   const reconnectListeners: Array<() => void> = [];
   let closed = false;
-  /** The replica reflects the feed up to `lastChange` (false: rebuilding, or the feed is lost). */
-  let current = false;
-  let lastChange = '0-0';
   let registeredEdges: { at: number; edges: string[] } = { at: 0, edges: [] };
   let everRegistered = false;
 
@@ -209,121 +163,21 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       .sadd(filtersKey(id), filter)
       .xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'add', 'edge', id, 'filter', filter)
       .exec()) as [unknown, [unknown, string]];
-    await appliedEverywhere(change);
+    await routeWait.appliedEverywhere(change);
   };
+  const routeWait = new RouteWait(writer, id, logger);
 
-  // --- waiting until every live edge has applied a change ---------------------------------------
+  // --- the replica ----------------------------------------------------------------------------
 
-  const waiters: Array<{ change: string; since: number; deadline: number; resolve: () => void }> = [];
-  let polling = false;
-  let following: { at: number; edges: Set<string> | undefined } = { at: 0, edges: undefined };
-  const appliedEverywhere = (change: string) =>
-    new Promise<void>((resolve) => {
-      waiters.push({ change, since: Date.now(), deadline: Date.now() + ROUTE_WAIT_MS, resolve });
-      if (!polling) void poll();
-    });
-  /** The peers to wait for: lease renewed lately, and (once a wait is long) a feed connection open. */
-  const peersToWaitFor = async () => {
-    const peers = (await writer.zrangebyscore(EDGES_KEY, Date.now() + LEASE_MS - FOLLOWING_MS, '+inf')).filter((edge) => edge !== id);
-    if (peers.length === 0 || !waiters.some((waiter) => Date.now() - waiter.since >= FEED_CHECK_MS)) return peers;
-    if (Date.now() - following.at >= FEED_CHECK_MS) following = { at: Date.now(), edges: await edgesFollowingTheFeed(writer) };
-    const edges = following.edges;
-    return edges ? peers.filter((peer) => edges.has(peer)) : peers;
-  };
-  const poll = async () => {
-    polling = true;
-    while (waiters.length > 0 && !closed) {
-      try {
-        const peers = await peersToWaitFor();
-        const applied = peers.length > 0 ? await writer.hmget(APPLIED_KEY, ...peers) : [];
-        // The change the slowest peer has applied; a peer that has not reported yet holds everyone.
-        const slowest = applied.includes(null)
-          ? undefined
-          : (applied as string[]).reduce((min, value) => (compareIds(value, min) < 0 ? value : min), 'max');
-        const now = Date.now();
-        for (let index = waiters.length - 1; index >= 0; index--) {
-          const waiter = waiters[index]!;
-          const done = slowest !== undefined && compareIds(slowest, waiter.change) >= 0;
-          if (!done && now < waiter.deadline) continue;
-          if (!done)
-            logger.warn(
-              { change: waiter.change },
-              'an edge did not apply a new route within 3 s; it is not following the route feed and broadcasts meanwhile',
-            );
-          waiters.splice(index, 1);
-          waiter.resolve();
-        }
-      } catch (error) {
-        logger.debug({ err: error }, 'route wait poll failed');
-      }
-      if (waiters.length > 0) await new Promise((resolve) => setTimeout(resolve, ROUTE_POLL_MS));
-    }
-    polling = false;
-  };
-
-  // --- the replica: snapshot, then the change feed ----------------------------------------------
-
-  const rebuild = async () => {
-    current = false;
-    const [head] = (await feed.xrevrange(CHANGES_KEY, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
-    // Every registered edge, its lease current or not: one whose lease ran out stays until a peer
-    // drops it (a change this replica then applies), and may renew it first, which no change tells.
-    const edges = (await feed.zrange(EDGES_KEY, '0', '-1')).filter((edge) => edge !== id);
-    const sets = await Promise.all(edges.map((edge) => feed.smembers(filtersKey(edge))));
-    table.clear();
-    edges.forEach((edge, index) => table.replaceEdge(edge, sets[index]!));
-    // This edge's own groups: a message published here may go to a member here.
-    for (const filter of held.keys()) if (isSharedKey(filter)) table.add(id, filter);
-    lastChange = head?.[0] ?? '0-0';
-    rebuilds.inc();
-    routeEntries.set(table.size);
-  };
-  const apply = async (change: RouteChange) => {
-    if (change.edge === id) return;
-    if (change.op === 'add') table.add(change.edge, change.filter);
-    else if (change.op === 'remove') table.remove(change.edge, change.filter);
-    else if (change.op === 'drop') {
-      table.dropEdge(change.edge);
-      // Peers that had not applied the drop yet may have recreated the inbox meanwhile.
-      setTimeout(() => void deleteInboxUnlessRegistered(change.edge).catch(() => undefined), ORPHAN_INBOX_MS).unref();
-    } else table.replaceEdge(change.edge, await feed.smembers(filtersKey(change.edge)));
-  };
-  feed.on('close', () => {
-    current = false;
-  });
-  const follow = async () => {
-    let rebuilt = false;
-    while (!closed) {
-      try {
-        if (!rebuilt) {
-          await rebuild();
-          rebuilt = true;
-          await feed.hset(APPLIED_KEY, id, lastChange);
-          current = feed.status === 'ready';
-        }
-        const reply = (await feed.xread('COUNT', 1000, 'BLOCK', BLOCK_MS, 'STREAMS', CHANGES_KEY, lastChange)) as StreamReply;
-        if (closed) return;
-        // A connection lost meanwhile may have missed changes that were trimmed: rebuild.
-        if (!current) {
-          rebuilt = false;
-          continue;
-        }
-        if (!reply) continue;
-        for (const [changeId, fields] of reply[0]![1]) {
-          await apply(changeOf(fields));
-          lastChange = changeId;
-        }
-        routeEntries.set(table.size);
-        await feed.hset(APPLIED_KEY, id, lastChange);
-      } catch (error) {
-        if (closed) return;
-        rebuilt = false;
-        logger.warn({ err: error }, 'route feed: read failed; rebuilding the replica');
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-      }
-    }
-  };
-  void follow();
+  const replica = new RouteReplica(
+    feed,
+    id,
+    () => [...held.keys()].filter(isSharedKey),
+    // Peers that had not applied the drop yet may have recreated the inbox meanwhile.
+    (edge) => setTimeout(() => void deleteInboxUnlessRegistered(edge).catch(() => undefined), ORPHAN_INBOX_MS).unref(),
+    logger,
+  );
+  const table = replica.table;
 
   // --- the inbox ----------------------------------------------------------------------------------
 
@@ -508,7 +362,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       if (closed) return done?.(new Error('the Redis bus is closed'));
       // Local subscribers need no Redis; a crash takes their connections along, so no need to wait.
       local.emit(message);
-      if (current) return send(message, table.edgesFor(message.topic), routeSends, done);
+      if (replica.current) return send(message, table.edgesFor(message.topic), routeSends, done);
       registeredPeers().then(
         (edges) => send(message, edges, broadcastSends, done),
         (error: Error) => done?.(error),
@@ -518,7 +372,8 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       closed = true;
       batches.flush();
       clearInterval(renew);
-      waiters.splice(0).forEach((waiter) => waiter.resolve());
+      routeWait.close();
+      replica.close();
       local.close(() => {
         // Leave the cluster at once instead of after the lease: peers stop sending here.
         const leaving =
@@ -555,38 +410,3 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
 }
 
 function noop(): void {}
-
-/**
- * The edges with a route-feed connection open on any Redis master, from CLIENT LIST; undefined when
- * Redis will not say (a managed Redis may refuse CLIENT), and then every peer is waited for.
- */
-async function edgesFollowingTheFeed(redis: Redis): Promise<Set<string> | undefined> {
-  const cluster = redis as unknown as { nodes?: (role: 'master') => Redis[] };
-  const nodes = typeof cluster.nodes === 'function' ? cluster.nodes('master') : [redis];
-  try {
-    const lists = await Promise.all(nodes.map((node) => node.client('LIST') as Promise<string>));
-    const name = new RegExp(`\\bname=iotcore:${FEED_CONNECTION}(\\S+)`, 'g');
-    return new Set(lists.flatMap((list) => [...list.matchAll(name)].map((match) => match[1]!)));
-  } catch {
-    return undefined;
-  }
-}
-
-function changeOf(fields: string[]): RouteChange {
-  const field = (name: string) => {
-    for (let index = 0; index + 1 < fields.length; index += 2) if (fields[index] === name) return fields[index + 1]!;
-    return '';
-  };
-  const op = field('op');
-  const edge = field('edge');
-  if (op === 'add' || op === 'remove') return { op, edge, filter: field('filter') };
-  return { op: op === 'drop' ? 'drop' : 'reset', edge };
-}
-
-/** Orders Redis stream IDs (`<ms>-<seq>`); 'max' is above all of them. */
-export function compareIds(a: string, b: string): number {
-  if (a === 'max' || b === 'max') return a === b ? 0 : a === 'max' ? 1 : -1;
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
-}

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RouteTable } from '../../../services/edge/bus/route-table.js';
-import { compareIds } from '../../../services/edge/bus/routed-bus.js';
+import { compareIds } from '../../../services/edge/bus/route-keys.js';
 
 const sorted = (edges: Set<string>) => [...edges].sort();
 
