@@ -4,6 +4,14 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { iotcoreProgram } from './program.js';
 import { usageExitCode } from './usage-errors.js';
 
+// A reader that goes away (`iotcore … | head`) ends the command quietly, as SIGPIPE ends a Unix
+// tool, instead of crashing it with an unhandled EPIPE and a stack trace.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
+
 iotcoreProgram()
   .parseAsync(process.argv)
   .catch((error: unknown) => {

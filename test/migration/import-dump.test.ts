@@ -3,13 +3,15 @@
 // nothing; a conflicting dump is reported and leaves nothing partial behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifyPassword } from '../../services/registry/credentials/passwords.js';
 import { ADMIN_TOKEN, startApi } from '../registry/api/harness.js';
+import { writeYcDump } from '../../loadtest/fleet/yc-dump.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(HERE, '../../services/cli/main.js');
@@ -219,4 +221,36 @@ test('import from a yc --format json dump', async (t) => {
     assert.match(result.stderr, /registries\.json: expected a JSON array/);
     assert.ok((await stat(dir)).isDirectory());
   });
+});
+
+test('a reader that goes away (`iotcore import yandex --dry-run | head`) ends the command quietly, not with an EPIPE crash', async (t) => {
+  const target = await startApi();
+  const work = await mkdtemp(path.join(os.tmpdir(), 'iotcore-epipe-'));
+  t.after(async () => {
+    await target.close();
+    await rm(work, { recursive: true, force: true });
+  });
+  // A plan far longer than a pipe's buffer, so the CLI is still writing when the reader leaves.
+  await writeYcDump(path.join(work, 'dump'), { devices: 3000, aliasEvery: 0, certificateEvery: 0 });
+  const child = spawn(process.execPath, [
+    CLI,
+    '--endpoint',
+    target.address,
+    '--plaintext',
+    '--token',
+    ADMIN_TOKEN,
+    'import',
+    'yandex',
+    '--dump',
+    path.join(work, 'dump'),
+    '--dry-run',
+  ]);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [first] = (await once(child.stdout, 'data')) as [Buffer];
+  assert.match(first.toString(), /^ACTION/);
+  child.stdout.destroy();
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
 });
