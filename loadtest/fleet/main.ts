@@ -6,21 +6,27 @@
 // --database postgresql (the cluster tests' backend, default) or sqlite), --devices N,
 // --block N, --concurrency N, --alias-every N, --import-devices N (0 skips), --minutes M (stop
 // creating when a run takes longer; the table says how far it got), --out DIR (loadtest/results).
+// On the embedded store the registry is the all-in-one `iotcore serve` (registry and MQTT edge in
+// one process, as a single node runs) and, at 1,000 devices and again at --devices, a sample of
+// --connect-sample N password devices (0 skips) is created and connected over TLS, first-time and
+// again, --connect-concurrency at a time: CONNECT/s at both sizes and their ratio.
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Metadata, credentials } from '@grpc/grpc-js';
-import { promiseClient } from '../../services/common/grpc-client.js';
+import { promiseClient, type PromiseClient } from '../../services/common/grpc-client.js';
 import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
 import { Registry } from '../../services/generated/yandex/cloud/iot/devices/v1/registry.js';
+import { Device } from '../../services/generated/yandex/cloud/iot/devices/v1/device.js';
 import { createdId } from '../../test/registry/api/harness.js';
 import { startFerretDb, uniqueDbName } from '../../test/support/servers.js';
 import { CLI } from '../../test/support/serve-process.js';
 import { startRegistryProcess, type RegistryProcess } from './registry-process.js';
 import { writeYcDump } from './yc-dump.js';
+import { measureConnects, type ConnectRates } from './connect-rates.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -32,6 +38,8 @@ const { values: flags } = parseArgs({
     'alias-every': { type: 'string', default: '10' },
     'import-devices': { type: 'string', default: '100000' },
     minutes: { type: 'string', default: '30' },
+    'connect-sample': { type: 'string', default: '200' },
+    'connect-concurrency': { type: 'string', default: '16' },
     out: { type: 'string', default: 'loadtest/results' },
   },
 });
@@ -43,6 +51,8 @@ const concurrency = Number(flags.concurrency);
 const aliasEvery = Number(flags['alias-every']);
 const importDevices = Number(flags['import-devices']);
 const deadline = Date.now() + Number(flags.minutes) * 60_000;
+const connectSample = store === 'embedded' ? Number(flags['connect-sample']) : 0;
+const connectConcurrency = Number(flags['connect-concurrency']);
 const lines: string[] = [];
 const say = (line: string) => {
   lines.push(line);
@@ -59,9 +69,9 @@ try {
   const mongo = server ? { mongoUrl: server.url, mongoDb: uniqueDbName('fleet') } : {};
   say(`# Fleet benchmark: ${server ? `MongoDB store (${server.label})` : 'embedded store (LevelDB)'}`);
   say(
-    `${os.cpus().length} cores, ${new Date().toISOString()}, ${concurrency} creates in flight, an alias on every ${aliasEvery}th device, no passwords`,
+    `${os.cpus().length} cores, ${new Date().toISOString()}, ${concurrency} creates in flight, an alias on every ${aliasEvery}th device, no passwords${connectSample > 0 ? ` (but the ${connectSample} CONNECT sample devices at each size)` : ''}`,
   );
-  await createsAndReads(await startRegistryProcess({ dataDir: path.join(work, 'creates'), ...mongo }));
+  await createsAndReads(await startRegistryProcess({ dataDir: path.join(work, 'creates'), ...mongo, mqtt: connectSample > 0 }));
   if (importDevices > 0)
     await importDump(
       await startRegistryProcess({
@@ -114,8 +124,23 @@ async function createsAndReads(registry: RegistryProcess): Promise<void> {
     let created = 0;
     let firstRate = 0;
     let lastRate = 0;
+    // Sizes at which CONNECT rates are measured; a block is cut short at the first.
+    const connectAt = connectSample > 0 ? [...new Set([Math.min(1000, total), total])] : [];
+    const connectRates: Array<{ devices: number; rates: ConnectRates }> = [];
+    let sampleDevices = 0;
+    const measureConnectsNow = async () => {
+      const sample = await createPasswordDevices(devices, registryId, `connect-${created}`, connectSample);
+      sampleDevices += sample.length;
+      const rates = await measureConnects({
+        port: registry.mqttPort!,
+        ca: await readFile(registry.caFile),
+        devices: sample,
+        concurrency: connectConcurrency,
+      });
+      connectRates.push({ devices: created + sampleDevices, rates });
+    };
     while (created < total && Date.now() < deadline) {
-      const end = Math.min(created + block, total);
+      const end = Math.min(created + block, total, connectAt.find((at) => at > created) ?? total);
       const started = performance.now();
       let next = created;
       await Promise.all(
@@ -137,13 +162,16 @@ async function createsAndReads(registry: RegistryProcess): Promise<void> {
       );
       const done = next - created;
       lastRate = done / ((performance.now() - started) / 1000);
-      firstRate ||= lastRate;
+      // A block cut short for the CONNECT sample is not the first of the comparison.
+      if (done === block || end === total) firstRate ||= lastRate;
       created = next;
       say(
         `| ${created - done + 1}–${created}${done < end - (created - done) ? ' (stopped at the time limit)' : ''} | ${lastRate.toFixed(0)} | ${mib(await registry.rss())} |`,
       );
+      if (connectAt.includes(created)) await measureConnectsNow();
     }
     say(`\nlast block / first block: ${(lastRate / firstRate).toFixed(2)}`);
+    if (connectRates.length > 0) reportConnects(connectRates);
     const rssAfter = await registry.rss();
     say(
       `registry RSS: ${mib(rssBefore)} before the devices, ${mib(rssAfter)} after ${created}: ${((rssAfter - rssBefore) / created).toFixed(0)} bytes per device`,
@@ -179,6 +207,47 @@ async function createsAndReads(registry: RegistryProcess): Promise<void> {
   } finally {
     await registry.stop();
   }
+}
+
+type DeviceClient = PromiseClient<DeviceServiceClient>;
+
+/** Creates `count` devices with a password each (hashed by the registry), 8 at a time. */
+async function createPasswordDevices(devices: DeviceClient, registryId: string, prefix: string, count: number) {
+  const created: Array<{ id: string; password: string }> = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < count) {
+        const index = next++;
+        const password = `Fleet-Connect-Passw0rd-${index}!`;
+        const operation = await devices.create({
+          registry_id: registryId,
+          name: `${prefix}-${index}`,
+          description: '',
+          labels: {},
+          certificates: [],
+          topic_aliases: {},
+          password,
+        });
+        created.push({ id: createdId(operation, Device), password });
+      }
+    }),
+  );
+  return created;
+}
+
+function reportConnects(measured: Array<{ devices: number; rates: ConnectRates }>): void {
+  say(
+    `\nCONNECT over TLS, ${connectSample} password devices, ${connectConcurrency} at a time, each connecting and disconnecting; first-time (scrypt), then again (verified-password cache):`,
+  );
+  say('\n| devices in the registry | first-time CONNECT/s | reconnect CONNECT/s |\n|---|---|---|');
+  for (const { devices, rates } of measured)
+    say(`| ${devices} | ${rates.firstPerSecond.toFixed(1)} | ${rates.reconnectPerSecond.toFixed(0)} |`);
+  const [small, large] = [measured[0]!, measured.at(-1)!];
+  if (measured.length > 1)
+    say(
+      `\nat ${large.devices} / at ${small.devices}: first-time ${(large.rates.firstPerSecond / small.rates.firstPerSecond).toFixed(2)}, reconnect ${(large.rates.reconnectPerSecond / small.rates.reconnectPerSecond).toFixed(2)}`,
+    );
 }
 
 async function importDump(registry: RegistryProcess): Promise<void> {

@@ -1,5 +1,7 @@
 // The registry under test: `iotcore serve --role registry` as its own process (as an operator runs
 // it), on the embedded store in a fresh data dir or on a MongoDB URL; its memory read from /proc.
+// With `mqtt`, the all-in-one `iotcore serve` instead: the same registry with an MQTT edge in the
+// process, whose TLS listener trusts the data dir's CA like the API.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,19 +13,26 @@ export interface RegistryProcess {
   /** The local CA the API's default TLS certificate chains to. */
   caFile: string;
   token: string;
+  /** The MQTT over TLS port (all-in-one only). */
+  mqttPort?: number;
   /** Resident set size of the registry process, bytes. */
   rss(): Promise<number>;
   stop(): Promise<void>;
 }
 
-export async function startRegistryProcess(options: { dataDir: string; mongoUrl?: string; mongoDb?: string }): Promise<RegistryProcess> {
+export async function startRegistryProcess(options: {
+  dataDir: string;
+  mongoUrl?: string;
+  mongoDb?: string;
+  mqtt?: boolean;
+}): Promise<RegistryProcess> {
   const apiPort = await freePort();
+  const mqttPort = options.mqtt ? await freePort() : undefined;
   const token = `fleet-bench-${process.pid}`;
   const args = [
     CLI,
     'serve',
-    '--role',
-    'registry',
+    ...(mqttPort ? ['--mqtt-listen', `127.0.0.1:${mqttPort}`] : ['--role', 'registry']),
     '--data-dir',
     options.dataDir,
     '--api-listen',
@@ -38,9 +47,10 @@ export async function startRegistryProcess(options: { dataDir: string; mongoUrl?
   if (options.mongoUrl) args.push('--mongo-url', options.mongoUrl, '--mongo-db', options.mongoDb ?? 'iotcore_fleet');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, IOTCORE_LOG_LEVEL: 'info' } });
   process.once('exit', () => child.kill('SIGKILL')); // an interrupted benchmark leaves no registry behind
-  await waitFor(child, 'management API listening');
+  await waitFor(child, mqttPort ? 'MQTT over TLS listening' : 'management API listening');
   return {
     endpoint: `127.0.0.1:${apiPort}`,
+    mqttPort,
     caFile: path.join(options.dataDir, 'tls/ca.pem'),
     token,
     rss: async () => Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(path.join('/proc', String(child.pid), 'status'), 'utf8'))![1]) * 1024,
