@@ -33,7 +33,12 @@ export async function startServer(dataDir: string, port: number, mqttPort: numbe
   );
   let output = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    // Killed when it is late: a server left running keeps its test file, and so npm test, from
+    // ever ending. A minute, since a start took over 20 s on this 2-core machine under load.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within 60 s:\n${output}`));
+    }, 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('MQTT over TLS listening')) {
