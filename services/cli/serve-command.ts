@@ -1,7 +1,6 @@
 // `iotcore serve`: the settings table as options, then process start-up (services/process/serve.ts).
 import { Command } from 'commander';
 import { addServeOptions, resolveServeConfig, type ServeConfig } from '../common/config.js';
-import { serve } from '../process/serve.js';
 import { USAGE_EXIT_CODE } from './usage-errors.js';
 
 export function serveCommand(): Command {
@@ -18,6 +17,8 @@ export function serveCommand(): Command {
     // libuv's worker pool (default 4 threads) runs password hashes next to LevelDB and file I/O;
     // it is created on first use, so this still applies. Hashes take at most half (passwords.ts).
     process.env.UV_THREADPOOL_SIZE ??= '8';
+    // Loaded only for `serve`: the whole server is most of what every other command would load.
+    const { serve } = await import('../process/serve.js');
     await serve(config);
   });
   return command;
