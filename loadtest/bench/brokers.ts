@@ -11,7 +11,7 @@ import { freePort, waitForPort } from '../../test/support/ports.js';
 import { anonymousDialect, BENCH_REGISTRY, benchDevicePassword } from './scenarios.js';
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(DIST, 'services/cli/main.js');
+export const CLI = path.join(DIST, 'services/cli/main.js');
 const PLAIN_AEDES = path.join(DIST, 'loadtest/bench/plain-aedes.js');
 
 export interface TlsFiles {
@@ -33,18 +33,38 @@ export interface RunningBroker {
   /** The last lines its processes printed. */
   logTail(): string;
   stop(): Promise<void>;
+  /** Stops every process and starts each again with the same command (same ports, same data dir). */
+  restart(): Promise<void>;
 }
 
 class BrokerProcess {
-  readonly #child: ChildProcess;
+  #child: ChildProcess;
   #log = '';
+  /** The port it was waited for on, waited for again after a restart. */
+  #port?: number;
 
-  constructor(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.#child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  constructor(
+    private readonly command: string,
+    private readonly args: string[],
+    private readonly env: NodeJS.ProcessEnv = {},
+  ) {
+    this.#child = this.#spawn();
+  }
+
+  #spawn(): ChildProcess {
+    const child = spawn(this.command, this.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } });
     // Keep only the tail: iotcore logs every connection at info level, as in production.
     const keep = (chunk: Buffer) => (this.#log = (this.#log + chunk.toString()).slice(-4000));
-    this.#child.stdout!.on('data', keep);
-    this.#child.stderr!.on('data', keep);
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    return child;
+  }
+
+  /** The same command again, once this one has exited; resolves when it listens. */
+  async restart(): Promise<void> {
+    await this.stop();
+    this.#child = this.#spawn();
+    if (this.#port !== undefined) await this.waitForPort(this.#port);
   }
 
   get alive(): boolean {
@@ -52,6 +72,7 @@ class BrokerProcess {
   }
 
   async waitForPort(port: number): Promise<void> {
+    this.#port = port;
     await waitForPort(port, 60_000, () => this.alive).catch((error: Error) => {
       throw new Error(`${error.message}\n${this.#log}`);
     });
@@ -93,6 +114,11 @@ function group(name: string, processes: BrokerProcess[], ports: number[], servin
     logTail: () => processes.map((process) => process.log).join('\n'),
     stop: async () => {
       await Promise.all(processes.map((process) => process.stop()));
+    },
+    // Every process down before any comes back, as after a full outage; then in the order they started.
+    restart: async () => {
+      await Promise.all(processes.map((process) => process.stop()));
+      for (const process of processes) await process.restart();
     },
   };
 }

@@ -12,12 +12,14 @@ import { REPO_ROOT, TOOLS_DIR } from '../../test/support/tools.js';
 import { freePort } from '../../test/support/ports.js';
 import { startIotcore, startIotcoreCluster, startMosquitto, startPlainAedes, type RunningBroker, type TlsFiles } from './brokers.js';
 import { ensureFleet, type Fleet } from './fleet.js';
+import { startImportedIotcore } from './imported-fleet.js';
 import {
   anonymousDialect,
   credentialedDialect,
   commands,
   fanIn,
   fanOut,
+  firstConnects,
   stormAndIdle,
   yandexDialect,
   type CostMeter,
@@ -41,18 +43,20 @@ import { integerOption, listOption, parseCommandLine, UsageError } from '../comm
 
 const USAGE = `usage: npm run bench -- [options]
   --quick               a short run: seconds per scenario, a small fleet (what npm test runs)
-  --only a,b,c,d,e,f,g  scenarios to run (all; the table in loadtest/README.md)
+  --only LIST           scenarios to run, of a,b,c,d,e,f,g,h (all; the table in loadtest/README.md)
   --brokers LIST        mosquitto,mosquitto-auth,aedes,iotcore: which brokers (all four)
   --qos 0,1             QoS levels of the fan-in and fan-out scenarios (0,1)
   --devices N           devices of the fan-in, commands and fan-out scenarios (1000; --quick: 20)
-  --storm-devices N     devices of the connect storm (5000; --quick: 20)
+  --storm-devices N     devices of the connect storms (d) and of the imported fleet (h) (5000; --quick: 20)
   --idle N              idle TLS connections for the RSS figure (10000; --quick: 40)
   --seconds S           measured part of each run, after the warm-up (5; --quick: 0.5)
   --profile             run iotcore with --cpu-prof and summarise its top self-time functions
   --out DIR             where bench.md and bench.json go (loadtest/results)
+  --work-dir DIR        fleets, data dirs and broker configs, kept between runs (.tools/bench); another
+                        directory keeps two runs at once apart
   -h, --help            this text`;
 
-const { quick, profile, outDir, scenarios, brokers, qosLevels, sizes } = parseCommandLine(
+const { quick, profile, outDir, workDir, scenarios, brokers, qosLevels, sizes } = parseCommandLine(
   {
     options: {
       quick: { type: 'boolean', default: false },
@@ -62,6 +66,7 @@ const { quick, profile, outDir, scenarios, brokers, qosLevels, sizes } = parseCo
       seconds: { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
+      'work-dir': { type: 'string' },
       profile: { type: 'boolean', default: false },
       brokers: { type: 'string' },
       qos: { type: 'string' },
@@ -78,7 +83,8 @@ const { quick, profile, outDir, scenarios, brokers, qosLevels, sizes } = parseCo
       quick,
       profile: args.profile,
       outDir: args.out,
-      scenarios: listOption('--only', args.only ?? 'a,b,c,d,e,f,g', ['a', 'b', 'c', 'd', 'e', 'f', 'g']),
+      workDir: path.resolve(args['work-dir'] ?? path.join(TOOLS_DIR, 'bench')),
+      scenarios: listOption('--only', args.only ?? 'a,b,c,d,e,f,g,h', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']),
       brokers: listOption('--brokers', args.brokers ?? 'mosquitto,mosquitto-auth,aedes,iotcore', [
         'mosquitto',
         'mosquitto-auth',
@@ -95,7 +101,6 @@ const { quick, profile, outDir, scenarios, brokers, qosLevels, sizes } = parseCo
     };
   },
 );
-const workDir = path.join(TOOLS_DIR, 'bench');
 const log = (line: string) => console.log(`bench: ${line}`);
 
 async function main(): Promise<void> {
@@ -111,6 +116,8 @@ async function main(): Promise<void> {
   };
   const fleetSize = Math.max(settings.devices, scenarios.has('d') || scenarios.has('e') ? settings.stormDevices : 0);
   const fleet = await ensureFleet(path.join(workDir, quick ? 'fleet-quick' : 'fleet'), fleetSize, tls, log);
+  // Mosquitto's password file holds the clients of every scenario run, (h)'s too.
+  const passwordFileSize = Math.max(fleetSize, scenarios.has('h') ? settings.stormDevices : 0);
   const profileDir = profile ? path.join(workDir, `profile-${Date.now()}`) : undefined;
   const results: Record<string, Figures> = { [MOSQUITTO]: {}, [MOSQUITTO_AUTH]: {}, [AEDES]: {}, [IOTCORE]: {} };
 
@@ -121,7 +128,7 @@ async function main(): Promise<void> {
       name: MOSQUITTO_AUTH,
       key: 'mosquitto-auth',
       dialect: credentialedDialect(),
-      start: () => startMosquitto({ workDir, tls, auth: { devices: fleetSize } }),
+      start: () => startMosquitto({ workDir, tls, auth: { devices: passwordFileSize } }),
     },
     { name: AEDES, key: 'aedes', dialect: anonymousDialect(), start: () => startPlainAedes({ tls }) },
     {
@@ -131,8 +138,16 @@ async function main(): Promise<void> {
       start: async () => startIotcore({ dataDir: fleet.dataDir, apiPort: await freePort(), tls, cpuProfileDir: profileDir }),
     },
   ].filter((target) => brokers.has(target.key));
+  type Target = (typeof single)[number];
+  const started = async (target: Target) => ({ broker: await target.start(), dialect: target.dialect });
   const notes: string[] = [];
-  const phases: Array<{ key: string; title: string; run(broker: RunningBroker, dialect: Dialect, figures: Figures): Promise<void> }> = [
+  const phases: Array<{
+    key: string;
+    title: string;
+    /** How each broker is started for this phase (default: `start()` with its dialect). */
+    start?(target: Target): Promise<{ broker: RunningBroker; dialect: Dialect }>;
+    run(broker: RunningBroker, dialect: Dialect, figures: Figures): Promise<void>;
+  }> = [
     ...qosLevels.map((qos) => ({
       key: 'a',
       title: `fan-in QoS ${qos}: ${settings.devices} devices → 1 consumer`,
@@ -151,17 +166,36 @@ async function main(): Promise<void> {
     })),
     {
       key: 'd',
-      title: `connect storm of ${settings.stormDevices}, then ${settings.idleConnections} idle connections`,
+      title: `connect storm of ${settings.stormDevices}, then ${settings.idleConnections} idle connections, then a restart and a storm`,
+      start: async (target) => {
+        // The fleet's data dir is kept between runs, and with it the passwords verified in earlier ones.
+        if (target.key === 'iotcore') await rm(path.join(fleet.dataDir, 'credential-cache'), { recursive: true, force: true });
+        return started(target);
+      },
       run: (broker, dialect, figures) => stormAndIdle(broker, dialect, settings, figures),
+    },
+    {
+      key: 'h',
+      title: `first connects of ${settings.stormDevices} devices just imported`,
+      start: async (target) => {
+        if (target.key !== 'iotcore') return started(target);
+        log(`importing ${settings.stormDevices} devices with their passwords into a fresh iotcore`);
+        const imported = await startImportedIotcore({ workDir, size: settings.stormDevices, tls });
+        notes.push(
+          `- (h) \`iotcore import yandex --dump --passwords-file\` of ${settings.stormDevices} devices (one password each) into a fresh \`iotcore serve\` took ${imported.importSeconds.toFixed(1)} s before the storm.`,
+        );
+        return { broker: imported.broker, dialect: yandexDialect(imported.fleet) };
+      },
+      run: (broker, dialect, figures) => firstConnects(broker, dialect, settings, figures),
     },
   ];
   for (const phase of phases) {
     if (!scenarios.has(phase.key) && !(phase.key === 'd' && scenarios.has('e'))) continue;
     for (const target of single) {
       log(`${phase.title} — ${target.name}`);
-      const broker = await target.start();
+      const { broker, dialect } = await (phase.start ?? started)(target);
       try {
-        await phase.run(broker, target.dialect, results[target.name]!);
+        await phase.run(broker, dialect, results[target.name]!);
       } catch (error) {
         if (broker.alive()) throw error;
       } finally {
@@ -193,6 +227,13 @@ async function main(): Promise<void> {
     'state, connection logs at info). Every broker listens on TLS with the same certificate; the load generator (mqtt.js in',
     `${settings.threads} publishing threads and a receiving thread) runs on the same ${os.cpus().length} cores, so figures are ratios for this`,
     'machine, not capacities.',
+    '',
+    '(d) restart: every process of each broker is stopped and started again on the same data and ports after the first',
+    "and reconnect rounds and the idle connections (e), then every device connects; iotcore's first connects find the",
+    "passwords verified before the restart (DATA_DIR/credential-cache), the baselines' are just reconnects (they remember",
+    'nothing: Mosquitto checks its password file, plain aedes nothing). (h): iotcore is a fresh `iotcore serve` into which',
+    'the fleet was just imported from a `yc` dump with `--passwords-file`; the baselines are freshly started with their',
+    'password file (Mosquitto with auth) or none, so their figure is again a plain connect storm.',
     '',
   );
   if (profileDir) notes.push('', '## CPU profile of iotcore during the run (self time)', '', await summarizeCpuProfiles(profileDir, 25));
