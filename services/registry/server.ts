@@ -98,12 +98,14 @@ export interface RegistryServices {
 
 /** Builds the services without a socket (also how the fuzz harness calls every handler in-process). */
 export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'restListen' | 'tls'>): RegistryServices {
+  const verifiedPasswords = new VerifiedPasswords({ ...options.credentialCache, logger: options.logger });
   const ctx: ResourceContext = {
     store: options.store,
     newId: createIdGenerator(options.idPrefix),
     now: () => new Date(),
     quotas: options.quotas,
     events: new RegistryEvents({ shared: options.revocationFeed, logger: options.logger }),
+    vouchPassword: (entityId, password, passwordId) => verifiedPasswords.vouch(entityId, password, passwordId),
   };
   const iamTokens = { key: options.iamTokenKey ?? randomBytes(32), lifetimeMs: options.iamTokenLifetimeMs ?? 12 * 3_600_000 };
   const handler: HandlerContext = {
@@ -114,7 +116,7 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
   let cluster = async (): Promise<ClusterState> => ({ role: 'registry', edges: [], readiness: [] });
   let boundAddress = '';
   const liveCredentialKey = options.liveCredentialKey ?? randomBytes(32);
-  const authenticator = new Authenticator(ctx, new VerifiedPasswords({ ...options.credentialCache, logger: options.logger }), {
+  const authenticator = new Authenticator(ctx, verifiedPasswords, {
     key: liveCredentialKey,
     issuerHolds: async (issuer, role, folderId) => (await handler.access.principalByName(issuer))?.has(role, folderId) ?? false,
   });

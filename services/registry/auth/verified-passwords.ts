@@ -53,6 +53,19 @@ export class VerifiedPasswords {
     return verifying;
   }
 
+  /**
+   * Records a password the registry was just given in plaintext with its new record (an import
+   * with a passwords file), as a verified CONNECT would: the entity's first CONNECT then needs no
+   * slow hash, also on other replicas and after restarts. A failed write is only logged.
+   */
+  async vouch(entityId: string, password: string, passwordId: string): Promise<void> {
+    const mac = credentialMac(this.#secret, entityId, Buffer.from(password, 'utf8'));
+    this.#remember(entityId, mac, passwordId);
+    await this.options.shared
+      ?.set(entityId, mac, passwordId)
+      .catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not write the shared credential cache'));
+  }
+
   forget(entityId: string): void {
     this.#memory.delete(entityId);
     this.options.shared

@@ -15,6 +15,8 @@ export interface ResourceContext {
   now: () => Date;
   quotas: Quotas;
   events: RegistryEvents;
+  /** Remembers a password just stored from plaintext as verified (auth/verified-passwords.ts). */
+  vouchPassword?: (entityId: string, password: string, passwordId: string) => Promise<void>;
 }
 
 export class QuotaExceededError extends Error {

@@ -298,6 +298,7 @@ async function apply(
   );
   if (!exists) {
     await writer.create({ passwords, certificates: plan.certificates });
+    await vouchFor(ctx, owner.id, plan.passwords);
     return outcome(action);
   }
   // No transactions on every backend: undo what this import added if a later write fails.
@@ -316,7 +317,17 @@ async function apply(
     for (const step of undo.reverse()) await step().catch(() => undefined);
     throw error;
   }
+  await vouchFor(ctx, owner.id, plan.passwords);
   return outcome(action);
+}
+
+/**
+ * Imported passwords count as verified once stored: a fleet pointed at iotcore right after its
+ * import connects without one slow hash per device (README, connect storms).
+ */
+async function vouchFor(ctx: ResourceContext, entityId: string, passwords: ImportedPassword[]): Promise<void> {
+  const vouch = ctx.vouchPassword;
+  if (vouch) await Promise.all(passwords.map((password) => vouch(entityId, password.password, password.id)));
 }
 
 async function findBrokerByName(ctx: ResourceContext, folderId: string, name: string): Promise<BrokerRecord | undefined> {

@@ -84,6 +84,23 @@ for (const kind of ['LevelDB', 'Redis'] as const) {
       assert.equal(await fresh.match(entity, Buffer.from('guessed-Passw0rd!'), records), undefined);
     });
 
+    test('a password vouched for by an import is matched without a slow hash, by every process sharing the cache', async () => {
+      const importedEntity = `imported-${kind}`;
+      const imported: PasswordRecord[] = [{ ...records[0]!, id: `pw-imported-${kind}`, owner_id: importedEntity }];
+      const importer = new VerifiedPasswords({ shared, secret });
+      await importer.vouch(importedEntity, PASSWORD, imported[0]!.id);
+      const replica = new VerifiedPasswords({ shared, secret });
+      assert.deepEqual(
+        await delta(async () => assert.equal(await replica.match(importedEntity, Buffer.from(PASSWORD), imported), imported[0]!.id)),
+        { shared: 1 },
+      );
+      // A wrong password is still decided by the hash.
+      assert.deepEqual(
+        await delta(async () => assert.equal(await replica.match(importedEntity, Buffer.from('Other-Passw0rd-0002'), imported), undefined)),
+        { slow: 1 },
+      );
+    });
+
     test('an entry whose password record is gone is not trusted, and forget drops it everywhere', async () => {
       const fresh = new VerifiedPasswords({ shared, secret });
       assert.equal(await fresh.match(entity, Buffer.from(PASSWORD), []), undefined, 'the password was deleted');
