@@ -184,6 +184,8 @@ test("Yandex's SDKs need only the endpoint and the CA: Python and Go with a serv
     assert.deepEqual(await sdk('list', { YC_OAUTH_TOKEN: secret }), { registries: [] });
     const [token] = JSON.parse(await iotcore('--format', 'json', 'token', 'list')) as Array<{ id: string }>;
     await iotcore('token', 'revoke', token!.id);
+    // A revocation holds on every replica within the token cache's lifetime (services/registry/api/access.ts).
+    await new Promise((resolve) => setTimeout(resolve, TOKEN_CACHE_TTL_MS + 200));
     const refused = await sdk('list', { YC_OAUTH_TOKEN: secret });
     assert.match(`${refused.code} ${refused.details}`, /UNAUTHENTICATED/);
   });
