@@ -23,7 +23,7 @@ export async function decidePublish(policy: TopicPolicy, topic: string, deviceOw
   const decision = policy.authorizePublish(topic);
   if (!decision.ok || !decision.requiresDeviceOf) return decision;
   const { deviceId, registryId } = decision.requiresDeviceOf;
-  if ((await deviceOwners.registryOf(deviceId)) === registryId) return decision;
+  if (await deviceOwners.isDeviceOf(deviceId, registryId)) return decision;
   return { ok: false, reason: `publish to topic "${topic}" not allowed: device of another registry or unknown` };
 }
 

@@ -71,9 +71,8 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
     if (!decision.ok) return deny(decision.reason);
     if (!decision.requiresDeviceOf) return grant(decision);
     const { deviceId, registryId } = decision.requiresDeviceOf;
-    ctx.deviceOwners.registryOf(deviceId).then(
-      (owner) =>
-        owner === registryId ? grant(decision) : deny(`not allowed to subscribe: "${requested}": device of another registry or unknown`),
+    ctx.deviceOwners.isDeviceOf(deviceId, registryId).then(
+      (mine) => (mine ? grant(decision) : deny(`not allowed to subscribe: "${requested}": device of another registry or unknown`)),
       (error: Error) => callback(error),
     );
   };

@@ -24,6 +24,11 @@ export class DeviceOwnerCache {
     return owner === UNKNOWN ? undefined : owner;
   }
 
+  /** Whether `deviceId` is a device of `registryId` (false for an unknown device). */
+  async isDeviceOf(deviceId: string, registryId: string): Promise<boolean> {
+    return (await this.registryOf(deviceId)) === registryId;
+  }
+
   forget(deviceId: string): void {
     this.#owners.delete(deviceId);
   }

@@ -59,11 +59,7 @@ export class VerifiedPasswords {
    * slow hash, also on other replicas and after restarts. A failed write is only logged.
    */
   async vouch(entityId: string, password: string, passwordId: string): Promise<void> {
-    const mac = credentialMac(this.#secret, entityId, Buffer.from(password, 'utf8'));
-    this.#remember(entityId, mac, passwordId);
-    await this.options.shared
-      ?.set(entityId, mac, passwordId)
-      .catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not write the shared credential cache'));
+    await this.#record(entityId, credentialMac(this.#secret, entityId, Buffer.from(password, 'utf8')), passwordId);
   }
 
   forget(entityId: string): void {
@@ -105,10 +101,7 @@ export class VerifiedPasswords {
       const text = password.toString('utf8');
       for (const record of passwords) {
         if (!(await verifyPassword(text, record.hash))) continue;
-        this.#remember(entityId, mac, record.id);
-        this.options.shared
-          ?.set(entityId, mac, record.id)
-          .catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not write the shared credential cache'));
+        void this.#record(entityId, mac, record.id);
         return record.id;
       }
       return undefined;
@@ -127,6 +120,14 @@ export class VerifiedPasswords {
       if (this.#hashing.get(entityId) === tail) this.#hashing.delete(entityId);
     });
     return result;
+  }
+
+  /** A pair just verified (or vouched for): remembered here and in the shared cache, whose failure is only logged. */
+  async #record(entityId: string, mac: string, passwordId: string): Promise<void> {
+    this.#remember(entityId, mac, passwordId);
+    await this.options.shared
+      ?.set(entityId, mac, passwordId)
+      .catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not write the shared credential cache'));
   }
 
   #remember(entityId: string, mac: string, passwordId: string): void {
