@@ -4,11 +4,12 @@
 // nodes on mqemitter-redis and aedes-persistence-mongodb).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitForPort } from '../../test/support/ports.js';
 import { anonymousDialect, BENCH_REGISTRY, benchDevicePassword } from './scenarios.js';
+import { cpuSeconds, rssBytes } from '../process-stats.js';
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(DIST, 'services/cli/main.js');
@@ -82,16 +83,12 @@ class BrokerProcess {
     return this.#log;
   }
 
-  async rssBytes(): Promise<number> {
-    const status = await readFile(`/proc/${this.#child.pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+  rssBytes(): Promise<number> {
+    return rssBytes(this.#child.pid!);
   }
 
-  async cpuSeconds(): Promise<number> {
-    // /proc/<pid>/stat after the command name: utime and stime are fields 14 and 15, in ticks of 1/100 s.
-    const stat = await readFile(`/proc/${this.#child.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+  cpuSeconds(): Promise<number> {
+    return cpuSeconds(this.#child.pid!);
   }
 
   async stop(): Promise<void> {

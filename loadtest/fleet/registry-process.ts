@@ -3,10 +3,10 @@
 // With `mqtt`, the all-in-one `iotcore serve` instead: the same registry with an MQTT edge in the
 // process, whose TLS listener trusts the data dir's CA like the API.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CLI } from '../../test/support/serve-process.js';
 import { freePort } from '../../test/support/ports.js';
+import { rssBytes, settle } from '../process-stats.js';
 
 export interface RegistryProcess {
   endpoint: string;
@@ -17,6 +17,8 @@ export interface RegistryProcess {
   mqttPort?: number;
   /** Resident set size of the registry process, bytes. */
   rss(): Promise<number>;
+  /** Waits until the registry process is idle (compactions, GC); returns the seconds waited. */
+  settle(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -53,7 +55,8 @@ export async function startRegistryProcess(options: {
     mqttPort,
     caFile: path.join(options.dataDir, 'tls/ca.pem'),
     token,
-    rss: async () => Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(path.join('/proc', String(child.pid), 'status'), 'utf8'))![1]) * 1024,
+    rss: () => rssBytes(child.pid!),
+    settle: () => settle(child.pid!),
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -26,6 +26,8 @@ test('npm run bench:fleet on a small fleet reports creates, reads and a complete
     '200',
     '--connect-sample',
     String(sample),
+    '--reconnect-rounds',
+    '3',
     '--out',
     out,
   ];
@@ -41,7 +43,11 @@ test('npm run bench:fleet on a small fleet reports creates, reads and a complete
   t.diagnostic(report);
   assert.equal([...report.matchAll(/^\| \d+–\d+ \| \d+ \|/gm)].length, 3, 'a row per block of 100');
   const total = 300 + sample;
-  assert.match(report, new RegExp(`^\\| ${total} \\| [\\d.]+ \\| [\\d.]+ \\|$`, 'm'), 'first-time and reconnect CONNECT/s');
+  assert.match(
+    report,
+    new RegExp(`^\\| ${total} \\| \\d+ s \\| [\\d.]+ \\| [\\d.]+ \\| \\d+, \\d+, \\d+ \\|$`, 'm'),
+    'first-time and reconnect CONNECT/s, with the three reconnect rounds',
+  );
   assert.match(report, new RegExp(`all ${total} devices in 1 pages`));
   assert.match(report, new RegExp(`GetDevice at ${total} devices`));
   assert.match(report, /200 devices in one registry, 20 with an alias, 10 with a certificate/);
