@@ -21,7 +21,7 @@ export function inProcessLink(ctx: ResourceContext, authenticator: Authenticator
     sourceTriggers: async (kind, id) =>
       (await ctx.store.listSourceTriggers(kind, id)).map(({ id: triggerId, device_id, filter }) => ({ id: triggerId, device_id, filter })),
     reportActivity: async (activities) => {
-      for (const { device_id, ...patch } of activities) await ctx.store.recordDeviceMonitoring(device_id, patch);
+      await ctx.store.recordDeviceMonitoring(activities.map(({ device_id, ...patch }) => ({ device_id, patch })));
     },
   };
 }

@@ -109,7 +109,7 @@ export function edgeAuthService(ctx: ResourceContext, authenticator: Authenticat
         for (const [field, time] of Object.entries(patch)) validateTime(`activities[${index}].${field}`, time);
         return { device_id, patch: { ...patch, ...(last_auth_ip ? { last_auth_ip } : {}) } };
       });
-      for (const { device_id, patch } of reports) await ctx.store.recordDeviceMonitoring(device_id, patch);
+      await ctx.store.recordDeviceMonitoring(reports);
       return ReportActivityResponse.fromPartial({});
     }),
 

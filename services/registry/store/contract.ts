@@ -65,8 +65,11 @@ export interface RegistryStore {
   /** Served by an index or a maintained counter: quotas call it on every create when they are set. */
   countDevices(scope: { registry_id: string } | { folder_id: string }): Promise<number>;
   updateDevice(device: DeviceRecord): Promise<void>;
-  /** Merges the given monitoring timestamps into the device (no-op if the device is gone). */
-  recordDeviceMonitoring(id: string, patch: DeviceMonitoringRecord): Promise<void>;
+  /**
+   * Merges each report's monitoring timestamps into its device (a device that is gone is skipped),
+   * all in one write: edges report every device active in the last second at once.
+   */
+  recordDeviceMonitoring(reports: ReadonlyArray<{ device_id: string; patch: DeviceMonitoringRecord }>): Promise<void>;
   /** Removes the device and its credentials. */
   deleteDevice(id: string): Promise<void>;
 

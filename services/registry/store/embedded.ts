@@ -171,12 +171,20 @@ class EmbeddedStore implements RegistryStore {
     });
   }
 
-  recordDeviceMonitoring(id: string, patch: DeviceMonitoringRecord): Promise<void> {
+  recordDeviceMonitoring(reports: ReadonlyArray<{ device_id: string; patch: DeviceMonitoringRecord }>): Promise<void> {
     return this.#mutate(() => {
-      const current = this.state.devices.get(id);
-      if (!current) return { batch: [], commit: () => undefined };
-      const updated = { ...current, monitoring: { ...current.monitoring, ...patch } };
-      return this.#put('device', id, updated, () => this.state.putDevice(updated));
+      const updates: DeviceRecord[] = [];
+      for (const { device_id, patch } of reports) {
+        const current = this.state.devices.get(device_id);
+        if (current) updates.push({ ...current, monitoring: { ...current.monitoring, ...patch } });
+      }
+      return {
+        batch: updates.map((device) => ({ type: 'put' as const, key: key('device', device.id), value: encodeRecord(device) })),
+        // Monitoring is in no index: the records are swapped, not re-indexed.
+        commit: () => {
+          for (const device of updates) this.state.devices.set(device.id, device);
+        },
+      };
     });
   }
 

@@ -199,13 +199,17 @@ class MongoStore implements RegistryStore {
     );
   }
 
-  async recordDeviceMonitoring(id: string, patch: DeviceMonitoringRecord) {
-    const fields = Object.fromEntries(
-      Object.entries(patch)
-        .filter(([, value]) => value !== undefined)
-        .map(([name, value]) => [`monitoring.${name}`, value]),
-    );
-    if (Object.keys(fields).length > 0) await this.#devices.updateOne({ _id: id }, { $set: fields });
+  async recordDeviceMonitoring(reports: ReadonlyArray<{ device_id: string; patch: DeviceMonitoringRecord }>) {
+    const updates = reports.flatMap(({ device_id, patch }) => {
+      const fields = Object.fromEntries(
+        Object.entries(patch)
+          .filter(([, value]) => value !== undefined)
+          .map(([name, value]) => [`monitoring.${name}`, value]),
+      );
+      return Object.keys(fields).length > 0 ? [{ updateOne: { filter: { _id: device_id }, update: { $set: fields } } }] : [];
+    });
+    // One round trip for the report; unordered, so a device deleted meanwhile does not stop the rest.
+    if (updates.length > 0) await this.#devices.bulkWrite(updates, { ordered: false });
   }
 
   async deleteDevice(id: string) {

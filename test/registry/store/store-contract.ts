@@ -312,21 +312,34 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
       assert.equal(await store.countDevices({ folder_id: 'f-device-pages' }), 59);
     });
 
-    test('device monitoring data merges', async () => {
+    test('device monitoring data merges, a report of many devices in one write', async () => {
       const r = registry('f-mon', 'r');
       await store.createRegistry(r, none);
       const d = device(r.id, 'd');
+      const other = device(r.id, 'other');
       await store.createDevice(d, none);
+      await store.createDevice(other, none);
       const first = new Date('2026-11-25T11:00:00.000Z');
       const second = new Date('2026-11-25T11:05:00.000Z');
-      await store.recordDeviceMonitoring(d.id, { last_auth_ip: '10.0.0.1', last_auth_time: first });
-      await store.recordDeviceMonitoring(d.id, { last_pub_activity_time: second });
+      await store.recordDeviceMonitoring([{ device_id: d.id, patch: { last_auth_ip: '10.0.0.1', last_auth_time: first } }]);
+      // A device that is gone (deleted meanwhile) is skipped; the others of the report are stored.
+      await store.recordDeviceMonitoring([
+        { device_id: d.id, patch: { last_pub_activity_time: second } },
+        { device_id: 'tst00000000000000000', patch: { last_online_time: first } },
+        { device_id: other.id, patch: { last_online_time: second } },
+      ]);
       assert.deepEqual((await store.getDevice(d.id))?.monitoring, {
         last_auth_ip: '10.0.0.1',
         last_auth_time: first,
         last_pub_activity_time: second,
       });
-      await store.recordDeviceMonitoring('tst00000000000000000', { last_online_time: first });
+      assert.deepEqual((await store.getDevice(other.id))?.monitoring, { last_online_time: second });
+      assert.equal(await store.getDevice('tst00000000000000000'), undefined);
+      // Still found by name and listed once: monitoring leaves the indexes as they were.
+      assert.equal((await store.getDeviceByName(r.id, 'other'))?.id, other.id);
+      const listed = await store.listDevices({ registry_id: r.id }, { page_size: 10, page_token: '' });
+      assert.deepEqual(listed.items.map((device) => device.id).sort(), [d.id, other.id].sort());
+      assert.equal(await store.countDevices({ registry_id: r.id }), 2);
     });
 
     test('operations are kept per resource', async () => {
