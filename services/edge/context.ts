@@ -47,7 +47,7 @@ export interface EdgeContext {
 
 /** Records a device's publish or subscribe time for `$monitoring` and DeviceView.FULL. */
 export function recordActivity(ctx: EdgeContext, session: Session, field: 'last_pub_activity_time' | 'last_sub_activity_time'): void {
-  if (session.principal.kind === 'device') ctx.monitor.record(session.principal.id, session.principal.registry_id, { [field]: new Date() });
+  if (session.principal.kind === 'device') ctx.monitor.touch(session.principal.id, session.principal.registry_id, field);
 }
 
 /** The registry a principal belongs to, for per-registry metrics (brokers have none). */

@@ -17,7 +17,7 @@ export function dataPlane(broker: Aedes, link: RegistryLink, deviceOwners: Devic
       if (outcome.result !== 'OK') throw new DataPlaneError('NOT_FOUND', `${principalRef.kind} ${principalRef.id}: ${outcome.reason}`);
       const decision = await decidePublish(new TopicPolicy(outcome.principal), topic, deviceOwners);
       if (!decision.ok) throw new DataPlaneError('PERMISSION_DENIED', decision.reason);
-      exportMessage(exports, outcome.principal, decision.internalTopic, data);
+      exportMessage(exports, outcome.principal, decision.exportTopic, data);
       const packet: PublishPacket = {
         cmd: 'publish',
         topic: decision.internalTopic,

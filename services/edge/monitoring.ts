@@ -5,10 +5,14 @@ import type { DeviceActivity, DeviceActivityTimes, RegistryLink } from '../contr
 
 export type ActivityField = keyof DeviceActivityTimes;
 
+type TouchedField = 'last_pub_activity_time' | 'last_sub_activity_time';
+
 interface DeviceState {
   registryId: string;
   monitoring: DeviceActivityTimes;
   dirty: DeviceActivityTimes;
+  /** Publish and subscribe times since the last flush, as epoch milliseconds (made Dates then). */
+  touched: Partial<Record<TouchedField, number>> | undefined;
 }
 
 export class DeviceMonitor {
@@ -26,13 +30,24 @@ export class DeviceMonitor {
   }
 
   record(deviceId: string, registryId: string, patch: DeviceActivityTimes): void {
-    let state = this.#devices.get(deviceId);
-    if (!state) {
-      state = { registryId, monitoring: {}, dirty: {} };
-      this.#devices.set(deviceId, state);
-    }
+    const state = this.#stateOf(deviceId, registryId);
     Object.assign(state.monitoring, patch);
     Object.assign(state.dirty, patch);
+  }
+
+  /** The time of a PUBLISH or SUBSCRIBE: on every message, so it only notes the clock. */
+  touch(deviceId: string, registryId: string, field: TouchedField): void {
+    const state = this.#stateOf(deviceId, registryId);
+    (state.touched ??= {})[field] = Date.now();
+  }
+
+  #stateOf(deviceId: string, registryId: string): DeviceState {
+    let state = this.#devices.get(deviceId);
+    if (!state) {
+      state = { registryId, monitoring: {}, dirty: {}, touched: undefined };
+      this.#devices.set(deviceId, state);
+    }
+    return state;
   }
 
   /** Forget devices that are gone (deleted) so memory stays bounded by live devices. */
@@ -43,6 +58,11 @@ export class DeviceMonitor {
   async flush(): Promise<void> {
     const batch: DeviceActivity[] = [];
     for (const [deviceId, state] of this.#devices) {
+      if (state.touched) {
+        for (const [field, at] of Object.entries(state.touched) as Array<[TouchedField, number]>)
+          state.monitoring[field] = state.dirty[field] = new Date(at);
+        state.touched = undefined;
+      }
       if (Object.keys(state.dirty).length === 0) continue;
       batch.push({ device_id: deviceId, ...state.dirty });
       state.dirty = {};

@@ -1,5 +1,5 @@
 // Which of an edge's messages go to which export. Called on every accepted PUBLISH of a device or
-// registry with its canonical topic; most topics are not exported and cost one string split. A
+// registry with its canonical topic; a registry without exports costs one map lookup. A
 // registry's exports come from the registry link, kept EXPORTS_TTL_MS (RefreshedRules): an export
 // added or deleted takes effect on every edge within that time, and a PUBLISH never waits.
 import { exportRecord, exportTakes, isExportedTopic, type ExportRecord, type RegistryExport } from '../../contracts/data-stream-export.js';
@@ -14,27 +14,22 @@ export class RegistryExports {
   readonly #rules: RefreshedRules<RegistryExport>;
 
   constructor(
-    private readonly link: Pick<RegistryLink, 'registryExports'>,
+    link: Pick<RegistryLink, 'registryExports'>,
     /** Where a record goes: the exporter's offer(). */
     private readonly sink: (stream: string, record: ExportRecord) => void,
     logger: Logger,
     now: () => number = Date.now,
   ) {
-    this.#rules = new RefreshedRules(EXPORTS_TTL_MS, 'data stream exports', logger, now);
+    this.#rules = new RefreshedRules(EXPORTS_TTL_MS, 'data stream exports', logger, (registryId) => link.registryExports(registryId), now);
   }
 
   /** A device's or registry's accepted message on the canonical `topic`. */
   offer(principal: Principal, topic: string, payload: Buffer): void {
-    if (principal.kind === 'broker' || !isExportedTopic(topic)) return;
+    if (principal.kind === 'broker' || this.#rules.none(principal.registry_id) || !isExportedTopic(topic)) return;
     const deviceId = principal.kind === 'device' ? principal.id : '';
-    const registryId = principal.registry_id;
-    this.#rules.with(
-      `registry ${registryId}`,
-      () => this.link.registryExports(registryId),
-      (exports) => {
-        for (const { mqtt_topic_filter, stream } of exports)
-          if (exportTakes(mqtt_topic_filter, topic)) this.sink(stream, exportRecord(deviceId, topic, payload));
-      },
-    );
+    this.#rules.with(principal.registry_id, (exports) => {
+      for (const { mqtt_topic_filter, stream } of exports)
+        if (exportTakes(mqtt_topic_filter, topic)) this.sink(stream, exportRecord(deviceId, topic, payload));
+    });
   }
 }

@@ -56,7 +56,7 @@ export function authorizePublishHook(ctx: EdgeContext): Aedes['authorizePublish'
         drop(packet);
         return callback(null);
       }
-      exportMessage(ctx.exports, session.principal, decision.internalTopic, packet.payload);
+      exportMessage(ctx.exports, session.principal, decision.exportTopic, packet.payload);
       packet.topic = decision.internalTopic;
       // The RETAIN flag is not supported (docs/yandex-behaviour.md §4.3): storage is decided by the topic name.
       packet.retain = decision.permanent;

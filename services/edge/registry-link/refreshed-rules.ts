@@ -23,25 +23,42 @@ export class RefreshedRules<T> {
     /** What the rules are, for the warning when the link fails ("data stream exports"). */
     private readonly what: string,
     private readonly logger: Logger,
+    /** Asks the link for the rules of a source. */
+    private readonly load: (source: string) => Promise<T[]>,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Hands `use` the rules of `source`: at once when known, else when `load` first answers. */
-  with(source: string, load: () => Promise<T[]>, use: (rules: T[]) => void): void {
+  /**
+   * Whether `source` is known to have no rules (refreshed in the background when due): the answer
+   * for almost every PUBLISH, given without building anything for the message.
+   */
+  none(source: string): boolean {
+    const known = this.#known.get(source);
+    if (!known?.answered || known.rules.length > 0) return false;
+    this.#refreshIfDue(source, known);
+    return true;
+  }
+
+  /** Hands `use` the rules of `source`: at once when known, else when the link first answers. */
+  with(source: string, use: (rules: T[]) => void): void {
     const known = this.#known.get(source);
     if (known?.answered) {
       use(known.rules);
-      if (!known.pending && this.now() - known.fetchedAt > this.ttlMs) this.#fetch(source, load, known);
+      this.#refreshIfDue(source, known);
       return;
     }
     // Bounded in time by the link's deadline.
-    const pending = known?.pending ?? this.#fetch(source, load, known);
+    const pending = known?.pending ?? this.#fetch(source, known);
     void pending.then(use);
   }
 
-  #fetch(source: string, load: () => Promise<T[]>, previous: Known<T> | undefined): Promise<T[]> {
+  #refreshIfDue(source: string, known: Known<T>): void {
+    if (!known.pending && this.now() - known.fetchedAt > this.ttlMs) this.#fetch(source, known);
+  }
+
+  #fetch(source: string, previous: Known<T> | undefined): Promise<T[]> {
     const entry: Known<T> = previous ?? { rules: [], answered: false, fetchedAt: 0 };
-    const pending = load().then(
+    const pending = this.load(source).then(
       (rules) => {
         entry.rules = rules;
         entry.answered = true;

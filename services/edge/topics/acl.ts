@@ -41,6 +41,8 @@ export type PublishDecision =
   | {
       ok: true;
       internalTopic: string;
+      /** The topic exports and triggers filter on: the Yandex topic after any alias, or the broker's own. */
+      exportTopic: string;
       permanent: boolean;
       /** A registry publishing to a device: the edge must check the device is in the registry. */
       requiresDeviceOf?: { deviceId: string; registryId: string };
@@ -85,7 +87,7 @@ export class TopicPolicy {
     const principal = this.principal;
     if (principal.kind === 'broker') {
       if (topic.startsWith('$')) return { ok: false, reason: 'broker topics must not start with $' };
-      return { ok: true, internalTopic: brokerInternal(principal.id, topic), permanent: false };
+      return { ok: true, internalTopic: brokerInternal(principal.id, topic), exportTopic: topic, permanent: false };
     }
     const { canonical } = this.#aliases.resolve(principal, topic);
     const resolved = canonical === topic ? undefined : topicNameError(canonical);
@@ -103,6 +105,7 @@ export class TopicPolicy {
     const decision: PublishDecision = {
       ok: true,
       internalTopic: toInternal(principal.registry_id, parts, canonical),
+      exportTopic: canonical,
       permanent: isPermanent(parts),
     };
     if (parts.root === 'devices' && principal.kind === 'registry')

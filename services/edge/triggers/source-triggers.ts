@@ -20,41 +20,43 @@ import { RefreshedRules } from '../registry-link/refreshed-rules.js';
 export const TRIGGERS_TTL_MS = 5_000;
 
 export class SourceTriggers {
-  readonly #rules: RefreshedRules<TriggerRule>;
+  /** A registry's triggers, and a broker's: by the source's ID. */
+  readonly #rules: Record<'registry' | 'broker', RefreshedRules<TriggerRule>>;
 
   constructor(
-    private readonly link: Pick<RegistryLink, 'sourceTriggers'>,
+    link: Pick<RegistryLink, 'sourceTriggers'>,
     /** Where a taken message goes: the intake's offer(). */
     private readonly sink: (triggerId: string, message: TriggerMessage) => void,
     logger: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.#rules = new RefreshedRules(TRIGGERS_TTL_MS, 'triggers', logger, now);
+    this.#rules = {
+      registry: new RefreshedRules(TRIGGERS_TTL_MS, 'registry triggers', logger, (id) => link.sourceTriggers('registry', id), now),
+      broker: new RefreshedRules(TRIGGERS_TTL_MS, 'broker triggers', logger, (id) => link.sourceTriggers('broker', id), now),
+    };
   }
 
   /** A device's, registry's or broker's accepted message on its canonical (or broker) `topic`. */
   offer(principal: Principal, topic: string, payload: Buffer): void {
     const kind = principal.kind === 'broker' ? 'broker' : 'registry';
     const id = principal.kind === 'broker' ? principal.id : principal.registry_id;
+    const rules = this.#rules[kind];
+    if (rules.none(id)) return;
     // Taken now, whenever the rules arrive: the time the message was accepted (formatted only for
-    // a message some trigger takes: this runs for every PUBLISH).
+    // a message some trigger takes).
     const acceptedAt = this.now();
-    this.#rules.with(
-      `${kind} ${id}`,
-      () => this.link.sourceTriggers(kind, id),
-      (rules) => {
-        for (const rule of rules) {
-          const takes = kind === 'broker' ? brokerTriggerTakes(rule, topic) : registryTriggerTakes(rule, topic);
-          if (!takes) continue;
-          this.sink(rule.id, {
-            event_id: randomUUID(),
-            created_at: new Date(acceptedAt).toISOString(),
-            mqtt_topic: topic,
-            device_id: kind === 'broker' ? '' : messageDeviceId(principal.kind === 'device' ? principal.id : undefined, topic),
-            payload: payload.toString('base64'),
-          });
-        }
-      },
-    );
+    rules.with(id, (triggers) => {
+      for (const rule of triggers) {
+        const takes = kind === 'broker' ? brokerTriggerTakes(rule, topic) : registryTriggerTakes(rule, topic);
+        if (!takes) continue;
+        this.sink(rule.id, {
+          event_id: randomUUID(),
+          created_at: new Date(acceptedAt).toISOString(),
+          mqtt_topic: topic,
+          device_id: kind === 'broker' ? '' : messageDeviceId(principal.kind === 'device' ? principal.id : undefined, topic),
+          payload: payload.toString('base64'),
+        });
+      }
+    });
   }
 }

@@ -86,3 +86,22 @@ test('after the time to live the exports are asked again while messages go on wi
   );
   assert.deepEqual(asked, ['reg1', 'reg1']);
 });
+
+test('a registry without exports is asked again after the time to live, so a new export takes effect', async () => {
+  const table: Record<string, RegistryExport[]> = { reg1: [] };
+  const { exports, written, asked, advance } = setup(table);
+  exports.offer(device, '$devices/dev1/events', Buffer.from('1'));
+  await settle();
+  table.reg1 = [{ id: 'e1', mqtt_topic_filter: '', stream: 'new' }];
+  exports.offer(device, '$devices/dev1/events', Buffer.from('2'));
+  advance(EXPORTS_TTL_MS + 1);
+  exports.offer(device, '$devices/dev1/events', Buffer.from('3'));
+  await settle();
+  exports.offer(device, '$devices/dev1/events', Buffer.from('4'));
+  // 2 is within the time to live of "none"; 3 starts the refresh and goes by the last answer.
+  assert.deepEqual(
+    written.map(([stream, record]) => [stream, record.payload]),
+    [['new', '4']],
+  );
+  assert.deepEqual(asked, ['reg1', 'reg1']);
+});

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { TopicPolicy, type PublishDecision, type SubscribeDecision } from '../../../services/edge/topics/acl.js';
 import { hasWildcard, topicFilterError } from '../../../services/edge/topics/topic-syntax.js';
+import { toCanonical } from '../../../services/edge/topics/namespace.js';
 import type { Principal } from '../../../services/contracts/principal.js';
 import { pureSession, type FuzzTarget, type InputOf } from '../target.js';
 import { anyPrincipal, anyTopic } from '../support/topic-inputs.js';
@@ -34,11 +35,13 @@ function assertPublishNamespace(principal: Principal, topic: string, decision: E
   const internal = decision.internalTopic;
   if (principal.kind === 'broker') {
     assert.ok(
-      !topic.startsWith('$') && internal === `$broker/${principal.id}/${topic}` && !decision.permanent,
+      !topic.startsWith('$') && internal === `$broker/${principal.id}/${topic}` && !decision.permanent && decision.exportTopic === topic,
       `broker publish ${topic} → ${internal}`,
     );
     return;
   }
+  // Exports and triggers see the Yandex topic the message is delivered under.
+  assert.equal(decision.exportTopic, toCanonical(internal), `publish ${topic}: export topic ${decision.exportTopic} for ${internal}`);
   const R = principal.registry_id;
   const [, tree, kind] = internal.match(/^\$iot\/[^/]+\/(devices\/[^/]*|registry)\/([^/]*)/) ?? [];
   assert.ok(

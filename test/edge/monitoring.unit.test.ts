@@ -1,0 +1,58 @@
+// Device activity as the edge reports it: the times of auth, publish, subscribe and disconnect,
+// once a second per active device, to the registry and as `$monitoring/<device>/json`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DeviceActivity, RegistryLink } from '../../services/contracts/registry-link.js';
+import { DeviceMonitor } from '../../services/edge/monitoring.js';
+
+function setup() {
+  const reports: DeviceActivity[][] = [];
+  const published: Array<{ registryId: string; deviceId: string; json: Record<string, string> }> = [];
+  const link = { reportActivity: async (batch: DeviceActivity[]) => void reports.push(batch) } as unknown as RegistryLink;
+  const monitor = new DeviceMonitor(
+    link,
+    (registryId, deviceId, payload) => published.push({ registryId, deviceId, json: JSON.parse(payload.toString()) }),
+    (error) => assert.fail(String(error)),
+    60_000,
+  );
+  return { monitor, reports, published };
+}
+
+test('publish and subscribe times are reported as Dates at the next flush, once per device', async (t) => {
+  const { monitor, reports, published } = setup();
+  t.after(() => monitor.close());
+  const before = Date.now();
+  monitor.record('dev1', 'reg1', { last_auth_time: new Date(before), last_auth_ip: '10.0.0.1' });
+  monitor.touch('dev1', 'reg1', 'last_pub_activity_time');
+  monitor.touch('dev1', 'reg1', 'last_pub_activity_time');
+  monitor.touch('dev2', 'reg1', 'last_sub_activity_time');
+  const after = Date.now();
+  await monitor.flush();
+  assert.equal(reports.length, 1);
+  const [dev1, dev2] = reports[0]!;
+  assert.equal(dev1!.device_id, 'dev1');
+  assert.equal(dev1!.last_auth_ip, '10.0.0.1');
+  assert.ok(dev1!.last_pub_activity_time instanceof Date);
+  const pub = dev1!.last_pub_activity_time.getTime();
+  assert.ok(pub >= before && pub <= after, 'the time of the last publish');
+  assert.equal(dev2!.device_id, 'dev2');
+  assert.ok(dev2!.last_sub_activity_time instanceof Date);
+  assert.equal(dev2!.last_pub_activity_time, undefined);
+  assert.deepEqual(
+    published.map(({ deviceId, json }) => [deviceId, json.last_pub_activity_time]),
+    [
+      ['dev1', new Date(pub).toISOString()],
+      ['dev2', undefined],
+    ],
+  );
+
+  // Nothing new: nothing reported. A later publish: only it, with the earlier times kept in $monitoring.
+  await monitor.flush();
+  assert.equal(reports.length, 1);
+  monitor.touch('dev1', 'reg1', 'last_pub_activity_time');
+  await monitor.flush();
+  assert.deepEqual(Object.keys(reports[1]![0]!).sort(), ['device_id', 'last_pub_activity_time']);
+  const latest = published.at(-1)!;
+  assert.equal(latest.json.last_auth_ip, '10.0.0.1');
+  assert.equal(latest.json.registry_id, 'reg1');
+});
