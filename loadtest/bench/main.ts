@@ -41,6 +41,9 @@ import {
 import { summarizeCpuProfiles } from './profile-summary.js';
 import { integerOption, listOption, parseCommandLine, UsageError } from '../command-line.js';
 
+/** The cost meter of a broker without Redis: its CPU only. */
+const NO_REDIS: CostMeter = { redisCommands: async () => 0 };
+
 const USAGE = `usage: npm run bench -- [options]
   --quick               a short run: seconds per scenario, a small fleet (what npm test runs)
   --only LIST           scenarios to run, of a,b,c,d,e,f,g,h (all; the table in loadtest/README.md)
@@ -152,7 +155,7 @@ async function main(): Promise<void> {
       key: 'a',
       title: `fan-in QoS ${qos}: ${settings.devices} devices → 1 consumer`,
       run: (broker: RunningBroker, dialect: Dialect, figures: Figures) =>
-        fanIn(broker, dialect, settings, qos, pacedRate(results, figures, `a.qos${qos}.rate`), figures),
+        fanIn(broker, dialect, settings, qos, pacedRate(results, figures, `a.qos${qos}.rate`), figures, 'a', NO_REDIS),
     })),
     {
       key: 'b',
