@@ -69,7 +69,7 @@ function routingLive(size: number, internalTopics: string[]): Case['run'] {
   const routes = new Map<string, Route | null>();
   return (n) => {
     let routed = 0;
-    for (let i = 0; i < n; i++) if (liveRoute(subscriptions, routes, internalTopics[i % internalTopics.length]!)) routed++;
+    for (let i = 0; i < n; i++) if (liveRoute(subscriptions, routes, internalTopics[i % internalTopics.length]!, 256)) routed++;
     return routed;
   };
 }

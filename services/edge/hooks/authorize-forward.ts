@@ -27,7 +27,7 @@ export function authorizeForwardHook(ctx: EdgeContext): Aedes['authorizeForward'
     if (!session.policy.mayReceive(packet.topic)) return null;
     const route = packet.retain
       ? replayRoute(session.subscriptions, packet.topic)
-      : liveRoute(session.subscriptions, session.routes, packet.topic);
+      : liveRoute(session.subscriptions, session.routes, packet.topic, session.policy.remembered);
     if (!route) return null;
     packet.topic = route.clientTopic;
     // aedes downgrades only when the subscription is keyed by the packet's own topic.

@@ -64,21 +64,26 @@ export type SubscribeDecision =
 
 /**
  * Decisions are remembered per policy: a device publishes to the same few topics over and over, and
- * a policy is fixed for its connection (alias changes close it), so a decision never goes stale.
+ * a policy is fixed for its connection (alias changes close it), so a decision never goes stale. A
+ * registry reads the events of every device of the registry, so it remembers more topics (past
+ * that, each message pays the decision again, as with no memo).
  */
-const REMEMBERED = 256;
+const REMEMBERED = { device: 256, registry: 4096, broker: 256 } as const;
 
 export class TopicPolicy {
   readonly #aliases: AliasTable;
   readonly #publishDecisions = new Map<string, PublishDecision>();
   readonly #readable = new Map<string, boolean>();
+  /** Topics remembered per memo of this principal's connection (decisions here, routes in its session). */
+  readonly remembered: number;
 
   constructor(readonly principal: Principal) {
     this.#aliases = AliasTable.for(principal);
+    this.remembered = REMEMBERED[principal.kind];
   }
 
   authorizePublish(topic: string): PublishDecision {
-    return remember(this.#publishDecisions, REMEMBERED, topic, (name) => this.#decidePublish(name));
+    return remember(this.#publishDecisions, this.remembered, topic, (name) => this.#decidePublish(name));
   }
 
   #decidePublish(topic: string): PublishDecision {
@@ -148,7 +153,7 @@ export class TopicPolicy {
 
   /** Delivery check: may this principal read the message published on `internalTopic`? */
   mayReceive(internalTopic: string): boolean {
-    return remember(this.#readable, REMEMBERED, internalTopic, (topic) => this.#decideReceive(topic));
+    return remember(this.#readable, this.remembered, internalTopic, (topic) => this.#decideReceive(topic));
   }
 
   #decideReceive(internalTopic: string): boolean {

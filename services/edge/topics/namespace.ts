@@ -7,6 +7,7 @@
 //   <broker topic>    → $broker/<B>/<topic>
 export const INTERNAL_ROOT = '$iot';
 export const BROKER_ROOT = '$broker';
+const INTERNAL_PREFIX = `${INTERNAL_ROOT}/`;
 
 export type Root = 'devices' | 'registries' | 'monitoring';
 
@@ -47,19 +48,25 @@ export function toInternal(registryId: string, parts: CanonicalParts, canonical:
   }
 }
 
-/** `$iot/<R>/…` → canonical `$devices|$registries|$monitoring/…`. */
+/**
+ * `$iot/<R>/…` → canonical `$devices|$registries|$monitoring/…`. Runs for deliveries a subscriber's
+ * memo has not seen (a registry reading thousands of devices), so it slices instead of splitting.
+ */
 export function toCanonical(internal: string): string | undefined {
-  const levels = internal.split('/');
-  if (levels[0] !== INTERNAL_ROOT || levels.length < 3) return undefined;
-  const registryId = levels[1]!;
-  const rest = levels.slice(3);
-  switch (levels[2]) {
+  if (!internal.startsWith(INTERNAL_PREFIX)) return undefined;
+  const registryEnd = internal.indexOf('/', INTERNAL_PREFIX.length);
+  if (registryEnd < 0) return undefined;
+  const kindEnd = internal.indexOf('/', registryEnd + 1);
+  const kind = kindEnd < 0 ? internal.slice(registryEnd + 1) : internal.slice(registryEnd + 1, kindEnd);
+  // The levels after the kind, with their leading `/` ('' when none).
+  const rest = kindEnd < 0 ? '' : internal.slice(kindEnd);
+  switch (kind) {
     case 'devices':
-      return ['$devices', ...rest].join('/');
+      return `$devices${rest}`;
     case 'monitoring':
-      return ['$monitoring', ...rest].join('/');
+      return `$monitoring${rest}`;
     case 'registry':
-      return ['$registries', registryId, ...rest].join('/');
+      return `$registries/${internal.slice(INTERNAL_PREFIX.length, registryEnd)}${rest}`;
     default:
       return undefined;
   }

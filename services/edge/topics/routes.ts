@@ -19,16 +19,17 @@ export interface Route {
 
 /** Yandex delivers stored values for at most 1000 permanent topics per subscription (docs/yandex-behaviour.md §3.4). */
 export const MAX_PERMANENT_REPLAY = 1000;
-/** Routes remembered per session; subscribing or unsubscribing forgets them all. */
-const MAX_ROUTES = 256;
-
-/** The first subscription matching a live message, remembered per topic in `routes`. */
+/**
+ * The first subscription matching a live message, remembered per topic in `routes` (at most
+ * `maxRoutes`; subscribing or unsubscribing forgets them all).
+ */
 export function liveRoute(
   subscriptions: Map<string, RoutedSubscription>,
   routes: Map<string, Route | null>,
   internalTopic: string,
+  maxRoutes: number,
 ): Route | null {
-  return remember(routes, MAX_ROUTES, internalTopic, (topic) => {
+  return remember(routes, maxRoutes, internalTopic, (topic) => {
     for (const [filter, subscription] of subscriptions) {
       if (filterMatches(filter, topic)) return { subscription, clientTopic: subscription.toClient(topic) };
     }
