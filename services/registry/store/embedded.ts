@@ -173,16 +173,21 @@ class EmbeddedStore implements RegistryStore {
 
   recordDeviceMonitoring(reports: ReadonlyArray<{ device_id: string; patch: DeviceMonitoringRecord }>): Promise<void> {
     return this.#mutate(() => {
-      const updates: DeviceRecord[] = [];
+      // By device, so two reports of one device in a batch both count.
+      const updates = new Map<string, DeviceRecord>();
       for (const { device_id, patch } of reports) {
-        const current = this.state.devices.get(device_id);
-        if (current) updates.push({ ...current, monitoring: { ...current.monitoring, ...patch } });
+        const current = updates.get(device_id) ?? this.state.devices.get(device_id);
+        if (current) updates.set(device_id, { ...current, monitoring: { ...current.monitoring, ...patch } });
       }
       return {
-        batch: updates.map((device) => ({ type: 'put' as const, key: key('device', device.id), value: encodeRecord(device) })),
+        batch: [...updates.values()].map((device) => ({
+          type: 'put' as const,
+          key: key('device', device.id),
+          value: encodeRecord(device),
+        })),
         // Monitoring is in no index: the records are swapped, not re-indexed.
         commit: () => {
-          for (const device of updates) this.state.devices.set(device.id, device);
+          for (const device of updates.values()) this.state.devices.set(device.id, device);
         },
       };
     });

@@ -327,13 +327,15 @@ export function runStoreContract(name: string, open: () => Promise<RegistryStore
         { device_id: d.id, patch: { last_pub_activity_time: second } },
         { device_id: 'tst00000000000000000', patch: { last_online_time: first } },
         { device_id: other.id, patch: { last_online_time: second } },
+        // Two reports of one device (from two edges, say) both count.
+        { device_id: other.id, patch: { last_sub_activity_time: first } },
       ]);
       assert.deepEqual((await store.getDevice(d.id))?.monitoring, {
         last_auth_ip: '10.0.0.1',
         last_auth_time: first,
         last_pub_activity_time: second,
       });
-      assert.deepEqual((await store.getDevice(other.id))?.monitoring, { last_online_time: second });
+      assert.deepEqual((await store.getDevice(other.id))?.monitoring, { last_online_time: second, last_sub_activity_time: first });
       assert.equal(await store.getDevice('tst00000000000000000'), undefined);
       // Still found by name and listed once: monitoring leaves the indexes as they were.
       assert.equal((await store.getDeviceByName(r.id, 'other'))?.id, other.id);
