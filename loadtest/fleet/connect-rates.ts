@@ -5,6 +5,7 @@
 // the reconnect round, about a second long, is run several times and its median taken, so that
 // one garbage collection of a large heap does not decide the figure.
 import mqtt from 'mqtt';
+import { median } from '../statistics.js';
 
 export interface ConnectRates {
   firstPerSecond: number;
@@ -46,6 +47,5 @@ export async function measureConnects(options: {
   const firstPerSecond = await round();
   const reconnectRounds: number[] = [];
   for (let i = 0; i < options.reconnectRounds; i++) reconnectRounds.push(await round());
-  const sorted = [...reconnectRounds].sort((a, b) => a - b);
-  return { firstPerSecond, reconnectPerSecond: sorted[Math.floor(sorted.length / 2)]!, reconnectRounds };
+  return { firstPerSecond, reconnectPerSecond: median(reconnectRounds), reconnectRounds };
 }

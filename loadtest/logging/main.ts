@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseCommandLine, UsageError } from '../command-line.js';
+import { median } from '../statistics.js';
 import { MODES, PASSWORD, REGISTRY_ID, type LoggingMode } from './bench-fleet.js';
 
 const EDGE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'edge-process.js');
@@ -133,11 +134,6 @@ async function measure(mode: LoggingMode): Promise<RunFigures> {
   await Promise.all([...devices, receiver].map((client) => client.endAsync()));
   return { mode, ...figures, ...(await edge.stop()) };
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
 
 const runs: RunFigures[] = [];
 for (let round = 0; round < settings.rounds; round++) {
