@@ -8,6 +8,9 @@ import type { Logger } from './logging.js';
 
 export type RedisClientOptions = RedisOptions & { enableAutoPipelining?: boolean };
 
+/** How often a cluster client reads the cluster's layout (one CLUSTER SLOTS). */
+const SLOTS_REFRESH_MS = 2000;
+
 const CLUSTER_URL = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]+)\/?$/;
 
 export function openRedis(url: string, options: RedisClientOptions = {}): Redis {
@@ -23,6 +26,11 @@ export function openRedis(url: string, options: RedisClientOptions = {}): Redis 
   const client = new Cluster(nodes, {
     enableOfflineQueue,
     enableAutoPipelining,
+    // ioredis looks at the cluster's layout only when a command of this client fails, so a client
+    // that never used a failed master (a bus subscriber whose connection moved to another node on
+    // its own) would never hear that it left, nor recover what it lost meanwhile. Looked at regularly
+    // instead, every client sees a failover end (the master leaves the layout) within this time.
+    slotsRefreshInterval: SLOTS_REFRESH_MS,
     redisOptions: { ...redisOptions, username: username || undefined, password, tls: scheme === 'rediss' ? {} : undefined },
   });
   // A Cluster answers the same commands as a Redis; ioredis only types them as different classes.

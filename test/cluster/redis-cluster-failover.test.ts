@@ -4,9 +4,11 @@
 // harness handed out the cluster before its replicas had synced; startRedisCluster now waits.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { startCluster } from './harness.js';
+import { startRedisCluster } from '../support/servers.js';
+import { openRedis } from '../../services/common/redis.js';
 
 const REGISTRY_PASSWORD = 'Failover-Registry-Pass1';
 const DEVICE_PASSWORD = 'Failover-Device-Pass1!';
@@ -90,3 +92,28 @@ for (const clusterBus of ['channels', 'routes'] as const) {
     assert.deepEqual(ready, [true, true], '/readyz recovers on both edges');
   });
 }
+
+// What the bus's recovery relies on (bus/loss-recovery.ts): ioredis learns of a node leaving only
+// from a command of its own that fails there, so an edge whose subscriber connection moved to
+// another node on its own never heard of a failover, and a message lost in the move stayed lost.
+test('a Redis Cluster client that never used a master hears it leave once its replica has taken over', { timeout: 60_000 }, async (t) => {
+  const redisCluster = await startRedisCluster();
+  t.after(() => redisCluster.stop());
+  const client = openRedis(`redis+cluster://127.0.0.1:${redisCluster.nodes[0]!.port}`) as unknown as Cluster;
+  t.after(() => client.disconnect());
+  await new Promise((resolve) => client.once('ready', resolve));
+  // A master this client has no connection to (it connects to a node when it first sends it something).
+  const unused = client.nodes('master').find((node) => node.status === 'wait');
+  assert.ok(unused, 'the client has connected to only some of the masters');
+  const failingPort = unused.options.port;
+  const left = new Promise<number>((resolve) => {
+    client.on('-node', (node: Redis) => {
+      if (node.options.port === failingPort) resolve(Date.now());
+    });
+  });
+  const killedAt = Date.now();
+  redisCluster.nodes.find((node) => node.port === failingPort)!.kill('SIGKILL');
+  const heardAt = await Promise.race([left, new Promise<undefined>((resolve) => setTimeout(resolve, 30_000))]);
+  assert.ok(heardAt, 'the client heard within 30 s that the failed master left');
+  t.diagnostic(`the client heard ${heardAt - killedAt} ms after the kill`);
+});

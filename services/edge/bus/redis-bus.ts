@@ -16,6 +16,7 @@ import { pack, unpack } from 'msgpackr';
 import type { Logger } from '../../common/logging.js';
 import { timed } from '../../common/dependency-metrics.js';
 import { BROKER_ROOT, INTERNAL_ROOT } from '../topics/namespace.js';
+import { LossRecovery } from './loss-recovery.js';
 
 export interface RedisBus {
   emitter: MQEmitter;
@@ -32,6 +33,8 @@ export interface RedisBus {
 const CHANNEL_PREFIX = 'iotcore:';
 /** How long a recovery waits for the channels to be subscribed again before sessions resume. */
 const RESUBSCRIBE_WAIT_MS = 2000;
+/** Signals of loss within this time after a recovery are answered by one more at its end. */
+const RECOVERY_HOLD_MS = 1000;
 
 /** The Redis channel that carries a topic, or the messages a filter can match. */
 export function channelOf(topicOrFilter: string): string {
@@ -65,20 +68,25 @@ export function redisBus(url: string, logger: Logger): RedisBus {
   const logErrors = throttledErrorLog(logger, 'Redis bus error');
   const reconnectListeners: Array<() => void> = [];
   let subscriberWasReady = false;
-  let lostAt = 0;
-  const messagesMayBeLost = (why?: string) => {
-    // One recovery for a burst of events (a failover drops and recreates several connections).
-    if (Date.now() - lostAt < 1000) return;
-    lostAt = Date.now();
-    if (why) logger.warn(`${why}; persistent sessions collect what they may have missed`);
+  let lossReason = '';
+  const recovery = new LossRecovery(async () => {
+    if (closed) return;
+    if (lossReason) logger.warn(`${lossReason}; persistent sessions collect what they may have missed`);
+    lossReason = '';
     // The cluster client moves its subscriber connection to another node on its own, but a
     // subscription made while it moved can miss the move: subscribe again (a no-op where it held),
     // and only then let persistent sessions resume, so nothing published after they resume is missed.
-    // Bounded: a subscription stuck in a cluster that is still settling must not hold the recovery.
+    // Bounded: a subscription stuck in a cluster that is still settling must not hold the recovery
+    // (the next signal of the failover brings another one).
     const resubscribed = channels.size > 0 ? subConn.subscribe(...channels.keys()) : Promise.resolve();
-    void Promise.race([resubscribed, new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_WAIT_MS))])
-      .catch((error: unknown) => logger.warn({ err: error }, 'could not subscribe the bus channels again'))
-      .finally(() => reconnectListeners.forEach((listener) => listener()));
+    await Promise.race([resubscribed, new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_WAIT_MS))]).catch((error: unknown) =>
+      logger.warn({ err: error }, 'could not subscribe the bus channels again'),
+    );
+    reconnectListeners.forEach((listener) => listener());
+  }, RECOVERY_HOLD_MS);
+  const messagesMayBeLost = (why?: string) => {
+    if (why) lossReason = why;
+    recovery.signal();
   };
   subConn.on('ready', () => {
     if (subscriberWasReady) messagesMayBeLost();

@@ -31,6 +31,7 @@ import { Counter } from 'prom-client';
 import type { Logger } from '../../common/logging.js';
 import { timed } from '../../common/dependency-metrics.js';
 import { InboxBatches } from './inbox-batches.js';
+import { LossRecovery } from './loss-recovery.js';
 import {
   APPLIED_KEY,
   BLOCK_MS,
@@ -68,6 +69,8 @@ const RENEW_MS = 500;
 const MAX_INBOX = 100_000;
 /** After this, every edge has applied an edge's drop and nothing writes to its inbox any more. */
 const ORPHAN_INBOX_MS = 10_000;
+/** Node losses within this time after a recovery are answered by one more at its end. */
+const NODE_LOSS_HOLD_MS = 1000;
 
 const sends = new Counter({
   name: 'iotcore_bus_sends_total',
@@ -183,13 +186,14 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
 
   // On a Redis Cluster, a master that fails may take with it inbox entries it had acknowledged to a
   // sender but not yet passed to the replica that takes over: the same loss as a lost inbox.
-  let nodeLossReportedAt = 0;
-  inbox.on('-node', () => {
-    // Before the first registration this is the cluster client replacing its seed nodes.
-    if (!everRegistered || Date.now() - nodeLossReportedAt < 1000) return;
-    nodeLossReportedAt = Date.now();
+  const nodeLoss = new LossRecovery(async () => {
+    if (closed) return;
     logger.warn('a Redis Cluster node left: persistent sessions collect what they may have missed');
     reconnectListeners.forEach((listener) => listener());
+  }, NODE_LOSS_HOLD_MS);
+  inbox.on('-node', () => {
+    // Before the first registration this is the cluster client replacing its seed nodes.
+    if (everRegistered) nodeLoss.signal();
   });
 
   const readInbox = async () => {
