@@ -58,3 +58,9 @@ export function listOption(flag: string, text: string, allowed: readonly string[
     throw new UsageError(`${flag} ${text}: expected a comma-separated list of ${allowed.join(', ')}`);
   return new Set(items);
 }
+
+/** `--flag` as one of `allowed`, or a UsageError. */
+export function choiceOption<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`${flag} ${text}: expected one of ${allowed.join(', ')}`);
+  return text as T;
+}

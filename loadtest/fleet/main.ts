@@ -1,21 +1,17 @@
-// Fleet-scale benchmark of the management plane (`npm run bench:fleet`): creates per second for
-// each block of devices in one registry, ListDevices pages of 20,000, GetDevice latency, registry
-// memory per device, and `iotcore import yandex` of a generated yc dump. Prints figures; asserts
-// nothing (the tests assert behaviour, test/registry/store/reads-per-create.test.ts the scan-free
-// creates). Options: --store embedded|mongo (mongo: MONGO_URL or a FerretDB of its own, on
-// --database postgresql (the cluster tests' backend, default) or sqlite), --devices N,
-// --block N, --concurrency N, --alias-every N, --import-devices N (0 skips), --minutes M (stop
-// creating when a run takes longer; the table says how far it got), --out DIR (loadtest/results).
+// Fleet-scale benchmark of the management plane (`npm run bench:fleet`, options in USAGE below):
+// creates per second for each block of devices in one registry, ListDevices pages of 20,000,
+// GetDevice latency, registry memory per device, and `iotcore import yandex` of a generated yc
+// dump. Prints figures; asserts nothing (the tests assert behaviour,
+// test/registry/store/reads-per-create.test.ts the scan-free creates).
 // On the embedded store the registry is the all-in-one `iotcore serve` (registry and MQTT edge in
 // one process, as a single node runs) and, at 1,000 devices and again at --devices, a sample of
-// --connect-sample N password devices (0 skips) is created and connected over TLS, first-time and
-// again, --connect-concurrency at a time, once the registry is idle (the reconnect round
+// --connect-sample password devices is created and connected over TLS, first-time and again,
+// --connect-concurrency at a time, once the registry is idle (the reconnect round
 // --reconnect-rounds times, the median taken): CONNECT/s at both sizes and their ratio.
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { Metadata, credentials } from '@grpc/grpc-js';
 import { promiseClient, type PromiseClient } from '../../services/common/grpc-client.js';
 import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
@@ -28,34 +24,58 @@ import { CLI } from '../../test/support/serve-process.js';
 import { startRegistryProcess, type RegistryProcess } from './registry-process.js';
 import { writeYcDump } from './yc-dump.js';
 import { measureConnects, type ConnectRates } from './connect-rates.js';
+import { choiceOption, integerOption, parseCommandLine } from '../command-line.js';
 
-const { values: flags } = parseArgs({
-  options: {
-    store: { type: 'string', default: 'embedded' },
-    database: { type: 'string', default: 'postgresql' },
-    devices: { type: 'string', default: '100000' },
-    block: { type: 'string', default: '10000' },
-    concurrency: { type: 'string', default: '32' },
-    'alias-every': { type: 'string', default: '10' },
-    'import-devices': { type: 'string', default: '100000' },
-    minutes: { type: 'string', default: '30' },
-    'connect-sample': { type: 'string', default: '200' },
-    'connect-concurrency': { type: 'string', default: '16' },
-    'reconnect-rounds': { type: 'string', default: '5' },
-    out: { type: 'string', default: 'loadtest/results' },
+const USAGE = `usage: npm run bench:fleet -- [options]
+  --store embedded|mongo     the registry's store (embedded); mongo: MONGO_URL, else a FerretDB of its own
+  --database postgresql|sqlite   that FerretDB's backend (postgresql)
+  --devices N                devices created in one registry (100000)
+  --block N                  devices per creates/s figure (10000)
+  --concurrency N            creates in flight (32)
+  --alias-every N            an alias on every Nth device (10)
+  --import-devices N         devices in the yc dump imported afterwards; 0 skips (100000)
+  --minutes M                stop creating when the run takes longer (30)
+  --connect-sample N         password devices connected at 1,000 devices and at --devices; 0 skips (200)
+  --connect-concurrency N    CONNECTs in flight (16)
+  --reconnect-rounds N       reconnect rounds, the median taken (5)
+  --out DIR                  where fleet-<store>.md goes (loadtest/results)`;
+
+const settings = parseCommandLine(
+  {
+    options: {
+      store: { type: 'string', default: 'embedded' },
+      database: { type: 'string', default: 'postgresql' },
+      devices: { type: 'string', default: '100000' },
+      block: { type: 'string', default: '10000' },
+      concurrency: { type: 'string', default: '32' },
+      'alias-every': { type: 'string', default: '10' },
+      'import-devices': { type: 'string', default: '100000' },
+      minutes: { type: 'string', default: '30' },
+      'connect-sample': { type: 'string', default: '200' },
+      'connect-concurrency': { type: 'string', default: '16' },
+      'reconnect-rounds': { type: 'string', default: '5' },
+      out: { type: 'string', default: 'loadtest/results' },
+    },
   },
-});
-const store = flags.store === 'mongo' ? 'mongo' : 'embedded';
-const database = flags.database === 'sqlite' ? 'sqlite' : 'postgresql';
-const total = Number(flags.devices);
-const block = Number(flags.block);
-const concurrency = Number(flags.concurrency);
-const aliasEvery = Number(flags['alias-every']);
-const importDevices = Number(flags['import-devices']);
-const deadline = Date.now() + Number(flags.minutes) * 60_000;
-const connectSample = store === 'embedded' ? Number(flags['connect-sample']) : 0;
-const connectConcurrency = Number(flags['connect-concurrency']);
-const reconnectRounds = Math.max(1, Number(flags['reconnect-rounds']));
+  USAGE,
+  ({ values }) => ({
+    store: choiceOption('--store', values.store, ['embedded', 'mongo'] as const),
+    database: choiceOption('--database', values.database, ['postgresql', 'sqlite'] as const),
+    total: integerOption('--devices', values.devices),
+    block: integerOption('--block', values.block),
+    concurrency: integerOption('--concurrency', values.concurrency),
+    aliasEvery: integerOption('--alias-every', values['alias-every']),
+    importDevices: integerOption('--import-devices', values['import-devices'], 0),
+    minutes: integerOption('--minutes', values.minutes),
+    connectSample: integerOption('--connect-sample', values['connect-sample'], 0),
+    connectConcurrency: integerOption('--connect-concurrency', values['connect-concurrency']),
+    reconnectRounds: integerOption('--reconnect-rounds', values['reconnect-rounds']),
+    out: values.out,
+  }),
+);
+const { store, database, total, block, concurrency, aliasEvery, importDevices, connectConcurrency, reconnectRounds } = settings;
+const deadline = Date.now() + settings.minutes * 60_000;
+const connectSample = store === 'embedded' ? settings.connectSample : 0;
 const lines: string[] = [];
 const say = (line: string) => {
   lines.push(line);
@@ -82,8 +102,8 @@ try {
         ...(store === 'mongo' ? { mongoUrl: mongo.mongoUrl, mongoDb: uniqueDbName('fleet_import') } : {}),
       }),
     );
-  await mkdir(flags.out, { recursive: true });
-  await writeFile(path.join(flags.out, `fleet-${server?.name ?? store}.md`), `${lines.join('\n')}\n`);
+  await mkdir(settings.out, { recursive: true });
+  await writeFile(path.join(settings.out, `fleet-${server?.name ?? store}.md`), `${lines.join('\n')}\n`);
 } catch (error) {
   console.error(error);
   process.exitCode = 1;

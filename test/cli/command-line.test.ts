@@ -1,7 +1,7 @@
 // Every command-line entry point answers --help with its usage (exit 0) and a wrong option with
 // the error, a usage line and exit code 2 — never a stack trace:
 //   - every command of the `iotcore` tree, in process (60 commands: a process each would be slow);
-//   - the real `iotcore` bin file (executable after `npm run build`), and `npm run bench`,
+//   - the real `iotcore` bin file (executable after `npm run build`), and `npm run bench`, `npm run bench:fleet`,
 //     `npm run bench:micro`, `npm run loadtest:k6`, `npm run fuzz` and `npm test` as a person runs them, in child processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -128,7 +128,7 @@ test('the built iotcore bin file is executable and exits 0 on --help, 2 on a wro
 
 const FUZZ_USAGE = 'usage: npm run fuzz -- [--runs N] [--target NAME] [--seed S [--path P]] [--time-limit SECONDS]';
 
-test('npm run bench, npm run bench:micro, npm run loadtest:k6, npm run fuzz and npm test answer --help (exit 0) and a wrong option (exit 2)', {
+test('npm run bench, npm run bench:fleet, npm run bench:micro, npm run loadtest:k6, npm run fuzz and npm test answer --help (exit 0) and a wrong option (exit 2)', {
   timeout: 120_000,
 }, async () => {
   const entries: Array<{ script: string[]; usage: string; wrong: string[]; error: RegExp }> = [
@@ -143,6 +143,18 @@ test('npm run bench, npm run bench:micro, npm run loadtest:k6, npm run fuzz and 
       usage: 'usage: npm run bench -- [options]',
       wrong: ['--only', 'a,z'],
       error: /^error: --only a,z: expected a comma-separated list of a, b, c, d, e, f, g, h$/m,
+    },
+    {
+      script: ['run', 'bench:fleet'],
+      usage: 'usage: npm run bench:fleet -- [options]',
+      wrong: ['--reconnect-rounds', 'many'],
+      error: /^error: --reconnect-rounds many: expected an integer ≥ 1$/m,
+    },
+    {
+      script: ['run', 'bench:fleet'],
+      usage: 'usage: npm run bench:fleet -- [options]',
+      wrong: ['--store', 'mongodb'],
+      error: /^error: --store mongodb: expected one of embedded, mongo$/m,
     },
     {
       script: ['run', 'bench:micro'],
