@@ -5,6 +5,7 @@ import { ClassicLevel } from 'classic-level';
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
 import type { QueuedCounter } from './queue-limit.js';
 import { levelSessionLedger, type SessionLedger } from './session-ledger.js';
+import { withClientStateIndex } from './client-state-index.js';
 
 // aedes-persistence-level keeps each permanent-topic value under "retained:<topic>".
 const RETAINED_KEYS = { gte: 'retained:', lt: 'retained;' };
@@ -19,7 +20,7 @@ export async function embeddedMqttPersistence(dataDir: string): Promise<{
   const db = new ClassicLevel<string, Buffer>(path.join(dataDir, 'mqtt'), { keyEncoding: 'utf8', valueEncoding: 'buffer' });
   await db.open();
   return {
-    persistence: new AsyncLevelPersistence(db),
+    persistence: await withClientStateIndex(new AsyncLevelPersistence(db), db),
     permanentTopics: async () => {
       let count = 0;
       for await (const _ of db.keys(RETAINED_KEYS)) count++;

@@ -1,0 +1,115 @@
+// The embedded store's index of which clients have session state (persistence/client-state-index.ts):
+// a clean session's CONNECT and close touch the database only for clients with something stored,
+// and whatever is stored — in this process or before a restart — is still removed when it should be.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
+import { clientIdOfKey, withClientStateIndex } from '../../../services/edge/persistence/client-state-index.js';
+
+interface State {
+  addSubscriptions(client: { id: string }, subscriptions: Array<{ topic: string; qos: number }>): Promise<void>;
+  subscriptionsByClient(client: { id: string }): Promise<unknown[]>;
+  cleanSubscriptions(client: { id: string }): Promise<void>;
+  incomingStorePacket(client: { id: string }, packet: object): Promise<void>;
+  incomingGetPacket(client: { id: string }, packet: { messageId: number }): Promise<unknown>;
+  cleanIncoming(client: { id: string }): Promise<void>;
+  putWill(client: { id: string }, packet: object): Promise<void>;
+  getWill(client: { id: string }): Promise<unknown>;
+  delWill(client: { id: string }): Promise<unknown>;
+}
+
+/** A LevelDB database that counts the operations made on it. */
+async function openCounted(dir: string) {
+  const db = new ClassicLevel<string, Buffer>(dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+  await db.open();
+  const counts = { reads: 0 };
+  for (const name of ['get', 'iterator', 'values', 'clear'] as const) {
+    const original = (db[name] as (...args: unknown[]) => unknown).bind(db);
+    (db as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      counts.reads++;
+      return original(...args);
+    };
+  }
+  return { db, counts };
+}
+
+async function indexed(db: ClassicLevel<string, Buffer>): Promise<State> {
+  return (await withClientStateIndex(new AsyncLevelPersistence(db), db)) as unknown as State;
+}
+
+const will = { cmd: 'publish', topic: 'w', payload: Buffer.from('gone'), qos: 0, retain: false };
+const qos2 = { cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 2, retain: false, messageId: 7 };
+
+test('a client with nothing stored: the clean-session removals do not touch the database', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-client-index-'));
+  const { db, counts } = await openCounted(dir);
+  t.after(async () => {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const state = await indexed(db);
+  counts.reads = 0;
+  const client = { id: 'reg/device-1' };
+  await state.cleanSubscriptions(client);
+  await state.cleanIncoming(client);
+  assert.equal(await state.delWill(client), undefined);
+  assert.equal(counts.reads, 0);
+});
+
+test('what a client stored is removed by the clean-session removals, then they are free again', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-client-index-'));
+  const { db, counts } = await openCounted(dir);
+  t.after(async () => {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const state = await indexed(db);
+  const client = { id: 'reg/with:colon' };
+  await state.addSubscriptions(client, [{ topic: '$iot/reg/commands/#', qos: 1 }]);
+  await state.incomingStorePacket(client, qos2);
+  await state.putWill(client, { ...will });
+  await state.cleanSubscriptions(client);
+  await state.cleanIncoming(client);
+  assert.ok(await state.delWill(client), 'the stored will is returned as it is deleted');
+  assert.deepEqual(await state.subscriptionsByClient(client), []);
+  await assert.rejects(state.incomingGetPacket(client, qos2), /no such packet/);
+  assert.equal(await state.getWill(client), undefined);
+  counts.reads = 0;
+  await state.cleanSubscriptions(client);
+  await state.cleanIncoming(client);
+  await state.delWill(client);
+  assert.equal(counts.reads, 0, 'removed once, nothing left to look for');
+});
+
+test('state stored before a restart is found from the keys on disk and removed', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-client-index-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const client = { id: 'reg/persistent é' };
+  const before = await openCounted(dir);
+  const first = await indexed(before.db);
+  await first.addSubscriptions(client, [{ topic: '$iot/reg/events', qos: 1 }]);
+  await first.incomingStorePacket(client, qos2);
+  await first.putWill(client, { ...will });
+  await before.db.close();
+
+  const after = await openCounted(dir);
+  t.after(() => after.db.close());
+  const state = await indexed(after.db);
+  await state.cleanSubscriptions(client);
+  await state.cleanIncoming(client);
+  assert.ok(await state.delWill(client));
+  assert.deepEqual(await state.subscriptionsByClient(client), []);
+  await assert.rejects(state.incomingGetPacket(client, qos2), /no such packet/);
+});
+
+test('a client ID is read back from each kind of key, escaped characters included', () => {
+  const id = 'reg/a:b é';
+  const encoded = encodeURIComponent(id);
+  assert.equal(clientIdOfKey('subscriptions:', `subscriptions:${encoded}:$iot/reg/#`), id);
+  assert.equal(clientIdOfKey('incoming:', `incoming:${encoded}:0000000000000007`), id);
+  assert.equal(clientIdOfKey('will:', `will:${encoded}`), id);
+});
