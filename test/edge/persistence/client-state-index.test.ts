@@ -41,17 +41,22 @@ async function indexed(db: ClassicLevel<string, Buffer>): Promise<State> {
   return (await withClientStateIndex(new AsyncLevelPersistence(db), db)) as unknown as State;
 }
 
-const will = { cmd: 'publish', topic: 'w', payload: Buffer.from('gone'), qos: 0, retain: false };
-const qos2 = { cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 2, retain: false, messageId: 7 };
-
-test('a client with nothing stored: the clean-session removals do not touch the database', async (t) => {
+/** An indexed store in a directory of its own, removed after the test. */
+async function freshStore(t: { after(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-client-index-'));
   const { db, counts } = await openCounted(dir);
   t.after(async () => {
     await db.close();
     await rm(dir, { recursive: true, force: true });
   });
-  const state = await indexed(db);
+  return { state: await indexed(db), counts };
+}
+
+const will = { cmd: 'publish', topic: 'w', payload: Buffer.from('gone'), qos: 0, retain: false };
+const qos2 = { cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 2, retain: false, messageId: 7 };
+
+test('a client with nothing stored: the clean-session removals do not touch the database', async (t) => {
+  const { state, counts } = await freshStore(t);
   counts.reads = 0;
   const client = { id: 'reg/device-1' };
   await state.cleanSubscriptions(client);
@@ -61,13 +66,7 @@ test('a client with nothing stored: the clean-session removals do not touch the 
 });
 
 test('what a client stored is removed by the clean-session removals, then they are free again', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-client-index-'));
-  const { db, counts } = await openCounted(dir);
-  t.after(async () => {
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const state = await indexed(db);
+  const { state, counts } = await freshStore(t);
   const client = { id: 'reg/with:colon' };
   await state.addSubscriptions(client, [{ topic: '$iot/reg/commands/#', qos: 1 }]);
   await state.incomingStorePacket(client, qos2);
