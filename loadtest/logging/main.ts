@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
-import { parseCommandLine, UsageError } from '../command-line.js';
+import { integerOption, parseCommandLine } from '../command-line.js';
 import { median } from '../statistics.js';
 import { MODES, PASSWORD, REGISTRY_ID, type LoggingMode } from './bench-fleet.js';
 
@@ -38,19 +38,13 @@ const settings = parseCommandLine(
     },
   },
   USAGE,
-  ({ values }) => {
-    const count = (flag: string, value: string) => {
-      if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${flag}: a whole number ≥ 1, not ${value}`);
-      return Number(value);
-    };
-    return {
-      rounds: count('rounds', values.rounds),
-      seconds: count('seconds', values.seconds),
-      devices: count('devices', values.devices),
-      churn: count('churn', values.churn),
-      out: values.out,
-    };
-  },
+  ({ values }) => ({
+    rounds: integerOption('--rounds', values.rounds),
+    seconds: integerOption('--seconds', values.seconds),
+    devices: integerOption('--devices', values.devices),
+    churn: integerOption('--churn', values.churn),
+    out: values.out,
+  }),
 );
 
 interface RunFigures {

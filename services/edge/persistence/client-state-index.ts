@@ -52,19 +52,20 @@ export async function withClientStateIndex<P>(persistence: P, db: ClassicLevel<s
       return original(client, ...rest);
     };
   };
-  const skipUnlisted = <R>(kind: Kind, remove: (client: Client) => Promise<R>, nothing: R) => {
+  /** The removal runs only for a listed client; for any other it finds nothing (undefined). */
+  const skipUnlisted = <R>(kind: Kind, remove: (client: Client) => Promise<R>) => {
     const original = remove.bind(state);
-    return (client: Client) => {
+    return (client: Client): Promise<R | undefined> => {
       // Unlisted first: a write racing the removal lists the client again.
-      if (!listed[kind].delete(client.id)) return Promise.resolve(nothing);
+      if (!listed[kind].delete(client.id)) return Promise.resolve(undefined);
       return original(client);
     };
   };
   state.addSubscriptions = listBefore('subscriptions', state.addSubscriptions);
-  state.cleanSubscriptions = skipUnlisted('subscriptions', state.cleanSubscriptions, undefined);
+  state.cleanSubscriptions = skipUnlisted('subscriptions', state.cleanSubscriptions);
   state.incomingStorePacket = listBefore('incoming', state.incomingStorePacket);
-  state.cleanIncoming = skipUnlisted('incoming', state.cleanIncoming, undefined);
+  state.cleanIncoming = skipUnlisted('incoming', state.cleanIncoming);
   state.putWill = listBefore('will', state.putWill);
-  state.delWill = skipUnlisted('will', state.delWill, undefined);
+  state.delWill = skipUnlisted('will', state.delWill);
   return persistence;
 }
