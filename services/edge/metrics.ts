@@ -8,12 +8,32 @@ const MAX_REGISTRY_LABELS = 200;
 /** One set per process: edges started in the same process (tests) add to the same series. */
 let shared: EdgeMetrics | undefined;
 
-/** The per-registry counters of one connection, resolved once (prom-client hashes labels on every inc). */
+/**
+ * A count on the per-message path, kept as a plain number and added to its prom-client counter when
+ * scraped: prom-client hashes the labels on every `inc()`, even of a child from `labels()` (5% of an
+ * edge's CPU at 60,000 deliveries a second).
+ */
+export class Tally {
+  #pending = 0;
+
+  inc(amount = 1): void {
+    this.#pending += amount;
+  }
+
+  /** What was counted since the last call. */
+  take(): number {
+    const pending = this.#pending;
+    this.#pending = 0;
+    return pending;
+  }
+}
+
+/** The per-registry counts of one connection, by QoS 0 and 1 where there are two. */
 export interface RegistryMeters {
-  received: [Counter.Internal, Counter.Internal];
-  receivedBytes: Counter.Internal;
-  delivered: [Counter.Internal, Counter.Internal];
-  deliveredBytes: Counter.Internal;
+  received: [Tally, Tally];
+  receivedBytes: Tally;
+  delivered: [Tally, Tally];
+  deliveredBytes: Tally;
 }
 
 /** What an edge reports when scraped rather than counts as it goes. */
@@ -56,25 +76,29 @@ export class EdgeMetrics {
     help: 'time to authenticate a CONNECT with the registry service',
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   });
-  readonly received = new Counter({
+  readonly received: Counter<'qos' | 'registry'> = new Counter({
     name: 'iotcore_messages_received_total',
     help: 'PUBLISH packets accepted from clients, by QoS and registry',
     labelNames: ['qos', 'registry'],
+    collect: (): void => this.#addByQos(this.received, (meters) => meters.received),
   });
-  readonly receivedBytes = new Counter({
+  readonly receivedBytes: Counter<'registry'> = new Counter({
     name: 'iotcore_received_bytes_total',
     help: 'payload bytes accepted from clients, by registry',
     labelNames: ['registry'],
+    collect: (): void => this.#add(this.receivedBytes, (meters) => meters.receivedBytes),
   });
-  readonly delivered = new Counter({
+  readonly delivered: Counter<'qos' | 'registry'> = new Counter({
     name: 'iotcore_messages_delivered_total',
     help: 'messages sent to subscribers, by QoS and registry',
     labelNames: ['qos', 'registry'],
+    collect: (): void => this.#addByQos(this.delivered, (meters) => meters.delivered),
   });
-  readonly deliveredBytes = new Counter({
+  readonly deliveredBytes: Counter<'registry'> = new Counter({
     name: 'iotcore_delivered_bytes_total',
     help: 'payload bytes sent to subscribers, by registry',
     labelNames: ['registry'],
+    collect: (): void => this.#add(this.deliveredBytes, (meters) => meters.deliveredBytes),
   });
   readonly dropped = new Counter({
     name: 'iotcore_messages_dropped_total',
@@ -144,19 +168,31 @@ export class EdgeMetrics {
     return () => sources.delete(source);
   }
 
-  /** Counters labelled with one registry (see `registry` for the label). */
+  /** Counts labelled with one registry (see `registry` for the label). */
   meters(registry: string): RegistryMeters {
     let meters = this.#meters.get(registry);
     if (!meters) {
       meters = {
-        received: [this.received.labels({ qos: '0', registry }), this.received.labels({ qos: '1', registry })],
-        receivedBytes: this.receivedBytes.labels({ registry }),
-        delivered: [this.delivered.labels({ qos: '0', registry }), this.delivered.labels({ qos: '1', registry })],
-        deliveredBytes: this.deliveredBytes.labels({ registry }),
+        received: [new Tally(), new Tally()],
+        receivedBytes: new Tally(),
+        delivered: [new Tally(), new Tally()],
+        deliveredBytes: new Tally(),
       };
       this.#meters.set(registry, meters);
     }
     return meters;
+  }
+
+  #add(counter: Counter<'registry'>, tally: (meters: RegistryMeters) => Tally): void {
+    for (const [registry, meters] of this.#meters) counter.inc({ registry }, tally(meters).take());
+  }
+
+  #addByQos(counter: Counter<'qos' | 'registry'>, tallies: (meters: RegistryMeters) => [Tally, Tally]): void {
+    for (const [registry, meters] of this.#meters) {
+      const [qos0, qos1] = tallies(meters);
+      counter.inc({ qos: '0', registry }, qos0.take());
+      counter.inc({ qos: '1', registry }, qos1.take());
+    }
   }
 
   /** The registry label value, keeping the number of distinct values bounded. */

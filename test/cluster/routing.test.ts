@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { unpack } from 'msgpackr';
 import type { MqttClient } from 'mqtt';
 import { startCluster } from './harness.js';
+import { decodeEntry, decodeMessage } from '../../services/edge/bus/inbox-codec.js';
 
 /** These tests are about the route table (the default bus). */
 
@@ -19,8 +19,11 @@ async function inboxSends(redis: Redis, since: Map<string, string>, marker: stri
   let sends = 0;
   for (const [edge, after] of since) {
     for (const [, fields] of await redis.xrangeBuffer(inbox(edge), `(${after}`, '+')) {
-      for (let index = 0; index + 1 < fields.length; index += 2)
-        if (fields[index]!.toString() === 'm' && (unpack(fields[index + 1]!) as { topic: string }).topic.includes(marker)) sends++;
+      for (let index = 0; index + 1 < fields.length; index += 2) {
+        if (fields[index]!.toString() !== 'b') continue;
+        for (const [field, message] of decodeEntry(fields[index + 1]!))
+          if (field === 'm' && decodeMessage(message).topic.includes(marker)) sends++;
+      }
     }
   }
   return sends;

@@ -1,16 +1,19 @@
 // What one edge sends to each peer, gathered over one event-loop turn and appended to the peer's
-// inbox as one stream entry (`m <message> m <message> …`, up to `maxBatch` messages) in one XADD:
+// inbox as one stream entry (its records in one value, inbox-codec.ts; up to `maxBatch` messages) in one XADD:
 // under load a few hundredths of a Redis command per message instead of one, and a quarter less
 // CPU per cross-edge message (loadtest/results/scaling.md). Order per peer is kept: entries are
 // appended in the order they were started, on one connection.
 
-/** Appends one entry (field/value pairs) to `edge`'s inbox. */
-export type AppendEntry = (edge: string, entry: Array<string | Buffer>) => Promise<unknown>;
+import { encodeEntry } from './inbox-codec.js';
+
+/** Appends one entry (its records, encoded by `encodeEntry`) to `edge`'s inbox. */
+export type AppendEntry = (edge: string, entry: Buffer) => Promise<unknown>;
 
 type Done = (error?: Error) => void;
 
 interface Batch {
-  entry: Array<string | Buffer>;
+  fields: string[];
+  messages: Buffer[];
   done: Done[];
 }
 
@@ -34,10 +37,11 @@ export class InboxBatches {
       batch = undefined;
     }
     if (!batch) {
-      batch = { entry: [], done: [] };
+      batch = { fields: [], messages: [], done: [] };
       this.#outgoing.set(edge, batch);
     }
-    batch.entry.push(field, message);
+    batch.fields.push(field);
+    batch.messages.push(message);
     batch.done.push(done);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -51,9 +55,9 @@ export class InboxBatches {
     for (const [edge, batch] of this.#outgoing) this.#send(edge, batch);
   }
 
-  #send(edge: string, { entry, done }: Batch): void {
+  #send(edge: string, { fields, messages, done }: Batch): void {
     this.#outgoing.delete(edge);
-    this.append(edge, entry).then(
+    this.append(edge, encodeEntry(fields, messages)).then(
       () => done.forEach((callback) => callback()),
       (error: Error) => done.forEach((callback) => callback(error)),
     );

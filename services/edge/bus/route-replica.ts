@@ -11,7 +11,7 @@ import { APPLIED_KEY, BLOCK_MS, CHANGES_KEY, EDGES_KEY, filtersKey, RETRY_MS, ty
 
 const routeEntries = new Gauge({
   name: 'iotcore_route_table_entries',
-  help: "(edge, filter) entries in this edge's replica of the cluster route table",
+  help: "(edge, filter) entries in this edge's replica of the cluster route table, its own included",
 });
 const rebuilds = new Counter({
   name: 'iotcore_route_table_rebuilds_total',
@@ -30,8 +30,11 @@ export class RouteReplica {
     /** A connection of its own: reads block. */
     private readonly feed: Connection,
     private readonly id: string,
-    /** This edge's own shared-subscription group keys (a message published here may go to a member here). */
-    private readonly ownGroups: () => Iterable<string>,
+    /**
+     * This edge's own routes (its clients' filters and shared group keys), kept in the table by the
+     * edge itself, never from the feed: whether a message has a subscriber here is then a lookup.
+     */
+    private readonly ownRoutes: () => Iterable<string>,
     /** A peer was dropped from the cluster (its lease ran out, or it left). */
     private readonly onDropped: (edge: string) => void,
     private readonly logger: Logger,
@@ -61,7 +64,7 @@ export class RouteReplica {
     const sets = await Promise.all(edges.map((edge) => feed.smembers(filtersKey(edge))));
     this.table.clear();
     edges.forEach((edge, index) => this.table.replaceEdge(edge, sets[index]!));
-    for (const key of this.ownGroups()) this.table.add(this.id, key);
+    for (const filter of this.ownRoutes()) this.table.add(this.id, filter);
     this.#lastChange = head?.[0] ?? '0-0';
     rebuilds.inc();
     routeEntries.set(this.table.size);

@@ -5,6 +5,7 @@
 // mqemitter and aedes-persistence use). Shared subscriptions are routes too, under their group key
 // (`$share/<group>/<filter>`): a message goes to one edge of each group it reaches, in turn.
 import { QlobberDedup } from 'qlobber';
+import { remember } from '../../common/bounded-memo.js';
 import { isSharedKey } from '../topics/shared-filter.js';
 import { SharedGroups } from './shared-groups.js';
 
@@ -16,10 +17,15 @@ export type RouteChange =
   /** The edge left, or its lease ran out. */
   | { op: 'drop'; edge: string };
 
+/** Topics whose edges are remembered until the table changes (a fleet's device topics, mostly). */
+const MATCHES_REMEMBERED = 4096;
+
 export class RouteTable {
   readonly #trie = new QlobberDedup<string>({ separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true });
   readonly #shared = new SharedGroups<string>();
   readonly #filtersOf = new Map<string, Set<string>>();
+  /** Topic → `edgesFor` it: every message is matched, the table changes far less often. */
+  readonly #matches = new Map<string, Set<string>>();
   #routes = 0;
 
   /** Idempotent: the feed may repeat what a snapshot already held. */
@@ -29,7 +35,10 @@ export class RouteTable {
     if (filters.has(filter)) return;
     filters.add(filter);
     if (isSharedKey(filter)) this.#shared.add(filter, edge);
-    else this.#trie.add(filter, edge);
+    else {
+      this.#trie.add(filter, edge);
+      this.#matches.clear();
+    }
     this.#routes++;
   }
 
@@ -57,19 +66,23 @@ export class RouteTable {
 
   #forget(edge: string, filter: string): void {
     if (isSharedKey(filter)) this.#shared.remove(filter, edge);
-    else this.#trie.remove(filter, edge);
+    else {
+      this.#trie.remove(filter, edge);
+      this.#matches.clear();
+    }
   }
 
   clear(): void {
     this.#trie.clear();
+    this.#matches.clear();
     this.#shared.clear();
     this.#filtersOf.clear();
     this.#routes = 0;
   }
 
-  /** The edges with a subscription matching `topic`. */
+  /** The edges with a subscription matching `topic` (a set the caller must not change). */
   edgesFor(topic: string): Set<string> {
-    return this.#trie.match(topic);
+    return remember(this.#matches, MATCHES_REMEMBERED, topic, (key) => this.#trie.match(key));
   }
 
   /** The shared-subscription groups (keys) whose filter matches `topic`. */

@@ -1,7 +1,7 @@
 // The cluster bus: aedes' message emitter over Redis, routed by a cluster-wide route table instead
 // of broadcast. Each edge registers the filters its clients hold; every edge keeps a replica of
-// the table (route-table.ts) and sends a message only to the edges that have a matching
-// subscriber, into each one's inbox — a Redis stream it reads with XREAD BLOCK from the last ID it
+// the table (route-table.ts; its own routes it keeps itself) and sends a message only to the edges
+// that have a matching subscriber, into each one's inbox — a Redis stream it reads with XREAD BLOCK from the last ID it
 // saw, so a dropped connection loses nothing. Local subscribers get the message without Redis.
 //
 // Keys (route-keys.ts):
@@ -9,9 +9,10 @@
 //   {iotcore:routes}:of:<edge>   set: the filters the edge's clients hold (the snapshot)
 //   {iotcore:routes}:changes     stream: add / remove / reset / drop, in order (the change feed)
 //   {iotcore:routes}:applied     hash: edge ID → the last change it applied (for the SUBACK wait)
-//   {iotcore:inbox:<edge>}       stream: messages for the edge, msgpack; field `m` for its subscribers,
-//                                `s<key>` for one member of the shared-subscription group `key` there
-//                                (`S<key>`: forwarded once already, dropped if that edge has none either)
+//   {iotcore:inbox:<edge>}       stream: messages for the edge, entries of one field `b` holding records
+//                                (inbox-codec.ts) tagged `m` for its subscribers, `s<key>` for one
+//                                member of the shared-subscription group `key` there (`S<key>`:
+//                                forwarded once already, dropped if that edge has none either)
 //
 // Consistency: a SUBSCRIBE's callback (and so its SUBACK) waits until every live edge has applied
 // the route (route-wait.ts). An edge whose replica may be stale (route-replica.ts: feed connection
@@ -26,11 +27,12 @@
 import { randomUUID } from 'node:crypto';
 import { openRedis, throttledErrorLog } from '../../common/redis.js';
 import mqemitter, { type MQEmitter, type Message } from 'mqemitter';
-import { pack, unpack } from 'msgpackr';
 import { Counter } from 'prom-client';
 import type { Logger } from '../../common/logging.js';
 import { timed } from '../../common/dependency-metrics.js';
+import { Tally } from '../metrics.js';
 import { InboxBatches } from './inbox-batches.js';
+import { decodeEntry, decodeMessage, encodeMessage } from './inbox-codec.js';
 import { LossRecovery } from './loss-recovery.js';
 import {
   APPLIED_KEY,
@@ -72,13 +74,21 @@ const ORPHAN_INBOX_MS = 10_000;
 /** Node losses within this time after a recovery are answered by one more at its end. */
 const NODE_LOSS_HOLD_MS = 1000;
 
-const sends = new Counter({
+/** Messages sent to another edge's inbox, by how the target was chosen; counted per message. */
+const routeSends = new Tally();
+const broadcastSends = new Tally();
+new Counter({
   name: 'iotcore_bus_sends_total',
   help: "messages sent to another edge's inbox, by how the target was chosen (route: the route table; broadcast: replica not current)",
   labelNames: ['mode'],
+  collect() {
+    this.inc({ mode: 'route' }, routeSends.take());
+    this.inc({ mode: 'broadcast' }, broadcastSends.take());
+  },
 });
 
 type BufferStreamReply = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+const BATCH_FIELD = Buffer.from('b');
 
 export function routedBus(url: string, logger: Logger): ClusterBus {
   const id = randomUUID();
@@ -175,7 +185,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   const replica = new RouteReplica(
     feed,
     id,
-    () => [...held.keys()].filter(isSharedKey),
+    () => held.keys(),
     // Peers that had not applied the drop yet may have recreated the inbox meanwhile.
     (edge) => setTimeout(() => void deleteInboxUnlessRegistered(edge).catch(() => undefined), ORPHAN_INBOX_MS).unref(),
     logger,
@@ -196,6 +206,27 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     if (everRegistered) nodeLoss.signal();
   });
 
+  const readEntry = (entry: Buffer) => {
+    let records: ReturnType<typeof decodeEntry>;
+    try {
+      records = decodeEntry(entry);
+    } catch (error) {
+      logger.warn({ err: error }, 'undecodable inbox entry; ignored');
+      return;
+    }
+    for (const [field, data] of records) {
+      if (field !== 'm' && field[0] !== 's' && field[0] !== 'S') continue;
+      let message: Message;
+      try {
+        message = decodeMessage(data);
+      } catch (error) {
+        logger.warn({ err: error }, 'undecodable message in the inbox; ignored');
+        continue;
+      }
+      if (field === 'm') local.emit(message);
+      else deliverShared(field.slice(1), message, field[0] === 'S');
+    }
+  };
   const readInbox = async () => {
     // Everything from the start of this edge's inbox: it was created by this edge's registration.
     let last = '0-0';
@@ -213,20 +244,8 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
         if (closed || !reply) continue;
         for (const [entryId, fields] of reply[0]![1]) {
           last = entryId.toString();
-          // An entry carries the messages one sender had for this edge in one event-loop turn.
-          for (let index = 0; index + 1 < fields.length; index += 2) {
-            const field = fields[index]!.toString();
-            if (field !== 'm' && field[0] !== 's' && field[0] !== 'S') continue;
-            let message: Message;
-            try {
-              message = unpack(fields[index + 1]!) as Message;
-            } catch (error) {
-              logger.warn({ err: error }, 'undecodable message in the inbox; ignored');
-              continue;
-            }
-            if (field === 'm') local.emit(message);
-            else deliverShared(field.slice(1), message, field[0] === 'S');
-          }
+          // `hello` marks the inbox's creation; `b` holds what one sender had for this edge in one turn.
+          for (let index = 0; index + 1 < fields.length; index += 2) if (fields[index]!.equals(BATCH_FIELD)) readEntry(fields[index + 1]!);
         }
       } catch (error) {
         if (closed) return;
@@ -245,16 +264,14 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       registeredEdges = { at: Date.now(), edges: (await writer.zrange(EDGES_KEY, '0', '-1')).filter((edge) => edge !== id) };
     return registeredEdges.edges;
   };
-  const routeSends = sends.labels('route');
-  const broadcastSends = sends.labels('broadcast');
   const batches = new InboxBatches((edge, entry) =>
-    timed('redis', 'xadd', () => writer.xadd(inboxKey(edge), 'MAXLEN', '~', MAX_INBOX, '*', ...entry)),
+    timed('redis', 'xadd', () => writer.xadd(inboxKey(edge), 'MAXLEN', '~', MAX_INBOX, '*', 'b', entry)),
   );
   /**
    * Queues the message for each target's inbox (encoded once, only if there is a target), and for
    * one edge of each shared-subscription group it reaches; `done` once all have it.
    */
-  const send = (message: Message, edges: Iterable<string>, counter: typeof routeSends, done?: (error?: Error) => void) => {
+  const send = (message: Message, edges: Iterable<string>, counter: Tally, done?: (error?: Error) => void) => {
     let data: Buffer | undefined;
     let pending = 0;
     let failed: Error | undefined;
@@ -264,7 +281,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     };
     for (const edge of edges) {
       if (edge === id) continue;
-      data ??= pack(message);
+      data ??= encodeMessage(message);
       counter.inc();
       pending++;
       batches.add(edge, data, appended);
@@ -272,7 +289,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     for (const key of table.sharedGroupsFor(message.topic) ?? []) {
       const target = sharedTarget(key, message);
       if (!target) continue;
-      data ??= pack(message);
+      data ??= encodeMessage(message);
       pending++;
       batches.add(target.edge, data, appended, target.field);
     }
@@ -307,7 +324,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     }
     const other = table.nextEdgeOf(key, (candidate) => candidate !== id);
     if (other === undefined) sharedMessagesUndeliverable.inc();
-    else batches.add(other, pack(message), noop, `S${key}`);
+    else batches.add(other, encodeMessage(message), noop, `S${key}`);
   };
   const shared: SharedRouting = {
     deliverThrough: (delivery) => {
@@ -315,20 +332,19 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     },
     redispatch: (key, message) => {
       const target = sharedTarget(key, message);
-      if (target) batches.add(target.edge, pack(message), noop, target.field);
+      if (target) batches.add(target.edge, encodeMessage(message), noop, target.field);
     },
   };
 
   const emitter = {
     on(filter: string, listener: (message: Message, done: () => void) => void, done?: (error?: Error) => void) {
       // A shared group's key matches no topic: its messages come through `sharedTarget`.
-      const sharedGroup = isSharedKey(filter);
-      if (!sharedGroup) local.on(filter, listener);
+      if (!isSharedKey(filter)) local.on(filter, listener);
       const count = held.get(filter) ?? 0;
       held.set(filter, count + 1);
       let registration = registering.get(filter);
       if (count === 0) {
-        if (sharedGroup) table.add(id, filter);
+        table.add(id, filter);
         registration = addRoute(filter).finally(() => registering.delete(filter));
         registering.set(filter, registration);
       }
@@ -341,8 +357,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
       return emitter;
     },
     removeListener(filter: string, listener: (message: Message, done: () => void) => void, done?: () => void) {
-      const sharedGroup = isSharedKey(filter);
-      if (!sharedGroup) local.removeListener(filter, listener);
+      if (!isSharedKey(filter)) local.removeListener(filter, listener);
       const count = (held.get(filter) ?? 1) - 1;
       if (count > 0) {
         held.set(filter, count);
@@ -350,7 +365,7 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
         return emitter;
       }
       held.delete(filter);
-      if (sharedGroup) table.remove(id, filter);
+      table.remove(id, filter);
       writer
         .multi()
         .srem(filtersKey(id), filter)
@@ -365,8 +380,14 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
     emit(message: Message, done?: (error?: Error) => void) {
       if (closed) return done?.(new Error('the Redis bus is closed'));
       // Local subscribers need no Redis; a crash takes their connections along, so no need to wait.
+      if (replica.current) {
+        // The table holds this edge's own routes too, always current: a message nobody here wants
+        // skips the local emitter.
+        const edges = table.edgesFor(message.topic);
+        if (edges.has(id)) local.emit(message);
+        return send(message, edges, routeSends, done);
+      }
       local.emit(message);
-      if (replica.current) return send(message, table.edgesFor(message.topic), routeSends, done);
       registeredPeers().then(
         (edges) => send(message, edges, broadcastSends, done),
         (error: Error) => done?.(error),

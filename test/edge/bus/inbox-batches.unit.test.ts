@@ -3,9 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InboxBatches } from '../../../services/edge/bus/inbox-batches.js';
+import { decodeEntry } from '../../../services/edge/bus/inbox-codec.js';
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
-const messages = (entry: Array<string | Buffer>) => entry.filter((_, index) => index % 2 === 1).map(String);
+const messages = (entry: Buffer) => decodeEntry(entry).map(([, message]) => String(message));
 
 test('the messages of one turn go to each peer as one entry, in order, and are acknowledged after it is stored', async () => {
   const appended: Array<{ edge: string; messages: string[] }> = [];
@@ -13,7 +14,7 @@ test('the messages of one turn go to each peer as one entry, in order, and are a
   const batches = new InboxBatches((edge, entry) => {
     appended.push({ edge, messages: messages(entry) });
     assert.ok(
-      entry.every((value, index) => index % 2 === 1 || value === 'm'),
+      decodeEntry(entry).every(([field]) => field === 'm'),
       'field names are m',
     );
     return new Promise<void>((resolve) => stores.push(resolve));

@@ -38,6 +38,30 @@ test('changes are idempotent, and an edge is replaced or dropped whole', () => {
   assert.deepEqual(table.edges(), []);
 });
 
+test('a remembered match follows every change of the table', () => {
+  const table = new RouteTable();
+  const topic = 'r/d1/events';
+  assert.deepEqual(sorted(table.edgesFor(topic)), []);
+  table.add('a', 'r/+/events');
+  assert.deepEqual(sorted(table.edgesFor(topic)), ['a'], 'added');
+  table.add('b', 'r/#');
+  assert.deepEqual(sorted(table.edgesFor(topic)), ['a', 'b'], 'added by another edge');
+  table.remove('a', 'r/+/events');
+  assert.deepEqual(sorted(table.edgesFor(topic)), ['b'], 'removed');
+  table.replaceEdge('b', ['x/#']);
+  assert.deepEqual(sorted(table.edgesFor(topic)), [], 'replaced');
+  table.add('c', topic);
+  assert.deepEqual(sorted(table.edgesFor(topic)), ['c']);
+  table.dropEdge('c');
+  assert.deepEqual(sorted(table.edgesFor(topic)), [], 'dropped');
+  table.add('d', topic);
+  assert.deepEqual(sorted(table.edgesFor(topic)), ['d']);
+  table.clear();
+  assert.deepEqual(sorted(table.edgesFor(topic)), [], 'cleared');
+  table.add('e', '$share/g/r/#');
+  assert.deepEqual(sorted(table.edgesFor(topic)), [], 'a group key is no plain route');
+});
+
 test('stream IDs order by time, then sequence', () => {
   assert.ok(compareIds('1700000000000-5', '1700000000000-12') < 0);
   assert.ok(compareIds('1700000000001-0', '1700000000000-99') > 0);
