@@ -23,26 +23,6 @@ const HAS_MESSAGE_ID = 0x20;
 const ASCII = 0x40;
 const HAS_CLIENT_ID = 0x80;
 
-/**
- * Encoded messages and entries are cut in turn from one large buffer, as Node's pool does for
- * small ones: an entry of 100 messages (~20 KB) allocated on its own is an ArrayBuffer for the
- * garbage collector to track, and a sending edge spent 14% of its time collecting them. Both live
- * only until ioredis has copied the entry into its command.
- */
-const ARENA_BYTES = 1 << 20;
-let arena = Buffer.alloc(0);
-let arenaUsed = 0;
-function allocate(size: number): Buffer {
-  if (size > ARENA_BYTES / 8) return Buffer.allocUnsafeSlow(size);
-  if (arenaUsed + size > arena.length) {
-    arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
-    arenaUsed = 0;
-  }
-  const out = arena.subarray(arenaUsed, arenaUsed + size);
-  arenaUsed += size;
-  return out;
-}
-
 /** Encodes one message for any number of inbox entries. */
 export function encodeMessage(message: Message): Buffer {
   if (!isPlainPublish(message)) return encodeAnyMessage(message);
@@ -65,7 +45,7 @@ export function encodeMessage(message: Message): Buffer {
     message.payload.length;
   const ascii =
     brokerIdLength === message.brokerId.length && topicLength === message.topic.length && clientIdLength === (clientId?.length ?? 0);
-  const out = allocate(size);
+  const out = Buffer.allocUnsafe(size);
   out[0] = PUBLISH;
   out[1] =
     message.qos |
@@ -133,7 +113,7 @@ export function encodeEntry(fields: string[], messages: Buffer[]): Buffer {
     const field = fields[index]!;
     size += 8 + (field === 'm' ? 1 : Buffer.byteLength(field)) + messages[index]!.length;
   }
-  const out = allocate(size);
+  const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (let index = 0; index < fields.length; index++) {
     const field = fields[index]!;
