@@ -1,5 +1,6 @@
 // What one edge sends to each peer, gathered over one event-loop turn and appended to the peer's
-// inbox as one stream entry (its records in one value, inbox-codec.ts; up to `maxBatch` messages) in one XADD:
+// inbox as one stream entry (its records in one value, inbox-codec.ts; up to `maxBatch` messages)
+// in one XADD:
 // under load a few hundredths of a Redis command per message instead of one, and a quarter less
 // CPU per cross-edge message (loadtest/results/scaling.md). Order per peer is kept: entries are
 // appended in the order they were started, on one connection.
