@@ -29,7 +29,8 @@ export async function ensureFleet(dataDir: string, size: number, tls: TlsFiles, 
   const file = path.join(dataDir, 'fleet.json');
   if (existsSync(file)) {
     const fleet = JSON.parse(await readFile(file, 'utf8')) as Fleet;
-    if (fleet.devices.length >= size) return { ...fleet, devices: fleet.devices.slice(0, size) };
+    // The directory it is read from, not the one recorded: a work dir may have been moved.
+    if (fleet.devices.length >= size) return { ...fleet, dataDir, devices: fleet.devices.slice(0, size) };
   }
   await mkdir(dataDir, { recursive: true });
   log(`provisioning a fleet of ${size} devices through the management API (one slow password hash each; kept in ${dataDir})`);

@@ -11,11 +11,15 @@ import { writeYcDump } from '../fleet/yc-dump.js';
 import { CLI, startIotcore, type RunningBroker, type TlsFiles } from './brokers.js';
 import type { Fleet } from './fleet.js';
 
-interface ImportDump {
-  dir: string;
-  passwordsFile: string;
+/** What import.json records: the fleet's identities, not paths, so a moved work dir still finds its dump. */
+interface ImportedIdentities {
   registry: Fleet['registry'];
   devices: Fleet['devices'];
+}
+
+interface ImportDump extends ImportedIdentities {
+  dir: string;
+  passwordsFile: string;
 }
 
 const passwordId = (prefix: string, index: number) => `${prefix}${index.toString(32).padStart(12, '0')}`;
@@ -23,12 +27,14 @@ const passwordId = (prefix: string, index: number) => `${prefix}${index.toString
 /** The dump and passwords file of `size` devices under `dir`, written on first use (one RSA key pair: a second or two). */
 async function ensureImportDump(dir: string, size: number): Promise<ImportDump> {
   const file = path.join(dir, 'import.json');
+  const dumpDir = path.join(dir, 'dump');
+  const passwordsFile = path.join(dir, 'passwords.csv');
   if (existsSync(file)) {
-    const dump = JSON.parse(await readFile(file, 'utf8')) as ImportDump;
-    if (dump.devices.length === size) return dump;
+    const identities = JSON.parse(await readFile(file, 'utf8')) as ImportedIdentities;
+    if (identities.devices.length === size)
+      return { dir: dumpDir, passwordsFile, registry: identities.registry, devices: identities.devices };
   }
   await rm(dir, { recursive: true, force: true });
-  const dumpDir = path.join(dir, 'dump');
   // One alias and one certificate (device 0's): the import's other work stays negligible next to the passwords.
   const { registryId } = await writeYcDump(dumpDir, { devices: size, aliasEvery: size, certificateEvery: size });
   const created = '2024-05-01T10:00:00Z';
@@ -50,17 +56,14 @@ async function ensureImportDump(dir: string, size: number): Promise<ImportDump> 
       JSON.stringify([{ id: device.passwordId, device_id: device.id, created_at: created }]),
     );
   }
-  const passwordsFile = path.join(dir, 'passwords.csv');
   const rows = [registry, ...devices].map((entity) => `${entity.id},${entity.password},${entity.passwordId}`);
   await writeFile(passwordsFile, `entity_id,password,password_id\n${rows.join('\n')}\n`, { mode: 0o600 });
-  const dump: ImportDump = {
-    dir: dumpDir,
-    passwordsFile,
+  const identities: ImportedIdentities = {
     registry: { id: registry.id, password: registry.password },
     devices: devices.map(({ id, password }) => ({ id, password })),
   };
-  await writeFile(file, JSON.stringify(dump));
-  return dump;
+  await writeFile(file, JSON.stringify(identities));
+  return { dir: dumpDir, passwordsFile, ...identities };
 }
 
 /**

@@ -90,6 +90,7 @@ export const MEASUREMENTS: Measurement[] = [
     targets: STORM,
   },
   { id: 'd.reconnect.p99', label: '(d) reconnect p99', unit: 'ms', better: 'lower' },
+  { id: 'd.reconnect.cpu-us', label: '(d) reconnect broker CPU per connect', unit: 'µs', better: 'lower' },
   {
     id: 'd.restart.rate',
     label: '(d) reconnect storm after every broker process restarted',
@@ -98,6 +99,7 @@ export const MEASUREMENTS: Measurement[] = [
     targets: STORM,
   },
   { id: 'd.restart.p99', label: '(d) reconnect after restart p99', unit: 'ms', better: 'lower' },
+  { id: 'd.restart.cpu-us', label: '(d) reconnect after restart broker CPU per connect', unit: 'µs', better: 'lower' },
   {
     id: 'h.rate',
     label: '(h) first connects after `import yandex --passwords-file`',
@@ -106,6 +108,7 @@ export const MEASUREMENTS: Measurement[] = [
     targets: STORM,
   },
   { id: 'h.p99', label: '(h) first connect after import p99', unit: 'ms', better: 'lower' },
+  { id: 'h.cpu-us', label: '(h) first connect after import broker CPU per connect', unit: 'µs', better: 'lower' },
   {
     id: 'e.rss-per-connection',
     label: '(e) RSS per idle TLS connection',

@@ -244,7 +244,7 @@ export async function stormAndIdle(broker: RunningBroker, dialect: Dialect, sett
   try {
     const devices = Array.from({ length: settings.stormDevices }, (_, i) => dialect.device(i));
     for (const round of ['first', 'reconnect']) {
-      await storm(load, devices, figures, `d.${round}`);
+      await storm(broker, load, devices, figures, `d.${round}`);
       await load.disconnect();
       await sleep(2000);
     }
@@ -267,7 +267,7 @@ export async function stormAndIdle(broker: RunningBroker, dialect: Dialect, sett
     // A restart would hide a crash from the caller, which looks at alive() once the scenario ends.
     if (!broker.alive()) throw new Error(`${broker.name} exited before the restart`);
     await broker.restart();
-    await storm(load, devices, figures, 'd.restart');
+    await storm(broker, load, devices, figures, 'd.restart');
     await load.disconnect();
   } finally {
     await load.close();
@@ -283,6 +283,7 @@ export async function firstConnects(broker: RunningBroker, dialect: Dialect, set
   const load = await generator(broker, settings, { keepaliveSeconds: 600 });
   try {
     await storm(
+      broker,
       load,
       Array.from({ length: settings.stormDevices }, (_, i) => dialect.device(i)),
       figures,
@@ -294,9 +295,14 @@ export async function firstConnects(broker: RunningBroker, dialect: Dialect, set
   }
 }
 
-/** Connects every device, 100 at a time per thread, as fast as the broker accepts: connects/s, p99 and failures under `key`. */
-async function storm(load: LoadGenerator, devices: ClientSpec[], figures: Figures, key: string): Promise<void> {
+/**
+ * Connects every device, 100 at a time per thread, as fast as the broker accepts: connects/s, p99,
+ * the broker's CPU per connect (its main thread and its pools together) and failures under `key`.
+ */
+async function storm(broker: RunningBroker, load: LoadGenerator, devices: ClientSpec[], figures: Figures, key: string): Promise<void> {
+  const cpuBefore = await broker.cpuSeconds();
   const result = await load.connect(devices, 100, { spread: true });
+  figures[`${key}.cpu-us`] = (((await broker.cpuSeconds()) - cpuBefore) * 1e6) / Math.max(1, result.connected);
   figures[`${key}.rate`] = result.connected / result.seconds;
   figures[`${key}.p99`] = result.connectMs.p99;
   if (result.connected < devices.length) figures[`${key}.failures`] = devices.length - result.connected;

@@ -1,13 +1,16 @@
 // Which clients have session state in the embedded store, kept in memory so that the usual CONNECT
-// and disconnect of a clean session skip three LevelDB operations that would find nothing: aedes
+// and disconnect of a clean session skip four LevelDB operations that would find nothing: aedes
 // removes the client's stored subscriptions (an iterator), its inbound QoS 2 packets (a range
-// delete) and its will (a read) on every clean CONNECT, and again at every close. In a profile of
-// a reconnect storm LevelDB was a third of the main thread's time, two thirds of that these three
-// (the restart storm went from 386–397 to 428–445 connects/s without them; README, Performance).
+// delete) and its will (a read) on every clean CONNECT, and again at every close; and it reads the
+// client's queue of outgoing QoS 1 messages (an iterator) on every CONNECT, clean or not. In a
+// profile of a reconnect storm LevelDB was a third of the main thread's time, two thirds of that
+// the first three (the restart storm went from 386–397 to 428–445 connects/s without them; README,
+// Performance); the queue's iterator was then 17% of it.
 // One process owns the LevelDB database, so what it writes is all there is: the index starts
 // from the keys on disk and follows every write. A client it lists may have nothing stored any more
 // (the operation then runs as before); one it does not list has nothing, since it is listed before
 // anything of it is written and unlisted before its state is removed.
+import { Readable } from 'node:stream';
 import type { ClassicLevel } from 'classic-level';
 
 /** aedes-persistence-level's key prefixes, each followed by the encoded client ID. */
@@ -15,6 +18,7 @@ const KINDS = {
   subscriptions: 'subscriptions:',
   incoming: 'incoming:',
   will: 'will:',
+  outgoing: 'outgoing:',
 } as const;
 
 type Kind = keyof typeof KINDS;
@@ -30,6 +34,9 @@ interface ClientState {
   cleanIncoming(client: Client): Promise<void>;
   putWill(client: Client, packet: unknown): Promise<void>;
   delWill(client: Client): Promise<unknown>;
+  /** Also what aedes-persistence-level's `outgoingEnqueueCombi` calls, once per subscriber. */
+  outgoingEnqueue(subscriber: { clientId: string }, packet: unknown): Promise<void>;
+  outgoingStream(client: Client): Readable;
 }
 
 /** The client ID of a key under `prefix` ("<prefix><encoded ID>[:<rest>]"). */
@@ -67,5 +74,14 @@ export async function withClientStateIndex<P>(persistence: P, db: ClassicLevel<s
   state.cleanIncoming = skipUnlisted('incoming', state.cleanIncoming);
   state.putWill = listBefore('will', state.putWill);
   state.delWill = skipUnlisted('will', state.delWill);
+  // A queue is emptied one acknowledged message at a time, so its client stays listed: a listed
+  // client with an empty queue only pays the read it paid before.
+  const enqueue = state.outgoingEnqueue.bind(state);
+  const readQueue = state.outgoingStream.bind(state);
+  state.outgoingEnqueue = (subscriber, packet) => {
+    listed.outgoing.add(subscriber.clientId);
+    return enqueue(subscriber, packet);
+  };
+  state.outgoingStream = (client) => (listed.outgoing.has(client.id) ? readQueue(client) : Readable.from([]));
   return persistence;
 }

@@ -26,15 +26,37 @@ export function credentialMac(secret: Buffer, entityId: string, password: Buffer
   return createHmac('sha256', secret).update(entityId).update('\0').update(password).digest('base64url');
 }
 
-/** The all-in-one process: a LevelDB of its own under the data dir. */
+/**
+ * The all-in-one process: a LevelDB of its own under the data dir, mirrored in memory. The process
+ * is its only writer, so the mirror is exact, and a fleet reconnecting after a restart is answered
+ * without a LevelDB read per CONNECT (7% of the main thread in a restart storm's profile). It
+ * costs about 200 bytes per remembered (device, password) pair, loaded at start.
+ */
 export async function levelCredentialCache(dataDir: string): Promise<SharedCredentialCache> {
   const db = new ClassicLevel<string, string>(path.join(dataDir, 'credential-cache'));
   await db.open();
   const prefix = (entityId: string) => `${encodeURIComponent(entityId)}:`;
+  /** entity → MAC → password ID */
+  const mirror = new Map<string, Map<string, string>>();
+  const remember = (entityId: string, mac: string, passwordId: string) => {
+    let entries = mirror.get(entityId);
+    if (!entries) mirror.set(entityId, (entries = new Map()));
+    entries.set(mac, passwordId);
+  };
+  for await (const [key, passwordId] of db.iterator()) {
+    const separator = key.indexOf(':');
+    remember(decodeURIComponent(key.slice(0, separator)), key.slice(separator + 1), passwordId);
+  }
   return {
-    get: (entityId, mac) => db.get(`${prefix(entityId)}${mac}`),
-    set: (entityId, mac, passwordId) => db.put(`${prefix(entityId)}${mac}`, passwordId),
-    forget: (entityId) => db.clear({ gte: prefix(entityId), lt: `${encodeURIComponent(entityId)};` }),
+    get: async (entityId, mac) => mirror.get(entityId)?.get(mac),
+    set: async (entityId, mac, passwordId) => {
+      remember(entityId, mac, passwordId);
+      await db.put(`${prefix(entityId)}${mac}`, passwordId);
+    },
+    forget: async (entityId) => {
+      mirror.delete(entityId);
+      await db.clear({ gte: prefix(entityId), lt: `${encodeURIComponent(entityId)};` });
+    },
     close: () => db.close(),
   };
 }

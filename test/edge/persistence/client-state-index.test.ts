@@ -20,6 +20,14 @@ interface State {
   putWill(client: { id: string }, packet: object): Promise<void>;
   getWill(client: { id: string }): Promise<unknown>;
   delWill(client: { id: string }): Promise<unknown>;
+  outgoingEnqueueCombi(subscribers: Array<{ clientId: string }>, packet: object): Promise<unknown>;
+  outgoingStream(client: { id: string }): AsyncIterable<{ topic: string }>;
+}
+
+async function queuedTopics(state: State, client: { id: string }): Promise<string[]> {
+  const topics: string[] = [];
+  for await (const packet of state.outgoingStream(client)) topics.push(packet.topic);
+  return topics;
 }
 
 /** A LevelDB database that counts the operations made on it. */
@@ -53,6 +61,15 @@ async function freshStore(t: { after(fn: () => Promise<void>): void }) {
 }
 
 const will = { cmd: 'publish', topic: 'w', payload: Buffer.from('gone'), qos: 0, retain: false };
+const queued = (counter: number) => ({
+  cmd: 'publish',
+  topic: `$devices/d/commands/${counter}`,
+  payload: Buffer.from('c'),
+  qos: 1,
+  retain: false,
+  brokerId: 'b',
+  brokerCounter: counter,
+});
 const qos2 = { cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 2, retain: false, messageId: 7 };
 
 test('a client with nothing stored: the clean-session removals do not touch the database', async (t) => {
@@ -62,7 +79,21 @@ test('a client with nothing stored: the clean-session removals do not touch the 
   await state.cleanSubscriptions(client);
   await state.cleanIncoming(client);
   assert.equal(await state.delWill(client), undefined);
+  assert.deepEqual(await queuedTopics(state, client), []);
   assert.equal(counts.reads, 0);
+});
+
+test('a queue of outgoing messages is read only for a client something was queued for', async (t) => {
+  const { state, counts } = await freshStore(t);
+  const subscriber = { id: 'reg/queued' };
+  const other = { id: 'reg/queued-not' };
+  await state.outgoingEnqueueCombi([{ clientId: subscriber.id }], queued(1));
+  await state.outgoingEnqueueCombi([{ clientId: subscriber.id }], queued(2));
+  counts.reads = 0;
+  assert.deepEqual(await queuedTopics(state, other), []);
+  assert.equal(counts.reads, 0, 'a client with the queued one as a prefix of its ID reads nothing');
+  assert.deepEqual(await queuedTopics(state, subscriber), ['$devices/d/commands/1', '$devices/d/commands/2']);
+  assert.ok(counts.reads > 0);
 });
 
 test('what a client stored is removed by the clean-session removals, then they are free again', async (t) => {
@@ -93,11 +124,13 @@ test('state stored before a restart is found from the keys on disk and removed',
   await first.addSubscriptions(client, [{ topic: '$iot/reg/events', qos: 1 }]);
   await first.incomingStorePacket(client, qos2);
   await first.putWill(client, { ...will });
+  await first.outgoingEnqueueCombi([{ clientId: client.id }], queued(3));
   await before.db.close();
 
   const after = await openCounted(dir);
   t.after(() => after.db.close());
   const state = await indexed(after.db);
+  assert.deepEqual(await queuedTopics(state, client), ['$devices/d/commands/3']);
   await state.cleanSubscriptions(client);
   await state.cleanIncoming(client);
   assert.ok(await state.delWill(client));
@@ -111,4 +144,5 @@ test('a client ID is read back from each kind of key, escaped characters include
   assert.equal(clientIdOfKey('subscriptions:', `subscriptions:${encoded}:$iot/reg/#`), id);
   assert.equal(clientIdOfKey('incoming:', `incoming:${encoded}:0000000000000007`), id);
   assert.equal(clientIdOfKey('will:', `will:${encoded}`), id);
+  assert.equal(clientIdOfKey('outgoing:', `outgoing:${encoded}:broker-1:0000000000000003`), id);
 });

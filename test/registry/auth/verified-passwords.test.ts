@@ -110,3 +110,20 @@ for (const kind of ['LevelDB', 'Redis'] as const) {
     });
   });
 }
+
+test('the LevelDB cache, reopened after a restart, answers what was remembered and not what was forgotten', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-credentials-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const kept = { entity: 'reg/dev:kept é', mac: credentialMac(randomBytes(32), 'kept', Buffer.from(PASSWORD)) };
+  const dropped = { entity: 'reg/dev-dropped', mac: credentialMac(randomBytes(32), 'dropped', Buffer.from(PASSWORD)) };
+  const first = await levelCredentialCache(dir);
+  await first.set(kept.entity, kept.mac, 'pw-kept');
+  await first.set(dropped.entity, dropped.mac, 'pw-dropped');
+  await first.forget(dropped.entity);
+  await first.close();
+  const reopened = await levelCredentialCache(dir);
+  t.after(() => reopened.close());
+  assert.equal(await reopened.get(kept.entity, kept.mac), 'pw-kept');
+  assert.equal(await reopened.get(dropped.entity, dropped.mac), undefined);
+  assert.equal(await reopened.get(kept.entity, dropped.mac), undefined);
+});
