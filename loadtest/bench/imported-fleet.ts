@@ -31,8 +31,8 @@ async function ensureImportDump(dir: string, size: number): Promise<ImportDump> 
   const passwordsFile = path.join(dir, 'passwords.csv');
   if (existsSync(file)) {
     const identities = JSON.parse(await readFile(file, 'utf8')) as ImportedIdentities;
-    if (identities.devices.length === size)
-      return { dir: dumpDir, passwordsFile, registry: identities.registry, devices: identities.devices };
+    // Paths last: an import.json written before it stopped recording them has stale ones.
+    if (identities.devices.length === size) return { ...identities, dir: dumpDir, passwordsFile };
   }
   await rm(dir, { recursive: true, force: true });
   // One alias and one certificate (device 0's): the import's other work stays negligible next to the passwords.
@@ -63,7 +63,7 @@ async function ensureImportDump(dir: string, size: number): Promise<ImportDump> 
     devices: devices.map(({ id, password }) => ({ id, password })),
   };
   await writeFile(file, JSON.stringify(identities));
-  return { dir: dumpDir, passwordsFile, ...identities };
+  return { ...identities, dir: dumpDir, passwordsFile };
 }
 
 /**

@@ -37,18 +37,21 @@ export async function levelCredentialCache(dataDir: string): Promise<SharedCrede
   const db = new ClassicLevel<string, string>(path.join(dataDir, 'credential-cache'));
   await db.open();
   const prefix = (entityId: string) => `${encodeURIComponent(entityId)}:`;
+  const keyOf = (entityId: string, mac: string) => `${prefix(entityId)}${mac}`;
   const entityRange = (entityId: string) => ({ gte: prefix(entityId), lt: `${encodeURIComponent(entityId)};` });
   /** LevelDB key ("<encoded entity>:<MAC>") → password ID */
   const mirror = new Map<string, string>();
   for await (const [key, passwordId] of db.iterator()) mirror.set(key, passwordId);
   return {
-    get: async (entityId, mac) => mirror.get(`${prefix(entityId)}${mac}`),
+    get: async (entityId, mac) => mirror.get(keyOf(entityId, mac)),
     set: async (entityId, mac, passwordId) => {
-      mirror.set(`${prefix(entityId)}${mac}`, passwordId);
-      await db.put(`${prefix(entityId)}${mac}`, passwordId);
+      mirror.set(keyOf(entityId, mac), passwordId);
+      await db.put(keyOf(entityId, mac), passwordId);
     },
     forget: async (entityId) => {
-      // An entity has a handful of entries; the database lists them, the mirror drops the same.
+      // An entity has a handful of entries; the database lists them, the mirror drops the same. A
+      // set() still in flight may outlive this, as it could in the database alone: harmless, since
+      // an entry counts only while the password record it names exists.
       for await (const key of db.keys(entityRange(entityId))) mirror.delete(key);
       await db.clear(entityRange(entityId));
     },
