@@ -4,7 +4,9 @@
 // caches with expiry use lru-cache instead, which allocates its whole capacity up front — too much
 // for a map that every connection holds.
 export function remember<K, V>(memo: Map<K, V>, max: number, key: K, decide: (key: K) => V): V {
-  if (memo.has(key)) return memo.get(key) as V;
+  const known = memo.get(key);
+  // One lookup on the per-message path; `has` only for an answer that is itself undefined.
+  if (known !== undefined || memo.has(key)) return known as V;
   const value = decide(key);
   if (memo.size >= max) memo.delete(memo.keys().next().value as K);
   memo.set(key, value);

@@ -162,7 +162,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     limits,
     monitor,
     connectionLog,
-    inflight: { in: metrics.inflight.labels({ direction: 'in' }), out: metrics.inflight.labels({ direction: 'out' }) },
+    inflight: metrics.inflightLevels,
     ledger: options.sessionLimits?.ledger,
     connections: new WeakMap<Duplex, ConnectionInfo>(),
     throttle: brakeFor(options.sharedAuthFailures, logger),

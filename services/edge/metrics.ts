@@ -28,6 +28,19 @@ export class Tally {
   }
 }
 
+/** A level on the per-message path (inc and dec), read by its gauge when scraped, for the same reason. */
+export class Level {
+  value = 0;
+
+  inc(): void {
+    this.value++;
+  }
+
+  dec(amount = 1): void {
+    this.value -= amount;
+  }
+}
+
 /** The per-registry counts of one connection, by QoS 0 and 1 where there are two. */
 export interface RegistryMeters {
   received: [Tally, Tally];
@@ -105,10 +118,16 @@ export class EdgeMetrics {
     help: 'messages not delivered, by reason (acl: publish refused; size: packet over the size limit; rate: over the publish rate; slow_consumer: QoS 0 dropped from a full bus backlog; stale: QoS 0 older than --max-backlog-age-ms in the backlog; queue_full: not queued for a persistent session at its queue limit)',
     labelNames: ['reason'],
   });
+  /** QoS 1 in flight: received before PUBACK (in), sent before the subscriber's PUBACK (out). */
+  readonly inflightLevels = { in: new Level(), out: new Level() };
   readonly inflight = new Gauge({
     name: 'iotcore_inflight_messages',
     help: 'QoS 1 messages in flight: in = received, being stored and forwarded before PUBACK; out = sent to subscribers, awaiting their PUBACK',
     labelNames: ['direction'],
+    collect: (): void => {
+      this.inflight.set({ direction: 'in' }, this.inflightLevels.in.value);
+      this.inflight.set({ direction: 'out' }, this.inflightLevels.out.value);
+    },
   });
   readonly subscriptions = new Gauge({
     name: 'iotcore_subscriptions',

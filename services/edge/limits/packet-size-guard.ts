@@ -1,23 +1,19 @@
 // MQTT packets have no size limit in aedes/mqtt-packet (the parser buffers up to 256 MB), so the
 // edge reads each fixed header itself and drops a connection as soon as a packet announces more
-// than the limit — before its body is buffered. Bytes pass through unchanged; no copying.
-import { Transform, type TransformCallback } from 'node:stream';
+// than the limit — before its body is buffered. It only looks at the bytes: the connection's
+// stream passes them on unchanged (a Transform stream here cost a stream hop on every read).
 
-export class PacketSizeGuard extends Transform {
+export class PacketSizeGuard {
   #state: 'type' | 'length' | 'body' = 'type';
   #length = 0;
   #multiplier = 1;
   #lengthBytes = 0;
   #bodyLeft = 0;
 
-  constructor(
-    private readonly maxPacketBytes: number,
-    private readonly onViolation: (reason: string) => void,
-  ) {
-    super();
-  }
+  constructor(private readonly maxPacketBytes: number) {}
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  /** Follows the packet boundaries through the next bytes read; the reason to refuse them, if any. */
+  check(chunk: Buffer): string | undefined {
     let offset = 0;
     while (offset < chunk.length) {
       if (this.#state === 'body') {
@@ -39,20 +35,14 @@ export class PacketSizeGuard extends Transform {
       this.#multiplier *= 128;
       this.#lengthBytes++;
       if (byte & 0x80) {
-        if (this.#lengthBytes === 4) return this.#reject('malformed remaining length', callback);
+        if (this.#lengthBytes === 4) return 'malformed remaining length';
         continue;
       }
       const total = 1 + this.#lengthBytes + this.#length;
-      if (total > this.maxPacketBytes)
-        return this.#reject(`packet of ${total} bytes exceeds the limit of ${this.maxPacketBytes}`, callback);
+      if (total > this.maxPacketBytes) return `packet of ${total} bytes exceeds the limit of ${this.maxPacketBytes}`;
       this.#bodyLeft = this.#length;
       this.#state = this.#length === 0 ? 'type' : 'body';
     }
-    callback(null, chunk);
-  }
-
-  #reject(reason: string, callback: TransformCallback): void {
-    this.onViolation(reason);
-    callback(new Error(reason));
+    return undefined;
   }
 }

@@ -79,7 +79,11 @@ export function withQueueLimit<P>(persistence: P, limits: QueueLimits, queued: Q
       return verdicts[index];
     });
   };
-  state.outgoingEnqueueCombi = async (subs, packet) => Promise.all((await admitted(subs, packet)).map((sub) => enqueue(sub, packet)));
+  // aedes calls this for every QoS 1 publish, mostly with no offline session to queue for.
+  state.outgoingEnqueueCombi = async (subs, packet) => {
+    if (subs.length === 0) return;
+    await Promise.all((await admitted(subs, packet)).map((sub) => enqueue(sub, packet)));
+  };
   state.outgoingEnqueue = async (sub, packet) => Promise.all((await admitted([sub], packet)).map((sub) => enqueue(sub, packet)));
   return persistence;
 }

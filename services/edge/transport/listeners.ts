@@ -90,13 +90,8 @@ export async function listenWss(options: ListenerOptions & { cert: Buffer; key: 
 function guarded(socket: net.Socket, info: ConnectionInfo, options: ListenerOptions): Duplex {
   // Small MQTT packets (PUBACK, PINGRESP) must not wait for Nagle + delayed ACK (~40 ms each).
   socket.setNoDelay(true);
-  const guard = new PacketSizeGuard(options.maxPacketBytes, (reason) => {
-    options.onOversize(info, reason);
-    socket.destroy();
-  });
   socket.on('error', () => undefined);
-  guard.on('error', () => socket.destroy());
-  return new ClientStream(socket, guard);
+  return new ClientStream(socket, new PacketSizeGuard(options.maxPacketBytes), (reason) => options.onOversize(info, reason));
 }
 
 function listen(server: net.Server, options: { host: string; port: number }): Promise<net.Server> {
