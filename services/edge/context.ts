@@ -23,7 +23,7 @@ export interface EdgeContext {
   logger: Logger;
   metrics: EdgeMetrics;
   /** QoS 1 in flight: received before PUBACK (in), sent before the subscriber's PUBACK (out). */
-  inflight: { in: { inc(): void; dec(amount?: number): void }; out: { inc(): void; dec(amount?: number): void } };
+  inflight: EdgeMetrics['inflightLevels'];
   sessions: SessionTable;
   /** The connection each socket came in on (TLS fingerprint, address). */
   connections: WeakMap<Duplex, ConnectionInfo>;

@@ -45,8 +45,9 @@ export async function levelCredentialCache(dataDir: string): Promise<SharedCrede
   return {
     get: async (entityId, mac) => mirror.get(keyOf(entityId, mac)),
     set: async (entityId, mac, passwordId) => {
-      mirror.set(keyOf(entityId, mac), passwordId);
-      await db.put(keyOf(entityId, mac), passwordId);
+      const key = keyOf(entityId, mac);
+      mirror.set(key, passwordId);
+      await db.put(key, passwordId);
     },
     forget: async (entityId) => {
       // An entity has a handful of entries; the database lists them, the mirror drops the same. A
