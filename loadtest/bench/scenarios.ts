@@ -121,22 +121,19 @@ export async function fanIn(
       costs?.window,
     );
     record(figures, `${prefix}.qos${qos}`, result);
-    if (costs) {
-      const spent = costs.spent();
-      figures[`${prefix}.qos${qos}.cpu-us`] = (spent.cpuSeconds * 1e6) / result.delivered;
-      figures[`${prefix}.qos${qos}.redis-ops`] = spent.redisCommands / result.delivered;
-    }
+    if (costs) recordCosts(figures, `${prefix}.qos${qos}`, costs.spent(), result.delivered);
     const rate = pacedRate?.();
-    if (rate)
-      record(
-        figures,
-        `${prefix}.qos${qos}.paced`,
-        await load.run(
-          { qos, window: 0, rate, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes },
-          settings.warmupMs,
-          settings.durationMs,
-        ),
+    if (rate) {
+      const pacedCosts = meter && costWindow(broker, meter);
+      const paced = await load.run(
+        { qos, window: 0, rate, slotsPerClient: 1, fanout: 1, payloadBytes: settings.payloadBytes },
+        settings.warmupMs,
+        settings.durationMs,
+        pacedCosts?.window,
       );
+      record(figures, `${prefix}.qos${qos}.paced`, paced);
+      if (pacedCosts) recordCosts(figures, `${prefix}.qos${qos}.paced`, pacedCosts.spent(), paced.delivered);
+    }
     await load.disconnect();
   } finally {
     await load.close();
@@ -146,6 +143,11 @@ export async function fanIn(
 /** What delivering costs besides time: Redis commands of the whole cluster (none without Redis). */
 export interface CostMeter {
   redisCommands(): Promise<number>;
+}
+
+function recordCosts(figures: Figures, key: string, spent: { cpuSeconds: number; redisCommands: number }, delivered: number): void {
+  figures[`${key}.cpu-us`] = (spent.cpuSeconds * 1e6) / delivered;
+  figures[`${key}.redis-ops`] = spent.redisCommands / delivered;
 }
 
 /** The broker's CPU time and the Redis commands spent between the start and the end of a measured window. */

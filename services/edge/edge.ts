@@ -15,7 +15,7 @@ import { listenTcp, listenTls, listenWss, type ConnectionInfo } from './transpor
 import { AuthThrottle, type SharedFailureCounters } from './limits/auth-throttle.js';
 import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.js';
 import { DeviceMonitor } from './monitoring.js';
-import { boundedEmitter } from './bus/bounded-emitter.js';
+import { boundedEmitter, type BoundedEmitter } from './bus/bounded-emitter.js';
 import { localSharedRouting, type SharedRouting } from './bus/shared-routing.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 import { EdgeMetrics } from './metrics.js';
@@ -61,7 +61,9 @@ export interface EdgeOptions {
   limits?: Partial<LimitSettings>;
   /** An aedes persistence (sessions, queued QoS 1, permanent-topic values); in memory when omitted. */
   persistence?: unknown;
-  /** The cluster bus shared with other edges (Redis); an in-process bounded bus when omitted. */
+  /** The in-process bus, which a cluster bus delivers to as well; a new one when omitted. */
+  bus?: BoundedEmitter;
+  /** The cluster bus shared with other edges (Redis), delivering here through `bus`; `bus` alone when omitted. */
   clusterBus?: { emitter: MQEmitter; onReconnect(listener: () => void): void; shared?: SharedRouting };
   /** How many permanent-topic values the persistence holds (for /metrics). */
   permanentTopics?: () => Promise<number>;
@@ -106,6 +108,26 @@ export interface RunningEdge {
   close(): Promise<void>;
 }
 
+/**
+ * The in-process message bus: bounded (QoS 0 dropped past the backlog limits, counted) and, in a
+ * cluster, what the cluster bus hands each message to for this edge's subscribers.
+ */
+export function localBus(options: Pick<EdgeOptions, 'maxQueuedMessages' | 'maxQueuedAgeMs'>): BoundedEmitter {
+  const metrics = EdgeMetrics.get();
+  const maxQueuedMessages = options.maxQueuedMessages ?? 100_000;
+  return boundedEmitter({
+    // Messages being delivered at once. aedes frees a slot only on a later turn of the event loop
+    // (it delivers, then completes on setImmediate), so this caps deliveries per turn: at 1,000, an
+    // open-loop QoS 0 fan-in of 45,000 msg/s lengthened the turns until the backlog aged out and
+    // 13,000 msg/s arrived; at 10,000 all of it did (loadtest/results/overload.md). A tenth of the
+    // backlog bound, so what is held stays within a tenth more than that bound allows.
+    concurrency: Math.max(1000, Math.floor(maxQueuedMessages / 10)),
+    maxQueuedMessages,
+    maxQueuedAgeMs: options.maxQueuedAgeMs ?? 1000,
+    onDrop: (reason) => metrics.dropped.inc({ reason }),
+  });
+}
+
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const { link, logger } = options;
   const metrics = EdgeMetrics.get();
@@ -116,12 +138,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     maxConnectionsPerRegistry: 0,
     ...options.limits,
   });
-  const bus = boundedEmitter({
-    concurrency: 1000,
-    maxQueuedMessages: options.maxQueuedMessages ?? 100_000,
-    maxQueuedAgeMs: options.maxQueuedAgeMs ?? 1000,
-    onDrop: (reason) => metrics.dropped.inc({ reason }),
-  });
+  const bus = options.bus ?? localBus(options);
   const mq = options.clusterBus?.emitter ?? bus.emitter;
   const sharedRouting = options.clusterBus ? options.clusterBus.shared : localSharedRouting(bus.emitter);
   // Handled publishes (rate-limited, or already published before PUBACK) never leave the process.

@@ -10,7 +10,7 @@ import type { Logger } from '../common/logging.js';
 import type { ReadinessCheck } from '../common/ops-http.js';
 import type { RegistryLink } from '../contracts/registry-link.js';
 import type { RevocationSource } from '../contracts/revocations.js';
-import { startEdge, type RunningEdge } from '../edge/edge.js';
+import { localBus, startEdge, type RunningEdge } from '../edge/edge.js';
 import { localServerTls } from './server-tls.js';
 import { embeddedMqttPersistence } from '../edge/persistence/embedded.js';
 import { mongoMqttPersistence } from '../edge/persistence/mongo.js';
@@ -52,7 +52,10 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
   const checks: ReadinessCheck[] = [];
   // Cluster mode: edges share a Redis bus (the route table, or per-registry channels when asked)
   // and keep MQTT state in MongoDB, so any edge can die.
-  const clusterBus = config.redisUrl ? (config.clusterBus === 'routes' ? routedBus : redisBus)(config.redisUrl, logger) : undefined;
+  const bus = localBus({ maxQueuedAgeMs: config.maxBacklogAgeMs });
+  const clusterBus = config.redisUrl
+    ? (config.clusterBus === 'routes' ? routedBus : redisBus)(config.redisUrl, logger, bus.emitter)
+    : undefined;
   const mongoState = config.mongoUrl ? await mongoMqttPersistence(config.mongoUrl, config.mongoDb) : undefined;
   const mqttState = mongoState ?? (await embeddedMqttPersistence(config.dataDir));
   if (clusterBus) closers.unshift(clusterBus.close);
@@ -77,7 +80,7 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
     permanentTopics: mqttState.permanentTopics,
     maxSubscriptions: config.maxSubscriptions,
     connectionLog: { capacity: config.logBufferEvents },
-    maxQueuedAgeMs: config.maxBacklogAgeMs,
+    bus,
     sessionLimits: {
       maxQueuedMessages: config.maxQueuedMessages,
       maxQueuedBytes: config.maxQueuedBytes,

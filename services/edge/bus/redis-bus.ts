@@ -11,7 +11,7 @@
 // While Redis is away, publishes wait in ioredis' queue (PUBACK waits with them); errors are logged
 // and reflected in `ready()`, never fatal.
 import { openRedis, throttledErrorLog } from '../../common/redis.js';
-import mqemitter, { type MQEmitter, type Message } from 'mqemitter';
+import type { MQEmitter, Message } from 'mqemitter';
 import { pack, unpack } from 'msgpackr';
 import type { Logger } from '../../common/logging.js';
 import { timed } from '../../common/dependency-metrics.js';
@@ -46,11 +46,11 @@ export function channelOf(topicOrFilter: string): string {
   throw new Error(`no bus channel for "${topicOrFilter}"`);
 }
 
-export function redisBus(url: string, logger: Logger): RedisBus {
+/** `local`: the edge's in-process bus, which delivers to this edge's subscribers. */
+export function redisBus(url: string, logger: Logger, local: MQEmitter): RedisBus {
   const options = { maxRetriesPerRequest: null };
   const subConn = openRedis(url, options);
   const pubConn = openRedis(url, options);
-  const local = mqemitter({ concurrency: 100 });
   const channels = new Map<string, number>();
   let closed = false;
 

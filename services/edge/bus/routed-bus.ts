@@ -26,7 +26,7 @@
 // edge's members).
 import { randomUUID } from 'node:crypto';
 import { openRedis, throttledErrorLog } from '../../common/redis.js';
-import mqemitter, { type MQEmitter, type Message } from 'mqemitter';
+import type { MQEmitter, Message } from 'mqemitter';
 import { Counter } from 'prom-client';
 import type { Logger } from '../../common/logging.js';
 import { timed } from '../../common/dependency-metrics.js';
@@ -90,7 +90,8 @@ new Counter({
 type BufferStreamReply = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
 const BATCH_FIELD = Buffer.from('b');
 
-export function routedBus(url: string, logger: Logger): ClusterBus {
+/** `local`: the edge's in-process bus, which delivers to this edge's subscribers. */
+export function routedBus(url: string, logger: Logger, local: MQEmitter): ClusterBus {
   const id = randomUUID();
   const logErrors = throttledErrorLog(logger, 'Redis bus error');
   const connect = (name: string, options: { enableAutoPipelining?: boolean } = {}) => {
@@ -106,7 +107,6 @@ export function routedBus(url: string, logger: Logger): ClusterBus {
   // Named with the edge ID: peers tell from Redis' client list whether this edge follows the feed.
   const feed = connect(`${FEED_CONNECTION}${id}`);
   const inbox = connect('inbox');
-  const local = mqemitter({ concurrency: 100 });
   /** Filters this edge's clients hold → how many; the first and last change the table. */
   const held = new Map<string, number>();
   /** Route registrations under way, so a second subscriber to a filter waits for the first. */

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
+import mqemitter from 'mqemitter';
 import { routedBus } from '../../../services/edge/bus/routed-bus.js';
 import { createLogger } from '../../../services/common/logging.js';
 import { redisUrl } from '../../support/servers.js';
@@ -13,7 +14,7 @@ test('routes added while an edge registers are not wiped by its registration', a
   const redis = new Redis(url);
   t.after(() => redis.disconnect());
   const before = new Set(await redis.keys('{iotcore:routes}:of:*'));
-  const bus = routedBus(url, logger);
+  const bus = routedBus(url, logger, mqemitter());
   t.after(() => bus.close());
   // Subscriptions arrive one per millisecond from the moment the bus exists, so some of them land
   // between the registration's first command and the transaction that writes the edge's set.
@@ -36,7 +37,7 @@ test('a SUBSCRIBE does not wait for a peer that renews its lease but follows no 
   const renew = () => redis.zadd('{iotcore:routes}:edges', Date.now() + 5000, ghost);
   await renew();
   const renewing = setInterval(() => void renew(), 200);
-  const bus = routedBus(url, logger);
+  const bus = routedBus(url, logger, mqemitter());
   t.after(async () => {
     clearInterval(renewing);
     await bus.close();
@@ -60,7 +61,7 @@ test('a peer whose lease ran out but that renews it before anyone drops it keeps
   await redis.sadd(`{iotcore:routes}:of:${peer}`, topic);
   await redis.zadd('{iotcore:routes}:edges', Date.now() - 1, peer);
   const appliedBefore = new Set(Object.keys(await redis.hgetall('{iotcore:routes}:applied')));
-  const bus = routedBus(url, logger);
+  const bus = routedBus(url, logger, mqemitter());
   let renewing: NodeJS.Timeout | undefined;
   t.after(async () => {
     clearInterval(renewing);
