@@ -116,11 +116,11 @@ export function localBus(options: Pick<EdgeOptions, 'maxQueuedMessages' | 'maxQu
   const metrics = EdgeMetrics.get();
   const maxQueuedMessages = options.maxQueuedMessages ?? 100_000;
   return boundedEmitter({
-    // Messages being delivered at once. aedes frees a slot only on a later turn of the event loop
-    // (it delivers, then completes on setImmediate), so this caps deliveries per turn: at 1,000, an
-    // open-loop QoS 0 fan-in of 45,000 msg/s lengthened the turns until the backlog aged out and
-    // 13,000 msg/s arrived; at 10,000 all of it did (loadtest/results/overload.md). A tenth of the
-    // backlog bound, so what is held stays within a tenth more than that bound allows.
+    // QoS 1 messages being delivered at once (QoS 0 ones hold no slot: bounded-emitter.ts). aedes
+    // frees a slot only on a later turn of the event loop, so this caps deliveries per turn: at
+    // 1,000, an open-loop QoS 0 fan-in of 45,000 msg/s lengthened the turns until the backlog aged
+    // out and 13,000 msg/s arrived (loadtest/results/overload.md). A tenth of the backlog bound, so
+    // what is held stays within a tenth more than that bound allows.
     concurrency: Math.max(1000, Math.floor(maxQueuedMessages / 10)),
     maxQueuedMessages,
     maxQueuedAgeMs: options.maxQueuedAgeMs ?? 1000,

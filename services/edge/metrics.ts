@@ -115,7 +115,7 @@ export class EdgeMetrics {
   });
   readonly dropped = new Counter({
     name: 'iotcore_messages_dropped_total',
-    help: 'messages not delivered, by reason (acl: publish refused; size: packet over the size limit; rate: over the publish rate; slow_consumer: QoS 0 dropped from a full bus backlog; stale: QoS 0 older than --max-backlog-age-ms in the backlog; queue_full: not queued for a persistent session at its queue limit)',
+    help: 'messages not delivered, by reason (acl: publish refused; size: packet over the size limit; rate: over the publish rate; slow_consumer: QoS 0 dropped from a full bus backlog, or for a subscriber over 1 MiB behind; stale: QoS 0 older than --max-backlog-age-ms in the backlog; queue_full: not queued for a persistent session at its queue limit)',
     labelNames: ['reason'],
   });
   /** QoS 1 in flight: received before PUBACK (in), sent before the subscriber's PUBACK (out). */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { register } from 'prom-client';
 import type { Packet } from 'mqtt';
 import { registryAndDevice, startEdgeHarness, type EdgeHarness } from './harness.js';
+import { aedesInternals } from '../../services/edge/aedes/internals.js';
 
 const REGISTRY_PASSWORD = 'Registry-Passw0rd-01';
 const DEVICE_PASSWORD = 'Device-Passw0rd-0001';
@@ -128,4 +129,40 @@ test('a persistent session offline past --session-expiry-seconds is removed with
   back.on('message', (_topic, payload) => received.push(payload.toString()));
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.deepEqual(received, []);
+});
+
+test('a subscriber that stops reading loses QoS 0 messages once 1 MiB behind, alone: another one gets them all', async (t) => {
+  const harness = await startEdgeHarness();
+  t.after(() => harness.close());
+  const { R, D } = await fleet(harness);
+  const topic = `$devices/${D}/events`;
+  const stuck = await harness.connect({ username: R, password: REGISTRY_PASSWORD, clientId: 'stuck' });
+  await stuck.subscribeAsync(topic, { qos: 0 });
+  (stuck.stream as unknown as { pause(): void }).pause();
+  const healthy = await harness.connect({ username: R, password: REGISTRY_PASSWORD, clientId: 'healthy' });
+  await healthy.subscribeAsync(topic, { qos: 0 });
+  let received = 0;
+  healthy.on('message', () => received++);
+  const droppedBefore = await counter('iotcore_messages_dropped_total', { reason: 'slow_consumer' });
+
+  // 20 MiB in 2 KiB messages, more than the stuck subscriber's 1 MiB and the kernel's buffers hold;
+  // 100 at a time, each lot received by the healthy subscriber before the next, so it stays current.
+  const device = await harness.connect({ username: D, password: DEVICE_PASSWORD });
+  const payload = Buffer.alloc(2048, 1);
+  const total = 10_000;
+  for (let sent = 0; sent < total; ) {
+    for (let index = 0; index < 100; index++, sent++) await device.publishAsync(topic, payload, { qos: 0 });
+    const deadline = Date.now() + 5000;
+    while (received < sent && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  assert.equal(received, total, 'the healthy subscriber got every message');
+  // Without the limit, deliveries waited for the stuck one until aedes dropped it (10 s without a drain).
+  const ids = aedesInternals.clients(harness.edge.broker).map((client) => client.id);
+  assert.ok(
+    ids.some((id) => id.endsWith('stuck')),
+    `the stuck subscriber is still connected: nobody waited for it (${ids.join(', ')})`,
+  );
+  const dropped = (await counter('iotcore_messages_dropped_total', { reason: 'slow_consumer' })) - droppedBefore;
+  assert.ok(dropped > 0 && dropped < total, `the stuck subscriber's messages past its limit were dropped and counted (${dropped})`);
+  await Promise.all([healthy.endAsync(), device.endAsync(), stuck.endAsync(true)]);
 });

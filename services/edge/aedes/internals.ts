@@ -145,6 +145,8 @@ export const aedesInternals = {
     client(c)._parser.prependListener('packet', listener);
   },
   disconnectedByClient: (c: Client): boolean => client(c)._disconnected,
+  /** Bytes written to the client's connection that have not reached its socket yet. */
+  unsentBytes: (c: Client): number => (client(c).conn as { writableLength?: number }).writableLength ?? 0,
   isClosing: (c: Client): boolean => client(c).closed,
   /** Calls `listener` once the client's connection has closed, or now if aedes is closing it already. */
   whenClosed(c: Client, listener: () => void): void {

@@ -28,6 +28,10 @@ export interface BoundedEmitter {
 
 const MAX_SYNC_DEPTH = 32;
 
+type Listener = (message: mqemitter.Message, done: () => void) => void;
+
+function noop(): void {}
+
 export interface BoundedEmitterOptions {
   concurrency: number;
   maxQueuedMessages: number;
@@ -65,6 +69,28 @@ export function boundedEmitter(options: BoundedEmitterOptions): BoundedEmitter {
       depth--;
     }
   };
+
+  // A QoS 0 message frees its slot once its subscribers have been handed it: nothing waits for its
+  // delivery, and aedes completes one only on a later turn (it writes on setImmediate), so under
+  // open-loop load the slots, not the CPU, became the limit (loadtest/results/overload.md). A slow
+  // subscriber's share is bounded per subscriber instead (hooks/authorize-forward.ts).
+  const handedOver = new WeakMap<Listener, Listener>();
+  const earlyRelease = (listener: Listener): Listener => {
+    let wrapped = handedOver.get(listener);
+    if (!wrapped) {
+      wrapped = (message, done) => {
+        if ((message as { qos?: number }).qos) return listener(message, done);
+        listener(message, noop);
+        done();
+      };
+      handedOver.set(listener, wrapped);
+    }
+    return wrapped;
+  };
+  const on = emitter.on.bind(emitter);
+  emitter.on = (topic, listener, callback) => on(topic, earlyRelease(listener), callback);
+  const removeListener = emitter.removeListener.bind(emitter);
+  emitter.removeListener = (topic, listener, callback) => removeListener(topic, handedOver.get(listener) ?? listener, callback);
 
   const emit = emitter.emit.bind(emitter);
   emitter.emit = (message, callback) => {

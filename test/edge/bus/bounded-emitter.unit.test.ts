@@ -2,6 +2,7 @@
 // dropped oldest first and counted; QoS 1 messages are never dropped; fresh ones are delivered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Message } from 'mqemitter';
 import { boundedEmitter } from '../../../services/edge/bus/bounded-emitter.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -13,12 +14,13 @@ test('a QoS 0 message older than the age bound is dropped, oldest first, and cou
   let release: (() => void) | undefined;
   bus.emitter.on('t', (message, done) => {
     delivered.push(String(message.payload));
-    // The first delivery holds the only slot until released: everything else waits in the backlog.
+    // The first delivery (QoS 1: a QoS 0 one frees its slot at once) holds the only slot until
+    // released: everything else waits in the backlog.
     if (message.payload === 'holder') release = done;
     else done();
   });
   const emit = (payload: string, qos: 0 | 1) => bus.emitter.emit({ topic: 't', payload, qos } as never);
-  emit('holder', 0);
+  emit('holder', 1);
   emit('old-0', 0);
   emit('old-1', 0);
   emit('old-qos1', 1);
@@ -47,7 +49,7 @@ test('the count bound still drops new QoS 0 past maxQueuedMessages, and keeps Qo
     else done();
   });
   for (const [payload, qos] of [
-    ['holder', 0],
+    ['holder', 1],
     ['a', 0],
     ['b', 0],
     ['c', 0],
@@ -58,4 +60,40 @@ test('the count bound still drops new QoS 0 past maxQueuedMessages, and keeps Qo
   await sleep(20);
   assert.deepEqual(delivered, ['holder', 'a', 'b', 'd']);
   assert.deepEqual(drops, ['slow_consumer']);
+});
+
+test('a QoS 0 delivery frees its slot once handed over: a subscriber that never completes one holds nothing', async () => {
+  const bus = boundedEmitter({ concurrency: 1, maxQueuedMessages: 1000, maxQueuedAgeMs: 0 });
+  const delivered: string[] = [];
+  const listener = (message: Message, _done: () => void) => {
+    delivered.push(String(message.payload));
+  };
+  bus.emitter.on('t', listener);
+  for (const payload of ['a', 'b', 'c']) bus.emitter.emit({ topic: 't', payload, qos: 0 } as never);
+  bus.emitter.emit({ topic: 't', payload: 'q1', qos: 1 } as never);
+  bus.emitter.emit({ topic: 't', payload: 'after', qos: 0 } as never);
+  await sleep(20);
+  // QoS 1 still holds its slot until its delivery completes: what follows waits.
+  assert.deepEqual(delivered, ['a', 'b', 'c', 'q1']);
+  assert.equal(bus.backlog(), 1);
+});
+
+test('removeListener takes the listener given to on, though the bus holds it wrapped', async () => {
+  const bus = boundedEmitter({ concurrency: 1, maxQueuedMessages: 1000, maxQueuedAgeMs: 0 });
+  const heard: string[] = [];
+  const kept = (message: Message, done: () => void) => {
+    heard.push(`kept:${message.payload}`);
+    done();
+  };
+  const removed = (message: Message, done: () => void) => {
+    heard.push(`removed:${message.payload}`);
+    done();
+  };
+  bus.emitter.on('t', kept);
+  bus.emitter.on('t', removed);
+  bus.emitter.emit({ topic: 't', payload: 'both', qos: 0 } as never);
+  await new Promise<void>((resolve) => bus.emitter.removeListener('t', removed, resolve));
+  bus.emitter.emit({ topic: 't', payload: 'one', qos: 0 } as never);
+  await sleep(20);
+  assert.deepEqual(heard, ['kept:both', 'removed:both', 'kept:one']);
 });
