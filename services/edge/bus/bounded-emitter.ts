@@ -32,6 +32,11 @@ type Listener = (message: mqemitter.Message, done: () => void) => void;
 
 function noop(): void {}
 
+/** QoS 0 (or no QoS given): the only messages this bus may drop or stop waiting for. */
+function isQos0(message: mqemitter.Message): boolean {
+  return !(message as { qos?: number }).qos;
+}
+
 export interface BoundedEmitterOptions {
   concurrency: number;
   maxQueuedMessages: number;
@@ -79,7 +84,7 @@ export function boundedEmitter(options: BoundedEmitterOptions): BoundedEmitter {
     let wrapped = handedOver.get(listener);
     if (!wrapped) {
       wrapped = (message, done) => {
-        if ((message as { qos?: number }).qos) return listener(message, done);
+        if (!isQos0(message)) return listener(message, done);
         listener(message, noop);
         done();
       };
@@ -94,7 +99,7 @@ export function boundedEmitter(options: BoundedEmitterOptions): BoundedEmitter {
 
   const emit = emitter.emit.bind(emitter);
   emitter.emit = (message, callback) => {
-    if (emitter.length >= options.maxQueuedMessages && !((message as { qos?: number }).qos ?? 0)) {
+    if (emitter.length >= options.maxQueuedMessages && isQos0(message)) {
       dropped++;
       options.onDrop?.('slow_consumer');
       callback?.();
@@ -155,11 +160,7 @@ class AgedBacklog {
   #dropStale(): void {
     if (this.maxAgeMs <= 0) return;
     const oldest = performance.now() - this.maxAgeMs;
-    for (
-      let head = this.#entries.peekFront();
-      head && head.at < oldest && !((head.message as { qos?: number }).qos ?? 0);
-      head = this.#entries.peekFront()
-    ) {
+    for (let head = this.#entries.peekFront(); head && head.at < oldest && isQos0(head.message); head = this.#entries.peekFront()) {
       this.#entries.shift();
       this.onStale();
       head.callback?.();
