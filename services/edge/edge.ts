@@ -15,7 +15,8 @@ import { listenTcp, listenTls, listenWss, type ConnectionInfo } from './transpor
 import { AuthThrottle, type SharedFailureCounters } from './limits/auth-throttle.js';
 import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.js';
 import { DeviceMonitor } from './monitoring.js';
-import { boundedEmitter, type BoundedEmitter } from './bus/bounded-emitter.js';
+import type { BoundedEmitter } from './bus/bounded-emitter.js';
+import { localBus, type LocalBusOptions } from './bus/local-bus.js';
 import { localSharedRouting, type SharedRouting } from './bus/shared-routing.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 import { EdgeMetrics } from './metrics.js';
@@ -44,7 +45,8 @@ import {
   watchRemoteTakeovers,
 } from './lifecycle.js';
 
-export interface EdgeOptions {
+/** `maxQueuedMessages`, `maxQueuedAgeMs`: the in-process bus's backlog bounds, when it is made here. */
+export interface EdgeOptions extends LocalBusOptions {
   link: RegistryLink;
   logger: Logger;
   tls?: { host: string; port: number; cert: Buffer; key: Buffer };
@@ -53,10 +55,6 @@ export interface EdgeOptions {
   /** `requestCert`: ask for a client certificate (false for browsers, which cannot answer one headless). */
   wss?: { host: string; port: number; requestCert: boolean };
   maxPacketBytes: number;
-  /** Backlog of the message bus past which QoS 0 messages are dropped (default 100 000). */
-  maxQueuedMessages?: number;
-  /** A QoS 0 message older than this in the bus backlog is dropped, oldest first (default 1000 ms; 0: never). */
-  maxQueuedAgeMs?: number;
   /** Per-principal publish rates and connection caps; all off by default. */
   limits?: Partial<LimitSettings>;
   /** An aedes persistence (sessions, queued QoS 1, permanent-topic values); in memory when omitted. */
@@ -106,26 +104,6 @@ export interface RunningEdge {
    */
   drain(windowMs: number): Promise<void>;
   close(): Promise<void>;
-}
-
-/**
- * The in-process message bus: bounded (QoS 0 dropped past the backlog limits, counted) and, in a
- * cluster, what the cluster bus hands each message to for this edge's subscribers.
- */
-export function localBus(options: Pick<EdgeOptions, 'maxQueuedMessages' | 'maxQueuedAgeMs'>): BoundedEmitter {
-  const metrics = EdgeMetrics.get();
-  const maxQueuedMessages = options.maxQueuedMessages ?? 100_000;
-  return boundedEmitter({
-    // QoS 1 messages being delivered at once (QoS 0 ones hold no slot: bounded-emitter.ts). aedes
-    // frees a slot only on a later turn of the event loop, so this caps deliveries per turn: at
-    // 1,000, an open-loop QoS 0 fan-in of 45,000 msg/s lengthened the turns until the backlog aged
-    // out and 13,000 msg/s arrived (loadtest/results/overload.md). A tenth of the backlog bound, so
-    // what is held stays within a tenth more than that bound allows.
-    concurrency: Math.max(1000, Math.floor(maxQueuedMessages / 10)),
-    maxQueuedMessages,
-    maxQueuedAgeMs: options.maxQueuedAgeMs ?? 1000,
-    onDrop: (reason) => metrics.dropped.inc({ reason }),
-  });
 }
 
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {

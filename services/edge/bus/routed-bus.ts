@@ -1,8 +1,9 @@
 // The cluster bus: aedes' message emitter over Redis, routed by a cluster-wide route table instead
 // of broadcast. Each edge registers the filters its clients hold; every edge keeps a replica of
 // the table (route-table.ts; its own routes it keeps itself) and sends a message only to the edges
-// that have a matching subscriber, into each one's inbox — a Redis stream it reads with XREAD BLOCK from the last ID it
-// saw, so a dropped connection loses nothing. Local subscribers get the message without Redis.
+// that have a matching subscriber, into each one's inbox — a Redis stream it reads with XREAD BLOCK
+// from the last ID it saw (inbox-reader.ts), so a dropped connection loses nothing. Local
+// subscribers get the message without Redis.
 //
 // Keys (route-keys.ts):
 //   {iotcore:routes}:edges       sorted set: edge ID → lease end (ms); an edge renews it twice a second
@@ -23,7 +24,7 @@
 // Shared subscriptions: a group's key (`$share/<group>/<filter>`) is a route like any filter; the
 // edge that publishes sends each message reaching a group to one edge holding members of it, in
 // turn (its own included), and that edge picks the member (round-robin over edges, then over each
-// edge's members).
+// edge's members): cluster-shared-routing.ts.
 import { randomUUID } from 'node:crypto';
 import { openRedis, throttledErrorLog } from '../../common/redis.js';
 import type { MQEmitter, Message } from 'mqemitter';
@@ -32,11 +33,12 @@ import type { Logger } from '../../common/logging.js';
 import { timed } from '../../common/dependency-metrics.js';
 import { Tally } from '../metrics.js';
 import { InboxBatches } from './inbox-batches.js';
-import { decodeEntry, decodeMessage, encodeMessage } from './inbox-codec.js';
+import { encodeMessage } from './inbox-codec.js';
+import { readInbox } from './inbox-reader.js';
+import { ClusterSharedRouting } from './cluster-shared-routing.js';
 import { LossRecovery } from './loss-recovery.js';
 import {
   APPLIED_KEY,
-  BLOCK_MS,
   CHANGES_KEY,
   DROP_SCRIPT,
   EDGES_KEY,
@@ -45,13 +47,12 @@ import {
   inboxKey,
   LEASE_MS,
   MAX_CHANGES,
-  RETRY_MS,
   type Connection,
 } from './route-keys.js';
 import { RouteReplica } from './route-replica.js';
 import { RouteWait } from './route-wait.js';
 import { isSharedKey } from '../topics/shared-filter.js';
-import { sharedMessagesUndeliverable, type SharedDelivery, type SharedRouting } from './shared-routing.js';
+import type { SharedRouting } from './shared-routing.js';
 
 export interface ClusterBus {
   emitter: MQEmitter;
@@ -86,9 +87,6 @@ new Counter({
     this.inc({ mode: 'broadcast' }, broadcastSends.take());
   },
 });
-
-type BufferStreamReply = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
-const BATCH_FIELD = Buffer.from('b');
 
 /** `local`: the edge's in-process bus, which delivers to this edge's subscribers. */
 export function routedBus(url: string, logger: Logger, local: MQEmitter): ClusterBus {
@@ -192,70 +190,6 @@ export function routedBus(url: string, logger: Logger, local: MQEmitter): Cluste
   );
   const table = replica.table;
 
-  // --- the inbox ----------------------------------------------------------------------------------
-
-  // On a Redis Cluster, a master that fails may take with it inbox entries it had acknowledged to a
-  // sender but not yet passed to the replica that takes over: the same loss as a lost inbox.
-  const nodeLoss = new LossRecovery(async () => {
-    if (closed) return;
-    logger.warn('a Redis Cluster node left: persistent sessions collect what they may have missed');
-    reconnectListeners.forEach((listener) => listener());
-  }, NODE_LOSS_HOLD_MS);
-  inbox.on('-node', () => {
-    // Before the first registration this is the cluster client replacing its seed nodes.
-    if (everRegistered) nodeLoss.signal();
-  });
-
-  const readEntry = (entry: Buffer) => {
-    let records: ReturnType<typeof decodeEntry>;
-    try {
-      records = decodeEntry(entry);
-    } catch (error) {
-      logger.warn({ err: error }, 'undecodable inbox entry; ignored');
-      return;
-    }
-    for (const [field, data] of records) {
-      if (field !== 'm' && field[0] !== 's' && field[0] !== 'S') continue;
-      let message: Message;
-      try {
-        message = decodeMessage(data);
-      } catch (error) {
-        logger.warn({ err: error }, 'undecodable message in the inbox; ignored');
-        continue;
-      }
-      if (field === 'm') local.emit(message);
-      else deliverShared(field.slice(1), message, field[0] === 'S');
-    }
-  };
-  const readInbox = async () => {
-    // Everything from the start of this edge's inbox: it was created by this edge's registration.
-    let last = '0-0';
-    while (!closed) {
-      try {
-        const reply = (await inbox.xreadBuffer(
-          'COUNT',
-          500,
-          'BLOCK',
-          BLOCK_MS,
-          'STREAMS',
-          inboxKey(id),
-          last,
-        )) as unknown as BufferStreamReply;
-        if (closed || !reply) continue;
-        for (const [entryId, fields] of reply[0]![1]) {
-          last = entryId.toString();
-          // `hello` marks the inbox's creation; `b` holds what one sender had for this edge in one turn.
-          for (let index = 0; index + 1 < fields.length; index += 2) if (fields[index]!.equals(BATCH_FIELD)) readEntry(fields[index + 1]!);
-        }
-      } catch (error) {
-        if (closed) return;
-        logger.debug({ err: error }, 'inbox read failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-      }
-    }
-  };
-  void readInbox();
-
   // --- sending ------------------------------------------------------------------------------------
 
   /** Where a message goes while the replica is not current: every registered edge. */
@@ -267,6 +201,7 @@ export function routedBus(url: string, logger: Logger, local: MQEmitter): Cluste
   const batches = new InboxBatches((edge, entry) =>
     timed('redis', 'xadd', () => writer.xadd(inboxKey(edge), 'MAXLEN', '~', MAX_INBOX, '*', 'b', entry)),
   );
+  const shared = new ClusterSharedRouting(table, id, batches);
   /**
    * Queues the message for each target's inbox (encoded once, only if there is a target), and for
    * one edge of each shared-subscription group it reaches; `done` once all have it.
@@ -287,7 +222,7 @@ export function routedBus(url: string, logger: Logger, local: MQEmitter): Cluste
       batches.add(edge, data, appended);
     }
     for (const key of table.sharedGroupsFor(message.topic) ?? []) {
-      const target = sharedTarget(key, message);
+      const target = shared.target(key, message);
       if (!target) continue;
       data ??= encodeMessage(message);
       pending++;
@@ -296,49 +231,33 @@ export function routedBus(url: string, logger: Logger, local: MQEmitter): Cluste
     if (pending === 0) done?.();
   };
 
-  // --- shared subscriptions -----------------------------------------------------------------------
+  // --- the inbox ----------------------------------------------------------------------------------
 
-  let sharedDelivery: SharedDelivery | undefined;
-  /**
-   * The next edge in turn with a member of group `key`: this one delivers at once (undefined
-   * returned), another gets it in its inbox; a group without a reachable member drops it.
-   */
-  const sharedTarget = (key: string, message: Message): { edge: string; field: string } | undefined => {
-    const edge = table.nextEdgeOf(key, (candidate) => candidate !== id || sharedDelivery !== undefined);
-    if (edge === id && sharedDelivery!.deliver(key, message)) return undefined;
-    // Here had no member after all (the last one left this instant): another edge with one, which
-    // must not send it on again.
-    const other = edge !== undefined && edge !== id ? edge : table.nextEdgeOf(key, (candidate) => candidate !== id);
-    if (other === undefined) {
-      sharedMessagesUndeliverable.inc();
-      return undefined;
-    }
-    return { edge: other, field: `${edge === id ? 'S' : 's'}${key}` };
-  };
-  /** A shared message from the inbox; one this edge has no member for goes on once to another edge. */
-  const deliverShared = (key: string, message: Message, forwarded: boolean) => {
-    if (sharedDelivery?.deliver(key, message)) return;
-    if (forwarded) {
-      sharedMessagesUndeliverable.inc();
-      return;
-    }
-    const other = table.nextEdgeOf(key, (candidate) => candidate !== id);
-    if (other === undefined) sharedMessagesUndeliverable.inc();
-    else batches.add(other, encodeMessage(message), noop, `S${key}`);
-  };
-  const shared: SharedRouting = {
-    deliverThrough: (delivery) => {
-      sharedDelivery = delivery;
+  // On a Redis Cluster, a master that fails may take with it inbox entries it had acknowledged to a
+  // sender but not yet passed to the replica that takes over: the same loss as a lost inbox.
+  const nodeLoss = new LossRecovery(async () => {
+    if (closed) return;
+    logger.warn('a Redis Cluster node left: persistent sessions collect what they may have missed');
+    reconnectListeners.forEach((listener) => listener());
+  }, NODE_LOSS_HOLD_MS);
+  inbox.on('-node', () => {
+    // Before the first registration this is the cluster client replacing its seed nodes.
+    if (everRegistered) nodeLoss.signal();
+  });
+  void readInbox(
+    inbox,
+    inboxKey(id),
+    {
+      subscribers: (message) => local.emit(message),
+      sharedGroup: (key, message, forwarded) => shared.fromInbox(key, message, forwarded),
     },
-    redispatch: (key, message) => {
-      const target = sharedTarget(key, message);
-      if (target) batches.add(target.edge, encodeMessage(message), noop, target.field);
-    },
-  };
+    logger,
+    () => closed,
+  );
 
   const emitter = {
     on(filter: string, listener: (message: Message, done: () => void) => void, done?: (error?: Error) => void) {
-      // A shared group's key matches no topic: its messages come through `sharedTarget`.
+      // A shared group's key matches no topic: its messages come through `shared.target`.
       if (!isSharedKey(filter)) local.on(filter, listener);
       const count = held.get(filter) ?? 0;
       held.set(filter, count + 1);
@@ -433,5 +352,3 @@ export function routedBus(url: string, logger: Logger, local: MQEmitter): Cluste
     close: () => new Promise<void>((resolve) => emitter.close(resolve)),
   };
 }
-
-function noop(): void {}
