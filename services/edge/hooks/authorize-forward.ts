@@ -7,9 +7,9 @@ import { liveRoute, replayRoute } from '../topics/routes.js';
 import { aedesInternals } from '../aedes/internals.js';
 import type { EdgeContext } from '../context.js';
 import type { Session } from '../session.js';
+import { sharedGroupOf } from '../shared-subscriptions.js';
 
 type ForwardedPacket = Parameters<Aedes['authorizeForward']>[1];
-import { sharedGroupOf } from '../shared-subscriptions.js';
 
 /**
  * A subscriber this far behind gets no more QoS 0 messages until it catches up. The bus does not
