@@ -1,11 +1,10 @@
 // Shared subscriptions across edges (routed-bus.ts): the edge that publishes sends each message
 // reaching a group to one edge holding members of it, in turn (its own included), and that edge
-// picks the member (shared-subscriptions.ts). Inbox fields (routed-bus.ts): `s<key>` for one member
-// of group `key` there, `S<key>` when forwarded once already, so it is dropped if that edge has none
-// either.
+// picks the member (shared-subscriptions.ts). A message forwarded once already (the edge meant had
+// no member left) is dropped by an edge that has none either (inbox-codec.ts `sharedGroupField`).
 import type { Message } from 'mqemitter';
 import type { InboxBatches } from './inbox-batches.js';
-import { encodeMessage } from './inbox-codec.js';
+import { encodeMessage, sharedGroupField } from './inbox-codec.js';
 import type { RouteTable } from './route-table.js';
 import { sharedMessagesUndeliverable, type SharedDelivery, type SharedRouting } from './shared-routing.js';
 
@@ -43,7 +42,7 @@ export class ClusterSharedRouting implements SharedRouting {
       sharedMessagesUndeliverable.inc();
       return undefined;
     }
-    return { edge: other, field: `${edge === id ? 'S' : 's'}${key}` };
+    return { edge: other, field: sharedGroupField(key, edge === id) };
   }
 
   /** A shared message from the inbox; one this edge has no member for goes on once to another edge. */
@@ -55,7 +54,7 @@ export class ClusterSharedRouting implements SharedRouting {
     }
     const other = this.table.nextEdgeOf(key, (candidate) => candidate !== this.id);
     if (other === undefined) sharedMessagesUndeliverable.inc();
-    else this.batches.add(other, encodeMessage(message), noop, `S${key}`);
+    else this.batches.add(other, encodeMessage(message), noop, sharedGroupField(key, true));
   }
 }
 

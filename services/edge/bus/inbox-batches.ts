@@ -5,7 +5,7 @@
 // CPU per cross-edge message (loadtest/results/scaling.md). Order per peer is kept: entries are
 // appended in the order they were started, on one connection.
 
-import { encodeEntry } from './inbox-codec.js';
+import { encodeEntry, SUBSCRIBERS_FIELD } from './inbox-codec.js';
 
 /** Appends one entry (its records, encoded by `encodeEntry`) to `edge`'s inbox. */
 export type AppendEntry = (edge: string, entry: Buffer) => Promise<unknown>;
@@ -28,10 +28,10 @@ export class InboxBatches {
   ) {}
 
   /**
-   * Queues an encoded message for `edge` under `field` (`m`: for its subscribers; see routed-bus.ts
+   * Queues an encoded message for `edge` under `field` (its subscribers by default; inbox-codec.ts
    * for the others); `done` once the entry holding it is in the inbox, or failed.
    */
-  add(edge: string, message: Buffer, done: Done, field = 'm'): void {
+  add(edge: string, message: Buffer, done: Done, field = SUBSCRIBERS_FIELD): void {
     let batch = this.#outgoing.get(edge);
     if (batch && batch.done.length >= this.maxBatch) {
       this.#send(edge, batch);

@@ -23,6 +23,24 @@ const HAS_MESSAGE_ID = 0x20;
 const ASCII = 0x40;
 const HAS_CLIENT_ID = 0x80;
 
+/** A record's field for the receiving edge's own subscribers. */
+export const SUBSCRIBERS_FIELD = 'm';
+
+/** A record's field for one member of the shared-subscription group `key` on the receiving edge; `forwarded` once another edge passed it on. */
+export function sharedGroupField(key: string, forwarded: boolean): string {
+  return `${forwarded ? 'S' : 's'}${key}`;
+}
+
+export type RecordRecipient = { subscribers: true } | { subscribers: false; key: string; forwarded: boolean };
+const SUBSCRIBERS: RecordRecipient = { subscribers: true };
+
+/** Whom a record is for; undefined for a field this version does not know (ignored). */
+export function recipientOf(field: string): RecordRecipient | undefined {
+  if (field === SUBSCRIBERS_FIELD) return SUBSCRIBERS;
+  if (field[0] === 's' || field[0] === 'S') return { subscribers: false, key: field.slice(1), forwarded: field[0] === 'S' };
+  return undefined;
+}
+
 /** Encodes one message for any number of inbox entries. */
 export function encodeMessage(message: Message): Buffer {
   if (!isPlainPublish(message)) return encodeAnyMessage(message);
@@ -111,14 +129,14 @@ export function encodeEntry(fields: string[], messages: Buffer[]): Buffer {
   let size = 0;
   for (let index = 0; index < fields.length; index++) {
     const field = fields[index]!;
-    size += 8 + (field === 'm' ? 1 : Buffer.byteLength(field)) + messages[index]!.length;
+    size += 8 + (field === SUBSCRIBERS_FIELD ? 1 : Buffer.byteLength(field)) + messages[index]!.length;
   }
   const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (let index = 0; index < fields.length; index++) {
     const field = fields[index]!;
     const message = messages[index]!;
-    if (field === 'm') {
+    if (field === SUBSCRIBERS_FIELD) {
       at = out.writeUInt32LE(1, at);
       out[at++] = 0x6d;
     } else {
@@ -154,7 +172,7 @@ function readString(data: Buffer, start: number, bytes: number, encoding: 'utf8'
   if (bytes === 1 && data[start] === 0x6d) return M;
   return { text: data.toString(encoding, start, start + bytes), bytes };
 }
-const M = { text: 'm', bytes: 1 };
+const M = { text: SUBSCRIBERS_FIELD, bytes: 1 };
 
 type PlainPublish = Message & {
   cmd: 'publish';

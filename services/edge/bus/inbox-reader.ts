@@ -1,10 +1,10 @@
 // Reads an edge's inbox (routed-bus.ts): a Redis stream read with XREAD BLOCK from the last ID
 // seen, so a dropped connection loses nothing. Each entry holds what one sender had for this edge
-// in one turn (inbox-batches.ts): records tagged `m` for the edge's subscribers, `s<key>`/`S<key>`
-// for one member of the shared-subscription group `key` (cluster-shared-routing.ts).
+// in one turn (inbox-batches.ts): records for the edge's subscribers or for one member of a
+// shared-subscription group (inbox-codec.ts `recipientOf`; cluster-shared-routing.ts).
 import type { Message } from 'mqemitter';
 import type { Logger } from '../../common/logging.js';
-import { decodeEntry, decodeMessage } from './inbox-codec.js';
+import { decodeEntry, decodeMessage, recipientOf } from './inbox-codec.js';
 import { BLOCK_MS, RETRY_MS, type Connection } from './route-keys.js';
 
 export interface InboxRecipients {
@@ -52,7 +52,8 @@ function readEntry(entry: Buffer, recipients: InboxRecipients, logger: Logger): 
     return;
   }
   for (const [field, data] of records) {
-    if (field !== 'm' && field[0] !== 's' && field[0] !== 'S') continue;
+    const recipient = recipientOf(field);
+    if (!recipient) continue;
     let message: Message;
     try {
       message = decodeMessage(data);
@@ -60,7 +61,7 @@ function readEntry(entry: Buffer, recipients: InboxRecipients, logger: Logger): 
       logger.warn({ err: error }, 'undecodable message in the inbox; ignored');
       continue;
     }
-    if (field === 'm') recipients.subscribers(message);
-    else recipients.sharedGroup(field.slice(1), message, field[0] === 'S');
+    if (recipient.subscribers) recipients.subscribers(message);
+    else recipients.sharedGroup(recipient.key, message, recipient.forwarded);
   }
 }

@@ -5,7 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Message } from 'mqemitter';
-import { decodeEntry, decodeMessage, encodeEntry, encodeMessage } from '../../../services/edge/bus/inbox-codec.js';
+import {
+  decodeEntry,
+  decodeMessage,
+  encodeEntry,
+  encodeMessage,
+  recipientOf,
+  SUBSCRIBERS_FIELD,
+  sharedGroupField,
+} from '../../../services/edge/bus/inbox-codec.js';
 
 const roundTrip = (message: Message) => decodeMessage(encodeMessage(message));
 /** A packet as aedes-packet 3 builds one for `broker.publish`: these keys, in this order. */
@@ -102,4 +110,14 @@ test('an entry keeps its records and their order; a cut entry or unknown bytes a
   }
   assert.throws(() => decodeMessage(Buffer.from([0x07, 0])), /unknown inbox message format 7/);
   assert.throws(() => decodeMessage(Buffer.from([0x01, 0, 1, 2])), RangeError);
+});
+
+test("a record's field names whom it is for, and a field this version does not know is ignored", () => {
+  assert.deepEqual(recipientOf(SUBSCRIBERS_FIELD), { subscribers: true });
+  for (const forwarded of [false, true])
+    assert.deepEqual(recipientOf(sharedGroupField('$share/g/a/#', forwarded)), { subscribers: false, key: '$share/g/a/#', forwarded });
+  // The wire form edges of different versions exchange during a rolling upgrade.
+  assert.deepEqual([SUBSCRIBERS_FIELD, sharedGroupField('k', false), sharedGroupField('k', true)], ['m', 'sk', 'Sk']);
+  assert.equal(recipientOf('x-future'), undefined);
+  assert.equal(recipientOf('hello'), undefined);
 });
