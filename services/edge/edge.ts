@@ -22,6 +22,7 @@ import { SharedSubscriptions } from './shared-subscriptions.js';
 import { EdgeMetrics } from './metrics.js';
 import { withOutgoingShortcuts } from './persistence/outgoing-messages.js';
 import { withQueueLimit, type QueuedCounter } from './persistence/queue-limit.js';
+import { withRetainedReadGuard } from './persistence/retained-read-guard.js';
 import type { SessionLedger } from './persistence/session-ledger.js';
 import { expireSessions } from './session-expiry.js';
 import { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
@@ -125,7 +126,12 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   watchRemoteTakeovers(mq, () => ctx && { ctx });
   const broker = await Aedes.createBroker({
     mq,
-    persistence: options.persistence === undefined ? undefined : withOutgoingShortcuts(boundQueues(options, metrics, logger)),
+    persistence:
+      options.persistence === undefined
+        ? undefined
+        : withRetainedReadGuard(withOutgoingShortcuts(boundQueues(options, metrics, logger)), (error) =>
+            logger.warn({ err: error }, 'reading permanent-topic values for a subscription failed; they are not sent'),
+          ),
     // Peers count a node dead after 3 missed heartbeats (6 s) and publish its clients' wills at
     // their next sweep (every 4 heartbeats), so a crashed edge's wills go out within ~15 s.
     heartbeatInterval: 2000,

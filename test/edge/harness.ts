@@ -23,6 +23,8 @@ export interface EdgeHarness {
   edge: RunningEdge;
   ca: Buffer;
   port: number;
+  /** With `sessions`: the edge's MQTT state, which a test may close under the running edge. */
+  mqttState?: { close(): Promise<void> };
   connect(options: IClientOptions): Promise<MqttClient>;
   close(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export async function startEdgeHarness(options: HarnessOptions = {}): Promise<Ed
     edge,
     ca,
     port: edge.ports.tls!,
+    mqttState: state,
     connect: async (clientOptions) => {
       const client = await mqtt.connectAsync({
         protocol: 'mqtts',
