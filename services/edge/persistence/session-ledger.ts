@@ -57,6 +57,22 @@ export async function mongoSessionLedger(db: Db, collectionPrefix: string): Prom
   const outgoing = db.collection(`${collectionPrefix}outgoing`);
   await ledger.createIndex({ since: 1 });
   const release = (clientId: string) => claims.deleteOne({ _id: clientId });
+  const takeClaim = async (clientId: string, holdMs: number): Promise<boolean> => {
+    const now = Date.now();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await claims.insertOne({ _id: clientId, until: new Date(now + holdMs) });
+        return true;
+      } catch (error) {
+        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+        const held = await claims.findOne({ _id: clientId });
+        if (held && held.until.getTime() >= now) return false;
+        // A lapsed claim (its sweeper died): removed only as it was read, then claimed afresh.
+        if (held) await claims.deleteOne({ _id: clientId, until: held.until });
+      }
+    }
+    return false;
+  };
   return {
     offline: async (clientId, at) => {
       await ledger.updateOne({ _id: clientId }, { $set: { since: at } }, { upsert: true });
@@ -74,20 +90,11 @@ export async function mongoSessionLedger(db: Db, collectionPrefix: string): Prom
           .toArray()
       ).map((entry) => entry._id),
     claim: async (clientId, before, holdMs) => {
-      if (!(await ledger.findOne({ _id: clientId, since: { $lt: before } }))) return false;
-      const now = Date.now();
-      for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-          await claims.insertOne({ _id: clientId, until: new Date(now + holdMs) });
-          return true;
-        } catch (error) {
-          if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
-          const held = await claims.findOne({ _id: clientId });
-          if (held && held.until.getTime() >= now) return false;
-          // A lapsed claim (its sweeper died): removed only as it was read, then claimed afresh.
-          if (held) await claims.deleteOne({ _id: clientId, until: held.until });
-        }
-      }
+      if (!(await takeClaim(clientId, holdMs))) return false;
+      // Checked under the claim, not before it: an edge that has just removed the session deleted
+      // its entry before releasing its claim, so a claim taken after that release finds no entry.
+      if (await ledger.findOne({ _id: clientId, since: { $lt: before } })) return true;
+      await release(clientId);
       return false;
     },
     purge: async (clientId) => {

@@ -33,6 +33,28 @@ describe('offline-session ledger on MongoDB: claims', () => {
     assert.deepEqual(claims.sort(), [false, true]);
   });
 
+  test('two edges sweeping the same sessions at once remove each exactly once', async () => {
+    const sessions = Array.from({ length: 100 }, (_, index) => `swept-${index}`);
+    for (const id of sessions) await ledger.offline(id, new Date(Date.now() - 2 * HOUR));
+    const before = new Date(Date.now() - HOUR);
+    // As session-expiry.ts sweeps: claim, then purge; each edge counts what it removed.
+    const sweep = async (edge: SessionLedger) => {
+      let removed = 0;
+      for (const id of await edge.offlineSince(before, 1000)) {
+        if (!id.startsWith('swept-') || !(await edge.claim(id, before, 60_000))) continue;
+        await edge.purge(id);
+        removed++;
+      }
+      return removed;
+    };
+    const removed = await Promise.all([sweep(ledger), sweep(other), sweep(ledger), sweep(other)]);
+    assert.equal(
+      removed.reduce((sum, count) => sum + count, 0),
+      sessions.length,
+      `removed per sweep: ${removed.join(', ')}`,
+    );
+  });
+
   test('a session offline too briefly, or back online, cannot be claimed', async () => {
     const before = new Date(Date.now() - HOUR);
     await ledger.offline('recent', new Date());
