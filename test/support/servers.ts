@@ -4,8 +4,9 @@
 //   3. otherwise local processes on free loopback ports: Debian's redis-server and FerretDB v1
 //      (SQLite backend) built by provision.ts — stopped when the test process exits.
 // The cluster tests and benchmarks start their own FerretDB, on its PostgreSQL backend
-// (startFerretDb('postgresql'), over Debian's postgresql). Tests of the Kafka export start their
-// own Kafka broker (startKafka(), the jars provision.ts fetched, on Java 17).
+// (startFerretDb('postgresql'), over Debian's postgresql, with deploy/ferretdb's lookup indexes).
+// Tests of the Kafka export start their own Kafka broker (startKafka(), the jars provision.ts
+// fetched, on Java 17).
 // A server that cannot be had is an error naming what is missing, never a silent skip.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,7 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitForPort } from './ports.js';
-import { FERRETDB_BINARY, KAFKA_JARS, postgresProgram } from './tools.js';
+import { FERRETDB_BINARY, KAFKA_JARS, REPO_ROOT, postgresProgram } from './tools.js';
 
 export interface ServerHandle {
   url: string;
@@ -196,12 +197,17 @@ async function waitForClusterOk(cli: string, nodes: ServerHandle[]): Promise<voi
 /** Where FerretDB keeps its data: SQLite files of its own, or a PostgreSQL server of its own. */
 export type FerretDbBackend = 'sqlite' | 'postgresql';
 
+export interface FerretDbHandle extends ServerHandle {
+  /** On the PostgreSQL backend: that server's URL. */
+  postgresUrl?: string;
+}
+
 /**
  * FerretDB on a free loopback port. On PostgreSQL, kill() and restart() act on FerretDB alone,
  * which to its clients is the database going away and coming back with its data; stop() stops
  * the PostgreSQL server under it too.
  */
-export async function startFerretDb(backend: FerretDbBackend = 'sqlite'): Promise<ServerHandle> {
+export async function startFerretDb(backend: FerretDbBackend = 'sqlite'): Promise<FerretDbHandle> {
   if (!existsSync(FERRETDB_BINARY)) {
     throw new Error(
       `FerretDB is not built (${FERRETDB_BINARY} missing): run \`npm test\` (its pretest builds it with Go) or \`node dist/test/support/provision.js\`, or set MONGO_URL`,
@@ -225,15 +231,31 @@ export async function startFerretDb(backend: FerretDbBackend = 'sqlite'): Promis
   // a cluster has a handful of clients (registries, edges, the test's own).
   const postgres = await startPostgres(FERRETDB_POOL + 10);
   try {
-    return await startProcess({
+    // As an operator of FerretDB v1 on PostgreSQL would (README, "Sizing"): lookups index-served.
+    runPsql(postgres.url, ['--file', FERRETDB_LOOKUP_INDEXES]);
+    const ferretDb = await startProcess({
       ...spec,
       url: `mongodb://127.0.0.1:${port}/?maxPoolSize=${MONGO_CLIENT_CONNECTIONS}`,
       args: [...listen, '--postgresql-url', `${postgres.url}?pool_max_conns=${FERRETDB_POOL}`],
       cleanup: () => postgres.stop(),
     });
+    return Object.assign(ferretDb, { postgresUrl: postgres.url });
   } catch (error) {
     await postgres.stop();
     throw error;
+  }
+}
+
+const FERRETDB_LOOKUP_INDEXES = path.join(REPO_ROOT, 'deploy/ferretdb/postgresql-lookup-indexes.sql');
+
+/** Runs psql with `args` (`--file F`, `--command C`…) on the PostgreSQL at `url`, stopping at the first error. */
+export function runPsql(url: string, args: string[]): void {
+  const psql = postgresProgram('psql');
+  if (!psql) throw new Error('psql is not installed: `apt-get install postgresql` (it comes with the server)');
+  try {
+    execFileSync(psql, ['--no-psqlrc', '--quiet', '--set', 'ON_ERROR_STOP=1', ...args, url], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    throw new Error(`psql ${args.join(' ')} failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
   }
 }
 

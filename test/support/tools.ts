@@ -18,7 +18,7 @@ export const KAFKA_JARS = path.join(TOOLS_DIR, `kafka-${KAFKA_VERSION}`, 'libs')
 const DEBIAN_POSTGRESQL = '/usr/lib/postgresql';
 
 /** A PostgreSQL server program of Debian's newest installed version: Debian keeps them off PATH. */
-export function postgresProgram(name: 'initdb' | 'postgres'): string | undefined {
+export function postgresProgram(name: 'initdb' | 'postgres' | 'psql'): string | undefined {
   const versions = existsSync(DEBIAN_POSTGRESQL) ? readdirSync(DEBIAN_POSTGRESQL).sort((a, b) => Number(b) - Number(a)) : [];
   return versions.map((version) => path.join(DEBIAN_POSTGRESQL, version, 'bin', name)).find((program) => existsSync(program));
 }
