@@ -5,8 +5,10 @@
 -- an operator a B-tree cannot answer: PostgreSQL scans the whole table for every lookup, `_id`
 -- included, and the registry slows down as the fleet grows. This event trigger gives every such
 -- index a GIN companion on each of its expressions (jsonb_path_ops answers @>), so those
--- lookups become index scans. Run it once in FerretDB's PostgreSQL database, before or after
--- iotcore creates its collections (existing indexes get their companions at the end).
+-- lookups become index scans. Run it once in FerretDB's PostgreSQL database as a superuser (event
+-- triggers need one), before or after iotcore creates its collections (existing indexes get their
+-- companions at the end), e.g. `psql --set ON_ERROR_STOP=1 --file postgresql-lookup-indexes.sql URL`.
+-- An index FerretDB drops later keeps its companion (iotcore drops none).
 -- MongoDB itself needs none of this.
 
 CREATE OR REPLACE FUNCTION iotcore_gin_companions(index_oid oid) RETURNS void
