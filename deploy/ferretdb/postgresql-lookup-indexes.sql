@@ -8,7 +8,7 @@
 -- lookups become index scans. Run it once in FerretDB's PostgreSQL database as a superuser (event
 -- triggers need one), before or after iotcore creates its collections (existing indexes get their
 -- companions at the end), e.g. `psql --set ON_ERROR_STOP=1 --file postgresql-lookup-indexes.sql URL`.
--- An index FerretDB drops later keeps its companion (iotcore drops none).
+-- A companion outlives a dropped index: it still answers the same lookups, at the cost of its writes.
 -- MongoDB itself needs none of this.
 
 CREATE OR REPLACE FUNCTION iotcore_gin_companions(index_oid oid) RETURNS void
