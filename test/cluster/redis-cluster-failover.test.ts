@@ -4,7 +4,7 @@
 // harness handed out the cluster before its replicas had synced; startRedisCluster now waits.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { startCluster } from './harness.js';
 import { startRedisCluster } from '../support/servers.js';
@@ -45,12 +45,7 @@ for (const clusterBus of ['channels', 'routes'] as const) {
     device.on('error', () => undefined);
 
     // The master serving the revocation feed's hash slot (the bus's channels are on every node).
-    const probe = new Redis(cluster.redisCluster!.nodes[0]!.url);
-    const slot = Number(await probe.call('CLUSTER', 'KEYSLOT', '{iotcore:revocations}'));
-    const ranges = (await probe.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
-    probe.disconnect();
-    const masterPort = ranges.find(([from, to]) => from <= slot && slot <= to)![2][1];
-    const master = cluster.redisCluster!.nodes.find((node) => node.port === masterPort)!;
+    const master = await cluster.redisCluster!.masterOf('{iotcore:revocations}');
 
     const acknowledged: number[] = [];
     let streaming = true;
@@ -83,7 +78,7 @@ for (const clusterBus of ['channels', 'routes'] as const) {
       }),
     );
     t.diagnostic(
-      `master :${masterPort} (slot ${slot}) killed after ${killedAt} messages; acknowledged=${acknowledged.length} received=${received.size} lost=${lost.length}; subscriber (re)connected ${subscriberConnects} times, connected now: ${subscriber.connected}; edges ready again: ${ready.join(', ')}`,
+      `master :${master.port} killed after ${killedAt} messages; acknowledged=${acknowledged.length} received=${received.size} lost=${lost.length}; subscriber (re)connected ${subscriberConnects} times, connected now: ${subscriber.connected}; edges ready again: ${ready.join(', ')}`,
     );
     // What the edges said, when something went wrong: a failure in CI is otherwise a bare list of numbers.
     if (lost.length > 0) cluster.edges.forEach((edge, index) => t.diagnostic(`edge ${index}:\n${edge.logTail(80)}`));

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { freePort, waitForPort } from './ports.js';
 import { FERRETDB_BINARY, KAFKA_JARS, REPO_ROOT, postgresProgram } from './tools.js';
 
@@ -95,6 +96,8 @@ export interface RedisClusterHandle {
   url: string;
   /** Every node; the first `masters` were made masters, each later one a replica. */
   nodes: ServerHandle[];
+  /** The node that is master of `key`'s hash slot now (asked of the first node, so before killing it). */
+  masterOf(key: string): Promise<ServerHandle>;
   stop(): Promise<void>;
 }
 
@@ -166,7 +169,18 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle
     .slice(0, masters)
     .map((node) => `127.0.0.1:${node.port}`)
     .join(',');
-  return { url: `redis+cluster://${seeds}`, nodes, stop };
+  const masterOf = async (key: string) => {
+    const probe = new Redis(nodes[0]!.url);
+    try {
+      const slot = Number(await probe.call('CLUSTER', 'KEYSLOT', key));
+      const ranges = (await probe.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+      const port = ranges.find(([from, to]) => from <= slot && slot <= to)![2][1];
+      return nodes.find((node) => node.port === port)!;
+    } finally {
+      probe.disconnect();
+    }
+  };
+  return { url: `redis+cluster://${seeds}`, nodes, masterOf, stop };
 }
 
 /**
