@@ -4,7 +4,6 @@
 import type { Duplex } from 'node:stream';
 import type net from 'node:net';
 import { Aedes } from 'aedes';
-import { LRUCache } from 'lru-cache';
 import type { MQEmitter } from 'mqemitter';
 import type { Logger } from '../common/logging.js';
 import type { DataPlane } from '../contracts/data-plane.js';
@@ -20,10 +19,7 @@ import { localBus, type LocalBusOptions } from './bus/local-bus.js';
 import { localSharedRouting, type SharedRouting } from './bus/shared-routing.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 import { EdgeMetrics } from './metrics.js';
-import { withOutgoingShortcuts } from './persistence/outgoing-messages.js';
-import { withQueueLimit, type QueuedCounter } from './persistence/queue-limit.js';
-import { withRetainedReadGuard } from './persistence/retained-read-guard.js';
-import type { SessionLedger } from './persistence/session-ledger.js';
+import { persistenceForAedes, type SessionLimits } from './persistence/for-aedes.js';
 import { expireSessions } from './session-expiry.js';
 import { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
 import { aedesInternals, checkAedesShape } from './aedes/internals.js';
@@ -77,13 +73,7 @@ export interface EdgeOptions extends LocalBusOptions {
   /** Where accepted device and registry messages are offered for the data stream exports; none when omitted. */
   exports?: MessageExports;
   /** Bounds on persistent sessions, with the persistence's own counters; unbounded when omitted. */
-  sessionLimits?: {
-    maxQueuedMessages: number;
-    maxQueuedBytes: number;
-    expirySeconds: number;
-    queued: QueuedCounter;
-    ledger: SessionLedger;
-  };
+  sessionLimits?: SessionLimits;
 }
 
 export interface RunningEdge {
@@ -127,11 +117,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const broker = await Aedes.createBroker({
     mq,
     persistence:
-      options.persistence === undefined
-        ? undefined
-        : withRetainedReadGuard(withOutgoingShortcuts(boundQueues(options, metrics, logger)), (error) =>
-            logger.warn({ err: error }, 'reading permanent-topic values for a subscription failed; they are not sent'),
-          ),
+      options.persistence === undefined ? undefined : persistenceForAedes(options.persistence, options.sessionLimits, metrics, logger),
     // Peers count a node dead after 3 missed heartbeats (6 s) and publish its clients' wills at
     // their next sweep (every 4 heartbeats), so a crashed edge's wills go out within ~15 s.
     heartbeatInterval: 2000,
@@ -284,27 +270,6 @@ function connectionLogFor(options: EdgeOptions, metrics: EdgeMetrics): Connectio
       errorLoggedAt = Date.now();
       options.logger.warn({ err: error }, 'could not store connection-log entries; they are dropped (iotcore_log_events_dropped_total)');
     },
-  });
-}
-
-/** The persistence with its per-session queue bounded (a drop is counted, and logged once a minute per session). */
-function boundQueues(options: EdgeOptions, metrics: EdgeMetrics, logger: Logger): unknown {
-  const limits = options.sessionLimits;
-  if (!limits || (limits.maxQueuedMessages === 0 && limits.maxQueuedBytes === 0)) return options.persistence;
-  const logged = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
-  const bounds = {
-    maxMessages: limits.maxQueuedMessages || Number.POSITIVE_INFINITY,
-    maxBytes: limits.maxQueuedBytes || Number.POSITIVE_INFINITY,
-  };
-  return withQueueLimit(options.persistence, bounds, limits.queued, (clientId) => {
-    metrics.dropped.inc({ reason: 'queue_full' });
-    metrics.limitHits.inc({ limit: 'queue' });
-    if (logged.has(clientId)) return;
-    logged.set(clientId, true);
-    logger.warn(
-      { event: 'limit', limit: 'queue', clientId, maxMessages: limits.maxQueuedMessages, maxBytes: limits.maxQueuedBytes },
-      'persistent session queue full: new messages are not queued for it',
-    );
   });
 }
 
