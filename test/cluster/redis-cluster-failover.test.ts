@@ -48,15 +48,18 @@ for (const clusterBus of ['channels', 'routes'] as const) {
     const master = await cluster.redisCluster!.masterOf('{iotcore:revocations}');
 
     const acknowledged: number[] = [];
+    const acknowledgedAt: number[] = [];
     let streaming = true;
     const stream = (async () => {
       for (let seq = 0; streaming; seq++) {
         await device.publishAsync(topic, String(seq), { qos: 1 });
         acknowledged.push(seq);
+        acknowledgedAt.push(Date.now());
       }
     })();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const killedAt = acknowledged.length;
+    const killTime = Date.now();
     master.kill('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 8000));
     streaming = false;
@@ -81,7 +84,13 @@ for (const clusterBus of ['channels', 'routes'] as const) {
       `master :${master.port} killed after ${killedAt} messages; acknowledged=${acknowledged.length} received=${received.size} lost=${lost.length}; subscriber (re)connected ${subscriberConnects} times, connected now: ${subscriber.connected}; edges ready again: ${ready.join(', ')}`,
     );
     // What the edges said, when something went wrong: a failure in CI is otherwise a bare list of numbers.
-    if (lost.length > 0) cluster.edges.forEach((edge, index) => t.diagnostic(`edge ${index}:\n${edge.logTail(80)}`));
+    if (lost.length > 0) {
+      const when = lost.map(
+        (seq) => `${seq} (acknowledged ${acknowledgedAt[seq]! - killTime} ms after the kill, at ${acknowledgedAt[seq]})`,
+      );
+      t.diagnostic(`lost: ${when.join(', ')}`);
+      cluster.edges.forEach((edge, index) => t.diagnostic(`edge ${index}:\n${edge.logTail(80)}`));
+    }
     assert.ok(acknowledged.length > killedAt + 50, 'the stream went on after the failover');
     assert.deepEqual(lost, []);
     assert.deepEqual(ready, [true, true], '/readyz recovers on both edges');

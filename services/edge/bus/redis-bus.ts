@@ -33,8 +33,8 @@ export interface RedisBus {
 const CHANNEL_PREFIX = 'iotcore:';
 /** How long a recovery waits for the channels to be subscribed again before sessions resume. */
 const RESUBSCRIBE_WAIT_MS = 2000;
-/** Signals of loss within this time after a recovery are answered by one more at its end. */
-const RECOVERY_HOLD_MS = 1000;
+/** Signals of loss after a recovery are answered by one more once this long has passed without any. */
+const RECOVERY_QUIET_MS = 2000;
 
 /** The Redis channel that carries a topic, or the messages a filter can match. */
 export function channelOf(topicOrFilter: string): string {
@@ -83,7 +83,7 @@ export function redisBus(url: string, logger: Logger, local: MQEmitter): RedisBu
       logger.warn({ err: error }, 'could not subscribe the bus channels again'),
     );
     reconnectListeners.forEach((listener) => listener());
-  }, RECOVERY_HOLD_MS);
+  }, RECOVERY_QUIET_MS);
   const messagesMayBeLost = (why?: string) => {
     if (why) lossReason = why;
     recovery.signal();

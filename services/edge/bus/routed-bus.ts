@@ -72,8 +72,8 @@ const RENEW_MS = 500;
 const MAX_INBOX = 100_000;
 /** After this, every edge has applied an edge's drop and nothing writes to its inbox any more. */
 const ORPHAN_INBOX_MS = 10_000;
-/** Node losses within this time after a recovery are answered by one more at its end. */
-const NODE_LOSS_HOLD_MS = 1000;
+/** Node losses after a recovery are answered by one more once this long has passed without any. */
+const NODE_LOSS_QUIET_MS = 2000;
 
 /** Messages sent to another edge's inbox, by how the target was chosen; counted per message. */
 const routeSends = new Tally();
@@ -239,7 +239,7 @@ export function routedBus(url: string, logger: Logger, local: MQEmitter): Cluste
     if (closed) return;
     logger.warn('a Redis Cluster node left: persistent sessions collect what they may have missed');
     reconnectListeners.forEach((listener) => listener());
-  }, NODE_LOSS_HOLD_MS);
+  }, NODE_LOSS_QUIET_MS);
   inbox.on('-node', () => {
     // Before the first registration this is the cluster client replacing its seed nodes.
     if (everRegistered) nodeLoss.signal();

@@ -4,8 +4,10 @@
 // failures on different edges count exactly. Redis' own clock ends the back-offs, so edges' clocks
 // need not agree.
 //
-// Its own connection fails fast — no offline queue, a short command timeout — because a CONNECT
-// must not wait for a Redis that is away: the throttle then falls back to its local counters.
+// Its own connection fails fast — no offline queue, a short command timeout, and a deadline on each
+// call — because a CONNECT must not wait for a Redis that is away: the throttle then falls back to
+// its local counters. The deadline is for Redis Cluster: while a failed master's replica takes
+// over, ioredis retries a command on its slots (redirections) for 1–1.7 s, past the command timeout.
 import { openRedis } from '../../common/redis.js';
 import type { BackoffPolicy, FailureCount } from './failure-table.js';
 import type { SharedFailureCounters } from './auth-throttle.js';
@@ -47,20 +49,29 @@ export function redisFailureCounters(url: string, options: { prefix?: string } =
       return Promise.all(
         entries.map(async ({ key, policy }) => {
           const args = [policy.forgetAfterMs, policy.freeFailures, policy.blocks ? 1 : 0, policy.baseDelayMs, policy.maxDelayMs];
-          const [failures, delay] = (await redis.eval(ADD_FAILURE, 2, counter(key), block(key), ...args)) as [number, number];
+          const [failures, delay] = (await answered(redis.eval(ADD_FAILURE, 2, counter(key), block(key), ...args))) as [number, number];
           return { failures, blockedUntil: delay > 0 ? Date.now() + delay : 0 };
         }),
       );
     },
     async blockedFor(keys: string[]): Promise<number[]> {
-      const left = await Promise.all(keys.map((key) => redis.pttl(block(key))));
+      const left = await answered(Promise.all(keys.map((key) => redis.pttl(block(key)))));
       return left.map((ms) => Math.max(0, ms));
     },
     async clear(key: string): Promise<void> {
-      await redis.del(counter(key), block(key));
+      await answered(redis.del(counter(key), block(key)));
     },
     async close(): Promise<void> {
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** The answer of `call`, or an error once COMMAND_TIMEOUT_MS have passed without one. */
+function answered<T>(call: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${COMMAND_TIMEOUT_MS} ms`)), COMMAND_TIMEOUT_MS);
+  });
+  return Promise.race([call, late]).finally(() => clearTimeout(timer));
 }
