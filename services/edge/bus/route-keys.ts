@@ -19,6 +19,10 @@ export const FEED_CONNECTION = 'route-feed:';
 /** Changes kept in the feed; a follower that falls further behind rebuilds from the snapshot. */
 export const MAX_CHANGES = 100_000;
 export const LEASE_MS = 5000;
+/** How often an edge renews its lease. */
+export const RENEW_MS = 500;
+/** Inbox entries kept for a reader that is behind (each holds up to 100 messages: inbox-batches.ts). */
+export const MAX_INBOX = 100_000;
 export const RETRY_MS = 200;
 export const BLOCK_MS = 5000;
 

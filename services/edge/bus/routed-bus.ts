@@ -1,9 +1,9 @@
 // The cluster bus: aedes' message emitter over Redis, routed by a cluster-wide route table instead
-// of broadcast. Each edge registers the filters its clients hold; every edge keeps a replica of
-// the table (route-table.ts; its own routes it keeps itself) and sends a message only to the edges
-// that have a matching subscriber, into each one's inbox — a Redis stream it reads with XREAD BLOCK
-// from the last ID it saw (inbox-reader.ts), so a dropped connection loses nothing. Local
-// subscribers get the message without Redis.
+// of broadcast. Each edge registers the filters its clients hold, under a lease it renews
+// (edge-registration.ts); every edge keeps a replica of the table (route-table.ts; its own routes it
+// keeps itself) and sends a message only to the edges that have a matching subscriber, into each
+// one's inbox — a Redis stream it reads with XREAD BLOCK from the last ID it saw (inbox-reader.ts),
+// so a dropped connection loses nothing. Local subscribers get the message without Redis.
 //
 // Keys (route-keys.ts):
 //   {iotcore:routes}:edges       sorted set: edge ID → lease end (ms); an edge renews it twice a second
@@ -37,20 +37,9 @@ import { encodeMessage } from './inbox-codec.js';
 import { readInbox } from './inbox-reader.js';
 import { ClusterSharedRouting } from './cluster-shared-routing.js';
 import { LossRecovery } from './loss-recovery.js';
-import {
-  APPLIED_KEY,
-  CHANGES_KEY,
-  DROP_SCRIPT,
-  EDGES_KEY,
-  FEED_CONNECTION,
-  filtersKey,
-  inboxKey,
-  LEASE_MS,
-  MAX_CHANGES,
-  type Connection,
-} from './route-keys.js';
+import { DROP_SCRIPT, EDGES_KEY, FEED_CONNECTION, inboxKey, MAX_INBOX, RENEW_MS, type Connection } from './route-keys.js';
 import { RouteReplica } from './route-replica.js';
-import { RouteWait } from './route-wait.js';
+import { EdgeRegistration } from './edge-registration.js';
 import { isSharedKey } from '../topics/shared-filter.js';
 import type { SharedRouting } from './shared-routing.js';
 
@@ -67,9 +56,6 @@ export interface ClusterBus {
   close(): Promise<void>;
 }
 
-const RENEW_MS = 500;
-/** Inbox entries kept for a reader that is behind (each holds up to 100 messages: inbox-batches.ts). */
-const MAX_INBOX = 100_000;
 /** After this, every edge has applied an edge's drop and nothing writes to its inbox any more. */
 const ORPHAN_INBOX_MS = 10_000;
 /** Node losses after a recovery are answered by one more once this long has passed without any. */
@@ -105,87 +91,19 @@ export function routedBus(url: string, logger: Logger, local: MQEmitter): Cluste
   // Named with the edge ID: peers tell from Redis' client list whether this edge follows the feed.
   const feed = connect(`${FEED_CONNECTION}${id}`);
   const inbox = connect('inbox');
-  /** Filters this edge's clients hold → how many; the first and last change the table. */
-  const held = new Map<string, number>();
-  /** Route registrations under way, so a second subscriber to a filter waits for the first. */
-  const registering = new Map<string, Promise<void>>();
   const reconnectListeners: Array<() => void> = [];
   let closed = false;
   let registeredEdges: { at: number; edges: string[] } = { at: 0, edges: [] };
-  let everRegistered = false;
-
-  // --- this edge's own routes -------------------------------------------------------------------
-
-  /** (Re)registers this edge and all its routes; on a reconnect, tells whether messages were lost. */
-  const register = async () => {
-    // Lost: a peer dropped this edge (peers stopped routing here meanwhile), or Redis lost the inbox.
-    const lost = everRegistered && ((await writer.zscore(EDGES_KEY, id)) === null || (await writer.exists(inboxKey(id))) === 0);
-    // The inbox exists from now on (before any peer can route here): a missing inbox later means
-    // Redis lost it. It lives on its own shard, so it is not part of the transaction.
-    await writer.xadd(inboxKey(id), 'MAXLEN', '~', MAX_INBOX, '*', 'hello', '1');
-    // Read only now, next to the transaction that replaces the set: a route added while the inbox
-    // was being created went to Redis before this transaction and would be wiped by it otherwise.
-    const filters = [...held.keys()];
-    const transaction = writer
-      .multi()
-      .zadd(EDGES_KEY, Date.now() + LEASE_MS, id)
-      .del(filtersKey(id));
-    if (filters.length > 0) transaction.sadd(filtersKey(id), ...filters);
-    transaction.xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'reset', 'edge', id);
-    await transaction.exec();
-    everRegistered = true;
-    if (lost) {
-      logger.warn("this edge's inbox was lost (Redis lost its data, or the edge was taken for dead): reconnecting persistent sessions");
-      reconnectListeners.forEach((listener) => listener());
-    }
-  };
-  writer.on('ready', () => {
-    register().catch((error: unknown) =>
-      logger.warn({ err: error }, "could not register this edge's routes; retrying at the next renewal"),
-    );
-  });
-
-  /** A dropped edge's inbox, unless the edge has registered again since (and reads it). */
-  const deleteInboxUnlessRegistered = async (edge: string) => {
-    if ((await writer.zscore(EDGES_KEY, edge)) === null) await writer.del(inboxKey(edge));
-  };
-
-  const renew = setInterval(() => {
-    // While Redis is away, renewals would only pile up in ioredis' queue.
-    if (writer.status !== 'ready') return;
-    void (async () => {
-      const renewed = await writer.zadd(EDGES_KEY, 'XX', 'CH', Date.now() + LEASE_MS, id);
-      // Dropped by a peer that took this edge for dead: register again (and report the loss).
-      if (Number(renewed) === 0 && (await writer.zscore(EDGES_KEY, id)) === null) await register();
-      const expired = await writer.zrangebyscore(EDGES_KEY, '-inf', Date.now());
-      for (const edge of expired) {
-        if ((await writer.dropEdge(EDGES_KEY, filtersKey(edge), CHANGES_KEY, APPLIED_KEY, edge, Date.now(), MAX_CHANGES)) === 1) {
-          await deleteInboxUnlessRegistered(edge);
-          logger.warn({ edge }, 'an edge missed its lease: its routes and inbox are dropped');
-        }
-      }
-    })().catch((error: unknown) => logger.debug({ err: error }, 'route lease renewal failed'));
-  }, RENEW_MS);
-  renew.unref();
-
-  const addRoute = async (filter: string) => {
-    const [, [, change]] = (await writer
-      .multi()
-      .sadd(filtersKey(id), filter)
-      .xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'add', 'edge', id, 'filter', filter)
-      .exec()) as [unknown, [unknown, string]];
-    await routeWait.appliedEverywhere(change);
-  };
-  const routeWait = new RouteWait(writer, id, logger);
+  const registration = new EdgeRegistration(writer, id, logger, () => reconnectListeners.forEach((listener) => listener()));
 
   // --- the replica ----------------------------------------------------------------------------
 
   const replica = new RouteReplica(
     feed,
     id,
-    () => held.keys(),
+    () => registration.filters(),
     // Peers that had not applied the drop yet may have recreated the inbox meanwhile.
-    (edge) => setTimeout(() => void deleteInboxUnlessRegistered(edge).catch(() => undefined), ORPHAN_INBOX_MS).unref(),
+    (edge) => setTimeout(() => void registration.deleteInboxUnlessRegistered(edge).catch(() => undefined), ORPHAN_INBOX_MS).unref(),
     logger,
   );
   const table = replica.table;
@@ -242,7 +160,7 @@ export function routedBus(url: string, logger: Logger, local: MQEmitter): Cluste
   }, NODE_LOSS_QUIET_MS);
   inbox.on('-node', () => {
     // Before the first registration this is the cluster client replacing its seed nodes.
-    if (everRegistered) nodeLoss.signal();
+    if (registration.everRegistered) nodeLoss.signal();
   });
   void readInbox(
     inbox,
@@ -259,17 +177,10 @@ export function routedBus(url: string, logger: Logger, local: MQEmitter): Cluste
     on(filter: string, listener: (message: Message, done: () => void) => void, done?: (error?: Error) => void) {
       // A shared group's key matches no topic: its messages come through `shared.target`.
       if (!isSharedKey(filter)) local.on(filter, listener);
-      const count = held.get(filter) ?? 0;
-      held.set(filter, count + 1);
-      let registration = registering.get(filter);
-      if (count === 0) {
-        table.add(id, filter);
-        registration = addRoute(filter).finally(() => registering.delete(filter));
-        registering.set(filter, registration);
-      }
-      if (!registration) done?.();
+      const registered = registration.hold(filter, () => table.add(id, filter));
+      if (!registered) done?.();
       else
-        registration.then(
+        registered.then(
           () => done?.(),
           (error: Error) => done?.(error),
         );
@@ -277,20 +188,10 @@ export function routedBus(url: string, logger: Logger, local: MQEmitter): Cluste
     },
     removeListener(filter: string, listener: (message: Message, done: () => void) => void, done?: () => void) {
       if (!isSharedKey(filter)) local.removeListener(filter, listener);
-      const count = (held.get(filter) ?? 1) - 1;
-      if (count > 0) {
-        held.set(filter, count);
-        done?.();
-        return emitter;
-      }
-      held.delete(filter);
-      table.remove(id, filter);
-      writer
-        .multi()
-        .srem(filtersKey(id), filter)
-        .xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'remove', 'edge', id, 'filter', filter)
-        .exec()
-        .then(
+      const deregistered = registration.release(filter, () => table.remove(id, filter));
+      if (!deregistered) done?.();
+      else
+        deregistered.then(
           () => done?.(),
           () => done?.(),
         );
@@ -315,25 +216,11 @@ export function routedBus(url: string, logger: Logger, local: MQEmitter): Cluste
     close(callback: () => void) {
       closed = true;
       batches.flush();
-      clearInterval(renew);
-      routeWait.close();
+      registration.close();
       replica.close();
       local.close(() => {
-        // Leave the cluster at once instead of after the lease: peers stop sending here.
-        const leaving =
-          writer.status === 'ready'
-            ? Promise.all([
-                writer
-                  .multi()
-                  .zrem(EDGES_KEY, id)
-                  .del(filtersKey(id))
-                  .hdel(APPLIED_KEY, id)
-                  .xadd(CHANGES_KEY, 'MAXLEN', '~', MAX_CHANGES, '*', 'op', 'drop', 'edge', id)
-                  .exec(),
-                writer.del(inboxKey(id)),
-              ])
-            : Promise.resolve();
-        void leaving
+        void registration
+          .leave()
           .catch(() => undefined)
           .finally(() => {
             for (const connection of [writer, feed, inbox]) connection.disconnect();
