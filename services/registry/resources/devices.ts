@@ -41,6 +41,7 @@ export async function createDevice(ctx: ResourceContext, input: CreateDeviceInpu
   };
   const credentials = await prepareInitialCredentials(ctx, { kind: 'device', id }, input);
   await ctx.store.createDevice(device, credentials);
+  await keepAliasesIfStillFree(ctx, device, () => removeCreated(ctx, device));
   return device;
 }
 
@@ -69,6 +70,7 @@ export async function updateDevice(ctx: ResourceContext, id: string, patch: Part
   }
   await ctx.store.updateDevice(updated);
   if (patch.topic_aliases !== undefined) {
+    await keepAliasesIfStillFree(ctx, updated, () => restoreAliases(ctx, updated, current.topic_aliases));
     ctx.events.revoke({ kind: 'DEVICE_ALIASES_CHANGED', entity_id: id, registry_id: current.registry_id, credential_id: '' });
   }
   return updated;
@@ -99,6 +101,42 @@ export async function assertAliasesFree(
   const names = Object.keys(aliases);
   if (names.length === 0) return;
   assertNoAliasPrefixConflicts(deviceId, aliases, await ctx.store.findAliasConflicts(registryId, deviceId, names));
+}
+
+/**
+ * The alias check again, after the write: two calls running at once both pass `assertAliasesFree`
+ * before either writes (a password is hashed in between, and on a cluster store they may run on
+ * two registry replicas). A call that then finds a clashing alias backs its write out and fails as
+ * the check would have, so two clashing aliases are never both kept; both calls may back out (a
+ * retry then succeeds).
+ */
+export async function keepAliasesIfStillFree(ctx: ResourceContext, device: DeviceRecord, backOut: () => Promise<unknown>): Promise<void> {
+  try {
+    await assertAliasesFree(ctx, device.registry_id, device.id, device.topic_aliases);
+  } catch (error) {
+    await backOut();
+    throw error;
+  }
+}
+
+/** Backs out a create (an edge may have let the device in meanwhile: it is told, as for a delete). */
+export async function removeCreated(ctx: ResourceContext, device: DeviceRecord): Promise<void> {
+  await ctx.store.deleteDevice(device.id);
+  ctx.events.revoke({ kind: 'DEVICE_DELETED', entity_id: device.id, registry_id: device.registry_id, credential_id: '' });
+}
+
+/** Backs out an update's aliases: the previous ones again, unless the device has other aliases by now. */
+export async function restoreAliases(ctx: ResourceContext, updated: DeviceRecord, previous: Record<string, string>): Promise<void> {
+  const latest = await ctx.store.getDevice(updated.id);
+  if (!latest || !sameAliases(latest.topic_aliases, updated.topic_aliases)) return;
+  await ctx.store.updateDevice({ ...latest, topic_aliases: previous });
+  ctx.events.revoke({ kind: 'DEVICE_ALIASES_CHANGED', entity_id: updated.id, registry_id: updated.registry_id, credential_id: '' });
+}
+
+function sameAliases(a: Record<string, string>, b: Record<string, string>): boolean {
+  const entries = (aliases: Record<string, string>) =>
+    JSON.stringify(Object.entries(aliases).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return entries(a) === entries(b);
 }
 
 function validateDeviceFields(fields: DeviceFields, options: { nameRequired: boolean }): void {

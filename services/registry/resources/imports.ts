@@ -13,7 +13,7 @@ import type { BrokerRecord, CertificateRecord, DeviceRecord, OwnerKind, Password
 import type { InitialCredentials } from '../store/contract.js';
 import { QuotaExceededError, type ResourceContext } from './context.js';
 import { FieldError } from '../validation/field-error.js';
-import { assertAliasesFree } from './devices.js';
+import { assertAliasesFree, keepAliasesIfStillFree, removeCreated, restoreAliases } from './devices.js';
 import { checkQuota } from './quota.js';
 import { validateLogOptions } from './log-options.js';
 
@@ -162,8 +162,14 @@ export async function importDevice(
   }
   await planCredentials(ctx, plan, credentials);
   const outcome = await apply(ctx, plan, existing !== undefined, dryRun, {
-    create: (initial) => ctx.store.createDevice(device, initial),
-    update: () => ctx.store.updateDevice(device),
+    create: async (initial) => {
+      await ctx.store.createDevice(device, initial);
+      await keepAliasesIfStillFree(ctx, device, () => removeCreated(ctx, device));
+    },
+    update: async () => {
+      await ctx.store.updateDevice(device);
+      await keepAliasesIfStillFree(ctx, device, () => restoreAliases(ctx, device, existing!.topic_aliases));
+    },
   });
   if (!dryRun && existing && outcome.action === 'UPDATE' && comparable(existing.topic_aliases) !== comparable(device.topic_aliases)) {
     ctx.events.revoke({ kind: 'DEVICE_ALIASES_CHANGED', entity_id: device.id, registry_id: device.registry_id, credential_id: '' });

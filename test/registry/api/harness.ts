@@ -23,9 +23,10 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApi(options: { quotas?: Partial<Quotas> } = {}): Promise<ApiHarness> {
+/** `mongoUrl`: the MongoDB store in a database of its own instead of the embedded one. */
+export async function startApi(options: { quotas?: Partial<Quotas>; mongoUrl?: string } = {}): Promise<ApiHarness> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-api-'));
-  const store = await openStore({ dataDir, mongoDb: 'unused' });
+  const store = await openStore({ dataDir, mongoUrl: options.mongoUrl, mongoDb: `iotcore-api-${path.basename(dataDir)}` });
   const logStore = await openEmbeddedLogStore(path.join(dataDir, 'logs'));
   const api = await startRegistryApi({
     store,
