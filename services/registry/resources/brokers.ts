@@ -3,7 +3,7 @@ import { validateDescription, validateId, validateLabels, validateName } from '.
 import { notFound } from '../store/contract.js';
 import type { BrokerRecord, LogOptionsRecord } from '../store/records.js';
 import type { ResourceContext } from './context.js';
-import { checkQuota } from './quota.js';
+import { checkQuota, keepWithinQuota } from './quota.js';
 import { prepareInitialCredentials } from './credentials.js';
 import { validateLogOptions } from './log-options.js';
 import { definedOnly } from './registries.js';
@@ -24,7 +24,8 @@ export interface CreateBrokerInput extends BrokerFields {
 export async function createBroker(ctx: ResourceContext, input: CreateBrokerInput): Promise<BrokerRecord> {
   validateId('folder_id', input.folder_id);
   validateBrokerFields(input, { nameRequired: true });
-  await checkQuota('brokers', ctx.quotas.brokers_per_folder, () => ctx.store.countBrokers(input.folder_id));
+  const inFolder = () => ctx.store.countBrokers(input.folder_id);
+  await checkQuota('brokers', ctx.quotas.brokers_per_folder, inFolder);
   const id = ctx.newId();
   const broker: BrokerRecord = {
     id,
@@ -37,6 +38,7 @@ export async function createBroker(ctx: ResourceContext, input: CreateBrokerInpu
   };
   const credentials = await prepareInitialCredentials(ctx, { kind: 'broker', id }, input);
   await ctx.store.createBroker(broker, credentials);
+  await keepWithinQuota('brokers', ctx.quotas.brokers_per_folder, inFolder, () => deleteBroker(ctx, id));
   return broker;
 }
 

@@ -5,7 +5,7 @@ import { assertNoAliasPrefixConflicts, normalizeTopicAliases } from '../validati
 import { notFound } from '../store/contract.js';
 import type { AliasRecord, DeviceRecord } from '../store/records.js';
 import type { ResourceContext } from './context.js';
-import { checkQuota } from './quota.js';
+import { checkQuota, keepWithinQuota } from './quota.js';
 import { prepareInitialCredentials } from './credentials.js';
 import { getRegistry, definedOnly } from './registries.js';
 
@@ -25,7 +25,8 @@ export interface CreateDeviceInput extends DeviceFields {
 export async function createDevice(ctx: ResourceContext, input: CreateDeviceInput): Promise<DeviceRecord> {
   const registry = await getRegistry(ctx, input.registry_id);
   validateDeviceFields(input, { nameRequired: true });
-  await checkQuota('devices', ctx.quotas.devices_per_folder, () => ctx.store.countDevices({ folder_id: registry.folder_id }));
+  const inFolder = () => ctx.store.countDevices({ folder_id: registry.folder_id });
+  await checkQuota('devices', ctx.quotas.devices_per_folder, inFolder);
   const id = ctx.newId();
   const topic_aliases = normalizeTopicAliases(id, input.topic_aliases);
   await assertAliasesFree(ctx, registry.id, id, topic_aliases);
@@ -41,7 +42,8 @@ export async function createDevice(ctx: ResourceContext, input: CreateDeviceInpu
   };
   const credentials = await prepareInitialCredentials(ctx, { kind: 'device', id }, input);
   await ctx.store.createDevice(device, credentials);
-  await keepAliasesIfStillFree(ctx, device, () => removeCreated(ctx, device));
+  await keepAliasesIfStillFree(ctx, device, () => deleteDevice(ctx, id));
+  await keepWithinQuota('devices', ctx.quotas.devices_per_folder, inFolder, () => deleteDevice(ctx, id));
   return device;
 }
 
@@ -117,12 +119,6 @@ export async function keepAliasesIfStillFree(ctx: ResourceContext, device: Devic
     await backOut();
     throw error;
   }
-}
-
-/** Backs out a create (an edge may have let the device in meanwhile: it is told, as for a delete). */
-export async function removeCreated(ctx: ResourceContext, device: DeviceRecord): Promise<void> {
-  await ctx.store.deleteDevice(device.id);
-  ctx.events.revoke({ kind: 'DEVICE_DELETED', entity_id: device.id, registry_id: device.registry_id, credential_id: '' });
 }
 
 /** Backs out an update's aliases: the previous ones again, unless the device has other aliases by now. */

@@ -13,8 +13,10 @@ import type { BrokerRecord, CertificateRecord, DeviceRecord, OwnerKind, Password
 import type { InitialCredentials } from '../store/contract.js';
 import { QuotaExceededError, type ResourceContext } from './context.js';
 import { FieldError } from '../validation/field-error.js';
-import { assertAliasesFree, keepAliasesIfStillFree, removeCreated, restoreAliases } from './devices.js';
-import { checkQuota } from './quota.js';
+import { assertAliasesFree, deleteDevice, keepAliasesIfStillFree, restoreAliases } from './devices.js';
+import { deleteRegistry } from './registries.js';
+import { deleteBroker } from './brokers.js';
+import { checkQuota, keepWithinQuota } from './quota.js';
 import { validateLogOptions } from './log-options.js';
 
 export interface ImportedCertificate {
@@ -115,7 +117,15 @@ export async function importRegistry(
     plan.conflicts.push(`name "${incoming.name}" is taken by registry ${namesake.id} in folder ${incoming.folder_id}`);
   await planCredentials(ctx, plan, credentials);
   const outcome = await apply(ctx, plan, existing !== undefined, dryRun, {
-    create: (initial) => ctx.store.createRegistry(incoming, initial),
+    create: async (initial) => {
+      await ctx.store.createRegistry(incoming, initial);
+      await keepWithinQuota(
+        'registries',
+        ctx.quotas.registries_per_folder,
+        () => ctx.store.countRegistries(incoming.folder_id),
+        () => deleteRegistry(ctx, incoming.id),
+      );
+    },
     update: () => ctx.store.updateRegistry(incoming),
   });
   if (!dryRun && existing && existing.status !== 'DISABLED' && incoming.status === 'DISABLED' && outcome.action === 'UPDATE') {
@@ -164,7 +174,13 @@ export async function importDevice(
   const outcome = await apply(ctx, plan, existing !== undefined, dryRun, {
     create: async (initial) => {
       await ctx.store.createDevice(device, initial);
-      await keepAliasesIfStillFree(ctx, device, () => removeCreated(ctx, device));
+      await keepAliasesIfStillFree(ctx, device, () => deleteDevice(ctx, device.id));
+      await keepWithinQuota(
+        'devices',
+        ctx.quotas.devices_per_folder,
+        () => ctx.store.countDevices({ folder_id: registry!.folder_id }),
+        () => deleteDevice(ctx, device.id),
+      );
     },
     update: async () => {
       await ctx.store.updateDevice(device);
@@ -201,7 +217,15 @@ export async function importBroker(
     plan.conflicts.push(`name "${incoming.name}" is taken by broker ${namesake.id} in folder ${incoming.folder_id}`);
   await planCredentials(ctx, plan, credentials);
   return apply(ctx, plan, existing !== undefined, dryRun, {
-    create: (initial) => ctx.store.createBroker(incoming, initial),
+    create: async (initial) => {
+      await ctx.store.createBroker(incoming, initial);
+      await keepWithinQuota(
+        'brokers',
+        ctx.quotas.brokers_per_folder,
+        () => ctx.store.countBrokers(incoming.folder_id),
+        () => deleteBroker(ctx, incoming.id),
+      );
+    },
     update: () => ctx.store.updateBroker(incoming),
   });
 }

@@ -4,7 +4,7 @@ import { validateDescription, validateId, validateLabels, validateName } from '.
 import { notFound } from '../store/contract.js';
 import type { LogOptionsRecord, RegistryRecord } from '../store/records.js';
 import type { ResourceContext } from './context.js';
-import { checkQuota } from './quota.js';
+import { checkQuota, keepWithinQuota } from './quota.js';
 import { prepareInitialCredentials } from './credentials.js';
 import { validateLogOptions } from './log-options.js';
 
@@ -24,7 +24,8 @@ export interface CreateRegistryInput extends RegistryFields {
 export async function createRegistry(ctx: ResourceContext, input: CreateRegistryInput): Promise<RegistryRecord> {
   validateId('folder_id', input.folder_id);
   validateRegistryFields(input, { nameRequired: true });
-  await checkQuota('registries', ctx.quotas.registries_per_folder, () => ctx.store.countRegistries(input.folder_id));
+  const inFolder = () => ctx.store.countRegistries(input.folder_id);
+  await checkQuota('registries', ctx.quotas.registries_per_folder, inFolder);
   const id = ctx.newId();
   const registry: RegistryRecord = {
     id,
@@ -39,6 +40,7 @@ export async function createRegistry(ctx: ResourceContext, input: CreateRegistry
   };
   const credentials = await prepareInitialCredentials(ctx, { kind: 'registry', id }, input);
   await ctx.store.createRegistry(registry, credentials);
+  await keepWithinQuota('registries', ctx.quotas.registries_per_folder, inFolder, () => deleteRegistry(ctx, id));
   return registry;
 }
 
