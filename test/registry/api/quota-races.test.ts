@@ -64,7 +64,10 @@ for (const backend of ['embedded', 'MongoDB'] as const) {
       seen.push(`${what}: ${created} created, ${stored} stored`);
       assert.ok(stored <= LIMIT, `${what}: ${stored} stored, the quota is ${LIMIT}`);
       assert.equal(stored, created, `${what}: what was refused was backed out`);
-      assert.ok(created >= 1, `${what}: a refusal is for a full folder only`);
+      // All may back out (more often under load); creates one at a time then fill the folder exactly.
+      for (let index = AT_ONCE; (await counts[what]()) < LIMIT; index++) await creates[what](index);
+      await assert.rejects(creates[what](AT_ONCE + LIMIT), (error: ServiceError) => error.code === status.RESOURCE_EXHAUSTED);
+      assert.equal(await counts[what](), LIMIT, `${what}: the folder fills up to its quota`);
     }
     t.diagnostic(seen.join('; '));
   });
