@@ -6,6 +6,7 @@ import { notFound } from '../store/contract.js';
 import type { AliasRecord, DeviceRecord } from '../store/records.js';
 import type { ResourceContext } from './context.js';
 import { checkQuota, keepWithinQuota } from './quota.js';
+import { comparable } from './comparable.js';
 import { prepareInitialCredentials } from './credentials.js';
 import { getRegistry, definedOnly } from './registries.js';
 
@@ -124,15 +125,9 @@ export async function keepAliasesIfStillFree(ctx: ResourceContext, device: Devic
 /** Backs out an update's aliases: the previous ones again, unless the device has other aliases by now. */
 export async function restoreAliases(ctx: ResourceContext, updated: DeviceRecord, previous: Record<string, string>): Promise<void> {
   const latest = await ctx.store.getDevice(updated.id);
-  if (!latest || !sameAliases(latest.topic_aliases, updated.topic_aliases)) return;
+  if (!latest || comparable(latest.topic_aliases) !== comparable(updated.topic_aliases)) return;
   await ctx.store.updateDevice({ ...latest, topic_aliases: previous });
   ctx.events.revoke({ kind: 'DEVICE_ALIASES_CHANGED', entity_id: updated.id, registry_id: updated.registry_id, credential_id: '' });
-}
-
-function sameAliases(a: Record<string, string>, b: Record<string, string>): boolean {
-  const entries = (aliases: Record<string, string>) =>
-    JSON.stringify(Object.entries(aliases).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
-  return entries(a) === entries(b);
 }
 
 function validateDeviceFields(fields: DeviceFields, options: { nameRequired: boolean }): void {

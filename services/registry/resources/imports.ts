@@ -17,6 +17,7 @@ import { assertAliasesFree, deleteDevice, keepAliasesIfStillFree, restoreAliases
 import { deleteRegistry } from './registries.js';
 import { deleteBroker } from './brokers.js';
 import { checkQuota, keepWithinQuota } from './quota.js';
+import { comparable } from './comparable.js';
 import { validateLogOptions } from './log-options.js';
 
 export interface ImportedCertificate {
@@ -102,15 +103,14 @@ export async function importRegistry(
   validateId('registry.folder_id', incoming.folder_id);
   const plan = new ImportPlan({ kind: 'registry', id: incoming.id });
   plan.check(() => validateCommonFields('registry', incoming));
+  const registriesInFolder = () => ctx.store.countRegistries(incoming.folder_id);
   const existing = await ctx.store.getRegistry(incoming.id);
   if (existing) {
     if (existing.folder_id !== incoming.folder_id)
       plan.conflicts.push(`registry ${incoming.id} already exists in folder ${existing.folder_id}`);
     plan.compare(existing, incoming, ['name', 'description', 'labels', 'status', 'log_options', 'created_at']);
   } else {
-    await plan.checkAsync(() =>
-      checkQuota('registries', ctx.quotas.registries_per_folder, () => ctx.store.countRegistries(incoming.folder_id)),
-    );
+    await plan.checkAsync(() => checkQuota('registries', ctx.quotas.registries_per_folder, registriesInFolder));
   }
   const namesake = await ctx.store.getRegistryByName(incoming.folder_id, incoming.name);
   if (namesake && namesake.id !== incoming.id)
@@ -119,12 +119,7 @@ export async function importRegistry(
   const outcome = await apply(ctx, plan, existing !== undefined, dryRun, {
     create: async (initial) => {
       await ctx.store.createRegistry(incoming, initial);
-      await keepWithinQuota(
-        'registries',
-        ctx.quotas.registries_per_folder,
-        () => ctx.store.countRegistries(incoming.folder_id),
-        () => deleteRegistry(ctx, incoming.id),
-      );
+      await keepWithinQuota('registries', ctx.quotas.registries_per_folder, registriesInFolder, () => deleteRegistry(ctx, incoming.id));
     },
     update: () => ctx.store.updateRegistry(incoming),
   });
@@ -153,6 +148,8 @@ export async function importDevice(
   const registry = await ctx.store.getRegistry(incoming.registry_id);
   // In a dry run the registry may be one that the same run would create first.
   if (!registry && !dryRun) plan.conflicts.push(`registry ${incoming.registry_id} does not exist; import it first`);
+  // Asked only once the registry is known to exist (a missing one is a conflict: nothing is created).
+  const devicesInFolder = () => ctx.store.countDevices({ folder_id: registry!.folder_id });
   const existing = await ctx.store.getDevice(incoming.id);
   if (existing) {
     device = { ...device, monitoring: existing.monitoring };
@@ -160,9 +157,7 @@ export async function importDevice(
       plan.conflicts.push(`device ${incoming.id} already exists in registry ${existing.registry_id}`);
     plan.compare(existing, device, ['name', 'description', 'labels', 'topic_aliases', 'created_at']);
   } else if (registry) {
-    await plan.checkAsync(() =>
-      checkQuota('devices', ctx.quotas.devices_per_folder, () => ctx.store.countDevices({ folder_id: registry.folder_id })),
-    );
+    await plan.checkAsync(() => checkQuota('devices', ctx.quotas.devices_per_folder, devicesInFolder));
   }
   if (registry) {
     const namesake = await ctx.store.getDeviceByName(registry.id, incoming.name);
@@ -175,12 +170,7 @@ export async function importDevice(
     create: async (initial) => {
       await ctx.store.createDevice(device, initial);
       await keepAliasesIfStillFree(ctx, device, () => deleteDevice(ctx, device.id));
-      await keepWithinQuota(
-        'devices',
-        ctx.quotas.devices_per_folder,
-        () => ctx.store.countDevices({ folder_id: registry!.folder_id }),
-        () => deleteDevice(ctx, device.id),
-      );
+      await keepWithinQuota('devices', ctx.quotas.devices_per_folder, devicesInFolder, () => deleteDevice(ctx, device.id));
     },
     update: async () => {
       await ctx.store.updateDevice(device);
@@ -204,13 +194,14 @@ export async function importBroker(
   validateId('broker.folder_id', incoming.folder_id);
   const plan = new ImportPlan({ kind: 'broker', id: incoming.id });
   plan.check(() => validateCommonFields('broker', incoming));
+  const brokersInFolder = () => ctx.store.countBrokers(incoming.folder_id);
   const existing = await ctx.store.getBroker(incoming.id);
   if (existing) {
     if (existing.folder_id !== incoming.folder_id)
       plan.conflicts.push(`broker ${incoming.id} already exists in folder ${existing.folder_id}`);
     plan.compare(existing, incoming, ['name', 'description', 'labels', 'log_options', 'created_at']);
   } else {
-    await plan.checkAsync(() => checkQuota('brokers', ctx.quotas.brokers_per_folder, () => ctx.store.countBrokers(incoming.folder_id)));
+    await plan.checkAsync(() => checkQuota('brokers', ctx.quotas.brokers_per_folder, brokersInFolder));
   }
   const namesake = await findBrokerByName(ctx, incoming.folder_id, incoming.name);
   if (namesake && namesake.id !== incoming.id)
@@ -219,12 +210,7 @@ export async function importBroker(
   return apply(ctx, plan, existing !== undefined, dryRun, {
     create: async (initial) => {
       await ctx.store.createBroker(incoming, initial);
-      await keepWithinQuota(
-        'brokers',
-        ctx.quotas.brokers_per_folder,
-        () => ctx.store.countBrokers(incoming.folder_id),
-        () => deleteBroker(ctx, incoming.id),
-      );
+      await keepWithinQuota('brokers', ctx.quotas.brokers_per_folder, brokersInFolder, () => deleteBroker(ctx, incoming.id));
     },
     update: () => ctx.store.updateBroker(incoming),
   });
@@ -369,24 +355,4 @@ async function findBrokerByName(ctx: ResourceContext, folderId: string, name: st
     page_token = page.next_page_token;
   } while (page_token);
   return undefined;
-}
-
-/** A stable text form for comparing and reporting field values (maps sorted, dates in ISO form). */
-function comparable(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') return JSON.stringify(sortKeys(value));
-  return String(value);
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, inner]) => [key, sortKeys(inner)]),
-    );
-  }
-  return value;
 }
