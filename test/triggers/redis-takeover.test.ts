@@ -121,6 +121,16 @@ test('a batch waiting for its cutoff longer than the claim time is neither stole
     await queue.remove(triggerId);
     await queue.close();
   });
+  // Queued before the replicas start, so that one read takes all three: appended while both wait,
+  // they may rightly split between the replicas (CI once saw [slow-0, slow-1] and [slow-2]).
+  for (let i = 0; i < 3; i++)
+    await queue.append(triggerId, {
+      event_id: `slow-${i}`,
+      created_at: new Date().toISOString(),
+      mqtt_topic: '$devices/d/events',
+      device_id: 'd',
+      payload: Buffer.from(`m-${i}`).toString('base64'),
+    });
   // Two replicas of the registry's delivery workers on one queue.
   const replicas = ['replica-a', 'replica-b'].map((consumer) =>
     startTriggerWorkers({
@@ -134,14 +144,6 @@ test('a batch waiting for its cutoff longer than the claim time is neither stole
     }),
   );
   t.after(() => Promise.all(replicas.map((replica) => replica.stop())));
-  for (let i = 0; i < 3; i++)
-    await queue.append(triggerId, {
-      event_id: `slow-${i}`,
-      created_at: new Date().toISOString(),
-      mqtt_topic: '$devices/d/events',
-      device_id: 'd',
-      payload: Buffer.from(`m-${i}`).toString('base64'),
-    });
   await receiver.until(() => receiver.requests.length >= 1, 10_000);
   // Well past the cutoff and several claim times: a second copy would have arrived.
   await new Promise((resolve) => setTimeout(resolve, 2_500));
