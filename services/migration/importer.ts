@@ -1,6 +1,9 @@
-// Sends a folder snapshot to iotcore's ImportService, one resource at a time (registries, their
-// devices, then brokers), deciding which passwords go with each entity, and collects a report.
-// A resource that conflicts or fails is reported and the run goes on with the next one.
+// Sends a folder snapshot to iotcore's ImportService (registries, their devices, then brokers),
+// deciding which passwords go with each entity, and collects a report in snapshot order. A
+// registry's devices go several at a time (ordered-pool.ts): the server hashes their passwords in
+// parallel and round trips overlap. A resource that conflicts or fails is reported and the run goes
+// on with the next one.
+import { X509Certificate } from 'node:crypto';
 import { generatePassword } from '../registry/credentials/passwords.js';
 import {
   ImportResult_Action,
@@ -10,9 +13,13 @@ import {
 } from '../generated/iotcore/migration/v1/import.js';
 import type { PromiseClient } from '../common/grpc-client.js';
 import type { DataStreamExport } from '../generated/yandex/cloud/iot/devices/v1/registry.js';
-import { entities, type CredentialSnapshot, type EntityKind, type FolderSnapshot } from './yandex-snapshot.js';
+import { entities, type CredentialSnapshot, type DeviceSnapshot, type EntityKind, type FolderSnapshot } from './yandex-snapshot.js';
 import type { GeneratedPasswordsFile, SuppliedPassword } from './password-sources.js';
 import { planTrigger } from './yandex-triggers.js';
+import { forEachInOrder } from './ordered-pool.js';
+
+/** Device imports in flight at once: enough to keep the server's password hashing pool busy. */
+const DEVICES_IN_FLIGHT = 8;
 
 export interface ImportTarget {
   imports: PromiseClient<ImportServiceClient>;
@@ -69,13 +76,14 @@ export async function importSnapshot(snapshot: FolderSnapshot, target: ImportTar
     if (!known.has(entityId)) report.password_warnings.push(`${entityId}: not in the Yandex data; its rows were ignored`);
   }
 
+  let done = 0;
   const send = async (
     kind: EntityKind,
     id: string,
     name: string,
     credentials: CredentialSnapshot,
     request: (credentials: Credentials) => Promise<ImportResult>,
-  ) => {
+  ): Promise<ResourceReport> => {
     const row = emptyRow(kind, id, name);
     try {
       const passwords = await choosePasswords(
@@ -111,30 +119,40 @@ export async function importSnapshot(snapshot: FolderSnapshot, target: ImportTar
     } catch (error) {
       row.error = (error as { details?: string }).details ?? (error as Error).message;
     }
-    report.resources.push(row);
-    options.onProgress?.(report.resources.length, all.length);
+    options.onProgress?.(++done, all.length);
+    return row;
   };
 
   const folder = (yandexFolder: string) => options.intoFolderId ?? yandexFolder;
   for (const { registry, credentials, devices, exports } of snapshot.registries) {
-    await send('registry', registry.id, registry.name, credentials, (c) =>
+    const registryRow = await send('registry', registry.id, registry.name, credentials, (c) =>
       target.imports.importRegistry({
         registry: { ...registry, folder_id: folder(registry.folder_id) },
         credentials: c,
         dry_run: options.dryRun,
       }),
     );
-    const registryRow = report.resources[report.resources.length - 1]!;
+    report.resources.push(registryRow);
     for (const dataStreamExport of exports) report.resources.push(await importExport(target, options, registryRow, dataStreamExport));
-    for (const { device, credentials: deviceCredentials } of devices) {
-      await send('device', device.id, device.name, deviceCredentials, (c) =>
+    const deviceRows: ResourceReport[] = [];
+    const claims = devices.map(deviceClaims);
+    await forEachInOrder(claims, { inFlight: DEVICES_IN_FLIGHT, clashes: devicesClash }, async ({ snapshot }, index) => {
+      const { device, credentials: deviceCredentials } = snapshot;
+      deviceRows[index] = await send('device', device.id, device.name, deviceCredentials, (c) =>
         target.imports.importDevice({ device: { ...device, monitoring_data: undefined }, credentials: c, dry_run: options.dryRun }),
       );
-    }
+    });
+    report.resources.push(...deviceRows);
   }
   for (const { broker, credentials } of snapshot.brokers) {
-    await send('broker', broker.id, broker.name, credentials, (c) =>
-      target.imports.importBroker({ broker: { ...broker, folder_id: folder(broker.folder_id) }, credentials: c, dry_run: options.dryRun }),
+    report.resources.push(
+      await send('broker', broker.id, broker.name, credentials, (c) =>
+        target.imports.importBroker({
+          broker: { ...broker, folder_id: folder(broker.folder_id) },
+          credentials: c,
+          dry_run: options.dryRun,
+        }),
+      ),
     );
   }
   if (snapshot.triggers === undefined)
@@ -253,6 +271,40 @@ async function choosePasswords(
   }
   report.passwords_missing.push(...open);
   return chosen;
+}
+
+/** What two devices of one registry must not share for both to be imported: see devicesClash. */
+interface DeviceClaims {
+  snapshot: DeviceSnapshot;
+  aliases: string[];
+  /** Its name, certificates (by SHA-1) and password IDs. */
+  keys: Set<string>;
+}
+
+function deviceClaims(snapshot: DeviceSnapshot): DeviceClaims {
+  const { device, credentials } = snapshot;
+  const keys = new Set([`device ${device.id}`, `name ${device.name}`]);
+  for (const { certificate_data } of credentials.certificates) keys.add(`certificate ${certificateKey(certificate_data)}`);
+  for (const password of credentials.passwords) keys.add(`password ${password.id}`);
+  return { snapshot, aliases: Object.keys(device.topic_aliases), keys };
+}
+
+/** The certificate's SHA-1 (a dump may lack the fingerprint field); unparsable text stands for itself. */
+function certificateKey(pem: string): string {
+  try {
+    return new X509Certificate(pem).fingerprint;
+  } catch {
+    return pem;
+  }
+}
+
+/**
+ * Two devices one import must not send at once: the second's checks would not see the first, so
+ * both could be written, or both backed out, instead of the first kept and the second refused.
+ */
+function devicesClash(earlier: DeviceClaims, later: DeviceClaims): boolean {
+  for (const key of later.keys) if (earlier.keys.has(key)) return true;
+  return later.aliases.some((alias) => earlier.aliases.some((other) => alias.startsWith(other) || other.startsWith(alias)));
 }
 
 function groupByEntity(rows: SuppliedPassword[]): Map<string, SuppliedPassword[]> {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -221,6 +221,78 @@ test('import from a yc --format json dump', async (t) => {
     assert.match(result.stderr, /registries\.json: expected a JSON array/);
     assert.ok((await stat(dir)).isDirectory());
   });
+});
+
+test('devices imported several at a time: of two that clash in the dump, the first is created and the second refused, as one at a time', async (t) => {
+  const target = await startApi();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-clash-'));
+  t.after(async () => {
+    await target.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const certificates: string[] = [];
+  for (const file of [
+    `devices/${D1}/certificates.json`,
+    'devices/arefixturedevice0002/certificates.json',
+    `registries/${R1}/certificates.json`,
+  ])
+    certificates.push(
+      ...(JSON.parse(await readFile(path.join(DUMP, file), 'utf8')) as Array<{ certificate_data: string }>).map((c) => c.certificate_data),
+    );
+  const registryId = 'areclashregistry0001';
+  await writeFile(
+    path.join(dir, 'registries.json'),
+    JSON.stringify([{ id: registryId, folder_id: FOLDER, created_at: '2024-05-01T10:00:00Z', name: 'clashes', status: 'ACTIVE' }]),
+  );
+  // Pairs (2k, 2k+1), sent in flight together unless the importer holds the second back: the same
+  // name, an alias that is a prefix of the other's, or the same certificate; a device apart after each.
+  const PAIRS = 9;
+  const devices: Array<Record<string, unknown>> = [];
+  const expected: Record<string, [string, RegExp?]> = {};
+  for (let k = 0; k < PAIRS; k++) {
+    const [first, second, apart] = [0, 1, 2].map((n) => `areclash${String(k * 3 + n).padStart(12, '0')}`) as [string, string, string];
+    const kind = k % 3;
+    const device = (id: string, name: string, topic_aliases: Record<string, string> = {}) =>
+      devices.push({ id, registry_id: registryId, created_at: '2024-05-01T10:00:00Z', name, topic_aliases, status: 'ACTIVE' });
+    if (kind === 0) {
+      device(first, `same-${k}`);
+      device(second, `same-${k}`);
+      expected[second] = ['CONFLICT', new RegExp(`name "same-${k}" is taken by device ${first}`)];
+    } else if (kind === 1) {
+      device(first, `alias-${k}`, { [`p/${k}/`]: '$devices/{id}/events/' });
+      device(second, `alias-${k}-longer`, { [`p/${k}/x/`]: '$devices/{id}/events/' });
+      expected[second] = ['CONFLICT', new RegExp(`conflicts with alias "p/${k}/" of device ${first}`)];
+    } else {
+      device(first, `certificate-${k}`);
+      device(second, `certificate-${k}-again`);
+      for (const id of [first, second]) {
+        await mkdir(path.join(dir, 'devices', id), { recursive: true });
+        const certificate_data = certificates[(k - 2) / 3]!;
+        await writeFile(path.join(dir, 'devices', id, 'certificates.json'), JSON.stringify([{ device_id: id, certificate_data }]));
+      }
+      expected[second] = ['CONFLICT', new RegExp(`already attached to device ${first}`)];
+    }
+    device(apart, `apart-${k}`);
+    expected[first] = ['CREATE'];
+    expected[apart] = ['CREATE'];
+  }
+  await mkdir(path.join(dir, 'registries', registryId), { recursive: true });
+  await writeFile(path.join(dir, 'registries', registryId, 'devices.json'), JSON.stringify(devices));
+
+  const { code, report, stderr } = await runImport(target.address, '--dump', dir);
+  assert.equal(code, 1, stderr);
+  const rows = report.resources.filter((row) => row.kind === 'device');
+  assert.deepEqual(
+    rows.map((row) => row.id),
+    devices.map((device) => device.id),
+    'rows in the order of the dump',
+  );
+  for (const row of rows) {
+    const [action, conflict] = expected[row.id]!;
+    assert.equal(row.action, action, `${row.id}: ${row.conflicts.join('; ')}`);
+    if (conflict) assert.match(row.conflicts.join('; '), conflict);
+    assert.equal(Boolean(await target.store.getDevice(row.id)), action === 'CREATE', `${row.id} stored only if created`);
+  }
 });
 
 test('a reader that goes away (`iotcore import yandex --dry-run | head`) ends the command quietly, not with an EPIPE crash', async (t) => {
