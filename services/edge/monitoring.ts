@@ -1,7 +1,17 @@
 // Device activity (docs/yandex-behaviour.md §3.5): timestamps of auth, publish, subscribe, online and disconnect are
 // batched once a second to the registry (DeviceView.FULL) and published by the service as QoS 0
 // JSON on `$monitoring/<device>/json`, at most once per second per device.
+//
+// A flush works through the devices a slice at a time, yielding to the event loop between slices:
+// done in one go it held the loop for about 6 µs per active device (6-19 ms at 1,000 devices,
+// every second), and the messages arriving meanwhile waited that long (QoS 1 p99 at a steady load).
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DeviceActivity, DeviceActivityTimes, RegistryLink } from '../contracts/registry-link.js';
+
+/** Devices looked at per turn of the event loop. */
+const DEVICES_PER_SLICE = 100;
+/** Devices per report to the registry, so that storing one is a short task there too. */
+const DEVICES_PER_REPORT = 500;
 
 export type ActivityField = keyof DeviceActivityTimes;
 
@@ -18,6 +28,8 @@ interface DeviceState {
 export class DeviceMonitor {
   readonly #devices = new Map<string, DeviceState>();
   readonly #timer: NodeJS.Timeout;
+  /** The flush under way: flushes run one after another, and a tick during one is skipped. */
+  #flushing: Promise<void> | undefined;
 
   constructor(
     private readonly link: RegistryLink,
@@ -25,7 +37,9 @@ export class DeviceMonitor {
     private readonly onError: (error: unknown) => void,
     intervalMs = 1000,
   ) {
-    this.#timer = setInterval(() => void this.flush(), intervalMs);
+    this.#timer = setInterval(() => {
+      if (!this.#flushing) void this.flush();
+    }, intervalMs);
     this.#timer.unref();
   }
 
@@ -55,9 +69,25 @@ export class DeviceMonitor {
     this.#devices.delete(deviceId);
   }
 
-  async flush(): Promise<void> {
-    const batch: DeviceActivity[] = [];
+  /** Reports and publishes what changed since the last flush, after any flush under way. */
+  flush(): Promise<void> {
+    const flushed = (this.#flushing ?? Promise.resolve()).then(() => this.#flushInSlices());
+    const tracked = flushed.finally(() => {
+      if (this.#flushing === tracked) this.#flushing = undefined;
+    });
+    this.#flushing = tracked;
+    return flushed;
+  }
+
+  async #flushInSlices(): Promise<void> {
+    let batch: DeviceActivity[] = [];
+    let inSlice = 0;
+    // A Map's iteration goes on past an await: devices added meanwhile are seen, forgotten ones skipped.
     for (const [deviceId, state] of this.#devices) {
+      if (++inSlice === DEVICES_PER_SLICE) {
+        inSlice = 0;
+        await nextTurn();
+      }
       if (state.touched) {
         for (const [field, at] of Object.entries(state.touched) as Array<[TouchedField, number]>)
           state.monitoring[field] = state.dirty[field] = new Date(at);
@@ -67,8 +97,15 @@ export class DeviceMonitor {
       batch.push({ device_id: deviceId, ...state.dirty });
       state.dirty = {};
       this.publish(state.registryId, deviceId, Buffer.from(JSON.stringify(monitoringJson(deviceId, state))));
+      if (batch.length === DEVICES_PER_REPORT) {
+        await this.#report(batch);
+        batch = [];
+      }
     }
-    if (batch.length === 0) return;
+    if (batch.length > 0) await this.#report(batch);
+  }
+
+  async #report(batch: DeviceActivity[]): Promise<void> {
     try {
       await this.link.reportActivity(batch);
     } catch (error) {

@@ -56,3 +56,60 @@ test('publish and subscribe times are reported as Dates at the next flush, once 
   assert.equal(latest.json.last_auth_ip, '10.0.0.1');
   assert.equal(latest.json.registry_id, 'reg1');
 });
+
+test('a flush of many devices lets other work run between slices, and reports each device once in bounded batches', async (t) => {
+  const { monitor, reports, published } = setup();
+  t.after(() => monitor.close());
+  const DEVICES = 2_345;
+  for (let i = 0; i < DEVICES; i++) monitor.touch(`dev${i}`, 'reg1', 'last_pub_activity_time');
+  let ranDuringFlush = 0;
+  let flushed = false;
+  const other = () =>
+    setImmediate(() => {
+      if (flushed) return;
+      ranDuringFlush++;
+      other();
+    });
+  other();
+  await monitor.flush();
+  flushed = true;
+  assert.ok(ranDuringFlush >= DEVICES / 100 - 1, `other work ran ${ranDuringFlush} times during the flush`);
+  assert.ok(reports.length > 1 && reports.every((batch) => batch.length <= 500), `batches of ${reports.map((b) => b.length)}`);
+  const reported = reports.flat().map((activity) => activity.device_id);
+  assert.equal(new Set(reported).size, DEVICES);
+  assert.equal(reported.length, DEVICES);
+  assert.equal(published.length, DEVICES);
+});
+
+test("flushes never overlap, the timer's included: a device touched during one is in the next", async (t) => {
+  let inFlight = 0;
+  let most = 0;
+  const reports: DeviceActivity[][] = [];
+  const link = {
+    reportActivity: async (batch: DeviceActivity[]) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      reports.push(batch);
+      inFlight--;
+    },
+  } as unknown as RegistryLink;
+  // A timer far shorter than one report.
+  const monitor = new DeviceMonitor(
+    link,
+    () => undefined,
+    (error) => assert.fail(String(error)),
+    5,
+  );
+  t.after(() => monitor.close());
+  monitor.touch('dev1', 'reg1', 'last_pub_activity_time');
+  const first = monitor.flush();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  monitor.touch('dev1', 'reg1', 'last_sub_activity_time');
+  await Promise.all([first, monitor.flush()]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(most, 1, 'one report at a time');
+  assert.deepEqual(
+    reports.map((batch) => batch.map((activity) => Object.keys(activity).sort().join())),
+    [['device_id,last_pub_activity_time'], ['device_id,last_sub_activity_time']],
+  );
+});
