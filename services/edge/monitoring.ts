@@ -69,9 +69,9 @@ export class DeviceMonitor {
     this.#devices.delete(deviceId);
   }
 
-  /** Reports and publishes what changed since the last flush, after any flush under way. */
+  /** Reports and publishes what changed since the last flush, after any flush under way; never rejects. */
   flush(): Promise<void> {
-    const flushed = (this.#flushing ?? Promise.resolve()).then(() => this.#flushInSlices());
+    const flushed = (this.#flushing ?? Promise.resolve()).then(() => this.#flushInSlices()).catch(this.onError);
     const tracked = flushed.finally(() => {
       if (this.#flushing === tracked) this.#flushing = undefined;
     });
