@@ -3,7 +3,6 @@
 // registry's devices go several at a time (ordered-pool.ts): the server hashes their passwords in
 // parallel and round trips overlap. A resource that conflicts or fails is reported and the run goes
 // on with the next one.
-import { X509Certificate } from 'node:crypto';
 import { generatePassword } from '../registry/credentials/passwords.js';
 import {
   ImportResult_Action,
@@ -13,10 +12,11 @@ import {
 } from '../generated/iotcore/migration/v1/import.js';
 import type { PromiseClient } from '../common/grpc-client.js';
 import type { DataStreamExport } from '../generated/yandex/cloud/iot/devices/v1/registry.js';
-import { entities, type CredentialSnapshot, type DeviceSnapshot, type EntityKind, type FolderSnapshot } from './yandex-snapshot.js';
+import { entities, type CredentialSnapshot, type EntityKind, type FolderSnapshot } from './yandex-snapshot.js';
 import type { GeneratedPasswordsFile, SuppliedPassword } from './password-sources.js';
 import { planTrigger } from './yandex-triggers.js';
 import { forEachInOrder } from './ordered-pool.js';
+import { deviceClaims, devicesClash } from './device-clashes.js';
 
 /** Device imports in flight at once: enough to keep the server's password hashing pool busy. */
 const DEVICES_IN_FLIGHT = 8;
@@ -271,40 +271,6 @@ async function choosePasswords(
   }
   report.passwords_missing.push(...open);
   return chosen;
-}
-
-/** What two devices of one registry must not share for both to be imported: see devicesClash. */
-interface DeviceClaims {
-  snapshot: DeviceSnapshot;
-  aliases: string[];
-  /** Its name, certificates (by SHA-1) and password IDs. */
-  keys: Set<string>;
-}
-
-function deviceClaims(snapshot: DeviceSnapshot): DeviceClaims {
-  const { device, credentials } = snapshot;
-  const keys = new Set([`device ${device.id}`, `name ${device.name}`]);
-  for (const { certificate_data } of credentials.certificates) keys.add(`certificate ${certificateKey(certificate_data)}`);
-  for (const password of credentials.passwords) keys.add(`password ${password.id}`);
-  return { snapshot, aliases: Object.keys(device.topic_aliases), keys };
-}
-
-/** The certificate's SHA-1 (a dump may lack the fingerprint field); unparsable text stands for itself. */
-function certificateKey(pem: string): string {
-  try {
-    return new X509Certificate(pem).fingerprint;
-  } catch {
-    return pem;
-  }
-}
-
-/**
- * Two devices one import must not send at once: the second's checks would not see the first, so
- * both could be written, or both backed out, instead of the first kept and the second refused.
- */
-function devicesClash(earlier: DeviceClaims, later: DeviceClaims): boolean {
-  for (const key of later.keys) if (earlier.keys.has(key)) return true;
-  return later.aliases.some((alias) => earlier.aliases.some((other) => alias.startsWith(other) || other.startsWith(alias)));
 }
 
 function groupByEntity(rows: SuppliedPassword[]): Map<string, SuppliedPassword[]> {

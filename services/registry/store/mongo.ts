@@ -32,6 +32,7 @@ import {
   DEVICE_INDEXES,
   type DeviceDocument,
 } from './mongo-devices.js';
+import { aliasesOverlap } from '../validation/topic-aliases.js';
 
 type WithId<T> = T & { _id: string };
 
@@ -226,7 +227,7 @@ class MongoStore implements RegistryStore {
     const documents = await this.#devices
       .find(aliasConflictFilter(registryId, exceptDeviceId, aliases), { projection: { topic_aliases: 1 } })
       .toArray();
-    return aliasRecords(documents).filter(({ alias }) => aliases.some((mine) => alias.startsWith(mine) || mine.startsWith(alias)));
+    return aliasRecords(documents).filter(({ alias }) => aliases.some((mine) => aliasesOverlap(alias, mine)));
   }
 
   // Brokers ------------------------------------------------------------------------------------

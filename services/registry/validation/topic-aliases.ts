@@ -33,6 +33,11 @@ export function normalizeTopicAliases(deviceId: string, aliases: Record<string, 
   return normalized;
 }
 
+/** Whether two aliases break the rule: one is a string prefix of the other (or they are equal). */
+export function aliasesOverlap(a: string, b: string): boolean {
+  return a.startsWith(b) || b.startsWith(a);
+}
+
 export function assertNoAliasPrefixConflicts(
   deviceId: string,
   aliases: Record<string, string>,
@@ -41,7 +46,7 @@ export function assertNoAliasPrefixConflicts(
   for (const alias of Object.keys(aliases)) {
     for (const other of otherDevicesAliases) {
       if (other.device_id === deviceId) continue;
-      if (other.alias.startsWith(alias) || alias.startsWith(other.alias)) {
+      if (aliasesOverlap(alias, other.alias)) {
         throw new FieldError(
           FIELD,
           `alias "${alias}" conflicts with alias "${other.alias}" of device ${other.device_id} (one is a prefix of the other)`,
