@@ -1,7 +1,7 @@
 // mqtt-packet, which reads and writes every MQTT packet aedes handles, calls `debug()` several
 // times per packet. With debugging off each call still gathers its arguments into an array and
 // reads the `enabled` getter: 6% of an edge's main thread in a QoS 0 fan-in profile, 0.6–0.9 µs of
-// a 1.3–2.3 µs parse (loadtest/results/micro.md). This module hands mqtt-packet a function that
+// a 1.3–2.3 µs parse (loadtest/results/qos1-profile.md). This module hands mqtt-packet a function that
 // does nothing for each of its debug namespaces that DEBUG does not enable when it loads;
 // `DEBUG=mqtt-packet:*` still turns its logging on (not `debug.enable()` later: read once).
 // It only works if it runs before mqtt-packet is first loaded: the CLI imports it first.
@@ -19,9 +19,6 @@ const require = createRequire(import.meta.url);
 const packetDirectory = path.dirname(require.resolve('mqtt-packet'));
 const debugPath = require.resolve('debug', { paths: [packetDirectory] });
 const quiet = Object.assign(() => undefined, { enabled: false });
-
-/** False when mqtt-packet was loaded before this module ran, so its debug calls stay as they were. */
-export const packetDebugQuieted = require.cache[path.join(packetDirectory, 'parser.js')] === undefined;
 
 const createDebug = require(debugPath) as CreateDebug;
 require.cache[debugPath]!.exports = new Proxy(createDebug, {
