@@ -74,12 +74,13 @@ export async function startImportedIotcore(options: {
   workDir: string;
   size: number;
   tls: TlsFiles;
+  cpuProfileDir?: string;
 }): Promise<{ broker: RunningBroker; fleet: Fleet; importSeconds: number }> {
   const dump = await ensureImportDump(path.join(options.workDir, `import-dump-${options.size}`), options.size);
   const dataDir = path.join(options.workDir, `imported-${process.pid}`);
   await rm(dataDir, { recursive: true, force: true });
   const apiPort = await freePort();
-  const started = await startIotcore({ dataDir, apiPort, tls: options.tls });
+  const started = await startIotcore({ dataDir, apiPort, tls: options.tls, cpuProfileDir: options.cpuProfileDir });
   const broker: RunningBroker = {
     ...started,
     stop: async () => {

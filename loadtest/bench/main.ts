@@ -183,7 +183,7 @@ async function main(): Promise<void> {
       start: async (target) => {
         if (target.key !== 'iotcore') return started(target);
         log(`importing ${settings.stormDevices} devices with their passwords into a fresh iotcore`);
-        const imported = await startImportedIotcore({ workDir, size: settings.stormDevices, tls });
+        const imported = await startImportedIotcore({ workDir, size: settings.stormDevices, tls, cpuProfileDir: profileDir });
         notes.push(
           `- (h) \`iotcore import yandex --dump --passwords-file\` of ${settings.stormDevices} devices (one password each) into a fresh \`iotcore serve\` took ${imported.importSeconds.toFixed(1)} s before the storm.`,
         );

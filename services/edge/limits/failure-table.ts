@@ -4,6 +4,7 @@
 // usernames or addresses evicts none of the back-offs that matter; pushing a key out of the second
 // segment takes as many other keys each past its own free failures.
 import { LRUCache } from 'lru-cache';
+import { lazyCapacity } from '../../common/lazy-capacity.js';
 
 export interface BackoffPolicy {
   /** Failures before anything happens. */
@@ -40,7 +41,7 @@ export class FailureTable {
     private readonly now: () => number = Date.now,
   ) {
     // The policy's forgetting is the caches' time to live; writing an entry restarts it.
-    const options = { max: maxEntries, ttl: policy.forgetAfterMs, ttlResolution: 0, perf: { now } };
+    const options = { ...lazyCapacity(maxEntries), ttl: policy.forgetAfterMs, ttlResolution: 0, perf: { now } };
     this.#free = new LRUCache(options);
     this.#penalised = new LRUCache(options);
   }

@@ -3,6 +3,7 @@
 // (outgoing-messages.ts), and a failed read of permanent-topic values kept from ending the
 // process (retained-read-guard.ts).
 import { LRUCache } from 'lru-cache';
+import { lazyCapacity } from '../../common/lazy-capacity.js';
 import type { Logger } from '../../common/logging.js';
 import type { EdgeMetrics } from '../metrics.js';
 import { withOutgoingShortcuts } from './outgoing-messages.js';
@@ -33,7 +34,7 @@ export function persistenceForAedes(
 /** The persistence with its per-session queue bounded (a drop is counted, and logged once a minute per session). */
 function boundQueues(persistence: unknown, limits: SessionLimits | undefined, metrics: EdgeMetrics, logger: Logger): unknown {
   if (!limits || (limits.maxQueuedMessages === 0 && limits.maxQueuedBytes === 0)) return persistence;
-  const logged = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
+  const logged = new LRUCache<string, true>({ ...lazyCapacity(10_000), ttl: 60_000 });
   const bounds = {
     maxMessages: limits.maxQueuedMessages || Number.POSITIVE_INFINITY,
     maxBytes: limits.maxQueuedBytes || Number.POSITIVE_INFINITY,

@@ -8,6 +8,7 @@
 // drop made each message to a full session cost a read of up to 1,000 stored messages, and the
 // mqtt-packets fuzz target slowed from 1,700 to 130 inputs/s as full sessions piled up.
 import { LRUCache } from 'lru-cache';
+import { lazyCapacity } from '../../common/lazy-capacity.js';
 
 export interface QueueLimits {
   maxMessages: number;
@@ -41,7 +42,7 @@ export function withQueueLimit<P>(persistence: P, limits: QueueLimits, queued: Q
   // The single-session form: LevelDB's combined form calls it back through `this`, so the
   // combined form is rebuilt on it instead of wrapped (each message counted once either way).
   const enqueue = state.outgoingEnqueue.bind(state);
-  const tallies = new LRUCache<string, Tally>({ max: MAX_TRACKED_SESSIONS });
+  const tallies = new LRUCache<string, Tally>(lazyCapacity(MAX_TRACKED_SESSIONS));
   const fits = (tally: Tally, bytes: number) => tally.messages < limits.maxMessages && tally.bytes + bytes <= limits.maxBytes;
   // Enqueues that find a session due for a recount while one is under way share it: each asking
   // on its own made a burst to one session a burst of whole-queue reads (FerretDB on PostgreSQL

@@ -2,6 +2,7 @@
 // `$devices/<id>/…` only for its own devices. Answers are kept for 30 s (bounded, least recently
 // used out first); the revocation feed drops a deleted device at once, and a gap drops them all.
 import { LRUCache } from 'lru-cache';
+import { lazyCapacity } from '../../common/lazy-capacity.js';
 import type { RegistryLink } from '../../contracts/registry-link.js';
 
 const MAX_DEVICES = 100_000;
@@ -10,7 +11,7 @@ const TTL_MS = 30_000;
 const UNKNOWN = '';
 
 export class DeviceOwnerCache {
-  readonly #owners = new LRUCache<string, string>({ max: MAX_DEVICES, ttl: TTL_MS });
+  readonly #owners = new LRUCache<string, string>({ ...lazyCapacity(MAX_DEVICES), ttl: TTL_MS });
 
   constructor(private readonly link: Pick<RegistryLink, 'lookupDevice'>) {}
 

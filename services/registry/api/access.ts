@@ -10,6 +10,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { status, type Metadata } from '@grpc/grpc-js';
 import { LRUCache } from 'lru-cache';
+import { lazyCapacity } from '../../common/lazy-capacity.js';
 import type { RegistryStore } from '../store/contract.js';
 import type { AccessTokenRecord } from '../store/records.js';
 import { Principal, type Grant } from '../access/principal.js';
@@ -42,7 +43,7 @@ interface Resolved {
 export function tokenAccess(options: { adminTokens: string[]; store: RegistryStore; now: () => Date; iamTokenKey: Buffer }): AccessPolicy {
   const digests = options.adminTokens.map(digest);
   // `{ record: undefined }` remembers "no such token".
-  const lookups = new LRUCache<string, { record?: AccessTokenRecord }>({ max: TOKEN_CACHE_ENTRIES, ttl: TOKEN_CACHE_TTL_MS });
+  const lookups = new LRUCache<string, { record?: AccessTokenRecord }>({ ...lazyCapacity(TOKEN_CACHE_ENTRIES), ttl: TOKEN_CACHE_TTL_MS });
   const lookup = async (hash: string): Promise<AccessTokenRecord | undefined> => {
     const cached = lookups.get(hash);
     if (cached) return cached.record;
@@ -50,7 +51,7 @@ export function tokenAccess(options: { adminTokens: string[]; store: RegistrySto
     lookups.set(hash, { record });
     return record;
   };
-  const sources = new LRUCache<string, { resolved?: Resolved }>({ max: TOKEN_CACHE_ENTRIES, ttl: TOKEN_CACHE_TTL_MS });
+  const sources = new LRUCache<string, { resolved?: Resolved }>({ ...lazyCapacity(TOKEN_CACHE_ENTRIES), ttl: TOKEN_CACHE_TTL_MS });
   const resolveSource = async (source: IamTokenSource): Promise<Resolved | undefined> => {
     const cacheKey = `${source.kind}:${source.id}`;
     const cached = sources.get(cacheKey);

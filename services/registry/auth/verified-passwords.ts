@@ -9,6 +9,7 @@
 // for the entity; the revocation feed drops a revoked entity's answers.
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { lazyCapacity } from '../../common/lazy-capacity.js';
 import { Counter } from 'prom-client';
 import type { Logger } from '../../common/logging.js';
 import { verifyPassword } from '../credentials/passwords.js';
@@ -25,7 +26,7 @@ const checks = new Counter({
 
 export class VerifiedPasswords {
   /** entity → MAC(entity, password) → password ID */
-  readonly #memory = new LRUCache<string, Map<string, string>>({ max: MAX_ENTITIES });
+  readonly #memory = new LRUCache<string, Map<string, string>>(lazyCapacity(MAX_ENTITIES));
   /** MAC → the slow check under way for it */
   readonly #verifying = new Map<string, Promise<string | undefined>>();
   /** entity → the end of its queue of slow hashes */
