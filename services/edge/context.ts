@@ -41,6 +41,8 @@ export interface EdgeContext {
   maxSubscriptions: number;
   /** When persistent sessions went offline (for their expiry); absent when sessions never expire. */
   ledger: SessionLedger | undefined;
+  /** Whether the MQTT state store can serve a CONNECT now (aedes reads and writes the session before CONNACK). */
+  persistenceWritable(): boolean;
   /** A connection being taken over (here or by another edge) is not going offline. */
   takenOver(previous: Client): void;
 }

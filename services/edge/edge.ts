@@ -56,6 +56,8 @@ export interface EdgeOptions extends LocalBusOptions {
   limits?: Partial<LimitSettings>;
   /** An aedes persistence (sessions, queued QoS 1, permanent-topic values); in memory when omitted. */
   persistence?: unknown;
+  /** Whether the persistence's store can serve a CONNECT now (CONNACK 3 when not); always when omitted. */
+  persistenceWritable?: () => boolean;
   /** The in-process bus, which a cluster bus delivers to as well; a new one when omitted. */
   bus?: BoundedEmitter;
   /** The cluster bus shared with other edges (Redis), delivering here through `bus`; `bus` alone when omitted. */
@@ -158,6 +160,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     shared: sharedRouting && new SharedSubscriptions(sharedRouting),
     maxSubscriptions: options.maxSubscriptions ?? 1000,
     sessions: new SessionTable(),
+    persistenceWritable: options.persistenceWritable ?? (() => true),
     takenOver: (previous) => markTakenOver(context, previous),
   };
   ctx = context;

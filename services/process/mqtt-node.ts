@@ -78,6 +78,7 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
     ...listeners,
     maxPacketBytes: publishPacketBytesFor(config.maxMessageBytes),
     persistence: mqttState.persistence,
+    persistenceWritable: mongoState?.writable,
     permanentTopics: mqttState.permanentTopics,
     maxSubscriptions: config.maxSubscriptions,
     connectionLog: { capacity: config.logBufferEvents },

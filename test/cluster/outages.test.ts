@@ -1,6 +1,7 @@
 // Redis and the MongoDB-compatible server restart under a QoS 1 stream: the edges recover without
 // a process restart, /readyz reports each outage while it lasts, and every acknowledged message
-// reaches the persistent subscriber. Clients reconnect on their own, as devices do.
+// reaches the persistent subscriber. Clients reconnect on their own, as devices do (also after a
+// CONNACK 3, which mqtt.js 5 takes as final unless told otherwise: docs/field-notes.md, Clients).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
@@ -16,6 +17,20 @@ async function waitFor(what: string, condition: () => Promise<boolean>, ms = 30_
   while (!(await condition().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The CONNACK return code a new connection gets (0: accepted), or 'closed' if it ends without one. */
+async function connackOf(url: string, options: mqtt.IClientOptions): Promise<number | 'closed'> {
+  const client = mqtt.connect(url, { ...options, reconnectPeriod: 0, connectTimeout: 20_000 });
+  try {
+    return await new Promise((resolve) => {
+      client.once('connect', () => resolve(0));
+      client.once('error', (error) => resolve((error as { code?: number }).code ?? 'closed'));
+      client.once('close', () => resolve('closed'));
+    });
+  } finally {
+    client.end(true);
   }
 }
 
@@ -42,6 +57,7 @@ test('Redis and MongoDB-compatible server restarts under a QoS 1 stream', { time
     clientId: 'sink',
     clean: false,
     reconnectPeriod: 500,
+    reconnectOnConnackError: true,
   });
   sink.on('message', (_topic, payload) => received.add(Number(payload.toString())));
   sink.on('error', () => undefined);
@@ -56,6 +72,7 @@ test('Redis and MongoDB-compatible server restarts under a QoS 1 stream', { time
     password: DEVICE_PASSWORD,
     clientId: 'steady',
     reconnectPeriod: 500,
+    reconnectOnConnackError: true,
   });
   device.on('error', () => undefined);
   t.after(() => device.end(true));
@@ -91,9 +108,18 @@ test('Redis and MongoDB-compatible server restarts under a QoS 1 stream', { time
   cluster.mongo.kill('SIGKILL');
   await readiness(edgeA, 'mqtt_state', false);
   assert.equal((await cluster.registry.readiness()).checks.registry_store, false, 'the registry reports its store down too');
+  // A CONNECT meanwhile is refused in MQTT's terms, "Server unavailable", and at once: not after the
+  // MongoDB driver's 5 s of server selection (the edge's session store, or the registry's reads).
+  const newcomer = { ca: cluster.ca, username: deviceId, password: DEVICE_PASSWORD, clientId: 'newcomer', clean: false };
+  const connectedAt = Date.now();
+  assert.equal(await connackOf(cluster.url(0), newcomer), 3, 'CONNACK 3 while the session store is away');
+  const refusedAfterMs = Date.now() - connectedAt;
+  t.diagnostic(`CONNACK 3 after ${refusedAfterMs} ms`);
+  assert.ok(refusedAfterMs < 4000, `refused after ${refusedAfterMs} ms, not at once`);
   await cluster.mongo.restart();
   await readiness(edgeA, 'mqtt_state', true);
   await readiness(edgeB, 'mqtt_state', true);
+  assert.equal(await connackOf(cluster.url(0), newcomer), 0, 'accepted once the session store is back');
 
   const afterMongo = acked.size;
   await waitFor('more messages after the MongoDB-compatible server restart', async () => acked.size >= afterMongo + N / 5, 60_000);

@@ -56,6 +56,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
       done(Object.assign(new Error(reason), { returnCode: code }) as never, null);
     };
     if (persistentWithoutId.has(client)) return fail(IDENTIFIER_REJECTED, 'empty client ID with CleanSession=0');
+    if (!ctx.persistenceWritable()) return fail(SERVER_UNAVAILABLE, 'MQTT session store unavailable');
     const address = info.remoteAddress;
     // Clients without a username (certificate only) are told apart by their certificate.
     const identity = username ?? (info.certificateFingerprint ? `certificate:${info.certificateFingerprint}` : '');

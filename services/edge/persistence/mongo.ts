@@ -14,6 +14,8 @@ export interface MongoMqttState {
   persistence: unknown;
   /** Rejects when MongoDB does not answer (readiness). */
   ping(): Promise<void>;
+  /** Whether the driver knows a server it can write to now, without asking (CONNECT refusals). */
+  writable(): boolean;
   /** Stored permanent-topic values (approximate: the collection's document count). */
   permanentTopics(): Promise<number>;
   queued: QueuedCounter;
@@ -27,6 +29,7 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
   // Retries and a short server selection keep a database blip from failing requests outright.
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, retryWrites: true, retryReads: true, monitorCommands: true });
   recordMongoCommands(client);
+  const writable = writableServerKnown(client);
   await client.connect();
   // The callback-style wrapper: aedes 1.2 pipes the retained-message stream it returns.
   const persistence = mongoPersistence({ db: client.db(database), collectionPrefix: COLLECTION_PREFIX });
@@ -37,11 +40,26 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
     ping: async () => {
       await client.db('admin').command({ ping: 1 });
     },
+    writable,
     permanentTopics: () => client.db(database).collection(`${COLLECTION_PREFIX}retained`).estimatedDocumentCount(),
     queued: queuedCounter(client.db(database).collection(`${COLLECTION_PREFIX}outgoing`)),
     sessions: await mongoSessionLedger(client.db(database), COLLECTION_PREFIX),
     close: () => client.close(),
   };
+}
+
+/**
+ * The driver's view of the servers (SDAM: its heartbeats, and any operation failing on a network
+ * error, mark a server unknown at once). A CONNECT needs the store (aedes reads and writes the
+ * session before CONNACK): while no server is writable it is refused with CONNACK 3 at once instead
+ * of being closed without a CONNACK once the driver gives up on server selection, 5 s later.
+ */
+function writableServerKnown(client: MongoClient): () => boolean {
+  let writable = false;
+  client.on('topologyDescriptionChanged', ({ newDescription }) => {
+    writable = [...newDescription.servers.values()].some((server) => server.isWritable);
+  });
+  return () => writable;
 }
 
 interface StoredWill {
