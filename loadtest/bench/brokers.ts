@@ -295,12 +295,14 @@ async function mosquittoAccessFiles(workDir: string, devices: number): Promise<{
 export async function startPlainAedes(options: {
   tls: TlsFiles;
   cluster?: { redisUrl: string; mongoUrl: string };
+  cpuProfileDir?: string;
 }): Promise<RunningBroker> {
   const nodes = options.cluster ? 2 : 1;
   const ports = await Promise.all(Array.from({ length: nodes }, () => freePort()));
   const processes = ports.map(
     (port) =>
       new BrokerProcess(process.execPath, [
+        ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
         PLAIN_AEDES,
         '--port',
         String(port),

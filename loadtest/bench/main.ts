@@ -2,6 +2,7 @@
 // alternating per scenario, in one run on one machine; prints the table and writes it to
 // loadtest/results/. See loadtest/README.md.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,7 +54,7 @@ const USAGE = `usage: npm run bench -- [options]
   --storm-devices N     devices of the connect storms (d) and of the imported fleet (h) (5000; --quick: 20)
   --idle N              idle TLS connections for the RSS figure (10000; --quick: 40)
   --seconds S           measured part of each run, after the warm-up (5; --quick: 0.5)
-  --profile             run iotcore with --cpu-prof and summarise its top self-time functions
+  --profile             run iotcore and plain aedes with --cpu-prof and summarise each one's top self-time functions
   --out DIR             where bench.md and bench.json go (loadtest/results)
   --work-dir DIR        fleets, data dirs and broker configs, kept between runs (.tools/bench); another
                         directory keeps two runs at once apart
@@ -121,7 +122,9 @@ async function main(): Promise<void> {
   const fleet = await ensureFleet(path.join(workDir, quick ? 'fleet-quick' : 'fleet'), fleetSize, tls, log);
   // Mosquitto's password file holds the clients of every scenario run, (h)'s too.
   const passwordFileSize = Math.max(fleetSize, scenarios.has('h') ? settings.stormDevices : 0);
-  const profileDir = profile ? path.join(workDir, `profile-${Date.now()}`) : undefined;
+  // One directory per profiled broker, summarised apart: plain aedes' profile is the baseline to read iotcore's against.
+  const profileRoot = path.join(workDir, `profile-${Date.now()}`);
+  const profileDirs = profile ? { iotcore: path.join(profileRoot, 'iotcore'), aedes: path.join(profileRoot, 'plain-aedes') } : undefined;
   const results: Record<string, Figures> = { [MOSQUITTO]: {}, [MOSQUITTO_AUTH]: {}, [AEDES]: {}, [IOTCORE]: {} };
 
   // Mosquitto first in every scenario: the paced runs use half of its peak.
@@ -133,12 +136,12 @@ async function main(): Promise<void> {
       dialect: credentialedDialect(),
       start: () => startMosquitto({ workDir, tls, auth: { devices: passwordFileSize } }),
     },
-    { name: AEDES, key: 'aedes', dialect: anonymousDialect(), start: () => startPlainAedes({ tls }) },
+    { name: AEDES, key: 'aedes', dialect: anonymousDialect(), start: () => startPlainAedes({ tls, cpuProfileDir: profileDirs?.aedes }) },
     {
       name: IOTCORE,
       key: 'iotcore',
       dialect: yandexDialect(fleet),
-      start: async () => startIotcore({ dataDir: fleet.dataDir, apiPort: await freePort(), tls, cpuProfileDir: profileDir }),
+      start: async () => startIotcore({ dataDir: fleet.dataDir, apiPort: await freePort(), tls, cpuProfileDir: profileDirs?.iotcore }),
     },
   ].filter((target) => brokers.has(target.key));
   type Target = (typeof single)[number];
@@ -183,7 +186,7 @@ async function main(): Promise<void> {
       start: async (target) => {
         if (target.key !== 'iotcore') return started(target);
         log(`importing ${settings.stormDevices} devices with their passwords into a fresh iotcore`);
-        const imported = await startImportedIotcore({ workDir, size: settings.stormDevices, tls, cpuProfileDir: profileDir });
+        const imported = await startImportedIotcore({ workDir, size: settings.stormDevices, tls, cpuProfileDir: profileDirs?.iotcore });
         notes.push(
           `- (h) \`iotcore import yandex --dump --passwords-file\` of ${settings.stormDevices} devices (one password each) into a fresh \`iotcore serve\` took ${imported.importSeconds.toFixed(1)} s before the storm.`,
         );
@@ -239,7 +242,13 @@ async function main(): Promise<void> {
     'password file (Mosquitto with auth) or none, so their figure is again a plain connect storm.',
     '',
   );
-  if (profileDir) notes.push('', '## CPU profile of iotcore during the run (self time)', '', await summarizeCpuProfiles(profileDir, 25));
+  for (const [name, dir] of [
+    ['iotcore', profileDirs?.iotcore],
+    ['plain aedes', profileDirs?.aedes],
+  ] as const) {
+    if (dir && existsSync(dir))
+      notes.push('', `## CPU profile of ${name} during the run (self time)`, '', await summarizeCpuProfiles(dir, 25));
+  }
   const report = {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     machine: machine(),
