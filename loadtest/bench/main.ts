@@ -123,8 +123,9 @@ async function main(): Promise<void> {
   // Mosquitto's password file holds the clients of every scenario run, (h)'s too.
   const passwordFileSize = Math.max(fleetSize, scenarios.has('h') ? settings.stormDevices : 0);
   // One directory per profiled broker, summarised apart: plain aedes' profile is the baseline to read iotcore's against.
-  const profileRoot = path.join(workDir, `profile-${Date.now()}`);
-  const profileDirs = profile ? { iotcore: path.join(profileRoot, 'iotcore'), aedes: path.join(profileRoot, 'plain-aedes') } : undefined;
+  const profileRoot = profile ? path.join(workDir, `profile-${Date.now()}`) : undefined;
+  const profileDirs =
+    profileRoot === undefined ? undefined : { iotcore: path.join(profileRoot, 'iotcore'), aedes: path.join(profileRoot, 'plain-aedes') };
   const results: Record<string, Figures> = { [MOSQUITTO]: {}, [MOSQUITTO_AUTH]: {}, [AEDES]: {}, [IOTCORE]: {} };
 
   // Mosquitto first in every scenario: the paced runs use half of its peak.
