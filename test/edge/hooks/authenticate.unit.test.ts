@@ -1,5 +1,5 @@
 // hooks/authenticate.ts without sockets: the CONNACK code of each kind of CONNECT, the brake, the
-// will check, the per-principal connection cap and the scoping of client IDs.
+// will check, the per-principal connection cap, the session store being away and the scoping of client IDs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InMemoryRegistryLink, PacketConnection, connected, principals, startInMemoryEdge } from '../../support/in-memory-edge.js';
@@ -33,6 +33,23 @@ test('an unreachable registry gives CONNACK 3 and counts as no guess', async () 
     link.available = true;
   }
   assert.equal(await connack({ clientId: 'e', username: 'd2', password: password('device-pass') }, '10.0.2.1'), 0);
+});
+
+test('while the session store cannot be written, CONNACK 3 without asking the registry; accepted once it can', async (t) => {
+  let writable = false;
+  const storeAway = await startInMemoryEdge(link, { persistenceWritable: () => writable });
+  t.after(() => storeAway.close());
+  const connect = () =>
+    new PacketConnection(storeAway, { remoteAddress: '10.0.2.9' }).connect({
+      clientId: 's',
+      username: 'd2',
+      password: password('device-pass'),
+    });
+  const asked = link.authentications;
+  assert.equal(await connect(), 3);
+  assert.equal(link.authentications, asked, 'refused before the registry was asked');
+  writable = true;
+  assert.equal(await connect(), 0);
 });
 
 test('the brake: six wrong passwords from one address refuse that pair without asking the registry; the owner elsewhere connects', async () => {
