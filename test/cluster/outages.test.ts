@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 import { startCluster, type NodeProcess } from './harness.js';
+import { rawConnack } from '../edge/harness.js';
 
 const N = 1500;
 const WINDOW = 8;
@@ -17,20 +18,6 @@ async function waitFor(what: string, condition: () => Promise<boolean>, ms = 30_
   while (!(await condition().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** The CONNACK return code a new connection gets (0: accepted), or 'closed' if it ends without one. */
-async function connackOf(url: string, options: mqtt.IClientOptions): Promise<number | 'closed'> {
-  const client = mqtt.connect(url, { ...options, reconnectPeriod: 0, connectTimeout: 20_000 });
-  try {
-    return await new Promise((resolve) => {
-      client.once('connect', () => resolve(0));
-      client.once('error', (error) => resolve((error as { code?: number }).code ?? 'closed'));
-      client.once('close', () => resolve('closed'));
-    });
-  } finally {
-    client.end(true);
   }
 }
 
@@ -110,16 +97,16 @@ test('Redis and MongoDB-compatible server restarts under a QoS 1 stream', { time
   assert.equal((await cluster.registry.readiness()).checks.registry_store, false, 'the registry reports its store down too');
   // A CONNECT meanwhile is refused in MQTT's terms, "Server unavailable", and at once: not after the
   // MongoDB driver's 5 s of server selection (the edge's session store, or the registry's reads).
-  const newcomer = { ca: cluster.ca, username: deviceId, password: DEVICE_PASSWORD, clientId: 'newcomer', clean: false };
+  const newcomer = () => rawConnack(edgeA.port, cluster.ca, '127.0.0.1', deviceId, DEVICE_PASSWORD);
   const connectedAt = Date.now();
-  assert.equal(await connackOf(cluster.url(0), newcomer), 3, 'CONNACK 3 while the session store is away');
+  assert.equal(await newcomer(), 3, 'CONNACK 3 while the session store is away');
   const refusedAfterMs = Date.now() - connectedAt;
   t.diagnostic(`CONNACK 3 after ${refusedAfterMs} ms`);
   assert.ok(refusedAfterMs < 4000, `refused after ${refusedAfterMs} ms, not at once`);
   await cluster.mongo.restart();
   await readiness(edgeA, 'mqtt_state', true);
   await readiness(edgeB, 'mqtt_state', true);
-  assert.equal(await connackOf(cluster.url(0), newcomer), 0, 'accepted once the session store is back');
+  assert.equal(await newcomer(), 0, 'accepted once the session store is back');
 
   const afterMongo = acked.size;
   await waitFor('more messages after the MongoDB-compatible server restart', async () => acked.size >= afterMongo + N / 5, 60_000);
