@@ -51,8 +51,9 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
 /**
  * The driver's view of the servers (SDAM: its heartbeats, and any operation failing on a network
  * error, mark a server unknown at once). A CONNECT needs the store (aedes reads and writes the
- * session before CONNACK): while no server is writable it is refused with CONNACK 3 at once instead
- * of being closed without a CONNACK once the driver gives up on server selection, 5 s later.
+ * session before CONNACK): while no server is writable it is refused with CONNACK 3 at once, instead
+ * of waiting out the driver's 5 s of server selection (and then being closed without a CONNACK
+ * whenever the registry could still answer for its credentials).
  */
 function writableServerKnown(client: MongoClient): () => boolean {
   let writable = false;
