@@ -2,6 +2,7 @@
 // The `iotcore` command: runs the command tree; usage errors exit 2, failures exit 1.
 // First, before anything loads mqtt-packet (see the module).
 import '../edge/aedes/quiet-packet-debug.js';
+import '../common/quiet-ip-servername-warning.js';
 import type { ServiceError } from '@grpc/grpc-js';
 import { iotcoreProgram } from './program.js';
 import { usageExitCode } from './usage-errors.js';
