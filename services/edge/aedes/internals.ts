@@ -214,5 +214,19 @@ export const aedesInternals = {
 
 const connackWaiters = new WeakMap<Client, () => void>();
 
-/** Reads as "nothing seen yet" for every broker, whatever aedes writes into it. */
-const NO_COUNTER_DEDUP = new Proxy({}, { get: () => 0, set: () => true });
+/**
+ * Reads as "nothing seen yet" for every broker, whatever aedes writes into it. aedes reads
+ * `duplicates[brokerId]` before it writes it; the first read of a broker's ID makes that ID an
+ * accessor reading 0 and ignoring writes, so every later delivery uses it as an ordinary property.
+ * (A Proxy trapping every read and write cost 0.4 µs per delivery, 5% of a QoS 0 message's.)
+ */
+const readsZero = () => 0;
+const ignoresWrites = () => undefined;
+const NO_COUNTER_DEDUP: object = Object.create(
+  new Proxy(Object.create(null), {
+    get(_target, brokerId, receiver: object) {
+      Object.defineProperty(receiver, brokerId, { get: readsZero, set: ignoresWrites, configurable: true });
+      return 0;
+    },
+  }),
+);
