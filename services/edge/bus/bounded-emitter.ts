@@ -8,6 +8,7 @@
 // shift(), which copies the array once it is large (24% of CPU time in a profile under overload).
 import mqemitter from 'mqemitter';
 import Denque from 'denque';
+import { Qlobber } from 'qlobber';
 
 /** mqemitter's internals this module relies on (stable across 6.x–7.x). */
 interface EmitterInternals extends mqemitter.MQEmitter {
@@ -16,6 +17,7 @@ interface EmitterInternals extends mqemitter.MQEmitter {
   _messageCallbacks: { push(item: unknown): unknown; shift(): unknown; length: number };
   readonly length: number;
   concurrency: number;
+  _matcher: Qlobber<unknown>;
 }
 
 export interface BoundedEmitter {
@@ -27,6 +29,14 @@ export interface BoundedEmitter {
 }
 
 const MAX_SYNC_DEPTH = 32;
+
+/**
+ * Topics whose split into levels the matcher keeps. Matching looks each level up in the filter
+ * trie, and the levels of a fresh split are new strings, hashed again on every message; kept, they
+ * are hashed once: 740 -> 490 ns per match of a device's events topic. About 280 bytes per topic
+ * kept (18 MB when full); an edge's devices publish to a few topics each.
+ */
+const SPLIT_TOPICS_REMEMBERED = 65_536;
 
 type Listener = (message: mqemitter.Message, done: () => void) => void;
 
@@ -47,6 +57,14 @@ export interface BoundedEmitterOptions {
 
 export function boundedEmitter(options: BoundedEmitterOptions): BoundedEmitter {
   const emitter = mqemitter({ concurrency: options.concurrency }) as EmitterInternals;
+  // mqemitter's own matcher (its options, MQTT's) with qlobber's split cache, before any filter is added.
+  emitter._matcher = new Qlobber({
+    separator: '/',
+    wildcard_one: '+',
+    wildcard_some: '#',
+    match_empty_levels: true,
+    cache_splits: SPLIT_TOPICS_REMEMBERED,
+  });
   let dropped = 0;
   const backlog = new AgedBacklog(options.maxQueuedAgeMs ?? 0, () => {
     dropped++;
