@@ -97,3 +97,28 @@ test('removeListener takes the listener given to on, though the bus holds it wra
   await sleep(20);
   assert.deepEqual(heard, ['kept:both', 'removed:both', 'kept:one']);
 });
+
+test("the bus matches filters as MQTT does, for topics it has seen before too (its matcher keeps each topic's split)", async () => {
+  const bus = boundedEmitter({ concurrency: 10, maxQueuedMessages: 1000 });
+  const received: string[] = [];
+  const subscribe = (filter: string) =>
+    bus.emitter.on(filter, (message, done) => {
+      received.push(`${filter} <- ${message.topic}`);
+      done();
+    });
+  const publishAll = async (topics: string[]) => {
+    received.length = 0;
+    for (const topic of topics) bus.emitter.emit({ topic, payload: '', qos: 0 } as never);
+    await sleep(10);
+    return [...received].sort();
+  };
+  const topics = ['a/b/c', 'a//c', 'a', 'a/b', 'x/y'];
+  subscribe('a/+/c');
+  subscribe('a/#');
+  const expected = ['a/# <- a', 'a/# <- a//c', 'a/# <- a/b', 'a/# <- a/b/c', 'a/+/c <- a//c', 'a/+/c <- a/b/c'];
+  assert.deepEqual(await publishAll(topics), expected);
+  // The same topics again (their split now kept), and a filter added after they were seen.
+  assert.deepEqual(await publishAll(topics), expected);
+  subscribe('+/y');
+  assert.deepEqual(await publishAll(topics), [...expected, '+/y <- x/y'].sort());
+});
