@@ -9,6 +9,7 @@
 import mqemitter from 'mqemitter';
 import Denque from 'denque';
 import { Qlobber } from 'qlobber';
+import { MQTT_TRIE } from './mqtt-trie.js';
 
 /** mqemitter's internals this module relies on (stable across 6.x–7.x). */
 interface EmitterInternals extends mqemitter.MQEmitter {
@@ -57,14 +58,8 @@ export interface BoundedEmitterOptions {
 
 export function boundedEmitter(options: BoundedEmitterOptions): BoundedEmitter {
   const emitter = mqemitter({ concurrency: options.concurrency }) as EmitterInternals;
-  // mqemitter's own matcher (its options, MQTT's) with qlobber's split cache, before any filter is added.
-  emitter._matcher = new Qlobber({
-    separator: '/',
-    wildcard_one: '+',
-    wildcard_some: '#',
-    match_empty_levels: true,
-    cache_splits: SPLIT_TOPICS_REMEMBERED,
-  });
+  // mqemitter's own matcher (MQTT's options) with qlobber's split cache, before any filter is added.
+  emitter._matcher = new Qlobber({ ...MQTT_TRIE, cache_splits: SPLIT_TOPICS_REMEMBERED });
   let dropped = 0;
   const backlog = new AgedBacklog(options.maxQueuedAgeMs ?? 0, () => {
     dropped++;

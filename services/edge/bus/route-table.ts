@@ -7,6 +7,7 @@
 import { QlobberDedup } from 'qlobber';
 import { remember } from '../../common/bounded-memo.js';
 import { isSharedKey } from '../topics/shared-filter.js';
+import { MQTT_TRIE } from './mqtt-trie.js';
 import { SharedGroups } from './shared-groups.js';
 
 /** One entry of the change feed. */
@@ -21,7 +22,7 @@ export type RouteChange =
 const MATCHES_REMEMBERED = 4096;
 
 export class RouteTable {
-  readonly #trie = new QlobberDedup<string>({ separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true });
+  readonly #trie = new QlobberDedup<string>(MQTT_TRIE);
   readonly #shared = new SharedGroups<string>();
   readonly #filtersOf = new Map<string, Set<string>>();
   /** Topic → `edgesFor` it: every message is matched, the table changes far less often. */

@@ -2,10 +2,11 @@
 // reaches (a trie of each group's filter) and, per group, the next member in turn. The route table
 // holds edges as members, an edge holds its sessions. Pure.
 import { QlobberDedup } from 'qlobber';
+import { MQTT_TRIE } from './mqtt-trie.js';
 import { parseSharedKey } from '../topics/shared-filter.js';
 
 export class SharedGroups<Member> {
-  readonly #trie = new QlobberDedup<string>({ separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true });
+  readonly #trie = new QlobberDedup<string>(MQTT_TRIE);
   readonly #members = new Map<string, Member[]>();
   readonly #turn = new Map<string, number>();
 
