@@ -48,7 +48,9 @@ test('a changed internal fails start-up with a message naming it', async () => {
   }
 });
 
-test('with the counter check disabled, messages whose broker counters go back are delivered (their order across edges is not theirs)', async () => {
+test('with the counter check disabled, messages whose broker counters go back are delivered (their order across edges is not theirs)', {
+  timeout: 10_000,
+}, async () => {
   const broker = await Aedes.createBroker();
   let connected: Client | undefined;
   broker.authenticate = (client, _username, _password, done) => {
