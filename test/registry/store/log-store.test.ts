@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
 import { MongoClient } from 'mongodb';
 import type { ConnectionLogEntry } from '../../../services/contracts/connection-logs.js';
 import type { ConnectionLogStore, LogQuery } from '../../../services/registry/logs/log-store.js';
@@ -123,6 +124,66 @@ logStoreContract('LevelDB', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-logs-'));
   dirs.push(dir);
   return openEmbeddedLogStore(dir);
+});
+
+describe('connection-log store, LevelDB: the entry count kept beside the entries', () => {
+  const openAt = async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-logs-'));
+    dirs.push(dir);
+    return dir;
+  };
+  /** What a fresh open has to go on: the stored count, and the entries it must equal. */
+  const onDisk = async (dir: string) => {
+    const db = new ClassicLevel<string, string>(dir);
+    await db.open();
+    try {
+      let entries = 0;
+      for await (const _ of db.keys({ gt: 't:', lt: 't;' })) entries++;
+      return { count: await db.get('m:count'), entries };
+    } finally {
+      await db.close();
+    }
+  };
+  const keepAll = { maxAgeMs: 3_600_000_000, maxEntries: 1_000_000 };
+
+  test('stays equal to the entries through retried batches, concurrent appends and prunes, and is used after a reopen', async () => {
+    const dir = await openAt();
+    let store = await openEmbeddedLogStore(dir);
+    const first = Array.from({ length: 30 }, (_, i) => entry(i));
+    await Promise.all([
+      store.append(first.slice(0, 20)),
+      store.append(first.slice(10, 30)),
+      store.prune({ maxAgeMs: keepAll.maxAgeMs, maxEntries: 25 }, base),
+      store.append(first.slice(0, 5)),
+    ]);
+    await store.close();
+    const written = await onDisk(dir);
+    assert.equal(written.count, String(written.entries));
+    assert.ok(written.entries >= 25 && written.entries <= 30, `${written.entries} entries`);
+
+    store = await openEmbeddedLogStore(dir);
+    await store.append([entry(40), first[0]!]);
+    assert.equal(await store.prune({ maxAgeMs: keepAll.maxAgeMs, maxEntries: 10 }, base), written.entries + 1 - 10);
+    await store.close();
+    assert.deepEqual(await onDisk(dir), { count: '10', entries: 10 });
+  });
+
+  test('a store written before the count was kept is counted once at open', async () => {
+    const dir = await openAt();
+    const store = await openEmbeddedLogStore(dir);
+    await store.append(Array.from({ length: 12 }, (_, i) => entry(i)));
+    await store.close();
+    for (const count of [undefined, 'not a number']) {
+      const db = new ClassicLevel<string, string>(dir);
+      await db.open();
+      await (count === undefined ? db.del('m:count') : db.put('m:count', count));
+      await db.close();
+      const reopened = await openEmbeddedLogStore(dir);
+      assert.equal(await reopened.prune({ maxAgeMs: keepAll.maxAgeMs, maxEntries: 12 }, base), 0, 'nothing pruned below the cap');
+      await reopened.close();
+      assert.deepEqual(await onDisk(dir), { count: '12', entries: 12 });
+    }
+  });
 });
 
 const client = new MongoClient(await mongoUrl());
