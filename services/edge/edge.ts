@@ -16,7 +16,7 @@ import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.j
 import { DeviceMonitor } from './monitoring.js';
 import type { BoundedEmitter } from './bus/bounded-emitter.js';
 import { localBus, type LocalBusOptions } from './bus/local-bus.js';
-import { localSharedRouting, type SharedRouting } from './bus/shared-routing.js';
+import { localSharedRouting, type LocalSharedRouting, type SharedRouting } from './bus/shared-routing.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 import { EdgeMetrics } from './metrics.js';
 import { persistenceForAedes, type SessionLimits } from './persistence/for-aedes.js';
@@ -61,7 +61,7 @@ export interface EdgeOptions extends LocalBusOptions {
   /** The in-process bus, which a cluster bus delivers to as well; a new one when omitted. */
   bus?: BoundedEmitter;
   /** The cluster bus shared with other edges (Redis), delivering here through `bus`; `bus` alone when omitted. */
-  clusterBus?: { emitter: MQEmitter; onReconnect(listener: () => void): void; shared?: SharedRouting };
+  clusterBus?: { emitter: MQEmitter; onReconnect(listener: () => void): void; shared?: SharedRouting; wants?(topic: string): boolean };
   /** How many permanent-topic values the persistence holds (for /metrics). */
   permanentTopics?: () => Promise<number>;
   /** Brute-force counters shared with the other edges (Redis); this edge's own when omitted. */
@@ -111,7 +111,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   });
   const bus = options.bus ?? localBus(options);
   const mq = options.clusterBus?.emitter ?? bus.emitter;
-  const sharedRouting = options.clusterBus ? options.clusterBus.shared : localSharedRouting(bus.emitter);
+  const localShared = options.clusterBus ? undefined : localSharedRouting(bus.emitter);
+  const sharedRouting = options.clusterBus ? options.clusterBus.shared : localShared;
   // Handled publishes (rate-limited, or already published before PUBACK) never leave the process.
   aedesInternals.skipEmit(mq, (topic) => topic === DROPPED_TOPIC);
   let ctx: EdgeContext | undefined;
@@ -133,13 +134,18 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   aedesInternals.onError(broker, (error) => logger.warn({ err: error }, 'broker error'));
   aedesInternals.releaseHeldDeliveries(broker);
 
+  const monitoringTopic = (registryId: string, deviceId: string) => `${INTERNAL_ROOT}/${registryId}/monitoring/${deviceId}/json`;
+  const hasSubscriber = subscriberCheck(options.clusterBus, bus, localShared);
   const monitor = new DeviceMonitor(
     link,
-    (registryId, deviceId, payload) =>
-      broker.publish(
-        { cmd: 'publish', topic: `${INTERNAL_ROOT}/${registryId}/monitoring/${deviceId}/json`, payload, qos: 0, retain: false, dup: false },
-        () => undefined,
-      ),
+    {
+      wanted: (registryId, deviceId) => hasSubscriber(monitoringTopic(registryId, deviceId)),
+      publish: (registryId, deviceId, payload) =>
+        broker.publish(
+          { cmd: 'publish', topic: monitoringTopic(registryId, deviceId), payload, qos: 0, retain: false, dup: false },
+          () => undefined,
+        ),
+    },
     (error) => logger.warn({ err: error }, 'could not report device activity'),
   );
   const connectionLog = connectionLogFor(options, metrics);
@@ -287,4 +293,14 @@ function brakeFor(shared: SharedFailureCounters | undefined, logger: Logger): Au
       logger.warn({ err: error }, 'brute-force counters in Redis unavailable; this edge counts alone meanwhile');
     },
   });
+}
+
+/** Whether a message on a topic could reach a subscriber: as this process's bus knows, or the cluster's when it can tell (else yes). */
+function subscriberCheck(
+  clusterBus: EdgeOptions['clusterBus'],
+  bus: BoundedEmitter,
+  localShared: LocalSharedRouting | undefined,
+): (topic: string) => boolean {
+  if (clusterBus) return (topic) => clusterBus.wants?.(topic) ?? true;
+  return (topic) => bus.wants(topic) || (localShared?.wants(topic) ?? false);
 }

@@ -5,13 +5,17 @@ import assert from 'node:assert/strict';
 import type { DeviceActivity, RegistryLink } from '../../services/contracts/registry-link.js';
 import { DeviceMonitor } from '../../services/edge/monitoring.js';
 
-function setup() {
+/** `wanted`: the devices whose `$monitoring` someone could receive (every one when omitted). */
+function setup(wanted: (deviceId: string) => boolean = () => true) {
   const reports: DeviceActivity[][] = [];
   const published: Array<{ registryId: string; deviceId: string; json: Record<string, string> }> = [];
   const link = { reportActivity: async (batch: DeviceActivity[]) => void reports.push(batch) } as unknown as RegistryLink;
   const monitor = new DeviceMonitor(
     link,
-    (registryId, deviceId, payload) => published.push({ registryId, deviceId, json: JSON.parse(payload.toString()) }),
+    {
+      wanted: (_registryId, deviceId) => wanted(deviceId),
+      publish: (registryId, deviceId, payload) => published.push({ registryId, deviceId, json: JSON.parse(payload.toString()) }),
+    },
     (error) => assert.fail(String(error)),
     60_000,
   );
@@ -57,6 +61,28 @@ test('publish and subscribe times are reported as Dates at the next flush, once 
   assert.equal(latest.json.registry_id, 'reg1');
 });
 
+test('$monitoring is built only for devices someone could receive it for; the registry gets every report', async (t) => {
+  const watched = new Set(['dev2']);
+  const { monitor, reports, published } = setup((deviceId) => watched.has(deviceId));
+  t.after(() => monitor.close());
+  for (const deviceId of ['dev1', 'dev2', 'dev3']) monitor.touch(deviceId, 'reg1', 'last_pub_activity_time');
+  await monitor.flush();
+  assert.deepEqual(
+    reports.flat().map((activity) => activity.device_id),
+    ['dev1', 'dev2', 'dev3'],
+  );
+  assert.deepEqual(
+    published.map(({ deviceId }) => deviceId),
+    ['dev2'],
+  );
+  // A subscriber that arrives later gets the device's next message, with every time known so far.
+  watched.add('dev1');
+  monitor.touch('dev1', 'reg1', 'last_sub_activity_time');
+  await monitor.flush();
+  assert.equal(published.at(-1)!.deviceId, 'dev1');
+  assert.ok(published.at(-1)!.json.last_pub_activity_time && published.at(-1)!.json.last_sub_activity_time);
+});
+
 test('a flush of many devices lets other work run between slices, and reports each device once in bounded batches', async (t) => {
   const { monitor, reports, published } = setup();
   t.after(() => monitor.close());
@@ -94,12 +120,7 @@ test("flushes never overlap, the timer's included: a device touched during one i
     },
   } as unknown as RegistryLink;
   // A timer far shorter than one report.
-  const monitor = new DeviceMonitor(
-    link,
-    () => undefined,
-    (error) => assert.fail(String(error)),
-    5,
-  );
+  const monitor = new DeviceMonitor(link, { wanted: () => true, publish: () => undefined }, (error) => assert.fail(String(error)), 5);
   t.after(() => monitor.close());
   monitor.touch('dev1', 'reg1', 'last_pub_activity_time');
   const first = monitor.flush();

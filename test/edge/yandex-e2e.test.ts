@@ -154,6 +154,17 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
     assert.equal(json.device_id, D);
     assert.equal(json.registry_id, R);
     assert.ok(json.last_auth_time && json.last_online_time);
+    await registry.endAsync();
+  });
+
+  test('$monitoring JSON arrives for a member of a shared subscription, the only subscriber', async () => {
+    const registry = await asRegistry();
+    await registry.subscribeAsync(`$share/watchers/$monitoring/${D}/json`, { qos: 0 });
+    const received = nextMessage(registry, `$monitoring/${D}/json`, 4000);
+    const device = await asDevice();
+    await device.publishAsync(`$devices/${D}/events`, 'x', { qos: 0 });
+    assert.equal(JSON.parse((await received).payload.toString()).device_id, D);
+    await registry.endAsync();
   });
 
   test('forbidden SUBSCRIBE gets 0x80 for that filter only; QoS 2 is granted as 1', async () => {

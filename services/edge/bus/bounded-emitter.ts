@@ -27,6 +27,8 @@ export interface BoundedEmitter {
   dropped(): number;
   /** Messages waiting for a delivery slot. */
   backlog(): number;
+  /** Whether a message on `topic` would reach a listener now. */
+  wants(topic: string): boolean;
 }
 
 const MAX_SYNC_DEPTH = 32;
@@ -121,7 +123,7 @@ export function boundedEmitter(options: BoundedEmitterOptions): BoundedEmitter {
     emit(message, callback);
   };
 
-  return { emitter, dropped: () => dropped, backlog: () => emitter.length };
+  return { emitter, dropped: () => dropped, backlog: () => emitter.length, wants: (topic) => emitter._matcher.match(topic).length > 0 };
 }
 
 interface Waiting {

@@ -86,6 +86,14 @@ export class RouteTable {
     return remember(this.#matches, MATCHES_REMEMBERED, topic, (key) => this.#trie.match(key));
   }
 
+  /**
+   * Whether any edge or shared group has a subscription matching `topic`. Not remembered: asked
+   * for topics no message may ever be sent to, which must not push out the ones `edgesFor` keeps.
+   */
+  reaches(topic: string): boolean {
+    return this.#trie.match(topic).size > 0 || (this.#shared.size > 0 && this.#shared.groupsFor(topic).size > 0);
+  }
+
   /** The shared-subscription groups (keys) whose filter matches `topic`. */
   sharedGroupsFor(topic: string): Set<string> | undefined {
     return this.#shared.size > 0 ? this.#shared.groupsFor(topic) : undefined;

@@ -53,6 +53,11 @@ export interface ClusterBus {
   ready(): boolean;
   /** Cluster-wide shared subscriptions; absent on a bus that cannot pick one member cluster-wide. */
   shared?: SharedRouting;
+  /**
+   * Whether a message on `topic` could reach a subscriber on any edge; absent on a bus that cannot
+   * tell (the channel bus), where every message has to be sent.
+   */
+  wants?(topic: string): boolean;
   close(): Promise<void>;
 }
 
@@ -236,6 +241,8 @@ export function routedBus(url: string, logger: Logger, local: MQEmitter): Cluste
     onReconnect: (listener) => reconnectListeners.push(listener),
     ready: () => [writer, feed, inbox].every((connection) => connection.status === 'ready'),
     shared,
+    // While the replica is rebuilt nobody knows: every message is broadcast then.
+    wants: (topic) => !replica.current || table.reaches(topic),
     close: () => new Promise<void>((resolve) => emitter.close(resolve)),
   };
 }

@@ -30,12 +30,18 @@ export const sharedMessagesUndeliverable = new Counter({
   help: 'messages for a shared-subscription group that had no connected member left (dropped, as for a filter nobody subscribes to)',
 });
 
+/** In-process shared subscriptions, which also say whether a topic has a group to go to. */
+export interface LocalSharedRouting extends SharedRouting {
+  /** Whether a message on `topic` matches the filter of a group with members. */
+  wants(topic: string): boolean;
+}
+
 /**
  * Shared subscriptions on an in-process emitter: aedes subscribes each member to the group's key,
  * which the emitter keeps out of its own trie (no message would ever match it); each message
  * matching a group's filter goes to the edge, which picks the member.
  */
-export function localSharedRouting(emitter: MQEmitter): SharedRouting {
+export function localSharedRouting(emitter: MQEmitter): LocalSharedRouting {
   /** Members are aedes' delivery functions, one per subscribed client: only the groups matter here. */
   const groups = new SharedGroups<unknown>();
   let delivery: SharedDelivery | undefined;
@@ -66,5 +72,6 @@ export function localSharedRouting(emitter: MQEmitter): SharedRouting {
       delivery = target;
     },
     redispatch: dispatch,
+    wants: (topic) => groups.size > 0 && groups.groupsFor(topic).size > 0,
   };
 }

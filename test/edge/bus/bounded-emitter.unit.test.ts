@@ -122,3 +122,14 @@ test("the bus matches filters as MQTT does, for topics it has seen before too (i
   subscribe('+/y');
   assert.deepEqual(await publishAll(topics), [...expected, '+/y <- x/y'].sort());
 });
+
+test('the bus says whether a topic would reach a listener, as its filters change', async () => {
+  const bus = boundedEmitter({ concurrency: 10, maxQueuedMessages: 1000 });
+  const listener = (_message: Message, done: () => void) => done();
+  assert.equal(bus.wants('r/d1/json'), false);
+  await new Promise<void>((resolve) => bus.emitter.on('r/+/json', listener, resolve));
+  assert.equal(bus.wants('r/d1/json'), true);
+  assert.equal(bus.wants('r/d1/events'), false);
+  await new Promise<void>((resolve) => bus.emitter.removeListener('r/+/json', listener, resolve));
+  assert.equal(bus.wants('r/d1/json'), false);
+});

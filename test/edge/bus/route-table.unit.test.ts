@@ -62,6 +62,23 @@ test('a remembered match follows every change of the table', () => {
   assert.deepEqual(sorted(table.edgesFor(topic)), [], 'a group key is no plain route');
 });
 
+test('a topic reaches the table when a plain route or a shared group matches it, after every change', () => {
+  const table = new RouteTable();
+  const topic = '$iot/r1/monitoring/d1/json';
+  assert.equal(table.reaches(topic), false);
+  table.add('a', '$iot/r1/devices/+/events/#');
+  assert.equal(table.reaches(topic), false, "another registry's events only");
+  table.add('b', '$iot/r1/monitoring/+/json');
+  assert.equal(table.reaches(topic), true);
+  table.dropEdge('b');
+  assert.equal(table.reaches(topic), false, 'dropped');
+  table.add('c', '$share/g/$iot/r1/monitoring/#');
+  assert.equal(table.reaches(topic), true, 'a shared group');
+  assert.equal(table.reaches('$iot/r2/monitoring/d1/json'), false);
+  table.remove('c', '$share/g/$iot/r1/monitoring/#');
+  assert.equal(table.reaches(topic), false, 'the group left');
+});
+
 test('stream IDs order by time, then sequence', () => {
   assert.ok(compareIds('1700000000000-5', '1700000000000-12') < 0);
   assert.ok(compareIds('1700000000001-0', '1700000000000-99') > 0);

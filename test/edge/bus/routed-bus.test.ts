@@ -82,3 +82,23 @@ test('a peer whose lease ran out but that renews it before anyone drops it keeps
   );
   assert.equal(await redis.xlen(`{iotcore:inbox:${peer}}`), 1, "the message went to the peer's inbox");
 });
+
+test('an edge knows whether a topic reaches a subscriber on any edge, from its replica of the route table', async (t) => {
+  const url = await redisUrl();
+  const [a, b] = [routedBus(url, logger, mqemitter()), routedBus(url, logger, mqemitter())];
+  t.after(() => Promise.all([a.close(), b.close()]));
+  const registry = `wants-${Date.now()}`;
+  const topic = `$iot/${registry}/monitoring/d1/json`;
+  const until = async (condition: () => boolean, what: string) => {
+    for (const deadline = Date.now() + 5000; !condition(); await new Promise((resolve) => setTimeout(resolve, 20)))
+      assert.ok(Date.now() < deadline, what);
+  };
+  // While its replica is being built an edge cannot tell, and says yes.
+  await until(() => b.wants?.(topic) === false, 'no subscriber anywhere');
+  const listener = (_message: unknown, done: () => void) => done();
+  await new Promise<void>((resolve) => a.emitter.on(`$iot/${registry}/monitoring/+/json`, listener, resolve));
+  await until(() => b.wants?.(topic) === true, "the other edge's subscriber");
+  assert.equal(b.wants?.(`$iot/${registry}/monitoring/d1/events`), false);
+  await new Promise<void>((resolve) => a.emitter.removeListener(`$iot/${registry}/monitoring/+/json`, listener, resolve));
+  await until(() => b.wants?.(topic) === false, 'the subscriber left');
+});
