@@ -1,7 +1,8 @@
 // The all-in-one store: every record is held in memory (with the indexes of embedded-state.ts; about
 // 1.8 KB of heap per device with its Create operation, see the README's sizing section),
-// loaded from LevelDB at open, and every mutation is written through as one atomic batch.
-// Mutations run one at a time, so an invariant check and its write cannot interleave.
+// loaded from LevelDB at open, and every mutation is written through as one atomic batch, except
+// devices' monitoring times, saved every few seconds. Mutations run one at a time, so an invariant
+// check and its write cannot interleave.
 import { ClassicLevel } from 'classic-level';
 import { alreadyExists, failedPrecondition, notFound, type InitialCredentials, type RegistryStore } from './contract.js';
 import type {
@@ -30,9 +31,16 @@ type BatchOperation = { type: 'put'; key: string; value: string } | { type: 'del
 type DeviceScope = { registry_id: string } | { folder_id: string };
 
 const key = (collection: Collection, id: string) => `${collection}:${id}`;
+
+/**
+ * How often devices' new monitoring times are written. An active device's change every second and
+ * are read from memory; written through, each was a record encoding and a LevelDB write per device
+ * and second. A crash loses at most this much of them.
+ */
+const MONITORING_SAVE_MS = 10_000;
 const byId = <T extends { id: string }>(records: T[]): T[] => records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
-export async function openEmbeddedStore(dir: string): Promise<RegistryStore> {
+export async function openEmbeddedStore(dir: string, options: { monitoringSaveMs?: number } = {}): Promise<RegistryStore> {
   const db = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8' });
   await db.open();
   const state = new EmbeddedState();
@@ -40,7 +48,7 @@ export async function openEmbeddedStore(dir: string): Promise<RegistryStore> {
     // `;` follows `:`, so this range is exactly the collection's keys.
     for await (const value of db.values({ gt: `${collection}:`, lt: `${collection};` })) state.load(collection, decodeRecord(value));
   }
-  return new EmbeddedStore(db, state);
+  return new EmbeddedStore(db, state, options.monitoringSaveMs ?? MONITORING_SAVE_MS);
 }
 
 /** A page of `table` records read through a sorted ID index. */
@@ -55,17 +63,25 @@ function pageOfIndex<T extends { id: string }>(ids: SortedIdGroups, group: strin
 
 class EmbeddedStore implements RegistryStore {
   #queue: Promise<unknown> = Promise.resolve();
+  /** Devices whose monitoring times in memory are newer than in LevelDB. */
+  readonly #unsavedMonitoring = new Set<string>();
+  readonly #monitoringTimer: NodeJS.Timeout;
 
   constructor(
     private readonly db: ClassicLevel<string, string>,
     private readonly state: EmbeddedState,
-  ) {}
+    monitoringSaveMs: number,
+  ) {
+    // A failed save keeps its devices unsaved for the next one.
+    this.#monitoringTimer = setInterval(() => void this.#saveMonitoring().catch(() => undefined), monitoringSaveMs);
+    this.#monitoringTimer.unref();
+  }
 
   /** Runs mutations one after another; `apply` validates, then returns the batch to persist. */
   #mutate(apply: () => { batch: BatchOperation[]; commit: () => void }): Promise<void> {
     const run = this.#queue.then(async () => {
       const { batch, commit } = apply();
-      await this.db.batch(batch);
+      if (batch.length > 0) await this.db.batch(batch);
       commit();
     });
     this.#queue = run.catch(() => undefined);
@@ -180,14 +196,29 @@ class EmbeddedStore implements RegistryStore {
         if (current) updates.set(device_id, { ...current, monitoring: { ...current.monitoring, ...patch } });
       }
       return {
-        batch: [...updates.values()].map((device) => ({
-          type: 'put' as const,
-          key: key('device', device.id),
-          value: encodeRecord(device),
-        })),
+        batch: [],
         // Monitoring is in no index: the records are swapped, not re-indexed.
         commit: () => {
-          for (const device of updates.values()) this.state.devices.set(device.id, device);
+          for (const device of updates.values()) {
+            this.state.devices.set(device.id, device);
+            this.#unsavedMonitoring.add(device.id);
+          }
+        },
+      };
+    });
+  }
+
+  /** Writes the records of devices whose monitoring times changed since the last save (deleted ones are gone). */
+  #saveMonitoring(): Promise<void> {
+    return this.#mutate(() => {
+      const ids = [...this.#unsavedMonitoring];
+      return {
+        batch: ids.flatMap((id) => {
+          const device = this.state.devices.get(id);
+          return device ? [{ type: 'put' as const, key: key('device', id), value: encodeRecord(device) }] : [];
+        }),
+        commit: () => {
+          for (const id of ids) this.#unsavedMonitoring.delete(id);
         },
       };
     });
@@ -493,6 +524,8 @@ class EmbeddedStore implements RegistryStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#monitoringTimer);
+    await this.#saveMonitoring().catch(() => undefined);
     await this.#queue;
     await this.db.close();
   }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,4 +27,42 @@ test('embedded store: data survives close and reopen', async () => {
   assert.deepEqual(await second.getDeviceByName(r.id, 'd'), d);
   assert.deepEqual(await second.listDataStreamExports(r.id), [exported]);
   await second.close();
+});
+
+test("embedded store: devices' monitoring times are kept in memory and saved every few seconds, and at close", async () => {
+  const location = path.join(dir, 'monitoring');
+  const none = { passwords: [], certificates: [] };
+  const r = registry('f', 'monitored');
+  const [kept, killed, gone] = [device(r.id, 'kept'), device(r.id, 'killed'), device(r.id, 'gone')];
+  const setup = await openEmbeddedStore(location);
+  await setup.createRegistry(r, none);
+  for (const created of [kept, killed, gone]) await setup.createDevice(created, none);
+  await setup.close();
+  const at = new Date('2026-12-06T15:00:00.000Z');
+
+  // A process that reports, lets one save pass, reports again, and dies without closing the store.
+  const store = new URL('../../../services/registry/store/embedded.js', import.meta.url).href;
+  const script = `
+    const { openEmbeddedStore } = await import(${JSON.stringify(store)});
+    const store = await openEmbeddedStore(${JSON.stringify(location)}, { monitoringSaveMs: 100 });
+    const report = (id, time) => store.recordDeviceMonitoring([{ device_id: id, patch: { last_online_time: new Date(time) } }]);
+    await report(${JSON.stringify(kept.id)}, ${at.getTime()});
+    await report(${JSON.stringify(gone.id)}, ${at.getTime()});
+    await store.deleteDevice(${JSON.stringify(gone.id)});
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await report(${JSON.stringify(killed.id)}, ${at.getTime()});
+    if ((await store.getDevice(${JSON.stringify(killed.id)})).monitoring.last_online_time === undefined) process.exit(2);
+    process.kill(process.pid, 'SIGKILL');`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(child.signal, 'SIGKILL', child.stderr);
+
+  const reopened = await openEmbeddedStore(location);
+  assert.deepEqual((await reopened.getDevice(kept.id))?.monitoring, { last_online_time: at }, 'saved by the timer');
+  assert.deepEqual((await reopened.getDevice(killed.id))?.monitoring, {}, 'reported after the last save: lost with the process');
+  assert.equal(await reopened.getDevice(gone.id), undefined, 'a deleted device is not written back by the save');
+  await reopened.recordDeviceMonitoring([{ device_id: killed.id, patch: { last_online_time: at } }]);
+  await reopened.close();
+  const last = await openEmbeddedStore(location);
+  assert.deepEqual((await last.getDevice(killed.id))?.monitoring, { last_online_time: at }, 'saved at close');
+  await last.close();
 });
