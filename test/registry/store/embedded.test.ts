@@ -60,9 +60,13 @@ test("embedded store: devices' monitoring times are kept in memory and saved eve
   assert.deepEqual((await reopened.getDevice(kept.id))?.monitoring, { last_online_time: at }, 'saved by the timer');
   assert.deepEqual((await reopened.getDevice(killed.id))?.monitoring, {}, 'reported after the last save: lost with the process');
   assert.equal(await reopened.getDevice(gone.id), undefined, 'a deleted device is not written back by the save');
-  await reopened.recordDeviceMonitoring([{ device_id: killed.id, patch: { last_online_time: at } }]);
+  // More devices than one write of a save holds.
+  const fleet = Array.from({ length: 450 }, (_, index) => ({ ...device(r.id, `fleet-${index}`), topic_aliases: {} }));
+  for (const created of fleet) await reopened.createDevice(created, none);
+  await reopened.recordDeviceMonitoring([killed, ...fleet].map(({ id }) => ({ device_id: id, patch: { last_online_time: at } })));
   await reopened.close();
   const last = await openEmbeddedStore(location);
-  assert.deepEqual((await last.getDevice(killed.id))?.monitoring, { last_online_time: at }, 'saved at close');
+  for (const saved of [killed, ...fleet])
+    assert.deepEqual((await last.getDevice(saved.id))?.monitoring, { last_online_time: at }, `${saved.name}: saved at close`);
   await last.close();
 });
