@@ -16,7 +16,8 @@ import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.j
 import { DeviceMonitor } from './monitoring.js';
 import type { BoundedEmitter } from './bus/bounded-emitter.js';
 import { localBus, type LocalBusOptions } from './bus/local-bus.js';
-import { localSharedRouting, type LocalSharedRouting, type SharedRouting } from './bus/shared-routing.js';
+import { localSharedRouting, type SharedRouting } from './bus/shared-routing.js';
+import { subscriberCheck } from './bus/subscriber-check.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 import { EdgeMetrics } from './metrics.js';
 import { persistenceForAedes, type SessionLimits } from './persistence/for-aedes.js';
@@ -293,14 +294,4 @@ function brakeFor(shared: SharedFailureCounters | undefined, logger: Logger): Au
       logger.warn({ err: error }, 'brute-force counters in Redis unavailable; this edge counts alone meanwhile');
     },
   });
-}
-
-/** Whether a message on a topic could reach a subscriber: as this process's bus knows, or the cluster's when it can tell (else yes). */
-function subscriberCheck(
-  clusterBus: EdgeOptions['clusterBus'],
-  bus: BoundedEmitter,
-  localShared: LocalSharedRouting | undefined,
-): (topic: string) => boolean {
-  if (clusterBus) return (topic) => clusterBus.wants?.(topic) ?? true;
-  return (topic) => bus.wants(topic) || (localShared?.wants(topic) ?? false);
 }

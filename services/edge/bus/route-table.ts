@@ -91,7 +91,7 @@ export class RouteTable {
    * for topics no message may ever be sent to, which must not push out the ones `edgesFor` keeps.
    */
   reaches(topic: string): boolean {
-    return this.#trie.match(topic).size > 0 || (this.#shared.size > 0 && this.#shared.groupsFor(topic).size > 0);
+    return this.#trie.match(topic).size > 0 || this.#shared.reaches(topic);
   }
 
   /** The shared-subscription groups (keys) whose filter matches `topic`. */

@@ -40,6 +40,11 @@ export class SharedGroups<Member> {
     this.#turn.clear();
   }
 
+  /** Whether the filter of any group matches `topic`. */
+  reaches(topic: string): boolean {
+    return this.#members.size > 0 && this.#trie.match(topic).size > 0;
+  }
+
   /** The groups whose filter matches `topic`. */
   groupsFor(topic: string): Set<string> {
     return this.#trie.match(topic);

@@ -72,6 +72,6 @@ export function localSharedRouting(emitter: MQEmitter): LocalSharedRouting {
       delivery = target;
     },
     redispatch: dispatch,
-    wants: (topic) => groups.size > 0 && groups.groupsFor(topic).size > 0,
+    wants: (topic) => groups.reaches(topic),
   };
 }
