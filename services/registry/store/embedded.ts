@@ -26,6 +26,7 @@ import { decodeRecord, encodeRecord } from './record-codec.js';
 import { decodePageToken, pageFromSorted } from './paging.js';
 import { EmbeddedState, type Collection } from './embedded-state.js';
 import type { SortedIdGroups } from './sorted-ids.js';
+import { PeriodicSaves } from './periodic-saves.js';
 
 type BatchOperation = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
 type DeviceScope = { registry_id: string } | { folder_id: string };
@@ -65,26 +66,26 @@ function pageOfIndex<T extends { id: string }>(ids: SortedIdGroups, group: strin
 
 class EmbeddedStore implements RegistryStore {
   #queue: Promise<unknown> = Promise.resolve();
-  /** Devices whose monitoring times in memory are newer than in LevelDB. */
-  readonly #unsavedMonitoring = new Set<string>();
-  readonly #monitoringTimer: NodeJS.Timeout;
-  /** The save under way: a timer tick during one is skipped. */
-  #saving: Promise<void> | undefined;
+  /** Devices whose monitoring times in memory are newer than in LevelDB; a deleted one is skipped. */
+  readonly #monitoringSaves: PeriodicSaves;
 
   constructor(
     private readonly db: ClassicLevel<string, string>,
     private readonly state: EmbeddedState,
     monitoringSaveMs: number,
   ) {
-    this.#monitoringTimer = setInterval(() => {
-      // A failed write keeps its devices unsaved for the next save.
-      this.#saving ??= this.#saveMonitoring()
-        .catch(() => undefined)
-        .finally(() => {
-          this.#saving = undefined;
-        });
-    }, monitoringSaveMs);
-    this.#monitoringTimer.unref();
+    this.#monitoringSaves = new PeriodicSaves(
+      (ids, saved) =>
+        this.#mutate(() => ({
+          batch: ids.flatMap((id) => {
+            const device = this.state.devices.get(id);
+            return device ? [{ type: 'put' as const, key: key('device', id), value: encodeRecord(device) }] : [];
+          }),
+          commit: saved,
+        })),
+      monitoringSaveMs,
+      MONITORING_SAVE_CHUNK,
+    );
   }
 
   /** Runs mutations one after another; `apply` validates, then returns the batch to persist. */
@@ -211,32 +212,11 @@ class EmbeddedStore implements RegistryStore {
         commit: () => {
           for (const device of updates.values()) {
             this.state.devices.set(device.id, device);
-            this.#unsavedMonitoring.add(device.id);
+            this.#monitoringSaves.changed(device.id);
           }
         },
       };
     });
-  }
-
-  /**
-   * Writes the records of devices whose monitoring times changed since the last save (deleted ones
-   * are gone), a chunk at a time. A report queued between chunks is in the record its chunk writes,
-   * or leaves its device unsaved for the next save.
-   */
-  async #saveMonitoring(): Promise<void> {
-    const ids = [...this.#unsavedMonitoring];
-    for (let start = 0; start < ids.length; start += MONITORING_SAVE_CHUNK) {
-      const chunk = ids.slice(start, start + MONITORING_SAVE_CHUNK);
-      await this.#mutate(() => ({
-        batch: chunk.flatMap((id) => {
-          const device = this.state.devices.get(id);
-          return device ? [{ type: 'put' as const, key: key('device', id), value: encodeRecord(device) }] : [];
-        }),
-        commit: () => {
-          for (const id of chunk) this.#unsavedMonitoring.delete(id);
-        },
-      }));
-    }
   }
 
   deleteDevice(id: string): Promise<void> {
@@ -539,9 +519,7 @@ class EmbeddedStore implements RegistryStore {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#monitoringTimer);
-    await this.#saving;
-    await this.#saveMonitoring().catch(() => undefined);
+    await this.#monitoringSaves.close();
     await this.#queue;
     await this.db.close();
   }
