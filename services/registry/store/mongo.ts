@@ -23,16 +23,15 @@ import type {
 } from './records.js';
 import { decodePageToken, pageFromSorted } from './paging.js';
 import {
-  aliasConflictFilter,
   aliasedDevicesFilter,
   aliasRecords,
-  backfillAliasNames,
+  backfillAliasFields,
   deviceDocument,
   deviceRecord,
+  findAliasConflicts,
   DEVICE_INDEXES,
   type DeviceDocument,
 } from './mongo-devices.js';
-import { aliasesOverlap } from '../validation/topic-aliases.js';
 
 type WithId<T> = T & { _id: string };
 
@@ -81,7 +80,7 @@ class MongoStore implements RegistryStore {
     for (const { name, key, ...options } of DEVICE_INDEXES) await this.#devices.createIndex(key, { name, ...options });
     // Replaced by folder_order, which also serves folder-wide pages in ID order.
     await this.#devices.dropIndex('folder').catch(() => undefined);
-    await backfillAliasNames(this.db, this.#devices);
+    await backfillAliasFields(this.db, this.#devices);
     await this.#passwords.createIndex({ owner_id: 1 }, { name: 'owner' });
     await this.#certificates.createIndex({ owner_id: 1 }, { name: 'owner' });
     await this.#operations.createIndex({ resource_id: 1, _id: 1 }, { name: 'resource' });
@@ -223,11 +222,7 @@ class MongoStore implements RegistryStore {
   }
 
   async findAliasConflicts(registryId: string, exceptDeviceId: string, aliases: string[]) {
-    if (aliases.length === 0) return [];
-    const documents = await this.#devices
-      .find(aliasConflictFilter(registryId, exceptDeviceId, aliases), { projection: { topic_aliases: 1 } })
-      .toArray();
-    return aliasRecords(documents).filter(({ alias }) => aliases.some((mine) => aliasesOverlap(alias, mine)));
+    return findAliasConflicts(this.#devices, registryId, exceptDeviceId, aliases);
   }
 
   // Brokers ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MongoClient, type Document } from 'mongodb';
 import { openMongoStore } from '../../../services/registry/store/mongo.js';
+import { aliasConflictLookups, aliasedDevicesFilter } from '../../../services/registry/store/mongo-devices.js';
 import { createIdGenerator } from '../../../services/registry/ids.js';
 import { runPsql, startFerretDb } from '../../support/servers.js';
 
@@ -50,7 +51,7 @@ test('lookups of the MongoDB store on FerretDB over PostgreSQL are index scans',
         created_at: at,
         name: `d${index}`,
         description: '',
-        topic_aliases: {},
+        topic_aliases: index % 10 === 0 ? { [`fleet/${index}/`]: `$devices/${id}/events/` } : {},
         labels: {},
         monitoring: {},
       },
@@ -65,6 +66,12 @@ test('lookups of the MongoDB store on FerretDB over PostgreSQL are index scans',
     ["a device's passwords", 'passwords', { owner_kind: 'device', owner_id: deviceIds[7] }],
     ["a device's certificates", 'certificates', { owner_kind: 'device', owner_id: deviceIds[7] }],
     ['registry by ID', 'registries', { _id: registryIds[0] }],
+    ["a registry's aliases", 'devices', aliasedDevicesFilter(registryIds[0]!)],
+    ...aliasConflictLookups(registryIds[0]!, ['fleet/40/x', 'fleet/7']).map((filter, index): [string, string, Document] => [
+      `alias conflict lookup ${index}`,
+      'devices',
+      filter,
+    ]),
   ];
   for (const [name, collection, filter] of lookups) {
     const explained = (await db.collection(collection).find(filter).explain()) as unknown as FerretExplain;

@@ -7,7 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MongoClient, type Document } from 'mongodb';
 import { openMongoStore } from '../../../services/registry/store/mongo.js';
-import { aliasConflictFilter, aliasedDevicesFilter } from '../../../services/registry/store/mongo-devices.js';
+import { aliasConflictLookups, aliasedDevicesFilter } from '../../../services/registry/store/mongo-devices.js';
 import { createIdGenerator } from '../../../services/registry/ids.js';
 import { mongoUrl, uniqueDbName } from '../../support/servers.js';
 
@@ -45,7 +45,12 @@ test('device queries of the MongoDB store are served by indexes', {
     ['get by name', { registry_id: registryId, name: 'd7' }, undefined, undefined],
     ['registry page', { registry_id: registryId, _id: { $gt: sortedIds[100] } }, { _id: 1 }, 21],
     ['folder page', { folder_id: 'f-explain', _id: { $gt: sortedIds[100] } }, { _id: 1 }, 21],
-    ['alias conflicts', aliasConflictFilter(registryId, newId(), ['fleet/40/x', 'fleet/7']), undefined, undefined],
+    ...aliasConflictLookups(registryId, ['fleet/40/x', 'fleet/7']).map((filter, index): [string, Document, undefined, undefined] => [
+      `alias conflict lookup ${index}`,
+      filter,
+      undefined,
+      undefined,
+    ]),
     ['aliases of the registry', aliasedDevicesFilter(registryId), undefined, undefined],
   ];
   for (const [name, filter, sort, limit] of queries) {

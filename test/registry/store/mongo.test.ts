@@ -1,6 +1,7 @@
 // The same contract against the MongoDB-compatible server the test infrastructure provides
 // (MONGO_URL, a container, or FerretDB built locally).
-import { after } from 'node:test';
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
 import { MongoClient } from 'mongodb';
 import { openMongoStore } from '../../../services/registry/store/mongo.js';
 import { mongoUrl, uniqueDbName } from '../../support/servers.js';
@@ -11,6 +12,43 @@ await client.connect();
 after(() => client.close());
 
 runStoreContract(`MongoDB (${await serverName(client)})`, () => openMongoStore(client, uniqueDbName('registry_contract')));
+
+test('devices stored before the alias lookup fields are found by alias once the store opens', async () => {
+  const dbName = uniqueDbName('registry_alias_backfill');
+  const registryId = 'arebackfill000000001';
+  const device = (id: string, name: string, topic_aliases: Record<string, string>) => ({
+    _id: id,
+    id,
+    registry_id: registryId,
+    folder_id: 'f-backfill',
+    created_at: new Date(),
+    name,
+    description: '',
+    topic_aliases,
+    labels: {},
+    monitoring: {},
+  });
+  // The layouts of earlier versions: without `alias_prefix_keys`, and before that without `alias_names`.
+  await client
+    .db(dbName)
+    .collection('devices')
+    .insertMany([
+      { ...device('tstbackfill000000001', 'old', { 'fleet/a/': '$devices/tstbackfill000000001/events/' }) },
+      { ...device('tstbackfill000000002', 'older', { 'fleet/b': '$devices/tstbackfill000000002/events' }), alias_names: ['fleet/b'] },
+      { ...device('tstbackfill000000003', 'plain', {}) },
+    ] as never[]);
+  const store = await openMongoStore(client, dbName);
+  const conflicts = async (aliases: string[]) =>
+    (await store.findAliasConflicts(registryId, 'tstbackfill000000009', aliases)).map(({ alias }) => alias);
+  assert.deepEqual(await conflicts(['fleet/']), ['fleet/a/', 'fleet/b'], 'found through their prefix keys');
+  assert.deepEqual(await conflicts(['fleet/b/x']), ['fleet/b'], 'found by its exact alias');
+  assert.deepEqual(await conflicts(['fleet/c']), []);
+  assert.deepEqual(
+    (await store.listAliases(registryId)).map(({ alias }) => alias),
+    ['fleet/a/', 'fleet/b'],
+  );
+  await client.db(dbName).dropDatabase();
+});
 
 async function serverName(mongo: MongoClient): Promise<string> {
   const info = await mongo.db('admin').command({ buildInfo: 1 });
