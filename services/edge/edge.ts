@@ -9,7 +9,7 @@ import type { Logger } from '../common/logging.js';
 import type { DataPlane } from '../contracts/data-plane.js';
 import type { RegistryLink } from '../contracts/registry-link.js';
 import type { RevocationSource } from '../contracts/revocations.js';
-import { INTERNAL_ROOT } from './topics/namespace.js';
+import { monitoringInternal } from './topics/namespace.js';
 import { listenTcp, listenTls, listenWss, type ConnectionInfo } from './transport/listeners.js';
 import { AuthThrottle, type SharedFailureCounters } from './limits/auth-throttle.js';
 import { PrincipalLimits, type LimitSettings } from './limits/principal-limits.js';
@@ -135,15 +135,14 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   aedesInternals.onError(broker, (error) => logger.warn({ err: error }, 'broker error'));
   aedesInternals.releaseHeldDeliveries(broker);
 
-  const monitoringTopic = (registryId: string, deviceId: string) => `${INTERNAL_ROOT}/${registryId}/monitoring/${deviceId}/json`;
   const hasSubscriber = subscriberCheck(options.clusterBus, bus, localShared);
   const monitor = new DeviceMonitor(
     link,
     {
-      wanted: (registryId, deviceId) => hasSubscriber(monitoringTopic(registryId, deviceId)),
+      wanted: (registryId, deviceId) => hasSubscriber(monitoringInternal(registryId, deviceId)),
       publish: (registryId, deviceId, payload) =>
         broker.publish(
-          { cmd: 'publish', topic: monitoringTopic(registryId, deviceId), payload, qos: 0, retain: false, dup: false },
+          { cmd: 'publish', topic: monitoringInternal(registryId, deviceId), payload, qos: 0, retain: false, dup: false },
           () => undefined,
         ),
     },

@@ -48,6 +48,11 @@ export function toInternal(registryId: string, parts: CanonicalParts, canonical:
   }
 }
 
+/** The internal topic of a device's `$monitoring/<device>/json`, which the edge itself publishes. */
+export function monitoringInternal(registryId: string, deviceId: string): string {
+  return `${INTERNAL_ROOT}/${registryId}/monitoring/${deviceId}/json`;
+}
+
 /**
  * `$iot/<R>/…` → canonical `$devices|$registries|$monitoring/…`. Runs for deliveries a subscriber's
  * memo has not seen (a registry reading thousands of devices), so it slices instead of splitting.

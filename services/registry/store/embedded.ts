@@ -4,6 +4,7 @@
 // devices' monitoring times, saved every few seconds. Mutations run one at a time, so an invariant
 // check and its write cannot interleave.
 import { ClassicLevel } from 'classic-level';
+import pLimit from 'p-limit';
 import { alreadyExists, failedPrecondition, notFound, type InitialCredentials, type RegistryStore } from './contract.js';
 import type {
   AccessTokenRecord,
@@ -65,7 +66,7 @@ function pageOfIndex<T extends { id: string }>(ids: SortedIdGroups, group: strin
 }
 
 class EmbeddedStore implements RegistryStore {
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #oneAtATime = pLimit(1);
   /** Devices whose monitoring times in memory are newer than in LevelDB; a deleted one is skipped. */
   readonly #monitoringSaves: PeriodicSaves;
 
@@ -90,13 +91,11 @@ class EmbeddedStore implements RegistryStore {
 
   /** Runs mutations one after another; `apply` validates, then returns the batch to persist. */
   #mutate(apply: () => { batch: BatchOperation[]; commit: () => void }): Promise<void> {
-    const run = this.#queue.then(async () => {
+    return this.#oneAtATime(async () => {
       const { batch, commit } = apply();
       if (batch.length > 0) await this.db.batch(batch);
       commit();
     });
-    this.#queue = run.catch(() => undefined);
-    return run;
   }
 
   // Registries ---------------------------------------------------------------------------------
@@ -520,8 +519,8 @@ class EmbeddedStore implements RegistryStore {
 
   async close(): Promise<void> {
     await this.#monitoringSaves.close();
-    await this.#queue;
-    await this.db.close();
+    // After every mutation queued before it.
+    await this.#oneAtATime(() => this.db.close());
   }
 
   // Shared write paths -------------------------------------------------------------------------

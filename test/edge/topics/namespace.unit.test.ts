@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { toCanonical } from '../../../services/edge/topics/namespace.js';
+import { monitoringInternal, parseCanonical, toCanonical, toInternal } from '../../../services/edge/topics/namespace.js';
 
 function byLevels(internal: string): string | undefined {
   const levels = internal.split('/');
@@ -27,4 +27,11 @@ test('toCanonical agrees with the level-by-level definition, empty levels and od
   assert.equal(toCanonical('$iot/R/devices/D/events/a/'), '$devices/D/events/a/');
   assert.equal(toCanonical('$iot/R/registry'), '$registries/R');
   assert.equal(toCanonical('$iot/R'), undefined);
+});
+
+test("the edge's own $monitoring topic is the one a subscriber's filter maps to, and maps back", () => {
+  const canonical = '$monitoring/dev1/json';
+  const internal = monitoringInternal('are1', 'dev1');
+  assert.equal(internal, toInternal('are1', parseCanonical(canonical)!, canonical));
+  assert.equal(toCanonical(internal), canonical);
 });

@@ -144,7 +144,8 @@ describe('connection-log store, LevelDB: the entry count kept beside the entries
       await db.close();
     }
   };
-  const keepAll = { maxAgeMs: 3_600_000_000, maxEntries: 1_000_000 };
+  /** Old enough to prune nothing by age: only the entry caps below prune. */
+  const noAgeLimit = 3_600_000_000;
 
   test('stays equal to the entries through retried batches, concurrent appends and prunes, and is used after a reopen', async () => {
     const dir = await openAt();
@@ -153,7 +154,7 @@ describe('connection-log store, LevelDB: the entry count kept beside the entries
     await Promise.all([
       store.append(first.slice(0, 20)),
       store.append(first.slice(10, 30)),
-      store.prune({ maxAgeMs: keepAll.maxAgeMs, maxEntries: 25 }, base),
+      store.prune({ maxAgeMs: noAgeLimit, maxEntries: 25 }, base),
       store.append(first.slice(0, 5)),
     ]);
     await store.close();
@@ -163,7 +164,7 @@ describe('connection-log store, LevelDB: the entry count kept beside the entries
 
     store = await openEmbeddedLogStore(dir);
     await store.append([entry(40), first[0]!]);
-    assert.equal(await store.prune({ maxAgeMs: keepAll.maxAgeMs, maxEntries: 10 }, base), written.entries + 1 - 10);
+    assert.equal(await store.prune({ maxAgeMs: noAgeLimit, maxEntries: 10 }, base), written.entries + 1 - 10);
     await store.close();
     assert.deepEqual(await onDisk(dir), { count: '10', entries: 10 });
   });
@@ -179,7 +180,7 @@ describe('connection-log store, LevelDB: the entry count kept beside the entries
       await (count === undefined ? db.del('m:count') : db.put('m:count', count));
       await db.close();
       const reopened = await openEmbeddedLogStore(dir);
-      assert.equal(await reopened.prune({ maxAgeMs: keepAll.maxAgeMs, maxEntries: 12 }, base), 0, 'nothing pruned below the cap');
+      assert.equal(await reopened.prune({ maxAgeMs: noAgeLimit, maxEntries: 12 }, base), 0, 'nothing pruned below the cap');
       await reopened.close();
       assert.deepEqual(await onDisk(dir), { count: '12', entries: 12 });
     }
