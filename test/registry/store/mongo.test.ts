@@ -1,5 +1,5 @@
 // The same contract against the MongoDB-compatible server the test infrastructure provides
-// (MONGO_URL, a container, or FerretDB built locally).
+// (MONGO_URL, a container, or FerretDB built locally), and devices stored by earlier versions.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MongoClient } from 'mongodb';
@@ -28,13 +28,13 @@ test('devices stored before the alias lookup fields are found by alias once the 
     labels: {},
     monitoring: {},
   });
-  // The layouts of earlier versions: without `alias_prefix_keys`, and before that without `alias_names`.
+  // The layouts of earlier versions: without `alias_names` (the oldest) and without `alias_prefix_keys`.
   await client
     .db(dbName)
     .collection('devices')
     .insertMany([
-      { ...device('tstbackfill000000001', 'old', { 'fleet/a/': '$devices/tstbackfill000000001/events/' }) },
-      { ...device('tstbackfill000000002', 'older', { 'fleet/b': '$devices/tstbackfill000000002/events' }), alias_names: ['fleet/b'] },
+      { ...device('tstbackfill000000001', 'oldest', { 'fleet/a/': '$devices/tstbackfill000000001/events/' }) },
+      { ...device('tstbackfill000000002', 'old', { 'fleet/b': '$devices/tstbackfill000000002/events' }), alias_names: ['fleet/b'] },
       { ...device('tstbackfill000000003', 'plain', {}) },
     ] as never[]);
   const store = await openMongoStore(client, dbName);
