@@ -24,7 +24,7 @@ export interface LogWriterSettings {
   maxBufferedBytes: number;
 }
 
-export const DEFAULT_LOG_WRITER: LogWriterSettings = { fd: 1, batchBytes: 4096, flushMs: 50, maxBufferedBytes: 16 * 1024 * 1024 };
+const DEFAULT_LOG_WRITER: LogWriterSettings = { fd: 1, batchBytes: 4096, flushMs: 50, maxBufferedBytes: 16 * 1024 * 1024 };
 
 const droppedLines = new Counter({
   name: 'iotcore_log_lines_dropped_total',
