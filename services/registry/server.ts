@@ -8,6 +8,7 @@ import type { RegistryStore } from './store/contract.js';
 import type { ConnectionLogStore } from './logs/log-store.js';
 import { RegistryEvents, type SharedRevocationFeed } from './resources/events.js';
 import type { Quotas, ResourceContext } from './resources/context.js';
+import { RegistryFolders } from './resources/registry-folders.js';
 import { createIdGenerator } from './ids.js';
 import { Authenticator } from './auth/authenticator.js';
 import { VerifiedPasswords } from './auth/verified-passwords.js';
@@ -105,6 +106,7 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     now: () => new Date(),
     quotas: options.quotas,
     events: new RegistryEvents({ shared: options.revocationFeed, logger: options.logger }),
+    registryFolders: new RegistryFolders(options.store),
     vouchPassword: (entityId, password, passwordId) => verifiedPasswords.vouch(entityId, password, passwordId),
   };
   const iamTokens = { key: options.iamTokenKey ?? randomBytes(32), lifetimeMs: options.iamTokenLifetimeMs ?? 12 * 3_600_000 };

@@ -11,7 +11,8 @@
 // edges gains nothing. When Redis does not answer, the edge falls back to its own counters — it
 // fails open: a Redis outage must not refuse every CONNECT, and the local brake still holds each
 // address to its budget per edge.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { isIPv4 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { FailureTable, type BackoffPolicy, type FailureCount } from './failure-table.js';
 
@@ -78,7 +79,7 @@ export class AuthThrottle {
    * reconnects all at once with many credentials.
    */
   async refusal(address: string, username: string): Promise<ThrottleScope | undefined> {
-    const keys = keysOf(address, username);
+    const keys = pairKeysOf(address, username);
     const pair = keys.address_username;
     for (;;) {
       // Redis decides when it answers (a success on another edge may have ended a back-off we saw).
@@ -104,7 +105,7 @@ export class AuthThrottle {
 
   /** An admitted attempt whose credentials could not be checked (registry unreachable). */
   abandoned(address: string, username: string): void {
-    this.#settle(keysOf(address, username).address_username);
+    this.#settle(pairKeysOf(address, username).address_username);
   }
 
   async failure(address: string, username: string): Promise<FailureOutcome> {
@@ -130,7 +131,7 @@ export class AuthThrottle {
    * too would let one valid credential reset an address's count between guesses at others.
    */
   async success(address: string, username: string): Promise<void> {
-    const key = keysOf(address, username).address_username;
+    const key = pairKeysOf(address, username).address_username;
     this.#tables.address_username.delete(key);
     try {
       await this.options.shared?.clear(key);
@@ -178,14 +179,16 @@ export class AuthThrottle {
  * an entry costs the same whatever the client sends.
  */
 function keysOf(clientAddress: string, username: string): Record<Table, string> {
-  const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
-  const address = addressKey(clientAddress);
-  return {
-    address: `a:${address}`,
-    address_username: `p:${digest(`${address}\0${username}`)}`,
-    username: `u:${digest(username)}`,
-  };
+  return { ...pairKeysOf(clientAddress, username), username: `u:${digest(username)}` };
 }
+
+/** The keys every attempt needs; the username's own only counts failures. */
+function pairKeysOf(clientAddress: string, username: string): Pick<Record<Table, string>, ThrottleScope> {
+  const address = addressKey(clientAddress);
+  return { address: `a:${address}`, address_username: `p:${digest(`${address}\0${username}`)}` };
+}
+
+const digest = (text: string) => hash('sha256', text, 'base64url');
 
 /**
  * The address the brake counts: an IPv4 client by itself (also when a dual-stack listener reports
@@ -193,6 +196,9 @@ function keysOf(clientAddress: string, username: string): Record<Table, string> 
  * would otherwise each get their own free failures.
  */
 export function addressKey(address: string): string {
+  // Nearly every client: answered without parsing (5 µs a call with ipaddr, twice per CONNECT).
+  if (isIPv4(address)) return address;
+  if (address.startsWith('::ffff:') && isIPv4(address.slice(7))) return address.slice(7);
   if (!ipaddr.isValid(address)) return address;
   const parsed = ipaddr.process(address);
   if (parsed.kind() === 'ipv4') return parsed.toString();

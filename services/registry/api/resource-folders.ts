@@ -6,10 +6,10 @@ import type { ResourceContext } from '../resources/context.js';
 import type { OwnerKind } from '../../contracts/principal.js';
 
 export async function deviceFolder(ctx: ResourceContext, device: DeviceRecord): Promise<string> {
-  const registry = await ctx.store.getRegistry(device.registry_id);
+  const folderId = await ctx.registryFolders.of(device.registry_id);
   // A registry is deleted only when empty, so this is a device caught mid-delete.
-  if (!registry) throw notFound(`device ${device.id} not found`);
-  return registry.folder_id;
+  if (folderId === undefined) throw notFound(`device ${device.id} not found`);
+  return folderId;
 }
 
 /** The folder of a registry, device or broker; undefined once it is gone. */
@@ -17,7 +17,7 @@ export async function ownerFolder(ctx: ResourceContext, kind: OwnerKind, id: str
   if (kind === 'registry') return (await ctx.store.getRegistry(id))?.folder_id;
   if (kind === 'broker') return (await ctx.store.getBroker(id))?.folder_id;
   const device = await ctx.store.getDevice(id);
-  return device && (await ctx.store.getRegistry(device.registry_id))?.folder_id;
+  return device && ctx.registryFolders.of(device.registry_id);
 }
 
 /**

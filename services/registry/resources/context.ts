@@ -1,6 +1,7 @@
 // What every resource manager needs: the store, id and clock sources, quotas and the change feed.
 import type { RegistryStore } from '../store/contract.js';
 import type { RegistryEvents } from './events.js';
+import type { RegistryFolders } from './registry-folders.js';
 
 /** Per-folder caps on resource counts; 0 disables a cap (Yandex's defaults are 10 / 1000 / 10). */
 export interface Quotas {
@@ -15,6 +16,7 @@ export interface ResourceContext {
   now: () => Date;
   quotas: Quotas;
   events: RegistryEvents;
+  registryFolders: RegistryFolders;
   /** Remembers a password just stored from plaintext as verified (auth/verified-passwords.ts). */
   vouchPassword?: (entityId: string, password: string, passwordId: string) => Promise<void>;
 }

@@ -137,6 +137,8 @@ test('auth throttle: IPv6 clients count by their /64, IPv4 ones by address also 
   assert.equal(addressKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
   assert.equal(addressKey('2001:0db8:0001:0002:bbbb:0:0:2'), '2001:db8:1:2::/64');
   assert.equal(addressKey('::ffff:10.0.0.1'), '10.0.0.1');
+  assert.equal(addressKey('::FFFF:10.0.0.1'), '10.0.0.1');
+  assert.equal(addressKey('0:0:0:0:0:ffff:a00:1'), '10.0.0.1');
   assert.equal(addressKey('10.0.0.1'), '10.0.0.1');
   const throttle = new AuthThrottle({ now: () => 0 });
   for (let n = 0; n < 21; n++) await throttle.failure(`2001:db8:1:2::${(n + 1).toString(16)}`, `guess-${n}`);

@@ -15,6 +15,7 @@ import { openEmbeddedStore } from '../../../services/registry/store/embedded.js'
 import { openMongoStore } from '../../../services/registry/store/mongo.js';
 import { createIdGenerator } from '../../../services/registry/ids.js';
 import { RegistryEvents } from '../../../services/registry/resources/events.js';
+import { RegistryFolders } from '../../../services/registry/resources/registry-folders.js';
 import type { ResourceContext } from '../../../services/registry/resources/context.js';
 import { createRegistry } from '../../../services/registry/resources/registries.js';
 import { createDevice, updateDevice } from '../../../services/registry/resources/devices.js';
@@ -61,6 +62,7 @@ function readsPerCreate(name: string, open: () => Promise<RegistryStore>) {
         now: () => new Date(),
         quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 },
         events: new RegistryEvents(),
+        registryFolders: new RegistryFolders(counting.store),
       };
       registryId = (await createRegistry(ctx, { folder_id: 'f-reads', name: 'fleet', description: '', labels: {}, certificates: [] })).id;
     });
