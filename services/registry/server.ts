@@ -123,6 +123,7 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     issuerHolds: async (issuer, role, folderId) => (await handler.access.principalByName(issuer))?.has(role, folderId) ?? false,
   });
   const stopForgetting = ctx.events.follow(undefined, authenticator.cacheInvalidation());
+  const stopForgettingFolders = ctx.events.follow(undefined, ctx.registryFolders.invalidation());
   const services = [
     registryService(ctx, handler),
     deviceService(ctx, handler),
@@ -157,6 +158,7 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
     },
     close: () => {
       stopForgetting();
+      stopForgettingFolders();
       ctx.events.close();
     },
   };

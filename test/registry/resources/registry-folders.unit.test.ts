@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RegistryFolders } from '../../../services/registry/resources/registry-folders.js';
 import type { RegistryRecord } from '../../../services/registry/store/records.js';
+import type { Revocation } from '../../../services/contracts/revocations.js';
 
 /** A store holding `registries`, counting the lookups made of it. */
 function storeOf(registries: Map<string, Pick<RegistryRecord, 'folder_id'>>) {
@@ -31,4 +32,33 @@ test('a registry not found is not remembered: once created, it is found', async 
   registries.set('r2', { folder_id: 'f2' });
   assert.equal(await folders.of('r2'), 'f2');
   assert.equal(store.lookups(), 2);
+});
+
+const revocation = (kind: Revocation['kind'], id: string): Revocation => ({ kind, entity_id: id, registry_id: id, credential_id: '' });
+const cursor = { epoch: 'e', seq: 1 };
+
+test('a deleted registry is forgotten: imported again under its ID into another folder, the new folder is read', async () => {
+  const registries = new Map([['r3', { folder_id: 'f-old' }]]);
+  const folders = new RegistryFolders(storeOf(registries));
+  const feed = folders.invalidation();
+  assert.equal(await folders.of('r3'), 'f-old');
+  registries.set('r3', { folder_id: 'f-new' });
+  feed.revocation(revocation('DEVICE_DELETED', 'r3'), cursor);
+  assert.equal(await folders.of('r3'), 'f-old', 'only a registry deletion is forgotten');
+  feed.revocation(revocation('REGISTRY_DELETED', 'r3'), cursor);
+  assert.equal(await folders.of('r3'), 'f-new');
+  registries.set('r3', { folder_id: 'f-third' });
+  feed.gap('trimmed');
+  assert.equal(await folders.of('r3'), 'f-third', 'a gap in the feed forgets everything');
+});
+
+test('a read that a deletion overtook is not remembered', async () => {
+  const registries = new Map([['r4', { folder_id: 'f-old' }]]);
+  const store = storeOf(registries);
+  const folders = new RegistryFolders(store);
+  const reading = folders.of('r4');
+  folders.invalidation().revocation(revocation('REGISTRY_DELETED', 'r4'), cursor);
+  assert.equal(await reading, 'f-old');
+  registries.set('r4', { folder_id: 'f-new' });
+  assert.equal(await folders.of('r4'), 'f-new');
 });
