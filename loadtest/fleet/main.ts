@@ -1,7 +1,8 @@
 // Fleet-scale benchmark of the management plane (`npm run bench:fleet`, options in USAGE below):
 // creates per second for each block of devices in one registry, ListDevices pages of 20,000,
-// GetDevice latency, registry memory per device, and `iotcore import yandex` of a generated yc
-// dump. Prints figures; asserts nothing (the tests assert behaviour,
+// GetDevice latency (and on the MongoDB store, the database's own time for as many documents and
+// for one by ID: the floors under both), registry memory per device, and `iotcore import yandex`
+// of a generated yc dump. Prints figures; asserts nothing (the tests assert behaviour,
 // test/registry/store/reads-per-create.test.ts the scan-free creates).
 // On the embedded store the registry is the all-in-one `iotcore serve` (registry and MQTT edge in
 // one process, as a single node runs) and, at 1,000 devices and again at --devices, a sample of
@@ -13,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Metadata, credentials } from '@grpc/grpc-js';
+import { MongoClient } from 'mongodb';
 import { promiseClient, type PromiseClient } from '../../services/common/grpc-client.js';
 import { RegistryServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DeviceServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';
@@ -89,12 +91,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 const work = await mkdtemp(path.join(os.tmpdir(), 'iotcore-fleet-'));
 try {
   const server = store === 'mongo' ? await mongoServer() : undefined;
-  const mongo = server ? { mongoUrl: server.url, mongoDb: uniqueDbName('fleet') } : {};
+  const mongoDb = uniqueDbName('fleet');
+  const mongo = server ? { mongoUrl: server.url, mongoDb } : {};
   say(`# Fleet benchmark: ${server ? `MongoDB store (${server.label})` : 'embedded store (LevelDB)'}`);
   say(
     `${os.cpus().length} cores, ${new Date().toISOString()}, ${concurrency} creates in flight, an alias on every ${aliasEvery}th device, no passwords${connectSample > 0 ? ` (but the ${connectSample} CONNECT sample devices at each size)` : ''}`,
   );
   await createsAndReads(await startRegistryProcess({ dataDir: path.join(work, 'creates'), ...mongo, mqtt: connectSample > 0 }));
+  if (server) await databaseFloor(server.url, mongoDb);
   if (importDevices > 0)
     await importDump(
       await startRegistryProcess({
@@ -121,6 +125,44 @@ async function mongoServer(): Promise<{ url: string; label: string; name: string
   stopDatabase = () => (stopping ??= ferretDb.stop());
   const backend = database === 'sqlite' ? 'SQLite' : 'PostgreSQL';
   return { url: ferretDb.url, label: `test FerretDB v1.24.2, ${backend} backend`, name: `mongo-${database}` };
+}
+
+/**
+ * What the database alone takes to hand over a page's worth of device documents, with no filter and
+ * no sort (the cheapest read there is: a limit the server can apply itself), and one device by ID:
+ * the floors under any ListDevices page and any GetDevice the MongoDB store could make.
+ */
+async function databaseFloor(url: string, dbName: string): Promise<void> {
+  const client = await MongoClient.connect(url);
+  try {
+    const started = performance.now();
+    const collection = client.db(dbName).collection<{ _id: string }>('devices');
+    const read = await collection.find({}).limit(20_000).toArray();
+    say(
+      `the database's own floor: ${read.length} device documents read straight from it, no filter, no sort: ${(performance.now() - started).toFixed(0)} ms`,
+    );
+    const latencies = await sequentialLatencies(
+      read.map((document) => document._id),
+      (id) => collection.findOne({ _id: id }),
+    );
+    say(`the database's own floor: one device document by ID (2,000 sequential, random IDs): ${latencies}`);
+  } finally {
+    await client.close();
+  }
+}
+
+/** p50, p99 and max of 2,000 sequential calls of `read`, each on an ID picked at random. */
+async function sequentialLatencies(ids: string[], read: (id: string) => Promise<unknown>): Promise<string> {
+  const latencies: number[] = [];
+  for (let sample = 0; sample < 2000; sample++) {
+    const id = ids[Math.floor(Math.random() * ids.length)]!;
+    const started = performance.now();
+    await read(id);
+    latencies.push(performance.now() - started);
+  }
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2);
+  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`;
 }
 
 async function createsAndReads(registry: RegistryProcess): Promise<void> {
@@ -219,16 +261,8 @@ async function createsAndReads(registry: RegistryProcess): Promise<void> {
       `ListDevices page of 20,000: first page ${firstPageMs.toFixed(0)} ms; all ${ids.length} devices in ${pages} pages ${(performance.now() - pagingStarted).toFixed(0)} ms`,
     );
 
-    const latencies: number[] = [];
-    for (let sample = 0; sample < 2000; sample++) {
-      const id = ids[Math.floor(Math.random() * ids.length)]!;
-      const started = performance.now();
-      await devices.get({ device_id: id, device_view: 0 });
-      latencies.push(performance.now() - started);
-    }
-    latencies.sort((a, b) => a - b);
-    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2);
-    say(`GetDevice at ${ids.length} devices (2,000 sequential, random IDs): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`);
+    const latencies = await sequentialLatencies(ids, (id) => devices.get({ device_id: id, device_view: 0 }));
+    say(`GetDevice at ${ids.length} devices (2,000 sequential, random IDs): ${latencies}`);
   } finally {
     await registry.stop();
   }
