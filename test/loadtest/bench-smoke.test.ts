@@ -3,24 +3,16 @@
 // with every client connected. Timings are printed, never asserted: this machine is shared.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../support/tools.js';
+import { runBench } from './run-bench.js';
 import { MEASUREMENTS, type Row } from '../../loadtest/bench/report.js';
 
 test('npm run bench -- --quick measures every scenario on every broker', { timeout: 300_000 }, async (t) => {
   const out = await mkdtemp(path.join(os.tmpdir(), 'iotcore-bench-'));
   t.after(() => rm(out, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/loadtest/bench/main.js'), '--quick', '--out', out], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  assert.equal(code, 0, output);
+  const output = await runBench('bench/main.js', ['--quick', '--out', out]);
 
   const report = JSON.parse(await readFile(path.join(out, 'bench.json'), 'utf8')) as {
     rows: Row[];

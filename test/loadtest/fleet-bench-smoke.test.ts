@@ -5,11 +5,10 @@
 // printed, never asserted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../support/tools.js';
+import { runBench } from './run-bench.js';
 
 test('npm run bench:fleet on a small fleet reports creates, reads and a complete import', { timeout: 300_000 }, async (t) => {
   const out = await mkdtemp(path.join(os.tmpdir(), 'iotcore-fleet-bench-'));
@@ -32,14 +31,7 @@ test('npm run bench:fleet on a small fleet reports creates, reads and a complete
     '--out',
     out,
   ];
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/loadtest/fleet/main.js'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  assert.equal(code, 0, output);
+  await runBench('fleet/main.js', args);
   const report = await readFile(path.join(out, 'fleet-embedded.md'), 'utf8');
   t.diagnostic(report);
   assert.equal([...report.matchAll(/^\| \d+–\d+ \| \d+ \|/gm)].length, 3, 'a row per block of 100');
@@ -60,14 +52,7 @@ test('npm run bench:fleet on the MongoDB store reports its reads and the databas
   const out = await mkdtemp(path.join(os.tmpdir(), 'iotcore-fleet-bench-'));
   t.after(() => rm(out, { recursive: true, force: true }));
   const args = ['--store', 'mongo', '--devices', '100', '--block', '50', '--import-devices', '0', '--out', out];
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/loadtest/fleet/main.js'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  assert.equal(code, 0, output);
+  await runBench('fleet/main.js', args);
   const report = await readFile(path.join(out, process.env.MONGO_URL ? 'fleet-mongo.md' : 'fleet-mongo-postgresql.md'), 'utf8');
   t.diagnostic(report);
   assert.equal([...report.matchAll(/^\| \d+–\d+ \| \d+ \|/gm)].length, 2, 'a row per block of 50');
