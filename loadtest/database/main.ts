@@ -4,21 +4,24 @@
 //   queue:      the outgoing-queue operations aedes-persistence-mongodb makes per message
 //               (asyncPersistence.js), one at a time, next to N queued messages of other sessions;
 //   cross-edge: a device on edge 0 streams QoS 1 to a persistent subscriber on edge 1 (the database
-//               on every message), and to a clean one (no database) for reference.
+//               on every message), and to a clean one (no database) for reference;
+//   retained:   one SUBSCRIBE's read of permanent-topic values next to N stored ones, aedes' stores
+//               as shipped against iotcore's reads, on LevelDB and on each backend (retained.ts).
 import os from 'node:os';
 import { MongoClient, type Collection, type Document } from 'mongodb';
 import mqtt from 'mqtt';
 import { startFerretDb, type FerretDbBackend } from '../../test/support/servers.js';
 import { startCluster } from '../../test/cluster/harness.js';
 import { integerOption, listOption, parseCommandLine, UsageError } from '../command-line.js';
+import { RETAINED_TABLE_HEADER, retainedOnFerretDb, retainedOnLevelDb } from './retained.js';
 
 const BACKENDS = ['sqlite', 'postgresql'] as const;
 
 const USAGE = `usage: npm run bench:database -- [options]
-  --only queue,cross-edge   what to measure (both)
+  --only LIST               what to measure: queue, cross-edge, retained (all)
   --backends LIST           sqlite,postgresql (both)
-  --sizes LIST              messages of other sessions in the queue collection (10,5000,50000)
-  --seconds S               per size and backend in queue; measured part of each cross-edge run (5)
+  --sizes LIST              messages of other sessions in the queue collection, stored values in retained (10,5000,50000)
+  --seconds S               per size and backend in queue; measured part of each cross-edge run; per read in retained (5)
   --window N                QoS 1 publishes in flight in cross-edge (64)
   -h, --help                this text`;
 
@@ -37,7 +40,7 @@ const { parts, backends, sizes, seconds, window } = parseCommandLine(
   ({ values: args, positionals }) => {
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
     return {
-      parts: listOption('--only', args.only ?? 'queue,cross-edge', ['queue', 'cross-edge']),
+      parts: listOption('--only', args.only ?? 'queue,cross-edge,retained', ['queue', 'cross-edge', 'retained']),
       backends: [...listOption('--backends', args.backends ?? BACKENDS.join(','), BACKENDS)] as FerretDbBackend[],
       sizes: (args.sizes ?? '10,5000,50000').split(',').map((size) => integerOption('--sizes', size, 0)),
       seconds: integerOption('--seconds', args.seconds ?? '5'),
@@ -228,6 +231,19 @@ if (parts.has('cross-edge')) {
       '',
       '| backend | subscriber session | publishes in flight | delivered msg/s |',
       '|---|---|---:|---:|',
+      ...rows,
+    ].join('\n'),
+  );
+}
+if (parts.has('retained')) {
+  const rows = await retainedOnLevelDb(sizes, seconds);
+  for (const backend of backends) rows.push(...(await retainedOnFerretDb(backend, sizes, seconds)));
+  console.log(
+    [
+      '',
+      `One SUBSCRIBE's read of permanent-topic values, every device's state stored, ms per read (${seconds} s per cell, at least 3 reads)`,
+      '',
+      ...RETAINED_TABLE_HEADER,
       ...rows,
     ].join('\n'),
   );

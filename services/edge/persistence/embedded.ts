@@ -6,9 +6,7 @@ import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
 import type { QueuedCounter } from './queue-limit.js';
 import { levelSessionLedger, type SessionLedger } from './session-ledger.js';
 import { withClientStateIndex } from './client-state-index.js';
-
-// aedes-persistence-level keeps each permanent-topic value under "retained:<topic>".
-const RETAINED_KEYS = { gte: 'retained:', lt: 'retained;' };
+import { withRetainedIndex } from './retained-index.js';
 
 export async function embeddedMqttPersistence(dataDir: string): Promise<{
   persistence: unknown;
@@ -19,13 +17,10 @@ export async function embeddedMqttPersistence(dataDir: string): Promise<{
 }> {
   const db = new ClassicLevel<string, Buffer>(path.join(dataDir, 'mqtt'), { keyEncoding: 'utf8', valueEncoding: 'buffer' });
   await db.open();
+  const retained = await withRetainedIndex(await withClientStateIndex(new AsyncLevelPersistence(db), db), db);
   return {
-    persistence: await withClientStateIndex(new AsyncLevelPersistence(db), db),
-    permanentTopics: async () => {
-      let count = 0;
-      for await (const _ of db.keys(RETAINED_KEYS)) count++;
-      return count;
-    },
+    persistence: retained.persistence,
+    permanentTopics: async () => retained.permanentTopics(),
     // Queued messages of a session are stored under "outgoing:<encoded client ID>:<broker>:<counter>".
     queued: async (clientId) => {
       let messages = 0;

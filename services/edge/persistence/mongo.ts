@@ -9,6 +9,7 @@ import { recordMongoCommands } from '../../common/dependency-metrics.js';
 import type { QueuedCounter } from './queue-limit.js';
 import { mongoSessionLedger, type SessionLedger } from './session-ledger.js';
 import { type OutgoingStore, writeMessageIdsAtClose } from './message-ids-at-close.js';
+import { readRetainedThroughIndex } from './mongo-retained.js';
 
 export interface MongoMqttState {
   persistence: unknown;
@@ -35,6 +36,7 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
   const persistence = mongoPersistence({ db: client.db(database), collectionPrefix: COLLECTION_PREFIX });
   deleteWillsByCount(persistence, client.db(database).collection(`${COLLECTION_PREFIX}will`));
   writeMessageIdsAtClose(asyncPersistenceOf<OutgoingStore>(persistence), client.db(database).collection(`${COLLECTION_PREFIX}outgoing`));
+  readRetainedThroughIndex(asyncPersistenceOf(persistence), client.db(database).collection(`${COLLECTION_PREFIX}retained`));
   return {
     persistence,
     ping: async () => {

@@ -1,0 +1,102 @@
+// `npm run bench:database -- --only retained`: what one SUBSCRIBE's read of permanent-topic values
+// (retained messages) costs next to N stored ones, aedes' stores as shipped against iotcore's reads
+// (persistence/retained-index.ts on LevelDB, persistence/mongo-retained.ts on MongoDB). A device
+// subscribes to its commands (nothing stored there) and to its state (one value stored), in a fleet
+// whose every device has published its state.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
+import mongoPersistence from 'aedes-persistence-mongodb';
+import { MongoClient } from 'mongodb';
+import { withRetainedIndex } from '../../services/edge/persistence/retained-index.js';
+import { readRetainedThroughIndex } from '../../services/edge/persistence/mongo-retained.js';
+import { startFerretDb, type FerretDbBackend } from '../../test/support/servers.js';
+
+interface RetainedReads {
+  createRetainedStreamCombi(patterns: string[]): AsyncIterable<unknown>;
+}
+
+const SUBSCRIPTIONS = { commands: '$devices/d7/commands', state: '$devices/d7/state' };
+
+function stateValue(device: number) {
+  return { cmd: 'publish', topic: `$devices/d${device}/state`, payload: Buffer.from('{"on":true}'), qos: 0, retain: true };
+}
+
+/** Milliseconds per SUBSCRIBE's read, over `seconds` (at least 3 reads), for each subscription. */
+async function msPerRead(store: RetainedReads, seconds: number): Promise<string[]> {
+  const cells: string[] = [];
+  for (const filter of Object.values(SUBSCRIPTIONS)) {
+    const deadline = Date.now() + seconds * 1000;
+    const start = process.hrtime.bigint();
+    let reads = 0;
+    for (; reads < 3 || Date.now() < deadline; reads++) for await (const _ of store.createRetainedStreamCombi([filter]));
+    const ms = Number(process.hrtime.bigint() - start) / 1e6 / reads;
+    cells.push(ms.toLocaleString('en', { maximumFractionDigits: ms < 1 ? 3 : 1 }));
+  }
+  return cells;
+}
+
+export async function retainedOnLevelDb(sizes: number[], seconds: number): Promise<string[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-bench-retained-'));
+  const db = new ClassicLevel<string, Buffer>(dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+  await db.open();
+  const rows: string[] = [];
+  try {
+    const stock = new AsyncLevelPersistence(db) as unknown as RetainedReads & { storeRetained(packet: object): Promise<void> };
+    let stored = 0;
+    for (const size of sizes) {
+      for (; stored < size; stored++) await stock.storeRetained(stateValue(stored));
+      // The index is read from the database at start, as the edge does.
+      const indexed = (await withRetainedIndex(new AsyncLevelPersistence(db), db)).persistence as unknown as RetainedReads;
+      rows.push(
+        `| LevelDB (all-in-one) | ${size.toLocaleString('en')} | ${(await msPerRead(stock, seconds)).join(' | ')} | ${(await msPerRead(indexed, seconds)).join(' | ')} |`,
+      );
+      console.log(rows.at(-1));
+    }
+  } finally {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+export async function retainedOnFerretDb(backend: FerretDbBackend, sizes: number[], seconds: number): Promise<string[]> {
+  const server = await startFerretDb(backend);
+  const client = await MongoClient.connect(server.url);
+  const rows: string[] = [];
+  try {
+    const db = client.db('bench');
+    const stock = (
+      mongoPersistence({ db, collectionPrefix: 'mqtt_' }) as { asyncPersistence: RetainedReads & { setup(broker: object): Promise<void> } }
+    ).asyncPersistence;
+    // Creates the collection's indexes; setup subscribes a broker to subscription changes, not needed here.
+    await stock.setup({ id: 'bench', subscribe: (_topic: string, _handler: unknown, done: () => void) => done() });
+    const indexed = Object.create(stock) as Parameters<typeof readRetainedThroughIndex>[0];
+    readRetainedThroughIndex(indexed, db.collection('mqtt_retained'));
+    let stored = 0;
+    for (const size of sizes) {
+      // Written as aedes-persistence-mongodb writes them (storeRetained: the packet's fields), in bulk.
+      while (stored < size) {
+        const count = Math.min(1000, size - stored);
+        const first = stored;
+        await db.collection('mqtt_retained').insertMany(Array.from({ length: count }, (_, i) => stateValue(first + i)));
+        stored += count;
+      }
+      rows.push(
+        `| FerretDB on ${backend} | ${size.toLocaleString('en')} | ${(await msPerRead(stock, seconds)).join(' | ')} | ${(await msPerRead(indexed, seconds)).join(' | ')} |`,
+      );
+      console.log(rows.at(-1));
+    }
+  } finally {
+    await client.close();
+    await server.stop();
+  }
+  return rows;
+}
+
+export const RETAINED_TABLE_HEADER = [
+  '| store | stored values | aedes as shipped: SUBSCRIBE to commands (none stored), ms | its state (1 stored), ms | iotcore: commands, ms | state, ms |',
+  '|---|---:|---:|---:|---:|---:|',
+];
