@@ -1,10 +1,10 @@
 // Which topics have a permanent-topic value (a retained message) in the embedded store, kept in
 // memory. aedes asks the store for the values a SUBSCRIBE's filters match, and
 // aedes-persistence-level answers by reading every stored value once per filter: an iterator per
-// SUBSCRIBE even when nothing is stored, and a full read of all values when a fleet keeps one per
-// device. In a profile of a reconnect storm that iterator was 250 µs of the main thread per
-// connect, a fifth of it. Now the filters are matched against the topics in memory, and only
-// the values they match are read, in one `getMany`.
+// SUBSCRIBE even when nothing is stored (0.28 ms), and a full read of all values when a fleet keeps
+// one per device (31 ms per SUBSCRIBE with 5,000 stored: `npm run bench:database -- --only retained`).
+// Now the filters are matched against the topics in memory, and only the values they match are
+// read, in one `getMany` (6 µs when none matches).
 // One process owns the LevelDB database, so the index starts from the keys on disk and follows
 // every write. It is updated when a write is asked for, so a SUBSCRIBE sees the newest value asked
 // for: a value being written is read once stored (and skipped if not yet), one being removed is
@@ -41,7 +41,7 @@ export async function withRetainedIndex<P>(
       await write(packet);
     } catch (error) {
       // The value that was to be removed is still stored, so it is still to be sent.
-      if (removal && (await db.has(PREFIX + packet.topic))) topics.add(packet.topic);
+      if (removal && (await db.has(PREFIX + packet.topic).catch(() => false))) topics.add(packet.topic);
       throw error;
     }
   };
