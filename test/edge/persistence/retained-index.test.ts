@@ -99,3 +99,15 @@ test('values stored before a restart are found after it, and removed ones are no
   assert.equal(after.permanentTopics(), 1);
   assert.deepEqual(await sent(after.persistence as unknown as Retained, ['$devices/+/state']), ['$devices/d1/state=kept@1']);
 });
+
+test('a removal that fails leaves the stored value to be sent', async (t) => {
+  const db = await openDb(await tempDir(t));
+  t.after(() => db.close());
+  const indexed = (await withRetainedIndex(new AsyncLevelPersistence(db), db)).persistence as unknown as Retained;
+  await indexed.storeRetained(permanentValue('$devices/d1/state', 'on'));
+  const remove = db.del.bind(db);
+  db.del = () => Promise.reject(new Error('disk full'));
+  await assert.rejects(indexed.storeRetained(permanentValue('$devices/d1/state', '')), /disk full/);
+  db.del = remove;
+  assert.deepEqual(await sent(indexed, ['$devices/d1/state']), ['$devices/d1/state=on@1']);
+});
