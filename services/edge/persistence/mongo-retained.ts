@@ -5,11 +5,8 @@
 // index can serve: its exact topic, or the topics starting with the levels before its first
 // wildcard. Only a filter that starts with a wildcard still reads everything.
 import { Binary, type Collection, type Filter } from 'mongodb';
-import { Qlobber } from 'qlobber';
+import { filterMatches } from '../topics/topic-syntax.js';
 import { literalStart } from './topic-set.js';
-
-// aedes-persistence-mongodb's matching options, so the values sent are the ones it would send.
-const MATCHING = { separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true };
 
 export interface RetainedQuery {
   /** Filters without wildcards: their topic. */
@@ -56,13 +53,11 @@ export function retainedFinds(query: RetainedQuery): Array<Filter<StoredValue>> 
 /** `store`: the promise-based store inside aedes-persistence-mongodb's callback wrapper. */
 export function readRetainedThroughIndex(store: RetainedReads, retained: Collection<StoredValue>): void {
   store.createRetainedStreamCombi = async function* (patterns) {
-    const matcher = new Qlobber<boolean>(MATCHING);
-    for (const pattern of patterns) matcher.add(pattern, true);
     // A topic two filters match is sent once.
     const sent = new Set<string>();
     for (const filter of retainedFinds(retainedQuery(patterns))) {
       for await (const value of retained.find(filter, { projection: { _id: 0 } })) {
-        if (sent.has(value.topic) || matcher.match(value.topic).length === 0) continue;
+        if (sent.has(value.topic) || !patterns.some((pattern) => filterMatches(pattern, value.topic))) continue;
         sent.add(value.topic);
         yield { ...value, payload: value.payload instanceof Binary ? Buffer.from(value.payload.buffer) : value.payload };
       }

@@ -3,7 +3,7 @@
 // by testing every topic. A red-black tree of the topics: about 90 bytes per topic besides the
 // topic itself (a tree of levels with a map per level took 400).
 import { OrderedMap } from '@js-sdsl/ordered-map';
-import { filterMatches } from '../../contracts/topic-filter.js';
+import { filterMatches } from '../topics/topic-syntax.js';
 
 /**
  * What of a filter is literal: the whole of it (no wildcard), or the start every matching topic

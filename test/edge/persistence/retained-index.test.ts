@@ -9,22 +9,7 @@ import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
 import { withRetainedIndex } from '../../../services/edge/persistence/retained-index.js';
-
-interface Retained {
-  storeRetained(packet: { cmd: 'publish'; topic: string; payload: Buffer; qos: number; retain: boolean }): Promise<void>;
-  createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: Buffer; qos: number }>;
-}
-
-function permanentValue(topic: string, payload: string, qos = 1) {
-  return { cmd: 'publish' as const, topic, payload: Buffer.from(payload), qos, retain: true };
-}
-
-async function sent(store: Retained, patterns: string[]): Promise<string[]> {
-  const values: string[] = [];
-  for await (const packet of store.createRetainedStreamCombi(patterns))
-    values.push(`${packet.topic}=${packet.payload.toString()}@${packet.qos}`);
-  return values.sort();
-}
+import { permanentValue, sent, type RetainedStore } from './permanent-values.js';
 
 async function openDb(dir: string) {
   const db = new ClassicLevel<string, Buffer>(dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
@@ -43,8 +28,8 @@ const FILTERS = ['$devices/d1/state', '$devices/d1/#', '$devices/+/state', '$reg
 test('a SUBSCRIBE gets the values aedes-persistence-level would send, before and after removals', async (t) => {
   const db = await openDb(await tempDir(t));
   t.after(() => db.close());
-  const library = new AsyncLevelPersistence(db) as unknown as Retained;
-  const indexed = (await withRetainedIndex(new AsyncLevelPersistence(db), db)).persistence as unknown as Retained;
+  const library = new AsyncLevelPersistence(db) as unknown as RetainedStore;
+  const indexed = (await withRetainedIndex(new AsyncLevelPersistence(db), db)).persistence as unknown as RetainedStore;
   const topics = ['$devices/d1/state', '$devices/d1/state/x', '$devices/d2/state', '$registries/r1/state', '$devices/d1', 'plain'];
   for (const [i, topic] of topics.entries()) await indexed.storeRetained(permanentValue(topic, `v${i}`, i % 2));
   for (const filter of FILTERS) {
@@ -66,7 +51,7 @@ test('a SUBSCRIBE gets the values aedes-persistence-level would send, before and
 test('a SUBSCRIBE no stored value matches reads nothing from LevelDB', async (t) => {
   const db = await openDb(await tempDir(t));
   t.after(() => db.close());
-  const indexed = (await withRetainedIndex(new AsyncLevelPersistence(db), db)).persistence as unknown as Retained;
+  const indexed = (await withRetainedIndex(new AsyncLevelPersistence(db), db)).persistence as unknown as RetainedStore;
   await indexed.storeRetained(permanentValue('$devices/d1/state', 'on'));
   let reads = 0;
   for (const name of ['get', 'getMany', 'iterator', 'values', 'keys'] as const) {
@@ -86,7 +71,7 @@ test('values stored before a restart are found after it, and removed ones are no
   const dir = await tempDir(t);
   const first = await openDb(dir);
   const before = await withRetainedIndex(new AsyncLevelPersistence(first), first);
-  const store = before.persistence as unknown as Retained;
+  const store = before.persistence as unknown as RetainedStore;
   await store.storeRetained(permanentValue('$devices/d1/state', 'kept'));
   await store.storeRetained(permanentValue('$devices/d2/state', 'removed'));
   await store.storeRetained(permanentValue('$devices/d2/state', ''));
@@ -97,13 +82,13 @@ test('values stored before a restart are found after it, and removed ones are no
   t.after(() => second.close());
   const after = await withRetainedIndex(new AsyncLevelPersistence(second), second);
   assert.equal(after.permanentTopics(), 1);
-  assert.deepEqual(await sent(after.persistence as unknown as Retained, ['$devices/+/state']), ['$devices/d1/state=kept@1']);
+  assert.deepEqual(await sent(after.persistence as unknown as RetainedStore, ['$devices/+/state']), ['$devices/d1/state=kept@1']);
 });
 
 test('a removal that fails leaves the stored value to be sent', async (t) => {
   const db = await openDb(await tempDir(t));
   t.after(() => db.close());
-  const indexed = (await withRetainedIndex(new AsyncLevelPersistence(db), db)).persistence as unknown as Retained;
+  const indexed = (await withRetainedIndex(new AsyncLevelPersistence(db), db)).persistence as unknown as RetainedStore;
   await indexed.storeRetained(permanentValue('$devices/d1/state', 'on'));
   const remove = db.del.bind(db);
   db.del = () => Promise.reject(new Error('disk full'));
