@@ -7,6 +7,7 @@ import type { QueuedCounter } from './queue-limit.js';
 import { levelSessionLedger, type SessionLedger } from './session-ledger.js';
 import { withClientStateIndex } from './client-state-index.js';
 import { withRetainedIndex } from './retained-index.js';
+import { MAX_PERMANENT_REPLAY } from '../topics/routes.js';
 
 export async function embeddedMqttPersistence(dataDir: string): Promise<{
   persistence: unknown;
@@ -17,7 +18,7 @@ export async function embeddedMqttPersistence(dataDir: string): Promise<{
 }> {
   const db = new ClassicLevel<string, Buffer>(path.join(dataDir, 'mqtt'), { keyEncoding: 'utf8', valueEncoding: 'buffer' });
   await db.open();
-  const retained = await withRetainedIndex(await withClientStateIndex(new AsyncLevelPersistence(db), db), db);
+  const retained = await withRetainedIndex(await withClientStateIndex(new AsyncLevelPersistence(db), db), db, MAX_PERMANENT_REPLAY);
   return {
     persistence: retained.persistence,
     permanentTopics: async () => retained.permanentTopics(),

@@ -10,6 +10,7 @@ import type { QueuedCounter } from './queue-limit.js';
 import { mongoSessionLedger, type SessionLedger } from './session-ledger.js';
 import { type OutgoingStore, writeMessageIdsAtClose } from './message-ids-at-close.js';
 import { readRetainedThroughIndex } from './mongo-retained.js';
+import { MAX_PERMANENT_REPLAY } from '../topics/routes.js';
 
 export interface MongoMqttState {
   persistence: unknown;
@@ -36,7 +37,11 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
   const persistence = mongoPersistence({ db: client.db(database), collectionPrefix: COLLECTION_PREFIX });
   deleteWillsByCount(persistence, client.db(database).collection(`${COLLECTION_PREFIX}will`));
   writeMessageIdsAtClose(asyncPersistenceOf<OutgoingStore>(persistence), client.db(database).collection(`${COLLECTION_PREFIX}outgoing`));
-  readRetainedThroughIndex(asyncPersistenceOf(persistence), client.db(database).collection(`${COLLECTION_PREFIX}retained`));
+  readRetainedThroughIndex(
+    asyncPersistenceOf(persistence),
+    client.db(database).collection(`${COLLECTION_PREFIX}retained`),
+    MAX_PERMANENT_REPLAY,
+  );
   return {
     persistence,
     ping: async () => {

@@ -24,10 +24,14 @@ interface RetainedValues {
   createRetainedStream(pattern: string): Readable;
 }
 
-/** The persistence answering SUBSCRIBEs from the index, and how many topics have a value. */
+/**
+ * The persistence answering SUBSCRIBEs from the index, and how many topics have a value. A filter
+ * reads at most `perFilter` values (its first matching topics in order): more would not be sent.
+ */
 export async function withRetainedIndex<P>(
   persistence: P,
   db: ClassicLevel<string, Buffer>,
+  perFilter: number,
 ): Promise<{ persistence: P; permanentTopics: () => number }> {
   const topics = new TopicSet();
   for await (const key of db.keys(RETAINED_KEYS)) topics.add(key.slice(PREFIX.length));
@@ -47,7 +51,7 @@ export async function withRetainedIndex<P>(
   };
   store.createRetainedStreamCombi = (patterns) => {
     const matched = new Set<string>();
-    for (const pattern of patterns) topics.collectMatches(pattern, matched);
+    for (const pattern of patterns) topics.collectMatches(pattern, matched, perFilter);
     if (matched.size === 0) return Readable.from([]);
     return Readable.from(readValues(db, [...matched].sort()));
   };

@@ -33,18 +33,23 @@ export class TopicSet {
     this.#topics.eraseElementByKey(topic);
   }
 
-  /** Adds to `into` every topic of the set that `filter` matches. */
-  collectMatches(filter: string, into: Set<string>): void {
+  /** Adds to `into` the first `limit` topics of the set (in order) that `filter` matches. */
+  collectMatches(filter: string, into: Set<string>, limit = Number.POSITIVE_INFINITY): void {
+    if (limit <= 0) return;
     const start = literalStart(filter);
     if (start.exact) {
       if (this.#topics.getElementByKey(start.topic)) into.add(start.topic);
       return;
     }
     const end = this.#topics.end();
-    for (let at = this.#topics.lowerBound(start.prefix); !at.equals(end); at = at.next()) {
+    let matched = 0;
+    for (let at = this.#topics.lowerBound(start.prefix); !at.equals(end) && matched < limit; at = at.next()) {
       const topic = at.pointer[0];
       if (!topic.startsWith(start.prefix)) break;
-      if (filterMatches(filter, topic)) into.add(topic);
+      if (filterMatches(filter, topic)) {
+        into.add(topic);
+        matched++;
+      }
     }
   }
 }
