@@ -40,6 +40,7 @@ import {
   writeReport,
 } from './report.js';
 import { summarizeCpuProfiles } from './profile-summary.js';
+import { medianFigures, roundRatioNotes } from './rounds.js';
 import { integerOption, listOption, parseCommandLine, UsageError } from '../command-line.js';
 
 /** The cost meter of a broker without Redis: its CPU only. */
@@ -54,13 +55,15 @@ const USAGE = `usage: npm run bench -- [options]
   --storm-devices N     devices of the connect storms (d) and of the imported fleet (h) (5000; --quick: 20)
   --idle N              idle TLS connections for the RSS figure (10000; --quick: 40)
   --seconds S           measured part of each run, after the warm-up (5; --quick: 0.5)
+  --rounds N            run the throughput scenarios (a, b, c) N times, the brokers taking turns in each
+                        round; the table gives each broker's median, the notes every round's ratio (1)
   --profile             run iotcore and plain aedes with --cpu-prof and summarise each one's top self-time functions
   --out DIR             where bench.md and bench.json go (loadtest/results)
   --work-dir DIR        fleets, data dirs and broker configs, kept between runs (.tools/bench); another
                         directory keeps two runs at once apart
   -h, --help            this text`;
 
-const { quick, profile, outDir, workDir, scenarios, brokers, qosLevels, sizes } = parseCommandLine(
+const { quick, profile, outDir, workDir, scenarios, brokers, qosLevels, sizes, rounds } = parseCommandLine(
   {
     options: {
       quick: { type: 'boolean', default: false },
@@ -68,6 +71,7 @@ const { quick, profile, outDir, workDir, scenarios, brokers, qosLevels, sizes } 
       'storm-devices': { type: 'string' },
       idle: { type: 'string' },
       seconds: { type: 'string' },
+      rounds: { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
       'work-dir': { type: 'string' },
@@ -102,6 +106,7 @@ const { quick, profile, outDir, workDir, scenarios, brokers, qosLevels, sizes } 
         idleConnections: integerOption('--idle', args.idle ?? (quick ? '40' : '10000'), 0),
         durationMs: seconds * 1000,
       },
+      rounds: integerOption('--rounds', args.rounds ?? '1'),
     };
   },
 );
@@ -126,7 +131,15 @@ async function main(): Promise<void> {
   const profileRoot = profile ? path.join(workDir, `profile-${Date.now()}`) : undefined;
   const profileDirs =
     profileRoot === undefined ? undefined : { iotcore: path.join(profileRoot, 'iotcore'), aedes: path.join(profileRoot, 'plain-aedes') };
-  const results: Record<string, Figures> = { [MOSQUITTO]: {}, [MOSQUITTO_AUTH]: {}, [AEDES]: {}, [IOTCORE]: {} };
+  const perRound = Array.from(
+    { length: rounds },
+    (): Record<string, Figures> => ({
+      [MOSQUITTO]: {},
+      [MOSQUITTO_AUTH]: {},
+      [AEDES]: {},
+      [IOTCORE]: {},
+    }),
+  );
 
   // Mosquitto first in every scenario: the paced runs use half of its peak.
   const single: Array<{ name: string; key: string; dialect: Dialect; start(): Promise<RunningBroker> }> = [
@@ -153,13 +166,14 @@ async function main(): Promise<void> {
     title: string;
     /** How each broker is started for this phase (default: `start()` with its dialect). */
     start?(target: Target): Promise<{ broker: RunningBroker; dialect: Dialect }>;
-    run(broker: RunningBroker, dialect: Dialect, figures: Figures): Promise<void>;
+    /** `round`: every broker's figures of this round, `figures` among them. */
+    run(broker: RunningBroker, dialect: Dialect, figures: Figures, round: Record<string, Figures>): Promise<void>;
   }> = [
     ...qosLevels.map((qos) => ({
       key: 'a',
       title: `fan-in QoS ${qos}: ${settings.devices} devices → 1 consumer`,
-      run: (broker: RunningBroker, dialect: Dialect, figures: Figures) =>
-        fanIn(broker, dialect, settings, qos, pacedRate(results, figures, `a.qos${qos}.rate`), figures, 'a', NO_REDIS),
+      run: (broker: RunningBroker, dialect: Dialect, figures: Figures, round: Record<string, Figures>) =>
+        fanIn(broker, dialect, settings, qos, pacedRate(round, figures, `a.qos${qos}.rate`), figures, 'a', NO_REDIS),
     })),
     {
       key: 'b',
@@ -198,30 +212,43 @@ async function main(): Promise<void> {
   ];
   for (const phase of phases) {
     if (!scenarios.has(phase.key) && !(phase.key === 'd' && scenarios.has('e'))) continue;
-    for (const target of single) {
-      log(`${phase.title} — ${target.name}`);
-      const { broker, dialect } = await (phase.start ?? started)(target);
-      try {
-        await phase.run(broker, dialect, results[target.name]!);
-      } catch (error) {
-        if (broker.alive()) throw error;
-      } finally {
-        if (!broker.alive()) {
-          const last =
-            broker
-              .logTail()
-              .trim()
-              .split('\n')
-              .filter((line) => /Error|error/.test(line))
-              .slice(-1)[0] ?? 'no output';
-          notes.push(`- **${target.name} crashed** during "${phase.title}": \`${last.slice(0, 200)}\``);
-          results[target.name]![`${phase.key}.crashed`] = 1;
-          log(`${target.name} crashed: ${last}`);
+    const repeats = ROUNDED_SCENARIOS.has(phase.key) ? rounds : 1;
+    for (let r = 0; r < repeats; r++)
+      for (const target of single) {
+        log(`${phase.title} — ${target.name}${repeats > 1 ? ` (round ${r + 1} of ${repeats})` : ''}`);
+        const { broker, dialect } = await (phase.start ?? started)(target);
+        const round = perRound[r]!;
+        try {
+          await phase.run(broker, dialect, round[target.name]!, round);
+        } catch (error) {
+          if (broker.alive()) throw error;
+        } finally {
+          if (!broker.alive()) {
+            const last =
+              broker
+                .logTail()
+                .trim()
+                .split('\n')
+                .filter((line) => /Error|error/.test(line))
+                .slice(-1)[0] ?? 'no output';
+            notes.push(`- **${target.name} crashed** during "${phase.title}": \`${last.slice(0, 200)}\``);
+            round[target.name]![`${phase.key}.crashed`] = 1;
+            log(`${target.name} crashed: ${last}`);
+          }
+          await broker.stop();
         }
-        await broker.stop();
       }
-    }
   }
+  const results = medianFigures(perRound);
+  if (rounds > 1)
+    notes.push(
+      '',
+      `## ${rounds} rounds`,
+      '',
+      `Scenarios a, b and c ran ${rounds} times, the brokers taking turns in each round; the table gives each broker's median.`,
+      '',
+      ...roundRatioNotes(perRound),
+    );
   if (scenarios.has('f')) Object.assign(results, await clusterFanIn(fleet, settings, tls));
   if (scenarios.has('g')) notes.push(...(await scaling(fleet, settings, tls)));
 
@@ -265,10 +292,13 @@ async function main(): Promise<void> {
   if (quick) await rm(path.join(workDir, 'fleet-quick', 'mqtt'), { recursive: true, force: true });
 }
 
-/** Half of Mosquitto's peak for the paced runs (Mosquitto's own paced run uses its fresh figure). */
-function pacedRate(results: Record<string, Figures>, current: Figures, id: string): () => number | undefined {
+/** The scenarios `--rounds` repeats: throughput, which the noise of a shared machine moves most. */
+const ROUNDED_SCENARIOS = new Set(['a', 'b', 'c']);
+
+/** Half of Mosquitto's peak in this round for the paced runs (Mosquitto's own paced run uses its fresh figure). */
+function pacedRate(round: Record<string, Figures>, current: Figures, id: string): () => number | undefined {
   return () => {
-    const peak = results[MOSQUITTO]![id] ?? current[id];
+    const peak = round[MOSQUITTO]![id] ?? current[id];
     return peak ? Math.max(1, Math.round(peak / 2)) : undefined;
   };
 }

@@ -40,3 +40,18 @@ test('npm run bench -- --quick measures every scenario on every broker', { timeo
       .join('\n'),
   );
 });
+
+test('npm run bench -- --rounds 2 alternates the brokers and notes each round', { timeout: 120_000 }, async (t) => {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'iotcore-bench-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  const output = await runBench('bench/main.js', ['--quick', '--only', 'b', '--brokers', 'aedes,iotcore', '--rounds', '2', '--out', out]);
+  assert.deepEqual(
+    output.split('\n').filter((line) => line.startsWith('bench: commands')),
+    [1, 2].flatMap((round) =>
+      [`plain aedes (round ${round} of 2)`, `iotcore (round ${round} of 2)`].map(
+        (name) => `bench: commands: registry → 20 devices — ${name}`,
+      ),
+    ),
+  );
+  assert.match(await readFile(path.join(out, 'bench.md'), 'utf8'), /QoS 1 ÷ plain aedes, round by round: [\d.]+×, [\d.]+×\n/);
+});
