@@ -231,7 +231,8 @@ async function main(): Promise<void> {
                 .split('\n')
                 .filter((line) => /Error|error/.test(line))
                 .slice(-1)[0] ?? 'no output';
-            notes.push(`- **${target.name} crashed** during "${phase.title}": \`${last.slice(0, 200)}\``);
+            const when = repeats > 1 ? ` (round ${r + 1})` : '';
+            notes.push(`- **${target.name} crashed** during "${phase.title}"${when}: \`${last.slice(0, 200)}\``);
             round[target.name]![`${phase.key}.crashed`] = 1;
             log(`${target.name} crashed: ${last}`);
           }
