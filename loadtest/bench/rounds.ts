@@ -5,8 +5,9 @@
 // in the report next to the figure.
 import { MEASUREMENTS, IOTCORE } from './report.js';
 import type { Figures } from './scenarios.js';
+import { median } from '../statistics.js';
 
-/** Each broker's median of each figure over the rounds that have it. */
+/** Each broker's median of each figure over the rounds that have it (of an even count, the upper middle). */
 export function medianFigures(rounds: Array<Record<string, Figures>>): Record<string, Figures> {
   const merged: Record<string, Figures> = {};
   for (const broker of new Set(rounds.flatMap((round) => Object.keys(round)))) {
@@ -16,12 +17,6 @@ export function medianFigures(rounds: Array<Record<string, Figures>>): Record<st
     );
   }
   return merged;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** A line per target measurement and baseline measured in more than one round: iotcore's ratio in each. */

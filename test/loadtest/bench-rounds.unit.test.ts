@@ -14,7 +14,8 @@ const rounds: Array<Record<string, Figures>> = [
 
 test('each figure is the median of the rounds that measured it', () => {
   assert.deepEqual(medianFigures(rounds), {
-    [IOTCORE]: { 'b.qos1.rate': 900, 'a.qos1.rate': 20 },
+    // Two rounds measured it: the upper middle, as every repeated benchmark takes it (loadtest/statistics.ts).
+    [IOTCORE]: { 'b.qos1.rate': 900, 'a.qos1.rate': 30 },
     [AEDES]: { 'b.qos1.rate': 1000 },
     [MOSQUITTO_AUTH]: { 'b.qos1.rate': 1200 },
   });
