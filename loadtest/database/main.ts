@@ -6,7 +6,9 @@
 //   cross-edge: a device on edge 0 streams QoS 1 to a persistent subscriber on edge 1 (the database
 //               on every message), and to a clean one (no database) for reference;
 //   retained:   one SUBSCRIBE's read of permanent-topic values next to N stored ones, aedes' stores
-//               as shipped against iotcore's reads, on LevelDB and on each backend (retained.ts).
+//               as shipped against iotcore's reads, on LevelDB and on each backend (retained.ts);
+//   wills:      aedes' sweep for dead edges' wills, a will stored and deleted, and a persistent
+//               CONNECT's subscriptions, next to N stored wills and subscriptions (wills.ts).
 import os from 'node:os';
 import { MongoClient, type Collection, type Document } from 'mongodb';
 import mqtt from 'mqtt';
@@ -14,14 +16,16 @@ import { startFerretDb, type FerretDbBackend } from '../../test/support/servers.
 import { startCluster } from '../../test/cluster/harness.js';
 import { integerOption, listOption, parseCommandLine, UsageError } from '../command-line.js';
 import { RETAINED_TABLE_HEADER, retainedOnFerretDb, retainedOnLevelDb } from './retained.js';
+import { WILLS_TABLE_HEADER, willsOnFerretDb, willsOnLevelDb } from './wills.js';
 
 const BACKENDS = ['sqlite', 'postgresql'] as const;
 
 const USAGE = `usage: npm run bench:database -- [options]
-  --only LIST               what to measure: queue, cross-edge, retained (all)
+  --only LIST               what to measure: queue, cross-edge, retained, wills (all)
   --backends LIST           sqlite,postgresql (both)
-  --sizes LIST              messages of other sessions in the queue collection, stored values in retained (10,5000,50000)
-  --seconds S               per size and backend in queue; measured part of each cross-edge run; per read in retained (5)
+  --sizes LIST              messages of other sessions in the queue collection, stored values in retained,
+                            stored wills and subscriptions in wills (10,5000,50000)
+  --seconds S               per size and backend in queue; measured part of each cross-edge run; per cell in retained and wills (5)
   --window N                QoS 1 publishes in flight in cross-edge (64)
   -h, --help                this text`;
 
@@ -40,7 +44,7 @@ const { parts, backends, sizes, seconds, window } = parseCommandLine(
   ({ values: args, positionals }) => {
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
     return {
-      parts: listOption('--only', args.only ?? 'queue,cross-edge,retained', ['queue', 'cross-edge', 'retained']),
+      parts: listOption('--only', args.only ?? 'queue,cross-edge,retained,wills', ['queue', 'cross-edge', 'retained', 'wills']),
       backends: [...listOption('--backends', args.backends ?? BACKENDS.join(','), BACKENDS)] as FerretDbBackend[],
       sizes: (args.sizes ?? '10,5000,50000').split(',').map((size) => integerOption('--sizes', size, 0)),
       seconds: integerOption('--seconds', args.seconds ?? '5'),
@@ -244,6 +248,19 @@ if (parts.has('retained')) {
       `One SUBSCRIBE's read of permanent-topic values, every device's state stored, ms per read (${seconds} s per cell, at least 3 reads)`,
       '',
       ...RETAINED_TABLE_HEADER,
+      ...rows,
+    ].join('\n'),
+  );
+}
+if (parts.has('wills')) {
+  const rows = await willsOnLevelDb(sizes, seconds);
+  for (const backend of backends) rows.push(...(await willsOnFerretDb(backend, sizes, seconds)));
+  console.log(
+    [
+      '',
+      `Wills and subscriptions next to N stored, every will of a live edge, ms per operation (${seconds} s per cell, at least 3)`,
+      '',
+      ...WILLS_TABLE_HEADER,
       ...rows,
     ].join('\n'),
   );

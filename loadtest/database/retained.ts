@@ -3,17 +3,13 @@
 // (persistence/retained-index.ts on LevelDB, persistence/mongo-retained.ts on MongoDB). A device
 // subscribes to its commands (nothing stored there) and to its state (one value stored), and a
 // backend to every device's state, in a fleet whose every device has published its state.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { ClassicLevel } from 'classic-level';
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
 import mongoPersistence from 'aedes-persistence-mongodb';
-import { MongoClient } from 'mongodb';
 import { withRetainedIndex } from '../../services/edge/persistence/retained-index.js';
 import { readRetainedThroughIndex } from '../../services/edge/persistence/mongo-retained.js';
 import { MAX_PERMANENT_REPLAY } from '../../services/edge/topics/routes.js';
-import { startFerretDb, type FerretDbBackend } from '../../test/support/servers.js';
+import type { FerretDbBackend } from '../../test/support/servers.js';
+import { msPer, onFerretDb, onLevelDb, storeRow } from './stores.js';
 
 interface RetainedReads {
   createRetainedStreamCombi(patterns: string[]): AsyncIterable<unknown>;
@@ -28,23 +24,18 @@ function stateValue(device: number) {
 /** Milliseconds per SUBSCRIBE's read, over `seconds` (at least 3 reads), for each subscription. */
 async function msPerRead(store: RetainedReads, seconds: number): Promise<string[]> {
   const cells: string[] = [];
-  for (const filter of Object.values(SUBSCRIPTIONS)) {
-    const deadline = Date.now() + seconds * 1000;
-    const start = process.hrtime.bigint();
-    let reads = 0;
-    for (; reads < 3 || Date.now() < deadline; reads++) for await (const _ of store.createRetainedStreamCombi([filter]));
-    const ms = Number(process.hrtime.bigint() - start) / 1e6 / reads;
-    cells.push(ms.toLocaleString('en', { maximumFractionDigits: ms < 1 ? 3 : 1 }));
-  }
+  for (const filter of Object.values(SUBSCRIPTIONS))
+    cells.push(
+      await msPer(seconds, async () => {
+        for await (const _ of store.createRetainedStreamCombi([filter]));
+      }),
+    );
   return cells;
 }
 
-export async function retainedOnLevelDb(sizes: number[], seconds: number): Promise<string[]> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-bench-retained-'));
-  const db = new ClassicLevel<string, Buffer>(dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
-  await db.open();
-  const rows: string[] = [];
-  try {
+export function retainedOnLevelDb(sizes: number[], seconds: number): Promise<string[]> {
+  return onLevelDb(async (db) => {
+    const rows: string[] = [];
     const stock = new AsyncLevelPersistence(db) as unknown as RetainedReads & { storeRetained(packet: object): Promise<void> };
     let stored = 0;
     for (const size of sizes) {
@@ -52,23 +43,15 @@ export async function retainedOnLevelDb(sizes: number[], seconds: number): Promi
       // The index is read from the database at start, as the edge does.
       const indexed = (await withRetainedIndex(new AsyncLevelPersistence(db), db, MAX_PERMANENT_REPLAY))
         .persistence as unknown as RetainedReads;
-      rows.push(
-        `| LevelDB (all-in-one) | ${size.toLocaleString('en')} | ${(await msPerRead(stock, seconds)).join(' | ')} | ${(await msPerRead(indexed, seconds)).join(' | ')} |`,
-      );
-      console.log(rows.at(-1));
+      rows.push(storeRow('LevelDB (all-in-one)', size, await msPerRead(stock, seconds), await msPerRead(indexed, seconds)));
     }
-  } finally {
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-  return rows;
+    return rows;
+  });
 }
 
-export async function retainedOnFerretDb(backend: FerretDbBackend, sizes: number[], seconds: number): Promise<string[]> {
-  const server = await startFerretDb(backend);
-  const client = await MongoClient.connect(server.url);
-  const rows: string[] = [];
-  try {
+export function retainedOnFerretDb(backend: FerretDbBackend, sizes: number[], seconds: number): Promise<string[]> {
+  return onFerretDb(backend, async (client) => {
+    const rows: string[] = [];
     const db = client.db('bench');
     const stock = (
       mongoPersistence({ db, collectionPrefix: 'mqtt_' }) as { asyncPersistence: RetainedReads & { setup(broker: object): Promise<void> } }
@@ -87,15 +70,11 @@ export async function retainedOnFerretDb(backend: FerretDbBackend, sizes: number
         stored += count;
       }
       rows.push(
-        `| FerretDB on ${backend} | ${size.toLocaleString('en')} | ${(await msPerRead(stock, seconds)).join(' | ')} | ${(await msPerRead(indexed, seconds)).join(' | ')} |`,
+        storeRow(`FerretDB on ${backend}`, size, await msPerRead(stock, seconds), await msPerRead(indexed as RetainedReads, seconds)),
       );
-      console.log(rows.at(-1));
     }
-  } finally {
-    await client.close();
-    await server.stop();
-  }
-  return rows;
+    return rows;
+  });
 }
 
 export const RETAINED_TABLE_HEADER = [

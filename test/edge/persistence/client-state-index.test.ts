@@ -1,6 +1,7 @@
 // The embedded store's index of which clients have session state (persistence/client-state-index.ts):
 // a clean session's CONNECT and close touch the database only for clients with something stored,
-// and whatever is stored — in this process or before a restart — is still removed when it should be.
+// whatever is stored — in this process or before a restart — is still removed when it should be,
+// and aedes' sweep for the wills of dead brokers reads only the wills stored before the restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,6 +23,22 @@ interface State {
   delWill(client: { id: string }): Promise<unknown>;
   outgoingEnqueueCombi(subscribers: Array<{ clientId: string }>, packet: object): Promise<unknown>;
   outgoingStream(client: { id: string }): AsyncIterable<{ topic: string }>;
+  setup(broker: object): Promise<void>;
+  streamWill(brokers: Record<string, number>): AsyncIterable<{ clientId: string; brokerId: string }>;
+}
+
+/** A broker as far as the store's setup needs one. */
+const broker = (id: string) => ({
+  id,
+  subscribe: (_topic: string, _handler: unknown, done: () => void) => done(),
+  publish: () => undefined,
+});
+
+/** What aedes' sweep for the wills of brokers not live gets: "<broker> <client>". */
+async function sweptWills(state: State, live: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const packet of state.streamWill({ [live]: Date.now() })) found.push(`${packet.brokerId} ${packet.clientId}`);
+  return found;
 }
 
 async function queuedTopics(state: State, client: { id: string }): Promise<string[]> {
@@ -136,6 +153,33 @@ test('state stored before a restart is found from the keys on disk and removed',
   assert.ok(await state.delWill(client));
   assert.deepEqual(await state.subscriptionsByClient(client), []);
   await assert.rejects(state.incomingGetPacket(client, qos2), /no such packet/);
+});
+
+test("aedes' will sweep reads only the wills found on disk at start, each until it is deleted or replaced", async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-client-index-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const before = await openCounted(dir);
+  const first = await indexed(before.db);
+  await first.setup(broker('edge-before'));
+  for (const id of ['reg/d1', 'reg/d2', 'reg/d3']) await first.putWill({ id }, { ...will });
+  await before.db.close();
+
+  const after = await openCounted(dir);
+  t.after(() => after.db.close());
+  const state = await indexed(after.db);
+  await state.setup(broker('edge-now'));
+  for (let device = 0; device < 50; device++) await state.putWill({ id: `reg/now-${device}` }, { ...will });
+  // d2 connected again, here, with a will; d3 closed here (aedes deletes the will of a client it closes).
+  await state.putWill({ id: 'reg/d2' }, { ...will });
+  await state.delWill({ id: 'reg/d3' });
+  after.counts.reads = 0;
+  assert.deepEqual(await sweptWills(state, 'edge-now'), ['edge-before reg/d1']);
+  assert.equal(after.counts.reads, 1, "one read: d1's will");
+  // As aedes does once it has published the will.
+  assert.ok(await state.delWill({ id: 'reg/d1' }));
+  after.counts.reads = 0;
+  assert.deepEqual(await sweptWills(state, 'edge-now'), []);
+  assert.equal(after.counts.reads, 0, 'nothing left from before the restart: no read');
 });
 
 test('a client ID is read back from each kind of key, escaped characters included', () => {

@@ -1,12 +1,14 @@
 // FerretDB v1 on PostgreSQL, with deploy/ferretdb/postgresql-lookup-indexes.sql applied (as
-// startFerretDb does): the store's lookups by equality, which FerretDB pushes down to SQL as
+// startFerretDb does): the registry store's lookups by equality, and those the edges make in
+// their MQTT state for every CONNECT, SUBSCRIBE and disconnect, which FerretDB pushes down to SQL as
 // `(_jsonb -> 'field') @> value`, are index scans in PostgreSQL's plan instead of scans of the
 // whole table. (FerretDB v1 pushes down neither ranges nor sorts, so a page of a registry's devices
 // reads the registry's devices, not the collection.)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MongoClient, type Document } from 'mongodb';
+import { MongoClient, type Db, type Document } from 'mongodb';
 import { openMongoStore } from '../../../services/registry/store/mongo.js';
+import { mongoMqttPersistence } from '../../../services/edge/persistence/mongo.js';
 import { aliasConflictLookups, aliasedDevicesFilter } from '../../../services/registry/store/mongo-devices.js';
 import { createIdGenerator } from '../../../services/registry/ids.js';
 import { runPsql, startFerretDb } from '../../support/servers.js';
@@ -73,10 +75,39 @@ test('lookups of the MongoDB store on FerretDB over PostgreSQL are index scans',
       filter,
     ]),
   ];
+  await assertIndexScans(db, lookups);
+});
+
+async function assertIndexScans(db: Db, lookups: Array<[string, string, Document]>): Promise<void> {
   for (const [name, collection, filter] of lookups) {
     const explained = (await db.collection(collection).find(filter).explain()) as unknown as FerretExplain;
     const nodes = nodeTypes(explained.queryPlanner.Plan);
     assert.ok(explained.filterPushdown, `${name}: filter not pushed down to SQL`);
     assert.ok(!nodes.includes('Seq Scan') && nodes.some((node) => node.includes('Index')), `${name}: ${nodes.join(' > ')}`);
+  }
+}
+
+test("an edge's lookups of wills and subscriptions by client on FerretDB over PostgreSQL are index scans", async () => {
+  const state = await mongoMqttPersistence(ferretDb.url, 'mqtt_indexes');
+  try {
+    const db = client.db('mqtt_indexes');
+    // As aedes-persistence-mongodb stores them (putWill, addSubscriptions).
+    await db.collection('mqtt_will').insertMany(
+      Array.from({ length: 50 }, (_, index) => ({
+        clientId: `c${index}`,
+        packet: { brokerId: 'edge', clientId: `c${index}`, topic: 't' },
+      })),
+    );
+    await db
+      .collection('mqtt_subscriptions')
+      .insertMany(Array.from({ length: 50 }, (_, index) => ({ clientId: `c${index}`, topic: 't', qos: 1 })));
+    await assertIndexScans(db, [
+      ["a disconnect's will delete", 'mqtt_will', { clientId: 'c7', 'packet.brokerId': 'edge' }],
+      ["aedes' will read", 'mqtt_will', { clientId: 'c7' }],
+      ['a SUBSCRIBE or UNSUBSCRIBE', 'mqtt_subscriptions', { clientId: 'c7', topic: 't' }],
+      ["a persistent session's subscriptions", 'mqtt_subscriptions', { clientId: 'c7' }],
+    ]);
+  } finally {
+    await state.close();
   }
 });
