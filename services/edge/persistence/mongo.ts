@@ -10,6 +10,7 @@ import type { QueuedCounter } from './queue-limit.js';
 import { mongoSessionLedger, type SessionLedger } from './session-ledger.js';
 import { type OutgoingStore, writeMessageIdsAtClose } from './message-ids-at-close.js';
 import { readRetainedThroughIndex } from './mongo-retained.js';
+import { writeRetainedInBatches } from './mongo-retained-writes.js';
 import { sweepWillsByOwner } from './mongo-wills.js';
 import { MAX_PERMANENT_REPLAY } from '../topics/routes.js';
 
@@ -45,6 +46,7 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
     .collection(`${COLLECTION_PREFIX}subscriptions`)
     .createIndex({ clientId: 1, topic: 1 }, { name: 'iotcore_client_topic' });
   writeMessageIdsAtClose(asyncPersistenceOf<OutgoingStore>(persistence), client.db(database).collection(`${COLLECTION_PREFIX}outgoing`));
+  writeRetainedInBatches(asyncPersistenceOf(persistence), client.db(database).collection(`${COLLECTION_PREFIX}retained`));
   readRetainedThroughIndex(
     asyncPersistenceOf(persistence),
     client.db(database).collection(`${COLLECTION_PREFIX}retained`),

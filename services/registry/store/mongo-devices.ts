@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import pLimit from 'p-limit';
 import { aliasesOverlap } from '../validation/topic-aliases.js';
+import { bulkWriteInChunks } from '../../common/mongo-write-batches.js';
 import type { AliasRecord, DeviceRecord } from './records.js';
 
 export type DeviceDocument = DeviceRecord & { _id: string; folder_id: string; alias_names: string[]; alias_prefix_keys: string[] };
@@ -108,7 +109,10 @@ export async function backfillAliasFields(db: Db, devices: Collection<DeviceDocu
   let batch: Array<{ id: string; fields: ReturnType<typeof aliasFields> }> = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    await devices.bulkWrite(batch.map(({ id, fields }) => ({ updateOne: { filter: { _id: id }, update: { $set: fields } } })));
+    await bulkWriteInChunks(
+      devices,
+      batch.map(({ id, fields }) => ({ updateOne: { filter: { _id: id }, update: { $set: fields } } })),
+    );
     batch = [];
   };
   const stored = devices.find({ alias_prefix_keys: { $exists: false } }, { projection: { registry_id: 1, topic_aliases: 1 } });

@@ -22,6 +22,7 @@ import type {
   ServiceAccountRecord,
 } from './records.js';
 import { decodePageToken, pageFromSorted } from './paging.js';
+import { bulkWriteInChunks } from '../../common/mongo-write-batches.js';
 import {
   aliasedDevicesFilter,
   aliasRecords,
@@ -208,8 +209,8 @@ class MongoStore implements RegistryStore {
       );
       return Object.keys(fields).length > 0 ? [{ updateOne: { filter: { _id: device_id }, update: { $set: fields } } }] : [];
     });
-    // One round trip for the report; unordered, so a device deleted meanwhile does not stop the rest.
-    if (updates.length > 0) await this.#devices.bulkWrite(updates, { ordered: false });
+    // Few round trips for the report; unordered, so a device deleted meanwhile does not stop the rest.
+    await bulkWriteInChunks(this.#devices, updates, { ordered: false });
   }
 
   async deleteDevice(id: string) {

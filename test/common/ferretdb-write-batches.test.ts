@@ -1,0 +1,89 @@
+// Batched writes that FerretDB v1 on PostgreSQL can finish (common/mongo-write-batches.ts): it
+// keeps a pooled connection for each update or delete of a command until the command ends, so a
+// command of as many as its pool (100 in the tests) never returns. A registry recording a report
+// of hundreds of active devices, and an edge storing a burst of permanent-topic values, must finish
+// and store everything.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { MongoClient } from 'mongodb';
+import { openMongoStore } from '../../services/registry/store/mongo.js';
+import { mongoMqttPersistence } from '../../services/edge/persistence/mongo.js';
+import { startFerretDb } from '../support/servers.js';
+
+const ferretDb = await startFerretDb('postgresql');
+const client = await MongoClient.connect(ferretDb.url);
+after(async () => {
+  await client.close();
+  await ferretDb.stop();
+});
+
+/** Fails, instead of waiting for ever, when FerretDB does not answer. */
+function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+const DEVICES = 250;
+
+test("a report of 250 devices' activity is stored", { timeout: 60_000 }, async () => {
+  const store = await openMongoStore(client, 'write_batches_registry');
+  const at = new Date();
+  await client
+    .db('write_batches_registry')
+    .collection('devices')
+    .insertMany(
+      Array.from({ length: DEVICES }, (_, index) => ({
+        _id: `dev${index}`,
+        registry_id: 'r',
+        folder_id: 'f',
+        name: `d${index}`,
+        created_at: at,
+        monitoring: {},
+      })) as never,
+    );
+  const seen = new Date('2026-12-07T10:00:00Z');
+  await within(
+    20_000,
+    'recordDeviceMonitoring',
+    store.recordDeviceMonitoring(
+      Array.from({ length: DEVICES }, (_, index) => ({ device_id: `dev${index}`, patch: { last_pub_activity_time: seen } })),
+    ),
+  );
+  assert.equal(
+    await client.db('write_batches_registry').collection('devices').countDocuments({ 'monitoring.last_pub_activity_time': seen }),
+    DEVICES,
+  );
+});
+
+test('a burst of 250 permanent-topic values, and a clearing one, is stored', { timeout: 60_000 }, async () => {
+  const state = await mongoMqttPersistence(ferretDb.url, 'write_batches_edge');
+  try {
+    const store = (state.persistence as { asyncPersistence: { storeRetained(packet: object): Promise<void> } }).asyncPersistence;
+    const value = (index: number, payload: string) => ({
+      cmd: 'publish',
+      topic: `$devices/d${index}/state`,
+      payload: Buffer.from(payload),
+      qos: 1,
+      retain: true,
+    });
+    await within(
+      20_000,
+      'storeRetained',
+      Promise.all([
+        ...Array.from({ length: DEVICES }, (_, index) => store.storeRetained(value(index, `{"n":${index}}`))),
+        // Queued after the first value of d0: applied in order, so d0 ends up cleared.
+        store.storeRetained(value(0, '')),
+      ]),
+    );
+    const retained = client.db('write_batches_edge').collection('mqtt_retained');
+    assert.equal(await retained.countDocuments({}), DEVICES - 1);
+    assert.equal(await retained.countDocuments({ topic: '$devices/d0/state' }), 0);
+    const stored = await retained.findOne({ topic: '$devices/d7/state' });
+    assert.equal(Buffer.from(stored?.payload.buffer ?? stored?.payload).toString(), '{"n":7}');
+  } finally {
+    await state.close();
+  }
+});
