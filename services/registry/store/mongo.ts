@@ -22,7 +22,7 @@ import type {
   ServiceAccountRecord,
 } from './records.js';
 import { decodePageToken, pageFromSorted } from './paging.js';
-import { bulkWriteInChunks } from '../../common/mongo-write-batches.js';
+import { MonitoringWrites } from './mongo-monitoring.js';
 import {
   aliasedDevicesFilter,
   aliasRecords,
@@ -38,8 +38,15 @@ type WithId<T> = T & { _id: string };
 
 const DUPLICATE_KEY = 11000;
 
-export async function openMongoStore(client: MongoClient, dbName: string, options: { ownsClient?: boolean } = {}): Promise<RegistryStore> {
-  const store = new MongoStore(client, client.db(dbName), options.ownsClient ?? false);
+/** How often devices' new monitoring times are written (mongo-monitoring.ts). */
+const MONITORING_SAVE_MS = 10_000;
+
+export async function openMongoStore(
+  client: MongoClient,
+  dbName: string,
+  options: { ownsClient?: boolean; monitoringSaveMs?: number } = {},
+): Promise<RegistryStore> {
+  const store = new MongoStore(client, client.db(dbName), options.ownsClient ?? false, options.monitoringSaveMs ?? MONITORING_SAVE_MS);
   await store.createIndexes();
   return store;
 }
@@ -56,11 +63,13 @@ class MongoStore implements RegistryStore {
   readonly #serviceAccounts: Collection<WithId<ServiceAccountRecord>>;
   readonly #serviceAccountKeys: Collection<WithId<ServiceAccountKeyRecord>>;
   readonly #triggers: Collection<WithId<TriggerRecord>>;
+  readonly #monitoring: MonitoringWrites;
 
   constructor(
     private readonly client: MongoClient,
     private readonly db: Db,
     private readonly ownsClient: boolean,
+    monitoringSaveMs: number,
   ) {
     this.#registries = db.collection('registries');
     this.#devices = db.collection('devices');
@@ -73,6 +82,7 @@ class MongoStore implements RegistryStore {
     this.#serviceAccounts = db.collection('service_accounts');
     this.#serviceAccountKeys = db.collection('service_account_keys');
     this.#triggers = db.collection('triggers');
+    this.#monitoring = new MonitoringWrites(this.#devices, monitoringSaveMs);
   }
 
   async createIndexes(): Promise<void> {
@@ -162,11 +172,11 @@ class MongoStore implements RegistryStore {
   }
 
   async getDevice(id: string) {
-    return deviceRecord(await this.#devices.findOne({ _id: id }));
+    return this.#monitoring.current(deviceRecord(await this.#devices.findOne({ _id: id })));
   }
 
   async getDeviceByName(registryId: string, name: string) {
-    return deviceRecord(await this.#devices.findOne({ registry_id: registryId, name }));
+    return this.#monitoring.current(deviceRecord(await this.#devices.findOne({ registry_id: registryId, name })));
   }
 
   async listDevices(scope: { registry_id: string } | { folder_id: string }, page: PageRequest): Promise<Page<DeviceRecord>> {
@@ -178,7 +188,7 @@ class MongoStore implements RegistryStore {
       .limit(page.page_size + 1)
       .toArray();
     return pageFromSorted(
-      documents.map((document) => deviceRecord(document)!),
+      documents.map((document) => this.#monitoring.current(deviceRecord(document))!),
       (device) => device.id,
       page,
     );
@@ -201,16 +211,7 @@ class MongoStore implements RegistryStore {
   }
 
   async recordDeviceMonitoring(reports: ReadonlyArray<{ device_id: string; patch: DeviceMonitoringRecord }>) {
-    const updates = reports.flatMap(({ device_id, patch }) => {
-      const fields = Object.fromEntries(
-        Object.entries(patch)
-          .filter(([, value]) => value !== undefined)
-          .map(([name, value]) => [`monitoring.${name}`, value]),
-      );
-      return Object.keys(fields).length > 0 ? [{ updateOne: { filter: { _id: device_id }, update: { $set: fields } } }] : [];
-    });
-    // Few round trips for the report; unordered, so a device deleted meanwhile does not stop the rest.
-    await bulkWriteInChunks(this.#devices, updates, { ordered: false });
+    this.#monitoring.record(reports);
   }
 
   async deleteDevice(id: string) {
@@ -475,6 +476,7 @@ class MongoStore implements RegistryStore {
   }
 
   async close() {
+    await this.#monitoring.close();
     if (this.ownsClient) await this.client.close();
   }
 
