@@ -6,11 +6,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { localCaFile } from '../../services/common/tls-material.js';
+import { freePort } from './ports.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../services/cli/main.js');
 
-/** Starts `iotcore serve` and resolves once its TLS MQTT listener is up. */
+/**
+ * Starts `iotcore serve` and resolves once its TLS MQTT listener is up. Its REST and ops HTTP
+ * listeners get ports of their own (`extraArgs` may name others): on a port the system picked at
+ * bind time, one of them once took the MQTT port a test had just freed by killing the server, and
+ * the restart failed with EADDRINUSE.
+ */
 export async function startServer(dataDir: string, port: number, mqttPort: number, extraArgs: string[] = []): Promise<ChildProcess> {
+  const [restPort, httpPort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
     [
@@ -22,8 +29,10 @@ export async function startServer(dataDir: string, port: number, mqttPort: numbe
       `127.0.0.1:${port}`,
       '--mqtt-listen',
       `127.0.0.1:${mqttPort}`,
+      '--rest-listen',
+      `127.0.0.1:${restPort}`,
       '--http-listen',
-      '127.0.0.1:0',
+      `127.0.0.1:${httpPort}`,
       ...extraArgs,
     ],
     {
