@@ -58,13 +58,8 @@ export async function withClientStateIndex<P>(persistence: P, db: ClassicLevel<s
     for await (const key of db.keys({ gte: prefix, lt: `${prefix.slice(0, -1)};` })) listed[kind].add(clientIdOfKey(prefix, key));
   }
   const state = persistence as unknown as ClientState;
-  const listBefore = <A extends unknown[], R>(kind: Kind, write: (client: Client, ...rest: A) => Promise<R>) => {
-    const original = write.bind(state);
-    return (client: Client, ...rest: A) => {
-      listed[kind].add(client.id);
-      return original(client, ...rest);
-    };
-  };
+  const listBefore = <A extends unknown[], R>(kind: Kind, write: (client: Client, ...rest: A) => Promise<R>) =>
+    noteBefore(state, write, (id) => listed[kind].add(id));
   /** The removal runs only for a listed client; for any other it finds nothing (undefined). */
   const skipUnlisted = <R>(kind: Kind, remove: (client: Client) => Promise<R>) => {
     const original = remove.bind(state);
@@ -95,15 +90,9 @@ export async function withClientStateIndex<P>(persistence: P, db: ClassicLevel<s
 
 /** aedes' will sweep reads only `inherited`: the clients whose will was on disk at start. */
 function sweepOnlyInheritedWills(state: ClientState, inherited: Set<string>): void {
-  const forget = <A extends unknown[], R>(write: (client: Client, ...rest: A) => Promise<R>) => {
-    const original = write.bind(state);
-    return (client: Client, ...rest: A) => {
-      inherited.delete(client.id);
-      return original(client, ...rest);
-    };
-  };
-  state.putWill = forget(state.putWill);
-  state.delWill = forget(state.delWill);
+  const forget = (id: string) => inherited.delete(id);
+  state.putWill = noteBefore(state, state.putWill, forget);
+  state.delWill = noteBefore(state, state.delWill, forget);
   const getWill = state.getWill.bind(state);
   state.streamWill = (brokers = {}) =>
     Readable.from(
@@ -115,4 +104,17 @@ function sweepOnlyInheritedWills(state: ClientState, inherited: Set<string>): vo
         }
       })(),
     );
+}
+
+/** `write` on `state`, with the client's ID handed to `note` first. */
+function noteBefore<A extends unknown[], R>(
+  state: ClientState,
+  write: (client: Client, ...rest: A) => Promise<R>,
+  note: (id: string) => unknown,
+): (client: Client, ...rest: A) => Promise<R> {
+  const original = write.bind(state);
+  return (client, ...rest) => {
+    note(client.id);
+    return original(client, ...rest);
+  };
 }

@@ -3,7 +3,7 @@
 // session another one held. One MongoClient is created here and handed to aedes-persistence-mongodb
 // as `db`: its own URL parsing crashes on multi-host connection strings. No TTL options: FerretDB
 // refuses TTL indexes, and queued messages must not silently expire anyway.
-import { Binary, MongoClient, type Collection } from 'mongodb';
+import { Binary, MongoClient, type Collection, type Document } from 'mongodb';
 import mongoPersistence from 'aedes-persistence-mongodb';
 import { recordMongoCommands } from '../../common/dependency-metrics.js';
 import type { QueuedCounter } from './queue-limit.js';
@@ -35,32 +35,27 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
   recordMongoCommands(client);
   const writable = writableServerKnown(client);
   await client.connect();
+  const db = client.db(database);
+  const collection = <T extends Document>(name: string) => db.collection<T>(`${COLLECTION_PREFIX}${name}`);
   // The callback-style wrapper: aedes 1.2 pipes the retained-message stream it returns.
-  const persistence = mongoPersistence({ db: client.db(database), collectionPrefix: COLLECTION_PREFIX });
-  await sweepWillsByOwner(asyncPersistenceOf(persistence), client.db(database), COLLECTION_PREFIX);
+  const persistence = mongoPersistence({ db, collectionPrefix: COLLECTION_PREFIX });
+  await sweepWillsByOwner(asyncPersistenceOf(persistence), db, COLLECTION_PREFIX);
   // aedes-persistence-mongodb leaves this collection unindexed too: each SUBSCRIBE, UNSUBSCRIBE and
   // persistent CONNECT scanned it (a CONNECT's read: 13.2 ms next to 50,000 on FerretDB on
   // PostgreSQL, 0.8 ms with this index; loadtest/results/cluster-database.md).
-  await client
-    .db(database)
-    .collection(`${COLLECTION_PREFIX}subscriptions`)
-    .createIndex({ clientId: 1, topic: 1 }, { name: 'iotcore_client_topic' });
-  writeMessageIdsAtClose(asyncPersistenceOf<OutgoingStore>(persistence), client.db(database).collection(`${COLLECTION_PREFIX}outgoing`));
-  writeRetainedInBatches(asyncPersistenceOf(persistence), client.db(database).collection(`${COLLECTION_PREFIX}retained`));
-  readRetainedThroughIndex(
-    asyncPersistenceOf(persistence),
-    client.db(database).collection(`${COLLECTION_PREFIX}retained`),
-    MAX_PERMANENT_REPLAY,
-  );
+  await collection('subscriptions').createIndex({ clientId: 1, topic: 1 }, { name: 'iotcore_client_topic' });
+  writeMessageIdsAtClose(asyncPersistenceOf<OutgoingStore>(persistence), collection('outgoing'));
+  writeRetainedInBatches(asyncPersistenceOf(persistence), collection('retained'));
+  readRetainedThroughIndex(asyncPersistenceOf(persistence), collection('retained'), MAX_PERMANENT_REPLAY);
   return {
     persistence,
     ping: async () => {
       await client.db('admin').command({ ping: 1 });
     },
     writable,
-    permanentTopics: () => client.db(database).collection(`${COLLECTION_PREFIX}retained`).estimatedDocumentCount(),
-    queued: queuedCounter(client.db(database).collection(`${COLLECTION_PREFIX}outgoing`)),
-    sessions: await mongoSessionLedger(client.db(database), COLLECTION_PREFIX),
+    permanentTopics: () => collection('retained').estimatedDocumentCount(),
+    queued: queuedCounter(collection('outgoing')),
+    sessions: await mongoSessionLedger(db, COLLECTION_PREFIX),
     close: () => client.close(),
   };
 }

@@ -27,19 +27,13 @@ import { decodeRecord, encodeRecord } from './record-codec.js';
 import { decodePageToken, pageFromSorted } from './paging.js';
 import { EmbeddedState, type Collection } from './embedded-state.js';
 import type { SortedIdGroups } from './sorted-ids.js';
-import { PeriodicSaves } from './periodic-saves.js';
+import { MONITORING_SAVE_MS, PeriodicSaves } from './periodic-saves.js';
 
 type BatchOperation = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
 type DeviceScope = { registry_id: string } | { folder_id: string };
 
 const key = (collection: Collection, id: string) => `${collection}:${id}`;
 
-/**
- * How often devices' new monitoring times are written. An active device's change every second and
- * are read from memory; written through, each was a record encoding and a LevelDB write per device
- * and second. A crash loses at most this much of them.
- */
-const MONITORING_SAVE_MS = 10_000;
 /** Devices per write of a save: each is one task of the event loop (about 6 µs per device to encode). */
 const MONITORING_SAVE_CHUNK = 200;
 const byId = <T extends { id: string }>(records: T[]): T[] => records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -23,6 +23,7 @@ import type {
 } from './records.js';
 import { decodePageToken, pageFromSorted } from './paging.js';
 import { MonitoringWrites } from './mongo-monitoring.js';
+import { MONITORING_SAVE_MS } from './periodic-saves.js';
 import {
   aliasedDevicesFilter,
   aliasRecords,
@@ -37,9 +38,6 @@ import {
 type WithId<T> = T & { _id: string };
 
 const DUPLICATE_KEY = 11000;
-
-/** How often devices' new monitoring times are written (mongo-monitoring.ts). */
-const MONITORING_SAVE_MS = 10_000;
 
 export async function openMongoStore(
   client: MongoClient,

@@ -2,6 +2,12 @@
 // written every few seconds instead of on every change: which ones changed since the last save,
 // and the timer that writes them a chunk at a time. A crash loses at most one interval of changes.
 
+/**
+ * How often both stores write devices' new monitoring times. An active device's change every second;
+ * written through, each was a write per device and second. A crash loses at most this much of them.
+ */
+export const MONITORING_SAVE_MS = 10_000;
+
 export class PeriodicSaves {
   readonly #unsaved = new Set<string>();
   readonly #timer: NodeJS.Timeout;
