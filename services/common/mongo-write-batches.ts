@@ -1,9 +1,12 @@
-// FerretDB v1 on PostgreSQL can hold a pooled PostgreSQL connection for each update of a write
-// command until the whole command ends. A command with as many updates as its pool holds
-// (`pool_max_conns`) then never ends, and takes every other request to that FerretDB down with it:
-// with a pool of 30, 29 updates by `_id` in one command took 122 ms and 30 never returned; with the
-// tests' 100, a burst of 250 upserts of permanent-topic values never returned either. MongoDB takes
-// 100,000 per command. iotcore's batched updates send at most this many per command.
+// FerretDB v1 on PostgreSQL keeps the read of each update in a write command open, with its pooled
+// PostgreSQL connection, until the whole command ends (its update handler closes them deferred): an
+// update that matches a document holds a connection and the next one's write needs another. A
+// command with as many matching updates as its pool holds (`pool_max_conns`) then never ends, and
+// takes every other request to that FerretDB down with it: with a pool of 30, 29 updates by `_id`
+// in one command took 122 ms and 30 never returned; with the tests' 100, neither did a burst of 250
+// permanent-topic values nor 120 filters subscribed again. Inserts (an upsert that matches nothing)
+// and deletes release theirs at once. MongoDB takes 100,000 per command. iotcore's batched updates
+// send at most this many per command.
 import type { AnyBulkWriteOperation, BulkWriteOptions, Collection, Document } from 'mongodb';
 
 export const MAX_WRITES_PER_COMMAND = 16;

@@ -1,11 +1,12 @@
 // Batched writes that FerretDB v1 on PostgreSQL can finish (common/mongo-write-batches.ts): it
-// keeps a pooled connection for each update or delete of a command until the command ends, so a
+// keeps a pooled connection for each matching update of a command until the command ends, so a
 // command of as many as its pool (100 in the tests) never returns. A registry recording a report
-// of hundreds of active devices, and an edge storing a burst of permanent-topic values, must finish
-// and store everything.
+// of hundreds of active devices, an edge storing a burst of permanent-topic values, and a persistent
+// session subscribing again to hundreds of filters, must finish and store everything.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MongoClient } from 'mongodb';
+import { Aedes } from 'aedes';
 import { openMongoStore } from '../../services/registry/store/mongo.js';
 import { mongoMqttPersistence } from '../../services/edge/persistence/mongo.js';
 import { startFerretDb } from '../support/servers.js';
@@ -85,3 +86,35 @@ test('a burst of 250 permanent-topic values, and a clearing one, is stored', { t
     await state.close();
   }
 });
+
+test('a persistent session subscribing again to 250 filters in one SUBSCRIBE is stored', { timeout: 60_000 }, async () => {
+  const state = await mongoMqttPersistence(ferretDb.url, 'write_batches_subscriptions');
+  const broker = await Aedes.createBroker({ persistence: state.persistence as never });
+  try {
+    const store = (state.persistence as { asyncPersistence: SubscriptionStore }).asyncPersistence;
+    const backend = { id: 'backend' };
+    const subscribe = (qos: number) =>
+      store.addSubscriptions(
+        backend,
+        Array.from({ length: DEVICES }, (_, index) => ({ topic: `$devices/d${index}/events`, qos })),
+      );
+    // The first SUBSCRIBE inserts; the second, as after a reconnect, updates every one of them.
+    await within(20_000, 'subscribing', subscribe(0));
+    await within(20_000, 'subscribing again', subscribe(1));
+    const stored = client.db('write_batches_subscriptions').collection('mqtt_subscriptions');
+    assert.equal(await stored.countDocuments({ clientId: 'backend', qos: 1 }), DEVICES);
+    // Every filter was also announced to the broker's matcher, the last one included.
+    assert.deepEqual(
+      (await store.subscriptionsByTopic(`$devices/d${DEVICES - 1}/events`)).map(({ clientId, qos }) => ({ clientId, qos })),
+      [{ clientId: 'backend', qos: 1 }],
+    );
+  } finally {
+    await new Promise<void>((closed) => broker.close(() => closed()));
+    await state.close();
+  }
+});
+
+interface SubscriptionStore {
+  addSubscriptions(client: { id: string }, subscriptions: Array<{ topic: string; qos: number }>): Promise<void>;
+  subscriptionsByTopic(topic: string): Promise<Array<{ clientId: string; qos: number }>>;
+}

@@ -11,6 +11,7 @@ import { mongoSessionLedger, type SessionLedger } from './session-ledger.js';
 import { type OutgoingStore, writeMessageIdsAtClose } from './message-ids-at-close.js';
 import { readRetainedThroughIndex } from './mongo-retained.js';
 import { writeRetainedInBatches } from './mongo-retained-writes.js';
+import { writeSubscriptionsInChunks } from './mongo-subscription-writes.js';
 import { sweepWillsByOwner } from './mongo-wills.js';
 import { MAX_PERMANENT_REPLAY } from '../topics/routes.js';
 
@@ -46,6 +47,7 @@ export async function mongoMqttPersistence(url: string, database: string): Promi
   await collection('subscriptions').createIndex({ clientId: 1, topic: 1 }, { name: 'iotcore_client_topic' });
   writeMessageIdsAtClose(asyncPersistenceOf<OutgoingStore>(persistence), collection('outgoing'));
   writeRetainedInBatches(asyncPersistenceOf(persistence), collection('retained'));
+  writeSubscriptionsInChunks(asyncPersistenceOf(persistence));
   readRetainedThroughIndex(asyncPersistenceOf(persistence), collection('retained'), MAX_PERMANENT_REPLAY);
   return {
     persistence,
