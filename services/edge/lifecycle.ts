@@ -74,8 +74,28 @@ export function closeClient(ctx: EdgeContext, client: Client, reason: CloseReaso
   client.close(done);
 }
 
-/** A connection being taken over (aedes closes it) is not going offline: no will. */
+/**
+ * A connection taken over on this edge, which aedes closes: the server closes it without a
+ * DISCONNECT, so its will is published [MQTT-3.1.2-8], as Mosquitto and Eclipse Paho's reference
+ * broker do. It goes out as the old connection closes, during the new one's CONNECT, so before
+ * anything the client publishes after its CONNACK. aedes would also delete the client's stored
+ * will, which by then is the new connection's: so the old one is published here, from memory, and
+ * the stored one is left alone.
+ */
 export function markTakenOver(ctx: EdgeContext, previous: Client): void {
+  const will = aedesInternals.takeWill(previous);
+  if (will)
+    aedesInternals.whenClosed(previous, () =>
+      aedesInternals.publishAs(ctx.broker, will, previous, (error) => {
+        if (error) ctx.logger.warn({ err: error, clientId: previous.id }, 'publishing the will of a connection taken over failed');
+      }),
+    );
+  const session = ctx.sessions.of(previous);
+  if (session) session.closeReason = 'takeover';
+}
+
+/** A connection taken over by another edge: the client is not going offline, so no will. */
+function markMovedAway(ctx: EdgeContext, previous: Client): void {
   aedesInternals.forgetWill(previous);
   const session = ctx.sessions.of(previous);
   if (session) session.closeReason = 'takeover';
@@ -83,8 +103,9 @@ export function markTakenOver(ctx: EdgeContext, previous: Client): void {
 
 /**
  * A connection taken over by another edge is not going offline, so its will must not be published
- * (nor its stored will, which is now the new session's, deleted) when aedes closes it. Subscribed
- * before aedes subscribes its own handler, so it runs first.
+ * when aedes closes it: the client may have published on the new edge already, and a will published
+ * here could reach subscribers after that (docs/yandex-behaviour.md §4.7). Subscribed before aedes
+ * subscribes its own handler, so it runs first.
  */
 export function watchRemoteTakeovers(mq: MQEmitter, edge: () => { ctx: EdgeContext } | undefined): void {
   mq.on('$SYS/+/new/clients', (message, done) => {
@@ -92,7 +113,7 @@ export function watchRemoteTakeovers(mq: MQEmitter, edge: () => { ctx: EdgeConte
     const takenBy = message.topic.split('/')[1];
     if (current && takenBy !== aedesInternals.brokerId(current.ctx.broker)) {
       const previous = aedesInternals.clientById(current.ctx.broker, String(message.payload));
-      if (previous) current.ctx.takenOver(previous);
+      if (previous) markMovedAway(current.ctx, previous);
     }
     done();
   });

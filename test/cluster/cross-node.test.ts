@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
 import { startCluster, type Cluster } from './harness.js';
 import { closed, nextMessage } from '../edge/harness.js';
 
@@ -186,6 +187,20 @@ for (const redisCluster of [false, true]) {
         await oldClosed;
         await new Promise((resolve) => setTimeout(resolve, 1500));
         assert.deepEqual(wills, [], 'a takeover is not the device going offline');
+        // Only the new connection's will is left stored: one left by the old edge would be
+        // published by the survivors the day that edge dies.
+        const mongo = await MongoClient.connect(cluster.mongo.url);
+        try {
+          assert.equal(
+            await mongo
+              .db(cluster.mongoDb)
+              .collection('mqtt_will')
+              .countDocuments({ clientId: `${d1}/roamer` }),
+            1,
+          );
+        } finally {
+          await mongo.close();
+        }
       },
     );
 

@@ -127,6 +127,8 @@ export interface Cluster {
   /** The bus between the edges. */
   bus: ClusterBus;
   mongo: ServerHandle;
+  /** The database every process was given as `--mongo-db`. */
+  mongoDb: string;
   /** The first registry replica. */
   registry: NodeProcess;
   registries: NodeProcess[];
@@ -194,7 +196,8 @@ async function startProcesses(
   const redis = redisCluster ? redisCluster.nodes[0]! : await startRedis();
   if (!redisCluster) stops.push(() => redis.stop());
   const redisUrl = redisCluster?.url ?? redis.url;
-  const mongoArgs = ['--mongo-url', mongo.url, '--mongo-db', uniqueDbName('cluster')];
+  const mongoDb = uniqueDbName('cluster');
+  const mongoArgs = ['--mongo-url', mongo.url, '--mongo-db', mongoDb];
   const bus = options.clusterBus ?? DEFAULT_BUS;
   const busArgs = ['--cluster-bus', bus];
   const tls = await ensureLocalTlsMaterial(path.join(dir, 'shared'), []);
@@ -289,6 +292,7 @@ async function startProcesses(
     bus,
     redisCluster,
     mongo,
+    mongoDb,
     registry: registries[0]!,
     registries,
     edges,

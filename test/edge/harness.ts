@@ -23,8 +23,8 @@ export interface EdgeHarness {
   edge: RunningEdge;
   ca: Buffer;
   port: number;
-  /** With `sessions`: the edge's MQTT state, which a test may close under the running edge. */
-  mqttState?: { close(): Promise<void> };
+  /** With `sessions`: the edge's MQTT state, which a test may read or close under the running edge. */
+  mqttState?: { persistence: unknown; close(): Promise<void> };
   connect(options: IClientOptions): Promise<MqttClient>;
   close(): Promise<void>;
 }

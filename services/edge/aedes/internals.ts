@@ -136,6 +136,13 @@ export const aedesInternals = {
     client(c).will = null;
     client(c)._will = null;
   },
+  /** The connected client's will, taken from aedes, which then neither publishes nor deletes it at close. */
+  takeWill(c: Client): PublishPacket | undefined {
+    const will = client(c).will as PublishPacket | null;
+    client(c).will = null;
+    client(c)._will = null;
+    return will ?? undefined;
+  },
   /** Replaces aedes' per-broker counter check with one that lets every message through. */
   disableCounterDedup(c: Client): void {
     client(c).duplicates = NO_COUNTER_DEDUP;

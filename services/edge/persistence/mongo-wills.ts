@@ -21,7 +21,7 @@ interface WillOwner {
 interface WillStore {
   setup(broker: { id: string }): Promise<void>;
   putWill(client: { id: string }, packet: unknown): Promise<void>;
-  delWill(client: { id: string; brokerId: string }): Promise<unknown>;
+  delWill(client: { id: string; brokerId?: string }): Promise<unknown>;
   streamWill(brokers?: Record<string, number>): AsyncIterable<unknown>;
 }
 
@@ -88,6 +88,13 @@ export async function sweepWillsByOwner(store: WillStore, db: Db, prefix: string
  */
 function deleteWillsByCount(store: WillStore, wills: Collection<StoredWill>): void {
   store.delWill = async (client) => {
+    // aedes' CONNECT clears the client's stored will before storing the new one, passing the client
+    // itself (no broker): the session is now on this edge, so every edge's will of the client goes.
+    // Without this, one was left stored at each takeover, to be published when that edge died.
+    if (client.brokerId === undefined) {
+      await wills.deleteMany({ clientId: client.id });
+      return null;
+    }
     const will = await wills.findOne({ clientId: client.id, 'packet.brokerId': client.brokerId });
     if (!will) return null;
     const { deletedCount } = await wills.deleteOne({ _id: will._id });
