@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { MQEmitter } from 'mqemitter';
+import mqttPacket from 'mqtt-packet';
 
 type Done = (error?: Error) => void;
 
@@ -96,6 +97,24 @@ export function checkAedesShape(aedes: Aedes): void {
     );
   }
 }
+
+/**
+ * The connections whose CONNACK says Session Present although aedes, which sets it only when it
+ * finds stored subscriptions, did not. aedes builds the CONNACK inside its CONNECT steps and writes
+ * it through mqtt-packet's `writeToStream` (the same module object as this one's import), so that
+ * is where the flag is set.
+ */
+const sessionsPresent = new WeakSet<object>();
+const writeToStream = mqttPacket.writeToStream;
+mqttPacket.writeToStream = Object.assign(
+  (packet: mqttPacket.Packet, stream: NodeJS.WritableStream, options?: object) =>
+    writeToStream(
+      packet.cmd === 'connack' && sessionsPresent.delete(stream) && packet.returnCode === 0 ? { ...packet, sessionPresent: true } : packet,
+      stream,
+      options,
+    ),
+  { cacheNumbers: writeToStream.cacheNumbers },
+);
 
 export const aedesInternals = {
   brokerId: (aedes: Aedes): string => broker(aedes).id,
@@ -192,6 +211,10 @@ export const aedesInternals = {
         });
       };
     }
+  },
+  /** The client's CONNACK, if it accepts the connection, says Session Present [MQTT-3.2.2-2]. */
+  reportSessionPresent(c: Client): void {
+    sessionsPresent.add(client(c).conn);
   },
   /** Lets each client's held deliveries go once its CONNACK is written. */
   releaseHeldDeliveries(aedes: Aedes): void {

@@ -123,6 +123,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         aedesInternals.holdDeliveriesUntilConnack(client);
         rewriteIncomingPackets(ctx, client, session);
         connected(ctx, client, session);
+        if (await sessionExisted(ctx, client, previous)) aedesInternals.reportSessionPresent(client);
         done(null, true);
       })
       .catch((error: unknown) => {
@@ -131,6 +132,23 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         fail(SERVER_UNAVAILABLE, 'registry service unavailable');
       });
   };
+}
+
+/**
+ * Whether the client's persistent session already existed, for CONNACK's Session Present
+ * [MQTT-3.2.2-2]: aedes sets it only when it finds stored subscriptions, so a session without any
+ * (a device that only publishes) also counts when the ledger had it offline, or when a persistent
+ * connection of it is taken over here. Every CONNECT clears the client's offline entry: a clean one
+ * ends the session, and is not kept waiting for that.
+ */
+async function sessionExisted(ctx: EdgeContext, client: Client, previous: Client | undefined): Promise<boolean> {
+  const wasOffline =
+    ctx.ledger?.online(client.id).catch((error: unknown) => {
+      ctx.logger.warn({ err: error, clientId: client.id }, 'could not record a session online');
+      return false;
+    }) ?? Promise.resolve(false);
+  if (aedesInternals.isClean(client)) return false;
+  return (previous !== undefined && !aedesInternals.isClean(previous)) || (await wasOffline);
 }
 
 function connected(ctx: EdgeContext, client: Client, session: ReturnType<typeof newSession>): void {
@@ -142,11 +160,6 @@ function connected(ctx: EdgeContext, client: Client, session: ReturnType<typeof 
       last_auth_time: now,
       last_online_time: now,
     });
-  }
-  if (ctx.ledger && !aedesInternals.isClean(client)) {
-    ctx.ledger
-      .online(client.id)
-      .catch((error: unknown) => ctx.logger.warn({ err: error, clientId: client.id }, 'could not record a persistent session online'));
   }
   ctx.metrics.connacks.inc({ code: '0' });
   ctx.metrics.opened.inc();

@@ -7,7 +7,8 @@ import type { Collection, Db } from 'mongodb';
 
 export interface SessionLedger {
   offline(clientId: string, at: Date): Promise<void>;
-  online(clientId: string): Promise<void>;
+  /** Clears the session's offline entry (a CONNECT of the client); true when there was one. */
+  online(clientId: string): Promise<boolean>;
   /** Sessions offline since before `before`, at most `limit`. */
   offlineSince(before: Date, limit: number): Promise<string[]>;
   /**
@@ -25,7 +26,12 @@ const OFFLINE = 'iotcore-offline:';
 export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLedger {
   return {
     offline: (clientId, at) => db.put(`${OFFLINE}${clientId}`, Buffer.from(String(at.getTime()))),
-    online: (clientId) => db.del(`${OFFLINE}${clientId}`),
+    async online(clientId) {
+      const key = `${OFFLINE}${clientId}`;
+      if ((await db.get(key)) === undefined) return false;
+      await db.del(key);
+      return true;
+    },
     async offlineSince(before, limit) {
       const expired: string[] = [];
       for await (const [key, value] of db.iterator({ gte: OFFLINE, lt: 'iotcore-offline;' })) {
@@ -79,9 +85,7 @@ export async function mongoSessionLedger(db: Db, collectionPrefix: string): Prom
       await release(clientId);
     },
     // A claim left behind is harmless: claim() first needs the ledger entry, and offline() clears it.
-    online: async (clientId) => {
-      await ledger.deleteOne({ _id: clientId });
-    },
+    online: async (clientId) => (await ledger.deleteOne({ _id: clientId })).deletedCount === 1,
     offlineSince: async (before, limit) =>
       (
         await ledger

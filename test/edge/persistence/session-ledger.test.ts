@@ -60,7 +60,8 @@ describe('offline-session ledger on MongoDB: claims', () => {
     await ledger.offline('recent', new Date());
     assert.equal(await ledger.claim('recent', before, 60_000), false);
     await ledger.offline('returned', new Date(Date.now() - 2 * HOUR));
-    await ledger.online('returned');
+    assert.equal(await ledger.online('returned'), true, 'the session was offline');
+    assert.equal(await ledger.online('returned'), false, 'and is no more');
     assert.equal(await ledger.claim('returned', before, 60_000), false);
   });
 
