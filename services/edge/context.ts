@@ -43,7 +43,7 @@ export interface EdgeContext {
   ledger: SessionLedger | undefined;
   /** Whether the MQTT state store can serve a CONNECT now (aedes reads and writes the session before CONNACK). */
   persistenceWritable(): boolean;
-  /** A connection being taken over (here or by another edge) is not going offline. */
+  /** A connection being taken over by a new CONNECT on this edge (lifecycle.ts: markTakenOver). */
   takenOver(previous: Client): void;
 }
 

@@ -66,9 +66,9 @@ export function watchConnections(ctx: EdgeContext, shuttingDown: () => boolean):
   });
 }
 
-/** Closes `client` on the edge's own initiative, for `reason`; a client moving elsewhere leaves no will. */
+/** Closes `client` on the edge's own initiative, for `reason`; a client sent to another edge by a drain leaves no will. */
 export function closeClient(ctx: EdgeContext, client: Client, reason: CloseReason, done?: () => void): void {
-  if (reason === 'takeover' || reason === 'drain') aedesInternals.forgetWill(client);
+  if (reason === 'drain') aedesInternals.forgetWill(client);
   const session = ctx.sessions.of(client);
   if (session) session.closeReason = reason;
   client.close(done);

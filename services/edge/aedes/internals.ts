@@ -1,7 +1,9 @@
-// The one place that touches aedes' internals: fields and call forms its typings leave out, and the
-// two methods iotcore wraps. Everything here was read from aedes 1.2.0 (package.json pins it, and
-// mqemitter, exactly); `checkAedesShape` runs at start-up and refuses to run on an aedes whose
-// internals no longer look like that, naming what changed, instead of failing later in traffic.
+// The one place that touches aedes' internals: fields and call forms its typings leave out, the
+// two methods iotcore wraps, and mqtt-packet's `writeToStream`, through which aedes writes every
+// packet (for CONNACK's Session Present). Everything here was read from aedes 1.2.0 (package.json
+// pins it, and mqemitter, exactly); `checkAedesShape` runs at start-up and refuses to run on an
+// aedes whose internals no longer look like that, naming what changed, instead of failing later in
+// traffic.
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { Aedes, Client, PublishPacket } from 'aedes';
