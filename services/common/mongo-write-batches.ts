@@ -11,12 +11,17 @@ import type { AnyBulkWriteOperation, BulkWriteOptions, Collection, Document } fr
 
 export const MAX_WRITES_PER_COMMAND = 16;
 
+/** `write` for each slice of at most MAX_WRITES_PER_COMMAND of `items`, one after another. */
+export async function inCommandSizedSlices<T>(items: readonly T[], write: (slice: T[]) => Promise<unknown>): Promise<void> {
+  for (let start = 0; start < items.length; start += MAX_WRITES_PER_COMMAND)
+    await write(items.slice(start, start + MAX_WRITES_PER_COMMAND));
+}
+
 /** `collection.bulkWrite` in commands of at most MAX_WRITES_PER_COMMAND operations, one after another. */
-export async function bulkWriteInChunks<T extends Document>(
+export function bulkWriteInChunks<T extends Document>(
   collection: Collection<T>,
   operations: ReadonlyArray<AnyBulkWriteOperation<T>>,
   options?: BulkWriteOptions,
 ): Promise<void> {
-  for (let start = 0; start < operations.length; start += MAX_WRITES_PER_COMMAND)
-    await collection.bulkWrite(operations.slice(start, start + MAX_WRITES_PER_COMMAND), options);
+  return inCommandSizedSlices(operations, (slice) => collection.bulkWrite(slice, options));
 }

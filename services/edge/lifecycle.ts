@@ -69,9 +69,14 @@ export function watchConnections(ctx: EdgeContext, shuttingDown: () => boolean):
 /** Closes `client` on the edge's own initiative, for `reason`; a client sent to another edge by a drain leaves no will. */
 export function closeClient(ctx: EdgeContext, client: Client, reason: CloseReason, done?: () => void): void {
   if (reason === 'drain') aedesInternals.forgetWill(client);
+  noteCloseReason(ctx, client, reason);
+  client.close(done);
+}
+
+/** Why the edge is closing `client`, for the close's log line and metric. */
+function noteCloseReason(ctx: EdgeContext, client: Client, reason: CloseReason): void {
   const session = ctx.sessions.of(client);
   if (session) session.closeReason = reason;
-  client.close(done);
 }
 
 /**
@@ -90,15 +95,13 @@ export function markTakenOver(ctx: EdgeContext, previous: Client): void {
         if (error) ctx.logger.warn({ err: error, clientId: previous.id }, 'publishing the will of a connection taken over failed');
       }),
     );
-  const session = ctx.sessions.of(previous);
-  if (session) session.closeReason = 'takeover';
+  noteCloseReason(ctx, previous, 'takeover');
 }
 
 /** A connection taken over by another edge: the client is not going offline, so no will. */
 function markMovedAway(ctx: EdgeContext, previous: Client): void {
   aedesInternals.forgetWill(previous);
-  const session = ctx.sessions.of(previous);
-  if (session) session.closeReason = 'takeover';
+  noteCloseReason(ctx, previous, 'takeover');
 }
 
 /**

@@ -118,6 +118,14 @@ mqttPacket.writeToStream = Object.assign(
   { cacheNumbers: writeToStream.cacheNumbers },
 );
 
+/** The connected client's will, taken from aedes, which then neither publishes nor deletes it at close. */
+function takeWill(c: Client): PublishPacket | undefined {
+  const will = client(c).will as PublishPacket | null;
+  client(c).will = null;
+  client(c)._will = null;
+  return will ?? undefined;
+}
+
 export const aedesInternals = {
   brokerId: (aedes: Aedes): string => broker(aedes).id,
   clients: (aedes: Aedes): Client[] => Object.values(broker(aedes).clients),
@@ -154,16 +162,9 @@ export const aedesInternals = {
   isWill: (c: Client, packet: unknown): boolean => packet === client(c).will,
   /** A client moving elsewhere is not going offline: drop its will before aedes closes it. */
   forgetWill(c: Client): void {
-    client(c).will = null;
-    client(c)._will = null;
+    takeWill(c);
   },
-  /** The connected client's will, taken from aedes, which then neither publishes nor deletes it at close. */
-  takeWill(c: Client): PublishPacket | undefined {
-    const will = client(c).will as PublishPacket | null;
-    client(c).will = null;
-    client(c)._will = null;
-    return will ?? undefined;
-  },
+  takeWill,
   /** Replaces aedes' per-broker counter check with one that lets every message through. */
   disableCounterDedup(c: Client): void {
     client(c).duplicates = NO_COUNTER_DEDUP;

@@ -5,7 +5,7 @@
 // many filters as FerretDB's pool holds (up to 1,000 per connection are allowed) that command never
 // returned and FerretDB answered nothing else.
 import type { Client } from 'aedes';
-import { MAX_WRITES_PER_COMMAND } from '../../common/mongo-write-batches.js';
+import { inCommandSizedSlices } from '../../common/mongo-write-batches.js';
 
 interface SubscriptionWrites {
   addSubscriptions(client: Client, subscriptions: unknown[]): Promise<void>;
@@ -17,8 +17,5 @@ interface SubscriptionWrites {
  */
 export function writeSubscriptionsInChunks(store: SubscriptionWrites): void {
   const addSubscriptions = store.addSubscriptions.bind(store);
-  store.addSubscriptions = async (client, subscriptions) => {
-    for (let start = 0; start < subscriptions.length; start += MAX_WRITES_PER_COMMAND)
-      await addSubscriptions(client, subscriptions.slice(start, start + MAX_WRITES_PER_COMMAND));
-  };
+  store.addSubscriptions = (client, subscriptions) => inCommandSizedSlices(subscriptions, (slice) => addSubscriptions(client, slice));
 }
