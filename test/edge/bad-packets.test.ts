@@ -110,6 +110,34 @@ describe('bad MQTT input', () => {
     await stillServing();
   });
 
+  test('an empty will topic, or one with a wildcard or NUL → closed without a CONNACK [MQTT-4.7.3-1, MQTT-4.8.0-1]', async () => {
+    const withWill = (topic: string) => connect({ will: { topic, payload: Buffer.from('gone'), qos: 0, retain: false } });
+    // mqtt-packet will not generate an empty will topic: a one-character one, cut out.
+    const oneCharacter = withWill('w');
+    const at = oneCharacter.indexOf(Buffer.from([0x00, 0x01, 0x77]));
+    const emptyTopic = Buffer.concat([
+      Buffer.from([oneCharacter[0]!, oneCharacter[1]! - 1]),
+      oneCharacter.subarray(2, at),
+      Buffer.from([0, 0]),
+      oneCharacter.subarray(at + 3),
+    ]);
+    for (const [topic, packet] of [
+      ['', emptyTopic],
+      ...[`$devices/${D}/state/+`, `$devices/${D}/state/#`, `$devices/${D}/state\u0000x`].map((topic) => [topic, withWill(topic)] as const),
+    ] as const) {
+      assert.deepEqual(await exchange([packet]), [], JSON.stringify(topic));
+    }
+    // A well-formed will topic the device may not publish to is an authorization matter: CONNACK 5.
+    const refused = await exchange([
+      connect({ will: { topic: `$devices/${D}/commands`, payload: Buffer.from('x'), qos: 0, retain: false } }),
+    ]);
+    assert.deepEqual(
+      refused.map((packet) => [packet.cmd, packet.returnCode]),
+      [['connack', 5]],
+    );
+    await stillServing();
+  });
+
   test('empty client ID: CleanSession=0 → CONNACK 2 and closed; CleanSession=1 → accepted with an ID of its own [MQTT-3.1.3-6..8]', async () => {
     // mqtt-packet will not generate this CONNECT: a clean one with the CleanSession flag cleared.
     const persistentConnect = connect({ clientId: '', clean: true });

@@ -18,6 +18,11 @@ export function topicNameError(topic: string): string | undefined {
   return undefined;
 }
 
+/** What MQTT itself forbids in a topic name (not Yandex's limits): a client sending one breaks the protocol. */
+export function isMalformedTopicName(topic: string): boolean {
+  return topic.length === 0 || topic.includes('\0') || /[+#]/.test(topic);
+}
+
 export function topicFilterError(filter: string): string | undefined {
   if (filter.length === 0) return 'empty filter';
   if (filter.length > MAX_TOPIC_LENGTH) return 'filter too long';
