@@ -248,7 +248,8 @@ export async function stormAndIdle(broker: RunningBroker, dialect: Dialect, sett
     for (const round of ['first', 'reconnect']) {
       await storm(broker, load, devices, figures, `d.${round}`);
       await load.disconnect();
-      await sleep(2000);
+      // The broker ends every session before the next round (2 s; a tenth of it in a --quick run of 20 devices).
+      await sleep(settings.warmupMs);
     }
 
     const before = await broker.rssBytes();
@@ -259,7 +260,8 @@ export async function stormAndIdle(broker: RunningBroker, dialect: Dialect, sett
       subscribe: [dialect.deviceCommands(i % settings.stormDevices)],
     }));
     const opened = await load.connect(idle, 100, { spread: true });
-    await sleep(5000);
+    // Resident memory settles (5 s for 10,000 connections; half a second in a --quick run of 40).
+    await sleep(settings.warmupMs * 2.5);
     const after = await broker.rssBytes();
     figures['e.connections'] = opened.connected;
     figures['e.rss-per-connection'] = (after - before) / Math.max(1, opened.connected);
