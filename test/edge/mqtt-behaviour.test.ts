@@ -63,6 +63,24 @@ test('MQTT behaviour: brokers, QoS 2 in, persistent sessions, wills', async (t) 
     assert.equal(await received, 1);
   });
 
+  await t.test("a clean session's QoS 1 deliveries are numbered from packet identifier 1, as Mosquitto numbers them", async () => {
+    const registry = await asRegistry();
+    for (const connection of [1, 2]) {
+      const device = await asDevice({ clientId: 'numbered' });
+      await device.subscribeAsync('$me/device/commands', { qos: 1 });
+      const identifiers: number[] = [];
+      const three = new Promise<void>((resolve) =>
+        device.on('message', (_topic, _payload, packet) => {
+          if (identifiers.push(packet.messageId!) === 3) resolve();
+        }),
+      );
+      for (const text of ['one', 'two', 'three']) await registry.publishAsync(`$devices/${D}/commands`, text, { qos: 1 });
+      await three;
+      assert.deepEqual(identifiers, [1, 2, 3], `connection ${connection}`);
+      await device.endAsync();
+    }
+  });
+
   await t.test('a persistent session keeps its subscription and queued QoS 1 messages while offline', async () => {
     const first = await asDevice({ clientId: 'persistent-device', clean: false });
     await first.subscribeAsync('$me/device/commands', { qos: 1 });

@@ -234,6 +234,14 @@ export const aedesInternals = {
     (qos > 0 ? client(c).deliverQoS : client(c).deliver0)(packet, () => undefined);
   },
   /**
+   * The next QoS 1 delivery gets packet identifier 1, as in Mosquitto. aedes starts each connection
+   * at a random one so that new deliveries rarely reuse the identifier of a stored one resent;
+   * a clean session has none.
+   */
+  startMessageIdsAtOne(c: Client): void {
+    client(c)._nextId = 1;
+  },
+  /**
    * Takes the packet identifier aedes would give the next QoS 1 delivery; a delivery that carries it
    * is sent under it (aedes' QoSPacket keeps an identifier it is given), so a PUBACK can be told apart.
    */

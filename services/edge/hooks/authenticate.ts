@@ -131,6 +131,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         rewriteIncomingPackets(ctx, client, session);
         connected(ctx, client, session);
         if (await sessionExisted(ctx, client, previous)) aedesInternals.reportSessionPresent(client);
+        if (aedesInternals.isClean(client)) aedesInternals.startMessageIdsAtOne(client);
         done(null, true);
       })
       .catch((error: unknown) => {
