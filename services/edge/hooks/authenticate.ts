@@ -5,7 +5,7 @@ import type { Aedes, Client } from 'aedes';
 import type { Duplex } from 'node:stream';
 import type { AuthOutcome } from '../../contracts/principal.js';
 import { TopicPolicy } from '../topics/acl.js';
-import { isMalformedTopicName } from '../topics/topic-syntax.js';
+import { malformedTopicNameError } from '../topics/topic-syntax.js';
 import { aedesInternals } from '../aedes/internals.js';
 import { newSession } from '../session.js';
 import { registryLabelOf, type EdgeContext } from '../context.js';
@@ -30,9 +30,8 @@ export const preConnectHook: Aedes['preConnect'] = (client, packet, done) => {
   // A will topic is a topic name: empty, with a wildcard or a NUL it is a protocol violation
   // [MQTT-4.7.3-1/2, MQTT-3.3.2-2], so the connection is closed without a CONNACK [MQTT-4.8.0-1],
   // as a PUBLISH to such a topic closes it (Mosquitto does the same).
-  const willTopic = packet.will?.topic;
-  if (willTopic !== undefined && isMalformedTopicName(willTopic))
-    return done(new Error(`malformed will topic "${willTopic.slice(0, 200)}"`), false);
+  const willTopicError = packet.will ? malformedTopicNameError(packet.will.topic) : undefined;
+  if (willTopicError) return done(new Error(`malformed will topic: ${willTopicError}`), false);
   if (!packet.clientId && !packet.clean) persistentWithoutId.add(client);
   // "If the Server rejects the CONNECT, it MUST NOT process any data sent by the Client after the
   // CONNECT Packet" [MQTT-3.1.4-5]: aedes answered an UNSUBSCRIBE arriving right after CONNECT

@@ -9,18 +9,18 @@ import { MAX_MQTT_TOPIC_LENGTH as MAX_TOPIC_LENGTH } from '../../contracts/limit
  */
 export const MAX_TOPIC_LEVELS = 98;
 
+/** A topic name with every limit: Yandex's length, aedes' depth, and what MQTT forbids. */
 export function topicNameError(topic: string): string | undefined {
-  if (topic.length === 0) return 'empty topic';
   if (topic.length > MAX_TOPIC_LENGTH) return 'topic too long';
-  if (topic.includes('\0')) return 'NUL in topic';
-  if (/[+#]/.test(topic)) return 'wildcards are not allowed in a topic name';
-  if (topic.split('/').length > MAX_TOPIC_LEVELS) return 'too many topic levels';
-  return undefined;
+  return malformedTopicNameError(topic) ?? (topic.split('/').length > MAX_TOPIC_LEVELS ? 'too many topic levels' : undefined);
 }
 
 /** What MQTT itself forbids in a topic name (not Yandex's limits): a client sending one breaks the protocol. */
-export function isMalformedTopicName(topic: string): boolean {
-  return topic.length === 0 || topic.includes('\0') || /[+#]/.test(topic);
+export function malformedTopicNameError(topic: string): string | undefined {
+  if (topic.length === 0) return 'empty topic';
+  if (topic.includes('\0')) return 'NUL in topic';
+  if (/[+#]/.test(topic)) return 'wildcards are not allowed in a topic name';
+  return undefined;
 }
 
 export function topicFilterError(filter: string): string | undefined {
