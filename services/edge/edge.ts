@@ -22,6 +22,7 @@ import { SharedSubscriptions } from './shared-subscriptions.js';
 import { EdgeMetrics } from './metrics.js';
 import { persistenceForAedes, type SessionLimits } from './persistence/for-aedes.js';
 import { expireSessions } from './session-expiry.js';
+import { holdSessions, sessionLeaseMs } from './session-holding.js';
 import { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
 import { aedesInternals, checkAedesShape } from './aedes/internals.js';
 import { SessionTable, clientIdOf } from './session.js';
@@ -170,6 +171,17 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     takenOver: (previous) => markTakenOver(context, previous),
   };
   ctx = context;
+  const sessionLimits = options.sessionLimits;
+  const stopHolding =
+    sessionLimits && options.persistence !== undefined
+      ? await holdSessions({
+          broker,
+          sessions: context.sessions,
+          ledger: sessionLimits.ledger,
+          leaseMs: sessionLeaseMs(sessionLimits.expirySeconds),
+          logger,
+        })
+      : undefined;
   options.clusterBus?.onReconnect(() => reconnectPersistentSessions(context));
 
   broker.preConnect = preConnectHook;
@@ -180,7 +192,6 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   let shuttingDown = false;
   watchConnections(context, () => shuttingDown);
   const revocations = enforceRevocations(context, options.revocations ?? link);
-  const sessionLimits = options.sessionLimits;
   const stopExpiring =
     sessionLimits && sessionLimits.expirySeconds > 0 && options.persistence !== undefined
       ? expireSessions({
@@ -221,6 +232,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       removeMetricsSource();
       revocations.close();
       stopExpiring?.();
+      stopHolding?.();
       monitor.close();
       // Stop accepting first; a listener only reports closed once its connections are gone,
       // which happens when the broker closes its clients.

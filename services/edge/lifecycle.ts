@@ -44,10 +44,11 @@ export function watchConnections(ctx: EdgeContext, shuttingDown: () => boolean):
     session.unacknowledged = 0;
     ctx.shared?.left(session);
     ctx.limits.closeConnection(session.principal);
-    // Moving to another edge is not going offline: the new connection is already recorded online.
+    // Taken over (here or by another edge): the new connection holds the session, so this close
+    // changes nothing in the ledger (which would ignore it anyway) and costs no write.
     if (ctx.ledger && !aedesInternals.isClean(client) && reason !== 'takeover') {
       ctx.ledger
-        .offline(client.id, new Date())
+        .offline(client.id, session.serial, new Date())
         .catch((error: unknown) => ctx.logger.warn({ err: error, clientId: client.id }, 'could not record a persistent session offline'));
     }
     if (session.principal.kind === 'device')

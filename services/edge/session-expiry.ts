@@ -1,7 +1,8 @@
 // Persistent sessions that never come back are removed after --session-expiry-seconds: their
 // subscriptions (through the persistence, so every edge's view follows) and their queued messages,
 // so one abandoned session cannot grow the database forever. A session counts as offline from its
-// disconnect; moving to another edge (takeover) is not going offline.
+// disconnect, or from when its edge was found to have died holding it (session-holding.ts); moving
+// to another edge (takeover) is not going offline.
 import type { Aedes } from 'aedes';
 import type { Logger } from '../common/logging.js';
 import type { SessionLedger } from './persistence/session-ledger.js';
@@ -31,6 +32,10 @@ export function expireSessions(options: {
     if (running) return;
     running = true;
     try {
+      // Sessions of an edge that died holding them count as offline from now.
+      const released = await ledger.releaseLapsed(new Date(), BATCH);
+      if (released > 0)
+        logger.info({ event: 'sessions_released', count: released }, 'persistent sessions of a stopped edge recorded offline');
       const before = new Date(Date.now() - expiryMs);
       for (const clientId of await ledger.offlineSince(before, BATCH)) {
         // Back on this edge meanwhile: its connect cleared the entry, or will.

@@ -22,6 +22,8 @@ export type CloseReason =
   | 'shutdown';
 
 export interface Session {
+  /** This connection's number on this edge, from 1: tells a client's connections apart in the session ledger. */
+  serial: number;
   client: Client;
   principal: Principal;
   policy: TopicPolicy;
@@ -44,6 +46,8 @@ export interface Session {
   limitLogged?: boolean;
 }
 
+let connections = 0;
+
 export function newSession(
   client: Client,
   principal: Principal,
@@ -52,6 +56,7 @@ export function newSession(
   meters: RegistryMeters,
 ): Session {
   return {
+    serial: ++connections,
     client,
     principal,
     policy,

@@ -145,6 +145,10 @@ export function closed(client: MqttClient, ms = 3000): Promise<void> {
   });
 }
 
+/** CONNACK's Session Present of the client's connection. */
+export const sessionPresent = (client: MqttClient): boolean | undefined =>
+  (client as unknown as { connackPacket?: { sessionPresent: boolean } }).connackPacket?.sessionPresent;
+
 /** One CONNECT over TLS from `localAddress` (e.g. 127.0.0.2, to be another client address); its CONNACK return code. */
 export function rawConnack(port: number, ca: Buffer, localAddress: string, username: string, password: string): Promise<number> {
   return new Promise((resolve, reject) => {

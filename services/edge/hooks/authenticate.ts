@@ -7,7 +7,7 @@ import type { AuthOutcome } from '../../contracts/principal.js';
 import { TopicPolicy } from '../topics/acl.js';
 import { malformedTopicNameError } from '../topics/topic-syntax.js';
 import { aedesInternals } from '../aedes/internals.js';
-import { newSession } from '../session.js';
+import { newSession, type Session } from '../session.js';
 import { registryLabelOf, type EdgeContext } from '../context.js';
 import { rewriteIncomingPackets } from './authorize-subscribe.js';
 import { LOG_LEVELS } from '../../contracts/connection-logs.js';
@@ -129,7 +129,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         aedesInternals.holdDeliveriesUntilConnack(client);
         rewriteIncomingPackets(ctx, client, session);
         connected(ctx, client, session);
-        if (await sessionExisted(ctx, client, previous)) aedesInternals.reportSessionPresent(client);
+        if (await sessionExisted(ctx, session, previous)) aedesInternals.reportSessionPresent(client);
         if (aedesInternals.isClean(client)) aedesInternals.startMessageIdsAtOne(client);
         done(null, true);
       })
@@ -144,21 +144,28 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
 /**
  * Whether the client's persistent session already existed, for CONNACK's Session Present
  * [MQTT-3.2.2-2]: aedes sets it only when it finds stored subscriptions, so a session without any
- * (a device that only publishes) also counts when the ledger had it offline, or when a persistent
- * connection of it is taken over here. Every CONNECT clears the client's offline entry: a clean one
- * ends the session, and is not kept waiting for that.
+ * (a device that only publishes) also counts when the ledger has an entry for it (offline, or held
+ * by a connection here or on another edge), or when a persistent connection of it is taken over
+ * here. A clean CONNECT ends the session in the ledger too, and is not kept waiting for that.
  */
-async function sessionExisted(ctx: EdgeContext, client: Client, previous: Client | undefined): Promise<boolean> {
-  const wasOffline =
-    ctx.ledger?.online(client.id).catch((error: unknown) => {
-      ctx.logger.warn({ err: error, clientId: client.id }, 'could not record a session online');
+async function sessionExisted(ctx: EdgeContext, session: Session, previous: Client | undefined): Promise<boolean> {
+  const { ledger } = ctx;
+  const { client } = session;
+  if (aedesInternals.isClean(client)) {
+    ledger
+      ?.ended(client.id)
+      .catch((error: unknown) => ctx.logger.warn({ err: error, clientId: client.id }, 'could not record a session ended'));
+    return false;
+  }
+  const existed =
+    ledger?.held(client.id, session.serial).catch((error: unknown) => {
+      ctx.logger.warn({ err: error, clientId: client.id }, 'could not record a session held');
       return false;
     }) ?? Promise.resolve(false);
-  if (aedesInternals.isClean(client)) return false;
-  return (previous !== undefined && !aedesInternals.isClean(previous)) || (await wasOffline);
+  return (previous !== undefined && !aedesInternals.isClean(previous)) || (await existed);
 }
 
-function connected(ctx: EdgeContext, client: Client, session: ReturnType<typeof newSession>): void {
+function connected(ctx: EdgeContext, client: Client, session: Session): void {
   const { principal, info } = session;
   if (principal.kind === 'device') {
     const now = new Date();

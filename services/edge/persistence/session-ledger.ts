@@ -1,14 +1,31 @@
-// When each persistent session went offline, so that sessions which never come back can be removed
-// (subscriptions and queued messages) after --session-expiry-seconds. Kept next to the MQTT state:
-// under "iotcore-offline:<client ID>" in LevelDB, in the `mqtt_offline_sessions` collection in
-// MongoDB (shared by every edge, so any edge may remove a session another one held).
+// Where each persistent session (CleanSession=0) stands: held by a connection on some edge, or
+// offline since a time. Offline sessions that never come back are removed after
+// --session-expiry-seconds (session-expiry.ts), and CONNACK's Session Present says whether the
+// client's entry existed. Kept next to the MQTT state: under "iotcore-offline:<client ID>" in
+// LevelDB (below), in MongoDB shared by every edge (mongo-session-ledger.ts), so that any edge may
+// remove a session another one held.
+//
+// Each edge names itself by a holder ID of its own, new at every start, and keeps a lease on it
+// (session-holding.ts). An edge that dies without recording its sessions offline (killed, out of
+// memory, its machine gone) stops renewing: its sessions count as offline from when another edge
+// finds its lease run out, and expire from there like any other.
+import { randomUUID } from 'node:crypto';
 import type { ClassicLevel } from 'classic-level';
-import type { Collection, Db } from 'mongodb';
 
 export interface SessionLedger {
-  offline(clientId: string, at: Date): Promise<void>;
-  /** Clears the session's offline entry (a CONNECT of the client); true when there was one. */
-  online(clientId: string): Promise<boolean>;
+  /**
+   * Connection number `connection` of this edge now holds the client's session; true when the
+   * session existed (offline, or held anywhere).
+   */
+  held(clientId: string, connection: number): Promise<boolean>;
+  /** A clean CONNECT of the client ended any session it had. */
+  ended(clientId: string): Promise<void>;
+  /**
+   * Connection `connection` of this edge closed: the session is offline from `at`, unless another
+   * connection holds it by now, here or on another edge (its CONNECT may be recorded before the
+   * old connection's close).
+   */
+  offline(clientId: string, connection: number, at: Date): Promise<void>;
   /** Sessions offline since before `before`, at most `limit`. */
   offlineSince(before: Date, limit: number): Promise<string[]>;
   /**
@@ -19,94 +36,104 @@ export interface SessionLedger {
   claim(clientId: string, before: Date, holdMs: number): Promise<boolean>;
   /** Removes the session's queued messages and its ledger entry (subscriptions go through aedes). */
   purge(clientId: string): Promise<void>;
+  /**
+   * Extends this edge's lease to `leaseMs` from now. True when it had run out since the last
+   * renewal: other edges may have counted this edge's sessions offline, so those still connected
+   * here are to be reclaimed.
+   */
+  renew(leaseMs: number): Promise<boolean>;
+  /** Sessions held by other edges whose lease ran out become offline from `at`, at most `limit`; how many did. */
+  releaseLapsed(at: Date, limit: number): Promise<number>;
+  /** A session connected here that was counted offline meanwhile is held by `connection` again, unless another edge holds it. */
+  reclaim(clientId: string, connection: number): Promise<void>;
 }
 
 const OFFLINE = 'iotcore-offline:';
+const END = 'iotcore-offline;';
+/** A held session's value: "@", its holder and connection; an offline one's is the time in milliseconds. */
+const HELD = '@';
 
+/**
+ * The ledger of the all-in-one edge. One process owns a LevelDB store, so a lease never runs out:
+ * every session held by another holder was held before the process restarted, and no connection
+ * holds it now. Its changes are made one after another, so that each reads what the one before wrote.
+ */
 export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLedger {
+  const holder = `${HELD}${randomUUID()}:`;
+  const heldBy = (connection: number) => `${holder}${connection}`;
+  const read = async (clientId: string) => (await db.get(`${OFFLINE}${clientId}`))?.toString();
+  const write = (clientId: string, value: string) => db.put(`${OFFLINE}${clientId}`, Buffer.from(value));
+  const offlineSince = (value: string | undefined, before: Date) =>
+    value !== undefined && !value.startsWith(HELD) && Number(value) < before.getTime();
+  let recovered = false;
+  let last: Promise<unknown> = Promise.resolve();
+  const serially = <T>(change: () => Promise<T>): Promise<T> => {
+    const next = last.then(change, change);
+    last = next.catch(() => undefined);
+    return next;
+  };
   return {
-    offline: (clientId, at) => db.put(`${OFFLINE}${clientId}`, Buffer.from(String(at.getTime()))),
-    async online(clientId) {
-      const key = `${OFFLINE}${clientId}`;
-      if ((await db.get(key)) === undefined) return false;
-      await db.del(key);
-      return true;
-    },
+    held: (clientId, connection) =>
+      serially(async () => {
+        const existed = (await read(clientId)) !== undefined;
+        await write(clientId, heldBy(connection));
+        return existed;
+      }),
+    // Read first: most clean CONNECTs have no entry, and a read costs less than a write.
+    ended: (clientId) =>
+      serially(async () => {
+        if ((await read(clientId)) !== undefined) await db.del(`${OFFLINE}${clientId}`);
+      }),
+    offline: (clientId, connection, at) =>
+      serially(async () => {
+        const value = await read(clientId);
+        if (value?.startsWith(HELD) && value !== heldBy(connection)) return;
+        await write(clientId, String(at.getTime()));
+      }),
     async offlineSince(before, limit) {
       const expired: string[] = [];
-      for await (const [key, value] of db.iterator({ gte: OFFLINE, lt: 'iotcore-offline;' })) {
-        if (Number(value.toString()) < before.getTime()) expired.push(key.slice(OFFLINE.length));
+      for await (const [key, value] of db.iterator({ gte: OFFLINE, lt: END })) {
+        if (offlineSince(value.toString(), before)) expired.push(key.slice(OFFLINE.length));
         if (expired.length >= limit) break;
       }
       return expired;
     },
-    // One process owns a LevelDB store: the entry still being there and old enough is the claim.
-    async claim(clientId, before) {
-      const since = await db.get(`${OFFLINE}${clientId}`).catch(() => undefined);
-      return since !== undefined && Number(since.toString()) < before.getTime();
-    },
-    async purge(clientId) {
-      // aedes-persistence-level's keys of a session's queue (its outgoingKey/outgoingByIdKey).
-      const id = encodeURIComponent(clientId);
-      await db.clear({ gte: `outgoing:${id}:`, lt: `outgoing:${id};` });
-      await db.clear({ gte: `outgoing-id:${id}:`, lt: `outgoing-id:${id};` });
-      await db.del(`${OFFLINE}${clientId}`);
-    },
-  };
-}
-
-export async function mongoSessionLedger(db: Db, collectionPrefix: string): Promise<SessionLedger> {
-  const ledger: Collection<{ _id: string; since: Date }> = db.collection(`${collectionPrefix}offline_sessions`);
-  // One document per claimed session: its unique _id makes a claim atomic also on servers whose
-  // conditional updates are not (FerretDB v1 reads, then writes: two edges both "won").
-  const claims: Collection<{ _id: string; until: Date }> = db.collection(`${collectionPrefix}offline_session_claims`);
-  const outgoing = db.collection(`${collectionPrefix}outgoing`);
-  await ledger.createIndex({ since: 1 });
-  const release = (clientId: string) => claims.deleteOne({ _id: clientId });
-  const takeClaim = async (clientId: string, holdMs: number): Promise<boolean> => {
-    const now = Date.now();
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await claims.insertOne({ _id: clientId, until: new Date(now + holdMs) });
-        return true;
-      } catch (error) {
-        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
-        const held = await claims.findOne({ _id: clientId });
-        if (held && held.until.getTime() >= now) return false;
-        // A lapsed claim (its sweeper died): removed only as it was read, then claimed afresh.
-        if (held) await claims.deleteOne({ _id: clientId, until: held.until });
+    // The entry still being there and old enough is the claim.
+    claim: async (clientId, before) => offlineSince(await read(clientId), before),
+    purge: (clientId) =>
+      serially(async () => {
+        // aedes-persistence-level's keys of a session's queue (its outgoingKey/outgoingByIdKey).
+        const id = encodeURIComponent(clientId);
+        await db.clear({ gte: `outgoing:${id}:`, lt: `outgoing:${id};` });
+        await db.clear({ gte: `outgoing-id:${id}:`, lt: `outgoing-id:${id};` });
+        await db.del(`${OFFLINE}${clientId}`);
+      }),
+    renew: async () => false,
+    // Every entry of an earlier holder dates from before this process started, so once a scan has
+    // found fewer than `limit` there are none left to find. Each is changed only if still as read.
+    async releaseLapsed(at, limit) {
+      if (recovered) return 0;
+      const lapsed: string[] = [];
+      for await (const [key, value] of db.iterator({ gte: OFFLINE, lt: END })) {
+        const entry = value.toString();
+        if (entry.startsWith(HELD) && !entry.startsWith(holder)) lapsed.push(key.slice(OFFLINE.length));
+        if (lapsed.length >= limit) break;
       }
-    }
-    return false;
-  };
-  return {
-    offline: async (clientId, at) => {
-      await ledger.updateOne({ _id: clientId }, { $set: { since: at } }, { upsert: true });
-      await release(clientId);
+      let released = 0;
+      for (const clientId of lapsed)
+        await serially(async () => {
+          const entry = await read(clientId);
+          if (!entry?.startsWith(HELD) || entry.startsWith(holder)) return;
+          await write(clientId, String(at.getTime()));
+          released++;
+        });
+      recovered = lapsed.length < limit;
+      return released;
     },
-    // A claim left behind is harmless: claim() first needs the ledger entry, and offline() clears it.
-    online: async (clientId) => (await ledger.deleteOne({ _id: clientId })).deletedCount === 1,
-    offlineSince: async (before, limit) =>
-      (
-        await ledger
-          .find({ since: { $lt: before } })
-          .limit(limit)
-          .toArray()
-      ).map((entry) => entry._id),
-    claim: async (clientId, before, holdMs) => {
-      if (!(await takeClaim(clientId, holdMs))) return false;
-      // Checked under the claim, not before it: an edge that has just removed the session deleted
-      // its entry before releasing its claim, so a claim taken after that release finds no entry.
-      if (await ledger.findOne({ _id: clientId, since: { $lt: before } })) return true;
-      await release(clientId);
-      return false;
-    },
-    purge: async (clientId) => {
-      await outgoing.deleteMany({ clientId });
-      await ledger.deleteOne({ _id: clientId });
-      await release(clientId);
-    },
+    reclaim: (clientId, connection) =>
+      serially(async () => {
+        const value = await read(clientId);
+        if (value !== undefined && !value.startsWith(HELD)) await write(clientId, heldBy(connection));
+      }),
   };
 }
-
-const DUPLICATE_KEY = 11000;

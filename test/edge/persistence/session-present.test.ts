@@ -1,18 +1,15 @@
 // CONNACK's Session Present for a persistent session without subscriptions [MQTT-3.2.2-2] (a device
 // that only publishes): set when the client's session exists, offline or connected, and not after a
 // clean session ended it [MQTT-3.2.2-1]. aedes alone sets it only when it finds stored
-// subscriptions. On both stores of the edge's MQTT state.
+// subscriptions. On both stores of the edge's MQTT state. (A session held on another edge:
+// test/cluster/session-limits.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MqttClient } from 'mqtt';
 import { uniqueDbName } from '../../support/servers.js';
-import { closed, registryAndDevice, startEdgeHarness } from '../harness.js';
+import { closed, registryAndDevice, sessionPresent, startEdgeHarness } from '../harness.js';
 
 const DEVICE_PASSWORD = 'Device-Passw0rd-0001';
 const SESSIONS = { maxQueuedMessages: 1000, maxQueuedBytes: 0, expirySeconds: 3600 };
-
-const sessionPresent = (client: MqttClient): boolean | undefined =>
-  (client as unknown as { connackPacket?: { sessionPresent: boolean } }).connackPacket?.sessionPresent;
 
 for (const store of ['LevelDB', 'MongoDB'] as const) {
   test(`${store}: Session Present tells whether the client's session existed, subscriptions or not`, async (t) => {
