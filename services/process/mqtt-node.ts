@@ -24,7 +24,7 @@ import { kafkaConnectionOf } from '../common/kafka.js';
 import { ExportBacklog } from '../edge/export/export-backlog.js';
 import { exportMetrics } from '../edge/export/export-metrics.js';
 import { KafkaExporter } from '../edge/export/kafka-exporter.js';
-import { createExportProducer } from '../edge/export/kafka-producer.js';
+import { loadKafkaProducer } from '../edge/export/load-kafka-producer.js';
 import { RegistryExports } from '../edge/export/registry-exports.js';
 import { allExports } from '../edge/export/message-exports.js';
 import { SourceTriggers } from '../edge/triggers/source-triggers.js';
@@ -132,6 +132,7 @@ async function startExporter(config: ServeConfig, logger: Logger): Promise<Kafka
   const ca = config.kafkaTlsCa ? await readFile(config.kafkaTlsCa, 'utf8') : undefined;
   const connection = kafkaConnectionOf(config, ca);
   if (!connection) return undefined;
+  const { createExportProducer } = await loadKafkaProducer();
   const exporter = new KafkaExporter(
     createExportProducer(connection, `iotcore-${config.role}-${process.pid}`),
     new ExportBacklog({ maxRecords: config.exportBacklogRecords, maxBytes: config.exportBacklogBytes }),

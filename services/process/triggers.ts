@@ -15,7 +15,7 @@ import { levelTriggerQueue } from '../common/trigger-queue/level-queue.js';
 import { redisTriggerQueue } from '../common/trigger-queue/redis-queue.js';
 import type { DataPlane } from '../contracts/data-plane.js';
 import type { TriggerQueue } from '../contracts/trigger-queue.js';
-import { createExportProducer } from '../edge/export/kafka-producer.js';
+import { loadKafkaProducer } from '../edge/export/load-kafka-producer.js';
 import type { RegistryStore } from '../registry/store/contract.js';
 import type { DeadLetterSink } from '../registry/triggers/trigger-delivery.js';
 import { startTriggerWorkers, type TriggerWorkers } from '../registry/triggers/trigger-workers.js';
@@ -38,7 +38,7 @@ export async function startDeliveryWorkers(
 ): Promise<TriggerWorkers> {
   const ca = config.kafkaTlsCa ? await readFile(config.kafkaTlsCa, 'utf8') : undefined;
   const kafka = kafkaConnectionOf(config, ca);
-  const producer = kafka && createExportProducer(kafka, `iotcore-dead-letters-${process.pid}`);
+  const producer = kafka && (await loadKafkaProducer()).createExportProducer(kafka, `iotcore-dead-letters-${process.pid}`);
   const deadLetters: DeadLetterSink = {
     async mqtt(source, topic, body) {
       const plane = options.dataPlane();

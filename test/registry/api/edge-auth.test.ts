@@ -1,8 +1,11 @@
 // The internal API edges use: authentication by password or certificate with Yandex's priority
-// rules (docs/yandex-behaviour.md §2.5), device lookups, the revocation stream, activity reports, and gRPC health.
+// rules (docs/yandex-behaviour.md §2.5), device lookups, the revocation stream, activity reports, gRPC
+// health and server reflection.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Metadata, status, type ClientDuplexStream, type ClientReadableStream } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { loadPackageDefinition, type GrpcObject } from '@grpc/grpc-js';
 import { protoPath as healthProto } from 'grpc-health-check';
@@ -322,4 +325,49 @@ describe('EdgeAuthService', () => {
     assert.equal(response.status, 'SERVING');
     (healthClient as { close(): void }).close();
   });
+
+  test('server reflection lists the services and describes each one (grpcurl)', async (t) => {
+    const reflectionProto = path.join(
+      path.dirname(createRequire(import.meta.url).resolve('@grpc/reflection')),
+      '../proto/grpc/reflection/v1/reflection.proto',
+    );
+    const { ServerReflection } = (
+      loadPackageDefinition(loadSync(reflectionProto, { keepCase: true })) as GrpcObject & {
+        grpc: { reflection: { v1: { ServerReflection: new (address: string, credentials: unknown) => ReflectionClient } } };
+      }
+    ).grpc.reflection.v1;
+    const reflection = new ServerReflection(harness.address, harness.channel);
+    t.after(() => reflection.close());
+    const ask = (request: object) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const stream = reflection.ServerReflectionInfo(new Metadata());
+        stream.once('data', (response: Record<string, unknown>) => {
+          resolve(response);
+          stream.end();
+        });
+        stream.once('error', reject);
+        stream.write(request);
+      });
+    const listed = (await ask({ list_services: '' })) as { list_services_response: { service: Array<{ name: string }> } };
+    const names = listed.list_services_response.service.map((service) => service.name);
+    for (const name of [
+      'yandex.cloud.iot.devices.v1.DeviceService',
+      'yandex.cloud.iot.broker.v1.BrokerService',
+      'yandex.cloud.operation.OperationService',
+    ])
+      assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
+    const described = (await ask({ file_containing_symbol: 'yandex.cloud.iot.devices.v1.DeviceService' })) as {
+      file_descriptor_response?: { file_descriptor_proto: Buffer[] };
+    };
+    const files = described.file_descriptor_response?.file_descriptor_proto ?? [];
+    assert.ok(
+      files.some((file) => file.includes('DeviceService') && file.includes('GetByName')),
+      'the file descriptor of the service, its methods included',
+    );
+  });
 });
+
+interface ReflectionClient {
+  ServerReflectionInfo(metadata: Metadata): ClientDuplexStream<object, unknown>;
+  close(): void;
+}
