@@ -6,6 +6,7 @@
 // session offline only while the entry still names that connection.
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from '../../common/mongo-errors.js';
 import type { SessionLedger } from './session-ledger.js';
 
 interface Entry {
@@ -117,8 +118,6 @@ export async function mongoSessionLedger(db: Db, collectionPrefix: string): Prom
 }
 
 const UNHELD = { holder: '', connection: '' } as const;
-const DUPLICATE_KEY = 11000;
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === DUPLICATE_KEY;
 const unlessDuplicateKey = (error: unknown) => {
   if (!isDuplicateKey(error)) throw error;
 };

@@ -2,12 +2,12 @@
 // with a TTL index on the time where the server supports one (FerretDB v1 refuses TTL indexes). prune() removes
 // entries past the age and count bounds as well, so the bounds hold on every server.
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import { DUPLICATE_KEY } from '../../common/mongo-errors.js';
 import type { ConnectionLogEntry } from '../../contracts/connection-logs.js';
 import type { ConnectionLogStore, LogQuery, LogRetention } from './log-store.js';
 
 type LogDocument = Omit<ConnectionLogEntry, 'uid'> & { _id: string };
 
-const DUPLICATE_KEY = 11000;
 const INDEX_OPTIONS_CONFLICT = 85;
 const TTL_INDEX = 'expire_by_time';
 

@@ -2,7 +2,8 @@
 // invariants two replicas could otherwise race past (names per folder/registry, certificate
 // fingerprints). MongoDB-compatible servers without transactions (FerretDB) must work too, so
 // multi-document writes insert children first and undo what they wrote when a later step fails.
-import { MongoServerError, type Collection, type Db, type MongoClient } from 'mongodb';
+import type { Collection, Db, MongoClient } from 'mongodb';
+import { isDuplicateKey } from '../../common/mongo-errors.js';
 import { alreadyExists, failedPrecondition, notFound, type InitialCredentials, type RegistryStore } from './contract.js';
 import type {
   AccessTokenRecord,
@@ -36,8 +37,6 @@ import {
 } from './mongo-devices.js';
 
 type WithId<T> = T & { _id: string };
-
-const DUPLICATE_KEY = 11000;
 
 export async function openMongoStore(
   client: MongoClient,
@@ -560,10 +559,6 @@ class MongoStore implements RegistryStore {
       `certificate ${fingerprint} is already attached to ${holder?.owner_kind ?? 'another'} ${holder?.owner_id ?? 'owner'}`,
     );
   }
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 }
 
 function strip<T>(document: WithId<T> | null): T | undefined {
