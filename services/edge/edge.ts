@@ -21,8 +21,7 @@ import { subscriberCheck } from './bus/subscriber-check.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 import { EdgeMetrics } from './metrics.js';
 import { persistenceForAedes, type SessionLimits } from './persistence/for-aedes.js';
-import { expireSessions } from './session-expiry.js';
-import { holdSessions, sessionLeaseMs } from './session-holding.js';
+import { maintainSessions } from './session-holding.js';
 import { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
 import { aedesInternals, checkAedesShape } from './aedes/internals.js';
 import { SessionTable, clientIdOf } from './session.js';
@@ -171,15 +170,15 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     takenOver: (previous) => markTakenOver(context, previous),
   };
   ctx = context;
-  const sessionLimits = options.sessionLimits;
-  const stopHolding =
-    sessionLimits && options.persistence !== undefined
-      ? await holdSessions({
+  const stopMaintaining =
+    options.sessionLimits && options.persistence !== undefined
+      ? await maintainSessions({
           broker,
           sessions: context.sessions,
-          ledger: sessionLimits.ledger,
-          leaseMs: sessionLeaseMs(sessionLimits.expirySeconds),
+          persistence: options.persistence,
+          limits: options.sessionLimits,
           logger,
+          onExpired: () => metrics.sessionsExpired.inc(),
         })
       : undefined;
   options.clusterBus?.onReconnect(() => reconnectPersistentSessions(context));
@@ -192,17 +191,6 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   let shuttingDown = false;
   watchConnections(context, () => shuttingDown);
   const revocations = enforceRevocations(context, options.revocations ?? link);
-  const stopExpiring =
-    sessionLimits && sessionLimits.expirySeconds > 0 && options.persistence !== undefined
-      ? expireSessions({
-          broker,
-          persistence: options.persistence,
-          ledger: sessionLimits.ledger,
-          expiryMs: sessionLimits.expirySeconds * 1000,
-          logger,
-          onExpired: () => metrics.sessionsExpired.inc(),
-        })
-      : undefined;
 
   const accept = (stream: Duplex, info: ConnectionInfo) => {
     context.connections.set(stream, info);
@@ -231,8 +219,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       shuttingDown = true;
       removeMetricsSource();
       revocations.close();
-      stopExpiring?.();
-      stopHolding?.();
+      stopMaintaining?.();
       monitor.close();
       // Stop accepting first; a listener only reports closed once its connections are gone,
       // which happens when the broker closes its clients.

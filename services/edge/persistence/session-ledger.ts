@@ -65,6 +65,7 @@ export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLed
   const write = (clientId: string, value: string) => db.put(`${OFFLINE}${clientId}`, Buffer.from(value));
   const offlineSince = (value: string | undefined, before: Date) =>
     value !== undefined && !value.startsWith(HELD) && Number(value) < before.getTime();
+  const heldBeforeStart = (value: string | undefined) => value?.startsWith(HELD) === true && !value.startsWith(holder);
   let recovered = false;
   let last: Promise<unknown> = Promise.resolve();
   const serially = <T>(change: () => Promise<T>): Promise<T> => {
@@ -115,15 +116,13 @@ export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLed
       if (recovered) return 0;
       const lapsed: string[] = [];
       for await (const [key, value] of db.iterator({ gte: OFFLINE, lt: END })) {
-        const entry = value.toString();
-        if (entry.startsWith(HELD) && !entry.startsWith(holder)) lapsed.push(key.slice(OFFLINE.length));
+        if (heldBeforeStart(value.toString())) lapsed.push(key.slice(OFFLINE.length));
         if (lapsed.length >= limit) break;
       }
       let released = 0;
       for (const clientId of lapsed)
         await serially(async () => {
-          const entry = await read(clientId);
-          if (!entry?.startsWith(HELD) || entry.startsWith(holder)) return;
+          if (!heldBeforeStart(await read(clientId))) return;
           await write(clientId, String(at.getTime()));
           released++;
         });
