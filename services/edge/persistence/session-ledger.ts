@@ -57,12 +57,30 @@ const HELD = '@';
  * The ledger of the all-in-one edge. One process owns a LevelDB store, so a lease never runs out:
  * every session held by another holder was held before the process restarted, and no connection
  * holds it now. Its changes are made one after another, so that each reads what the one before wrote.
+ * For the same reason the client IDs with an entry are the keys on disk (read once, at first use)
+ * and this process's own writes: kept in memory, they tell whether a session existed without a
+ * read, so a clean CONNECT (most of a reconnect storm) costs the store nothing.
  */
 export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLedger {
   const holder = `${HELD}${randomUUID()}:`;
   const heldBy = (connection: number) => `${holder}${connection}`;
+  let listed: Promise<Set<string>> | undefined;
+  /** The client IDs with an entry, read from the store at first use. */
+  const entries = () =>
+    (listed ??= (async () => {
+      const ids = new Set<string>();
+      for await (const key of db.keys({ gte: OFFLINE, lt: END })) ids.add(key.slice(OFFLINE.length));
+      return ids;
+    })());
   const read = async (clientId: string) => (await db.get(`${OFFLINE}${clientId}`))?.toString();
-  const write = (clientId: string, value: string) => db.put(`${OFFLINE}${clientId}`, Buffer.from(value));
+  const write = async (clientId: string, value: string) => {
+    (await entries()).add(clientId);
+    await db.put(`${OFFLINE}${clientId}`, Buffer.from(value));
+  };
+  const remove = async (clientId: string) => {
+    await db.del(`${OFFLINE}${clientId}`);
+    (await entries()).delete(clientId);
+  };
   const offlineSince = (value: string | undefined, before: Date) =>
     value !== undefined && !value.startsWith(HELD) && Number(value) < before.getTime();
   const heldBeforeStart = (value: string | undefined) => value?.startsWith(HELD) === true && !value.startsWith(holder);
@@ -76,14 +94,13 @@ export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLed
   return {
     held: (clientId, connection) =>
       serially(async () => {
-        const existed = (await read(clientId)) !== undefined;
+        const existed = (await entries()).has(clientId);
         await write(clientId, heldBy(connection));
         return existed;
       }),
-    // Read first: most clean CONNECTs have no entry, and a read costs less than a write.
     ended: (clientId) =>
       serially(async () => {
-        if ((await read(clientId)) !== undefined) await db.del(`${OFFLINE}${clientId}`);
+        if ((await entries()).has(clientId)) await remove(clientId);
       }),
     offline: (clientId, connection, at) =>
       serially(async () => {
@@ -107,7 +124,7 @@ export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLed
         const id = encodeURIComponent(clientId);
         await db.clear({ gte: `outgoing:${id}:`, lt: `outgoing:${id};` });
         await db.clear({ gte: `outgoing-id:${id}:`, lt: `outgoing-id:${id};` });
-        await db.del(`${OFFLINE}${clientId}`);
+        await remove(clientId);
       }),
     renew: async () => false,
     // Every entry of an earlier holder dates from before this process started, so once a scan has

@@ -164,4 +164,14 @@ describe('offline-session ledger on LevelDB: claims', () => {
     assert.equal(await after.held('crashed', 1), true, 'Session Present');
     assert.equal(await after.releaseLapsed(found, 1000), 0, 'held by this process');
   });
+
+  test('after a restart, a clean CONNECT ends a session recorded before it', async () => {
+    const before = levelSessionLedger(db);
+    await before.offline('returning', 1, new Date(Date.now() - 2 * HOUR));
+    const after = levelSessionLedger(db);
+    await Promise.all([after.ended('returning'), after.ended('never-persistent')]);
+    assert.equal(await after.claim('returning', new Date(), 60_000), false, 'nothing left to expire');
+    assert.equal(await after.held('returning', 1), false, 'no Session Present after a clean session');
+    assert.equal(await after.held('never-persistent', 2), false);
+  });
 });
