@@ -65,13 +65,17 @@ export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLed
   const holder = `${HELD}${randomUUID()}:`;
   const heldBy = (connection: number) => `${holder}${connection}`;
   let listed: Promise<Set<string>> | undefined;
-  /** The client IDs with an entry, read from the store at first use. */
+  const listEntries = async () => {
+    const ids = new Set<string>();
+    for await (const key of db.keys({ gte: OFFLINE, lt: END })) ids.add(key.slice(OFFLINE.length));
+    return ids;
+  };
+  /** The client IDs with an entry, read from the store at first use (again at the next, if that read failed). */
   const entries = () =>
-    (listed ??= (async () => {
-      const ids = new Set<string>();
-      for await (const key of db.keys({ gte: OFFLINE, lt: END })) ids.add(key.slice(OFFLINE.length));
-      return ids;
-    })());
+    (listed ??= listEntries().catch((error: unknown) => {
+      listed = undefined;
+      throw error;
+    }));
   const read = async (clientId: string) => (await db.get(`${OFFLINE}${clientId}`))?.toString();
   const write = async (clientId: string, value: string) => {
     (await entries()).add(clientId);

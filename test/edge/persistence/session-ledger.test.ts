@@ -174,4 +174,20 @@ describe('offline-session ledger on LevelDB: claims', () => {
     assert.equal(await after.held('returning', 1), false, 'no Session Present after a clean session');
     assert.equal(await after.held('never-persistent', 2), false);
   });
+
+  test('a failed first read of the entries is tried again, not kept', async (t) => {
+    const ownDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-ledger-'));
+    const own = new ClassicLevel<string, Buffer>(ownDir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+    t.after(async () => {
+      await own.close();
+      await rm(ownDir, { recursive: true, force: true });
+    });
+    await own.open();
+    await levelSessionLedger(own).offline('known', 1, new Date());
+    await own.close();
+    const ledger = levelSessionLedger(own);
+    await assert.rejects(ledger.held('known', 1), 'the store is closed');
+    await own.open();
+    assert.equal(await ledger.held('known', 1), true, 'the entry on disk is found');
+  });
 });
