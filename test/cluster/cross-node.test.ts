@@ -173,6 +173,33 @@ for (const redisCluster of [false, true]) {
       assert.equal(message, 'kept');
     });
 
+    await t.test('a permanent-topic value the database refuses gets no PUBACK, and its connection is closed', async () => {
+      const mongo = await MongoClient.connect(cluster.mongo.url);
+      const retained = mongo.db(cluster.mongoDb).collection('mqtt_retained');
+      // A real refusal by the server: two topics may not hold the same value.
+      await retained.createIndex({ payload: 1 }, { unique: true, name: 'refuse_same_value' });
+      try {
+        const first = await connect(0, d1, 'd1-state');
+        await first.publishAsync(`$devices/${d1}/state`, 'same value', { qos: 1 });
+        const refused = await connect(1, d2, 'd2-state');
+        const refusedClosed = closed(refused, 10_000);
+        let acked = false;
+        refused.publishAsync(`$devices/${d2}/state`, 'same value', { qos: 1 }).then(
+          () => {
+            acked = true;
+          },
+          () => undefined,
+        );
+        await refusedClosed;
+        assert.equal(acked, false, 'no PUBACK for a value that was not stored');
+        assert.equal(await retained.countDocuments({ topic: { $regex: d2 } }), 0, 'nothing stored for the refused device');
+        assert.equal(await retained.countDocuments({ topic: { $regex: d1 } }), 1);
+      } finally {
+        await retained.dropIndex('refuse_same_value');
+        await mongo.close();
+      }
+    });
+
     await t.test(
       'a client reconnecting to another edge takes over its session; the old connection is closed, its will not published',
       async () => {

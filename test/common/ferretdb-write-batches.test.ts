@@ -29,6 +29,15 @@ function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
 
 const DEVICES = 250;
 
+/** Device `index`'s permanent `state` value, as aedes hands it to the store. */
+const stateValue = (index: number, payload: string) => ({
+  cmd: 'publish',
+  topic: `$devices/d${index}/state`,
+  payload: Buffer.from(payload),
+  qos: 1,
+  retain: true,
+});
+
 test("a report of 250 devices' activity is stored", { timeout: 60_000 }, async () => {
   // Written when the store closes, not on its 10 s timer.
   const store = await openMongoStore(client, 'write_batches_registry', { monitoringSaveMs: 3_600_000 });
@@ -61,20 +70,13 @@ test('a burst of 250 permanent-topic values, and a clearing one, is stored', { t
   const state = await mongoMqttPersistence(ferretDb.url, 'write_batches_edge');
   try {
     const store = (state.persistence as { asyncPersistence: { storeRetained(packet: object): Promise<void> } }).asyncPersistence;
-    const value = (index: number, payload: string) => ({
-      cmd: 'publish',
-      topic: `$devices/d${index}/state`,
-      payload: Buffer.from(payload),
-      qos: 1,
-      retain: true,
-    });
     await within(
       20_000,
       'storeRetained',
       Promise.all([
-        ...Array.from({ length: DEVICES }, (_, index) => store.storeRetained(value(index, `{"n":${index}}`))),
+        ...Array.from({ length: DEVICES }, (_, index) => store.storeRetained(stateValue(index, `{"n":${index}}`))),
         // Queued after the first value of d0: applied in order, so d0 ends up cleared.
-        store.storeRetained(value(0, '')),
+        store.storeRetained(stateValue(0, '')),
       ]),
     );
     const retained = client.db('write_batches_edge').collection('mqtt_retained');
@@ -82,6 +84,30 @@ test('a burst of 250 permanent-topic values, and a clearing one, is stored', { t
     assert.equal(await retained.countDocuments({ topic: '$devices/d0/state' }), 0);
     const stored = await retained.findOne({ topic: '$devices/d7/state' });
     assert.equal(Buffer.from(stored?.payload.buffer ?? stored?.payload).toString(), '{"n":7}');
+  } finally {
+    await state.close();
+  }
+});
+
+test('a permanent-topic value the database refuses fails its publish, with the rest of its command', { timeout: 60_000 }, async () => {
+  const state = await mongoMqttPersistence(ferretDb.url, 'write_batches_refused');
+  try {
+    const store = (state.persistence as { asyncPersistence: { storeRetained(packet: object): Promise<void> } }).asyncPersistence;
+    // A real refusal by the server: two topics may not hold the same value.
+    await client.db('write_batches_refused').collection('mqtt_retained').createIndex({ payload: 1 }, { unique: true });
+    // The first value goes alone; the next three are queued while it is written and go in one command.
+    const outcomes = await within(
+      20_000,
+      'storeRetained',
+      Promise.allSettled(['a', 'b', 'a', 'c'].map((payload, index) => store.storeRetained(stateValue(index, payload)))),
+    );
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.status),
+      ['fulfilled', 'rejected', 'rejected', 'rejected'],
+    );
+    const retained = client.db('write_batches_refused').collection('mqtt_retained');
+    assert.equal(await retained.countDocuments({ topic: '$devices/d0/state' }), 1);
+    assert.equal(await retained.countDocuments({ topic: '$devices/d2/state' }), 0, 'the refused value is not stored');
   } finally {
     await state.close();
   }
