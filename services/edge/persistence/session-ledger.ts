@@ -77,9 +77,11 @@ export function levelSessionLedger(db: ClassicLevel<string, Buffer>): SessionLed
       throw error;
     }));
   const read = async (clientId: string) => (await db.get(`${OFFLINE}${clientId}`))?.toString();
+  // The store first, then memory (as in remove): a failed write leaves no entry behind in memory.
   const write = async (clientId: string, value: string) => {
-    (await entries()).add(clientId);
+    const ids = await entries();
     await db.put(`${OFFLINE}${clientId}`, Buffer.from(value));
+    ids.add(clientId);
   };
   const remove = async (clientId: string) => {
     await db.del(`${OFFLINE}${clientId}`);
