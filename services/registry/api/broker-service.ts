@@ -87,7 +87,7 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
         name: patch.name,
         description: patch.description,
         labels: patch.labels,
-        log_options: 'log_options' in patch ? logOptionsRecord(patch.log_options) : undefined,
+        log_options: 'log_options' in patch ? (logOptionsRecord(patch.log_options) ?? null) : undefined,
       });
       return done(
         record.id,

@@ -1,6 +1,5 @@
 // yandex.cloud.iot.devices.v1.RegistryService: thin mapping between wire messages and the
 // registry rules in resources/.
-import { status } from '@grpc/grpc-js';
 import {
   RegistryServiceService,
   type RegistryServiceServer,
@@ -31,7 +30,7 @@ import { addDataStreamExport, deleteDataStreamExport } from '../resources/data-s
 import type { ResourceContext } from '../resources/context.js';
 import type { Principal } from '../access/principal.js';
 import type { Role } from '../access/roles.js';
-import { ApiError } from './errors.js';
+import { FieldError } from '../validation/field-error.js';
 import { unary, type HandlerContext } from './unary.js';
 import { credentialHandlers } from './credential-handlers.js';
 import { completedOperation, EMPTY_RESPONSE, pack } from './operations.js';
@@ -110,7 +109,7 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
         name: patch.name,
         description: patch.description,
         labels: patch.labels,
-        log_options: 'log_options' in patch ? logOptionsRecord(patch.log_options) : undefined,
+        log_options: 'log_options' in patch ? (logOptionsRecord(patch.log_options) ?? null) : undefined,
       });
       return done(
         record.id,
@@ -178,8 +177,10 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
       const { id } = await owner(request.registry_id, caller, 'iot.viewer');
       const page_size = validatePaging(request.page_size, request.page_token, MAX_PAGE);
       const all = await listRegistryAliases(ctx, id);
-      const start = request.page_token ? Number.parseInt(request.page_token, 10) : 0;
-      if (!Number.isInteger(start) || start < 0) throw new ApiError(status.INVALID_ARGUMENT, 'page_token: invalid page token');
+      // A token is the offset of the page's first alias, as this call wrote it.
+      if (request.page_token && !/^[1-9][0-9]{0,8}$/.test(request.page_token))
+        throw new FieldError('page_token', 'is not a token returned by a previous call');
+      const start = request.page_token ? Number(request.page_token) : 0;
       const slice = all.slice(start, start + page_size);
       const next = start + page_size < all.length ? String(start + page_size) : '';
       return ListDeviceTopicAliasesResponse.fromPartial({ aliases: slice.map(deviceAliasMessage), next_page_token: next });

@@ -5,14 +5,15 @@ import type { BrokerRecord, LogOptionsRecord } from '../store/records.js';
 import type { ResourceContext } from './context.js';
 import { checkQuota, keepWithinQuota } from './quota.js';
 import { prepareInitialCredentials } from './credentials.js';
-import { validateLogOptions } from './log-options.js';
+import { logOptionsAfter } from './log-options.js';
 import { definedOnly } from './registries.js';
 
 export interface BrokerFields {
   name: string;
   description: string;
   labels: Record<string, string>;
-  log_options?: LogOptionsRecord;
+  /** null: back to the default (an Update whose mask names them without a value). */
+  log_options?: LogOptionsRecord | null;
 }
 
 export interface CreateBrokerInput extends BrokerFields {
@@ -24,6 +25,7 @@ export interface CreateBrokerInput extends BrokerFields {
 export async function createBroker(ctx: ResourceContext, input: CreateBrokerInput): Promise<BrokerRecord> {
   validateId('folder_id', input.folder_id);
   validateBrokerFields(input, { nameRequired: true });
+  const logOptions = logOptionsAfter(input.log_options ?? null, undefined, input.folder_id);
   const inFolder = () => ctx.store.countBrokers(input.folder_id);
   await checkQuota('brokers', ctx.quotas.brokers_per_folder, inFolder);
   const id = ctx.newId();
@@ -34,7 +36,7 @@ export async function createBroker(ctx: ResourceContext, input: CreateBrokerInpu
     name: input.name,
     description: input.description,
     labels: input.labels,
-    log_options: input.log_options ?? { disabled: false, destination: { kind: 'folder_id', value: input.folder_id }, min_level: 0 },
+    log_options: logOptions,
   };
   const credentials = await prepareInitialCredentials(ctx, { kind: 'broker', id }, input);
   await ctx.store.createBroker(broker, credentials);
@@ -51,7 +53,12 @@ export async function getBroker(ctx: ResourceContext, id: string): Promise<Broke
 
 export async function updateBroker(ctx: ResourceContext, id: string, patch: Partial<BrokerFields>): Promise<BrokerRecord> {
   const current = await getBroker(ctx, id);
-  const updated: BrokerRecord = { ...current, ...definedOnly(patch) };
+  const { log_options, ...fields } = definedOnly(patch);
+  const updated: BrokerRecord = {
+    ...current,
+    ...fields,
+    log_options: logOptionsAfter(log_options, current.log_options, current.folder_id),
+  };
   validateBrokerFields(updated, { nameRequired: false });
   await ctx.store.updateBroker(updated);
   return updated;
@@ -64,9 +71,8 @@ export async function deleteBroker(ctx: ResourceContext, id: string): Promise<Br
   return broker;
 }
 
-function validateBrokerFields(fields: BrokerFields, options: { nameRequired: boolean }): void {
+function validateBrokerFields(fields: Omit<BrokerFields, 'log_options'>, options: { nameRequired: boolean }): void {
   validateName('name', fields.name, { required: options.nameRequired });
   validateDescription('description', fields.description);
   validateLabels('labels', fields.labels);
-  if (fields.log_options) validateLogOptions('log_options', fields.log_options);
 }

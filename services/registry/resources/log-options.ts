@@ -13,3 +13,19 @@ export function validateLogOptions(field: string, options: LogOptionsRecord): vo
     throw new FieldError(`${field}.min_level`, 'must be a LogLevel.Level value (0-6)');
   }
 }
+
+/**
+ * The LogOptions a Create or Update leaves on a registry or broker: the current ones when the call
+ * does not name them (undefined); Yandex's default when it names them without a value (null): logging to
+ * the folder's default log group, whatever the form of the folder's ID; else the caller's, checked.
+ */
+export function logOptionsAfter(
+  sent: LogOptionsRecord | null | undefined,
+  current: LogOptionsRecord | undefined,
+  folderId: string,
+): LogOptionsRecord | undefined {
+  if (sent === undefined) return current;
+  if (sent === null) return { disabled: false, destination: { kind: 'folder_id', value: folderId }, min_level: 0 };
+  validateLogOptions('log_options', sent);
+  return sent;
+}

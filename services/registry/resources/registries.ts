@@ -6,13 +6,14 @@ import type { LogOptionsRecord, RegistryRecord } from '../store/records.js';
 import type { ResourceContext } from './context.js';
 import { checkQuota, keepWithinQuota } from './quota.js';
 import { prepareInitialCredentials } from './credentials.js';
-import { validateLogOptions } from './log-options.js';
+import { logOptionsAfter } from './log-options.js';
 
 export interface RegistryFields {
   name: string;
   description: string;
   labels: Record<string, string>;
-  log_options?: LogOptionsRecord;
+  /** null: back to the default (an Update whose mask names them without a value). */
+  log_options?: LogOptionsRecord | null;
 }
 
 export interface CreateRegistryInput extends RegistryFields {
@@ -24,6 +25,7 @@ export interface CreateRegistryInput extends RegistryFields {
 export async function createRegistry(ctx: ResourceContext, input: CreateRegistryInput): Promise<RegistryRecord> {
   validateId('folder_id', input.folder_id);
   validateRegistryFields(input, { nameRequired: true });
+  const logOptions = logOptionsAfter(input.log_options ?? null, undefined, input.folder_id);
   const inFolder = () => ctx.store.countRegistries(input.folder_id);
   await checkQuota('registries', ctx.quotas.registries_per_folder, inFolder);
   const id = ctx.newId();
@@ -35,8 +37,7 @@ export async function createRegistry(ctx: ResourceContext, input: CreateRegistry
     description: input.description,
     labels: input.labels,
     status: 'ACTIVE',
-    // A new Yandex registry logs to its folder's default log group.
-    log_options: input.log_options ?? { disabled: false, destination: { kind: 'folder_id', value: input.folder_id }, min_level: 0 },
+    log_options: logOptions,
   };
   const credentials = await prepareInitialCredentials(ctx, { kind: 'registry', id }, input);
   await ctx.store.createRegistry(registry, credentials);
@@ -61,7 +62,12 @@ export async function getRegistryByName(ctx: ResourceContext, folderId: string, 
 
 export async function updateRegistry(ctx: ResourceContext, id: string, patch: Partial<RegistryFields>): Promise<RegistryRecord> {
   const current = await getRegistry(ctx, id);
-  const updated: RegistryRecord = { ...current, ...definedOnly(patch) };
+  const { log_options, ...fields } = definedOnly(patch);
+  const updated: RegistryRecord = {
+    ...current,
+    ...fields,
+    log_options: logOptionsAfter(log_options, current.log_options, current.folder_id),
+  };
   validateRegistryFields(updated, { nameRequired: false });
   await ctx.store.updateRegistry(updated);
   return updated;
@@ -82,11 +88,10 @@ export async function setRegistryEnabled(ctx: ResourceContext, id: string, enabl
   return updated;
 }
 
-function validateRegistryFields(fields: RegistryFields, options: { nameRequired: boolean }): void {
+function validateRegistryFields(fields: Omit<RegistryFields, 'log_options'>, options: { nameRequired: boolean }): void {
   validateName('name', fields.name, { required: options.nameRequired });
   validateDescription('description', fields.description);
   validateLabels('labels', fields.labels);
-  if (fields.log_options) validateLogOptions('log_options', fields.log_options);
 }
 
 /** Update patches carry only the fields named by the update mask. */

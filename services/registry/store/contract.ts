@@ -38,6 +38,12 @@ export class StoreError extends Error {
 export const notFound = (message: string) => new StoreError('not_found', message);
 export const alreadyExists = (message: string) => new StoreError('already_exists', message);
 export const failedPrecondition = (message: string) => new StoreError('failed_precondition', message);
+/**
+ * A certificate attached to someone else already (certificates are unique across registries,
+ * devices and brokers). The holder is not named: it may be in a folder the caller cannot see.
+ */
+export const certificateTaken = (fingerprint: string) =>
+  alreadyExists(`certificate ${fingerprint} is already attached to a registry, device or broker`);
 
 /** Credentials created together with their owner, atomically with it. */
 export interface InitialCredentials {

@@ -5,7 +5,7 @@
 // check and its write cannot interleave.
 import { ClassicLevel } from 'classic-level';
 import pLimit from 'p-limit';
-import { alreadyExists, failedPrecondition, notFound, type InitialCredentials, type RegistryStore } from './contract.js';
+import { alreadyExists, certificateTaken, failedPrecondition, notFound, type InitialCredentials, type RegistryStore } from './contract.js';
 import type {
   AccessTokenRecord,
   BrokerRecord,
@@ -332,10 +332,7 @@ class EmbeddedStore implements RegistryStore {
 
   #assertCertificatesFree(certificates: CertificateRecord[]): void {
     for (const certificate of certificates) {
-      const holder = this.state.certificates.get(certificate.fingerprint);
-      if (holder) {
-        throw alreadyExists(`certificate ${certificate.fingerprint} is already attached to ${holder.owner_kind} ${holder.owner_id}`);
-      }
+      if (this.state.certificates.has(certificate.fingerprint)) throw certificateTaken(certificate.fingerprint);
     }
   }
 

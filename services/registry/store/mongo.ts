@@ -4,7 +4,7 @@
 // multi-document writes insert children first and undo what they wrote when a later step fails.
 import type { Collection, Db, MongoClient } from 'mongodb';
 import { isDuplicateKey } from '../../common/mongo-errors.js';
-import { alreadyExists, failedPrecondition, notFound, type InitialCredentials, type RegistryStore } from './contract.js';
+import { alreadyExists, certificateTaken, failedPrecondition, notFound, type InitialCredentials, type RegistryStore } from './contract.js';
 import type {
   AccessTokenRecord,
   BrokerRecord,
@@ -288,7 +288,7 @@ class MongoStore implements RegistryStore {
     try {
       await this.#certificates.insertOne({ _id: certificate.fingerprint, ...certificate });
     } catch (error) {
-      throw await this.#certificateConflict(error, certificate.fingerprint);
+      throw isDuplicateKey(error) ? certificateTaken(certificate.fingerprint) : error;
     }
   }
 
@@ -507,7 +507,7 @@ class MongoStore implements RegistryStore {
         try {
           await this.#certificates.insertOne({ _id: certificate.fingerprint, ...certificate });
         } catch (error) {
-          throw await this.#certificateConflict(error, certificate.fingerprint);
+          throw isDuplicateKey(error) ? certificateTaken(certificate.fingerprint) : error;
         }
         insertedCertificates.push(certificate.fingerprint);
       }
@@ -550,14 +550,6 @@ class MongoStore implements RegistryStore {
   async #assertOwner(kind: OwnerKind, id: string) {
     const collection = kind === 'registry' ? this.#registries : kind === 'device' ? this.#devices : this.#brokers;
     if (!(await (collection as unknown as Collection<{ _id: string }>).findOne({ _id: id }))) throw notFound(`${kind} ${id} not found`);
-  }
-
-  async #certificateConflict(error: unknown, fingerprint: string): Promise<unknown> {
-    if (!isDuplicateKey(error)) return error;
-    const holder = await this.#certificates.findOne({ _id: fingerprint });
-    return alreadyExists(
-      `certificate ${fingerprint} is already attached to ${holder?.owner_kind ?? 'another'} ${holder?.owner_id ?? 'owner'}`,
-    );
   }
 }
 

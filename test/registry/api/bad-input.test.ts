@@ -154,21 +154,23 @@ describe('management API rejects bad input', () => {
     const device = await createDevice({ name: 'cert-owner', certificates: [{ certificate_data: certificate.certPem }] });
     const [stored] = await harness.store.listCertificates('device', device.id);
     assert.equal(stored?.fingerprint, certificate.opensslFingerprint);
+    // The holder is not named (it may be in a folder the caller cannot see): the whole message is this.
+    const taken = `^certificate ${certificate.opensslFingerprint} is already attached to a registry, device or broker$`;
     await rejects(
       () => createDevice({ name: 'cert-thief', certificates: [{ certificate_data: certificate.certPem }] }),
       status.ALREADY_EXISTS,
-      certificate.opensslFingerprint,
+      taken,
     );
     assert.equal(await harness.store.getDeviceByName(registryId, 'cert-thief'), undefined);
     await rejects(
       () => createRegistry({ name: 'cert-thief-registry', certificates: [{ certificate_data: certificate.certPem }] }),
       status.ALREADY_EXISTS,
-      certificate.opensslFingerprint,
+      taken,
     );
     await rejects(
       () => call(registries, 'addCertificate', { registry_id: registryId, certificate_data: certificate.certPem }, harness.metadata),
       status.ALREADY_EXISTS,
-      certificate.opensslFingerprint,
+      taken,
     );
   });
 
@@ -243,5 +245,27 @@ describe('management API rejects bad input', () => {
       status.INVALID_ARGUMENT,
       'registry_id',
     );
+    // Alias pages: the tokens it writes walk the whole list, and no other token is taken.
+    await createDevice({ name: 'aliased', topic_aliases: { 'a/': '$devices/{id}/events/a/', 'b/': '$devices/{id}/events/b/' } });
+    type AliasPage = { aliases: unknown[]; next_page_token: string };
+    const aliases = (page_size: number, page_token: string) =>
+      call<object, AliasPage>(registries, 'listDeviceTopicAliases', { registry_id: registryId, page_size, page_token }, harness.metadata);
+    const walked: unknown[] = [];
+    let token = '';
+    do {
+      const page = await aliases(1, token);
+      walked.push(...page.aliases);
+      token = page.next_page_token;
+    } while (token);
+    const all = (await aliases(1000, '')).aliases;
+    assert.ok(all.length >= 2);
+    assert.deepEqual(walked, all);
+    for (const page_token of ['abc', '1e3', '1.5', ' 2', '00002', '0', '-1']) {
+      await rejects(
+        () => call(registries, 'listDeviceTopicAliases', { registry_id: registryId, page_size: 1, page_token }, harness.metadata),
+        status.INVALID_ARGUMENT,
+        'page_token',
+      );
+    }
   });
 });
