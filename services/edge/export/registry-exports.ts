@@ -1,7 +1,7 @@
 // Which of an edge's messages go to which export. Called on every accepted PUBLISH of a device or
 // registry with its canonical topic; a registry without exports costs one map lookup. A
-// registry's exports come from the registry link, kept EXPORTS_TTL_MS (RefreshedRules): an export
-// added or deleted takes effect on every edge within that time, and a PUBLISH never waits.
+// registry's exports come from the registry link, used for at most EXPORTS_TTL_MS (RefreshedRules):
+// an export added or deleted takes effect on every edge within that time, and a PUBLISH never waits.
 import { exportRecord, exportTakes, isExportedTopic, type ExportRecord, type RegistryExport } from '../../contracts/data-stream-export.js';
 import type { Principal } from '../../contracts/principal.js';
 import type { RegistryLink } from '../../contracts/registry-link.js';

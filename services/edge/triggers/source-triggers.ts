@@ -1,7 +1,7 @@
 // Which triggers take an edge's messages. Called on every accepted PUBLISH of a device, registry or
 // broker with its canonical topic. A registry's or broker's triggers come from the registry link,
-// kept TRIGGERS_TTL_MS (RefreshedRules, as the exports are): a trigger made or deleted takes effect
-// on every edge within that time, and a PUBLISH never waits for the link. What a trigger takes
+// used for at most TRIGGERS_TTL_MS (RefreshedRules, as the exports are): a trigger made or deleted
+// takes effect on every edge within that time, and a PUBLISH never waits for the link. What a trigger takes
 // becomes a TriggerMessage here, with its event ID and time, so every retry and duplicate of it
 // carries the same ones.
 import { randomUUID } from 'node:crypto';
