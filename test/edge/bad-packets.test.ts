@@ -110,6 +110,42 @@ describe('bad MQTT input', () => {
     await stillServing();
   });
 
+  test('malformed UTF-8 [MQTT-1.5.3-1]: in a PUBLISH topic → closed, in a filter → SUBACK 0x80, in the client ID → CONNACK 2', async () => {
+    /** `packet` with the two bytes of "@@" replaced by C3 28 (a lead byte without its continuation). */
+    const malformed = (packet: Buffer) => {
+      const at = packet.indexOf('@@');
+      assert.ok(at > 0);
+      packet.set([0xc3, 0x28], at);
+      return packet;
+    };
+    const closedAfterConnack = await exchange([connect(), malformed(publish(`$devices/${D}/state/@@`))]);
+    assert.deepEqual(
+      closedAfterConnack.map((packet) => packet.cmd),
+      ['connack'],
+    );
+    // The SUBSCRIBE written raw on a connected client's socket, its SUBACK read from the wire.
+    const subscriber = await harness.connect({ username: D, password: PASSWORD });
+    const suback = new Promise<number[]>((resolve) =>
+      subscriber.on('packetreceive', (packet) => {
+        if (packet.cmd === 'suback' && packet.messageId === 4242) resolve(packet.granted as number[]);
+      }),
+    );
+    const subscribe: mqttPacket.ISubscribePacket = {
+      cmd: 'subscribe',
+      messageId: 4242,
+      subscriptions: [{ topic: `$devices/${D}/commands/@@`, qos: 0 }],
+    };
+    subscriber.stream.write(malformed(mqttPacket.generate(subscribe)));
+    assert.deepEqual(await suback, [128]);
+    assert.ok(subscriber.connected, 'a refused filter alone does not close the connection');
+    const refused = await exchange([malformed(connect({ clientId: 'id-@@' }))]);
+    assert.deepEqual(
+      refused.map((packet) => [packet.cmd, packet.returnCode]),
+      [['connack', 2]],
+    );
+    await stillServing();
+  });
+
   test('an empty will topic, or one with a wildcard or NUL → closed without a CONNACK [MQTT-4.7.3-1, MQTT-4.8.0-1]', async () => {
     const withWill = (topic: string) => connect({ will: { topic, payload: Buffer.from('gone'), qos: 0, retain: false } });
     // mqtt-packet will not generate an empty will topic: a one-character one, cut out.

@@ -5,7 +5,7 @@ import type { Aedes, Client } from 'aedes';
 import type { Duplex } from 'node:stream';
 import type { AuthOutcome } from '../../contracts/principal.js';
 import { TopicPolicy } from '../topics/acl.js';
-import { malformedTopicNameError } from '../topics/topic-syntax.js';
+import { malformedTopicNameError, NOT_UTF8 } from '../topics/topic-syntax.js';
 import { aedesInternals } from '../aedes/internals.js';
 import { newSession, type Session } from '../session.js';
 import { registryLabelOf, type EdgeContext } from '../context.js';
@@ -62,6 +62,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
       done(Object.assign(new Error(reason), { returnCode: code }) as never, null);
     };
     if (persistentWithoutId.has(client)) return fail(IDENTIFIER_REJECTED, 'empty client ID with CleanSession=0');
+    if (client.id.includes(NOT_UTF8)) return fail(IDENTIFIER_REJECTED, 'client ID is not valid UTF-8');
     if (!ctx.persistenceWritable()) return fail(SERVER_UNAVAILABLE, 'MQTT session store unavailable');
     const address = info.remoteAddress;
     // Clients without a username (certificate only) are told apart by their certificate.

@@ -9,6 +9,12 @@ import { MAX_MQTT_TOPIC_LENGTH as MAX_TOPIC_LENGTH } from '../../contracts/limit
  */
 export const MAX_TOPIC_LEVELS = 98;
 
+/**
+ * What mqtt-packet's decoder puts for bytes that are not UTF-8 (and for encoded UTF-16 surrogates),
+ * which MQTT forbids in every string [MQTT-1.5.3-1]; a literal U+FFFD is refused with them.
+ */
+export const NOT_UTF8 = '\uFFFD';
+
 /** A topic name with every limit: Yandex's length, aedes' depth, and what MQTT forbids. */
 export function topicNameError(topic: string): string | undefined {
   if (topic.length > MAX_TOPIC_LENGTH) return 'topic too long';
@@ -19,6 +25,7 @@ export function topicNameError(topic: string): string | undefined {
 export function malformedTopicNameError(topic: string): string | undefined {
   if (topic.length === 0) return 'empty topic';
   if (topic.includes('\0')) return 'NUL in topic';
+  if (topic.includes(NOT_UTF8)) return 'topic is not valid UTF-8';
   if (/[+#]/.test(topic)) return 'wildcards are not allowed in a topic name';
   return undefined;
 }
@@ -27,6 +34,7 @@ export function topicFilterError(filter: string): string | undefined {
   if (filter.length === 0) return 'empty filter';
   if (filter.length > MAX_TOPIC_LENGTH) return 'filter too long';
   if (filter.includes('\0')) return 'NUL in filter';
+  if (filter.includes(NOT_UTF8)) return 'filter is not valid UTF-8';
   const levels = filter.split('/');
   if (levels.length > MAX_TOPIC_LEVELS) return 'too many filter levels';
   for (const [index, level] of levels.entries()) {
