@@ -136,7 +136,8 @@ export class TopicPolicy {
     if (resolved) return { ok: false, reason: `filter "${filter}" resolves to ${resolved}` };
     const canonical = narrowed(principal, resolution.canonical);
     const parts = parseCanonical(canonical);
-    const denied = { ok: false as const, reason: `not allowed to subscribe: "${filter}"` };
+    // Yandex's connection-log shape: the refused filters as a JSON list (one per SUBSCRIBE filter here).
+    const denied = { ok: false as const, reason: `not allowed to subscribe: ${JSON.stringify([filter])}` };
     if (!parts || !this.#mayRead(parts, { filter: true })) return denied;
     if (parts.rest.length > MAX_SUBTOPIC_LENGTH) return { ok: false, reason: SUBTOPIC_TOO_LONG };
     const decision: SubscribeDecision = {

@@ -148,7 +148,7 @@ export class TriggerDelivery {
     const reason = last.status === undefined ? (last.failure ?? 'connection') : `HTTP ${last.status}`;
     logger.warn(
       { triggerId: trigger.id, messages: batch.length, reason },
-      'trigger endpoint did not take a batch; sending it to the dead letter',
+      `trigger endpoint did not take a batch; ${trigger.dead_letter ? 'sending it to the dead letter' : 'dropping it (no dead letter)'}`,
     );
     await this.#deadLetter(body);
     return true;
