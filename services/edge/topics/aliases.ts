@@ -50,12 +50,21 @@ export class AliasTable {
     const alias = this.match(topic);
     if (alias === undefined) return { canonical: topic, toClient: identity, viaAlias: false };
     const prefix = this.#targets.get(alias)!;
-    return {
-      canonical: prefix + topic.slice(alias.length),
-      toClient: (canonical) => (canonical.startsWith(prefix) ? alias + canonical.slice(prefix.length) : canonical),
-      viaAlias: true,
-    };
+    return { canonical: prefix + topic.slice(alias.length), toClient: renaming(prefix, alias), viaAlias: true };
   }
+}
+
+/**
+ * Names a delivered canonical topic as the client's filter did, `from` → `to`. A filter ending in
+ * `/#` also matches its parent level [MQTT-4.7.1-2]: `tele/#` for `tele/` → `$devices/D/events/`
+ * matches `$devices/D/events`, which arrives as `tele`.
+ */
+function renaming(from: string, to: string): (canonical: string) => string {
+  return (canonical) => {
+    if (canonical.startsWith(from)) return to + canonical.slice(from.length);
+    if (from.endsWith('/') && to.endsWith('/') && canonical === from.slice(0, -1)) return to.slice(0, -1);
+    return canonical;
+  };
 }
 
 function resolveMe(device: Principal, topic: string): Resolution {
@@ -66,11 +75,7 @@ function resolveMe(device: Principal, topic: string): Resolution {
   ];
   for (const [me, canonical] of table) {
     if (topic.startsWith(me)) {
-      return {
-        canonical: canonical + topic.slice(me.length),
-        toClient: (delivered) => (delivered.startsWith(canonical) ? me + delivered.slice(canonical.length) : delivered),
-        viaAlias: false,
-      };
+      return { canonical: canonical + topic.slice(me.length), toClient: renaming(canonical, me), viaAlias: false };
     }
   }
   return { canonical: topic, toClient: identity, viaAlias: false };

@@ -228,6 +228,16 @@ test('$me and user aliases resolve, deliver under the subscribed name, and skip 
   assert.ok(aliasSub.ok);
   assert.equal(aliasSub.toClient(published.internalTopic), 'home/kitchen/temperature');
   assert.equal(aliasSub.replayPermanent, false, 'no stored state through wildcard aliases');
+  // `alias/#` matches the alias's own level too, which arrives named by the alias without its slash.
+  const parent = dev.authorizePublish(`$devices/${D}/events/kitchen`);
+  assert.ok(parent.ok);
+  const aliasAll = new TopicPolicy(registry).authorizeSubscribe('home/kitchen/#');
+  assert.ok(aliasAll.ok);
+  assert.equal(aliasAll.toClient(parent.internalTopic), 'home/kitchen');
+  assert.equal(aliasAll.toClient(published.internalTopic), 'home/kitchen/temperature');
+  const meAll = dev.authorizeSubscribe('$me/device/#');
+  assert.ok(meAll.ok);
+  assert.equal(meAll.toClient(command.internalTopic), '$me/device/commands');
   const meRegistry = dev.authorizeSubscribe('$me/registry/commands');
   assert.ok(meRegistry.ok && meRegistry.toClient(`$iot/${R}/registry/commands`) === '$me/registry/commands');
   assert.ok(dev.authorizeSubscribe('$me/monitoring/json').ok);
