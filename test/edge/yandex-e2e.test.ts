@@ -113,6 +113,27 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
     assert.equal((await viaCanonical).topic, `$devices/${D}/events/kitchen/temperature`);
   });
 
+  test('a filter beginning with no whole alias matches alias names only: `#` is every alias', async () => {
+    const everyAlias = await asRegistry();
+    const granted = await everyAlias.subscribeAsync('#', { qos: 0 });
+    assert.deepEqual(
+      granted.map(({ qos }) => qos),
+      [0],
+    );
+    const oneLevel = await asRegistry();
+    await oneLevel.subscribeAsync('home/+/temperature', { qos: 0 });
+    const device = await asDevice();
+    const viaEvery = nextMessage(everyAlias);
+    const viaOneLevel = nextMessage(oneLevel);
+    // No alias covers the first: neither filter takes it; both take the second, named by the alias.
+    await device.publishAsync(`$devices/${D}/events/no-alias`, 'skipped', { qos: 1 });
+    await device.publishAsync(`$devices/${D}/events/kitchen/temperature`, '23', { qos: 1 });
+    for (const message of [await viaEvery, await viaOneLevel]) {
+      assert.equal(message.topic, 'home/kitchen/temperature');
+      assert.equal(message.payload.toString(), '23');
+    }
+  });
+
   test('permanent state is delivered to a late subscriber; RETAIN on other topics is ignored', async () => {
     const device = await asDevice();
     await device.publishAsync(`$devices/${D}/state`, 'on', { qos: 1 });

@@ -54,9 +54,11 @@ export function authorizeForwardHook(ctx: EdgeContext): Aedes['authorizeForward'
 function forwardShared(ctx: EdgeContext, session: Session, packet: ForwardedPacket, group: string): ForwardedPacket | null {
   const subscription = session.subscriptions.get(group);
   if (!subscription || !session.policy.mayReceive(packet.topic)) return null;
-  if (behind(ctx, session, packet)) return null;
+  // A filter over alias names takes only messages whose alias name it matches (every member's the same).
+  const clientTopic = subscription.toClient(packet.topic);
+  if (clientTopic === undefined || behind(ctx, session, packet)) return null;
   const message = { ...packet };
-  packet.topic = subscription.toClient(packet.topic);
+  packet.topic = clientTopic;
   if (packet.qos === 1) {
     packet.messageId = aedesInternals.takeMessageId(session.client);
     ctx.shared?.sent(session, packet.messageId, group, message);

@@ -12,7 +12,16 @@
 // can glue a wildcard onto a target's last level (`home/#` → `…/events/x#`) or, through a long
 // target, make a topic no subscriber's connection can carry (both found by fuzzing, test/fuzz/).
 import { AliasTable } from './aliases.js';
-import { brokerExternal, brokerInternal, isPermanent, parseCanonical, toCanonical, toInternal, type CanonicalParts } from './namespace.js';
+import {
+  INTERNAL_ROOT,
+  brokerExternal,
+  brokerInternal,
+  isPermanent,
+  parseCanonical,
+  toCanonical,
+  toInternal,
+  type CanonicalParts,
+} from './namespace.js';
 import type { Principal } from '../../contracts/principal.js';
 import { hasWildcard, topicFilterError, topicNameError } from './topic-syntax.js';
 import { remember } from '../../common/bounded-memo.js';
@@ -55,8 +64,8 @@ export type SubscribeDecision =
       internalFilter: string;
       /** Permanent-topic values are replayed unless the filter is a wildcard through an alias. */
       replayPermanent: boolean;
-      /** Internal topic → the name this subscription delivers it under. */
-      toClient: (internalTopic: string) => string;
+      /** Internal topic → the name this subscription delivers it under; undefined: not delivered by it. */
+      toClient: (internalTopic: string) => string | undefined;
       /** A filter naming one device: the edge must check the device is in the principal's registry. */
       requiresDeviceOf?: { deviceId: string; registryId: string };
     }
@@ -132,6 +141,8 @@ export class TopicPolicy {
       };
     }
     const resolution = this.#aliases.resolve(principal, filter);
+    if (resolution.canonical === filter && !filter.startsWith('$') && hasWildcard(filter) && this.#aliases.size > 0)
+      return this.#overAliasNames(filter);
     const resolved = resolution.canonical === filter ? undefined : topicFilterError(resolution.canonical);
     if (resolved) return { ok: false, reason: `filter "${filter}" resolves to ${resolved}` };
     const canonical = narrowed(principal, resolution.canonical);
@@ -150,6 +161,28 @@ export class TopicPolicy {
     const namedDevice = parts.root !== 'registries' && !hasWildcard(parts.id) && parts.id !== principal.id;
     if (namedDevice) decision.requiresDeviceOf = { deviceId: parts.id, registryId: principal.registry_id };
     return decision;
+  }
+
+  /**
+   * A wildcard filter that is neither canonical nor begins with a whole alias matches alias names
+   * only (`#` alone: every alias, §3.7). All alias targets lie under `$devices/<device>/`: one
+   * subscription under them, each message named by the alias it falls under and delivered only when
+   * that name matches the filter (and mayReceive lets the principal read it). No stored values, as
+   * for every wildcard through an alias. The internal filter's `+/#` keeps it apart from a
+   * subscription to `$devices/<device>/#` itself (a session keys its subscriptions by it).
+   */
+  #overAliasNames(filter: string): SubscribeDecision {
+    const { principal } = this;
+    const device = principal.kind === 'device' ? principal.id : '+';
+    return {
+      ok: true,
+      internalFilter: `${INTERNAL_ROOT}/${principal.registry_id}/devices/${device}/+/#`,
+      replayPermanent: false,
+      toClient: (internal) => {
+        const canonical = toCanonical(internal);
+        return canonical === undefined ? undefined : this.#aliases.aliasNameMatching(filter, canonical);
+      },
+    };
   }
 
   /** Delivery check: may this principal read the message published on `internalTopic`? */

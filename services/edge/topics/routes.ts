@@ -4,7 +4,8 @@ import { filterMatches } from './topic-syntax.js';
 import { remember } from '../../common/bounded-memo.js';
 
 export interface RoutedSubscription {
-  toClient: (internalTopic: string) => string;
+  /** The name a message arrives under; undefined: this subscription does not deliver it. */
+  toClient: (internalTopic: string) => string | undefined;
   replayPermanent: boolean;
   /** Stored permanent-topic messages delivered for this subscription so far. */
   replayed: number;
@@ -31,7 +32,8 @@ export function liveRoute(
 ): Route | null {
   return remember(routes, maxRoutes, internalTopic, (topic) => {
     for (const [filter, subscription] of subscriptions) {
-      if (filterMatches(filter, topic)) return { subscription, clientTopic: subscription.toClient(topic) };
+      const clientTopic = filterMatches(filter, topic) ? subscription.toClient(topic) : undefined;
+      if (clientTopic !== undefined) return { subscription, clientTopic };
     }
     return null;
   });
@@ -41,8 +43,10 @@ export function liveRoute(
 export function replayRoute(subscriptions: Map<string, RoutedSubscription>, internalTopic: string): Route | null {
   for (const [filter, subscription] of subscriptions) {
     if (!filterMatches(filter, internalTopic) || !subscription.replayPermanent || subscription.replayed >= MAX_PERMANENT_REPLAY) continue;
+    const clientTopic = subscription.toClient(internalTopic);
+    if (clientTopic === undefined) continue;
     subscription.replayed++;
-    return { subscription, clientTopic: subscription.toClient(internalTopic) };
+    return { subscription, clientTopic };
   }
   return null;
 }

@@ -247,6 +247,35 @@ test('$me and user aliases resolve, deliver under the subscribed name, and skip 
   cases += 12;
 });
 
+test('a filter beginning with no whole alias matches alias names only (`#`: every alias)', () => {
+  const dev = new TopicPolicy(device);
+  const command = new TopicPolicy(registry).authorizePublish(`$devices/${D}/commands`);
+  const kitchen = dev.authorizePublish('home/kitchen/temperature');
+  const other = dev.authorizePublish(`$devices/${D}/events/other`);
+  assert.ok(command.ok && kitchen.ok && other.ok);
+  const every = dev.authorizeSubscribe('#');
+  assert.ok(every.ok);
+  assert.equal(every.replayPermanent, false);
+  assert.notEqual(every.internalFilter, (dev.authorizeSubscribe(`$devices/${D}/#`) as { internalFilter: string }).internalFilter);
+  assert.equal(every.toClient(command.internalTopic), 'my/cmd');
+  assert.equal(every.toClient(kitchen.internalTopic), 'home/kitchen/temperature');
+  assert.equal(every.toClient(other.internalTopic), undefined, 'under no alias');
+  const twoLevels = dev.authorizeSubscribe('+/+');
+  assert.ok(twoLevels.ok);
+  assert.equal(twoLevels.toClient(command.internalTopic), 'my/cmd');
+  assert.equal(twoLevels.toClient(kitchen.internalTopic), undefined, 'home/kitchen/temperature has three levels');
+  const throughRegistry = new TopicPolicy(registry).authorizeSubscribe('home/+/temperature');
+  assert.ok(throughRegistry.ok);
+  assert.equal(throughRegistry.toClient(kitchen.internalTopic), 'home/kitchen/temperature');
+  assert.equal(
+    throughRegistry.toClient(`$iot/${R}/devices/another/events/kitchen/temperature`),
+    undefined,
+    'another device has no such alias',
+  );
+  assert.equal(new TopicPolicy({ ...device, topic_aliases: {} }).authorizeSubscribe('#').ok, false, 'without aliases: refused');
+  cases += 12;
+});
+
 test('brokers: any non-$ topic, isolated per broker', () => {
   const policy = new TopicPolicy(broker);
   const publish = policy.authorizePublish('plant/1/temp');
