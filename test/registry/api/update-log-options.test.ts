@@ -77,6 +77,10 @@ describe('Update and LogOptions', () => {
       assert.deepEqual((await update(id, { update_mask: ['log_options'], log_options: OWN })).log_options, OWN);
       assert.deepEqual((await update(id, { update_mask: ['labels'], labels: { a: 'b' } })).log_options, OWN);
       assert.deepEqual((await update(id, { update_mask: ['log_options'] })).log_options, DEFAULT, 'named without a value: the default');
+      // Without a mask every field is overwritten, these too.
+      assert.deepEqual((await update(id, { name: `${kind}-logs`, log_options: OWN })).log_options, OWN);
+      const overwritten = await update(id, { name: `${kind}-logs` });
+      assert.deepEqual([overwritten.description, overwritten.log_options], ['', DEFAULT]);
 
       await assert.rejects(
         update(id, { update_mask: ['log_options'], log_options: { ...OWN, destination: { $case: 'folder_id', value: FOLDER } } }),
