@@ -1,5 +1,5 @@
 // Broker lifecycle rules (docs/yandex-behaviour.md §1.5): a folder-level virtual MQTT server with its own credentials.
-import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
+import { validateId, validateResourceFields } from '../validation/resource-fields.js';
 import { notFound } from '../store/contract.js';
 import type { BrokerRecord, LogOptionsRecord } from '../store/records.js';
 import type { ResourceContext } from './context.js';
@@ -24,7 +24,7 @@ export interface CreateBrokerInput extends BrokerFields {
 
 export async function createBroker(ctx: ResourceContext, input: CreateBrokerInput): Promise<BrokerRecord> {
   validateId('folder_id', input.folder_id);
-  validateBrokerFields(input, { nameRequired: true });
+  validateResourceFields(input, { nameRequired: true });
   const logOptions = logOptionsAfter(input.log_options ?? null, undefined, input.folder_id);
   const inFolder = () => ctx.store.countBrokers(input.folder_id);
   await checkQuota('brokers', ctx.quotas.brokers_per_folder, inFolder);
@@ -59,7 +59,7 @@ export async function updateBroker(ctx: ResourceContext, id: string, patch: Part
     ...fields,
     log_options: logOptionsAfter(log_options, current.log_options, current.folder_id),
   };
-  validateBrokerFields(updated, { nameRequired: false });
+  validateResourceFields(updated, { nameRequired: false });
   await ctx.store.updateBroker(updated);
   return updated;
 }
@@ -69,10 +69,4 @@ export async function deleteBroker(ctx: ResourceContext, id: string): Promise<Br
   await ctx.store.deleteBroker(id);
   ctx.events.revoke({ kind: 'BROKER_DELETED', entity_id: id, registry_id: '', credential_id: '' });
   return broker;
-}
-
-function validateBrokerFields(fields: Omit<BrokerFields, 'log_options'>, options: { nameRequired: boolean }): void {
-  validateName('name', fields.name, { required: options.nameRequired });
-  validateDescription('description', fields.description);
-  validateLabels('labels', fields.labels);
 }

@@ -1,6 +1,6 @@
 // Device lifecycle rules (docs/yandex-behaviour.md §1.4, §1.7, §3.6): names unique per registry, topic aliases that
 // always point into the device's own topic tree and never shadow another alias of the registry.
-import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
+import { validateId, validateName, validateResourceFields } from '../validation/resource-fields.js';
 import { assertNoAliasPrefixConflicts, normalizeTopicAliases } from '../validation/topic-aliases.js';
 import { notFound } from '../store/contract.js';
 import type { AliasRecord, DeviceRecord } from '../store/records.js';
@@ -25,7 +25,7 @@ export interface CreateDeviceInput extends DeviceFields {
 
 export async function createDevice(ctx: ResourceContext, input: CreateDeviceInput): Promise<DeviceRecord> {
   const registry = await getRegistry(ctx, input.registry_id);
-  validateDeviceFields(input, { nameRequired: true });
+  validateResourceFields(input, { nameRequired: true });
   const inFolder = () => ctx.store.countDevices({ folder_id: registry.folder_id });
   await checkQuota('devices', ctx.quotas.devices_per_folder, inFolder);
   const id = ctx.newId();
@@ -66,7 +66,7 @@ export async function getDeviceByName(ctx: ResourceContext, registryId: string, 
 export async function updateDevice(ctx: ResourceContext, id: string, patch: Partial<DeviceFields>): Promise<DeviceRecord> {
   const current = await getDevice(ctx, id);
   const updated: DeviceRecord = { ...current, ...definedOnly(patch) };
-  validateDeviceFields(updated, { nameRequired: false });
+  validateResourceFields(updated, { nameRequired: false });
   if (patch.topic_aliases !== undefined) {
     updated.topic_aliases = normalizeTopicAliases(id, patch.topic_aliases);
     await assertAliasesFree(ctx, current.registry_id, id, updated.topic_aliases);
@@ -128,10 +128,4 @@ export async function restoreAliases(ctx: ResourceContext, updated: DeviceRecord
   if (!latest || comparable(latest.topic_aliases) !== comparable(updated.topic_aliases)) return;
   await ctx.store.updateDevice({ ...latest, topic_aliases: previous });
   ctx.events.revoke({ kind: 'DEVICE_ALIASES_CHANGED', entity_id: updated.id, registry_id: updated.registry_id, credential_id: '' });
-}
-
-function validateDeviceFields(fields: DeviceFields, options: { nameRequired: boolean }): void {
-  validateName('name', fields.name, { required: options.nameRequired });
-  validateDescription('description', fields.description);
-  validateLabels('labels', fields.labels);
 }

@@ -7,7 +7,7 @@
 // present here but absent in the source are kept, and an existing password ID is never re-hashed.
 import { assertPasswordStrength, hashPassword } from '../credentials/passwords.js';
 import { parseCertificate } from '../credentials/certificates.js';
-import { validateDescription, validateId, validateLabels, validateName, validateTime } from '../validation/resource-fields.js';
+import { validateId, validateResourceFields, validateTime } from '../validation/resource-fields.js';
 import { normalizeTopicAliases } from '../validation/topic-aliases.js';
 import type { BrokerRecord, CertificateRecord, DeviceRecord, OwnerKind, PasswordRecord, RegistryRecord } from '../store/records.js';
 import type { InitialCredentials } from '../store/contract.js';
@@ -229,9 +229,7 @@ function validateCommonFields(
   kind: string,
   record: { name: string; description: string; labels: Record<string, string>; log_options?: RegistryRecord['log_options'] },
 ): void {
-  validateName(`${kind}.name`, record.name, { required: true });
-  validateDescription(`${kind}.description`, record.description);
-  validateLabels(`${kind}.labels`, record.labels);
+  validateResourceFields(record, { nameRequired: true, prefix: `${kind}.` });
   if (record.log_options) validateLogOptions(`${kind}.log_options`, record.log_options);
 }
 

@@ -1,6 +1,6 @@
 // Registry lifecycle rules (docs/yandex-behaviour.md §1.3, §1.7, §1.8): validation, quotas, disable/enable, and the
 // revocations that must reach the edges when a registry stops accepting connections.
-import { validateDescription, validateId, validateLabels, validateName } from '../validation/resource-fields.js';
+import { validateId, validateName, validateResourceFields } from '../validation/resource-fields.js';
 import { notFound } from '../store/contract.js';
 import type { LogOptionsRecord, RegistryRecord } from '../store/records.js';
 import type { ResourceContext } from './context.js';
@@ -24,7 +24,7 @@ export interface CreateRegistryInput extends RegistryFields {
 
 export async function createRegistry(ctx: ResourceContext, input: CreateRegistryInput): Promise<RegistryRecord> {
   validateId('folder_id', input.folder_id);
-  validateRegistryFields(input, { nameRequired: true });
+  validateResourceFields(input, { nameRequired: true });
   const logOptions = logOptionsAfter(input.log_options ?? null, undefined, input.folder_id);
   const inFolder = () => ctx.store.countRegistries(input.folder_id);
   await checkQuota('registries', ctx.quotas.registries_per_folder, inFolder);
@@ -68,7 +68,7 @@ export async function updateRegistry(ctx: ResourceContext, id: string, patch: Pa
     ...fields,
     log_options: logOptionsAfter(log_options, current.log_options, current.folder_id),
   };
-  validateRegistryFields(updated, { nameRequired: false });
+  validateResourceFields(updated, { nameRequired: false });
   await ctx.store.updateRegistry(updated);
   return updated;
 }
@@ -86,12 +86,6 @@ export async function setRegistryEnabled(ctx: ResourceContext, id: string, enabl
   await ctx.store.updateRegistry(updated);
   if (!enabled) ctx.events.revoke({ kind: 'REGISTRY_DISABLED', entity_id: id, registry_id: id, credential_id: '' });
   return updated;
-}
-
-function validateRegistryFields(fields: Omit<RegistryFields, 'log_options'>, options: { nameRequired: boolean }): void {
-  validateName('name', fields.name, { required: options.nameRequired });
-  validateDescription('description', fields.description);
-  validateLabels('labels', fields.labels);
 }
 
 /** Update patches carry only the fields named by the update mask. */

@@ -26,6 +26,20 @@ export function validateLabels(field: string, labels: Record<string, string>): v
   }
 }
 
+/**
+ * The name, description and labels every registry, device and broker has; `prefix` names the
+ * record they are in (an import's `registry.`).
+ */
+export function validateResourceFields(
+  fields: { name: string; description: string; labels: Record<string, string> },
+  options: { nameRequired: boolean; prefix?: string },
+): void {
+  const prefix = options.prefix ?? '';
+  validateName(`${prefix}name`, fields.name, { required: options.nameRequired });
+  validateDescription(`${prefix}description`, fields.description);
+  validateLabels(`${prefix}labels`, fields.labels);
+}
+
 export function validateId(field: string, value: string): void {
   if (!value) throw new FieldError(field, 'is required');
   if (value.length > 50 || !ID.test(value)) throw new FieldError(field, 'must be at most 50 letters, digits, "-" or "_"');
