@@ -64,7 +64,7 @@ const edge = await startEdge({
   link,
   logger: pino({ level: 'silent' }),
   tcp: { host: '127.0.0.1', port: 0 },
-  maxPacketBytes: 262_144,
+  maxMessageBytes: 262_144,
   connectionLog: { capacity: 1000 },
 });
 process.stdout.write(`port ${edge.ports.tcp}\n`);

@@ -39,6 +39,8 @@ export interface EdgeContext {
   shared: SharedSubscriptions | undefined;
   /** Subscriptions one connection may hold; 0 = unlimited. */
   maxSubscriptions: number;
+  /** The largest payload a PUBLISH may carry; a larger one closes the connection. */
+  maxMessageBytes: number;
   /** When persistent sessions went offline (for their expiry); absent when sessions never expire. */
   ledger: SessionLedger | undefined;
   /** Whether the MQTT state store can serve a CONNECT now (aedes reads and writes the session before CONNACK). */

@@ -33,6 +33,7 @@ import { DROPPED_TOPIC, authorizePublishHook } from './hooks/authorize-publish.j
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import { authorizeForwardHook } from './hooks/authorize-forward.js';
 import { dataPlane } from './data-plane.js';
+import { publishPacketBytesFor } from '../contracts/limits.js';
 import { ConnectionLog, DEFAULT_CONNECTION_LOG_SETTINGS, type ConnectionLogSettings } from './connection-log.js';
 import {
   drainConnections,
@@ -52,7 +53,8 @@ export interface EdgeOptions extends LocalBusOptions {
   /** MQTT over secure WebSocket, with the TLS listener's certificate. */
   /** `requestCert`: ask for a client certificate (false for browsers, which cannot answer one headless). */
   wss?: { host: string; port: number; requestCert: boolean };
-  maxPacketBytes: number;
+  /** The largest message payload (Yandex: 256 KiB); packets are bounded to carry it on the longest topic. */
+  maxMessageBytes: number;
   /** Per-principal publish rates and connection caps; all off by default. */
   limits?: Partial<LimitSettings>;
   /** An aedes persistence (sessions, queued QoS 1, permanent-topic values); in memory when omitted. */
@@ -165,6 +167,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     exports: options.exports,
     shared: sharedRouting && new SharedSubscriptions(sharedRouting),
     maxSubscriptions: options.maxSubscriptions ?? 1000,
+    maxMessageBytes: options.maxMessageBytes,
     sessions: new SessionTable(),
     persistenceWritable: options.persistenceWritable ?? (() => true),
     takenOver: (previous) => markTakenOver(context, previous),
@@ -183,7 +186,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
       : undefined;
   options.clusterBus?.onReconnect(() => reconnectPersistentSessions(context));
 
-  broker.preConnect = preConnectHook;
+  broker.preConnect = preConnectHook(options.maxMessageBytes);
   broker.authenticate = authenticateHook(context);
   broker.authorizePublish = authorizePublishHook(context);
   broker.authorizeSubscribe = authorizeSubscribeHook(context);
@@ -251,7 +254,7 @@ async function listen(
       });
     }
   };
-  const common = { maxPacketBytes: options.maxPacketBytes, onConnection, onOversize };
+  const common = { maxPacketBytes: publishPacketBytesFor(options.maxMessageBytes), onConnection, onOversize };
   const servers: net.Server[] = [];
   const ports: RunningEdge['ports'] = {};
   const add = (name: keyof RunningEdge['ports'], server: net.Server) => {

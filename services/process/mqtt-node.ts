@@ -2,7 +2,6 @@
 // readiness checks. An edge process serves devices on its listeners; a registry replica in a
 // cluster runs one without listeners, so the data-plane publish API (gRPC and REST) can put messages
 // on the cluster's bus and MQTT state as any edge does.
-import { publishPacketBytesFor } from '../contracts/limits.js';
 import { readFile } from 'node:fs/promises';
 import type { ServeConfig } from '../common/config.js';
 import { hostPort } from '../common/host-port.js';
@@ -76,7 +75,7 @@ export async function startMqttNode(config: ServeConfig, logger: Logger, options
     link: options.link,
     logger,
     ...listeners,
-    maxPacketBytes: publishPacketBytesFor(config.maxMessageBytes),
+    maxMessageBytes: config.maxMessageBytes,
     persistence: mqttState.persistence,
     persistenceWritable: mongoState?.writable,
     permanentTopics: mqttState.permanentTopics,

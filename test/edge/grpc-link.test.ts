@@ -57,7 +57,7 @@ test('edge with a remote registry: auth, revocation stream, outage → CONNACK 3
     link,
     logger: pino({ level: 'silent' }),
     tls: { host: '127.0.0.1', port: 0, cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
-    maxPacketBytes: 262_144,
+    maxMessageBytes: 262_144,
   });
   const ca = await readFile(tls.caFile);
   const connect = (username: string, password: string) =>

@@ -30,7 +30,7 @@ export interface EdgeHarness {
 }
 
 export interface HarnessOptions {
-  maxPacketBytes?: number;
+  maxMessageBytes?: number;
   limits?: Partial<LimitSettings>;
   wss?: boolean;
   maxSubscriptions?: number;
@@ -53,7 +53,7 @@ export async function startEdgeHarness(options: HarnessOptions = {}): Promise<Ed
     link: inProcessLink(api.api.ctx, api.api.authenticator, api.api.logStore),
     logger: pino({ level: 'silent' }),
     tls: { host: '127.0.0.1', port: 0, cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
-    maxPacketBytes: options.maxPacketBytes ?? 262_144,
+    maxMessageBytes: options.maxMessageBytes ?? 262_144,
     limits: options.limits,
     wss: options.wss ? { host: '127.0.0.1', port: 0, requestCert: true } : undefined,
     maxSubscriptions: options.maxSubscriptions,

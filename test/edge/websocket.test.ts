@@ -9,7 +9,7 @@ import { makeCertificate } from '../support/certificates.js';
 import { closed, nextMessage, startEdgeHarness } from './harness.js';
 
 test('MQTT over WSS talks to MQTT over TLS', async (t) => {
-  const harness = await startEdgeHarness({ wss: true, maxPacketBytes: 4096 });
+  const harness = await startEdgeHarness({ wss: true, maxMessageBytes: 4096 });
   t.after(() => harness.close());
   const ctx = harness.api.api.ctx;
   const certificate = makeCertificate('ws-device');

@@ -3,7 +3,7 @@
 // topics, $monitoring, and the answers to forbidden or malformed actions.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type mqtt from 'mqtt';
+import mqtt from 'mqtt';
 import { status } from '@grpc/grpc-js';
 import { DeviceDataServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/device_data_service.js';
 import { RegistryDataServiceClient } from '../../services/generated/yandex/cloud/iot/devices/v1/registry_data_service.js';
@@ -28,7 +28,7 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
   const asDevice = () => harness.connect({ username: D, password: DEVICE_PASSWORD, clientId: `device-${Math.random()}` });
 
   before(async () => {
-    harness = await startEdgeHarness({ maxPacketBytes: 4096 });
+    harness = await startEdgeHarness({ maxMessageBytes: 4096 });
     const ctx = harness.api.api.ctx;
     R = (
       await createRegistry(ctx, { folder_id: 'f', name: 'r', description: '', labels: {}, certificates: [], password: REGISTRY_PASSWORD })
@@ -277,6 +277,42 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
     await gone;
     const next = await asDevice();
     assert.ok(next.connected);
+  });
+
+  test('the message size limit is on the payload, exactly, whatever the topic', async () => {
+    // The harness's limit is 4096 bytes: the packet-size guard lets a little more through, for the
+    // longest topic, so a payload one byte over on a short topic is the payload check's to refuse.
+    const registry = await asRegistry();
+    const device = await asDevice();
+    const received = nextMessage(registry, `$devices/${D}/events`);
+    await registry.subscribeAsync(`$devices/${D}/events`, { qos: 1 });
+    await device.publishAsync(`$devices/${D}/events`, Buffer.alloc(4096, 1), { qos: 1 });
+    assert.equal((await received).payload.length, 4096);
+    const gone = closed(device);
+    device.publish(`$devices/${D}/events`, Buffer.alloc(4097, 1), { qos: 1 });
+    await gone;
+    // A will is bounded by the same limit (the packet's own field bounds it at 65,535 bytes).
+    const willOf = (bytes: number) =>
+      mqtt.connect({
+        protocol: 'mqtts',
+        host: 'localhost',
+        port: harness.edge.ports.tls!,
+        ca: harness.ca,
+        reconnectPeriod: 0,
+        username: D,
+        password: DEVICE_PASSWORD,
+        will: { topic: `$devices/${D}/events`, payload: Buffer.alloc(bytes, 1), qos: 0, retain: false },
+      });
+    const overLimit = willOf(4097);
+    const connacked = new Promise<boolean>((resolve) => {
+      overLimit.once('connect', () => resolve(true));
+      overLimit.once('close', () => resolve(false));
+    });
+    assert.equal(await connacked, false, 'a will over the limit closes the connection without a CONNACK');
+    overLimit.end(true);
+    const atLimit = willOf(4096);
+    await new Promise((resolve) => atLimit.once('connect', resolve));
+    atLimit.end(true);
   });
 
   test('deleting a password closes only the sessions that used it', async () => {

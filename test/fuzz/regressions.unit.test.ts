@@ -96,7 +96,7 @@ test('a persistent session reconnecting while messages flow gets CONNACK first [
   const edge = await startEdge({
     link: inMemoryRegistryLink(),
     logger: pino({ level: 'silent' }),
-    maxPacketBytes: 262_144,
+    maxMessageBytes: 262_144,
     persistence: state.persistence,
   });
   t.after(async () => {

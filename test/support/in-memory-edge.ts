@@ -110,7 +110,7 @@ export class InMemoryRegistryLink implements RegistryLink {
 }
 
 export async function startInMemoryEdge(link: RegistryLink, options: Partial<EdgeOptions> = {}): Promise<RunningEdge> {
-  return startEdge({ link, logger: pino({ level: 'silent' }), maxPacketBytes: 256 * 1024, ...options });
+  return startEdge({ link, logger: pino({ level: 'silent' }), maxMessageBytes: 256 * 1024, ...options });
 }
 
 const PACKET_TIMEOUT_MS = 2000;

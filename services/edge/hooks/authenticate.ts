@@ -26,19 +26,25 @@ const NOT_AUTHORIZED = 5;
 // clients and authenticate refuses them with CONNACK 2.
 const persistentWithoutId = new WeakSet<Client>();
 
-export const preConnectHook: Aedes['preConnect'] = (client, packet, done) => {
-  // A will topic is a topic name: empty, with a wildcard or a NUL it is a protocol violation
-  // [MQTT-4.7.3-1/2, MQTT-3.3.2-2], so the connection is closed without a CONNACK [MQTT-4.8.0-1],
-  // as a PUBLISH to such a topic closes it (Mosquitto does the same).
-  const willTopicError = packet.will ? malformedTopicNameError(packet.will.topic) : undefined;
-  if (willTopicError) return done(new Error(`malformed will topic: ${willTopicError}`), false);
-  if (!packet.clientId && !packet.clean) persistentWithoutId.add(client);
-  // "If the Server rejects the CONNECT, it MUST NOT process any data sent by the Client after the
-  // CONNECT Packet" [MQTT-3.1.4-5]: aedes answered an UNSUBSCRIBE arriving right after CONNECT
-  // before its CONNACK 5 (found by the mqtt-packets fuzz target, test/fuzz/).
-  aedesInternals.holdInputUntilConnected(client);
-  done(null, true);
-};
+export function preConnectHook(maxMessageBytes: number): Aedes['preConnect'] {
+  return (client, packet, done) => {
+    // A will topic is a topic name: empty, with a wildcard or a NUL it is a protocol violation
+    // [MQTT-4.7.3-1/2, MQTT-3.3.2-2], so the connection is closed without a CONNACK [MQTT-4.8.0-1],
+    // as a PUBLISH to such a topic closes it (Mosquitto does the same). So is a will message over
+    // the message size limit, as a PUBLISH of it would be.
+    const willTopicError = packet.will ? malformedTopicNameError(packet.will.topic) : undefined;
+    if (willTopicError) return done(new Error(`malformed will topic: ${willTopicError}`), false);
+    const willBytes = packet.will?.payload?.length ?? 0;
+    if (willBytes > maxMessageBytes)
+      return done(new Error(`will message of ${willBytes} bytes exceeds the limit of ${maxMessageBytes}`), false);
+    if (!packet.clientId && !packet.clean) persistentWithoutId.add(client);
+    // "If the Server rejects the CONNECT, it MUST NOT process any data sent by the Client after the
+    // CONNECT Packet" [MQTT-3.1.4-5]: aedes answered an UNSUBSCRIBE arriving right after CONNECT
+    // before its CONNACK 5 (found by the mqtt-packets fuzz target, test/fuzz/).
+    aedesInternals.holdInputUntilConnected(client);
+    done(null, true);
+  };
+}
 
 export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
   const { metrics, logger, throttle } = ctx;

@@ -35,20 +35,18 @@ export function authorizePublishHook(ctx: EdgeContext): Aedes['authorizePublish'
     if (aedesInternals.isWill(client, packet)) return callback(null);
     const session = ctx.sessions.of(client);
     if (!session) return callback(new Error('publish without an authenticated session'));
-    const deny = (reason: string) => {
-      metrics.dropped.inc({ reason: 'acl' });
-      session.closeReason = 'publish_denied';
-      logger.info(
-        { event: 'publish_denied', id: session.principal.id, clientId: client.id, topic: packet.topic },
-        `disconnected: ${reason}`,
-      );
-      ctx.connectionLog.record(session.principal, LOG_LEVELS.ERROR, 'publish_denied', `disconnected: ${reason}`, {
+    const close = (event: 'publish_denied' | 'oversize', reason: string) => {
+      metrics.dropped.inc({ reason: event === 'oversize' ? 'size' : 'acl' });
+      session.closeReason = event === 'oversize' ? 'protocol_error' : 'publish_denied';
+      logger.info({ event, id: session.principal.id, clientId: client.id, topic: packet.topic }, `disconnected: ${reason}`);
+      ctx.connectionLog.record(session.principal, LOG_LEVELS.ERROR, event, `disconnected: ${reason}`, {
         client_id: clientIdOf(session),
         topic: packet.topic,
         reason,
       });
       callback(new Error(reason));
     };
+    const deny = (reason: string) => close('publish_denied', reason);
     const accept = (decision: Extract<PublishDecision, { ok: true }>) => {
       if (!ctx.limits.allowPublish(session.principal)) {
         metrics.dropped.inc({ reason: 'rate' });
@@ -70,6 +68,10 @@ export function authorizePublishHook(ctx: EdgeContext): Aedes['authorizePublish'
         callback(error);
       });
     };
+    // Yandex's limit is on the message: the packet-size guard let through room for the longest topic.
+    if (packet.payload.length > ctx.maxMessageBytes) {
+      return close('oversize', `payload of ${packet.payload.length} bytes exceeds the limit of ${ctx.maxMessageBytes}`);
+    }
     const decision = session.policy.authorizePublish(packet.topic);
     if (!decision.ok) return deny(decision.reason);
     if (!decision.requiresDeviceOf) return accept(decision);

@@ -60,7 +60,7 @@ async function start() {
   const edge = await startEdge({
     link: inProcessLink(registry.ctx, registry.authenticator, logStore),
     logger,
-    maxPacketBytes: MAX_PAYLOAD_BYTES,
+    maxMessageBytes: MAX_PAYLOAD_BYTES,
   });
   registry.attachDataPlane(edge.dataPlane);
   const certificates = [makeCertificate('fuzz-a'), makeCertificate('fuzz-b')];

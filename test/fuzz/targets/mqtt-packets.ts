@@ -3,7 +3,6 @@
 // crash, every connection must be closed once its client hangs up, MQTT's order of answers must
 // hold, clients connected throughout must stay connected, and the broker must keep serving a
 // well-formed CONNECT, SUBSCRIBE and PUBLISH.
-import { publishPacketBytesFor } from '../../../services/contracts/limits.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,7 +56,7 @@ async function start() {
   const edge = await startEdge({
     link: inMemoryRegistryLink(),
     logger: pino({ level: 'silent' }),
-    maxPacketBytes: publishPacketBytesFor(defaults.maxMessageBytes),
+    maxMessageBytes: defaults.maxMessageBytes,
     maxSubscriptions: defaults.maxSubscriptions,
     persistence: state.persistence,
     permanentTopics: state.permanentTopics,
