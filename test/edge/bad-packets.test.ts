@@ -197,6 +197,21 @@ describe('bad MQTT input', () => {
     await stillServing();
   });
 
+  test('a password without a user name → closed without a CONNACK [MQTT-3.1.2-22]', async () => {
+    // mqtt-packet will not generate it: a CONNECT with the one-character user name "u" cut out.
+    const withUser = connect({ username: 'u' });
+    assert.ok(withUser[1]! < 0x80, 'the CONNECT has a one-byte remaining length');
+    const at = withUser.indexOf(Buffer.from([0x00, 0x01, 0x75]), withUser.indexOf('MQTT') + 10);
+    const passwordOnly = Buffer.concat([
+      Buffer.from([withUser[0]!, withUser[1]! - 3]),
+      withUser.subarray(2, at),
+      withUser.subarray(at + 3),
+    ]);
+    passwordOnly[passwordOnly.indexOf('MQTT') + 5]! &= ~0x80;
+    assert.deepEqual(await exchange([passwordOnly]), []);
+    await stillServing();
+  });
+
   test('a client certificate nobody registered and no password → CONNACK 5', async () => {
     const packets = await exchange([connect({ username: undefined, password: undefined })]);
     assert.equal(packets[0]?.returnCode, 5);

@@ -28,6 +28,9 @@ const persistentWithoutId = new WeakSet<Client>();
 
 export function preConnectHook(maxMessageBytes: number): Aedes['preConnect'] {
   return (client, packet, done) => {
+    // "If the User Name Flag is set to 0, the Password Flag MUST be set to 0" [MQTT-3.1.2-22]: a
+    // protocol violation, closed as Mosquitto does, not a wrong password.
+    if (packet.password !== undefined && packet.username === undefined) return done(new Error('password without a user name'), false);
     // A will topic is a topic name: empty, with a wildcard or a NUL it is a protocol violation
     // [MQTT-4.7.3-1/2, MQTT-3.3.2-2], so the connection is closed without a CONNACK [MQTT-4.8.0-1],
     // as a PUBLISH to such a topic closes it (Mosquitto does the same). So is a will message over
