@@ -332,7 +332,7 @@ export const SERVE_SETTINGS: Setting[] = [
     env: 'IOTCORE_MAX_MESSAGE_BYTES',
     default: '262144',
     parse: integer,
-    description: 'largest MQTT packet accepted; larger ones close the connection (Yandex: 256 KiB)',
+    description: 'largest MQTT message payload accepted, in a PUBLISH or a will; a larger one closes the connection (Yandex: 256 KiB)',
   },
   {
     key: 'devicePublishRate',
