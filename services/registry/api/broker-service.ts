@@ -126,8 +126,8 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
     }),
 
     listOperations: unary(handler, 'BrokerService.ListOperations', async (request, caller) => {
-      const { id } = await owner(request.broker_id, caller, 'iot.viewer');
-      return ListBrokerOperationsResponse.fromPartial(await listOperations(ctx, id, request));
+      const resource = await authorized(request.broker_id, caller, 'iot.viewer');
+      return ListBrokerOperationsResponse.fromPartial(await listOperations(ctx, resource, request));
     }),
   };
   return { definition: BrokerServiceService, implementation };

@@ -144,8 +144,8 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
     }),
 
     listOperations: unary(handler, 'DeviceService.ListOperations', async (request, caller) => {
-      const { id } = await owner(request.device_id, caller, 'iot.viewer');
-      return ListDeviceOperationsResponse.fromPartial(await listOperations(ctx, id, request));
+      const resource = await authorized(request.device_id, caller, 'iot.viewer');
+      return ListDeviceOperationsResponse.fromPartial(await listOperations(ctx, resource, request));
     }),
   };
   return { definition: DeviceServiceService, implementation };

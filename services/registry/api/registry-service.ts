@@ -187,8 +187,8 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
     }),
 
     listOperations: unary(handler, 'RegistryService.ListOperations', async (request, caller) => {
-      const { id } = await owner(request.registry_id, caller, 'iot.viewer');
-      const page = await listOperations(ctx, id, request);
+      const resource = await authorized(request.registry_id, caller, 'iot.viewer');
+      const page = await listOperations(ctx, resource, request);
       return ListRegistryOperationsResponse.fromPartial(page);
     }),
 

@@ -426,6 +426,11 @@ describe('REST gateway, driven with node:https and curl', () => {
     assert.deepEqual(await ok('GET', `/operations/${create.id}:cancel`), fields);
     assert.ok((await ok('GET', `/iot-devices/v1/devices/${state.device}/operations`)).operations.length >= 2);
     assert.ok((await ok('GET', `/iot-broker/v1/brokers/${state.broker}/operations`)).operations.length >= 2);
+    // Yandex's only filter is on the resource's name.
+    const byName = (filter: string) => `/iot-devices/v1/registries/${state.registry}/operations?filter=${encodeURIComponent(filter)}`;
+    assert.deepEqual((await ok('GET', byName('name = "r1"'))).operations, registryOperations.operations);
+    assert.deepEqual(await ok('GET', byName('name="r2"')), {});
+    await fails({ http: 400, code: 3, message: /^filter: only name="<name>" is supported/ }, 'GET', byName('description="x"'));
   });
 
   test('publish: a text command and a binary event reach MQTT subscribers; a broker publishes to its clients', async () => {
