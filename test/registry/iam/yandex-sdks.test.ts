@@ -134,6 +134,10 @@ test("Yandex's SDKs need only the endpoint and the CA: Python and Go with a serv
     assert.deepEqual((await sdk('list', { YC_KEY_FILE: viewerKey })).registries, ['py-registry'], 'what the role allows works');
   });
 
+  await t.test('brokers, on the channel the SDK opens for iot-devices (README: it has no broker service id)', async () => {
+    assert.deepEqual(await sdk('broker', { YC_KEY_FILE: editorKey }), { created: ['py-broker'], after: [] });
+  });
+
   await t.test('delete (the Delete operations waited for too)', async () => {
     const after = await sdk('delete', { YC_KEY_FILE: editorKey, ...ids });
     assert.deepEqual(after, { registries: [] });
