@@ -41,12 +41,17 @@ export interface ConnectionLogStore {
   close(): Promise<void>;
 }
 
-/** Whether an entry passes the query's filters other than source and time (which the stores' keys serve). */
+/**
+ * Whether an entry passes the query's filters other than source and time (which the stores' keys
+ * serve). A registry's log is what the registry did with its own credentials (Yandex: "Operations of
+ * devices that belong to this registry are not included in this log"); `device_ids` reads the
+ * entries of those of its devices instead ('' being the registry's own).
+ */
 export function matchesFilters(entry: ConnectionLogEntry, query: LogQuery): boolean {
   return (
     (query.levels.length === 0 || query.levels.includes(entry.level)) &&
     (query.events.length === 0 || query.events.includes(entry.event)) &&
-    (query.device_ids.length === 0 || query.device_ids.includes(entry.device_id))
+    (query.device_ids.length > 0 ? query.device_ids.includes(entry.device_id) : !('registry_id' in query.source) || entry.device_id === '')
   );
 }
 

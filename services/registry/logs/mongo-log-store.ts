@@ -69,6 +69,8 @@ class MongoLogStore implements ConnectionLogStore {
       if ('device_id' in query.source) {
         if (!query.device_ids.includes(query.source.device_id)) return [];
       } else filter.device_id = { $in: query.device_ids };
+    } else if ('registry_id' in query.source) {
+      filter.device_id = ''; // the registry's own entries (log-store.ts: matchesFilters)
     }
     if (query.after) {
       filter.$or = [{ timestamp: { $gt: query.after.timestamp } }, { timestamp: query.after.timestamp, _id: { $gt: query.after.uid } }];

@@ -101,13 +101,19 @@ describe('connection logs over gRPC', () => {
     const batch = [entry(1), entry(2), entry(3, { device_id: '' }), entry(4, { registry_id: '', broker_id: brokerId, device_id: '' })];
     await link.writeLogs(batch);
     await link.writeLogs(batch.slice(0, 2));
-    const first = await read({ source: { $case: 'registry_id', value: registryId }, page_size: 2 });
+    assert.deepEqual(
+      (await read({ source: { $case: 'registry_id', value: registryId } })).entries.map((item) => item.message),
+      ['m3'],
+      "the registry's own entries, not its devices' (as Yandex's registry log)",
+    );
+    const withDevice = { source: { $case: 'registry_id' as const, value: registryId }, device_ids: [deviceId, ''] };
+    const first = await read({ ...withDevice, page_size: 2 });
     assert.deepEqual(
       first.entries.map((item) => item.message),
       ['m1', 'm2'],
     );
     assert.deepEqual(first.entries[0], batch[0], 'every field round-trips');
-    const second = await read({ source: { $case: 'registry_id', value: registryId }, page_size: 2, page_token: first.next_page_token });
+    const second = await read({ ...withDevice, page_size: 2, page_token: first.next_page_token });
     assert.deepEqual(
       second.entries.map((item) => item.message),
       ['m3'],

@@ -54,8 +54,9 @@ function logStoreContract(name: string, open: () => Promise<ConnectionLogStore>)
     });
     after(() => store.close());
 
-    test('by registry (its devices included), device or broker, oldest first, ties in uid order', async () => {
-      assert.deepEqual(messages(await store.read(query({}))), [
+    test("by registry (its own entries; its devices' by device ID), device or broker, oldest first, ties in uid order", async () => {
+      assert.deepEqual(messages(await store.read(query({}))), ['registry connected'], "Yandex: not its devices' operations");
+      assert.deepEqual(messages(await store.read(query({ device_ids: ['d1', 'd2', ''] }))), [
         'd1 connected',
         'd1 bad password',
         'd2 connected',
@@ -73,17 +74,20 @@ function logStoreContract(name: string, open: () => Promise<ConnectionLogStore>)
     });
 
     test('time range (since inclusive, until exclusive), filters, and paging after an entry', async () => {
+      const everyone = ['d1', 'd2', ''];
       assert.deepEqual(
-        messages(await store.read(query({ since: new Date(base.getTime() + 2000), until: new Date(base.getTime() + 4000) }))),
+        messages(
+          await store.read(query({ device_ids: everyone, since: new Date(base.getTime() + 2000), until: new Date(base.getTime() + 4000) })),
+        ),
         ['d1 bad password', 'd2 connected', 'd1 disconnected'],
       );
-      assert.deepEqual(messages(await store.read(query({ levels: [5] }))), ['d1 bad password']);
+      assert.deepEqual(messages(await store.read(query({ device_ids: everyone, levels: [5] }))), ['d1 bad password']);
       assert.deepEqual(messages(await store.read(query({ events: ['connected'], device_ids: ['d2', ''] }))), [
         'd2 connected',
         'registry connected',
       ]);
-      const page = await store.read(query({ limit: 2 }));
-      const next = await store.read(query({ limit: 2, after: page.at(-1) }));
+      const page = await store.read(query({ device_ids: everyone, limit: 2 }));
+      const next = await store.read(query({ device_ids: everyone, limit: 2, after: page.at(-1) }));
       assert.deepEqual(messages(next), ['d2 connected', 'd1 disconnected']);
     });
 
@@ -91,7 +95,7 @@ function logStoreContract(name: string, open: () => Promise<ConnectionLogStore>)
       const again = entry(7, { message: 'retried', registry_id: 'r3', device_id: 'd9' });
       await store.append([again]);
       await store.append([again, entry(8, { message: 'new', registry_id: 'r3', device_id: 'd9' })]);
-      assert.deepEqual(messages(await store.read(query({ source: { registry_id: 'r3' } }))), ['retried', 'new']);
+      assert.deepEqual(messages(await store.read(query({ source: { registry_id: 'r3' }, device_ids: ['d9'] }))), ['retried', 'new']);
     });
 
     test('retention: entries past the age go, then the oldest past the count', async () => {
@@ -99,9 +103,9 @@ function logStoreContract(name: string, open: () => Promise<ConnectionLogStore>)
       // 10 entries; everything before second 2 is too old; of the rest only the newest 6 may stay.
       assert.equal(await store.prune({ maxAgeMs: 8_000, maxEntries: 6 }, now), 3);
       const left = [
-        ...(await store.read(query({}))),
-        ...(await store.read(query({ source: { registry_id: 'r2' } }))),
-        ...(await store.read(query({ source: { registry_id: 'r3' } }))),
+        ...(await store.read(query({ device_ids: ['d1', 'd2', ''] }))),
+        ...(await store.read(query({ source: { registry_id: 'r2' }, device_ids: ['d9'] }))),
+        ...(await store.read(query({ source: { registry_id: 'r3' }, device_ids: ['d9'] }))),
         ...(await store.read(query({ source: { broker_id: 'b1' } }))),
       ];
       assert.deepEqual(messages(left).sort(), [
