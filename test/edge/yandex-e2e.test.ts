@@ -203,6 +203,23 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
     assert.ok(device.connected);
   });
 
+  test('a filter deeper than the matcher takes gets 0x80 alone, repeated or not; the connection stays', async () => {
+    const registry = await asRegistry();
+    const suback = new Promise<number[]>((resolve, reject) => {
+      registry.on('packetreceive', (packet) => {
+        if (packet.cmd === 'suback') resolve(packet.granted as number[]);
+      });
+      registry.once('close', () => reject(new Error('the connection was closed without a SUBACK')));
+    });
+    const deep = `$devices/${D}/events/${'x/'.repeat(150)}y`;
+    registry.subscribe([deep, `$devices/${D}/events`, `${deep}/z`], { qos: 1 }, () => undefined);
+    assert.deepEqual(await suback, [128, 1, 128]);
+    const device = await asDevice();
+    const received = nextMessage(registry, `$devices/${D}/events`);
+    await device.publishAsync(`$devices/${D}/events`, 'still subscribed', { qos: 1 });
+    assert.equal((await received).payload.toString(), 'still subscribed');
+  });
+
   test('forbidden PUBLISH closes the connection; others keep working', async () => {
     const device = await asDevice();
     const gone = closed(device);

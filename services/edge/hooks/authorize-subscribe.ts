@@ -9,16 +9,26 @@ import { INTERNAL_ROOT, brokerExternal, toCanonical } from '../topics/namespace.
 import type { SubscribeDecision } from '../topics/acl.js';
 import { isSharedKey, parseSharedFilter, parseSharedKey, sharedKey } from '../topics/shared-filter.js';
 import { aedesInternals } from '../aedes/internals.js';
+import { MAX_TOPIC_LEVELS, topicLevels } from '../topics/topic-syntax.js';
 import { recordActivity, type EdgeContext } from '../context.js';
 import { clientIdOf, type Session } from '../session.js';
 import { LOG_LEVELS } from '../../contracts/connection-logs.js';
+
+/**
+ * aedes closes the connection over a filter deeper than its matcher takes (100 levels) before any
+ * hook sees it. Such a filter is renamed, as it is parsed, to a placeholder aedes takes (one per
+ * position: aedes merges repeated filters), and refused here by its own name: SUBACK 0x80 for it
+ * alone, as for every refused filter.
+ */
+const tooDeep = new WeakMap<object, string>();
+const TOO_DEEP_PLACEHOLDER = '$iot-too-deep';
 
 export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscribe'] {
   return (client, sub, callback) => {
     const session = ctx.sessions.of(client);
     if (!session) return callback(new Error('subscribe without an authenticated session'));
     // A restored persistent session re-authorizes the internal filters it stored.
-    const requested = externalName(session.principal, sub.topic) ?? sub.topic;
+    const requested = tooDeep.get(sub) ?? externalName(session.principal, sub.topic) ?? sub.topic;
     const shared = parseSharedFilter(requested);
     const decision: SubscribeDecision =
       shared === undefined
@@ -29,13 +39,14 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
             ? { ok: false, reason: 'shared subscriptions need the route bus (--cluster-bus routes)' }
             : session.policy.authorizeSubscribe(shared.filter);
     const deny = (reason: string) => {
+      const filter = tooDeep.get(sub) ?? sub.topic;
       ctx.logger.info(
-        { event: 'subscribe_denied', id: session.principal.id, clientId: client.id, filter: sub.topic },
+        { event: 'subscribe_denied', id: session.principal.id, clientId: client.id, filter },
         `some of subscriptions failed: ${reason}`,
       );
       ctx.connectionLog.record(session.principal, LOG_LEVELS.ERROR, 'subscribe_denied', `some of subscriptions failed: ${reason}`, {
         client_id: clientIdOf(session),
-        filter: sub.topic,
+        filter,
         reason,
       });
       callback(null, null);
@@ -86,13 +97,19 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
 export function rewriteIncomingPackets(ctx: EdgeContext, client: Client, session: Session): void {
   aedesInternals.beforeEachPacket(
     client,
-    (packet: { cmd: string; messageId?: number; unsubscriptions?: string[]; subscriptions?: Array<{ qos: number }> }) => {
+    (packet: { cmd: string; messageId?: number; unsubscriptions?: string[]; subscriptions?: Array<{ topic: string; qos: number }> }) => {
       if (packet.cmd === 'puback') {
         if (session.sharedUnacknowledged.size > 0) session.sharedUnacknowledged.delete(packet.messageId!);
         return;
       }
       if (packet.cmd === 'subscribe') {
-        for (const subscription of packet.subscriptions ?? []) subscription.qos = Math.min(subscription.qos, 1);
+        for (const [index, subscription] of (packet.subscriptions ?? []).entries()) {
+          subscription.qos = Math.min(subscription.qos, 1);
+          if (topicLevels(subscription.topic) > MAX_TOPIC_LEVELS) {
+            tooDeep.set(subscription, subscription.topic);
+            subscription.topic = `${TOO_DEEP_PLACEHOLDER}/${index}`;
+          }
+        }
         return;
       }
       if (packet.cmd !== 'unsubscribe' || !packet.unsubscriptions) return;

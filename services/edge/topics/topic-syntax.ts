@@ -15,10 +15,16 @@ export const MAX_TOPIC_LEVELS = 98;
  */
 export const NOT_UTF8 = '\uFFFD';
 
+export function topicLevels(topic: string): number {
+  let levels = 1;
+  for (let index = topic.indexOf('/'); index !== -1; index = topic.indexOf('/', index + 1)) levels++;
+  return levels;
+}
+
 /** A topic name with every limit: Yandex's length, aedes' depth, and what MQTT forbids. */
 export function topicNameError(topic: string): string | undefined {
   if (topic.length > MAX_TOPIC_LENGTH) return 'topic too long';
-  return malformedTopicNameError(topic) ?? (topic.split('/').length > MAX_TOPIC_LEVELS ? 'too many topic levels' : undefined);
+  return malformedTopicNameError(topic) ?? (topicLevels(topic) > MAX_TOPIC_LEVELS ? 'too many topic levels' : undefined);
 }
 
 /** What MQTT itself forbids in a topic name (not Yandex's limits): a client sending one breaks the protocol. */
