@@ -43,8 +43,8 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
     const broker = await authorized(brokerId, caller, role);
     return { kind: 'broker', id: broker.id, registry_id: '' };
   };
-  const done = (resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
-    completedOperation(ctx, { resource_id: resourceId, description, metadata, response });
+  const done = (caller: Principal, resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
+    completedOperation(ctx, { resource_id: resourceId, description, metadata, response, created_by: caller.name });
   const brokerResponse = (record: BrokerRecord) => pack(`${PKG}.Broker`, Broker, brokerMessage(record));
 
   const implementation: BrokerServiceServer = {
@@ -73,6 +73,7 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
         log_options: logOptionsRecord(request.log_options),
       });
       return done(
+        caller,
         record.id,
         'Create broker',
         pack(`${PKG}.CreateBrokerMetadata`, CreateBrokerMetadata, CreateBrokerMetadata.fromPartial({ broker_id: record.id })),
@@ -90,6 +91,7 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
         log_options: 'log_options' in patch ? (logOptionsRecord(patch.log_options) ?? null) : undefined,
       });
       return done(
+        caller,
         record.id,
         'Update broker',
         pack(`${PKG}.UpdateBrokerMetadata`, UpdateBrokerMetadata, UpdateBrokerMetadata.fromPartial({ broker_id: record.id })),
@@ -102,6 +104,7 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
       const record = await brokers.deleteBroker(ctx, request.broker_id);
       return completedOperation(ctx, {
         resource_id: record.id,
+        created_by: caller.name,
         folder_id: record.folder_id,
         description: 'Delete broker',
         metadata: pack(`${PKG}.DeleteBrokerMetadata`, DeleteBrokerMetadata, DeleteBrokerMetadata.fromPartial({ broker_id: record.id })),

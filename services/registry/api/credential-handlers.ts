@@ -49,12 +49,21 @@ export function credentialHandlers<Server extends Record<CredentialMethod, unkno
   const typeName = (name: string) => `${spec.pkg}.${name}`;
   const metadata = (name: string, type: MessageType<unknown>, ownerId: string, fields: Record<string, string>) =>
     pack(typeName(name), type, type.fromPartial({ [idField]: ownerId, ...fields }));
-  const done = (ownerId: string, description: string, packedMetadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
-    completedOperation(ctx, { resource_id: ownerId, description, metadata: packedMetadata, response });
+  const done = (
+    caller: Principal,
+    ownerId: string,
+    description: string,
+    packedMetadata: ReturnType<typeof pack>,
+    response = EMPTY_RESPONSE,
+  ) => completedOperation(ctx, { resource_id: ownerId, description, metadata: packedMetadata, response, created_by: caller.name });
   // Reading credentials is viewing the owner; adding or deleting them is managing it.
-  const rpc = (method: string, role: Role, body: (request: Request, owner: credentials.Owner) => Promise<unknown>): Handler =>
+  const rpc = (
+    method: string,
+    role: Role,
+    body: (request: Request, owner: credentials.Owner, caller: Principal) => Promise<unknown>,
+  ): Handler =>
     unary<Request, unknown>(handler, `${spec.entity}Service.${method}`, async (request, caller) =>
-      body(request, await spec.owner(request[idField] ?? '', caller, role)),
+      body(request, await spec.owner(request[idField] ?? '', caller, role), caller),
     );
 
   const handlers: Record<CredentialMethod, Handler> = {
@@ -64,9 +73,10 @@ export function credentialHandlers<Server extends Record<CredentialMethod, unkno
       }),
     ),
 
-    addCertificate: rpc('AddCertificate', 'iot.editor', async (request, owner) => {
+    addCertificate: rpc('AddCertificate', 'iot.editor', async (request, owner, caller) => {
       const record = await credentials.addCertificate(ctx, owner, request.certificate_data ?? '');
       return done(
+        caller,
         owner.id,
         `Add ${kind} certificate`,
         metadata(`Add${spec.entity}CertificateMetadata`, spec.types.AddCertificateMetadata, owner.id, { fingerprint: record.fingerprint }),
@@ -74,10 +84,11 @@ export function credentialHandlers<Server extends Record<CredentialMethod, unkno
       );
     }),
 
-    deleteCertificate: rpc('DeleteCertificate', 'iot.editor', async (request, owner) => {
+    deleteCertificate: rpc('DeleteCertificate', 'iot.editor', async (request, owner, caller) => {
       const fingerprint = request.fingerprint ?? '';
       await credentials.deleteCertificate(ctx, owner, fingerprint);
       return done(
+        caller,
         owner.id,
         `Delete ${kind} certificate`,
         metadata(`Delete${spec.entity}CertificateMetadata`, spec.types.DeleteCertificateMetadata, owner.id, {
@@ -92,9 +103,10 @@ export function credentialHandlers<Server extends Record<CredentialMethod, unkno
       }),
     ),
 
-    addPassword: rpc('AddPassword', 'iot.editor', async (request, owner) => {
+    addPassword: rpc('AddPassword', 'iot.editor', async (request, owner, caller) => {
       const record = await credentials.addPassword(ctx, owner, request.password ?? '');
       return done(
+        caller,
         owner.id,
         `Add ${kind} password`,
         metadata(`Add${spec.entity}PasswordMetadata`, spec.types.AddPasswordMetadata, owner.id, { password_id: record.id }),
@@ -102,10 +114,11 @@ export function credentialHandlers<Server extends Record<CredentialMethod, unkno
       );
     }),
 
-    deletePassword: rpc('DeletePassword', 'iot.editor', async (request, owner) => {
+    deletePassword: rpc('DeletePassword', 'iot.editor', async (request, owner, caller) => {
       const passwordId = request.password_id ?? '';
       await credentials.deletePassword(ctx, owner, passwordId);
       return done(
+        caller,
         owner.id,
         `Delete ${kind} password`,
         metadata(`Delete${spec.entity}PasswordMetadata`, spec.types.DeletePasswordMetadata, owner.id, { password_id: passwordId }),

@@ -50,8 +50,8 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
     const device = await authorized(deviceId, caller, role);
     return { kind: 'device', id: device.id, registry_id: device.registry_id };
   };
-  const done = (resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
-    completedOperation(ctx, { resource_id: resourceId, description, metadata, response });
+  const done = (caller: Principal, resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
+    completedOperation(ctx, { resource_id: resourceId, description, metadata, response, created_by: caller.name });
   const deviceResponse = (record: DeviceRecord) => pack(`${PKG}.Device`, Device, deviceMessage(record, false));
   const full = (view: DeviceView) => view === DeviceView.FULL;
 
@@ -96,6 +96,7 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
         password: request.password || undefined,
       });
       return done(
+        caller,
         record.id,
         'Create device',
         pack(`${PKG}.CreateDeviceMetadata`, CreateDeviceMetadata, CreateDeviceMetadata.fromPartial({ device_id: record.id })),
@@ -108,6 +109,7 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
       const patch = patchFromMask(request, request.update_mask, ['name', 'description', 'topic_aliases', 'labels'] as const);
       const record = await devices.updateDevice(ctx, request.device_id, patch);
       return done(
+        caller,
         record.id,
         'Update device',
         pack(`${PKG}.UpdateDeviceMetadata`, UpdateDeviceMetadata, UpdateDeviceMetadata.fromPartial({ device_id: record.id })),
@@ -120,6 +122,7 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
       const record = await devices.deleteDevice(ctx, request.device_id);
       return completedOperation(ctx, {
         resource_id: record.id,
+        created_by: caller.name,
         folder_id: folder,
         description: 'Delete device',
         metadata: pack(`${PKG}.DeleteDeviceMetadata`, DeleteDeviceMetadata, DeleteDeviceMetadata.fromPartial({ device_id: record.id })),

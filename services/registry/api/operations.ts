@@ -17,7 +17,7 @@ export const EMPTY_RESPONSE: PackedAny = { type_url: 'type.googleapis.com/google
 
 export async function completedOperation(
   ctx: ResourceContext,
-  input: { resource_id: string; description: string; metadata: PackedAny; response: PackedAny; folder_id?: string },
+  input: { resource_id: string; description: string; metadata: PackedAny; response: PackedAny; folder_id?: string; created_by: string },
 ): Promise<Operation> {
   const now = ctx.now();
   const record: OperationRecord = {
@@ -27,7 +27,7 @@ export async function completedOperation(
     ...(input.folder_id && { folder_id: input.folder_id }),
     description: input.description,
     created_at: now,
-    created_by: 'admin',
+    created_by: input.created_by,
     modified_at: now,
     done: true,
     metadata: input.metadata,

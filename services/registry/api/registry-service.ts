@@ -59,8 +59,8 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
     const registry = await authorized(registryId, caller, role);
     return { kind: 'registry', id: registry.id, registry_id: registry.id };
   };
-  const done = (resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
-    completedOperation(ctx, { resource_id: resourceId, description, metadata, response });
+  const done = (caller: Principal, resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
+    completedOperation(ctx, { resource_id: resourceId, description, metadata, response, created_by: caller.name });
   const registryResponse = (record: Parameters<typeof registryMessage>[0]) => pack(`${PKG}.Registry`, Registry, registryMessage(record));
 
   const implementation: RegistryServiceServer = {
@@ -95,6 +95,7 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
         log_options: logOptionsRecord(request.log_options),
       });
       return done(
+        caller,
         record.id,
         'Create device registry',
         pack(`${PKG}.CreateRegistryMetadata`, CreateRegistryMetadata, CreateRegistryMetadata.fromPartial({ registry_id: record.id })),
@@ -112,6 +113,7 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
         log_options: 'log_options' in patch ? (logOptionsRecord(patch.log_options) ?? null) : undefined,
       });
       return done(
+        caller,
         record.id,
         'Update device registry',
         pack(`${PKG}.UpdateRegistryMetadata`, UpdateRegistryMetadata, UpdateRegistryMetadata.fromPartial({ registry_id: record.id })),
@@ -124,6 +126,7 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
       const record = await registries.deleteRegistry(ctx, request.registry_id);
       return completedOperation(ctx, {
         resource_id: record.id,
+        created_by: caller.name,
         folder_id: record.folder_id,
         description: 'Delete device registry',
         metadata: pack(
@@ -139,6 +142,7 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
       await authorized(request.registry_id, caller, 'iot.editor');
       const record = await registries.setRegistryEnabled(ctx, request.registry_id, false);
       return done(
+        caller,
         record.id,
         'Disable device registry',
         pack(`${PKG}.DisableRegistryMetadata`, DisableRegistryMetadata, DisableRegistryMetadata.fromPartial({ registry_id: record.id })),
@@ -150,6 +154,7 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
       await authorized(request.registry_id, caller, 'iot.editor');
       const record = await registries.setRegistryEnabled(ctx, request.registry_id, true);
       return done(
+        caller,
         record.id,
         'Enable device registry',
         pack(`${PKG}.EnableRegistryMetadata`, EnableRegistryMetadata, EnableRegistryMetadata.fromPartial({ registry_id: record.id })),
@@ -210,6 +215,7 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
       });
       const metadata = AddDataStreamExportMetadata.fromPartial({ registry_id: id, data_stream_export_id: record.id });
       return done(
+        caller,
         id,
         'Add data stream export',
         pack(`${PKG}.AddDataStreamExportMetadata`, AddDataStreamExportMetadata, metadata),
@@ -224,7 +230,12 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
         registry_id: id,
         data_stream_export_id: request.data_stream_export_id,
       });
-      return done(id, 'Delete data stream export', pack(`${PKG}.DeleteDataStreamExportMetadata`, DeleteDataStreamExportMetadata, metadata));
+      return done(
+        caller,
+        id,
+        'Delete data stream export',
+        pack(`${PKG}.DeleteDataStreamExportMetadata`, DeleteDataStreamExportMetadata, metadata),
+      );
     }),
   };
   return { definition: RegistryServiceService, implementation };

@@ -152,8 +152,10 @@ describe('scoped tokens on the all-in-one server', () => {
   });
 
   test('an editor of folder A manages A and cannot touch folder B', async () => {
-    const editor = as((await newToken('--folder-id', 'folder-a', '--role', 'iot.editor')).secret);
-    await editor.registries.create(CreateRegistryRequest.fromPartial({ folder_id: 'folder-a', name: 'by-editor' }));
+    const editorToken = await newToken('--folder-id', 'folder-a', '--role', 'iot.editor');
+    const editor = as(editorToken.secret);
+    const operation = await editor.registries.create(CreateRegistryRequest.fromPartial({ folder_id: 'folder-a', name: 'by-editor' }));
+    assert.equal(operation.created_by, `token:${editorToken.access_token.id}`, 'the operation names who made it');
     await editor.devices.update(edit(ids['folder-a/device']!));
 
     const inB = /role iot\.(editor|viewer|devices\.writer) on folder folder-b/;

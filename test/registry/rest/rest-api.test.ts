@@ -126,6 +126,7 @@ describe('REST gateway, driven with node:https and curl', () => {
   const done = (operation: Json, metadata: Record<string, string>): Json => {
     hasYandexFields(operation, 'Operation', ['id', 'description', 'createdAt', 'createdBy', 'modifiedAt', 'done', 'metadata']);
     assert.equal(operation.done, true);
+    assert.equal(operation.createdBy, 'bootstrap-admin', "the caller, here the data dir's admin token");
     assert.match(operation.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'RFC 3339');
     const { '@type': type, ...fields } = operation.metadata;
     assert.match(type, /^type\.googleapis\.com\/yandex\.cloud\.iot\./);
