@@ -98,6 +98,23 @@ describe('bad MQTT input', () => {
     await stillServing();
   });
 
+  test('packet identifier 0 in a QoS 1 PUBLISH, a SUBSCRIBE or an UNSUBSCRIBE → closed [MQTT-2.3.1-1]', async () => {
+    const topic = `$devices/${D}/events`;
+    for (const packet of [
+      { cmd: 'publish', topic, payload: Buffer.from('x'), qos: 1, messageId: 0, dup: false, retain: false },
+      { cmd: 'subscribe', messageId: 0, subscriptions: [{ topic, qos: 1 }] },
+      { cmd: 'unsubscribe', messageId: 0, unsubscriptions: [topic] },
+    ] as const) {
+      const received = await exchange([connect(), mqttPacket.generate(packet as mqttPacket.Packet)]);
+      assert.deepEqual(
+        received.map((answer) => answer.cmd),
+        ['connack'],
+        packet.cmd,
+      );
+    }
+    await stillServing();
+  });
+
   test('wildcards or NUL in a PUBLISH topic → closed', async () => {
     for (const topic of [`$devices/${D}/events/+`, `$devices/${D}/events/#`, `$devices/${D}/events\u0000x`]) {
       const packets = await exchange([connect(), publish(topic)]);

@@ -169,6 +169,13 @@ export const aedesInternals = {
   disableCounterDedup(c: Client): void {
     client(c).duplicates = NO_COUNTER_DEDUP;
   },
+  /**
+   * Makes aedes close the connection over a parsed packet it would otherwise handle: it is handed
+   * on as a packet of no type aedes knows, which aedes answers by closing (handlers/index.js).
+   */
+  closeOver(packet: { cmd: string }): void {
+    packet.cmd = 'malformed';
+  },
   /** Sees each parsed packet before aedes handles it. */
   beforeEachPacket(c: Client, listener: (packet: { cmd: string }) => void): void {
     client(c)._parser.prependListener('packet', listener);

@@ -92,12 +92,25 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
 /**
  * Packet rewrites aedes has no hook for, applied as each packet is parsed: SUBSCRIBE asking QoS 2
  * is granted QoS 1 (aedes would answer SUBACK with the QoS requested), and UNSUBSCRIBE names the
- * internal filters the subscriptions were rewritten to. A PUBACK settles a shared delivery.
+ * internal filters the subscriptions were rewritten to. A PUBACK settles a shared delivery. A
+ * packet identifier of 0 where one is required closes the connection.
  */
 export function rewriteIncomingPackets(ctx: EdgeContext, client: Client, session: Session): void {
   aedesInternals.beforeEachPacket(
     client,
-    (packet: { cmd: string; messageId?: number; unsubscriptions?: string[]; subscriptions?: Array<{ topic: string; qos: number }> }) => {
+    (packet: {
+      cmd: string;
+      qos?: number;
+      messageId?: number;
+      unsubscriptions?: string[];
+      subscriptions?: Array<{ topic: string; qos: number }>;
+    }) => {
+      // A packet identifier is non-zero [MQTT-2.3.1-1], which aedes does not check (Mosquitto closes too).
+      if (packet.messageId === 0 && (packet.cmd === 'subscribe' || packet.cmd === 'unsubscribe' || (packet.qos ?? 0) > 0)) {
+        session.closeReason = 'protocol_error';
+        aedesInternals.closeOver(packet);
+        return;
+      }
       if (packet.cmd === 'puback') {
         if (session.sharedUnacknowledged.size > 0) session.sharedUnacknowledged.delete(packet.messageId!);
         return;
