@@ -18,7 +18,10 @@ export async function openMongoLogStore(
   close: () => Promise<void>,
 ): Promise<ConnectionLogStore> {
   const logs = db.collection<LogDocument>('connection_logs');
-  await logs.createIndex({ registry_id: 1, timestamp: 1, _id: 1 }, { name: 'registry_time' });
+  // A registry's log is its own entries (device_id ""), or those of some of its devices.
+  await logs.createIndex({ registry_id: 1, device_id: 1, timestamp: 1, _id: 1 }, { name: 'registry_device_time' });
+  // Made by earlier versions, when a registry's log held its devices' entries too; absent otherwise.
+  await logs.dropIndex('registry_time').catch(() => undefined);
   await logs.createIndex({ broker_id: 1, timestamp: 1, _id: 1 }, { name: 'broker_time' });
   await logs.createIndex({ device_id: 1, timestamp: 1, _id: 1 }, { name: 'device_time' });
   await logs.createIndex({ timestamp: 1, _id: 1 }, { name: 'time' });
