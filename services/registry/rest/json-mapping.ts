@@ -85,12 +85,13 @@ function bodyObject(body: string): JsonObject {
  * Query parameters name top-level fields of the request by proto or JSON name (`page_size` or
  * `pageSize`), once each. Yandex's GET requests have only string, int64 and enum fields, which
  * proto3 JSON reads from the string as given, but for an enum given by number (`deviceView=1`).
+ * Other parameters are ignored, as grpc-gateway ignores them (a browser's cache-buster `_=…`).
  */
 function queryObject(schema: DescMessage, query: URLSearchParams): JsonObject {
   const json: JsonObject = {};
   for (const key of new Set(query.keys())) {
     const field = schema.fields.find((candidate) => candidate.name === key || candidate.jsonName === key);
-    if (!field) throw new RequestMappingError(`unknown query parameter "${key}"`);
+    if (!field) continue;
     const [value, ...more] = query.getAll(key) as [string, ...string[]];
     if (more.length > 0) throw new RequestMappingError(`query parameter "${key}" is given more than once`);
     json[field.jsonName] = field.fieldKind === 'enum' && /^-?\d+$/.test(value) ? Number(value) : value;
