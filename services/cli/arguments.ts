@@ -1,5 +1,7 @@
 // Parsing of yc-style flag values shared by the command groups.
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import { InvalidArgumentError } from 'commander';
 import { generatePassword } from '../registry/credentials/passwords.js';
 
@@ -67,4 +69,21 @@ export function resolvePassword(flags: PasswordFlags): string | undefined {
     return password;
   }
   return flags.password;
+}
+
+/**
+ * yc asks for a password when no flag gives one: a line typed at the terminal (not echoed), or
+ * standard input when it is not a terminal.
+ */
+export async function askPassword(): Promise<string> {
+  if (!process.stdin.isTTY) return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+  process.stderr.write('Enter password: ');
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const terminal = createInterface({ input: process.stdin, output: silent, terminal: true });
+  try {
+    return await terminal.question('');
+  } finally {
+    terminal.close();
+    process.stderr.write('\n');
+  }
 }

@@ -54,7 +54,7 @@ export function brokerCommands(): Command {
             log_options: logOptionsFrom(options),
           }),
         );
-        printOperationResult(Broker, operation, options.format);
+        printOperationResult(Broker, operation, options);
       },
     ),
   );
@@ -110,14 +110,14 @@ export function brokerCommands(): Command {
           mask.push('log_options');
         }
         if (mask.length === 0) throw new Error('nothing to update: pass --new-name, --description, --labels or logging flags');
-        printOperationResult(Broker, await api.brokers.update(request), options.format);
+        printOperationResult(Broker, await api.brokers.update(request), options);
       },
     ),
   );
 
   group.addCommand(
     withApi(selector(new Command('delete').description('delete a broker')), async (api, options, positional) => {
-      printOperationResult(undefined, await api.brokers.delete({ broker_id: await target(api, options, positional) }), options.format);
+      printOperationResult(undefined, await api.brokers.delete({ broker_id: await target(api, options, positional) }), options);
     }),
   );
 
@@ -139,7 +139,7 @@ export function brokerCommands(): Command {
           printOperationResult(
             Broker,
             await api.brokers.update(UpdateBrokerRequest.fromPartial({ broker_id, update_mask: ['labels'], labels })),
-            options.format,
+            options,
           );
         },
       ),

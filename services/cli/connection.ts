@@ -20,6 +20,8 @@ export interface GlobalOptions {
   plaintext?: boolean;
   format: 'text' | 'json' | 'yaml';
   folderId: string;
+  /** yc's --async: mutations print their operation instead of its result. */
+  async?: boolean;
 }
 
 export interface Api {

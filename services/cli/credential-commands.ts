@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import type { Operation } from '../generated/yandex/cloud/operation/operation.js';
 import { connect, type Api, type GlobalOptions } from './connection.js';
 import { printList, printOperationResult } from './printing.js';
-import { resolvePassword, type PasswordFlags } from './arguments.js';
+import { askPassword, resolvePassword, type PasswordFlags } from './arguments.js';
 import type { JsonCodec } from './output.js';
 
 interface Codec<T> extends JsonCodec<T> {
@@ -54,7 +54,7 @@ export function credentialCommands<Cert extends { fingerprint: string; created_a
         printOperationResult(
           owner.certificates.codec,
           await owner.certificates.add(api, id, readFileSync(String(options.certificateFile), 'utf8')),
-          options.format,
+          options,
         );
       },
     ),
@@ -71,7 +71,7 @@ export function credentialCommands<Cert extends { fingerprint: string; created_a
     run(
       leaf('delete', `remove a certificate from a ${owner.kind}`).requiredOption('--fingerprint <hex>', 'certificate fingerprint'),
       async (api, options, id) => {
-        printOperationResult(undefined, await owner.certificates.remove(api, id, String(options.fingerprint)), options.format);
+        printOperationResult(undefined, await owner.certificates.remove(api, id, String(options.fingerprint)), options);
       },
     ),
   );
@@ -80,13 +80,15 @@ export function credentialCommands<Cert extends { fingerprint: string; created_a
   password.addCommand(
     run(
       leaf('add', `add a password to a ${owner.kind}`)
-        .option('--password <password>', 'the password (at least 14 characters, 3 of 4 character classes)')
+        .option(
+          '--password <password>',
+          'the password (at least 14 characters, 3 of 4 character classes); asked for when no flag gives one',
+        )
         .option('--read-password', 'read the password from standard input')
         .option('--generate-password', 'generate a strong password and print it once on stderr'),
       async (api, options, id) => {
-        const secret = resolvePassword(options as PasswordFlags);
-        if (!secret) throw new Error('pass --password, --read-password or --generate-password');
-        printOperationResult(owner.passwords.codec, await owner.passwords.add(api, id, secret), options.format);
+        const secret = resolvePassword(options as PasswordFlags) ?? (await askPassword());
+        printOperationResult(owner.passwords.codec, await owner.passwords.add(api, id, secret), options);
       },
     ),
   );
@@ -102,7 +104,7 @@ export function credentialCommands<Cert extends { fingerprint: string; created_a
     run(
       leaf('delete', `remove a password from a ${owner.kind}`).requiredOption('--password-id <id>', 'password ID'),
       async (api, options, id) => {
-        printOperationResult(undefined, await owner.passwords.remove(api, id, String(options.passwordId)), options.format);
+        printOperationResult(undefined, await owner.passwords.remove(api, id, String(options.passwordId)), options);
       },
     ),
   );

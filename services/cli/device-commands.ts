@@ -71,7 +71,7 @@ export function deviceCommands(): Command {
             password: resolvePassword(options as PasswordFlags) ?? '',
           }),
         );
-        printOperationResult(Device, operation, options.format);
+        printOperationResult(Device, operation, options);
       },
     ),
   );
@@ -142,14 +142,14 @@ export function deviceCommands(): Command {
           mask.push('topic_aliases');
         }
         if (mask.length === 0) throw new Error('nothing to update: pass --new-name, --description, --labels or --topic-aliases');
-        printOperationResult(Device, await api.devices.update(request), options.format);
+        printOperationResult(Device, await api.devices.update(request), options);
       },
     ),
   );
 
   group.addCommand(
     withApi(selector(new Command('delete').description('delete a device')), async (api, options, positional) => {
-      printOperationResult(undefined, await api.devices.delete({ device_id: await target(api, options, positional) }), options.format);
+      printOperationResult(undefined, await api.devices.delete({ device_id: await target(api, options, positional) }), options);
     }),
   );
 
@@ -168,7 +168,7 @@ export function deviceCommands(): Command {
         else for (const key of parseKeyList(raw)) delete map[key];
         const request = UpdateDeviceRequest.fromPartial({ device_id, update_mask: [field] });
         request[field] = map;
-        printOperationResult(Device, await api.devices.update(request), options.format);
+        printOperationResult(Device, await api.devices.update(request), options);
       },
     );
   group.addCommand(mergeCommand('add-topic-aliases', 'topic_aliases', '--topic-aliases', true));

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import readline from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { positiveInteger } from './arguments.js';
+import { askPassword, positiveInteger } from './arguments.js';
 
 interface MqttFlags {
   cert?: string;
@@ -77,7 +77,7 @@ function connectionOptions(command: Command): Command {
     .option('--cert <file>', 'client certificate (PEM)')
     .option('--key <file>', 'client private key (PEM)')
     .option('-u, --username <id>', 'device, registry or broker ID')
-    .option('-P, --password <password>', 'password')
+    .option('-P, --password <password>', 'password (asked for when --username is given without it)')
     .addOption(new Option('--ca <file>', 'CA that signed the server certificate (all-in-one: DATA_DIR/tls/ca.pem)').env('IOTCORE_MQTT_CA'))
     .addOption(new Option('-q, --qos <qos>', '0|1, at-most-once|at-least-once').default(0).argParser(parseQos))
     .addOption(new Option('--client-id <id>', 'MQTT client ID').default('YCCmdLine'));
@@ -102,7 +102,8 @@ async function connect(command: Command, flags: MqttFlags): Promise<MqttClient> 
     clean: true,
     reconnectPeriod: 0,
     username: flags.username,
-    password: flags.password,
+    // As yc: a username without --password asks for the password.
+    password: flags.username !== undefined && flags.password === undefined ? await askPassword() : flags.password,
     ca: flags.ca ? readFileSync(flags.ca) : undefined,
     cert: flags.cert ? readFileSync(flags.cert) : undefined,
     key: flags.key ? readFileSync(flags.key) : undefined,

@@ -33,12 +33,32 @@ export function printList<T>(
   );
 }
 
-/** Mutations print the resource the finished operation carries (or nothing for deletions). */
-export function printOperationResult<T>(codec: Codec<T> | undefined, operation: Operation, format: OutputFormat): T | undefined {
+/**
+ * Mutations print the resource the finished operation carries (or nothing for deletions); with yc's
+ * --async, the operation itself, as yc prints one it did not wait for (iotcore's are done when answered).
+ */
+export function printOperationResult<T>(
+  codec: Codec<T> | undefined,
+  operation: Operation,
+  options: { format: OutputFormat; async?: boolean },
+): void {
   const result = operation.result;
   if (result?.$case === 'error') throw new Error(`operation ${operation.id} failed: ${result.value.message}`);
-  if (!codec || result?.$case !== 'response') return undefined;
-  const resource = codec.decode(result.value.value);
-  printResource(codec, resource, format);
-  return resource;
+  if (options.async) {
+    process.stdout.write(render(operationSummary(operation), options.format));
+    return;
+  }
+  if (codec && result?.$case === 'response') printResource(codec, codec.decode(result.value.value), options.format);
+}
+
+function operationSummary(operation: Operation) {
+  return {
+    id: operation.id,
+    description: operation.description,
+    created_at: operation.created_at?.toISOString(),
+    created_by: operation.created_by,
+    modified_at: operation.modified_at?.toISOString(),
+    done: operation.done,
+    ...(operation.metadata && { metadata: { '@type': operation.metadata.type_url } }),
+  };
 }

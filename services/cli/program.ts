@@ -29,6 +29,12 @@ export function iotcoreProgram(): Command {
       new Option('--plaintext', 'talk to a management API served with `iotcore serve --api-plaintext` (env: IOTCORE_API_PLAINTEXT=true)'),
     )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
+    .addOption(
+      new Option(
+        '--async',
+        "print a mutation's operation instead of its result, as yc's flag does (iotcore's operations are done when answered)",
+      ),
+    )
     .addOption(new Option('--folder-id <id>', 'folder (tenant namespace)').env('IOTCORE_FOLDER_ID').default('default'));
 
   program.addCommand(serveCommand());

@@ -62,7 +62,7 @@ export function registryCommands(): Command {
             log_options: logOptionsFrom(options),
           }),
         );
-        printOperationResult(Registry, operation, options.format);
+        printOperationResult(Registry, operation, options);
       },
     ),
   );
@@ -125,7 +125,7 @@ export function registryCommands(): Command {
         }
         if (request.update_mask!.length === 0)
           throw new Error('nothing to update: pass --new-name, --description, --labels or logging flags');
-        printOperationResult(Registry, await api.registries.update(request), options.format);
+        printOperationResult(Registry, await api.registries.update(request), options);
       },
     ),
   );
@@ -144,7 +144,7 @@ export function registryCommands(): Command {
             : name === 'disable'
               ? await api.registries.disable({ registry_id })
               : await api.registries.enable({ registry_id });
-        printOperationResult(name === 'delete' ? undefined : Registry, operation, options.format);
+        printOperationResult(name === 'delete' ? undefined : Registry, operation, options);
       }),
     );
   }
@@ -168,7 +168,7 @@ export function registryCommands(): Command {
           printOperationResult(
             Registry,
             await api.registries.update(UpdateRegistryRequest.fromPartial({ registry_id, update_mask: ['labels'], labels })),
-            options.format,
+            options,
           );
         },
       ),
@@ -221,10 +221,14 @@ export function registryCommands(): Command {
     group.addCommand(command);
   group.addCommand(ydsExportCommand());
   group.addCommand(
-    logsCommand("show the connection log of a registry (its own and its devices' entries)", selector, async (api, options, positional) => ({
-      $case: 'registry_id',
-      value: await target(api, options, positional),
-    })),
+    logsCommand(
+      "show the connection log of a registry: its own entries (device=<id> in --filter: those devices')",
+      selector,
+      async (api, options, positional) => ({
+        $case: 'registry_id',
+        value: await target(api, options, positional),
+      }),
+    ),
   );
 
   return group;

@@ -1,5 +1,6 @@
 // Resources are addressed like in yc: a positional NAME|ID, or --id / --name (and for devices
-// --registry-id / --registry-name). A positional value is tried as an ID first, then as a name.
+// --registry-id / --registry-name, needed only when the name is not unique in the folder). A
+// positional value is tried as an ID first, then as a name.
 import { status, type ServiceError } from '@grpc/grpc-js';
 import type { Api } from './connection.js';
 
@@ -26,10 +27,27 @@ export async function deviceId(api: Api, folderId: string, device: Selector, reg
   const nameOrId = device.name ?? device.positional;
   if (!nameOrId) throw new Error('device: pass NAME|ID, --id or --name');
   if (!device.name && (await exists(() => api.devices.get({ device_id: nameOrId, device_view: 0 })))) return nameOrId;
-  if (!registry.id && !registry.name) throw new Error('device: addressing a device by name needs --registry-id or --registry-name');
+  if (!registry.id && !registry.name) return deviceInFolder(api, folderId, nameOrId);
   const registryIdValue = await registryId(api, folderId, { id: registry.id, name: registry.name }, 'device');
   const found = await api.devices.getByName({ registry_id: registryIdValue, device_name: nameOrId, device_view: 0 });
   return found.id;
+}
+
+/** As yc: a device name alone names the folder's one device of that name (names are unique per registry only). */
+async function deviceInFolder(api: Api, folderId: string, name: string): Promise<string> {
+  const matches: Array<{ id: string; registry_id: string }> = [];
+  let page_token = '';
+  do {
+    const page = await api.devices.list({ id: { $case: 'folder_id', value: folderId }, page_size: 1000, page_token, device_view: 0 });
+    matches.push(...page.devices.filter((device) => device.name === name));
+    page_token = page.next_page_token;
+  } while (page_token);
+  if (matches.length === 1) return matches[0]!.id;
+  if (matches.length === 0) throw new Error(`device ${name} not found in folder ${folderId}`);
+  const registries = matches.map((device) => device.registry_id).join(', ');
+  throw new Error(
+    `device: ${matches.length} devices are named ${name} in folder ${folderId} (registries ${registries}); pass --registry-id or --registry-name`,
+  );
 }
 
 export async function brokerId(api: Api, folderId: string, selector: Selector): Promise<string> {

@@ -1,5 +1,5 @@
 // `iotcore registry yds-export add|list|delete` (yc iot registry yds-export): the registry's data
-// stream export. Flags as yc's for add; delete takes --export-id (yc's own flag was not documented).
+// stream export, with yc's flags (delete's --ds-export-id; --export-id as well, as earlier versions took).
 import { Command } from 'commander';
 import { AddDataStreamExportRequest } from '../generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { DataStreamExport } from '../generated/yandex/cloud/iot/devices/v1/registry.js';
@@ -40,7 +40,7 @@ export function ydsExportCommand(): Command {
             service_account_id: (options.streamServiceAccountId as string | undefined) ?? '',
           }),
         );
-        printOperationResult(DataStreamExport, operation, options.format);
+        printOperationResult(DataStreamExport, operation, options);
       },
     ),
   );
@@ -58,13 +58,17 @@ export function ydsExportCommand(): Command {
   );
   group.addCommand(
     withApi(
-      leaf('delete', 'delete a data stream export of a registry').requiredOption('--export-id <id>', 'data stream export ID'),
+      leaf('delete', 'delete a data stream export of a registry')
+        .option('--ds-export-id <id>', 'data stream export ID')
+        .option('--export-id <id>', 'the same, as earlier versions of iotcore took it'),
       async (api, options) => {
+        const exportId = (options.dsExportId ?? options.exportId) as string | undefined;
+        if (!exportId) throw new Error('yds-export delete: pass --ds-export-id');
         const operation = await api.registries.deleteDataStreamExport({
           registry_id: await registryOf(api, options),
-          data_stream_export_id: options.exportId as string,
+          data_stream_export_id: exportId,
         });
-        printOperationResult(undefined, operation, options.format);
+        printOperationResult(undefined, operation, options);
       },
     ),
   );

@@ -66,8 +66,12 @@ test('serve + CLI: create registry and device, list them, data survives a restar
     [device.id],
   );
 
+  // As yc, `password add` without a password flag asks for one: read from standard input when piped.
+  const asked = run(process.execPath, [CLI, 'device', 'password', 'add', '--device-id', device.id, '--format', 'json'], { env });
+  asked.child.stdin!.end('Piped-Passw0rd-0002\n');
+  assert.equal(JSON.parse((await asked).stdout).device_id, device.id);
   const passwords = JSON.parse(await cli('device', 'password', 'list', '--device-id', device.id, '--format', 'json'));
-  assert.equal(passwords.length, 1);
+  assert.equal(passwords.length, 2);
   assert.equal(passwords[0].device_id, device.id);
   assert.equal(JSON.stringify(passwords).includes('Device-Passw0rd-1!'), false, 'passwords are never returned');
 
@@ -220,6 +224,16 @@ test('serve + CLI: create registry and device, list them, data survives a restar
     registries.map((entry: { name: string }) => entry.name),
     ['r1'],
   );
+  // As yc: a device name alone is looked up in the folder, where it must then be unique.
+  assert.equal(JSON.parse(await cli('device', 'get', 'd1', '--format', 'json')).id, device.id);
+  await cli('registry', 'create', '--name', 'r2', '--password', 'Registry-Passw0rd!');
+  await cli('device', 'create', '--registry-name', 'r2', '--name', 'd1', '--password', 'Device-Passw0rd-1!');
+  await assert.rejects(cli('device', 'get', 'd1'), /2 devices are named d1 in folder .*; pass --registry-id or --registry-name/);
+  // yc's --async prints the operation instead of its result.
+  const operation = JSON.parse(await cli('registry', 'create', '--name', 'r3', '--async', '--format', 'json'));
+  assert.equal(operation.description, 'Create device registry');
+  assert.equal(operation.done, true);
+  assert.equal(operation.metadata['@type'], 'type.googleapis.com/yandex.cloud.iot.devices.v1.CreateRegistryMetadata');
 
   await assert.rejects(run(process.execPath, [CLI, 'registry', 'list', '--token', 'wrong'], { env }), (error: { stderr: string }) => {
     assert.match(error.stderr, /invalid token/);

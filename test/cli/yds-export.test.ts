@@ -53,6 +53,6 @@ test('yds-export add, list and delete by registry name, with JSON as yc prints i
     cli('registry', 'yds-export', 'add', '--registry-name', 'plant', '--database', 'db', '--stream', 'not/a/topic'),
     /stream: is the Kafka topic the records go to/,
   );
-  await cli('registry', 'yds-export', 'delete', '--registry-name', 'plant', '--export-id', added.id);
+  await cli('registry', 'yds-export', 'delete', '--registry-name', 'plant', '--ds-export-id', added.id);
   assert.deepEqual(JSON.parse(await cli('registry', 'yds-export', 'list', '--registry-name', 'plant', '--format', 'json')), []);
 });
