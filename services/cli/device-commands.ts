@@ -19,9 +19,10 @@ import { deviceId, registryId } from './resolve.js';
 import type { Api } from './connection.js';
 
 export function deviceCommands(): Command {
-  const group = new Command('device').alias('devices').description('manage devices');
   const registryOptions = (command: Command) =>
     command.option('--registry-id <id>', 'registry ID').option('--registry-name <name>', 'registry name');
+  // Also before the subcommand, as Yandex's docs write it: `yc iot device --registry-name r list`.
+  const group = registryOptions(new Command('device').alias('devices').description('manage devices'));
   const selector = (command: Command) =>
     registryOptions(
       command.argument('[NAME|ID]', 'device name or ID').option('--id <id>', 'device ID').option('--name <name>', 'device name'),

@@ -14,9 +14,7 @@ export async function registryId(api: Api, folderId: string, selector: Selector,
   if (selector.id) return selector.id;
   const nameOrId = selector.name ?? selector.positional;
   if (!nameOrId)
-    throw new Error(
-      `${what}: pass NAME|ID, --${what === 'registry' ? '' : 'registry-'}id or --${what === 'registry' ? '' : 'registry-'}name`,
-    );
+    throw new Error(what === 'registry' ? 'registry: pass NAME|ID, --id or --name' : `${what}: pass --registry-id or --registry-name`);
   if (!selector.name && (await exists(() => api.registries.get({ registry_id: nameOrId })))) return nameOrId;
   const registry = await api.registries.getByName({ folder_id: folderId, registry_name: nameOrId });
   return registry.id;

@@ -65,6 +65,8 @@ test('serve + CLI: create registry and device, list them, data survives a restar
     listed.map((entry: { id: string }) => entry.id),
     [device.id],
   );
+  // The registry flag before the subcommand, as Yandex's docs write `yc iot device --registry-name r list`.
+  assert.deepEqual(JSON.parse(await cli('device', '--registry-name', 'r1', 'list', '--format', 'json')), listed);
 
   // As yc, `password add` without a password flag asks for one: read from standard input when piped.
   const asked = run(process.execPath, [CLI, 'device', 'password', 'add', '--device-id', device.id, '--format', 'json'], { env });
