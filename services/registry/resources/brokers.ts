@@ -6,7 +6,7 @@ import type { ResourceContext } from './context.js';
 import { checkQuota, keepWithinQuota } from './quota.js';
 import { prepareInitialCredentials } from './credentials.js';
 import { logOptionsAfter } from './log-options.js';
-import { definedOnly } from './registries.js';
+import { patchedWithLogOptions } from './registries.js';
 
 export interface BrokerFields {
   name: string;
@@ -52,14 +52,7 @@ export async function getBroker(ctx: ResourceContext, id: string): Promise<Broke
 }
 
 export async function updateBroker(ctx: ResourceContext, id: string, patch: Partial<BrokerFields>): Promise<BrokerRecord> {
-  const current = await getBroker(ctx, id);
-  const { log_options, ...fields } = definedOnly(patch);
-  const updated: BrokerRecord = {
-    ...current,
-    ...fields,
-    log_options: logOptionsAfter(log_options, current.log_options, current.folder_id),
-  };
-  validateResourceFields(updated, { nameRequired: false });
+  const updated = patchedWithLogOptions(await getBroker(ctx, id), patch);
   await ctx.store.updateBroker(updated);
   return updated;
 }

@@ -61,14 +61,7 @@ export async function getRegistryByName(ctx: ResourceContext, folderId: string, 
 }
 
 export async function updateRegistry(ctx: ResourceContext, id: string, patch: Partial<RegistryFields>): Promise<RegistryRecord> {
-  const current = await getRegistry(ctx, id);
-  const { log_options, ...fields } = definedOnly(patch);
-  const updated: RegistryRecord = {
-    ...current,
-    ...fields,
-    log_options: logOptionsAfter(log_options, current.log_options, current.folder_id),
-  };
-  validateResourceFields(updated, { nameRequired: false });
+  const updated = patchedWithLogOptions(await getRegistry(ctx, id), patch);
   await ctx.store.updateRegistry(updated);
   return updated;
 }
@@ -91,4 +84,18 @@ export async function setRegistryEnabled(ctx: ResourceContext, id: string, enabl
 /** Update patches carry only the fields named by the update mask. */
 export function definedOnly<T extends object>(patch: Partial<T>): Partial<T> {
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/**
+ * A registry or broker after an Update: the fields the patch names, its LogOptions as
+ * logOptionsAfter decides, and the result checked.
+ */
+export function patchedWithLogOptions<R extends RegistryFields & { folder_id: string; log_options?: LogOptionsRecord }>(
+  current: R,
+  patch: Partial<RegistryFields>,
+): R {
+  const { log_options, ...fields } = definedOnly(patch);
+  const updated: R = { ...current, ...fields, log_options: logOptionsAfter(log_options, current.log_options, current.folder_id) };
+  validateResourceFields(updated, { nameRequired: false });
+  return updated;
 }
