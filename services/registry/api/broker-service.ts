@@ -44,7 +44,7 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
     return { kind: 'broker', id: broker.id, registry_id: '' };
   };
   const done = (caller: Principal, resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
-    completedOperation(ctx, { resource_id: resourceId, description, metadata, response, created_by: caller.name });
+    completedOperation(ctx, caller, { resource_id: resourceId, description, metadata, response });
   const brokerResponse = (record: BrokerRecord) => pack(`${PKG}.Broker`, Broker, brokerMessage(record));
 
   const implementation: BrokerServiceServer = {
@@ -102,9 +102,8 @@ export function brokerService(ctx: ResourceContext, handler: HandlerContext) {
     delete: unary(handler, 'BrokerService.Delete', async (request, caller) => {
       await authorized(request.broker_id, caller, 'iot.editor');
       const record = await brokers.deleteBroker(ctx, request.broker_id);
-      return completedOperation(ctx, {
+      return completedOperation(ctx, caller, {
         resource_id: record.id,
-        created_by: caller.name,
         folder_id: record.folder_id,
         description: 'Delete broker',
         metadata: pack(`${PKG}.DeleteBrokerMetadata`, DeleteBrokerMetadata, DeleteBrokerMetadata.fromPartial({ broker_id: record.id })),

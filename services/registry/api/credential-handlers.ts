@@ -55,7 +55,7 @@ export function credentialHandlers<Server extends Record<CredentialMethod, unkno
     description: string,
     packedMetadata: ReturnType<typeof pack>,
     response = EMPTY_RESPONSE,
-  ) => completedOperation(ctx, { resource_id: ownerId, description, metadata: packedMetadata, response, created_by: caller.name });
+  ) => completedOperation(ctx, caller, { resource_id: ownerId, description, metadata: packedMetadata, response });
   // Reading credentials is viewing the owner; adding or deleting them is managing it.
   const rpc = (
     method: string,

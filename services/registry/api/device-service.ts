@@ -51,7 +51,7 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
     return { kind: 'device', id: device.id, registry_id: device.registry_id };
   };
   const done = (caller: Principal, resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
-    completedOperation(ctx, { resource_id: resourceId, description, metadata, response, created_by: caller.name });
+    completedOperation(ctx, caller, { resource_id: resourceId, description, metadata, response });
   const deviceResponse = (record: DeviceRecord) => pack(`${PKG}.Device`, Device, deviceMessage(record, false));
   const full = (view: DeviceView) => view === DeviceView.FULL;
 
@@ -120,9 +120,8 @@ export function deviceService(ctx: ResourceContext, handler: HandlerContext) {
     delete: unary(handler, 'DeviceService.Delete', async (request, caller) => {
       const folder = await deviceFolder(ctx, await authorized(request.device_id, caller, 'iot.editor'));
       const record = await devices.deleteDevice(ctx, request.device_id);
-      return completedOperation(ctx, {
+      return completedOperation(ctx, caller, {
         resource_id: record.id,
-        created_by: caller.name,
         folder_id: folder,
         description: 'Delete device',
         metadata: pack(`${PKG}.DeleteDeviceMetadata`, DeleteDeviceMetadata, DeleteDeviceMetadata.fromPartial({ device_id: record.id })),

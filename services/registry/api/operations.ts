@@ -4,6 +4,7 @@
 import { Operation } from '../../generated/yandex/cloud/operation/operation.js';
 import type { OperationRecord, PackedAny } from '../store/records.js';
 import type { ResourceContext } from '../resources/context.js';
+import type { Principal } from '../access/principal.js';
 
 export interface Encoder<T> {
   encode(message: T): { finish(): Uint8Array };
@@ -15,9 +16,11 @@ export function pack<T>(typeName: string, codec: Encoder<T>, message: T): Packed
 
 export const EMPTY_RESPONSE: PackedAny = { type_url: 'type.googleapis.com/google.protobuf.Empty', value: new Uint8Array() };
 
+/** An operation done when answered, made by `caller` (its `created_by`). */
 export async function completedOperation(
   ctx: ResourceContext,
-  input: { resource_id: string; description: string; metadata: PackedAny; response: PackedAny; folder_id?: string; created_by: string },
+  caller: Principal,
+  input: { resource_id: string; description: string; metadata: PackedAny; response: PackedAny; folder_id?: string },
 ): Promise<Operation> {
   const now = ctx.now();
   const record: OperationRecord = {
@@ -27,7 +30,7 @@ export async function completedOperation(
     ...(input.folder_id && { folder_id: input.folder_id }),
     description: input.description,
     created_at: now,
-    created_by: input.created_by,
+    created_by: caller.name,
     modified_at: now,
     done: true,
     metadata: input.metadata,

@@ -60,7 +60,7 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
     return { kind: 'registry', id: registry.id, registry_id: registry.id };
   };
   const done = (caller: Principal, resourceId: string, description: string, metadata: ReturnType<typeof pack>, response = EMPTY_RESPONSE) =>
-    completedOperation(ctx, { resource_id: resourceId, description, metadata, response, created_by: caller.name });
+    completedOperation(ctx, caller, { resource_id: resourceId, description, metadata, response });
   const registryResponse = (record: Parameters<typeof registryMessage>[0]) => pack(`${PKG}.Registry`, Registry, registryMessage(record));
 
   const implementation: RegistryServiceServer = {
@@ -124,9 +124,8 @@ export function registryService(ctx: ResourceContext, handler: HandlerContext) {
     delete: unary(handler, 'RegistryService.Delete', async (request, caller) => {
       await authorized(request.registry_id, caller, 'iot.editor');
       const record = await registries.deleteRegistry(ctx, request.registry_id);
-      return completedOperation(ctx, {
+      return completedOperation(ctx, caller, {
         resource_id: record.id,
-        created_by: caller.name,
         folder_id: record.folder_id,
         description: 'Delete device registry',
         metadata: pack(
