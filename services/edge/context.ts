@@ -10,7 +10,7 @@ import type { AuthThrottle } from './limits/auth-throttle.js';
 import type { PrincipalLimits } from './limits/principal-limits.js';
 import type { DeviceMonitor } from './monitoring.js';
 import type { DeviceOwnerCache } from './registry-link/device-owner-cache.js';
-import type { EdgeMetrics } from './metrics.js';
+import type { EdgeMetrics, MeterOwner } from './metrics.js';
 import type { Session, SessionTable } from './session.js';
 import type { SessionLedger } from './persistence/session-ledger.js';
 import type { ConnectionLog } from './connection-log.js';
@@ -54,7 +54,7 @@ export function recordActivity(ctx: EdgeContext, session: Session, field: 'last_
   if (session.principal.kind === 'device') ctx.monitor.touch(session.principal.id, session.principal.registry_id, field);
 }
 
-/** The registry a principal belongs to, for per-registry metrics (brokers have none). */
-export function registryLabelOf(principal: Principal): string | undefined {
-  return principal.kind === 'broker' ? undefined : principal.registry_id;
+/** What a principal's traffic is counted under: its broker, or its registry (a device's too). */
+export function meterOwnerOf(principal: Principal): MeterOwner {
+  return principal.kind === 'broker' ? { kind: 'broker', id: principal.id } : { kind: 'registry', id: principal.registry_id };
 }

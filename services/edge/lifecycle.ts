@@ -39,6 +39,7 @@ export function watchConnections(ctx: EdgeContext, shuttingDown: () => boolean):
       ? 'client_disconnect'
       : (session.closeReason ?? (shuttingDown() ? 'shutdown' : 'connection_lost'));
     metrics.connections.dec({ kind: session.principal.kind });
+    session.meters.connections.dec();
     metrics.closed.inc({ reason });
     ctx.inflight.out.dec(session.unacknowledged);
     session.unacknowledged = 0;

@@ -1,9 +1,10 @@
 // Prometheus metrics of the MQTT edge (prom-client's default registry, served on /metrics).
-// Per-registry labels like Yandex's per-registry charts, capped: past MAX_REGISTRY_LABELS distinct
-// registries in one process, the rest are counted under registry="other".
+// Per-registry and per-broker labels like Yandex's charts, capped: past MAX_RESOURCE_LABELS distinct
+// registries and brokers in one process, the rest are counted under registry="other" or broker="other".
 import { Counter, Gauge, Histogram } from 'prom-client';
 
-const MAX_REGISTRY_LABELS = 200;
+const MAX_RESOURCE_LABELS = 200;
+const OTHER = 'other';
 
 /** One set per process: edges started in the same process (tests) add to the same series. */
 let shared: EdgeMetrics | undefined;
@@ -41,12 +42,24 @@ export class Level {
   }
 }
 
-/** The per-registry counts of one connection, by QoS 0 and 1 where there are two. */
-export interface RegistryMeters {
+/** What a connection's traffic is counted under: a registry (its own and its devices') or a broker. */
+export interface MeterOwner {
+  kind: 'registry' | 'broker';
+  /** undefined: none (counted under an empty label) */
+  id: string | undefined;
+}
+
+/** The counts of one registry or broker, by QoS 0 and 1 where there are two. */
+export interface ResourceMeters {
+  /** One of the two is empty: Prometheus treats an empty label as absent. */
+  labels: { registry: string; broker: string };
   received: [Tally, Tally];
   receivedBytes: Tally;
   delivered: [Tally, Tally];
   deliveredBytes: Tally;
+  /** Yandex's billing messages (billing.ts). */
+  billing: Tally;
+  connections: Level;
 }
 
 /** What an edge reports when scraped rather than counts as it goes. */
@@ -57,6 +70,8 @@ export interface EdgeStateSource {
 }
 
 const sources = new Set<EdgeStateSource>();
+
+type ResourceLabel = 'registry' | 'broker';
 
 export class EdgeMetrics {
   readonly connections = new Gauge({
@@ -89,29 +104,43 @@ export class EdgeMetrics {
     help: 'time to authenticate a CONNECT with the registry service',
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   });
-  readonly received: Counter<'qos' | 'registry'> = new Counter({
+  readonly received: Counter<'qos' | ResourceLabel> = new Counter({
     name: 'iotcore_messages_received_total',
-    help: 'PUBLISH packets accepted from clients, by QoS and registry',
-    labelNames: ['qos', 'registry'],
+    help: 'PUBLISH packets accepted from clients, by QoS and registry or broker',
+    labelNames: ['qos', 'registry', 'broker'],
     collect: (): void => this.#addByQos(this.received, (meters) => meters.received),
   });
-  readonly receivedBytes: Counter<'registry'> = new Counter({
+  readonly receivedBytes: Counter<ResourceLabel> = new Counter({
     name: 'iotcore_received_bytes_total',
-    help: 'payload bytes accepted from clients, by registry',
-    labelNames: ['registry'],
+    help: 'payload bytes accepted from clients, by registry or broker',
+    labelNames: ['registry', 'broker'],
     collect: (): void => this.#add(this.receivedBytes, (meters) => meters.receivedBytes),
   });
-  readonly delivered: Counter<'qos' | 'registry'> = new Counter({
+  readonly delivered: Counter<'qos' | ResourceLabel> = new Counter({
     name: 'iotcore_messages_delivered_total',
-    help: 'messages sent to subscribers, by QoS and registry',
-    labelNames: ['qos', 'registry'],
+    help: 'messages sent to subscribers, by QoS and registry or broker',
+    labelNames: ['qos', 'registry', 'broker'],
     collect: (): void => this.#addByQos(this.delivered, (meters) => meters.delivered),
   });
-  readonly deliveredBytes: Counter<'registry'> = new Counter({
+  readonly deliveredBytes: Counter<ResourceLabel> = new Counter({
     name: 'iotcore_delivered_bytes_total',
-    help: 'payload bytes sent to subscribers, by registry',
-    labelNames: ['registry'],
+    help: 'payload bytes sent to subscribers, by registry or broker',
+    labelNames: ['registry', 'broker'],
     collect: (): void => this.#add(this.deliveredBytes, (meters) => meters.deliveredBytes),
+  });
+  readonly billing: Counter<ResourceLabel> = new Counter({
+    name: 'iotcore_billing_messages_total',
+    help: "Yandex's billing messages, by registry or broker: CONNECT, PUBLISH in and out, SUBSCRIBE and PINGREQ, one per started KiB of the packet",
+    labelNames: ['registry', 'broker'],
+    collect: (): void => this.#add(this.billing, (meters) => meters.billing),
+  });
+  readonly resourceConnections: Gauge<ResourceLabel> = new Gauge({
+    name: 'iotcore_resource_connections',
+    help: 'MQTT connections currently authenticated, by the registry (its own and its devices) or broker they belong to',
+    labelNames: ['registry', 'broker'],
+    collect: (): void => {
+      for (const meters of this.#meters.values()) this.resourceConnections.set(meters.labels, meters.connections.value);
+    },
   });
   readonly dropped = new Counter({
     name: 'iotcore_messages_dropped_total',
@@ -173,8 +202,7 @@ export class EdgeMetrics {
       this.set(Math.max(0, ...[...sources].map((source) => source.revocationFeedLagSeconds?.() ?? 0)));
     },
   });
-  readonly #registries = new Set<string>();
-  readonly #meters = new Map<string, RegistryMeters>();
+  readonly #meters = new Map<string, ResourceMeters>();
 
   static get(): EdgeMetrics {
     shared ??= new EdgeMetrics();
@@ -187,39 +215,34 @@ export class EdgeMetrics {
     return () => sources.delete(source);
   }
 
-  /** Counts labelled with one registry (see `registry` for the label). */
-  meters(registry: string): RegistryMeters {
-    let meters = this.#meters.get(registry);
-    if (!meters) {
-      meters = {
-        received: [new Tally(), new Tally()],
-        receivedBytes: new Tally(),
-        delivered: [new Tally(), new Tally()],
-        deliveredBytes: new Tally(),
-      };
-      this.#meters.set(registry, meters);
-    }
-    return meters;
+  /** The counts of one registry or broker; past the label cap, those of "other". */
+  meters(owner: MeterOwner): ResourceMeters {
+    const key = `${owner.kind}:${owner.id ?? ''}`;
+    const meters = this.#meters.get(key);
+    if (meters) return meters;
+    if (this.#meters.size >= MAX_RESOURCE_LABELS && owner.id !== OTHER) return this.meters({ kind: owner.kind, id: OTHER });
+    const created: ResourceMeters = {
+      labels: { registry: '', broker: '', [owner.kind]: owner.id ?? '' },
+      received: [new Tally(), new Tally()],
+      receivedBytes: new Tally(),
+      delivered: [new Tally(), new Tally()],
+      deliveredBytes: new Tally(),
+      billing: new Tally(),
+      connections: new Level(),
+    };
+    this.#meters.set(key, created);
+    return created;
   }
 
-  #add(counter: Counter<'registry'>, tally: (meters: RegistryMeters) => Tally): void {
-    for (const [registry, meters] of this.#meters) counter.inc({ registry }, tally(meters).take());
+  #add(counter: Counter<ResourceLabel>, tally: (meters: ResourceMeters) => Tally): void {
+    for (const meters of this.#meters.values()) counter.inc(meters.labels, tally(meters).take());
   }
 
-  #addByQos(counter: Counter<'qos' | 'registry'>, tallies: (meters: RegistryMeters) => [Tally, Tally]): void {
-    for (const [registry, meters] of this.#meters) {
+  #addByQos(counter: Counter<'qos' | ResourceLabel>, tallies: (meters: ResourceMeters) => [Tally, Tally]): void {
+    for (const meters of this.#meters.values()) {
       const [qos0, qos1] = tallies(meters);
-      counter.inc({ qos: '0', registry }, qos0.take());
-      counter.inc({ qos: '1', registry }, qos1.take());
+      counter.inc({ qos: '0', ...meters.labels }, qos0.take());
+      counter.inc({ qos: '1', ...meters.labels }, qos1.take());
     }
-  }
-
-  /** The registry label value, keeping the number of distinct values bounded. */
-  registry(id: string | undefined): string {
-    if (!id) return 'none';
-    if (this.#registries.has(id)) return id;
-    if (this.#registries.size >= MAX_REGISTRY_LABELS) return 'other';
-    this.#registries.add(id);
-    return id;
   }
 }

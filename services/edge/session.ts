@@ -7,7 +7,7 @@ import type { Principal } from '../contracts/principal.js';
 import type { TopicPolicy } from './topics/acl.js';
 import type { ConnectionInfo } from './transport/listeners.js';
 import { RecentDeliveries } from './bus/recent-deliveries.js';
-import type { RegistryMeters } from './metrics.js';
+import type { ResourceMeters } from './metrics.js';
 import type { Route, RoutedSubscription } from './topics/routes.js';
 
 export type CloseReason =
@@ -41,7 +41,7 @@ export interface Session {
   sharedUnacknowledged: Map<number, { key: string; message: Message }>;
   /** Internal topic → the subscription that delivers it and the name it arrives under (null: none). */
   routes: Map<string, Route | null>;
-  meters: RegistryMeters;
+  meters: ResourceMeters;
   /** A per-client limit was reached and logged (once per connection). */
   limitLogged?: boolean;
 }
@@ -53,7 +53,7 @@ export function newSession(
   principal: Principal,
   policy: TopicPolicy,
   info: ConnectionInfo,
-  meters: RegistryMeters,
+  meters: ResourceMeters,
 ): Session {
   return {
     serial: ++connections,

@@ -7,6 +7,7 @@ import { startEdgeHarness, closed } from './harness.js';
 import { startOpsServer } from '../../services/common/ops-http.js';
 import { createRegistry } from '../../services/registry/resources/registries.js';
 import { createDevice } from '../../services/registry/resources/devices.js';
+import { createBroker } from '../../services/registry/resources/brokers.js';
 import { scrape, total, type Sample } from '../support/prometheus-text.js';
 
 const REGISTRY_PASSWORD = 'Metrics-Registry-Pass1';
@@ -81,6 +82,10 @@ test('metrics count connections, CONNACKs, messages in and out, bytes, drops and
   assert.equal(delta(after, 'iotcore_connections_closed_total', { reason: 'publish_denied' }), 1);
   assert.equal(delta(after, 'iotcore_connections', { kind: 'registry' }), 1);
   assert.equal(delta(after, 'iotcore_connections', { kind: 'device' }), 0, 'the device was disconnected again');
+  assert.equal(delta(after, 'iotcore_resource_connections', { registry: R }), 1, "the registry's own connection");
+  // 2 CONNECTs (the refused one belongs to no one), 1 SUBSCRIBE, 11 PUBLISH in (the refused one
+  // too), 10 PUBLISH out, each under 1 KiB.
+  assert.equal(delta(after, 'iotcore_billing_messages_total', { registry: R }), 24);
   assert.equal(delta(after, 'iotcore_auth_duration_seconds_count'), 3);
   assert.ok(total(after, 'process_resident_memory_bytes') > 0, 'process metrics too');
   await eventually(
@@ -97,4 +102,36 @@ test('metrics count connections, CONNACKs, messages in and out, bytes, drops and
     'a DISCONNECT counts as client_disconnect',
   );
   assert.equal(total(await scrape(url), 'iotcore_subscriptions'), 0);
+});
+
+test('a broker is counted under its own label: bytes, connections and billing messages of 1 KiB each', async (t) => {
+  const harness = await startEdgeHarness();
+  const ops = await startOpsServer({ listen: '127.0.0.1:0', checks: [], logger: pino({ level: 'silent' }) });
+  t.after(async () => {
+    await ops.close();
+    await harness.close();
+  });
+  const url = `http://${ops.address}/metrics`;
+  const password = 'Metrics-Broker-Pass1';
+  const B = (
+    await createBroker(harness.api.api.ctx, { folder_id: 'metrics', name: 'b', description: '', labels: {}, certificates: [], password })
+  ).id;
+  const before = await scrape(url);
+  const delta = (after: Sample[], name: string, labels: Record<string, string>) => total(after, name, labels) - total(before, name, labels);
+
+  const client = await harness.connect({ username: B, password, clientId: 'gateway' });
+  await client.subscribeAsync('plant/+/temperature', { qos: 1 });
+  const arrived = new Promise((resolve) => client.once('message', resolve));
+  await client.publishAsync('plant/7/temperature', Buffer.alloc(2800), { qos: 1 });
+  await arrived;
+  const during = await scrape(url);
+  assert.equal(delta(during, 'iotcore_resource_connections', { broker: B }), 1);
+  assert.equal(delta(during, 'iotcore_received_bytes_total', { broker: B }), 2800);
+  assert.equal(delta(during, 'iotcore_delivered_bytes_total', { broker: B }), 2800);
+  // CONNECT 1, SUBSCRIBE 1, and the 2,800-byte message 3 each way.
+  assert.equal(delta(during, 'iotcore_billing_messages_total', { broker: B }), 8);
+  assert.equal(delta(during, 'iotcore_received_bytes_total', {}), 2800, 'counted once, under the broker alone');
+
+  await client.endAsync();
+  await eventually(async () => delta(await scrape(url), 'iotcore_resource_connections', { broker: B }), 0, 'the connection is gone');
 });

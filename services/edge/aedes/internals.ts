@@ -176,8 +176,8 @@ export const aedesInternals = {
   closeOver(packet: { cmd: string }): void {
     packet.cmd = 'malformed';
   },
-  /** Sees each parsed packet before aedes handles it. */
-  beforeEachPacket(c: Client, listener: (packet: { cmd: string }) => void): void {
+  /** Sees each parsed packet before aedes handles it; `length` is its remaining length. */
+  beforeEachPacket(c: Client, listener: (packet: { cmd: string; length: number }) => void): void {
     client(c)._parser.prependListener('packet', listener);
   },
   disconnectedByClient: (c: Client): boolean => client(c)._disconnected,

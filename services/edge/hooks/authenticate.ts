@@ -8,7 +8,8 @@ import { TopicPolicy } from '../topics/acl.js';
 import { malformedTopicNameError, NOT_UTF8 } from '../topics/topic-syntax.js';
 import { aedesInternals } from '../aedes/internals.js';
 import { newSession, type Session } from '../session.js';
-import { registryLabelOf, type EdgeContext } from '../context.js';
+import { meterOwnerOf, type EdgeContext } from '../context.js';
+import { billingUnits, packetBytes } from '../billing.js';
 import { rewriteIncomingPackets } from './authorize-subscribe.js';
 import { LOG_LEVELS } from '../../contracts/connection-logs.js';
 import type { LogOwner } from '../connection-log.js';
@@ -25,6 +26,8 @@ const NOT_AUTHORIZED = 5;
 // could never be found again under it). aedes assigns one either way, so preConnect notes such
 // clients and authenticate refuses them with CONNACK 2.
 const persistentWithoutId = new WeakSet<Client>();
+/** The size of each client's CONNECT, billed once it is accepted (billing.ts). */
+const connectBytes = new WeakMap<Client, number>();
 
 export function preConnectHook(maxMessageBytes: number): Aedes['preConnect'] {
   return (client, packet, done) => {
@@ -41,6 +44,7 @@ export function preConnectHook(maxMessageBytes: number): Aedes['preConnect'] {
     if (willBytes > maxMessageBytes)
       return done(new Error(`will message of ${willBytes} bytes exceeds the limit of ${maxMessageBytes}`), false);
     if (!packet.clientId && !packet.clean) persistentWithoutId.add(client);
+    connectBytes.set(client, packetBytes((packet as { length?: number }).length ?? 0));
     // "If the Server rejects the CONNECT, it MUST NOT process any data sent by the Client after the
     // CONNECT Packet" [MQTT-3.1.4-5]: aedes answered an UNSUBSCRIBE arriving right after CONNECT
     // before its CONNACK 5 (found by the mqtt-packets fuzz target, test/fuzz/).
@@ -130,7 +134,7 @@ export function authenticateHook(ctx: EdgeContext): Aedes['authenticate'] {
         }
         const previous = aedesInternals.clientById(ctx.broker, client.id);
         if (previous) ctx.takenOver(previous);
-        const session = newSession(client, principal, policy, info, metrics.meters(metrics.registry(registryLabelOf(principal))));
+        const session = newSession(client, principal, policy, info, metrics.meters(meterOwnerOf(principal)));
         ctx.sessions.add(session);
         endAtExpiry(ctx, session);
         // Replaced by RecentDeliveries in authorizeForward (see bus/recent-deliveries.ts).
@@ -188,6 +192,8 @@ function connected(ctx: EdgeContext, client: Client, session: Session): void {
   ctx.metrics.connacks.inc({ code: '0' });
   ctx.metrics.opened.inc();
   ctx.metrics.connections.inc({ kind: principal.kind });
+  session.meters.connections.inc();
+  session.meters.billing.inc(billingUnits(connectBytes.get(client) ?? 0));
   ctx.logger.info(
     {
       event: 'connected',

@@ -8,6 +8,7 @@ import { aedesInternals } from '../aedes/internals.js';
 import type { EdgeContext } from '../context.js';
 import type { Session } from '../session.js';
 import { sharedGroupOf } from '../shared-subscriptions.js';
+import { publishBillingUnits } from '../billing.js';
 
 type ForwardedPacket = Parameters<Aedes['authorizeForward']>[1];
 
@@ -77,6 +78,7 @@ function behind(ctx: EdgeContext, session: Session, packet: PublishPacket): bool
 function counted(ctx: EdgeContext, session: Session, packet: PublishPacket): void {
   session.meters.delivered[packet.qos === 0 ? 0 : 1].inc();
   session.meters.deliveredBytes.inc(packet.payload.length);
+  session.meters.billing.inc(publishBillingUnits(packet.topic, packet.payload.length, packet.qos));
   if (packet.qos === 1) {
     session.unacknowledged++;
     ctx.inflight.out.inc();

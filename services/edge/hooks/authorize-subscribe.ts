@@ -13,6 +13,7 @@ import { MAX_TOPIC_LEVELS, topicLevels } from '../topics/topic-syntax.js';
 import { recordActivity, type EdgeContext } from '../context.js';
 import { clientIdOf, type Session } from '../session.js';
 import { LOG_LEVELS } from '../../contracts/connection-logs.js';
+import { billingUnits, packetBytes } from '../billing.js';
 
 /**
  * aedes closes the connection over a filter deeper than its matcher takes (100 levels) before any
@@ -89,8 +90,12 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
   };
 }
 
+/** The packets after CONNECT that Yandex billed (billing.ts). */
+const BILLED_COMMANDS = new Set(['publish', 'subscribe', 'pingreq']);
+
 /**
- * Packet rewrites aedes has no hook for, applied as each packet is parsed: SUBSCRIBE asking QoS 2
+ * Packet rewrites aedes has no hook for, applied as each packet is parsed, and the billing count of
+ * what the client sends: SUBSCRIBE asking QoS 2
  * is granted QoS 1 (aedes would answer SUBACK with the QoS requested), and UNSUBSCRIBE names the
  * internal filters the subscriptions were rewritten to. A PUBACK settles a shared delivery. A
  * packet identifier of 0 where one is required closes the connection.
@@ -100,11 +105,13 @@ export function rewriteIncomingPackets(ctx: EdgeContext, client: Client, session
     client,
     (packet: {
       cmd: string;
+      length: number;
       qos?: number;
       messageId?: number;
       unsubscriptions?: string[];
       subscriptions?: Array<{ topic: string; qos: number }>;
     }) => {
+      if (BILLED_COMMANDS.has(packet.cmd)) session.meters.billing.inc(billingUnits(packetBytes(packet.length)));
       // A packet identifier is non-zero [MQTT-2.3.1-1], which aedes does not check (Mosquitto closes too).
       if (packet.messageId === 0 && (packet.cmd === 'subscribe' || packet.cmd === 'unsubscribe' || (packet.qos ?? 0) > 0)) {
         session.closeReason = 'protocol_error';
