@@ -15,6 +15,7 @@ import { VerifiedPasswords } from './auth/verified-passwords.js';
 import type { SharedCredentialCache } from './auth/shared-credential-cache.js';
 import { tokenAccess } from './api/access.js';
 import { accessTokenService } from './api/access-token-service.js';
+import { auditLog, type AuditSink } from './api/audit.js';
 import { triggerService } from './api/trigger-service.js';
 import { endpointService } from './api/endpoint-service.js';
 import { serviceAccountService } from './api/service-account-service.js';
@@ -66,6 +67,8 @@ export interface RegistryApiOptions {
   consoleWebsocket?: { url?: string; port?: number };
   /** The directory of the built console (`/console/` on the REST listener); not served when omitted. */
   consoleDir?: string;
+  /** Where the audit events of changing API calls go; the process log (name "audit") when omitted. */
+  audit?: AuditSink;
 }
 
 export interface RunningRegistryApi {
@@ -113,6 +116,7 @@ export function registryServices(options: Omit<RegistryApiOptions, 'listen' | 'r
   const handler: HandlerContext = {
     access: tokenAccess({ adminTokens: options.adminTokens, store: options.store, now: ctx.now, iamTokenKey: iamTokens.key }),
     logger: options.logger,
+    audit: options.audit ?? auditLog(),
   };
   let dataPlane: DataPlane | undefined;
   let cluster = async (): Promise<ClusterState> => ({ role: 'registry', edges: [], readiness: [] });

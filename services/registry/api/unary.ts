@@ -1,16 +1,19 @@
 // One adapter turns an async function into a grpc-js unary handler: the caller's principal,
-// requests that did not decode, error mapping and a log line for unexpected failures. Every
-// management RPC goes through it, called by the gRPC server or by the REST gateway (rest/gateway.ts).
+// requests that did not decode, error mapping, a log line for unexpected failures and the audit
+// event of a changing call. Every management RPC goes through it, called by the gRPC server or by
+// the REST gateway (rest/gateway.ts).
 import type { handleUnaryCall, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from '../../common/logging.js';
 import type { Principal } from '../access/principal.js';
 import type { AccessPolicy } from './access.js';
 import { toServiceError } from './errors.js';
 import { assertDecoded } from './request-decoding.js';
+import { auditEvent, auditEventType, type AuditedCall, type AuditSink } from './audit.js';
 
 export interface HandlerContext {
   access: AccessPolicy;
   logger: Logger;
+  audit: AuditSink;
 }
 
 /**
@@ -22,14 +25,19 @@ export function unary<Req, Res>(
   method: string,
   handler: (request: Req, caller: Principal, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
+  const auditType = auditEventType(method);
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const answer = ctx.access.principal(call.metadata).then(async (caller) => {
+    let caller: Principal | undefined;
+    const answer = ctx.access.principal(call.metadata).then(async (principal) => {
+      caller = principal;
       assertDecoded(call.request);
-      const response = await handler(call.request, caller, call);
-      if (!caller.authorized) throw new UncheckedHandler(method);
+      const response = await handler(call.request, principal, call);
+      if (!principal.authorized) throw new UncheckedHandler(method);
       return response;
     });
-    respond(ctx, method, answer, callback);
+    respond(ctx, method, answer, callback, (outcome) => {
+      if (auditType) audit(ctx, method, { type: auditType, caller: caller?.name, call, outcome });
+    });
   };
 }
 
@@ -52,16 +60,45 @@ export function publicUnary<Req, Res>(
   };
 }
 
-/** The response, or the error mapped to a gRPC status; an unexpected one is logged. */
-function respond<Res>(ctx: HandlerContext, method: string, answer: Promise<Res>, callback: sendUnaryData<Res>): void {
+/** The response, or the error mapped to a gRPC status; an unexpected one is logged. `settled` sees what was answered. */
+function respond<Res>(
+  ctx: HandlerContext,
+  method: string,
+  answer: Promise<Res>,
+  callback: sendUnaryData<Res>,
+  settled: (outcome: AuditedCall['outcome']) => void = () => {},
+): void {
   answer.then(
-    (response) => callback(null, response),
+    (response) => {
+      callback(null, response);
+      settled({ response });
+    },
     (error: unknown) => {
       const { serviceError, unexpected } = toServiceError(error);
       if (unexpected) ctx.logger.error({ err: error, method }, 'unexpected error in API call');
       callback(serviceError);
+      settled({ error: { code: serviceError.code ?? 2, message: serviceError.details ?? '' } });
     },
   );
+}
+
+/** Hands the call's audit event to the sink; a failure to build it is logged, never the caller's problem. */
+function audit(
+  ctx: HandlerContext,
+  method: string,
+  {
+    type,
+    caller,
+    call,
+    outcome,
+  }: { type: string; caller?: string; call: ServerUnaryCall<unknown, unknown>; outcome: AuditedCall['outcome'] },
+): void {
+  try {
+    const peer = typeof call.getPeer === 'function' ? call.getPeer() : '';
+    ctx.audit(auditEvent({ type, caller, peer, metadata: call.metadata, request: call.request, outcome, now: new Date() }));
+  } catch (error) {
+    ctx.logger.error({ err: error, method }, 'could not write the audit event of an API call');
+  }
 }
 
 /** A handler answered without an access check: a bug, answered as an internal error. */

@@ -16,7 +16,8 @@ import type { JsonValue } from '@bufbuild/protobuf';
 import type { Logger } from '../../common/logging.js';
 import { UndecodableRequest } from '../api/request-decoding.js';
 import { matchTemplate, splitRequestPath } from './path-template.js';
-import { anyTypes, requestBytes, RequestMappingError, responseJson, type HttpRequestParts } from './json-mapping.js';
+import { requestBytes, RequestMappingError, responseJson, type HttpRequestParts } from './json-mapping.js';
+import { anyTypes } from '../api/any-types.js';
 import { errorBody, httpStatus } from './http-status.js';
 import { REST_SERVICES, type Route } from './routes.js';
 import { restCallTimer } from './metrics.js';
@@ -31,6 +32,9 @@ export interface GatewayRequest {
   path: string;
   query: URLSearchParams;
   authorization?: string;
+  userAgent?: string;
+  /** The client's address:port, for the audit trail. */
+  peer: string;
   body: string;
 }
 
@@ -92,11 +96,7 @@ export function restGateway(
     const rpc = `${route.method.parent.name}.${route.method.name}`;
     const method = methods.get(route.grpcPath)!;
     try {
-      const response = await call(
-        method,
-        decodeRequest(method, route, { variables, query: request.query, body: request.body }),
-        request.authorization,
-      );
+      const response = await call(method, decodeRequest(method, route, { variables, query: request.query, body: request.body }), request);
       return {
         rpc,
         response: { status: 200, body: responseJson(route.method.output, method.definition.responseSerialize(response), types) },
@@ -120,11 +120,12 @@ export function restGateway(
   }
 }
 
-/** Calls a grpc-js unary handler as the server would; the unary adapter (api/unary.ts) reads only `request` and `metadata`. */
-function call(method: UnaryMethod, request: unknown, authorization: string | undefined): Promise<unknown> {
+/** Calls a grpc-js unary handler as the server would; the unary adapter (api/unary.ts) reads only `request`, `metadata` and the peer. */
+function call(method: UnaryMethod, request: unknown, http: GatewayRequest): Promise<unknown> {
   const metadata = new Metadata();
-  if (authorization !== undefined) metadata.set('authorization', authorization);
-  const unaryCall = { request, metadata } as ServerUnaryCall<unknown, unknown>;
+  if (http.authorization !== undefined) metadata.set('authorization', http.authorization);
+  if (http.userAgent !== undefined) metadata.set('user-agent', http.userAgent);
+  const unaryCall = { request, metadata, getPeer: () => http.peer } as ServerUnaryCall<unknown, unknown>;
   return new Promise((resolve, reject) => method.handler(unaryCall, (error, response) => (error ? reject(error) : resolve(response))));
 }
 

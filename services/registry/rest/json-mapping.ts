@@ -4,19 +4,15 @@
 // from our protos' descriptors; this file only applies google.api.http's rules of where each field
 // comes from: the path variables, then the JSON body (`body: "*"`) or else the query string.
 import {
-  createRegistry,
   fromBinary,
   fromJson,
   toBinary,
   toJson,
-  type DescFile,
   type DescMessage,
-  type DescService,
   type JsonObject,
   type JsonValue,
   type Registry,
 } from '@bufbuild/protobuf';
-import { file_google_protobuf_empty } from '@bufbuild/protobuf/wkt';
 import type { Route } from './routes.js';
 
 /** The request cannot be mapped onto its message: answered INVALID_ARGUMENT with this message. */
@@ -28,21 +24,6 @@ export interface HttpRequestParts {
   query: URLSearchParams;
   /** The raw request body (read only by `body: "*"` routes). */
   body: string;
-}
-
-/**
- * Every message type an Operation of these services can carry in its `Any` fields (metadata and
- * response types live in the services' files and their imports; Delete answers google.protobuf.Empty).
- */
-export function anyTypes(services: readonly DescService[]): Registry {
-  const files = new Set<DescFile>([file_google_protobuf_empty]);
-  const add = (file: DescFile) => {
-    if (files.has(file)) return;
-    files.add(file);
-    file.dependencies.forEach(add);
-  };
-  for (const service of services) add(service.file);
-  return createRegistry(...files);
 }
 
 /** The request message of `route` in the binary encoding the gRPC handlers decode. */

@@ -87,6 +87,8 @@ async function serveRequest(request: IncomingMessage, gateway: Gateway): Promise
     path,
     query: new URLSearchParams(query),
     authorization: request.headers.authorization,
+    userAgent: request.headers['user-agent'],
+    peer: `${request.socket.remoteAddress ?? ''}:${request.socket.remotePort ?? ''}`,
     body,
   });
 }

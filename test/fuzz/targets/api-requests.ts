@@ -56,6 +56,8 @@ async function start() {
     idPrefix: 'are',
     quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 },
     logger,
+    // Built and serialized for every call, as the process log would, then dropped.
+    audit: (event) => void JSON.stringify(event),
   });
   const edge = await startEdge({
     link: inProcessLink(registry.ctx, registry.authenticator, logStore),

@@ -82,7 +82,7 @@ test('a handler that answers without an access check is refused with INTERNAL, n
     iamTokenSource: async () => assert.fail('not asked'),
     principalByName: async () => assert.fail('not asked'),
   };
-  const handler = unary({ access, logger: pino({ level: 'silent' }) }, 'Test.Unchecked', async () => 'the answer');
+  const handler = unary({ access, logger: pino({ level: 'silent' }), audit: () => {} }, 'Test.Unchecked', async () => 'the answer');
   const outcome = await new Promise<{ error: ServiceError | null; response: unknown }>((resolve) =>
     handler({ request: {}, metadata: new Metadata() } as ServerUnaryCall<object, string>, (error, response) =>
       resolve({ error: error as ServiceError | null, response }),

@@ -45,6 +45,7 @@ describe('scoped tokens on two registry replicas sharing a store', () => {
           idPrefix: 'are',
           quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 },
           logger: pino({ level: 'silent' }),
+          audit: () => {},
         }),
       );
     }

@@ -11,6 +11,7 @@ import { startRegistryApi, type RunningRegistryApi } from '../../../services/reg
 import type { RegistryStore } from '../../../services/registry/store/contract.js';
 import type { Quotas } from '../../../services/registry/resources/context.js';
 import type { Operation } from '../../../services/generated/yandex/cloud/operation/operation.js';
+import type { AuditEvent } from '../../../services/registry/api/audit.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
@@ -20,6 +21,8 @@ export interface ApiHarness {
   address: string;
   metadata: Metadata;
   channel: ReturnType<typeof credentials.createInsecure>;
+  /** The audit events of the calls made so far. */
+  audit: AuditEvent[];
   close(): Promise<void>;
 }
 
@@ -28,6 +31,7 @@ export async function startApi(options: { quotas?: Partial<Quotas>; mongoUrl?: s
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotcore-api-'));
   const store = await openStore({ dataDir, mongoUrl: options.mongoUrl, mongoDb: `iotcore-api-${path.basename(dataDir)}` });
   const logStore = await openEmbeddedLogStore(path.join(dataDir, 'logs'));
+  const audit: AuditEvent[] = [];
   const api = await startRegistryApi({
     store,
     logStore,
@@ -36,6 +40,7 @@ export async function startApi(options: { quotas?: Partial<Quotas>; mongoUrl?: s
     idPrefix: 'are',
     quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0, ...options.quotas },
     logger: pino({ level: 'silent' }),
+    audit: (event) => audit.push(event),
   });
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${ADMIN_TOKEN}`);
@@ -45,6 +50,7 @@ export async function startApi(options: { quotas?: Partial<Quotas>; mongoUrl?: s
     address: api.address,
     metadata,
     channel: credentials.createInsecure(),
+    audit,
     close: async () => {
       await api.close();
       await store.close();

@@ -34,6 +34,7 @@ before(async () => {
     idPrefix: 'are',
     quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 },
     logger: pino({ level: 'silent' }),
+    audit: () => {},
   });
 });
 after(async () => {

@@ -14,15 +14,25 @@ import { openEmbeddedLogStore } from '../../../services/registry/logs/embedded-l
 import type { RegistryStore } from '../../../services/registry/store/contract.js';
 import { restGateway, type Gateway, type GatewayRequest } from '../../../services/registry/rest/gateway.js';
 import { deriveRoutes } from '../../../services/registry/rest/routes.js';
+import type { AuditEvent } from '../../../services/registry/api/audit.js';
 
 let dataDir: string;
 let store: RegistryStore;
 let close: () => Promise<void>;
 let gateway: Gateway;
+const audit: AuditEvent[] = [];
 
 const request = (method: string, url: string, fields: Partial<GatewayRequest> = {}) => {
   const parsed = new URL(url, 'http://gateway');
-  return gateway({ method, path: parsed.pathname, query: parsed.searchParams, authorization: 'Bearer unit-token', body: '', ...fields });
+  return gateway({
+    method,
+    path: parsed.pathname,
+    query: parsed.searchParams,
+    authorization: 'Bearer unit-token',
+    body: '',
+    peer: '127.0.0.1:1',
+    ...fields,
+  });
 };
 
 before(async () => {
@@ -37,6 +47,7 @@ before(async () => {
     idPrefix: 'are',
     quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 },
     logger,
+    audit: (event) => audit.push(event),
   });
   close = async () => {
     registry.close();
@@ -72,6 +83,20 @@ test('a created registry reads back through the gateway', async () => {
   const id = (created.body as { response: { id: string } }).response.id;
   const got = await request('GET', `/iot-devices/v1/registries/${id}`);
   assert.deepEqual({ status: got.status, name: (got.body as { name: string }).name }, { status: 200, name: 'r' });
+});
+
+test("a change over REST is audited with the HTTP client's address and user agent", async () => {
+  audit.length = 0;
+  const created = await request('POST', '/iot-devices/v1/registries', {
+    body: JSON.stringify({ folderId: 'unit', name: 'audited-over-rest' }),
+    peer: '198.51.100.4:41000',
+    userAgent: 'curl/8.14.1',
+  });
+  assert.equal(created.status, 200);
+  assert.equal(audit.length, 1);
+  assert.equal(audit[0]!.event_type, 'yandex.cloud.audit.iot.devices.CreateRegistry');
+  assert.deepEqual(audit[0]!.request_metadata, { remote_address: '198.51.100.4:41000', user_agent: 'curl/8.14.1' });
+  assert.equal(audit[0]!.details.registry_id, (created.body as { metadata: { registryId: string } }).metadata.registryId);
 });
 
 test('without an MQTT edge in the process, publish is 503 UNAVAILABLE (a registry role without Redis and MongoDB, as over gRPC)', async () => {

@@ -4,13 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveRoutes } from '../../../services/registry/rest/routes.js';
-import {
-  anyTypes,
-  requestBytes,
-  RequestMappingError,
-  responseJson,
-  type HttpRequestParts,
-} from '../../../services/registry/rest/json-mapping.js';
+import { requestBytes, RequestMappingError, responseJson, type HttpRequestParts } from '../../../services/registry/rest/json-mapping.js';
+import { anyTypes } from '../../../services/registry/api/any-types.js';
 import { REST_SERVICES } from '../../../services/registry/rest/routes.js';
 import { UpdateRegistryRequest, CreateRegistryMetadata } from '../../../services/generated/yandex/cloud/iot/devices/v1/registry_service.js';
 import { ListDevicesRequest, GetDeviceRequest } from '../../../services/generated/yandex/cloud/iot/devices/v1/device_service.js';

@@ -676,6 +676,7 @@ test('with --api-tls-cert/--api-tls-key the REST gateway speaks HTTPS only', asy
     idPrefix: 'are',
     quotas: { registries_per_folder: 0, devices_per_folder: 0, brokers_per_folder: 0 },
     logger: pino({ level: 'silent' }),
+    audit: () => {},
   });
   t.after(async () => {
     await registry.close();
