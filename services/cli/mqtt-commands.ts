@@ -55,18 +55,30 @@ export function mqttCommands(): Command {
         const client = await connect(command, flags);
         const limit = flags.count ?? Infinity;
         let received = 0;
+        let ending = false;
+        const end = () => {
+          ending = true;
+          void client.endAsync().then(() => process.exit(0));
+        };
+        // Not reconnecting, so a connection the server closed (a takeover, a revoked credential)
+        // ends the command, as a failure: a script waiting on it must not take that for --count reached.
+        client.on('close', () => {
+          if (ending) return;
+          process.stderr.write('the server closed the connection\n');
+          process.exitCode = 1;
+        });
         client.on('message', (topic, payload, packet) => {
           process.stdout.write(
             flags.details
               ? `topic: ${topic}, qos: ${packet.qos}, message id: ${packet.messageId ?? '-'}, payload: ${payload.toString()}\n`
               : `${payload.toString()}\n`,
           );
-          if (++received >= limit) void client.endAsync().then(() => process.exit(0));
+          if (++received >= limit) end();
         });
         const [grant] = await client.subscribeAsync(flags.topic, { qos: flags.qos });
         if (!grant || grant.qos === 128) throw new Error(`subscription to "${flags.topic}" was refused`);
         process.stderr.write(`subscribed to ${flags.topic}\n`);
-        process.once('SIGINT', () => void client.endAsync().then(() => process.exit(0)));
+        process.once('SIGINT', end);
       }),
   );
   return group;

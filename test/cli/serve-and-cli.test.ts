@@ -31,7 +31,7 @@ function execFileOutput(command: string, args: string[], env: NodeJS.ProcessEnv,
   const done = new Promise<string>((resolve, reject) =>
     child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} exited with ${code}: ${stderr}`)))),
   );
-  return { subscribed, done };
+  return { child, subscribed, done };
 }
 
 test('serve + CLI: create registry and device, list them, data survives a restart', async (t) => {
@@ -128,6 +128,35 @@ test('serve + CLI: create registry and device, list them, data survives a restar
     { env: mqttEnv },
   );
   assert.equal((await subscriber.done).trim(), 'hello from the CLI');
+
+  // A subscriber whose connection the server closes (here: taken over by the same client ID) fails.
+  const subscribeAs = (clientId: string) =>
+    execFileOutput(
+      process.execPath,
+      [
+        CLI,
+        'mqtt',
+        'subscribe',
+        '-u',
+        registry.id,
+        '-P',
+        'Registry-Passw0rd!',
+        '--ca',
+        ca,
+        '-t',
+        `$devices/${device.id}/events`,
+        '--client-id',
+        clientId,
+      ],
+      mqttEnv,
+    );
+  const first = subscribeAs('taken-over');
+  await first.subscribed;
+  const second = subscribeAs('taken-over');
+  await second.subscribed;
+  await assert.rejects(first.done, /exited with 1: .*the server closed the connection/s);
+  second.child.kill('SIGINT');
+  assert.equal(await second.done, '', 'SIGINT ends a subscriber normally');
 
   // mosquitto_sub and mosquitto_pub on the TLS listener with a client's credentials; stdbuf:
   // mosquitto_sub block-buffers its output when it is not a terminal.
