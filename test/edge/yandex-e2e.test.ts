@@ -269,6 +269,12 @@ describe('Yandex IoT Core compatibility over MQTT/TLS', () => {
       call(deviceData, 'publish', { device_id: D, topic: `$devices/${D}/events`, data: Buffer.alloc(262_145) }, api.metadata),
       { code: status.INVALID_ARGUMENT },
     );
+    // A topic MQTT forbids is a bad argument, whoever publishes, not a permission question.
+    for (const topic of [`$devices/${D}/events/+`, `$devices/${D}/events/#`, `$devices/${D}/events/a\0b`]) {
+      await assert.rejects(call(deviceData, 'publish', { device_id: D, topic, data: Buffer.from('x') }, api.metadata), {
+        code: status.INVALID_ARGUMENT,
+      });
+    }
     deviceData.close();
     registryData.close();
   });

@@ -1,6 +1,9 @@
 // MQTT 3.1.1 topic name and filter syntax (§4.7), with Yandex's length limit.
 
 import { MAX_MQTT_TOPIC_LENGTH as MAX_TOPIC_LENGTH } from '../../contracts/limits.js';
+import { malformedTopicNameError, NOT_UTF8 } from '../../contracts/topic-name.js';
+
+export { malformedTopicNameError, NOT_UTF8 };
 
 /**
  * aedes takes topics of at most 100 levels (its matcher's limit) and fails deeper ones only after
@@ -8,12 +11,6 @@ import { MAX_MQTT_TOPIC_LENGTH as MAX_TOPIC_LENGTH } from '../../contracts/limit
  * test/fuzz/). The internal namespace adds up to 2 levels (`t` → `$broker/B/t`), so clients get 98.
  */
 export const MAX_TOPIC_LEVELS = 98;
-
-/**
- * What mqtt-packet's decoder puts for bytes that are not UTF-8 (and for encoded UTF-16 surrogates),
- * which MQTT forbids in every string [MQTT-1.5.3-1]; a literal U+FFFD is refused with them.
- */
-export const NOT_UTF8 = '\uFFFD';
 
 export function topicLevels(topic: string): number {
   let levels = 1;
@@ -25,15 +22,6 @@ export function topicLevels(topic: string): number {
 export function topicNameError(topic: string): string | undefined {
   if (topic.length > MAX_TOPIC_LENGTH) return 'topic too long';
   return malformedTopicNameError(topic) ?? (topicLevels(topic) > MAX_TOPIC_LEVELS ? 'too many topic levels' : undefined);
-}
-
-/** What MQTT itself forbids in a topic name (not Yandex's limits): a client sending one breaks the protocol. */
-export function malformedTopicNameError(topic: string): string | undefined {
-  if (topic.length === 0) return 'empty topic';
-  if (topic.includes('\0')) return 'NUL in topic';
-  if (topic.includes(NOT_UTF8)) return 'topic is not valid UTF-8';
-  if (/[+#]/.test(topic)) return 'wildcards are not allowed in a topic name';
-  return undefined;
 }
 
 export function topicFilterError(filter: string): string | undefined {

@@ -18,6 +18,7 @@ import {
   type BrokerDataServiceServer,
 } from '../../generated/yandex/cloud/iot/broker/v1/broker_data_service.js';
 import { FieldError } from '../validation/field-error.js';
+import { malformedTopicNameError } from '../../contracts/topic-name.js';
 import { validateId } from '../validation/resource-fields.js';
 import type { OwnerKind } from '../../contracts/principal.js';
 import type { DataPlane } from '../../contracts/data-plane.js';
@@ -51,6 +52,8 @@ export function dataServices(ctx: ResourceContext, handler: HandlerContext, data
     validateId(idField, id);
     if (!topic) throw new FieldError('topic', 'is required');
     if (topic.length > MAX_SUBTOPIC_LENGTH) throw new FieldError('topic', `must be at most ${MAX_SUBTOPIC_LENGTH} characters`);
+    const malformed = malformedTopicNameError(topic);
+    if (malformed) throw new FieldError('topic', malformed);
     if (data.length > MAX_PAYLOAD_BYTES) throw new FieldError('data', `must be at most ${MAX_PAYLOAD_BYTES} bytes`);
     // A bootstrap admin may publish everywhere, so its calls skip the store reads that find the
     // folder (the edge answers NOT_FOUND for an unknown ID, as it always did).
