@@ -82,29 +82,15 @@ test('serve + CLI: create registry and device, list them, data survives a restar
   const registry = JSON.parse(await cli('registry', 'get', 'r1', '--format', 'json'));
   const ca = path.join(dataDir, 'tls', 'ca.pem');
   const mqttEnv = { ...env, IOTCORE_MQTT_ENDPOINT: `localhost:${mqttPort}` };
-  const subscriber = execFileOutput(
-    process.execPath,
-    [
-      CLI,
-      'mqtt',
-      'subscribe',
-      '-u',
-      registry.id,
-      '-P',
-      'Registry-Passw0rd!',
-      '--ca',
-      ca,
-      '-t',
-      `$devices/${device.id}/events`,
-      '-q',
-      '1',
-      '--count',
-      '1',
-      '--client-id',
-      'sub-cli',
-    ],
-    mqttEnv,
-  );
+  /** `iotcore mqtt subscribe` as the registry. */
+  const subscribeAs = (clientId: string, topic: string, ...flags: string[]) =>
+    execFileOutput(
+      process.execPath,
+      [CLI, 'mqtt', 'subscribe', '-u', registry.id, '-P', 'Registry-Passw0rd!', '--ca', ca, '-t', topic, '--client-id', clientId, ...flags],
+      mqttEnv,
+    );
+  const events = `$devices/${device.id}/events`;
+  const subscriber = subscribeAs('sub-cli', events, '-q', '1', '--count', '1');
   await subscriber.subscribed;
   await run(
     process.execPath,
@@ -130,29 +116,9 @@ test('serve + CLI: create registry and device, list them, data survives a restar
   assert.equal((await subscriber.done).trim(), 'hello from the CLI');
 
   // A subscriber whose connection the server closes (here: taken over by the same client ID) fails.
-  const subscribeAs = (clientId: string) =>
-    execFileOutput(
-      process.execPath,
-      [
-        CLI,
-        'mqtt',
-        'subscribe',
-        '-u',
-        registry.id,
-        '-P',
-        'Registry-Passw0rd!',
-        '--ca',
-        ca,
-        '-t',
-        `$devices/${device.id}/events`,
-        '--client-id',
-        clientId,
-      ],
-      mqttEnv,
-    );
-  const first = subscribeAs('taken-over');
+  const first = subscribeAs('taken-over', events);
   await first.subscribed;
-  const second = subscribeAs('taken-over');
+  const second = subscribeAs('taken-over', events);
   await second.subscribed;
   await assert.rejects(first.done, /exited with 1: .*the server closed the connection/s);
   second.child.kill('SIGINT');
@@ -223,27 +189,7 @@ test('serve + CLI: create registry and device, list them, data survives a restar
 
   await stopServer(server);
   server = await startServer(dataDir, port, mqttPort);
-  const state = execFileOutput(
-    process.execPath,
-    [
-      CLI,
-      'mqtt',
-      'subscribe',
-      '-u',
-      registry.id,
-      '-P',
-      'Registry-Passw0rd!',
-      '--ca',
-      ca,
-      '-t',
-      `$devices/${device.id}/state`,
-      '--count',
-      '1',
-      '--client-id',
-      'state-reader',
-    ],
-    mqttEnv,
-  );
+  const state = subscribeAs('state-reader', `$devices/${device.id}/state`, '--count', '1');
   const timeout = new Promise<string>((_resolve, reject) =>
     setTimeout(() => reject(new Error('no stored state after the restart')), 10_000).unref(),
   );

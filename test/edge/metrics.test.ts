@@ -1,6 +1,6 @@
 // /metrics after real traffic: the counters move by exactly what happened (scraped over HTTP from
 // the operations port, parsed as Prometheus text).
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { startEdgeHarness, closed } from './harness.js';
@@ -23,14 +23,19 @@ async function eventually(read: () => Promise<number>, wanted: number, what: str
   assert.equal(value, wanted, what);
 }
 
-test('metrics count connections, CONNACKs, messages in and out, bytes, drops and close reasons', async (t) => {
+/** An edge and its /metrics, closed after the test. */
+async function edgeWithMetrics(t: TestContext) {
   const harness = await startEdgeHarness();
   const ops = await startOpsServer({ listen: '127.0.0.1:0', checks: [], logger: pino({ level: 'silent' }) });
   t.after(async () => {
     await ops.close();
     await harness.close();
   });
-  const url = `http://${ops.address}/metrics`;
+  return { harness, url: `http://${ops.address}/metrics` };
+}
+
+test('metrics count connections, CONNACKs, messages in and out, bytes, drops and close reasons', async (t) => {
+  const { harness, url } = await edgeWithMetrics(t);
   const ctx = harness.api.api.ctx;
   const R = (
     await createRegistry(ctx, {
@@ -105,13 +110,7 @@ test('metrics count connections, CONNACKs, messages in and out, bytes, drops and
 });
 
 test('a broker is counted under its own label: bytes, connections and billing messages of 1 KiB each', async (t) => {
-  const harness = await startEdgeHarness();
-  const ops = await startOpsServer({ listen: '127.0.0.1:0', checks: [], logger: pino({ level: 'silent' }) });
-  t.after(async () => {
-    await ops.close();
-    await harness.close();
-  });
-  const url = `http://${ops.address}/metrics`;
+  const { harness, url } = await edgeWithMetrics(t);
   const password = 'Metrics-Broker-Pass1';
   const B = (
     await createBroker(harness.api.api.ctx, { folder_id: 'metrics', name: 'b', description: '', labels: {}, certificates: [], password })

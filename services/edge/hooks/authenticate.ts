@@ -44,7 +44,7 @@ export function preConnectHook(maxMessageBytes: number): Aedes['preConnect'] {
     if (willBytes > maxMessageBytes)
       return done(new Error(`will message of ${willBytes} bytes exceeds the limit of ${maxMessageBytes}`), false);
     if (!packet.clientId && !packet.clean) persistentWithoutId.add(client);
-    connectBytes.set(client, packetBytes((packet as { length?: number }).length ?? 0));
+    connectBytes.set(client, packetBytes(packet.length ?? 0));
     // "If the Server rejects the CONNECT, it MUST NOT process any data sent by the Client after the
     // CONNECT Packet" [MQTT-3.1.4-5]: aedes answered an UNSUBSCRIBE arriving right after CONNECT
     // before its CONNACK 5 (found by the mqtt-packets fuzz target, test/fuzz/).

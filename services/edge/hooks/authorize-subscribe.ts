@@ -94,11 +94,11 @@ export function authorizeSubscribeHook(ctx: EdgeContext): Aedes['authorizeSubscr
 const BILLED_COMMANDS = new Set(['publish', 'subscribe', 'pingreq']);
 
 /**
- * Packet rewrites aedes has no hook for, applied as each packet is parsed, and the billing count of
- * what the client sends: SUBSCRIBE asking QoS 2
+ * Packet rewrites aedes has no hook for, applied as each packet is parsed: SUBSCRIBE asking QoS 2
  * is granted QoS 1 (aedes would answer SUBACK with the QoS requested), and UNSUBSCRIBE names the
  * internal filters the subscriptions were rewritten to. A PUBACK settles a shared delivery. A
- * packet identifier of 0 where one is required closes the connection.
+ * packet identifier of 0 where one is required closes the connection. What the client sends is
+ * counted in billing messages here too.
  */
 export function rewriteIncomingPackets(ctx: EdgeContext, client: Client, session: Session): void {
   aedesInternals.beforeEachPacket(
