@@ -20,7 +20,8 @@ export interface AuditEvent {
   event_time: string;
   authentication: { authenticated: boolean; subject_id: string };
   authorization: { authorized: boolean };
-  request_metadata: { remote_address: string; user_agent: string };
+  /** `request_id`: the client's `x-request-id`, as Yandex's Go SDK sends one with every call. */
+  request_metadata: { remote_address: string; user_agent: string; request_id?: string };
   event_status: 'DONE' | 'ERROR';
   error?: { code: number; message: string };
   /** Identifiers only: of the request, of the operation and what it changed, of what was created. */
@@ -79,7 +80,11 @@ export interface AuditedCall {
 
 export function auditEvent(call: AuditedCall, types: Registry = operationTypes()): AuditEvent {
   const failed = 'error' in call.outcome ? call.outcome.error : undefined;
-  const userAgent = call.metadata.get('user-agent')[0];
+  const header = (name: string) => {
+    const value = call.metadata.get(name)[0];
+    return typeof value === 'string' ? value.slice(0, 200) : undefined;
+  };
+  const requestId = header('x-request-id');
   return {
     event_id: randomUUID(),
     event_source: call.type.startsWith('yandex.') ? 'iot' : 'iotcore',
@@ -87,7 +92,7 @@ export function auditEvent(call: AuditedCall, types: Registry = operationTypes()
     event_time: call.now.toISOString(),
     authentication: { authenticated: call.caller !== undefined && failed?.code !== UNAUTHENTICATED, subject_id: call.caller ?? '' },
     authorization: { authorized: !failed || (failed.code !== PERMISSION_DENIED && failed.code !== UNAUTHENTICATED) },
-    request_metadata: { remote_address: call.peer, user_agent: typeof userAgent === 'string' ? userAgent : '' },
+    request_metadata: { remote_address: call.peer, user_agent: header('user-agent') ?? '', ...(requestId && { request_id: requestId }) },
     event_status: failed ? 'ERROR' : 'DONE',
     ...(failed && { error: failed }),
     details: { ...requestDetails(call.request), ...('response' in call.outcome ? responseDetails(call.outcome.response, types) : {}) },

@@ -33,6 +33,7 @@ export interface GatewayRequest {
   query: URLSearchParams;
   authorization?: string;
   userAgent?: string;
+  requestId?: string;
   /** The client's address:port, for the audit trail. */
   peer: string;
   body: string;
@@ -125,6 +126,7 @@ function call(method: UnaryMethod, request: unknown, http: GatewayRequest): Prom
   const metadata = new Metadata();
   if (http.authorization !== undefined) metadata.set('authorization', http.authorization);
   if (http.userAgent !== undefined) metadata.set('user-agent', http.userAgent);
+  if (http.requestId !== undefined) metadata.set('x-request-id', http.requestId);
   const unaryCall = { request, metadata, getPeer: () => http.peer } as ServerUnaryCall<unknown, unknown>;
   return new Promise((resolve, reject) => method.handler(unaryCall, (error, response) => (error ? reject(error) : resolve(response))));
 }

@@ -88,6 +88,7 @@ async function serveRequest(request: IncomingMessage, gateway: Gateway): Promise
     query: new URLSearchParams(query),
     authorization: request.headers.authorization,
     userAgent: request.headers['user-agent'],
+    requestId: [request.headers['x-request-id'] ?? []].flat()[0],
     peer: `${request.socket.remoteAddress ?? ''}:${request.socket.remotePort ?? ''}`,
     body,
   });

@@ -30,6 +30,7 @@ test('changes over the API leave audit events: made, refused, and none for reads
 
   const stranger = new Metadata();
   stranger.set('authorization', 'Bearer not-a-token');
+  stranger.set('x-request-id', 'c0ffee00-0000-4000-8000-000000000001');
   await assert.rejects(
     call(registries, 'delete', DeleteRegistryRequest.fromPartial({ registry_id: registryId }), stranger),
     (error: ServiceError) => error.code === status.UNAUTHENTICATED,
@@ -50,4 +51,6 @@ test('changes over the API leave audit events: made, refused, and none for reads
   assert.equal(refused!.error?.code, status.UNAUTHENTICATED);
   assert.deepEqual(refused!.authentication, { authenticated: false, subject_id: '' });
   assert.deepEqual(refused!.details, { registry_id: registryId });
+  assert.equal(refused!.request_metadata.request_id, 'c0ffee00-0000-4000-8000-000000000001', "the client's x-request-id");
+  assert.equal(created!.request_metadata.request_id, undefined, 'none sent');
 });

@@ -91,11 +91,16 @@ test("a change over REST is audited with the HTTP client's address and user agen
     body: JSON.stringify({ folderId: 'unit', name: 'audited-over-rest' }),
     peer: '198.51.100.4:41000',
     userAgent: 'curl/8.14.1',
+    requestId: 'b2a1e4c0-request',
   });
   assert.equal(created.status, 200);
   assert.equal(audit.length, 1);
   assert.equal(audit[0]!.event_type, 'yandex.cloud.audit.iot.devices.CreateRegistry');
-  assert.deepEqual(audit[0]!.request_metadata, { remote_address: '198.51.100.4:41000', user_agent: 'curl/8.14.1' });
+  assert.deepEqual(audit[0]!.request_metadata, {
+    remote_address: '198.51.100.4:41000',
+    user_agent: 'curl/8.14.1',
+    request_id: 'b2a1e4c0-request',
+  });
   assert.equal(audit[0]!.details.registry_id, (created.body as { metadata: { registryId: string } }).metadata.registryId);
 });
 
