@@ -12,7 +12,7 @@ import {
   type PasswordFlags,
 } from './arguments.js';
 import { logsCommand } from './log-commands.js';
-import { listAll, withApi, type Options } from './command-runner.js';
+import { forEachTarget, listAll, withApi, type Options } from './command-runner.js';
 import { credentialCommands } from './credential-commands.js';
 import { printList, printOperationResult, printResource } from './printing.js';
 import { loggingOptions, logOptionsFrom } from './registry-commands.js';
@@ -21,8 +21,8 @@ import type { Api } from './connection.js';
 
 export function brokerCommands(): Command {
   const group = new Command('broker').alias('brokers').description('manage brokers');
-  const selector = (command: Command) =>
-    command.argument('[NAME|ID]', 'broker name or ID').option('--id <id>', 'broker ID').option('--name <name>', 'broker name');
+  const selector = (command: Command, argument = '[NAME|ID]') =>
+    command.argument(argument, 'broker name or ID').option('--id <id>', 'broker ID').option('--name <name>', 'broker name');
   const target = (api: Api, options: Options, positional?: string) =>
     brokerId(api, options.folderId, { positional, id: options.id as string | undefined, name: options.name as string | undefined });
 
@@ -116,8 +116,10 @@ export function brokerCommands(): Command {
   );
 
   group.addCommand(
-    withApi(selector(new Command('delete').description('delete a broker')), async (api, options, positional) => {
-      printOperationResult(undefined, await api.brokers.delete({ broker_id: await target(api, options, positional) }), options);
+    withApi(selector(new Command('delete').description('delete brokers'), '[NAME|ID...]'), async (api, options, _first, positionals) => {
+      await forEachTarget(positionals, async (positional) => {
+        printOperationResult(undefined, await api.brokers.delete({ broker_id: await target(api, options, positional) }), options);
+      });
     }),
   );
 

@@ -12,7 +12,7 @@ import {
   type PasswordFlags,
 } from './arguments.js';
 import { logsCommand } from './log-commands.js';
-import { listAll, withApi, type Options } from './command-runner.js';
+import { forEachTarget, listAll, withApi, type Options } from './command-runner.js';
 import { credentialCommands } from './credential-commands.js';
 import { printList, printOperationResult, printResource } from './printing.js';
 import { deviceId, registryId } from './resolve.js';
@@ -23,9 +23,9 @@ export function deviceCommands(): Command {
     command.option('--registry-id <id>', 'registry ID').option('--registry-name <name>', 'registry name');
   // Also before the subcommand, as Yandex's docs write it: `yc iot device --registry-name r list`.
   const group = registryOptions(new Command('device').alias('devices').description('manage devices'));
-  const selector = (command: Command) =>
+  const selector = (command: Command, argument = '[NAME|ID]') =>
     registryOptions(
-      command.argument('[NAME|ID]', 'device name or ID').option('--id <id>', 'device ID').option('--name <name>', 'device name'),
+      command.argument(argument, 'device name or ID').option('--id <id>', 'device ID').option('--name <name>', 'device name'),
     );
   const target = (api: Api, options: Options, positional?: string) =>
     deviceId(
@@ -149,8 +149,10 @@ export function deviceCommands(): Command {
   );
 
   group.addCommand(
-    withApi(selector(new Command('delete').description('delete a device')), async (api, options, positional) => {
-      printOperationResult(undefined, await api.devices.delete({ device_id: await target(api, options, positional) }), options);
+    withApi(selector(new Command('delete').description('delete devices'), '[NAME|ID...]'), async (api, options, _first, positionals) => {
+      await forEachTarget(positionals, async (positional) => {
+        printOperationResult(undefined, await api.devices.delete({ device_id: await target(api, options, positional) }), options);
+      });
     }),
   );
 

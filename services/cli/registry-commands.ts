@@ -18,7 +18,7 @@ import {
   type PasswordFlags,
 } from './arguments.js';
 import { logsCommand } from './log-commands.js';
-import { listAll, withApi, type Options } from './command-runner.js';
+import { forEachTarget, listAll, withApi, type Options } from './command-runner.js';
 import { credentialCommands } from './credential-commands.js';
 import { ydsExportCommand } from './yds-export-commands.js';
 import { printList, printOperationResult, printResource } from './printing.js';
@@ -29,8 +29,8 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 
 export function registryCommands(): Command {
   const group = new Command('registry').alias('registries').description('manage device registries');
-  const selector = (command: Command) =>
-    command.argument('[NAME|ID]', 'registry name or ID').option('--id <id>', 'registry ID').option('--name <name>', 'registry name');
+  const selector = (command: Command, argument = '[NAME|ID]') =>
+    command.argument(argument, 'registry name or ID').option('--id <id>', 'registry ID').option('--name <name>', 'registry name');
   const target = (api: Api, options: Options, positional?: string) =>
     registryId(api, options.folderId, { positional, id: options.id as string | undefined, name: options.name as string | undefined });
 
@@ -131,20 +131,22 @@ export function registryCommands(): Command {
   );
 
   for (const [name, description] of [
-    ['delete', 'delete an empty registry'],
+    ['delete', 'delete empty registries'],
     ['disable', 'refuse MQTT connections of the registry and its devices'],
     ['enable', 'accept connections again'],
   ] as const) {
     group.addCommand(
-      withApi(selector(new Command(name).description(description)), async (api, options, positional) => {
-        const registry_id = await target(api, options, positional);
-        const operation =
-          name === 'delete'
-            ? await api.registries.delete({ registry_id })
-            : name === 'disable'
-              ? await api.registries.disable({ registry_id })
-              : await api.registries.enable({ registry_id });
-        printOperationResult(name === 'delete' ? undefined : Registry, operation, options);
+      withApi(selector(new Command(name).description(description), '[NAME|ID...]'), async (api, options, _first, positionals) => {
+        await forEachTarget(positionals, async (positional) => {
+          const registry_id = await target(api, options, positional);
+          const operation =
+            name === 'delete'
+              ? await api.registries.delete({ registry_id })
+              : name === 'disable'
+                ? await api.registries.disable({ registry_id })
+                : await api.registries.enable({ registry_id });
+          printOperationResult(name === 'delete' ? undefined : Registry, operation, options);
+        });
       }),
     );
   }

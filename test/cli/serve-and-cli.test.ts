@@ -211,6 +211,19 @@ test('serve + CLI: create registry and device, list them, data survives a restar
   assert.equal(operation.description, 'Create device registry');
   assert.equal(operation.done, true);
   assert.equal(operation.metadata['@type'], 'type.googleapis.com/yandex.cloud.iot.devices.v1.CreateRegistryMetadata');
+  // As yc, delete takes several NAME|IDs.
+  const doomed = JSON.parse(await cli('device', 'create', '--registry-name', 'r3', '--name', 'doomed-2', '--format', 'json'));
+  await cli('device', 'create', '--registry-name', 'r3', '--name', 'doomed-1');
+  await cli('device', 'delete', '--registry-name', 'r3', 'doomed-1', doomed.id);
+  assert.deepEqual(JSON.parse(await cli('device', 'list', '--registry-name', 'r3', '--format', 'json')), []);
+  await cli('registry', 'create', '--name', 'r4');
+  await cli('registry', 'delete', 'r3', 'r4');
+  assert.deepEqual(
+    JSON.parse(await cli('registry', 'list', '--format', 'json'))
+      .map((entry: { name: string }) => entry.name)
+      .sort(),
+    ['r1', 'r2'],
+  );
 
   await assert.rejects(run(process.execPath, [CLI, 'registry', 'list', '--token', 'wrong'], { env }), (error: { stderr: string }) => {
     assert.match(error.stderr, /invalid token/);
