@@ -47,8 +47,8 @@ export function auditEventType(method: string): string | undefined {
   if (!CHANGING.test(name) || service === 'EdgeAuthService') return undefined;
   const yandex = YANDEX_SERVICES[service];
   if (!yandex) return `iotcore.audit.${service}.${name}`;
-  const [, verb, object] = /^(Create|Update|Delete|Add|Enable|Disable)(.*)$/.exec(name)!;
-  return `yandex.cloud.audit.iot.${yandex.source}.${verb}${yandex.entity}${object}`;
+  const parts = /^(Create|Update|Delete|Add|Enable|Disable)(.*)$/.exec(name);
+  return `yandex.cloud.audit.iot.${yandex.source}.${parts ? `${parts[1]}${yandex.entity}${parts[2]}` : name}`;
 }
 
 /** Request fields that name what a call is about; nothing else of a request (passwords, keys, labels) is kept. */
