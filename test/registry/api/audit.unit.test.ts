@@ -23,7 +23,11 @@ test("Yandex's 21 IoT Core audit event names come from the method names", () => 
   assert.equal(Object.keys(expected).length, 21);
   for (const [method, type] of Object.entries(expected)) assert.equal(auditEventType(method), type, method);
   assert.equal(auditEventType('RegistryService.Disable'), 'yandex.cloud.audit.iot.devices.DisableRegistry');
-  assert.equal(auditEventType('DeviceService.ImportSomething'), 'yandex.cloud.audit.iot.devices.ImportSomething', 'a verb Yandex never named');
+  assert.equal(
+    auditEventType('DeviceService.ImportSomething'),
+    'yandex.cloud.audit.iot.devices.ImportSomething',
+    'a verb Yandex never named',
+  );
   assert.equal(auditEventType('AccessTokenService.Create'), 'iotcore.audit.AccessTokenService.Create');
   assert.equal(auditEventType('ServiceAccountService.DeleteKey'), 'iotcore.audit.ServiceAccountService.DeleteKey');
 });
