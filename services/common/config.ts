@@ -38,6 +38,8 @@ export interface ServeConfig {
   quotaDevicesPerFolder: number;
   quotaBrokersPerFolder: number;
   logLevel: string;
+  /** `stdout` (the process log), `off`, or a file the events are appended to. */
+  auditLog: string;
   mqttListen: string;
   mqttTcpListen?: string;
   mqttWssListen?: string;
@@ -547,6 +549,14 @@ export const SERVE_SETTINGS: Setting[] = [
     default: 'info',
     choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
     description: 'log level',
+  },
+  {
+    key: 'auditLog',
+    flag: '--audit-log <stdout|off|file>',
+    env: 'IOTCORE_AUDIT_LOG',
+    default: 'stdout',
+    description:
+      'where the audit events of API changes go: the process log (stdout, whatever --log-level says), nowhere (off), or appended to a file as JSON lines',
   },
 ];
 

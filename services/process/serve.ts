@@ -24,6 +24,7 @@ import { openRedis } from '../common/redis.js';
 import { EDGES_KEY } from '../edge/bus/route-keys.js';
 import { localClusterState, redisClusterState } from './cluster-state.js';
 import { consoleBuildDir } from './console-build.js';
+import { auditLog } from '../registry/api/audit.js';
 
 export async function serve(config: ServeConfig): Promise<void> {
   const logger = createLogger({ name: 'iotcore', level: config.logLevel });
@@ -97,6 +98,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       logger,
       revocationFeed,
       credentialCache,
+      audit: auditLog(config.auditLog),
     });
     closers.unshift(() => store.close());
     if (config.mongoUrl) checks.push({ name: 'registry_store', check: () => store.ping().then(() => true) });

@@ -188,7 +188,9 @@ test('serve + CLI: create registry and device, list them, data survives a restar
   );
 
   await stopServer(server);
-  server = await startServer(dataDir, port, mqttPort);
+  // From here the audit trail goes to a file instead of stdout.
+  const auditFile = path.join(dataDir, 'audit', 'trail.jsonl');
+  server = await startServer(dataDir, port, mqttPort, ['--audit-log', auditFile]);
   const state = subscribeAs('state-reader', `$devices/${device.id}/state`, '--count', '1');
   const timeout = new Promise<string>((_resolve, reject) =>
     setTimeout(() => reject(new Error('no stored state after the restart')), 10_000).unref(),
@@ -224,6 +226,31 @@ test('serve + CLI: create registry and device, list them, data survives a restar
       .sort(),
     ['r1', 'r2'],
   );
+  // Every change since the restart, in order, with the created IDs and no password.
+  const trail = (await readFile(auditFile, 'utf8')).trim().split('\n');
+  const audited = trail.map(
+    (line) => JSON.parse(line) as { name: string; event_type: string; event_status: string; details: Record<string, string> },
+  );
+  assert.ok(audited.every((event) => event.name === 'audit' && event.event_status === 'DONE'));
+  assert.deepEqual(
+    audited.map((event) => event.event_type.replace('yandex.cloud.audit.iot.devices.', '')),
+    [
+      'CreateRegistry',
+      'CreateDevice',
+      'CreateRegistry',
+      'CreateDevice',
+      'CreateDevice',
+      'DeleteDevice',
+      'DeleteDevice',
+      'CreateRegistry',
+      'DeleteRegistry',
+      'DeleteRegistry',
+    ],
+  );
+  assert.equal(audited[3]!.details.device_id, doomed.id, 'a Create names what it created');
+  assert.equal(audited[6]!.details.device_id, doomed.id);
+  assert.equal(trail.join('\n').includes('Device-Passw0rd-1!'), false, 'no password in the trail');
+  assert.equal((await stat(auditFile)).mode & 0o777, 0o600, 'readable by the server alone');
 
   await assert.rejects(run(process.execPath, [CLI, 'registry', 'list', '--token', 'wrong'], { env }), (error: { stderr: string }) => {
     assert.match(error.stderr, /invalid token/);

@@ -4,6 +4,9 @@
 // done; the trail also keeps who was refused, from where, and what was deleted (a deleted
 // resource's operations cannot be listed any more).
 import { randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
 import { fromBinary, toJson, type JsonObject, type JsonValue, type Registry } from '@bufbuild/protobuf';
 import type { Metadata } from '@grpc/grpc-js';
 import { createLogger } from '../../common/logging.js';
@@ -148,8 +151,23 @@ function operationTypes(): Registry {
   return cachedTypes;
 }
 
-/** Writes each event as a line of the process log named "audit", at info whatever the log level. */
-export function auditLog(): AuditSink {
-  const logger = createLogger({ name: 'audit', level: 'info' });
+/**
+ * Where `--audit-log` sends the events: lines of the process log named "audit" (`stdout`), at info
+ * whatever the log level; nowhere (`off`); or appended to a file, each line written before the call
+ * is answered (changes are rare, and an audit file should not lose its last lines in a crash).
+ */
+export function auditLog(destination = 'stdout'): AuditSink {
+  if (destination === 'off') return () => {};
+  const logger =
+    destination === 'stdout'
+      ? createLogger({ name: 'audit', level: 'info' })
+      : pino({ name: 'audit', level: 'info' }, pino.destination({ dest: openedForAppend(destination), sync: true }));
   return (event) => logger.info(event, 'audit');
+}
+
+/** Opens (creating) the file now, so that a path that cannot be written fails the start, not the first change. */
+function openedForAppend(file: string): string {
+  mkdirSync(path.dirname(file), { recursive: true });
+  closeSync(openSync(file, 'a', 0o600));
+  return file;
 }
