@@ -45,8 +45,7 @@ export class Level {
 /** What a connection's traffic is counted under: a registry (its own and its devices') or a broker. */
 export interface MeterOwner {
   kind: 'registry' | 'broker';
-  /** undefined: none (counted under an empty label) */
-  id: string | undefined;
+  id: string;
 }
 
 /** The counts of one registry or broker, by QoS 0 and 1 where there are two. */
@@ -217,12 +216,12 @@ export class EdgeMetrics {
 
   /** The counts of one registry or broker; past the label cap, those of "other". */
   meters(owner: MeterOwner): ResourceMeters {
-    const key = `${owner.kind}:${owner.id ?? ''}`;
+    const key = `${owner.kind}:${owner.id}`;
     const meters = this.#meters.get(key);
     if (meters) return meters;
     if (this.#meters.size >= MAX_RESOURCE_LABELS && owner.id !== OTHER) return this.meters({ kind: owner.kind, id: OTHER });
     const created: ResourceMeters = {
-      labels: { registry: '', broker: '', [owner.kind]: owner.id ?? '' },
+      labels: { registry: '', broker: '', [owner.kind]: owner.id },
       received: [new Tally(), new Tally()],
       receivedBytes: new Tally(),
       delivered: [new Tally(), new Tally()],

@@ -1,6 +1,6 @@
 // The management API's audit trail: one event per change attempted, made or refused, shaped as
-// Yandex's Audit Trails events of IoT Core (docs/yandex-behaviour.md §7.3) and written as a JSON
-// line of the process log named "audit", whatever --log-level says. Operations record what was
+// Yandex's Audit Trails events of IoT Core (docs/yandex-behaviour.md §7.3) and written where
+// --audit-log says (auditLog below). Operations record what was
 // done; the trail also keeps who was refused, from where, and what was deleted (a deleted
 // resource's operations cannot be listed any more).
 import { randomUUID } from 'node:crypto';
